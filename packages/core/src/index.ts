@@ -14,9 +14,18 @@ export type {
 export { APICallError, isRetryableStatus } from './errors/api-call-error';
 export { ContextWindowExceededError } from './errors/context-window-exceeded-error';
 export { InvalidArgumentError } from './errors/invalid-argument-error';
+export { LimitExceededError } from './errors/limit-exceeded-error';
 export { RLMError } from './errors/rlm-error';
+export { RunAbortedError } from './errors/run-aborted-error';
 export { SandboxError } from './errors/sandbox-error';
 export { UnsupportedSpecificationError } from './errors/unsupported-specification-error';
+export type * from './events/rlm-event';
+export { findCellErrorLocation } from './javascript/cell-error-location';
+export {
+  type JavaScriptCellSyntaxError,
+  type RewrittenJavaScriptCell,
+  rewriteJavaScriptCell,
+} from './javascript/rewrite-javascript-cell';
 export type {
   ChatMessage,
   FinishReason,
@@ -25,4 +34,32 @@ export type {
   LanguageModelResult,
   LanguageModelUsage,
 } from './language-model/language-model';
+export { ConcurrencyLimiter } from './limits/concurrency-limiter';
+export { DEFAULT_LIMITS, type LimitName, type RLMLimits } from './limits/rlm-limits';
+export { type CompletionOptions, createRLM, type RLM, type RLMResult, type RLMStream } from './loop/create-rlm';
+export { describeContext } from './loop/describe-context';
+export { RESERVED_NAMES } from './loop/reserved-names';
+export type { RLMSettings } from './loop/rlm-settings';
+export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
+export type { SystemPromptOptions } from './prompts/system-prompt-options';
+export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
+export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
+export { truncateOutput } from './text/truncate-output';
 export type { JsonSchema, Tool, ToolExecuteOptions } from './tool/tool';
+export type {
+  AnswerSource,
+  ContextSummary,
+  Trajectory,
+  TrajectoryCodeBlock,
+  TrajectoryIteration,
+  TrajectoryMetadata,
+  TrajectorySubCall,
+} from './trajectory/trajectory';
+export {
+  parseTrajectoryJsonl,
+  readTrajectoryJsonl,
+  type TrajectoryJsonlOptions,
+  trajectoryToJsonl,
+  writeTrajectoryJsonl,
+} from './trajectory/trajectory-jsonl';
+export type { RunUsage, UsageTotals } from './usage/usage-totals';

@@ -1,0 +1,147 @@
+import type { CellResult } from '../environment/repl-environment';
+import type { FinishReason, LanguageModelUsage } from '../language-model/language-model';
+import type { AnswerSource, ContextSummary } from '../trajectory/trajectory';
+import type { RunUsage } from '../usage/usage-totals';
+
+/** Fields every event carries. Child RLMs emit into the same stream with their own `runId`. */
+export interface RLMEventBase {
+  /** The run (root or child) the event belongs to. */
+  readonly runId: string;
+  /** 0 for the root run, 1 for its children, … */
+  readonly depth: number;
+  /** `Date.now()` when the event was emitted. */
+  readonly timestamp: number;
+}
+
+/** A run began. A child RLM's start carries `parentRunId`. */
+export interface RunStartEvent extends RLMEventBase {
+  readonly type: 'run-start';
+  readonly parentRunId?: string;
+  readonly question: string;
+  readonly context: ContextSummary;
+  readonly rootModel: string;
+  readonly subModel: string;
+}
+
+/** A turn began: the root model is about to be called. */
+export interface TurnStartEvent extends RLMEventBase {
+  readonly type: 'turn-start';
+  readonly turn: number;
+  readonly maxTurns: number;
+}
+
+/** Who a model call serves. */
+export type ModelCallRole = 'root' | 'sub' | 'max-turns-fallback';
+
+/** A model call began (root turn, `llm_query`, or the final fallback). */
+export interface ModelCallStartEvent extends RLMEventBase {
+  readonly type: 'model-call-start';
+  readonly callId: string;
+  readonly role: ModelCallRole;
+  /** `provider:modelId`. */
+  readonly model: string;
+  /** Characters in all messages sent. */
+  readonly promptCharacters: number;
+}
+
+/** A model call ended, successfully or not. */
+export interface ModelCallEndEvent extends RLMEventBase {
+  readonly type: 'model-call-end';
+  readonly callId: string;
+  readonly role: ModelCallRole;
+  readonly model: string;
+  readonly durationMs: number;
+  readonly usage?: LanguageModelUsage;
+  readonly costUsd?: number;
+  readonly finishReason?: FinishReason;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** A code block is about to run. */
+export interface CellStartEvent extends RLMEventBase {
+  readonly type: 'cell-start';
+  readonly turn: number;
+  /** 0-based index of the block within the turn. */
+  readonly index: number;
+  readonly code: string;
+}
+
+/** A code block finished. */
+export interface CellEndEvent extends RLMEventBase {
+  readonly type: 'cell-end';
+  readonly turn: number;
+  readonly index: number;
+  readonly result: CellResult;
+}
+
+/** `llm_query` / `rlm_query` (or a batched one's item) was called from the REPL. */
+export interface SubCallStartEvent extends RLMEventBase {
+  readonly type: 'sub-call-start';
+  readonly callId: string;
+  readonly kind: 'llm' | 'rlm';
+  readonly model: string;
+  readonly promptCharacters: number;
+}
+
+/** A sub-call ended. For `kind: 'rlm'`, the child run's own events came in between. */
+export interface SubCallEndEvent extends RLMEventBase {
+  readonly type: 'sub-call-end';
+  readonly callId: string;
+  readonly kind: 'llm' | 'rlm';
+  readonly model: string;
+  readonly durationMs: number;
+  readonly usage?: LanguageModelUsage;
+  readonly costUsd?: number;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** A tool was called from the REPL. */
+export interface ToolCallEvent extends RLMEventBase {
+  readonly type: 'tool-call';
+  readonly toolName: string;
+  readonly durationMs: number;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+/** A turn ended. */
+export interface TurnEndEvent extends RLMEventBase {
+  readonly type: 'turn-end';
+  readonly turn: number;
+  /** Set when the turn produced the answer. */
+  readonly finalAnswer?: string;
+}
+
+/** A run ended with an answer. */
+export interface RunEndEvent extends RLMEventBase {
+  readonly type: 'run-end';
+  readonly answer: string;
+  readonly answerSource: AnswerSource;
+  readonly usage: RunUsage;
+  readonly durationMs: number;
+}
+
+/** A run failed (a limit, an abort, a provider or sandbox error). */
+export interface RunErrorEvent extends RLMEventBase {
+  readonly type: 'run-error';
+  readonly error: { readonly name: string; readonly message: string };
+  readonly usage: RunUsage;
+  readonly durationMs: number;
+}
+
+/** Every event of a run, as one discriminated union on `type`. */
+export type RLMEvent =
+  | RunStartEvent
+  | TurnStartEvent
+  | ModelCallStartEvent
+  | ModelCallEndEvent
+  | CellStartEvent
+  | CellEndEvent
+  | SubCallStartEvent
+  | SubCallEndEvent
+  | ToolCallEvent
+  | TurnEndEvent
+  | RunEndEvent
+  | RunErrorEvent;
+
+/** Receives every event as it happens. Exceptions it throws are ignored, so a faulty listener cannot break a run. */
+export type RLMEventListener = (event: RLMEvent) => void;

@@ -1,0 +1,30 @@
+/** Limits of one run. A child RLM gets what is left of its parent's budget. */
+export interface RLMLimits {
+  /** Root-model turns per run (each child has its own). When they run out, one more call asks for the best answer. Default 30. */
+  readonly maxTurns?: number;
+  /**
+   * How deep recursion goes. The root is depth 0; `rlm_query` from depth `d` starts a child RLM only
+   * when `d + 1 < maxDepth`, otherwise it is a plain `llm_query`. Default 1: sub-calls are plain
+   * model calls (the paper's "RLM depth 1"). Set 2 for children that can themselves sub-call.
+   */
+  readonly maxDepth?: number;
+  /** Sub-calls (`llm_query`, `rlm_query`, batched items) across the whole run tree. Default unlimited. */
+  readonly maxSubCalls?: number;
+  /** Input plus output tokens across the whole run tree. Default unlimited. */
+  readonly maxTokens?: number;
+  /** Cost in US dollars across the whole run tree (calls of unknown cost count as 0). Default unlimited. */
+  readonly maxCostUsd?: number;
+  /** Wall-clock time of the whole run tree, in milliseconds. Default unlimited. */
+  readonly timeoutMs?: number;
+  /** Turns in a row whose code all failed, before the run gives up. Default 5. */
+  readonly maxConsecutiveErrors?: number;
+}
+
+/** The limit that was hit. */
+export type LimitName = 'maxTurns' | 'maxDepth' | 'maxSubCalls' | 'maxTokens' | 'maxCostUsd' | 'timeoutMs' | 'maxConsecutiveErrors';
+
+export const DEFAULT_LIMITS = {
+  maxTurns: 30,
+  maxDepth: 1,
+  maxConsecutiveErrors: 5,
+} as const;

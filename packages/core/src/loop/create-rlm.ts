@@ -1,0 +1,119 @@
+import type { ContextValue } from '../environment/context-value';
+import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { RLMLimits } from '../limits/rlm-limits';
+import type { AnswerSource, Trajectory } from '../trajectory/trajectory';
+import type { RunUsage } from '../usage/usage-totals';
+import { createEventStream } from './event-stream';
+import { resolveSettings } from './resolve-settings';
+import type { RLMSettings } from './rlm-settings';
+import { runRLM } from './run-rlm';
+import { RunTree } from './run-tree';
+
+/** Options of one `completion`. */
+export interface CompletionOptions {
+  /** The text or data to answer from: a string, a list of documents, or JSON-serialisable data. */
+  readonly context: ContextValue;
+  /** Cancels everything in flight: model calls, cells, children. The call rejects with `RunAbortedError`. */
+  readonly signal?: AbortSignal;
+  /** Receives every event of this call (in addition to the RLM's own `onEvent`). */
+  readonly onEvent?: RLMEventListener;
+  /** Overrides the RLM's limits for this call. */
+  readonly limits?: RLMLimits;
+}
+
+/** What `completion` resolves to. */
+export interface RLMResult {
+  /** The answer. */
+  readonly answer: string;
+  /** How it was obtained; `'max-turns-fallback'` means the turns ran out and the model was asked for its best answer. */
+  readonly answerSource: AnswerSource;
+  /** Calls and tokens, in total and per model (`provider:modelId`), children included. */
+  readonly usage: RunUsage;
+  /** Cost in US dollars of the calls whose price was known (see `usage.total.callsWithUnknownCost`). */
+  readonly costUsd: number;
+  /** Root-model turns the root run took. */
+  readonly turns: number;
+  /** Wall-clock time, in milliseconds. */
+  readonly durationMs: number;
+  /** The whole run as plain JSON; write it with `writeTrajectoryJsonl`. */
+  readonly trajectory: Trajectory;
+}
+
+/** A running completion that yields its events as they happen. */
+export interface RLMStream extends AsyncIterable<RLMEvent> {
+  /** Settles like `completion` would. Always handled, so not awaiting it is safe. */
+  readonly result: Promise<RLMResult>;
+}
+
+/** A configured Recursive Language Model. */
+export interface RLM {
+  /** Answers `question` from `options.context`. Rejects with `LimitExceededError`, `RunAbortedError`, or the provider's or sandbox's error. */
+  completion(question: string, options: CompletionOptions): Promise<RLMResult>;
+  /** Like `completion`, yielding every event; the result is in `.result`. Breaking out of the loop does not cancel the run: pass a signal. */
+  stream(question: string, options: CompletionOptions): RLMStream;
+}
+
+/**
+ * Creates an RLM: a model that answers from a context of any size by writing code against it in a
+ * sandboxed REPL, calling sub-models on the pieces it chooses.
+ *
+ * ```ts
+ * const rlm = createRLM({ model, subModel, environment: createQuickJSEnvironment() });
+ * const { answer } = await rlm.completion('How many users asked about locations?', { context: hugeText });
+ * ```
+ */
+export function createRLM(settings: RLMSettings): RLM {
+  resolveSettings(settings);
+
+  const completion = async (question: string, options: CompletionOptions): Promise<RLMResult> => {
+    if (typeof question !== 'string' || question.trim() === '') {
+      throw new InvalidArgumentError({ argument: 'question', message: 'completion needs a non-empty question string as its first argument.' });
+    }
+    if (!options || typeof options !== 'object' || !('context' in options) || options.context === undefined) {
+      throw new InvalidArgumentError({
+        argument: 'options.context',
+        message: "completion needs a context: rlm.completion(question, { context }) with a string, a list of strings or JSON data.",
+      });
+    }
+    const resolved = resolveSettings(settings, options.limits);
+    const listeners = [settings.onEvent, options.onEvent].filter((listener): listener is RLMEventListener => listener !== undefined);
+    const tree = new RunTree(resolved, listeners, options.signal);
+    const started = performance.now();
+    try {
+      const outcome = await runRLM(tree, { question, context: options.context, depth: 0 });
+      const usage = outcome.trajectory.usage!;
+      return {
+        answer: outcome.answer,
+        answerSource: outcome.answerSource,
+        usage,
+        costUsd: usage.total.costUsd,
+        turns: outcome.turns,
+        durationMs: performance.now() - started,
+        trajectory: outcome.trajectory,
+      };
+    } finally {
+      tree.close();
+    }
+  };
+
+  return {
+    completion,
+    stream(question, options) {
+      const stream = createEventStream<RLMEvent>();
+      const result = completion(question, {
+        ...options,
+        onEvent: (event) => {
+          options.onEvent?.(event);
+          stream.push(event);
+        },
+      });
+      result.then(
+        () => stream.end(),
+        (error: unknown) => stream.end(error),
+      );
+      result.catch(() => undefined);
+      return Object.assign(stream.iterable, { result });
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import type { ContextValue, JsonValue } from '../environment/context-value';
+import type { HostFunction } from '../environment/repl-environment';
+import { ContextWindowExceededError } from '../errors/context-window-exceeded-error';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { LanguageModel } from '../language-model/language-model';
+import { estimateTokens } from '../text/estimate-tokens';
+import type { Trajectory, TrajectorySubCall } from '../trajectory/trajectory';
+import { type CallingRun, callModel, describeError } from './call-model';
+import { modelKey } from './resolve-settings';
+import { isTreeFatal, type RunTree } from './run-tree';
+
+/** What the host functions need from the run they serve. */
+export interface HostFunctionRun extends CallingRun {
+  /** Where sub-calls started now are recorded (the block running at the moment), if any. */
+  currentSubCalls(): TrajectorySubCall[] | undefined;
+  /** Runs a child RLM one level deeper and returns its answer and trajectory. */
+  runChild(question: string, context: ContextValue): Promise<{ answer: string; trajectory: Trajectory }>;
+  /** The user's context for this run (tools receive it). */
+  readonly context: ContextValue;
+}
+
+/** Tokens kept free in the context-window check besides the prompt, when no output cap is set. */
+const DEFAULT_OUTPUT_RESERVE_TOKENS = 1_024;
+
+/**
+ * The functions REPL code calls: `llm_query`, `llm_query_batched`, `rlm_query`, `rlm_query_batched`
+ * and the tools. Arguments arrive as JSON from the sandbox, so every one is checked with a message
+ * the model can act on.
+ */
+export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record<string, HostFunction> {
+  const { settings } = tree;
+  const recursionAvailable = run.depth + 1 < settings.limits.maxDepth;
+
+  const pickModel = (choice: JsonValue | undefined, functionName: string): LanguageModel => {
+    const name = typeof choice === 'string' ? choice : isRecord(choice) && typeof choice.model === 'string' ? choice.model : undefined;
+    if (choice === undefined || choice === null || name === undefined) {
+      if (choice !== undefined && choice !== null) {
+        throw new InvalidArgumentError({ argument: 'model', message: `${functionName}: the second argument must be a model name (a string).` });
+      }
+      return settings.subModel;
+    }
+    const model = settings.models[name];
+    if (!model) {
+      const known = Object.keys(settings.models);
+      throw new InvalidArgumentError({
+        argument: 'model',
+        message: `${functionName}: no model named '${name}'. ${known.length ? `Available: ${known.map((k) => `'${k}'`).join(', ')}.` : 'Only the default model is available: leave the argument out.'}`,
+      });
+    }
+    return model;
+  };
+
+  /** One plain model call for a sub-call, recorded and counted. Rejects with a REPL-facing error. */
+  const plainCall = async (prompt: string, model: LanguageModel, kind: 'llm' | 'rlm', functionName: string): Promise<string> => {
+    const record: TrajectorySubCall = { kind, model: modelKey(model), prompt };
+    run.currentSubCalls()?.push(record);
+    const callId = tree.nextId('sub');
+    const started = performance.now();
+    tree.emit({ type: 'sub-call-start', runId: run.runId, depth: run.depth, timestamp: Date.now(), callId, kind, model: record.model, promptCharacters: prompt.length });
+    try {
+      tree.budget.reserveSubCall();
+      checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
+      const result = await tree.limiter.run(
+        () => callModel(tree, run, model, [{ role: 'user', content: prompt }], 'sub', settings.subMaxOutputTokens),
+        tree.signal,
+      );
+      record.response = result.text;
+      record.usage = result.usage;
+      if (result.costUsd !== undefined) record.costUsd = result.costUsd;
+      return result.text;
+    } catch (error) {
+      record.error = describeError(tree.fatalError ?? error);
+      if (isTreeFatal(error)) tree.fail(error as Error);
+      throw tree.fatalError ?? error;
+    } finally {
+      record.durationMs = performance.now() - started;
+      tree.emit({
+        type: 'sub-call-end',
+        runId: run.runId,
+        depth: run.depth,
+        timestamp: Date.now(),
+        callId,
+        kind,
+        model: record.model,
+        durationMs: record.durationMs,
+        ...(record.usage ? { usage: record.usage } : {}),
+        ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
+        ...(record.error ? { error: record.error } : {}),
+      });
+    }
+  };
+
+  /** A child RLM, or a plain call when the depth limit is reached. */
+  const childCall = async (prompt: string, subContext: JsonValue | undefined): Promise<string> => {
+    const context: ContextValue = subContext === undefined || subContext === null ? prompt : subContext;
+    if (!recursionAvailable) {
+      const text = context === prompt ? prompt : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
+      return plainCall(text, settings.subModel, 'rlm', 'rlm_query');
+    }
+    const record: TrajectorySubCall = { kind: 'rlm', model: modelKey(settings.subModel), prompt };
+    run.currentSubCalls()?.push(record);
+    const callId = tree.nextId('sub');
+    const started = performance.now();
+    tree.emit({ type: 'sub-call-start', runId: run.runId, depth: run.depth, timestamp: Date.now(), callId, kind: 'rlm', model: record.model, promptCharacters: prompt.length });
+    try {
+      tree.budget.reserveSubCall();
+      const child = await run.runChild(prompt, context);
+      record.response = child.answer;
+      record.child = child.trajectory;
+      return child.answer;
+    } catch (error) {
+      const trajectory = (error as { trajectory?: Trajectory }).trajectory;
+      if (trajectory) record.child = trajectory;
+      record.error = describeError(tree.fatalError ?? error);
+      if (isTreeFatal(error)) tree.fail(error as Error);
+      throw tree.fatalError ?? error;
+    } finally {
+      record.durationMs = performance.now() - started;
+      tree.emit({
+        type: 'sub-call-end',
+        runId: run.runId,
+        depth: run.depth,
+        timestamp: Date.now(),
+        callId,
+        kind: 'rlm',
+        model: record.model,
+        durationMs: record.durationMs,
+        ...(record.error ? { error: record.error } : {}),
+      });
+    }
+  };
+
+  /** Runs every item; a failed item becomes "Error: …" unless the whole tree must stop. */
+  const batch = async <T>(items: readonly T[], call: (item: T, index: number) => Promise<string>): Promise<string[]> => {
+    const settled = await Promise.allSettled(items.map(call));
+    tree.throwIfStopped();
+    return settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : `Error: ${describeError(outcome.reason).message}`));
+  };
+
+  const functions: Record<string, HostFunction> = {
+    llm_query: async (prompt, model) => plainCall(expectString(prompt, 'llm_query', 'prompt'), pickModel(model, 'llm_query'), 'llm', 'llm_query'),
+    llm_query_batched: async (prompts, model) => {
+      const list = expectStringList(prompts, 'llm_query_batched', 'prompts');
+      const chosen = pickModel(model, 'llm_query_batched');
+      return batch(list, (prompt) => plainCall(prompt, chosen, 'llm', 'llm_query_batched'));
+    },
+    rlm_query: async (prompt, subContext) => childCall(expectString(prompt, 'rlm_query', 'prompt'), subContext),
+    rlm_query_batched: async (prompts, subContexts) => {
+      const list = expectStringList(prompts, 'rlm_query_batched', 'prompts');
+      if (subContexts !== undefined && subContexts !== null && (!Array.isArray(subContexts) || subContexts.length !== list.length)) {
+        throw new InvalidArgumentError({
+          argument: 'subContexts',
+          message: `rlm_query_batched: subContexts must be an array with one entry per prompt (${list.length}).`,
+        });
+      }
+      const contexts = subContexts as JsonValue[] | undefined | null;
+      return batch(list, (prompt, index) => childCall(prompt, contexts?.[index]));
+    },
+  };
+
+  for (const tool of settings.tools) {
+    functions[tool.name] = async (parameters) => {
+      const started = performance.now();
+      let failure: { name: string; message: string } | undefined;
+      try {
+        tree.throwIfStopped();
+        return await tool.execute(parameters ?? {}, { abortSignal: tree.signal, context: run.context, depth: run.depth });
+      } catch (error) {
+        failure = describeError(error);
+        throw error;
+      } finally {
+        tree.emit({
+          type: 'tool-call',
+          runId: run.runId,
+          depth: run.depth,
+          timestamp: Date.now(),
+          toolName: tool.name,
+          durationMs: performance.now() - started,
+          ...(failure ? { error: failure } : {}),
+        });
+      }
+    };
+  }
+  return functions;
+}
+
+function checkContextWindow(prompt: string, model: LanguageModel, maxOutputTokens: number | undefined, functionName: string): void {
+  const promptTokens = estimateTokens(prompt);
+  const available = model.contextWindow - (maxOutputTokens ?? Math.min(DEFAULT_OUTPUT_RESERVE_TOKENS, Math.floor(model.contextWindow / 4)));
+  if (promptTokens > available) {
+    const fits = Math.max(0, available * 4);
+    throw new ContextWindowExceededError({
+      modelId: model.modelId,
+      contextWindow: model.contextWindow,
+      promptTokens,
+      message:
+        `${functionName}: the prompt is ${prompt.length.toLocaleString('en-US')} characters (~${promptTokens.toLocaleString('en-US')} tokens), ` +
+        `but '${model.modelId}' takes at most ${model.contextWindow.toLocaleString('en-US')} tokens. Nothing was sent. ` +
+        `Split the text into pieces of at most ~${Math.floor(fits * 0.9).toLocaleString('en-US')} characters and use llm_query_batched.`,
+    });
+  }
+}
+
+function expectString(value: JsonValue | undefined, functionName: string, argument: string): string {
+  if (typeof value !== 'string') {
+    throw new InvalidArgumentError({
+      argument,
+      message: `${functionName}: ${argument} must be a string; got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}. Build the text first (e.g. with JSON.stringify or join).`,
+    });
+  }
+  return value;
+}
+
+function expectStringList(value: JsonValue | undefined, functionName: string, argument: string): string[] {
+  if (!Array.isArray(value)) {
+    throw new InvalidArgumentError({ argument, message: `${functionName}: ${argument} must be an array of strings.` });
+  }
+  value.forEach((item, index) => {
+    if (typeof item !== 'string') {
+      throw new InvalidArgumentError({ argument, message: `${functionName}: ${argument}[${index}] must be a string; got ${item === null ? 'null' : typeof item}.` });
+    }
+  });
+  return value as string[];
+}
+
+function isRecord(value: unknown): value is Record<string, JsonValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,105 @@
+import type { ReplEnvironment } from '../environment/repl-environment';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { UnsupportedSpecificationError } from '../errors/unsupported-specification-error';
+import type { LanguageModel } from '../language-model/language-model';
+import { DEFAULT_LIMITS, type RLMLimits } from '../limits/rlm-limits';
+import type { Tool } from '../tool/tool';
+import { RESERVED_NAMES } from './reserved-names';
+import type { RLMSettings } from './rlm-settings';
+
+/** Settings with defaults applied and every plugin checked. */
+export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel' | 'models' | 'tools'> {
+  readonly subModel: LanguageModel;
+  readonly models: Readonly<Record<string, LanguageModel>>;
+  readonly tools: readonly Tool[];
+  readonly limits: RLMLimits & { readonly maxTurns: number; readonly maxDepth: number; readonly maxConsecutiveErrors: number };
+  readonly maxOutputChars: number;
+  readonly cellTimeoutMs: number;
+  readonly maxConcurrency: number;
+}
+
+export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): ResolvedSettings {
+  if (settings === null || typeof settings !== 'object') {
+    throw new InvalidArgumentError({ argument: 'settings', message: 'createRLM needs a settings object: createRLM({ model, environment }).' });
+  }
+  checkModel(settings.model, 'model');
+  const subModel = settings.subModel ?? settings.model;
+  checkModel(subModel, 'subModel');
+  for (const [name, model] of Object.entries(settings.models ?? {})) checkModel(model, `models.${name}`);
+  checkEnvironment(settings.environment);
+  const tools = settings.tools ?? [];
+  const toolNames = new Set<string>();
+  for (const tool of tools) {
+    if (!tool || typeof tool.name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(tool.name)) {
+      throw new InvalidArgumentError({ argument: 'tools', message: `Tool name ${JSON.stringify(tool?.name)} is not a valid identifier. Use letters, digits and _ only.` });
+    }
+    if (RESERVED_NAMES.includes(tool.name) || toolNames.has(tool.name)) {
+      throw new InvalidArgumentError({
+        argument: 'tools',
+        message: `Tool name '${tool.name}' is ${toolNames.has(tool.name) ? 'used twice' : 'reserved by the REPL'}. Rename the tool.`,
+      });
+    }
+    toolNames.add(tool.name);
+  }
+  const limits = { ...DEFAULT_LIMITS, ...settings.limits, ...overrides };
+  for (const [name, value] of Object.entries(limits)) {
+    if (value === undefined) continue;
+    const integer = name !== 'maxCostUsd';
+    if (typeof value !== 'number' || !(value >= (name === 'maxDepth' ? 0 : 1) || (name === 'maxCostUsd' && value > 0)) || (integer && !Number.isInteger(value))) {
+      throw new InvalidArgumentError({
+        argument: `limits.${name}`,
+        message: `limits.${name} must be a ${integer ? 'positive whole number' : 'positive number'}${name === 'maxDepth' ? ' (or 0)' : ''}; got ${JSON.stringify(value)}.`,
+      });
+    }
+  }
+  return {
+    ...settings,
+    subModel,
+    models: settings.models ?? {},
+    tools,
+    limits,
+    maxOutputChars: positive(settings.maxOutputChars, 'maxOutputChars', 20_000),
+    cellTimeoutMs: positive(settings.cellTimeoutMs, 'cellTimeoutMs', 120_000),
+    maxConcurrency: positive(settings.maxConcurrency, 'maxConcurrency', 16),
+  };
+}
+
+function positive(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError({ argument: name, message: `${name} must be a positive whole number; got ${JSON.stringify(value)}.` });
+  }
+  return value;
+}
+
+function checkModel(model: LanguageModel | undefined, argument: string): void {
+  if (!model || typeof model !== 'object' || typeof model.doGenerate !== 'function') {
+    throw new InvalidArgumentError({
+      argument,
+      message: `${argument} must be a LanguageModel (e.g. openai('gpt-5-mini') from @rlm/openai); got ${model === undefined ? 'undefined' : typeof model}.`,
+    });
+  }
+  if (model.specificationVersion !== 'v1') {
+    throw new UnsupportedSpecificationError({ kind: 'model', id: `${model.provider}:${model.modelId}`, version: model.specificationVersion });
+  }
+  if (!(model.contextWindow > 0)) {
+    throw new InvalidArgumentError({ argument, message: `${argument} '${model.modelId}' reports no positive contextWindow; set one in the provider's settings.` });
+  }
+}
+
+function checkEnvironment(environment: ReplEnvironment | undefined): void {
+  if (!environment || typeof environment !== 'object' || typeof environment.createSession !== 'function') {
+    throw new InvalidArgumentError({
+      argument: 'environment',
+      message: 'environment must be a ReplEnvironment, e.g. createQuickJSEnvironment() from @rlm/env-quickjs.',
+    });
+  }
+  if (environment.specificationVersion !== 'v1') {
+    throw new UnsupportedSpecificationError({ kind: 'environment', id: environment.environmentId, version: environment.specificationVersion });
+  }
+}
+
+/** `provider:modelId`, the key used in usage reports and trajectories. */
+export function modelKey(model: LanguageModel): string {
+  return `${model.provider}:${model.modelId}`;
+}

@@ -1,0 +1,41 @@
+import type { RLMEventListener } from '../events/rlm-event';
+import type { ReplEnvironment } from '../environment/repl-environment';
+import type { LanguageModel } from '../language-model/language-model';
+import type { RLMLimits } from '../limits/rlm-limits';
+import type { SystemPromptOptions } from '../prompts/system-prompt-options';
+import type { Tool } from '../tool/tool';
+
+/** Everything `createRLM` takes. */
+export interface RLMSettings {
+  /** The root model: it writes the code at depth 0. */
+  readonly model: LanguageModel;
+  /**
+   * The model for sub-calls (`llm_query`) and for the root of child RLMs. Usually cheaper.
+   * Default: `model`.
+   */
+  readonly subModel?: LanguageModel;
+  /** More models that REPL code may pick by name: `llm_query(prompt, 'fast')`. */
+  readonly models?: Readonly<Record<string, LanguageModel>>;
+  /** Where the code runs, e.g. `createQuickJSEnvironment()` from `@rlm/env-quickjs`. */
+  readonly environment: ReplEnvironment;
+  /** Functions of the host callable from the REPL (search, retrieval, …). */
+  readonly tools?: readonly Tool[];
+  /** Turn, depth, sub-call, token, cost and time limits. See {@link RLMLimits}. */
+  readonly limits?: RLMLimits;
+  /** Characters of each cell's output shown to the model, head and tail kept. Default 20,000 (the reference's cap). */
+  readonly maxOutputChars?: number;
+  /** Wall-clock limit of one cell, in milliseconds. Default 120,000. */
+  readonly cellTimeoutMs?: number;
+  /** Sub-calls in flight at once across the whole run tree. Default 16. */
+  readonly maxConcurrency?: number;
+  /** `maxOutputTokens` for root-model calls. Default: the provider's. */
+  readonly maxOutputTokens?: number;
+  /** `maxOutputTokens` for sub-calls; also reserved in the context-window check. Default: the provider's. */
+  readonly subMaxOutputTokens?: number;
+  /** Passed to every model call (`{ openai: { reasoningEffort: 'low' } }`). */
+  readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Replaces the built-in system prompt. Receives what the built-in one is written from. */
+  readonly systemPrompt?: (options: SystemPromptOptions & { readonly language: string }) => string;
+  /** Receives every event of every run of this RLM (also settable per call). */
+  readonly onEvent?: RLMEventListener;
+}

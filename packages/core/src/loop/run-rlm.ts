@@ -1,0 +1,251 @@
+import type { ContextValue } from '../environment/context-value';
+import type { CellResult, FinalAnswer, ReplSession } from '../environment/repl-environment';
+import { LimitExceededError } from '../errors/limit-exceeded-error';
+import { RunAbortedError } from '../errors/run-aborted-error';
+import type { ChatMessage } from '../language-model/language-model';
+import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
+import {
+  firstUserMessage,
+  formatCellOutput,
+  maxTurnsFallbackMessage,
+  noCodeMessage,
+  turnFeedbackMessage,
+} from '../prompts/loop-messages';
+import type { SystemPromptOptions } from '../prompts/system-prompt-options';
+import { extractRunnableCodeBlocks } from '../text/extract-code-blocks';
+import { findFinalInProse, unquote } from '../text/find-final-in-prose';
+import type { AnswerSource, Trajectory, TrajectoryCodeBlock, TrajectoryIteration, TrajectorySubCall } from '../trajectory/trajectory';
+import { UsageTracker } from '../usage/usage-totals';
+import { callModel, describeError } from './call-model';
+import { describeContext } from './describe-context';
+import { createHostFunctions } from './host-functions';
+import { resolveFinalFromProse } from './resolve-final-from-prose';
+import { modelKey } from './resolve-settings';
+import type { RunTree } from './run-tree';
+
+/** The outcome of one run (root or child). */
+export interface RunOutcome {
+  readonly answer: string;
+  readonly answerSource: AnswerSource;
+  readonly trajectory: Trajectory;
+  readonly turns: number;
+}
+
+/** Characters of stdout + stderr an environment keeps per cell; the model sees far less (maxOutputChars). */
+const CAPTURED_OUTPUT_CHARS = 1_000_000;
+
+/**
+ * One RLM run: the root, or a child started by `rlm_query`. Builds the prompt, then loops: call the
+ * root model, run its code blocks in one persistent session, show it the capped outputs, until the
+ * code calls FINAL / FINAL_VAR or the turns run out. Errors carry the partial answer and trajectory.
+ */
+export async function runRLM(
+  tree: RunTree,
+  options: { question: string; context: ContextValue; depth: number; parentRunId?: string; parentUsage?: UsageTracker },
+): Promise<RunOutcome> {
+  const { settings } = tree;
+  const { question, context, depth } = options;
+  const runId = tree.nextId('run');
+  const started = performance.now();
+  // A child's calls are added to its parent's usage too, whether the child succeeds or fails.
+  const usage = new UsageTracker(options.parentUsage);
+  const rootModel = depth === 0 ? settings.model : settings.subModel;
+  const summary = describeContext(context);
+  const language = settings.environment.language;
+  const promptOptions: SystemPromptOptions = {
+    recursionAvailable: depth + 1 < settings.limits.maxDepth,
+    subModelContextWindow: settings.subModel.contextWindow,
+    namedModels: Object.keys(settings.models),
+    maxOutputChars: settings.maxOutputChars,
+    maxConcurrency: settings.maxConcurrency,
+    tools: settings.tools,
+  };
+  const systemPrompt = settings.systemPrompt ? settings.systemPrompt({ ...promptOptions, language }) : javascriptSystemPrompt(promptOptions);
+  const messages: ChatMessage[] = [
+    { role: 'system', content: systemPrompt },
+    { role: 'user', content: firstUserMessage(question, summary) },
+  ];
+  const trajectory: Trajectory = {
+    version: 1,
+    runId,
+    ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
+    depth,
+    startedAt: new Date().toISOString(),
+    metadata: {
+      rootModel: modelKey(rootModel),
+      subModel: modelKey(settings.subModel),
+      environment: settings.environment.environmentId,
+      maxDepth: settings.limits.maxDepth,
+      maxTurns: settings.limits.maxTurns,
+      question,
+      context: summary,
+      initialMessages: [...messages],
+    },
+    iterations: [],
+  };
+  tree.emit({
+    type: 'run-start',
+    runId,
+    depth,
+    timestamp: Date.now(),
+    ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
+    question,
+    context: summary,
+    rootModel: trajectory.metadata.rootModel,
+    subModel: trajectory.metadata.subModel,
+  });
+
+  let currentBlock: TrajectoryCodeBlock | undefined;
+  let lastReply: string | undefined;
+  let recordedFinal: FinalAnswer | undefined;
+  const finish = (answer: string, answerSource: AnswerSource, turns: number): RunOutcome => {
+    trajectory.answer = answer;
+    trajectory.answerSource = answerSource;
+    trajectory.usage = usage.snapshot();
+    trajectory.durationMs = performance.now() - started;
+    tree.emit({ type: 'run-end', runId, depth, timestamp: Date.now(), answer, answerSource, usage: trajectory.usage, durationMs: trajectory.durationMs });
+    return { answer, answerSource, trajectory, turns };
+  };
+
+  let session: ReplSession | undefined;
+  try {
+    const hostFunctions = createHostFunctions(tree, {
+      runId,
+      depth,
+      usage,
+      context,
+      currentSubCalls: (): TrajectorySubCall[] | undefined => currentBlock?.subCalls,
+      runChild: async (childQuestion, childContext) => {
+        const child = await runRLM(tree, { question: childQuestion, context: childContext, depth: depth + 1, parentRunId: runId, parentUsage: usage });
+        return { answer: child.answer, trajectory: child.trajectory };
+      },
+    });
+
+    session = await settings.environment.createSession({ context, hostFunctions, signal: tree.signal });
+    let consecutiveErrorTurns = 0;
+
+    for (let turn = 1; turn <= settings.limits.maxTurns; turn++) {
+      tree.throwIfStopped();
+      const turnStarted = performance.now();
+      tree.emit({ type: 'turn-start', runId, depth, timestamp: Date.now(), turn, maxTurns: settings.limits.maxTurns });
+      const modelStarted = performance.now();
+      const reply = await callModel(tree, { runId, depth, usage }, rootModel, messages, 'root', settings.maxOutputTokens);
+      lastReply = reply.text;
+      const iteration: TrajectoryIteration = {
+        turn,
+        response: reply.text,
+        usage: reply.usage,
+        ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
+        ...(reply.finishReason !== undefined ? { finishReason: reply.finishReason } : {}),
+        modelDurationMs: performance.now() - modelStarted,
+        codeBlocks: [],
+      };
+      trajectory.iterations.push(iteration);
+
+      const blocks = language === 'javascript' || language === 'python' ? extractRunnableCodeBlocks(reply.text, language) : [];
+      const outputs: string[] = [];
+      const results: CellResult[] = [];
+      let final: FinalAnswer | undefined;
+      let skippedBlocks = 0;
+      for (const [index, block] of blocks.entries()) {
+        const record: TrajectoryCodeBlock = { code: block.code, subCalls: [] };
+        iteration.codeBlocks.push(record);
+        if (final) {
+          skippedBlocks++;
+          continue;
+        }
+        currentBlock = record;
+        tree.emit({ type: 'cell-start', runId, depth, timestamp: Date.now(), turn, index, code: block.code });
+        const result = await session.runCell(block.code, {
+          timeoutMs: settings.cellTimeoutMs,
+          maxOutputChars: CAPTURED_OUTPUT_CHARS,
+          signal: tree.signal,
+        });
+        currentBlock = undefined;
+        record.result = result;
+        results.push(result);
+        tree.emit({ type: 'cell-end', runId, depth, timestamp: Date.now(), turn, index, result });
+        tree.throwIfStopped();
+        outputs.push(formatCellOutput(result, settings.maxOutputChars));
+        if (result.final) {
+          final = result.final;
+          recordedFinal = final;
+        }
+      }
+
+      const notes: string[] = [];
+      let answerSource: AnswerSource | undefined = final?.source;
+      if (!final) {
+        const proseFinal = findFinalInProse(reply.text);
+        const anyCellFailed = results.some((result) => result.error !== undefined);
+        if (proseFinal && !anyCellFailed) {
+          const resolved = await resolveFinalFromProse(session, proseFinal, { replyHasCode: blocks.length > 0, timeoutMs: settings.cellTimeoutMs, signal: tree.signal });
+          tree.throwIfStopped();
+          if (resolved.answer !== undefined) {
+            final = { source: proseFinal.kind, value: resolved.answer };
+            answerSource = 'text';
+          } else if (resolved.note) notes.push(resolved.note);
+        }
+      }
+
+      if (final) {
+        iteration.finalAnswer = final.value;
+        iteration.durationMs = performance.now() - turnStarted;
+        tree.emit({ type: 'turn-end', runId, depth, timestamp: Date.now(), turn, finalAnswer: final.value });
+        return finish(final.value, answerSource ?? final.source, turn);
+      }
+
+      const feedback =
+        blocks.length === 0
+          ? `${notes.length ? `${notes.join('\n')}\n\n` : ''}${noCodeMessage({ turn, maxTurns: settings.limits.maxTurns, language, truncated: reply.finishReason === 'length' })}`
+          : turnFeedbackMessage({ outputs, turn, maxTurns: settings.limits.maxTurns, question, skippedBlocks, notes: reply.finishReason === 'length' ? [...notes, 'Your reply was cut off at the output-token limit: keep replies shorter.'] : notes });
+      iteration.feedback = feedback;
+      iteration.durationMs = performance.now() - turnStarted;
+      messages.push({ role: 'assistant', content: reply.text }, { role: 'user', content: feedback });
+      tree.emit({ type: 'turn-end', runId, depth, timestamp: Date.now(), turn });
+
+      const allFailed = results.length > 0 && results.every((result) => result.error !== undefined);
+      consecutiveErrorTurns = allFailed ? consecutiveErrorTurns + 1 : 0;
+      if (consecutiveErrorTurns >= settings.limits.maxConsecutiveErrors) {
+        throw new LimitExceededError({
+          limit: 'maxConsecutiveErrors',
+          limitValue: settings.limits.maxConsecutiveErrors,
+          message: `The code failed in ${consecutiveErrorTurns} turns in a row (limits.maxConsecutiveErrors). Last error: ${results.at(-1)?.error?.message ?? 'unknown'}`,
+        });
+      }
+    }
+
+    // The turns ran out without FINAL: ask once for the best answer from what the history holds.
+    const fallbackMessages: ChatMessage[] = [...messages, { role: 'user', content: maxTurnsFallbackMessage(question) }];
+    const fallback = await callModel(tree, { runId, depth, usage }, rootModel, fallbackMessages, 'max-turns-fallback', settings.maxOutputTokens);
+    const written = findFinalInProse(fallback.text);
+    const answer = written?.atLineStart && written.kind === 'FINAL' ? unquote(written.argument) : fallback.text.trim();
+    return finish(answer, 'max-turns-fallback', settings.limits.maxTurns);
+  } catch (thrown) {
+    const error = tree.fatalError ?? thrown;
+    trajectory.usage = usage.snapshot();
+    trajectory.durationMs = performance.now() - started;
+    trajectory.error = describeError(error);
+    const partialAnswer = recordedFinal?.value ?? lastReply;
+    if (partialAnswer !== undefined) trajectory.answer = partialAnswer;
+    tree.emit({ type: 'run-error', runId, depth, timestamp: Date.now(), error: trajectory.error, usage: trajectory.usage, durationMs: trajectory.durationMs });
+    throw attachPartial(error, partialAnswer, trajectory);
+  } finally {
+    await session?.dispose().catch(() => undefined);
+  }
+}
+
+/**
+ * Errors that carry a run's state get this run's partial answer and trajectory; the root's catch runs
+ * last, so callers see the root trajectory (children's are nested in its sub-calls).
+ */
+function attachPartial(error: unknown, partialAnswer: string | undefined, trajectory: Trajectory): unknown {
+  if (LimitExceededError.isInstance(error) || RunAbortedError.isInstance(error)) {
+    // Concurrent children may finish after their parent: never replace a shallower run's trajectory.
+    if (error.trajectory && error.trajectory.depth < trajectory.depth) return error;
+    const carrier = error;
+    carrier.trajectory = trajectory;
+    if (partialAnswer !== undefined) carrier.partialAnswer = partialAnswer;
+  }
+  return error;
+}

@@ -1,0 +1,106 @@
+import { RunAbortedError } from '../errors/run-aborted-error';
+import { LimitExceededError } from '../errors/limit-exceeded-error';
+import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
+import { ConcurrencyLimiter } from '../limits/concurrency-limiter';
+import { RunBudget } from '../limits/run-budget';
+import type { ResolvedSettings } from './resolve-settings';
+
+/**
+ * What the root run and all its children share: settings, the budget, the concurrency cap and one
+ * abort signal. The first fatal error (a tree-wide limit, a user abort, the deadline) aborts the
+ * signal, which stops every model call, cell and child in flight.
+ */
+export class RunTree {
+  readonly budget: RunBudget;
+  readonly limiter: ConcurrencyLimiter;
+  private readonly controller = new AbortController();
+  private readonly cleanups: Array<() => void> = [];
+  private fatal?: Error;
+  private idCounter = 0;
+  private readonly idPrefix = Math.random().toString(36).slice(2, 8);
+
+  constructor(
+    readonly settings: ResolvedSettings,
+    private readonly listeners: readonly RLMEventListener[],
+    userSignal?: AbortSignal,
+  ) {
+    this.budget = new RunBudget(settings.limits);
+    this.limiter = new ConcurrencyLimiter(settings.maxConcurrency);
+    if (userSignal) {
+      const onAbort = () => this.fail(new RunAbortedError({ reason: userSignal.reason }));
+      if (userSignal.aborted) onAbort();
+      else {
+        userSignal.addEventListener('abort', onAbort, { once: true });
+        this.cleanups.push(() => userSignal.removeEventListener('abort', onAbort));
+      }
+    }
+    const { timeoutMs } = settings.limits;
+    if (timeoutMs !== undefined) {
+      const timer = setTimeout(
+        () =>
+          this.fail(
+            new LimitExceededError({
+              limit: 'timeoutMs',
+              limitValue: timeoutMs,
+              message: `The run took longer than its limit of ${timeoutMs} ms (limits.timeoutMs).`,
+            }),
+          ),
+        timeoutMs,
+      );
+      timer.unref?.();
+      this.cleanups.push(() => clearTimeout(timer));
+    }
+  }
+
+  /** Aborted when the tree must stop; its `reason` is the fatal error. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The error that stopped the tree, if any. */
+  get fatalError(): Error | undefined {
+    return this.fatal;
+  }
+
+  /** Stops the whole tree with `error` (the first error wins). */
+  fail(error: Error): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    this.controller.abort(error);
+  }
+
+  /** Throws the fatal error if the tree was stopped. */
+  throwIfStopped(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** A short id unique within the tree, e.g. `run-k3j9a2-4`. */
+  nextId(kind: string): string {
+    this.idCounter += 1;
+    return `${kind}-${this.idPrefix}-${this.idCounter}`;
+  }
+
+  emit(event: RLMEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A faulty listener must not break the run.
+      }
+    }
+  }
+
+  /** Releases timers and listeners. */
+  close(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+}
+
+/** Whether an error stops the whole tree rather than only the call that raised it. */
+export function isTreeFatal(error: unknown): boolean {
+  if (RunAbortedError.isInstance(error)) return true;
+  return (
+    LimitExceededError.isInstance(error) &&
+    (error.limit === 'maxTokens' || error.limit === 'maxCostUsd' || error.limit === 'maxSubCalls' || error.limit === 'timeoutMs')
+  );
+}

@@ -1,0 +1,45 @@
+import type { SystemPromptOptions } from './system-prompt-options';
+
+/**
+ * Our system prompt for a JavaScript REPL. Written for this library (the reference's names for the
+ * REPL functions are kept so that prompts and trajectories compare with it).
+ */
+export function javascriptSystemPrompt(options: SystemPromptOptions): string {
+  const charactersPerCall = Math.floor(options.subModelContextWindow * 4 * 0.8);
+  const recursion = options.recursionAvailable
+    ? '- `await rlm_query(prompt, subContext?)` → string. Starts a child of you: a fresh REPL whose `context` is `subContext` (or the prompt itself), which can run code and make its own sub-calls. Use it for sub-tasks too large or too intricate for one `llm_query`.\n' +
+      '- `await rlm_query_batched(prompts, subContexts?)` → string[]. Several children at once.\n'
+    : '- `await rlm_query(prompt, subContext?)` → string. At this depth it is the same as `llm_query(prompt + subContext)`: no deeper recursion is available.\n' +
+      '- `await rlm_query_batched(prompts, subContexts?)` → string[]. The batched form.\n';
+  const models = options.namedModels.length
+    ? `  Pass a model name as the second argument to pick another model: ${options.namedModels.map((name) => `'${name}'`).join(', ')}.\n`
+    : '';
+  const tools = options.tools.length
+    ? `\nTools (async functions that take one object argument):\n${options.tools
+        .map((tool) => `- \`await ${tool.name}(${JSON.stringify(tool.parameters)})\`: ${tool.description}`)
+        .join('\n')}\n`
+    : '';
+
+  return `You answer a question about a context that is too large to read at once. The context is not in this conversation: it is stored in a JavaScript REPL as the variable \`context\`, and you explore it by writing code. You will be told its type and size, never its full text.
+
+How it works:
+- Write JavaScript in fenced blocks marked \`\`\`javascript. Every block in your reply runs, in order, in the same REPL; then you see what it printed and reply again.
+- The REPL is persistent: top-level \`let\`, \`const\`, \`function\` and \`class\` declarations stay defined for later blocks and turns, and you may declare a name again. Top-level \`await\` works. The value of a block's last expression is shown, like a console.
+- You see at most ${options.maxOutputChars.toLocaleString('en-US')} characters of each block's output (the start and the end). Print summaries, counts and short slices, never the whole context.
+- There is no file system, network, \`require\` or \`import\`: only the context, plain JavaScript and the functions below.
+
+Functions (all async: always \`await\` them):
+- \`await llm_query(prompt)\` → string. One call to a language model that sees only \`prompt\`. It can take about ${charactersPerCall.toLocaleString('en-US')} characters; give it one chunk and a precise instruction. Use it for what code cannot do: understanding, classifying, extracting, summarising text.
+${models}- \`await llm_query_batched(prompts)\` → string[]. Many calls at once (${options.maxConcurrency} run concurrently), answers in the same order. Much faster than a loop of \`llm_query\`. A call that failed comes back as a string starting with "Error:".
+${recursion}- \`FINAL(value)\` sets your final answer (a string, or any value, which is shown as JSON) and ends the run after this block.
+- \`FINAL_VAR("name")\` sets the value of the variable \`name\` as the final answer.
+- \`SHOW_VARS()\` lists the variables you have made.
+${tools}
+How to work:
+1. Look before you answer: print the context's structure, a few slices, and counts.
+2. Plan how to split it: by lines, documents, sections or fixed-size chunks that fit one \`llm_query\`.
+3. Let code do the exact work (filtering, counting, regex, sorting) and sub-calls do the reading; send chunks with \`llm_query_batched\`; keep results in variables.
+4. Combine the pieces in code, check the result against the question, then call \`FINAL(...)\` or \`FINAL_VAR(...)\` in a code block.
+
+Call FINAL only when you have the answer, in code, after you have seen the outputs that support it. A plan or a guess written as prose is not an answer. Keep replies short: brief reasoning, then code.`;
+}

@@ -1,0 +1,17 @@
+import type { Tool } from '../tool/tool';
+
+/** What a system prompt needs to know about the run it is written for. */
+export interface SystemPromptOptions {
+  /** Whether `rlm_query` starts a child RLM at this depth (otherwise it is a plain `llm_query`). */
+  readonly recursionAvailable: boolean;
+  /** The sub-model's context window in tokens, so the model sizes its chunks. */
+  readonly subModelContextWindow: number;
+  /** Names of models that `llm_query(prompt, model)` may pick, besides the default. */
+  readonly namedModels: readonly string[];
+  /** How many characters of each cell's output the model is shown. */
+  readonly maxOutputChars: number;
+  /** How many sub-calls run at once. */
+  readonly maxConcurrency: number;
+  /** Tools available as functions in the REPL. */
+  readonly tools: readonly Tool[];
+}

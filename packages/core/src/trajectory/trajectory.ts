@@ -1,0 +1,118 @@
+import type { ContextValue } from '../environment/context-value';
+import type { CellResult } from '../environment/repl-environment';
+import type { ChatMessage, FinishReason, LanguageModelUsage } from '../language-model/language-model';
+import type { RunUsage } from '../usage/usage-totals';
+
+/** How the run's answer was obtained. */
+export type AnswerSource =
+  /** The code called `FINAL(value)`. */
+  | 'FINAL'
+  /** The code called `FINAL_VAR(name)`. */
+  | 'FINAL_VAR'
+  /** The model wrote `FINAL(...)` / `FINAL_VAR(...)` as text instead of code (a fallback). */
+  | 'text'
+  /** The turn budget ran out; one more call asked the model for its best answer from the history. */
+  | 'max-turns-fallback'
+  /** A depth-limited `rlm_query` answered as a plain model call. */
+  | 'plain-call';
+
+/** What the root model is told about the context, also kept in the trajectory. */
+export interface ContextSummary {
+  /** `'string'`, `'string[]'`, `'array'` or `'object'`. */
+  readonly type: 'string' | 'string[]' | 'array' | 'object' | 'number' | 'boolean' | 'null';
+  /** Characters in total (for JSON data: of its JSON text). */
+  readonly totalCharacters: number;
+  /** Approximate tokens in total. */
+  readonly approximateTokens: number;
+  /** Number of parts (documents, array items or object keys); 1 for a string. */
+  readonly parts: number;
+  /** Character sizes of the first parts (up to 100). */
+  readonly partSizes: readonly number[];
+  /** The object's first keys, for object contexts. */
+  readonly keys?: readonly string[];
+  /** The first characters of the context. */
+  readonly head: string;
+  /** The last characters of the context. */
+  readonly tail: string;
+}
+
+/** One sub-call made from a cell: `llm_query` (plain) or `rlm_query` (a child RLM). */
+export interface TrajectorySubCall {
+  readonly kind: 'llm' | 'rlm';
+  /** `provider:modelId` of the model that answered (the child's root model for `rlm`). */
+  readonly model: string;
+  readonly prompt: string;
+  /** The answer, when the call succeeded. */
+  response?: string;
+  usage?: LanguageModelUsage;
+  costUsd?: number;
+  durationMs?: number;
+  error?: { readonly name: string; readonly message: string };
+  /** For `kind: 'rlm'` that ran a child RLM: its whole trajectory. */
+  child?: Trajectory;
+}
+
+/** One code block of a turn and what it did. */
+export interface TrajectoryCodeBlock {
+  readonly code: string;
+  /** What the environment returned; absent when the block was skipped (an earlier block called FINAL). */
+  result?: CellResult;
+  /** Sub-calls started by this block. */
+  readonly subCalls: TrajectorySubCall[];
+}
+
+/** One turn of the loop: a root-model call and the code it wrote. */
+export interface TrajectoryIteration {
+  /** 1-based turn number. */
+  readonly turn: number;
+  /** The root model's reply. */
+  readonly response: string;
+  readonly usage: LanguageModelUsage;
+  readonly costUsd?: number;
+  readonly finishReason?: FinishReason;
+  /** Time of the root-model call, in milliseconds. */
+  readonly modelDurationMs: number;
+  readonly codeBlocks: TrajectoryCodeBlock[];
+  /** The user message appended after this turn (the outputs the model saw next). */
+  feedback?: string;
+  /** Set on the turn that produced the answer. */
+  finalAnswer?: string;
+  /** Wall-clock time of the whole turn, in milliseconds. */
+  durationMs?: number;
+}
+
+/** Configuration and inputs of a run, written first in a JSONL log. */
+export interface TrajectoryMetadata {
+  /** `provider:modelId` of the root model. */
+  readonly rootModel: string;
+  /** `provider:modelId` of the sub-model. */
+  readonly subModel: string;
+  readonly environment: string;
+  readonly maxDepth: number;
+  readonly maxTurns: number;
+  readonly question: string;
+  readonly context: ContextSummary;
+  /** The first two messages (system prompt and the opening user message); later ones are in the iterations. */
+  readonly initialMessages: readonly ChatMessage[];
+}
+
+/** The whole record of one RLM run (and, nested in its sub-calls, its children). Plain JSON. */
+export interface Trajectory {
+  readonly version: 1;
+  readonly runId: string;
+  readonly parentRunId?: string;
+  readonly depth: number;
+  /** ISO 8601 time the run started. */
+  readonly startedAt: string;
+  readonly metadata: TrajectoryMetadata;
+  readonly iterations: TrajectoryIteration[];
+  answer?: string;
+  answerSource?: AnswerSource;
+  usage?: RunUsage;
+  durationMs?: number;
+  /** Set when the run failed; the answer may still hold a partial one. */
+  error?: { readonly name: string; readonly message: string };
+}
+
+/** A short description of a context, for the prompt, the trajectory and events. */
+export type DescribeContext = (context: ContextValue) => ContextSummary;
