@@ -60,8 +60,8 @@ function findClosingParenthesis(text: string, start: number): number {
   return -1;
 }
 
-/** `"x"`, `'x'` or `` `x` `` → `x`; anything else unchanged. */
+/** One string literal `"x"`, `'x'` or `` `x` `` → `x`; anything else (`"a" + "b"`) unchanged. */
 export function unquote(text: string): string {
-  const match = /^(["'`])([\s\S]*)\1$/.exec(text);
+  const match = /^(["'`])((?:\\[\s\S]|(?!\1)[^\\])*)\1$/.exec(text);
   return match ? match[2]! : text;
 }

@@ -1,0 +1,161 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Trajectory } from './trajectory';
+import { parseTrajectoryJsonl, readTrajectoryJsonl, trajectoryToJsonl, writeTrajectoryJsonl } from './trajectory-jsonl';
+
+function sampleTrajectory(): Trajectory {
+  const child: Trajectory = {
+    version: 1,
+    runId: 'run-b',
+    parentRunId: 'run-a',
+    depth: 1,
+    startedAt: '2026-11-27T10:00:01.000Z',
+    metadata: {
+      rootModel: 'mock:small',
+      subModel: 'mock:small',
+      environment: 'quickjs',
+      maxDepth: 2,
+      maxTurns: 5,
+      question: 'sub',
+      context: { type: 'string', totalCharacters: 3, approximateTokens: 1, parts: 1, partSizes: [3], head: 'abc', tail: '' },
+      initialMessages: [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: 'u' },
+      ],
+    },
+    iterations: [],
+    answer: 'child answer',
+    answerSource: 'FINAL',
+  };
+  return {
+    version: 1,
+    runId: 'run-a',
+    depth: 0,
+    startedAt: '2026-11-27T10:00:00.000Z',
+    metadata: {
+      rootModel: 'mock:big',
+      subModel: 'mock:small',
+      environment: 'quickjs',
+      maxDepth: 2,
+      maxTurns: 30,
+      question: 'How many?',
+      context: { type: 'string', totalCharacters: 10, approximateTokens: 3, parts: 1, partSizes: [10], head: '0123456789', tail: '' },
+      initialMessages: [
+        { role: 'system', content: 'system prompt' },
+        { role: 'user', content: 'first user message' },
+      ],
+    },
+    iterations: [
+      {
+        turn: 1,
+        response: '```javascript\nconst n = await llm_query("count")\n```',
+        usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 50 },
+        costUsd: 0.001,
+        finishReason: 'stop',
+        modelDurationMs: 12.5,
+        codeBlocks: [
+          {
+            code: 'const n = await llm_query("count")',
+            result: { stdout: 'hi\n', stderr: '', droppedOutputChars: 0, durationMs: 3.25, value: '7' },
+            subCalls: [
+              { kind: 'llm', model: 'mock:small', prompt: 'count', response: '7', usage: { inputTokens: 2, outputTokens: 1 }, durationMs: 1.5 },
+              { kind: 'rlm', model: 'mock:small', prompt: 'sub', response: 'child answer', durationMs: 4, child },
+              { kind: 'llm', model: 'mock:small', prompt: 'bad', durationMs: 1, error: { name: 'ContextWindowExceededError', message: 'too big' } },
+            ],
+          },
+        ],
+        feedback: 'Output of block 1: ...',
+        durationMs: 20.75,
+      },
+      {
+        turn: 2,
+        response: '```javascript\nFINAL_VAR("n")\n```',
+        usage: { inputTokens: 150, outputTokens: 10 },
+        modelDurationMs: 8,
+        codeBlocks: [
+          {
+            code: 'FINAL_VAR("n")',
+            result: { stdout: '', stderr: '', droppedOutputChars: 0, durationMs: 1, final: { source: 'FINAL_VAR', value: '7', variableName: 'n' } },
+            subCalls: [],
+          },
+        ],
+        finalAnswer: '7',
+        durationMs: 9,
+      },
+    ],
+    answer: '7',
+    answerSource: 'FINAL_VAR',
+    durationMs: 30,
+  };
+}
+
+describe('trajectory JSONL', () => {
+  it("writes the reference library's layout: a metadata line, then one line per iteration", () => {
+    const lines = trajectoryToJsonl(sampleTrajectory()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({
+      type: 'metadata',
+      root_model: 'mock:big',
+      max_depth: 2,
+      max_iterations: 30,
+      backend: 'mock',
+      environment_type: 'quickjs',
+      other_backends: ['mock:small'],
+    });
+    expect(lines[1]).toMatchObject({
+      type: 'iteration',
+      iteration: 1,
+      final_answer: null,
+      iteration_time: 0.02075,
+      code_blocks: [{ code: 'const n = await llm_query("count")', result: { stdout: 'hi\n', stderr: '', locals: {}, execution_time: 0.00325 } }],
+    });
+    expect(lines[1].prompt).toEqual([
+      { role: 'system', content: 'system prompt' },
+      { role: 'user', content: 'first user message' },
+    ]);
+    expect(lines[1].code_blocks[0].result.rlm_calls[0]).toMatchObject({
+      root_model: 'mock:small',
+      prompt: 'count',
+      response: '7',
+      execution_time: 0.0015,
+      usage_summary: { model_usage_summaries: { 'mock:small': { total_calls: 1, total_input_tokens: 2, total_output_tokens: 1 } } },
+    });
+    expect(lines[1].code_blocks[0].result.rlm_calls[2]).toMatchObject({ error: 'too big', error_type: 'ContextWindowExceededError' });
+    // The second iteration's prompt holds the first reply and its feedback, as the reference logs it.
+    expect(lines[2].prompt.map((message: { role: string }) => message.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(lines[2].final_answer).toBe('7');
+  });
+
+  it('reads back exactly what it wrote, nested child trajectories included', () => {
+    const trajectory = sampleTrajectory();
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory))).toEqual(trajectory);
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory, { includePrompts: false }))).toEqual(trajectory);
+  });
+
+  it('omits prompts on request', () => {
+    const lines = trajectoryToJsonl(sampleTrajectory(), { includePrompts: false }).trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines[1].prompt).toBeUndefined();
+  });
+
+  it('writes and reads files', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'rlm-trajectory-'));
+    try {
+      const path = join(folder, 'run.jsonl');
+      await writeTrajectoryJsonl(path, sampleTrajectory());
+      expect((await readFile(path, 'utf8')).split('\n')).toHaveLength(4);
+      expect(await readTrajectoryJsonl(path)).toEqual(sampleTrajectory());
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects malformed input with the line number', () => {
+    const text = trajectoryToJsonl(sampleTrajectory());
+    const broken = text.split('\n');
+    broken[1] = '{not json';
+    expect(() => parseTrajectoryJsonl(broken.join('\n'))).toThrow(/line 2 is not JSON/);
+    expect(() => parseTrajectoryJsonl('{"type":"metadata","root_model":"x"}')).toThrow(/not an @rlm\/core trajectory/);
+  });
+});
