@@ -6,5 +6,4 @@ export default defineConfig({
   dts: true,
   platform: 'node',
   target: 'node20',
-  external: ['vitest'],
 });
