@@ -36,7 +36,13 @@ export type {
 } from './language-model/language-model';
 export { ConcurrencyLimiter } from './limits/concurrency-limiter';
 export { DEFAULT_LIMITS, type LimitName, type RLMLimits } from './limits/rlm-limits';
-export { type CompletionOptions, createRLM, type RLM, type RLMResult, type RLMStream } from './loop/create-rlm';
+export {
+  type CompletionOptions,
+  createRLM,
+  type RLM,
+  type RLMResult,
+  type RLMStream,
+} from './loop/create-rlm';
 export { describeContext } from './loop/describe-context';
 export { RESERVED_NAMES } from './loop/reserved-names';
 export type { RLMSettings } from './loop/rlm-settings';

@@ -8,9 +8,16 @@ export function code(source: string, prose = 'Next step.'): string {
 }
 
 /** A root model scripted as a list and a sub-model answering with `answer(prompt)`. */
-export function scriptedModels(root: readonly MockReply[] | ((request: MockRequest) => MockReply), answer: (prompt: string) => string = (prompt) => `sub:${prompt}`) {
+export function scriptedModels(
+  root: readonly MockReply[] | ((request: MockRequest) => MockReply),
+  answer: (prompt: string) => string = (prompt) => `sub:${prompt}`,
+) {
   const model = new MockLanguageModel({ responses: root, modelId: 'root' });
-  const subModel = new MockLanguageModel({ responses: (request) => answer(request.lastMessage), modelId: 'sub', contextWindow: 32_000 });
+  const subModel = new MockLanguageModel({
+    responses: (request) => answer(request.lastMessage),
+    modelId: 'sub',
+    contextWindow: 32_000,
+  });
   return { model, subModel };
 }
 

@@ -11,7 +11,10 @@ describe('a 10M-token context end to end (QuickJS)', () => {
     const model = new MockLanguageModel({
       modelId: 'root',
       responses: [
-        code('console.log(context.slice(0, 300));\nconst lines = context.split("\\n");\nconsole.log(lines.length, "lines")', 'Let me look at the data first.'),
+        code(
+          'console.log(context.slice(0, 300));\nconst lines = context.split("\\n");\nconsole.log(lines.length, "lines")',
+          'Let me look at the data first.',
+        ),
         code(
           [
             'const chunkSize = 3000;',
@@ -29,9 +32,16 @@ describe('a 10M-token context end to end (QuickJS)', () => {
         code('FINAL_VAR("answer")', 'The counts add up; the answer is the location count.'),
       ],
     });
-    const subModel = new MockLanguageModel({ modelId: 'sub', contextWindow: 272_000, responses: (request) => classifyChunk(request.lastMessage, context.labelOf) });
+    const subModel = new MockLanguageModel({
+      modelId: 'sub',
+      contextWindow: 272_000,
+      responses: (request) => classifyChunk(request.lastMessage, context.labelOf),
+    });
 
-    const result = await quickjsRLM({ model, subModel }).completion('How many items have the label "location"?', { context: context.text });
+    const result = await quickjsRLM({ model, subModel }).completion(
+      'How many items have the label "location"?',
+      { context: context.text },
+    );
 
     expect(result.answer).toBe(String(context.counts.location));
     expect(result.answerSource).toBe('FINAL_VAR');
@@ -39,6 +49,7 @@ describe('a 10M-token context end to end (QuickJS)', () => {
     expect(subModel.calls.length).toBe(Math.ceil(context.lines / 3000));
     expect(model.calls[1]!.lastMessage).toContain(`${context.lines} lines`);
     // The root model never saw more than a preview of the 40 MB.
-    for (const call of model.calls) expect(call.messages.reduce((sum, message) => sum + message.content.length, 0)).toBeLessThan(60_000);
+    for (const call of model.calls)
+      expect(call.messages.reduce((sum, message) => sum + message.content.length, 0)).toBeLessThan(60_000);
   }, 300_000);
 });

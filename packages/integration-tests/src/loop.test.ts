@@ -32,7 +32,16 @@ describe('the prompt', () => {
     await rlm.completion('What is in there?', { context: documents });
     const [system, user] = model.calls[0]!.messages;
     expect(system!.role).toBe('system');
-    for (const name of ['llm_query', 'llm_query_batched', 'rlm_query', 'rlm_query_batched', 'FINAL', 'FINAL_VAR', 'SHOW_VARS', 'search']) {
+    for (const name of [
+      'llm_query',
+      'llm_query_batched',
+      'rlm_query',
+      'rlm_query_batched',
+      'FINAL',
+      'FINAL_VAR',
+      'SHOW_VARS',
+      'search',
+    ]) {
       expect(system!.content).toContain(name);
     }
     expect(system!.content).toContain('Finds lines that match a query.');
@@ -107,7 +116,9 @@ describe('turns and cells', () => {
 
 describe('FINAL and FINAL_VAR (the reference library bugs)', () => {
   it('FINAL_VAR returns the value of the variable, not its name or a tuple', async () => {
-    const { model, subModel } = scriptedModels([code('const result = { count: 3, users: ["a", "b"] };\nFINAL_VAR("result")')]);
+    const { model, subModel } = scriptedModels([
+      code('const result = { count: 3, users: ["a", "b"] };\nFINAL_VAR("result")'),
+    ]);
     const { answer } = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(JSON.parse(answer)).toEqual({ count: 3, users: ['a', 'b'] });
   });
@@ -142,7 +153,10 @@ describe('FINAL and FINAL_VAR (the reference library bugs)', () => {
   });
 
   it('accepts a text FINAL of plain words at the start of a line', async () => {
-    const { model, subModel } = scriptedModels([code('console.log(context.length)'), 'FINAL(The capital is Paris)']);
+    const { model, subModel } = scriptedModels([
+      code('console.log(context.length)'),
+      'FINAL(The capital is Paris)',
+    ]);
     const { answer, answerSource } = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(answer).toBe('The capital is Paris');
     expect(answerSource).toBe('text');
@@ -154,7 +168,7 @@ describe('FINAL and FINAL_VAR (the reference library bugs)', () => {
     ]);
     const { answer, trajectory } = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(answer).toBe('first');
-    expect(trajectory.iterations[0]!.codeBlocks[1]!.result).toBeUndefined();
+    expect(trajectory.iterations[0].codeBlocks[1]!.result).toBeUndefined();
   });
 });
 
@@ -164,7 +178,9 @@ describe('sub-calls and recursion', () => {
     const { model, subModel } = scriptedModels([
       code('const a = await llm_query("one"); const b = await llm_query("two", "fast"); FINAL(a + "|" + b)'),
     ]);
-    const { answer, usage } = await quickjsRLM({ model, subModel, models: { fast } }).completion('q', { context: 'c' });
+    const { answer, usage } = await quickjsRLM({ model, subModel, models: { fast } }).completion('q', {
+      context: 'c',
+    });
     expect(answer).toBe('sub:one|fast answer');
     expect(Object.keys(usage.byModel).sort()).toEqual(['mock:fast', 'mock:root', 'mock:sub']);
     expect(usage.byModel['mock:sub']!.calls).toBe(1);
@@ -172,10 +188,19 @@ describe('sub-calls and recursion', () => {
 
   it('runs llm_query_batched concurrently under the concurrency cap', async () => {
     const model = new MockLanguageModel({
-      responses: [code('const answers = await llm_query_batched(Array.from({ length: 12 }, (_, i) => "item " + i));\nFINAL(answers.join(","))')],
+      responses: [
+        code(
+          'const answers = await llm_query_batched(Array.from({ length: 12 }, (_, i) => "item " + i));\nFINAL(answers.join(","))',
+        ),
+      ],
     });
-    const subModel = new MockLanguageModel({ responses: (request) => request.lastMessage.toUpperCase(), latencyMs: 30 });
-    const { answer } = await quickjsRLM({ model, subModel, maxConcurrency: 4 }).completion('q', { context: 'c' });
+    const subModel = new MockLanguageModel({
+      responses: (request) => request.lastMessage.toUpperCase(),
+      latencyMs: 30,
+    });
+    const { answer } = await quickjsRLM({ model, subModel, maxConcurrency: 4 }).completion('q', {
+      context: 'c',
+    });
     expect(answer).toBe(Array.from({ length: 12 }, (_, i) => `ITEM ${i}`).join(','));
     expect(subModel.peakConcurrency).toBe(4);
   });
@@ -187,7 +212,9 @@ describe('sub-calls and recursion', () => {
     ]);
     await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(subModel.calls).toHaveLength(0);
-    expect(model.calls[1]!.lastMessage).toMatch(/500,000 characters .* takes at most 32,000 tokens\. Nothing was sent/);
+    expect(model.calls[1]!.lastMessage).toMatch(
+      /500,000 characters .* takes at most 32,000 tokens\. Nothing was sent/,
+    );
     expect(ContextWindowExceededError.name).toBe('ContextWindowExceededError');
   });
 
@@ -195,12 +222,19 @@ describe('sub-calls and recursion', () => {
     const { model, subModel } = scriptedModels([code('FINAL(await rlm_query("summarise", "some text"))')]);
     const { answer, trajectory } = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(answer).toBe('sub:summarise\n\nsome text');
-    expect(trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]).toMatchObject({ kind: 'rlm', prompt: 'summarise\n\nsome text' });
+    expect(trajectory.iterations[0].codeBlocks[0]!.subCalls[0]).toMatchObject({
+      kind: 'rlm',
+      prompt: 'summarise\n\nsome text',
+    });
   });
 
   it('rlm_query below maxDepth runs a child RLM in a fresh session with its own context', async () => {
     const model = new MockLanguageModel({
-      responses: [code('const parentOnly = 1;\nconst child = await rlm_query("How long is it?", "abcdef");\nFINAL("child said " + child)')],
+      responses: [
+        code(
+          'const parentOnly = 1;\nconst child = await rlm_query("How long is it?", "abcdef");\nFINAL("child said " + child)',
+        ),
+      ],
       modelId: 'root',
     });
     const subModel = new MockLanguageModel({
@@ -214,14 +248,18 @@ describe('sub-calls and recursion', () => {
       },
     });
     const events: RLMEvent[] = [];
-    const { answer, trajectory, usage } = await quickjsRLM({ model, subModel, limits: { maxDepth: 2 } }).completion('q', {
+    const { answer, trajectory, usage } = await quickjsRLM({
+      model,
+      subModel,
+      limits: { maxDepth: 2 },
+    }).completion('q', {
       context: 'parent context',
       onEvent: (event) => events.push(event),
     });
     expect(answer).toBe('child said 6:undefined');
     const childStart = events.find((event) => event.type === 'run-start' && event.depth === 1);
     expect(childStart).toMatchObject({ parentRunId: trajectory.runId, question: 'How long is it?' });
-    const child = trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]!.child!;
+    const child = trajectory.iterations[0].codeBlocks[0].subCalls[0].child!;
     expect(child.depth).toBe(1);
     expect(child.answer).toBe('6:undefined');
     expect(usage.byModel['mock:sub']!.calls).toBe(1);
@@ -230,8 +268,14 @@ describe('sub-calls and recursion', () => {
 
 describe('limits', () => {
   it('asks once for the best answer when the turns run out, and says so', async () => {
-    const { model, subModel } = scriptedModels([code('console.log(1)'), code('console.log(2)'), 'My best answer is 3.']);
-    const result = await quickjsRLM({ model, subModel, limits: { maxTurns: 2 } }).completion('q', { context: 'c' });
+    const { model, subModel } = scriptedModels([
+      code('console.log(1)'),
+      code('console.log(2)'),
+      'My best answer is 3.',
+    ]);
+    const result = await quickjsRLM({ model, subModel, limits: { maxTurns: 2 } }).completion('q', {
+      context: 'c',
+    });
     expect(result.answer).toBe('My best answer is 3.');
     expect(result.answerSource).toBe('max-turns-fallback');
     expect(model.calls[2]!.lastMessage).toContain('You have used all your turns');
@@ -254,22 +298,38 @@ describe('limits', () => {
   });
 
   it('maxTokens and maxCostUsd count the whole tree', async () => {
-    const tokens = scriptedModels([code('await llm_query("a")'), code('await llm_query("b")'), code('FINAL(1)')]);
+    const tokens = scriptedModels([
+      code('await llm_query("a")'),
+      code('await llm_query("b")'),
+      code('FINAL(1)'),
+    ]);
     tokens.subModel.calls.length = 0;
-    const tokenError = await quickjsRLM({ ...tokens, limits: { maxTokens: 1500 } }).completion('q', { context: 'c' }).catch((e: unknown) => e);
+    const tokenError = await quickjsRLM({ ...tokens, limits: { maxTokens: 1500 } })
+      .completion('q', { context: 'c' })
+      .catch((e: unknown) => e);
     expect((tokenError as LimitExceededError).limit).toBe('maxTokens');
 
-    const model = new MockLanguageModel({ responses: () => code('await llm_query("a")'), costOf: () => 0.01 });
+    const model = new MockLanguageModel({
+      responses: () => code('await llm_query("a")'),
+      costOf: () => 0.01,
+    });
     const subModel = new MockLanguageModel({ responses: () => 'x', costOf: () => 0.02 });
-    const costError = await quickjsRLM({ model, subModel, limits: { maxCostUsd: 0.1 } }).completion('q', { context: 'c' }).catch((e: unknown) => e);
+    const costError = await quickjsRLM({ model, subModel, limits: { maxCostUsd: 0.1 } })
+      .completion('q', { context: 'c' })
+      .catch((e: unknown) => e);
     expect((costError as LimitExceededError).limit).toBe('maxCostUsd');
     expect((costError as LimitExceededError).trajectory?.usage?.total.costUsd).toBeGreaterThanOrEqual(0.1);
   });
 
   it('a child gets only what is left of its parent budget', async () => {
-    const model = new MockLanguageModel({ responses: [code('await llm_query("1"); await llm_query("2");\nFINAL(await rlm_query("go", "ctx"))')] });
+    const model = new MockLanguageModel({
+      responses: [code('await llm_query("1"); await llm_query("2");\nFINAL(await rlm_query("go", "ctx"))')],
+    });
     const subModel = new MockLanguageModel({
-      responses: (request) => (request.messages[0]?.role === 'system' ? code('await llm_query("3"); await llm_query("4"); FINAL("child done")') : 'ok'),
+      responses: (request) =>
+        request.messages[0]?.role === 'system'
+          ? code('await llm_query("3"); await llm_query("4"); FINAL("child done")')
+          : 'ok',
     });
     const error = await quickjsRLM({ model, subModel, limits: { maxDepth: 2, maxSubCalls: 4 } })
       .completion('q', { context: 'c' })
@@ -283,7 +343,9 @@ describe('limits', () => {
     const model = new MockLanguageModel({ responses: [code('await llm_query("slow")')] });
     const subModel = new MockLanguageModel({ responses: () => 'late', latencyMs: 10_000 });
     const started = performance.now();
-    const error = await quickjsRLM({ model, subModel, limits: { timeoutMs: 300 } }).completion('q', { context: 'c' }).catch((e: unknown) => e);
+    const error = await quickjsRLM({ model, subModel, limits: { timeoutMs: 300 } })
+      .completion('q', { context: 'c' })
+      .catch((e: unknown) => e);
     expect((error as LimitExceededError).limit).toBe('timeoutMs');
     expect(performance.now() - started).toBeLessThan(3_000);
   });
@@ -291,7 +353,9 @@ describe('limits', () => {
   it('maxConsecutiveErrors ends a run whose code keeps failing', async () => {
     const model = new MockLanguageModel({ responses: () => code('undefinedFunction()') });
     const { subModel } = scriptedModels([]);
-    const error = await quickjsRLM({ model, subModel, limits: { maxConsecutiveErrors: 3 } }).completion('q', { context: 'c' }).catch((e: unknown) => e);
+    const error = await quickjsRLM({ model, subModel, limits: { maxConsecutiveErrors: 3 } })
+      .completion('q', { context: 'c' })
+      .catch((e: unknown) => e);
     expect((error as LimitExceededError).limit).toBe('maxConsecutiveErrors');
     expect(model.calls).toHaveLength(3);
   });
@@ -303,7 +367,10 @@ describe('cancellation', () => {
     const subModel = new MockLanguageModel({ responses: () => 'late', latencyMs: 10_000 });
     const controller = new AbortController();
     const started = performance.now();
-    const pending = quickjsRLM({ model, subModel }).completion('q', { context: 'c', signal: controller.signal });
+    const pending = quickjsRLM({ model, subModel }).completion('q', {
+      context: 'c',
+      signal: controller.signal,
+    });
     setTimeout(() => controller.abort(new Error('user pressed Ctrl-C')), 200);
     const error = await pending.catch((e: unknown) => e);
     expect(RunAbortedError.isInstance(error)).toBe(true);
@@ -341,18 +408,33 @@ describe('events, streaming, usage and trajectories', () => {
     const model = new MockLanguageModel({
       modelId: 'root',
       responses: [
-        { text: code('const parts = await llm_query_batched(["a", "b"]);'), usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 800 }, costUsd: 0.01 },
+        {
+          text: code('const parts = await llm_query_batched(["a", "b"]);'),
+          usage: { inputTokens: 1000, outputTokens: 50, cachedInputTokens: 800 },
+          costUsd: 0.01,
+        },
         { text: code('FINAL_VAR("parts")'), usage: { inputTokens: 1200, outputTokens: 20 }, costUsd: 0.012 },
       ],
     });
-    const subModel = new MockLanguageModel({ modelId: 'sub', responses: () => ({ text: 'part', usage: { inputTokens: 10, outputTokens: 2 }, costUsd: 0.001 }) });
+    const subModel = new MockLanguageModel({
+      modelId: 'sub',
+      responses: () => ({ text: 'part', usage: { inputTokens: 10, outputTokens: 2 }, costUsd: 0.001 }),
+    });
     const result = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
-    expect(result.usage.byModel['mock:root']).toMatchObject({ calls: 2, inputTokens: 2200, outputTokens: 70, cachedInputTokens: 800 });
+    expect(result.usage.byModel['mock:root']).toMatchObject({
+      calls: 2,
+      inputTokens: 2200,
+      outputTokens: 70,
+      cachedInputTokens: 800,
+    });
     expect(result.usage.byModel['mock:sub']).toMatchObject({ calls: 2, inputTokens: 20, outputTokens: 4 });
     expect(result.costUsd).toBeCloseTo(0.024);
     const readBack = parseTrajectoryJsonl(trajectoryToJsonl(result.trajectory));
     expect(readBack).toEqual(JSON.parse(JSON.stringify(result.trajectory)));
-    expect(readBack.iterations[0]!.codeBlocks[0]!.subCalls.map((call) => call.response)).toEqual(['part', 'part']);
+    expect(readBack.iterations[0].codeBlocks[0]!.subCalls.map((call) => call.response)).toEqual([
+      'part',
+      'part',
+    ]);
   });
 });
 
@@ -361,10 +443,17 @@ describe('bad input', () => {
     const { model } = scriptedModels([]);
     const environment = createQuickJSEnvironment();
     expect(() => quickjsRLM({ model: undefined as never })).toThrow(/model must be a LanguageModel/);
-    expect(() => quickjsRLM({ model, limits: { maxTurns: 0 } })).toThrow(/limits.maxTurns must be a positive whole number/);
-    expect(() => quickjsRLM({ model: { ...model, specificationVersion: 'v9' } as never, subModel: model })).toThrow(UnsupportedSpecificationError);
+    expect(() => quickjsRLM({ model, limits: { maxTurns: 0 } })).toThrow(
+      /limits.maxTurns must be a positive whole number/,
+    );
     expect(() =>
-      quickjsRLM({ model, tools: [{ name: 'llm_query', description: '', parameters: {}, execute: async () => null }] }),
+      quickjsRLM({ model: { ...model, specificationVersion: 'v9' } as never, subModel: model }),
+    ).toThrow(UnsupportedSpecificationError);
+    expect(() =>
+      quickjsRLM({
+        model,
+        tools: [{ name: 'llm_query', description: '', parameters: {}, execute: async () => null }],
+      }),
     ).toThrow(/reserved/);
     const rlm = quickjsRLM({ model });
     await expect(rlm.completion('', { context: 'c' })).rejects.toThrow(InvalidArgumentError);

@@ -5,19 +5,94 @@
  * Deterministic for a seed, so tests know the gold answers.
  */
 
-export const LABELS = ['abbreviation', 'description and abstract concept', 'entity', 'human being', 'location', 'numeric value'] as const;
+export const LABELS = [
+  'abbreviation',
+  'description and abstract concept',
+  'entity',
+  'human being',
+  'location',
+  'numeric value',
+] as const;
 export type Label = (typeof LABELS)[number];
 
 const TEMPLATES: Record<Label, readonly string[]> = {
-  abbreviation: ['What does the acronym {W} stand for?', 'What is {W} short for in {T} documents?', 'Expand the abbreviation {W} as used by {T} teams.'],
-  'description and abstract concept': ['Why do people value {W} in {T}?', 'What is the meaning of {W} for {T}?', 'How would you explain {W} to a {T} student?'],
-  entity: ['Which instrument is tied to {W} in {T} music?', 'What animal is the mascot of {W} {T}?', 'Name the product {W} sold to {T} buyers.'],
-  'human being': ['Who founded the {W} group in {T}?', 'Who wrote the {W} report about {T}?', 'Which person led {W} during the {T} era?'],
-  location: ['Where is the {W} museum of {T} located?', 'In which city did {W} open its {T} office?', 'Where can one find the {W} {T} bridge?'],
-  'numeric value': ['How many {W} were sold in {T}?', 'What year did {W} reach {T}?', 'How far is {W} from {T} in miles?'],
+  abbreviation: [
+    'What does the acronym {W} stand for?',
+    'What is {W} short for in {T} documents?',
+    'Expand the abbreviation {W} as used by {T} teams.',
+  ],
+  'description and abstract concept': [
+    'Why do people value {W} in {T}?',
+    'What is the meaning of {W} for {T}?',
+    'How would you explain {W} to a {T} student?',
+  ],
+  entity: [
+    'Which instrument is tied to {W} in {T} music?',
+    'What animal is the mascot of {W} {T}?',
+    'Name the product {W} sold to {T} buyers.',
+  ],
+  'human being': [
+    'Who founded the {W} group in {T}?',
+    'Who wrote the {W} report about {T}?',
+    'Which person led {W} during the {T} era?',
+  ],
+  location: [
+    'Where is the {W} museum of {T} located?',
+    'In which city did {W} open its {T} office?',
+    'Where can one find the {W} {T} bridge?',
+  ],
+  'numeric value': [
+    'How many {W} were sold in {T}?',
+    'What year did {W} reach {T}?',
+    'How far is {W} from {T} in miles?',
+  ],
 };
-const WORDS = ['amber', 'basalt', 'cobalt', 'delta', 'ember', 'fjord', 'garnet', 'harbor', 'indigo', 'juniper', 'kelvin', 'lumen', 'mosaic', 'nectar', 'onyx', 'prism', 'quartz', 'raven', 'sierra', 'tundra', 'umber', 'vertex', 'willow', 'xenon', 'yarrow', 'zephyr'];
-const TOPICS = ['Lisbon', 'Osaka', 'Quito', 'Tallinn', 'Accra', 'Perth', 'Bergen', 'Cusco', 'Hanoi', 'Tunis', 'Dakar', 'Oslo', 'Lima', 'Riga', 'Kyiv', 'Turin'];
+const WORDS = [
+  'amber',
+  'basalt',
+  'cobalt',
+  'delta',
+  'ember',
+  'fjord',
+  'garnet',
+  'harbor',
+  'indigo',
+  'juniper',
+  'kelvin',
+  'lumen',
+  'mosaic',
+  'nectar',
+  'onyx',
+  'prism',
+  'quartz',
+  'raven',
+  'sierra',
+  'tundra',
+  'umber',
+  'vertex',
+  'willow',
+  'xenon',
+  'yarrow',
+  'zephyr',
+];
+const TOPICS = [
+  'Lisbon',
+  'Osaka',
+  'Quito',
+  'Tallinn',
+  'Accra',
+  'Perth',
+  'Bergen',
+  'Cusco',
+  'Hanoi',
+  'Tunis',
+  'Dakar',
+  'Oslo',
+  'Lima',
+  'Riga',
+  'Kyiv',
+  'Turin',
+];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** Small, fast, seeded PRNG (mulberry32). */
@@ -49,7 +124,11 @@ export function generateOolongContext(targetCharacters: number, seed = 7): Oolon
   const weights = users.map((_, index) => 1 / (index + 1));
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   const cumulative: number[] = [];
-  weights.reduce((sum, weight, index) => (cumulative[index] = sum + weight / total), 0);
+  let running = 0;
+  for (const weight of weights) {
+    running += weight / total;
+    cumulative.push(running);
+  }
   const pickUser = () => {
     const r = next();
     let low = 0;
@@ -69,9 +148,10 @@ export function generateOolongContext(targetCharacters: number, seed = 7): Oolon
   while (size < targetCharacters) {
     const label = LABELS[Math.floor(next() * LABELS.length)]!;
     const templates = TEMPLATES[label];
-    const question = templates[Math.floor(next() * templates.length)]!
-      .replace('{W}', `${WORDS[Math.floor(next() * WORDS.length)]}-${WORDS[Math.floor(next() * WORDS.length)]}`)
-      .replace('{T}', TOPICS[Math.floor(next() * TOPICS.length)]!);
+    const question = templates[Math.floor(next() * templates.length)]!.replace(
+      '{W}',
+      `${WORDS[Math.floor(next() * WORDS.length)]}-${WORDS[Math.floor(next() * WORDS.length)]}`,
+    ).replace('{T}', TOPICS[Math.floor(next() * TOPICS.length)]!);
     labelOf.set(question, label);
     counts[label]++;
     const date = `${MONTHS[Math.floor(next() * 12)]} ${String(1 + Math.floor(next() * 28)).padStart(2, '0')}, ${2022 + Math.floor(next() * 4)}`;

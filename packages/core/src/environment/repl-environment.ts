@@ -31,7 +31,7 @@ export interface ReplEnvironment {
  * awaits, so several calls can be in flight at once (`Promise.all`). A rejection becomes an `Error`
  * inside the REPL carrying the same message.
  */
-export type HostFunction = (...args: JsonValue[]) => Promise<JsonValue | undefined | void>;
+export type HostFunction = (...args: JsonValue[]) => Promise<JsonValue | undefined>;
 
 /** What a session is created with. */
 export interface ReplSessionOptions {

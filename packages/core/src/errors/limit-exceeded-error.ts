@@ -15,7 +15,13 @@ export class LimitExceededError extends RLMError {
   /** The trajectory up to the stop (of the run that caught the error; children's are nested). */
   trajectory?: Trajectory;
 
-  constructor(options: { limit: LimitName; limitValue: number; message: string; partialAnswer?: string; trajectory?: Trajectory }) {
+  constructor(options: {
+    limit: LimitName;
+    limitValue: number;
+    message: string;
+    partialAnswer?: string;
+    trajectory?: Trajectory;
+  }) {
     super({ name: 'LimitExceededError', message: options.message });
     this.limit = options.limit;
     this.limitValue = options.limitValue;

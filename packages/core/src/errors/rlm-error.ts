@@ -7,7 +7,8 @@ const rlmErrorMarker = Symbol.for('@rlm/core.error');
 export class RLMError extends Error {
   /** Whether repeating the same operation may succeed (rate limits, server errors, timeouts). */
   readonly isRetryable: boolean;
-  private readonly [rlmErrorMarker] = true;
+  /** Marks errors of this library across duplicate installs (see `isInstance`). */
+  readonly [rlmErrorMarker] = true;
 
   constructor(options: { name?: string; message: string; cause?: unknown; isRetryable?: boolean }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });

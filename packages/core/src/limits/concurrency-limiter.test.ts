@@ -24,9 +24,16 @@ describe('ConcurrencyLimiter', () => {
 
   it('frees the slot when a task throws, and drops waiters whose signal aborts', async () => {
     const limiter = new ConcurrencyLimiter(1);
-    await expect(limiter.run(async () => Promise.reject(new Error('task failed')))).rejects.toThrow('task failed');
+    await expect(limiter.run(async () => Promise.reject(new Error('task failed')))).rejects.toThrow(
+      'task failed',
+    );
     let release!: () => void;
-    const holder = limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
+    const holder = limiter.run(
+      () =>
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+    );
     const controller = new AbortController();
     const waiter = limiter.run(async () => 'ran', controller.signal);
     controller.abort(new Error('gave up'));

@@ -21,7 +21,14 @@ export interface RLMLimits {
 }
 
 /** The limit that was hit. */
-export type LimitName = 'maxTurns' | 'maxDepth' | 'maxSubCalls' | 'maxTokens' | 'maxCostUsd' | 'timeoutMs' | 'maxConsecutiveErrors';
+export type LimitName =
+  | 'maxTurns'
+  | 'maxDepth'
+  | 'maxSubCalls'
+  | 'maxTokens'
+  | 'maxCostUsd'
+  | 'timeoutMs'
+  | 'maxConsecutiveErrors';
 
 export const DEFAULT_LIMITS = {
   maxTurns: 30,

@@ -23,7 +23,11 @@ export class RunBudget {
   assertAvailable(): void {
     const { maxTokens, maxCostUsd } = this.limits;
     if (maxTokens !== undefined && this.tokensUsed >= maxTokens) {
-      throw exceeded('maxTokens', maxTokens, `The run used ${this.tokensUsed} tokens, reaching its limit of ${maxTokens} (limits.maxTokens).`);
+      throw exceeded(
+        'maxTokens',
+        maxTokens,
+        `The run used ${this.tokensUsed} tokens, reaching its limit of ${maxTokens} (limits.maxTokens).`,
+      );
     }
     if (maxCostUsd !== undefined && this.costUsd >= maxCostUsd) {
       throw exceeded(
@@ -38,7 +42,11 @@ export class RunBudget {
   reserveSubCall(): void {
     const { maxSubCalls } = this.limits;
     if (maxSubCalls !== undefined && this.subCalls >= maxSubCalls) {
-      throw exceeded('maxSubCalls', maxSubCalls, `The run made ${this.subCalls} sub-calls, its limit (limits.maxSubCalls).`);
+      throw exceeded(
+        'maxSubCalls',
+        maxSubCalls,
+        `The run made ${this.subCalls} sub-calls, its limit (limits.maxSubCalls).`,
+      );
     }
     this.subCalls++;
   }

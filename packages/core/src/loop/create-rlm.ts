@@ -1,6 +1,6 @@
 import type { ContextValue } from '../environment/context-value';
-import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import type { RLMLimits } from '../limits/rlm-limits';
 import type { AnswerSource, Trajectory } from '../trajectory/trajectory';
 import type { RunUsage } from '../usage/usage-totals';
@@ -68,16 +68,22 @@ export function createRLM(settings: RLMSettings): RLM {
 
   const completion = async (question: string, options: CompletionOptions): Promise<RLMResult> => {
     if (typeof question !== 'string' || question.trim() === '') {
-      throw new InvalidArgumentError({ argument: 'question', message: 'completion needs a non-empty question string as its first argument.' });
+      throw new InvalidArgumentError({
+        argument: 'question',
+        message: 'completion needs a non-empty question string as its first argument.',
+      });
     }
     if (!options || typeof options !== 'object' || !('context' in options) || options.context === undefined) {
       throw new InvalidArgumentError({
         argument: 'options.context',
-        message: "completion needs a context: rlm.completion(question, { context }) with a string, a list of strings or JSON data.",
+        message:
+          'completion needs a context: rlm.completion(question, { context }) with a string, a list of strings or JSON data.',
       });
     }
     const resolved = resolveSettings(settings, options.limits);
-    const listeners = [settings.onEvent, options.onEvent].filter((listener): listener is RLMEventListener => listener !== undefined);
+    const listeners = [settings.onEvent, options.onEvent].filter(
+      (listener): listener is RLMEventListener => listener !== undefined,
+    );
     const tree = new RunTree(resolved, listeners, options.signal);
     const started = performance.now();
     try {

@@ -5,7 +5,13 @@ describe('describeContext', () => {
   it('describes a string with head and tail previews', () => {
     const text = `${'a'.repeat(1000)}MIDDLE${'z'.repeat(1000)}`;
     const summary = describeContext(text);
-    expect(summary).toMatchObject({ type: 'string', totalCharacters: 2006, approximateTokens: 502, parts: 1, partSizes: [2006] });
+    expect(summary).toMatchObject({
+      type: 'string',
+      totalCharacters: 2006,
+      approximateTokens: 502,
+      parts: 1,
+      partSizes: [2006],
+    });
     expect(summary.head).toBe('a'.repeat(300));
     expect(summary.tail).toBe('z'.repeat(300));
   });

@@ -18,9 +18,21 @@ export function describeContext(context: ContextValue): ContextSummary {
     const allStrings = items.every((item) => typeof item === 'string');
     const sizes = items.map((item) => (typeof item === 'string' ? item.length : jsonLength(item)));
     // Preview only the ends of a document list: joining 50 MB of documents to show 600 characters would double memory.
-    const first = items.slice(0, 3).map((item) => previewText(item)).join('\n---\n');
-    const last = items.slice(-3).map((item) => previewText(item, 'end')).join('\n---\n');
-    return summary(allStrings ? 'string[]' : 'array', sizes, items.length, first, items.length > 3 ? last : '');
+    const first = items
+      .slice(0, 3)
+      .map((item) => previewText(item))
+      .join('\n---\n');
+    const last = items
+      .slice(-3)
+      .map((item) => previewText(item, 'end'))
+      .join('\n---\n');
+    return summary(
+      allStrings ? 'string[]' : 'array',
+      sizes,
+      items.length,
+      first,
+      items.length > 3 ? last : '',
+    );
   }
   if (context !== null && typeof context === 'object') {
     const entries = Object.entries(context);
@@ -38,7 +50,13 @@ export function describeContext(context: ContextValue): ContextSummary {
   return summary(type, [text.length], 1, text, text);
 }
 
-function summary(type: ContextSummary['type'], sizes: readonly number[], parts: number, first: string, last: string): ContextSummary {
+function summary(
+  type: ContextSummary['type'],
+  sizes: readonly number[],
+  parts: number,
+  first: string,
+  last: string,
+): ContextSummary {
   const total = sizes.reduce((sum, size) => sum + size, 0);
   return {
     type,

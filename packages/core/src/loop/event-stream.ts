@@ -2,7 +2,11 @@
  * A push-to-pull queue: events pushed as they happen are yielded to one `for await` reader. Events
  * are buffered, so a slow reader misses nothing. Ending with an error makes the reader's loop throw.
  */
-export function createEventStream<T>(): { push(item: T): void; end(error?: unknown): void; iterable: AsyncIterable<T> } {
+export function createEventStream<T>(): {
+  push(item: T): void;
+  end(error?: unknown): void;
+  iterable: AsyncIterable<T>;
+} {
   const buffer: T[] = [];
   let finished = false;
   let failure: { error: unknown } | undefined;

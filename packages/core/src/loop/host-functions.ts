@@ -32,10 +32,18 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   const recursionAvailable = run.depth + 1 < settings.limits.maxDepth;
 
   const pickModel = (choice: JsonValue | undefined, functionName: string): LanguageModel => {
-    const name = typeof choice === 'string' ? choice : isRecord(choice) && typeof choice.model === 'string' ? choice.model : undefined;
+    const name =
+      typeof choice === 'string'
+        ? choice
+        : isRecord(choice) && typeof choice.model === 'string'
+          ? choice.model
+          : undefined;
     if (choice === undefined || choice === null || name === undefined) {
       if (choice !== undefined && choice !== null) {
-        throw new InvalidArgumentError({ argument: 'model', message: `${functionName}: the second argument must be a model name (a string).` });
+        throw new InvalidArgumentError({
+          argument: 'model',
+          message: `${functionName}: the second argument must be a model name (a string).`,
+        });
       }
       return settings.subModel;
     }
@@ -51,17 +59,39 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   };
 
   /** One plain model call for a sub-call, recorded and counted. Rejects with a REPL-facing error. */
-  const plainCall = async (prompt: string, model: LanguageModel, kind: 'llm' | 'rlm', functionName: string): Promise<string> => {
+  const plainCall = async (
+    prompt: string,
+    model: LanguageModel,
+    kind: 'llm' | 'rlm',
+    functionName: string,
+  ): Promise<string> => {
     const record: TrajectorySubCall = { kind, model: modelKey(model), prompt };
     run.currentSubCalls()?.push(record);
     const callId = tree.nextId('sub');
     const started = performance.now();
-    tree.emit({ type: 'sub-call-start', runId: run.runId, depth: run.depth, timestamp: Date.now(), callId, kind, model: record.model, promptCharacters: prompt.length });
+    tree.emit({
+      type: 'sub-call-start',
+      runId: run.runId,
+      depth: run.depth,
+      timestamp: Date.now(),
+      callId,
+      kind,
+      model: record.model,
+      promptCharacters: prompt.length,
+    });
     try {
       tree.budget.reserveSubCall();
       checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
       const result = await tree.limiter.run(
-        () => callModel(tree, run, model, [{ role: 'user', content: prompt }], 'sub', settings.subMaxOutputTokens),
+        () =>
+          callModel(
+            tree,
+            run,
+            model,
+            [{ role: 'user', content: prompt }],
+            'sub',
+            settings.subMaxOutputTokens,
+          ),
         tree.signal,
       );
       record.response = result.text;
@@ -94,14 +124,26 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   const childCall = async (prompt: string, subContext: JsonValue | undefined): Promise<string> => {
     const context: ContextValue = subContext === undefined || subContext === null ? prompt : subContext;
     if (!recursionAvailable) {
-      const text = context === prompt ? prompt : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
+      const text =
+        context === prompt
+          ? prompt
+          : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
       return plainCall(text, settings.subModel, 'rlm', 'rlm_query');
     }
     const record: TrajectorySubCall = { kind: 'rlm', model: modelKey(settings.subModel), prompt };
     run.currentSubCalls()?.push(record);
     const callId = tree.nextId('sub');
     const started = performance.now();
-    tree.emit({ type: 'sub-call-start', runId: run.runId, depth: run.depth, timestamp: Date.now(), callId, kind: 'rlm', model: record.model, promptCharacters: prompt.length });
+    tree.emit({
+      type: 'sub-call-start',
+      runId: run.runId,
+      depth: run.depth,
+      timestamp: Date.now(),
+      callId,
+      kind: 'rlm',
+      model: record.model,
+      promptCharacters: prompt.length,
+    });
     try {
       tree.budget.reserveSubCall();
       const child = await run.runChild(prompt, context);
@@ -131,23 +173,39 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   };
 
   /** Runs every item; a failed item becomes "Error: …" unless the whole tree must stop. */
-  const batch = async <T>(items: readonly T[], call: (item: T, index: number) => Promise<string>): Promise<string[]> => {
+  const batch = async <T>(
+    items: readonly T[],
+    call: (item: T, index: number) => Promise<string>,
+  ): Promise<string[]> => {
     const settled = await Promise.allSettled(items.map(call));
     tree.throwIfStopped();
-    return settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : `Error: ${describeError(outcome.reason).message}`));
+    return settled.map((outcome) =>
+      outcome.status === 'fulfilled' ? outcome.value : `Error: ${describeError(outcome.reason).message}`,
+    );
   };
 
   const functions: Record<string, HostFunction> = {
-    llm_query: async (prompt, model) => plainCall(expectString(prompt, 'llm_query', 'prompt'), pickModel(model, 'llm_query'), 'llm', 'llm_query'),
+    llm_query: async (prompt, model) =>
+      plainCall(
+        expectString(prompt, 'llm_query', 'prompt'),
+        pickModel(model, 'llm_query'),
+        'llm',
+        'llm_query',
+      ),
     llm_query_batched: async (prompts, model) => {
       const list = expectStringList(prompts, 'llm_query_batched', 'prompts');
       const chosen = pickModel(model, 'llm_query_batched');
       return batch(list, (prompt) => plainCall(prompt, chosen, 'llm', 'llm_query_batched'));
     },
-    rlm_query: async (prompt, subContext) => childCall(expectString(prompt, 'rlm_query', 'prompt'), subContext),
+    rlm_query: async (prompt, subContext) =>
+      childCall(expectString(prompt, 'rlm_query', 'prompt'), subContext),
     rlm_query_batched: async (prompts, subContexts) => {
       const list = expectStringList(prompts, 'rlm_query_batched', 'prompts');
-      if (subContexts !== undefined && subContexts !== null && (!Array.isArray(subContexts) || subContexts.length !== list.length)) {
+      if (
+        subContexts !== undefined &&
+        subContexts !== null &&
+        (!Array.isArray(subContexts) || subContexts.length !== list.length)
+      ) {
         throw new InvalidArgumentError({
           argument: 'subContexts',
           message: `rlm_query_batched: subContexts must be an array with one entry per prompt (${list.length}).`,
@@ -164,7 +222,11 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       let failure: { name: string; message: string } | undefined;
       try {
         tree.throwIfStopped();
-        return await tool.execute(parameters ?? {}, { abortSignal: tree.signal, context: run.context, depth: run.depth });
+        return await tool.execute(parameters ?? {}, {
+          abortSignal: tree.signal,
+          context: run.context,
+          depth: run.depth,
+        });
       } catch (error) {
         failure = describeError(error);
         throw error;
@@ -184,9 +246,16 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   return functions;
 }
 
-function checkContextWindow(prompt: string, model: LanguageModel, maxOutputTokens: number | undefined, functionName: string): void {
+function checkContextWindow(
+  prompt: string,
+  model: LanguageModel,
+  maxOutputTokens: number | undefined,
+  functionName: string,
+): void {
   const promptTokens = estimateTokens(prompt);
-  const available = model.contextWindow - (maxOutputTokens ?? Math.min(DEFAULT_OUTPUT_RESERVE_TOKENS, Math.floor(model.contextWindow / 4)));
+  const available =
+    model.contextWindow -
+    (maxOutputTokens ?? Math.min(DEFAULT_OUTPUT_RESERVE_TOKENS, Math.floor(model.contextWindow / 4)));
   if (promptTokens > available) {
     const fits = Math.max(0, available * 4);
     throw new ContextWindowExceededError({
@@ -213,11 +282,17 @@ function expectString(value: JsonValue | undefined, functionName: string, argume
 
 function expectStringList(value: JsonValue | undefined, functionName: string, argument: string): string[] {
   if (!Array.isArray(value)) {
-    throw new InvalidArgumentError({ argument, message: `${functionName}: ${argument} must be an array of strings.` });
+    throw new InvalidArgumentError({
+      argument,
+      message: `${functionName}: ${argument} must be an array of strings.`,
+    });
   }
   value.forEach((item, index) => {
     if (typeof item !== 'string') {
-      throw new InvalidArgumentError({ argument, message: `${functionName}: ${argument}[${index}] must be a string; got ${item === null ? 'null' : typeof item}.` });
+      throw new InvalidArgumentError({
+        argument,
+        message: `${functionName}: ${argument}[${index}] must be a string; got ${item === null ? 'null' : typeof item}.`,
+      });
     }
   });
   return value as string[];

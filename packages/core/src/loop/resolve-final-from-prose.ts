@@ -23,11 +23,15 @@ export async function resolveFinalFromProse(
     const name = unquote(found.argument);
     const result = await session.runCell(`FINAL_VAR(${JSON.stringify(name)})`, cell);
     if (result.final) return { answer: result.final.value };
-    return { note: `Your FINAL_VAR(${found.argument}) was not accepted: ${result.error?.message ?? 'no such variable'}. Call FINAL_VAR in a code block.` };
+    return {
+      note: `Your FINAL_VAR(${found.argument}) was not accepted: ${result.error?.message ?? 'no such variable'}. Call FINAL_VAR in a code block.`,
+    };
   }
   if (!found.atLineStart || found.argument === '') return {};
   const result = await session.runCell(`FINAL(${found.argument})`, cell);
   if (result.final) return { answer: result.final.value };
   if (result.error?.kind === 'syntax') return { answer: unquote(found.argument) };
-  return { note: `Your FINAL(${found.argument}) was not accepted: ${result.error?.message ?? 'it gave no value'}. Call FINAL in a code block.` };
+  return {
+    note: `Your FINAL(${found.argument}) was not accepted: ${result.error?.message ?? 'it gave no value'}. Call FINAL in a code block.`,
+  };
 }

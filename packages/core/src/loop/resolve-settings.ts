@@ -12,7 +12,11 @@ export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel
   readonly subModel: LanguageModel;
   readonly models: Readonly<Record<string, LanguageModel>>;
   readonly tools: readonly Tool[];
-  readonly limits: RLMLimits & { readonly maxTurns: number; readonly maxDepth: number; readonly maxConsecutiveErrors: number };
+  readonly limits: RLMLimits & {
+    readonly maxTurns: number;
+    readonly maxDepth: number;
+    readonly maxConsecutiveErrors: number;
+  };
   readonly maxOutputChars: number;
   readonly cellTimeoutMs: number;
   readonly maxConcurrency: number;
@@ -20,7 +24,10 @@ export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel
 
 export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): ResolvedSettings {
   if (settings === null || typeof settings !== 'object') {
-    throw new InvalidArgumentError({ argument: 'settings', message: 'createRLM needs a settings object: createRLM({ model, environment }).' });
+    throw new InvalidArgumentError({
+      argument: 'settings',
+      message: 'createRLM needs a settings object: createRLM({ model, environment }).',
+    });
   }
   checkModel(settings.model, 'model');
   const subModel = settings.subModel ?? settings.model;
@@ -31,7 +38,10 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
   const toolNames = new Set<string>();
   for (const tool of tools) {
     if (!tool || typeof tool.name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(tool.name)) {
-      throw new InvalidArgumentError({ argument: 'tools', message: `Tool name ${JSON.stringify(tool?.name)} is not a valid identifier. Use letters, digits and _ only.` });
+      throw new InvalidArgumentError({
+        argument: 'tools',
+        message: `Tool name ${JSON.stringify(tool?.name)} is not a valid identifier. Use letters, digits and _ only.`,
+      });
     }
     if (RESERVED_NAMES.includes(tool.name) || toolNames.has(tool.name)) {
       throw new InvalidArgumentError({
@@ -45,7 +55,11 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
   for (const [name, value] of Object.entries(limits)) {
     if (value === undefined) continue;
     const integer = name !== 'maxCostUsd';
-    if (typeof value !== 'number' || !(value >= (name === 'maxDepth' ? 0 : 1) || (name === 'maxCostUsd' && value > 0)) || (integer && !Number.isInteger(value))) {
+    if (
+      typeof value !== 'number' ||
+      !(value >= (name === 'maxDepth' ? 0 : 1) || (name === 'maxCostUsd' && value > 0)) ||
+      (integer && !Number.isInteger(value))
+    ) {
       throw new InvalidArgumentError({
         argument: `limits.${name}`,
         message: `limits.${name} must be a ${integer ? 'positive whole number' : 'positive number'}${name === 'maxDepth' ? ' (or 0)' : ''}; got ${JSON.stringify(value)}.`,
@@ -67,7 +81,10 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
 function positive(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError({ argument: name, message: `${name} must be a positive whole number; got ${JSON.stringify(value)}.` });
+    throw new InvalidArgumentError({
+      argument: name,
+      message: `${name} must be a positive whole number; got ${JSON.stringify(value)}.`,
+    });
   }
   return value;
 }
@@ -80,10 +97,17 @@ function checkModel(model: LanguageModel | undefined, argument: string): void {
     });
   }
   if (model.specificationVersion !== 'v1') {
-    throw new UnsupportedSpecificationError({ kind: 'model', id: `${model.provider}:${model.modelId}`, version: model.specificationVersion });
+    throw new UnsupportedSpecificationError({
+      kind: 'model',
+      id: `${model.provider}:${model.modelId}`,
+      version: model.specificationVersion,
+    });
   }
   if (!(model.contextWindow > 0)) {
-    throw new InvalidArgumentError({ argument, message: `${argument} '${model.modelId}' reports no positive contextWindow; set one in the provider's settings.` });
+    throw new InvalidArgumentError({
+      argument,
+      message: `${argument} '${model.modelId}' reports no positive contextWindow; set one in the provider's settings.`,
+    });
   }
 }
 
@@ -91,11 +115,16 @@ function checkEnvironment(environment: ReplEnvironment | undefined): void {
   if (!environment || typeof environment !== 'object' || typeof environment.createSession !== 'function') {
     throw new InvalidArgumentError({
       argument: 'environment',
-      message: 'environment must be a ReplEnvironment, e.g. createQuickJSEnvironment() from @rlm/env-quickjs.',
+      message:
+        'environment must be a ReplEnvironment, e.g. createQuickJSEnvironment() from @rlm/env-quickjs.',
     });
   }
   if (environment.specificationVersion !== 'v1') {
-    throw new UnsupportedSpecificationError({ kind: 'environment', id: environment.environmentId, version: environment.specificationVersion });
+    throw new UnsupportedSpecificationError({
+      kind: 'environment',
+      id: environment.environmentId,
+      version: environment.specificationVersion,
+    });
   }
 }
 

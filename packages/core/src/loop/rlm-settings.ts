@@ -1,5 +1,5 @@
-import type { RLMEventListener } from '../events/rlm-event';
 import type { ReplEnvironment } from '../environment/repl-environment';
+import type { RLMEventListener } from '../events/rlm-event';
 import type { LanguageModel } from '../language-model/language-model';
 import type { RLMLimits } from '../limits/rlm-limits';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';

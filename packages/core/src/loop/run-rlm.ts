@@ -14,7 +14,13 @@ import {
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
 import { extractRunnableCodeBlocks } from '../text/extract-code-blocks';
 import { findFinalInProse, unquote } from '../text/find-final-in-prose';
-import type { AnswerSource, Trajectory, TrajectoryCodeBlock, TrajectoryIteration, TrajectorySubCall } from '../trajectory/trajectory';
+import type {
+  AnswerSource,
+  Trajectory,
+  TrajectoryCodeBlock,
+  TrajectoryIteration,
+  TrajectorySubCall,
+} from '../trajectory/trajectory';
 import { UsageTracker } from '../usage/usage-totals';
 import { callModel, describeError } from './call-model';
 import { describeContext } from './describe-context';
@@ -41,7 +47,13 @@ const CAPTURED_OUTPUT_CHARS = 1_000_000;
  */
 export async function runRLM(
   tree: RunTree,
-  options: { question: string; context: ContextValue; depth: number; parentRunId?: string; parentUsage?: UsageTracker },
+  options: {
+    question: string;
+    context: ContextValue;
+    depth: number;
+    parentRunId?: string;
+    parentUsage?: UsageTracker;
+  },
 ): Promise<RunOutcome> {
   const { settings } = tree;
   const { question, context, depth } = options;
@@ -60,7 +72,9 @@ export async function runRLM(
     maxConcurrency: settings.maxConcurrency,
     tools: settings.tools,
   };
-  const systemPrompt = settings.systemPrompt ? settings.systemPrompt({ ...promptOptions, language }) : javascriptSystemPrompt(promptOptions);
+  const systemPrompt = settings.systemPrompt
+    ? settings.systemPrompt({ ...promptOptions, language })
+    : javascriptSystemPrompt(promptOptions);
   const messages: ChatMessage[] = [
     { role: 'system', content: systemPrompt },
     { role: 'user', content: firstUserMessage(question, summary) },
@@ -103,7 +117,16 @@ export async function runRLM(
     trajectory.answerSource = answerSource;
     trajectory.usage = usage.snapshot();
     trajectory.durationMs = performance.now() - started;
-    tree.emit({ type: 'run-end', runId, depth, timestamp: Date.now(), answer, answerSource, usage: trajectory.usage, durationMs: trajectory.durationMs });
+    tree.emit({
+      type: 'run-end',
+      runId,
+      depth,
+      timestamp: Date.now(),
+      answer,
+      answerSource,
+      usage: trajectory.usage,
+      durationMs: trajectory.durationMs,
+    });
     return { answer, answerSource, trajectory, turns };
   };
 
@@ -116,7 +139,13 @@ export async function runRLM(
       context,
       currentSubCalls: (): TrajectorySubCall[] | undefined => currentBlock?.subCalls,
       runChild: async (childQuestion, childContext) => {
-        const child = await runRLM(tree, { question: childQuestion, context: childContext, depth: depth + 1, parentRunId: runId, parentUsage: usage });
+        const child = await runRLM(tree, {
+          question: childQuestion,
+          context: childContext,
+          depth: depth + 1,
+          parentRunId: runId,
+          parentUsage: usage,
+        });
         return { answer: child.answer, trajectory: child.trajectory };
       },
     });
@@ -127,9 +156,23 @@ export async function runRLM(
     for (let turn = 1; turn <= settings.limits.maxTurns; turn++) {
       tree.throwIfStopped();
       const turnStarted = performance.now();
-      tree.emit({ type: 'turn-start', runId, depth, timestamp: Date.now(), turn, maxTurns: settings.limits.maxTurns });
+      tree.emit({
+        type: 'turn-start',
+        runId,
+        depth,
+        timestamp: Date.now(),
+        turn,
+        maxTurns: settings.limits.maxTurns,
+      });
       const modelStarted = performance.now();
-      const reply = await callModel(tree, { runId, depth, usage }, rootModel, messages, 'root', settings.maxOutputTokens);
+      const reply = await callModel(
+        tree,
+        { runId, depth, usage },
+        rootModel,
+        messages,
+        'root',
+        settings.maxOutputTokens,
+      );
       lastReply = reply.text;
       const iteration: TrajectoryIteration = {
         turn,
@@ -142,7 +185,10 @@ export async function runRLM(
       };
       trajectory.iterations.push(iteration);
 
-      const blocks = language === 'javascript' || language === 'python' ? extractRunnableCodeBlocks(reply.text, language) : [];
+      const blocks =
+        language === 'javascript' || language === 'python'
+          ? extractRunnableCodeBlocks(reply.text, language)
+          : [];
       const outputs: string[] = [];
       const results: CellResult[] = [];
       let final: FinalAnswer | undefined;
@@ -179,7 +225,11 @@ export async function runRLM(
         const proseFinal = findFinalInProse(reply.text);
         const anyCellFailed = results.some((result) => result.error !== undefined);
         if (proseFinal && !anyCellFailed) {
-          const resolved = await resolveFinalFromProse(session, proseFinal, { replyHasCode: blocks.length > 0, timeoutMs: settings.cellTimeoutMs, signal: tree.signal });
+          const resolved = await resolveFinalFromProse(session, proseFinal, {
+            replyHasCode: blocks.length > 0,
+            timeoutMs: settings.cellTimeoutMs,
+            signal: tree.signal,
+          });
           tree.throwIfStopped();
           if (resolved.answer !== undefined) {
             final = { source: proseFinal.kind, value: resolved.answer };
@@ -198,7 +248,17 @@ export async function runRLM(
       const feedback =
         blocks.length === 0
           ? `${notes.length ? `${notes.join('\n')}\n\n` : ''}${noCodeMessage({ turn, maxTurns: settings.limits.maxTurns, language, truncated: reply.finishReason === 'length' })}`
-          : turnFeedbackMessage({ outputs, turn, maxTurns: settings.limits.maxTurns, question, skippedBlocks, notes: reply.finishReason === 'length' ? [...notes, 'Your reply was cut off at the output-token limit: keep replies shorter.'] : notes });
+          : turnFeedbackMessage({
+              outputs,
+              turn,
+              maxTurns: settings.limits.maxTurns,
+              question,
+              skippedBlocks,
+              notes:
+                reply.finishReason === 'length'
+                  ? [...notes, 'Your reply was cut off at the output-token limit: keep replies shorter.']
+                  : notes,
+            });
       iteration.feedback = feedback;
       iteration.durationMs = performance.now() - turnStarted;
       messages.push({ role: 'assistant', content: reply.text }, { role: 'user', content: feedback });
@@ -216,10 +276,21 @@ export async function runRLM(
     }
 
     // The turns ran out without FINAL: ask once for the best answer from what the history holds.
-    const fallbackMessages: ChatMessage[] = [...messages, { role: 'user', content: maxTurnsFallbackMessage(question) }];
-    const fallback = await callModel(tree, { runId, depth, usage }, rootModel, fallbackMessages, 'max-turns-fallback', settings.maxOutputTokens);
+    const fallbackMessages: ChatMessage[] = [
+      ...messages,
+      { role: 'user', content: maxTurnsFallbackMessage(question) },
+    ];
+    const fallback = await callModel(
+      tree,
+      { runId, depth, usage },
+      rootModel,
+      fallbackMessages,
+      'max-turns-fallback',
+      settings.maxOutputTokens,
+    );
     const written = findFinalInProse(fallback.text);
-    const answer = written?.atLineStart && written.kind === 'FINAL' ? unquote(written.argument) : fallback.text.trim();
+    const answer =
+      written?.atLineStart && written.kind === 'FINAL' ? unquote(written.argument) : fallback.text.trim();
     return finish(answer, 'max-turns-fallback', settings.limits.maxTurns);
   } catch (thrown) {
     const error = tree.fatalError ?? thrown;
@@ -228,7 +299,15 @@ export async function runRLM(
     trajectory.error = describeError(error);
     const partialAnswer = recordedFinal?.value ?? lastReply;
     if (partialAnswer !== undefined) trajectory.answer = partialAnswer;
-    tree.emit({ type: 'run-error', runId, depth, timestamp: Date.now(), error: trajectory.error, usage: trajectory.usage, durationMs: trajectory.durationMs });
+    tree.emit({
+      type: 'run-error',
+      runId,
+      depth,
+      timestamp: Date.now(),
+      error: trajectory.error,
+      usage: trajectory.usage,
+      durationMs: trajectory.durationMs,
+    });
     throw attachPartial(error, partialAnswer, trajectory);
   } finally {
     await session?.dispose().catch(() => undefined);

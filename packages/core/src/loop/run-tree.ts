@@ -1,5 +1,5 @@
-import { RunAbortedError } from '../errors/run-aborted-error';
 import { LimitExceededError } from '../errors/limit-exceeded-error';
+import { RunAbortedError } from '../errors/run-aborted-error';
 import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import { ConcurrencyLimiter } from '../limits/concurrency-limiter';
 import { RunBudget } from '../limits/run-budget';
@@ -101,6 +101,9 @@ export function isTreeFatal(error: unknown): boolean {
   if (RunAbortedError.isInstance(error)) return true;
   return (
     LimitExceededError.isInstance(error) &&
-    (error.limit === 'maxTokens' || error.limit === 'maxCostUsd' || error.limit === 'maxSubCalls' || error.limit === 'timeoutMs')
+    (error.limit === 'maxTokens' ||
+      error.limit === 'maxCostUsd' ||
+      error.limit === 'maxSubCalls' ||
+      error.limit === 'timeoutMs')
   );
 }

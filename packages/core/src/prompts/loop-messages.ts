@@ -8,7 +8,9 @@ export function firstUserMessage(question: string, context: ContextSummary): str
     context.parts > 1
       ? `\nSizes of its ${context.parts.toLocaleString('en-US')} parts in characters${context.parts > context.partSizes.length ? ` (the first ${context.partSizes.length})` : ''}: ${context.partSizes.join(', ')}.`
       : '';
-  const keys = context.keys ? `\nIts keys${context.parts > context.keys.length ? ` (the first ${context.keys.length})` : ''}: ${context.keys.join(', ')}.` : '';
+  const keys = context.keys
+    ? `\nIts keys${context.parts > context.keys.length ? ` (the first ${context.keys.length})` : ''}: ${context.keys.join(', ')}.`
+    : '';
   const tail = context.tail ? `\nIt ends with:\n"""\n${context.tail}\n"""` : '';
   return `The variable \`context\` is a ${describeType(context)} of ${context.totalCharacters.toLocaleString('en-US')} characters (about ${context.approximateTokens.toLocaleString('en-US')} tokens).${sizes}${keys}
 It begins with:
@@ -46,7 +48,9 @@ export function formatCellOutput(result: CellResult, maxOutputChars: number): st
   if (result.stdout) parts.push(result.stdout.replace(/\n$/, ''));
   if (result.stderr) parts.push(`[stderr]\n${result.stderr.replace(/\n$/, '')}`);
   if (result.droppedOutputChars > 0) {
-    parts.push(`[${result.droppedOutputChars.toLocaleString('en-US')} more characters of output were discarded]`);
+    parts.push(
+      `[${result.droppedOutputChars.toLocaleString('en-US')} more characters of output were discarded]`,
+    );
   }
   if (result.value !== undefined) parts.push(`=> ${result.value}`);
   if (result.error) {
@@ -67,14 +71,21 @@ export function turnFeedbackMessage(options: {
   skippedBlocks: number;
   notes: readonly string[];
 }): string {
-  const blocks = options.outputs.map((output, index) => `Output of block ${index + 1}:\n${output}`).join('\n\n');
+  const blocks = options.outputs
+    .map((output, index) => `Output of block ${index + 1}:\n${output}`)
+    .join('\n\n');
   const skipped = options.skippedBlocks ? `\n\n${options.skippedBlocks} later block(s) did not run.` : '';
   const notes = options.notes.length ? `\n\n${options.notes.join('\n')}` : '';
   return `${blocks}${skipped}${notes}\n\nTurn ${options.turn}/${options.maxTurns}. Continue towards answering: "${shorten(options.question)}". When you have the answer, call FINAL(...) or FINAL_VAR(...) in code.`;
 }
 
 /** The user message after a reply with no code to run and no answer. */
-export function noCodeMessage(options: { turn: number; maxTurns: number; language: string; truncated: boolean }): string {
+export function noCodeMessage(options: {
+  turn: number;
+  maxTurns: number;
+  language: string;
+  truncated: boolean;
+}): string {
   const cut = options.truncated
     ? 'Your reply was cut off at the output-token limit before it finished. Write shorter replies: a sentence of reasoning, then code.'
     : `Your reply had no \`\`\`${options.language} code block to run and did not call FINAL.`;

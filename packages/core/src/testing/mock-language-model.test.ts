@@ -46,7 +46,9 @@ describe('MockLanguageModel', () => {
   it('simulates latency and tracks peak concurrency', async () => {
     const model = new MockLanguageModel({ responses: () => 'ok', latencyMs: 50 });
     const started = performance.now();
-    await Promise.all(Array.from({ length: 8 }, () => model.doGenerate({ messages: [{ role: 'user', content: 'a' }] })));
+    await Promise.all(
+      Array.from({ length: 8 }, () => model.doGenerate({ messages: [{ role: 'user', content: 'a' }] })),
+    );
     const elapsed = performance.now() - started;
     expect(model.peakConcurrency).toBe(8);
     expect(elapsed).toBeGreaterThanOrEqual(45);
@@ -54,7 +56,10 @@ describe('MockLanguageModel', () => {
   });
 
   it('computes cost with costOf', async () => {
-    const model = new MockLanguageModel({ responses: ['abcd'], costOf: (usage) => usage.inputTokens * 0.01 + usage.outputTokens * 0.1 });
+    const model = new MockLanguageModel({
+      responses: ['abcd'],
+      costOf: (usage) => usage.inputTokens * 0.01 + usage.outputTokens * 0.1,
+    });
     const result = await model.doGenerate({ messages: [{ role: 'user', content: 'x'.repeat(40) }] });
     expect(result.costUsd).toBeCloseTo(0.2);
   });

@@ -90,7 +90,10 @@ export class MockLanguageModel implements LanguageModel {
     try {
       options.abortSignal?.throwIfAborted();
       const reply = await this.nextReply(request);
-      const latency = typeof reply === 'object' && !(reply instanceof Error) && reply.latencyMs !== undefined ? reply.latencyMs : this.latency();
+      const latency =
+        typeof reply === 'object' && !(reply instanceof Error) && reply.latencyMs !== undefined
+          ? reply.latencyMs
+          : this.latency();
       if (latency > 0) await sleep(latency, options.abortSignal);
       options.abortSignal?.throwIfAborted();
       if (reply instanceof Error) throw reply;

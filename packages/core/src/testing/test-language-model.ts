@@ -10,7 +10,11 @@ export interface ConformanceRequest {
 /** What the server must answer, in the provider's own wire format. */
 export interface ConformanceReply {
   readonly text: string;
-  readonly usage: { readonly inputTokens: number; readonly outputTokens: number; readonly cachedInputTokens?: number };
+  readonly usage: {
+    readonly inputTokens: number;
+    readonly outputTokens: number;
+    readonly cachedInputTokens?: number;
+  };
   /** Wait this long before answering, in milliseconds (for the abort tests). */
   readonly delayMs?: number;
 }
@@ -21,7 +25,9 @@ export interface LanguageModelConformanceSetup {
    * Returns the model under test, wired so that every request it sends is answered by `respond`,
    * typically through a local HTTP server speaking the provider's protocol.
    */
-  createModel(respond: (request: ConformanceRequest) => ConformanceReply): LanguageModel | Promise<LanguageModel>;
+  createModel(
+    respond: (request: ConformanceRequest) => ConformanceReply,
+  ): LanguageModel | Promise<LanguageModel>;
   /** Runs after each test (stop the server, …). */
   cleanup?(): void | Promise<void>;
   /** Skip checks the provider cannot pass. */
@@ -44,7 +50,10 @@ export function testLanguageModel(name: string, setup: LanguageModelConformanceS
     });
 
     it('declares the v1 contract, its provider, model id and context window', async () => {
-      const model = await setup.createModel(() => ({ text: 'ok', usage: { inputTokens: 1, outputTokens: 1 } }));
+      const model = await setup.createModel(() => ({
+        text: 'ok',
+        usage: { inputTokens: 1, outputTokens: 1 },
+      }));
       expect(model.specificationVersion).toBe('v1');
       expect(typeof model.provider).toBe('string');
       expect(model.provider.length).toBeGreaterThan(0);
@@ -89,7 +98,11 @@ export function testLanguageModel(name: string, setup: LanguageModelConformanceS
     it('reports usage as the server counted it', async () => {
       const model = await setup.createModel(() => ({
         text: 'counted',
-        usage: { inputTokens: 1234, outputTokens: 56, ...(capabilities.cachedInputTokens ? { cachedInputTokens: 1000 } : {}) },
+        usage: {
+          inputTokens: 1234,
+          outputTokens: 56,
+          ...(capabilities.cachedInputTokens ? { cachedInputTokens: 1000 } : {}),
+        },
       }));
       const result = await model.doGenerate({ messages: [{ role: 'user', content: 'count' }] });
       expect(result.usage.inputTokens).toBe(1234);
@@ -125,9 +138,13 @@ export function testLanguageModel(name: string, setup: LanguageModelConformanceS
         return { text: `echo:${last}`, usage: { inputTokens: 5, outputTokens: 5 }, delayMs: 20 };
       });
       const results = await Promise.all(
-        Array.from({ length: 16 }, (_, index) => model.doGenerate({ messages: [{ role: 'user', content: `call ${index}` }] })),
+        Array.from({ length: 16 }, (_, index) =>
+          model.doGenerate({ messages: [{ role: 'user', content: `call ${index}` }] }),
+        ),
       );
-      expect(results.map((result) => result.text)).toEqual(Array.from({ length: 16 }, (_, index) => `echo:call ${index}`));
+      expect(results.map((result) => result.text)).toEqual(
+        Array.from({ length: 16 }, (_, index) => `echo:call ${index}`),
+      );
     });
 
     it('does not send anything when the signal is already aborted', async () => {
@@ -138,15 +155,24 @@ export function testLanguageModel(name: string, setup: LanguageModelConformanceS
       });
       const controller = new AbortController();
       controller.abort(new Error('stop before start'));
-      await expect(model.doGenerate({ messages: [{ role: 'user', content: 'x' }], abortSignal: controller.signal })).rejects.toThrow();
+      await expect(
+        model.doGenerate({ messages: [{ role: 'user', content: 'x' }], abortSignal: controller.signal }),
+      ).rejects.toThrow();
       expect(calls).toBe(0);
     });
 
     it('stops a call in flight promptly when aborted', async () => {
-      const model = await setup.createModel(() => ({ text: 'late', usage: { inputTokens: 1, outputTokens: 1 }, delayMs: 5_000 }));
+      const model = await setup.createModel(() => ({
+        text: 'late',
+        usage: { inputTokens: 1, outputTokens: 1 },
+        delayMs: 5_000,
+      }));
       const controller = new AbortController();
       const started = performance.now();
-      const pending = model.doGenerate({ messages: [{ role: 'user', content: 'slow' }], abortSignal: controller.signal });
+      const pending = model.doGenerate({
+        messages: [{ role: 'user', content: 'slow' }],
+        abortSignal: controller.signal,
+      });
       setTimeout(() => controller.abort(new Error('user cancelled')), 50);
       await expect(pending).rejects.toThrow();
       expect(performance.now() - started).toBeLessThan(2_000);

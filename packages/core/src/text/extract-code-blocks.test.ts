@@ -40,8 +40,12 @@ describe('extractRunnableCodeBlocks', () => {
   });
 
   it('skips empty blocks and python blocks in a JavaScript REPL', () => {
-    expect(extractRunnableCodeBlocks('```javascript\n\n```\n```python\nprint(1)\n```', 'javascript')).toEqual([]);
-    expect(extractRunnableCodeBlocks('```python\nprint(1)\n```', 'python').map((block) => block.code)).toEqual(['print(1)']);
+    expect(extractRunnableCodeBlocks('```javascript\n\n```\n```python\nprint(1)\n```', 'javascript')).toEqual(
+      [],
+    );
+    expect(
+      extractRunnableCodeBlocks('```python\nprint(1)\n```', 'python').map((block) => block.code),
+    ).toEqual(['print(1)']);
   });
 
   it('removeFencedBlocks leaves only the prose', () => {

@@ -44,9 +44,14 @@ export function extractFencedBlocks(text: string): CodeBlock[] {
 }
 
 /** The blocks of `text` that should run in a REPL of `language`. */
-export function extractRunnableCodeBlocks(text: string, language: keyof typeof RUNNABLE_FENCE_LANGUAGES): CodeBlock[] {
+export function extractRunnableCodeBlocks(
+  text: string,
+  language: keyof typeof RUNNABLE_FENCE_LANGUAGES,
+): CodeBlock[] {
   const accepted: readonly string[] = RUNNABLE_FENCE_LANGUAGES[language];
-  return extractFencedBlocks(text).filter((block) => accepted.includes(block.language) && block.code.trim() !== '');
+  return extractFencedBlocks(text).filter(
+    (block) => accepted.includes(block.language) && block.code.trim() !== '',
+  );
 }
 
 /** `text` with every fenced block removed: the prose the model wrote around its code. */

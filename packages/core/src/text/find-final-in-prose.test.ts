@@ -3,7 +3,11 @@ import { findFinalInProse, unquote } from './find-final-in-prose';
 
 describe('findFinalInProse', () => {
   it('finds FINAL at the start of a line', () => {
-    expect(findFinalInProse('Done.\nFINAL(42)')).toEqual({ kind: 'FINAL', argument: '42', atLineStart: true });
+    expect(findFinalInProse('Done.\nFINAL(42)')).toEqual({
+      kind: 'FINAL',
+      argument: '42',
+      atLineStart: true,
+    });
   });
 
   it('marks a FINAL mid-sentence as not at line start (a plan, not an answer)', () => {

@@ -13,7 +13,10 @@ export type JsonSchema = { readonly [key: string]: JsonValue | undefined };
  * object (`await search({ query: 'refund', k: 5 })`), and in the system prompt with its description.
  * The tool runs on the host, outside the sandbox, so it may use anything the host can.
  */
-export interface Tool<Parameters extends JsonValue = JsonValue, Result extends JsonValue | undefined = JsonValue> {
+export interface Tool<
+  Parameters extends JsonValue = JsonValue,
+  Result extends JsonValue | undefined = JsonValue,
+> {
   /** A valid identifier not clashing with the reserved names (`llm_query`, `FINAL`, `context`, …). */
   readonly name: string;
   /** What the tool does and when to use it; goes verbatim into the system prompt. */

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Trajectory } from './trajectory';
-import { parseTrajectoryJsonl, readTrajectoryJsonl, trajectoryToJsonl, writeTrajectoryJsonl } from './trajectory-jsonl';
+import {
+  parseTrajectoryJsonl,
+  readTrajectoryJsonl,
+  trajectoryToJsonl,
+  writeTrajectoryJsonl,
+} from './trajectory-jsonl';
 
 function sampleTrajectory(): Trajectory {
   const child: Trajectory = {
@@ -19,7 +24,15 @@ function sampleTrajectory(): Trajectory {
       maxDepth: 2,
       maxTurns: 5,
       question: 'sub',
-      context: { type: 'string', totalCharacters: 3, approximateTokens: 1, parts: 1, partSizes: [3], head: 'abc', tail: '' },
+      context: {
+        type: 'string',
+        totalCharacters: 3,
+        approximateTokens: 1,
+        parts: 1,
+        partSizes: [3],
+        head: 'abc',
+        tail: '',
+      },
       initialMessages: [
         { role: 'system', content: 'sys' },
         { role: 'user', content: 'u' },
@@ -41,7 +54,15 @@ function sampleTrajectory(): Trajectory {
       maxDepth: 2,
       maxTurns: 30,
       question: 'How many?',
-      context: { type: 'string', totalCharacters: 10, approximateTokens: 3, parts: 1, partSizes: [10], head: '0123456789', tail: '' },
+      context: {
+        type: 'string',
+        totalCharacters: 10,
+        approximateTokens: 3,
+        parts: 1,
+        partSizes: [10],
+        head: '0123456789',
+        tail: '',
+      },
       initialMessages: [
         { role: 'system', content: 'system prompt' },
         { role: 'user', content: 'first user message' },
@@ -60,9 +81,29 @@ function sampleTrajectory(): Trajectory {
             code: 'const n = await llm_query("count")',
             result: { stdout: 'hi\n', stderr: '', droppedOutputChars: 0, durationMs: 3.25, value: '7' },
             subCalls: [
-              { kind: 'llm', model: 'mock:small', prompt: 'count', response: '7', usage: { inputTokens: 2, outputTokens: 1 }, durationMs: 1.5 },
-              { kind: 'rlm', model: 'mock:small', prompt: 'sub', response: 'child answer', durationMs: 4, child },
-              { kind: 'llm', model: 'mock:small', prompt: 'bad', durationMs: 1, error: { name: 'ContextWindowExceededError', message: 'too big' } },
+              {
+                kind: 'llm',
+                model: 'mock:small',
+                prompt: 'count',
+                response: '7',
+                usage: { inputTokens: 2, outputTokens: 1 },
+                durationMs: 1.5,
+              },
+              {
+                kind: 'rlm',
+                model: 'mock:small',
+                prompt: 'sub',
+                response: 'child answer',
+                durationMs: 4,
+                child,
+              },
+              {
+                kind: 'llm',
+                model: 'mock:small',
+                prompt: 'bad',
+                durationMs: 1,
+                error: { name: 'ContextWindowExceededError', message: 'too big' },
+              },
             ],
           },
         ],
@@ -77,7 +118,13 @@ function sampleTrajectory(): Trajectory {
         codeBlocks: [
           {
             code: 'FINAL_VAR("n")',
-            result: { stdout: '', stderr: '', droppedOutputChars: 0, durationMs: 1, final: { source: 'FINAL_VAR', value: '7', variableName: 'n' } },
+            result: {
+              stdout: '',
+              stderr: '',
+              droppedOutputChars: 0,
+              durationMs: 1,
+              final: { source: 'FINAL_VAR', value: '7', variableName: 'n' },
+            },
             subCalls: [],
           },
         ],
@@ -93,7 +140,10 @@ function sampleTrajectory(): Trajectory {
 
 describe('trajectory JSONL', () => {
   it("writes the reference library's layout: a metadata line, then one line per iteration", () => {
-    const lines = trajectoryToJsonl(sampleTrajectory()).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = trajectoryToJsonl(sampleTrajectory())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatchObject({
       type: 'metadata',
@@ -109,7 +159,12 @@ describe('trajectory JSONL', () => {
       iteration: 1,
       final_answer: null,
       iteration_time: 0.02075,
-      code_blocks: [{ code: 'const n = await llm_query("count")', result: { stdout: 'hi\n', stderr: '', locals: {}, execution_time: 0.00325 } }],
+      code_blocks: [
+        {
+          code: 'const n = await llm_query("count")',
+          result: { stdout: 'hi\n', stderr: '', locals: {}, execution_time: 0.00325 },
+        },
+      ],
     });
     expect(lines[1].prompt).toEqual([
       { role: 'system', content: 'system prompt' },
@@ -120,22 +175,39 @@ describe('trajectory JSONL', () => {
       prompt: 'count',
       response: '7',
       execution_time: 0.0015,
-      usage_summary: { model_usage_summaries: { 'mock:small': { total_calls: 1, total_input_tokens: 2, total_output_tokens: 1 } } },
+      usage_summary: {
+        model_usage_summaries: {
+          'mock:small': { total_calls: 1, total_input_tokens: 2, total_output_tokens: 1 },
+        },
+      },
     });
-    expect(lines[1].code_blocks[0].result.rlm_calls[2]).toMatchObject({ error: 'too big', error_type: 'ContextWindowExceededError' });
+    expect(lines[1].code_blocks[0].result.rlm_calls[2]).toMatchObject({
+      error: 'too big',
+      error_type: 'ContextWindowExceededError',
+    });
     // The second iteration's prompt holds the first reply and its feedback, as the reference logs it.
-    expect(lines[2].prompt.map((message: { role: string }) => message.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(lines[2].prompt.map((message: { role: string }) => message.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'user',
+    ]);
     expect(lines[2].final_answer).toBe('7');
   });
 
   it('reads back exactly what it wrote, nested child trajectories included', () => {
     const trajectory = sampleTrajectory();
     expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory))).toEqual(trajectory);
-    expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory, { includePrompts: false }))).toEqual(trajectory);
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory, { includePrompts: false }))).toEqual(
+      trajectory,
+    );
   });
 
   it('omits prompts on request', () => {
-    const lines = trajectoryToJsonl(sampleTrajectory(), { includePrompts: false }).trimEnd().split('\n').map((line) => JSON.parse(line));
+    const lines = trajectoryToJsonl(sampleTrajectory(), { includePrompts: false })
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines[1].prompt).toBeUndefined();
   });
 
@@ -156,6 +228,8 @@ describe('trajectory JSONL', () => {
     const broken = text.split('\n');
     broken[1] = '{not json';
     expect(() => parseTrajectoryJsonl(broken.join('\n'))).toThrow(/line 2 is not JSON/);
-    expect(() => parseTrajectoryJsonl('{"type":"metadata","root_model":"x"}')).toThrow(/not an @rlm\/core trajectory/);
+    expect(() => parseTrajectoryJsonl('{"type":"metadata","root_model":"x"}')).toThrow(
+      /not an @rlm\/core trajectory/,
+    );
   });
 });

@@ -83,7 +83,11 @@ function subCallToReference(call: TrajectorySubCall): unknown {
     response: call.response ?? '',
     usage_summary: {
       model_usage_summaries: {
-        [call.model]: { total_calls: 1, total_input_tokens: usage?.inputTokens ?? 0, total_output_tokens: usage?.outputTokens ?? 0 },
+        [call.model]: {
+          total_calls: 1,
+          total_input_tokens: usage?.inputTokens ?? 0,
+          total_output_tokens: usage?.outputTokens ?? 0,
+        },
       },
     },
     prompt_tokens: usage?.inputTokens ?? 0,
@@ -101,28 +105,46 @@ export function parseTrajectoryJsonl(text: string): Trajectory {
     try {
       return JSON.parse(line) as Record<string, unknown>;
     } catch (error) {
-      throw new InvalidArgumentError({ argument: 'text', message: `Trajectory line ${index + 1} is not JSON: ${(error as Error).message}`, cause: error });
+      throw new InvalidArgumentError({
+        argument: 'text',
+        message: `Trajectory line ${index + 1} is not JSON: ${(error as Error).message}`,
+        cause: error,
+      });
     }
   });
   const head = records[0];
-  if (!head || head.type !== 'metadata' || typeof head.rlm_ts_metadata !== 'object' || typeof head.run !== 'object') {
+  if (
+    !head ||
+    head.type !== 'metadata' ||
+    typeof head.rlm_ts_metadata !== 'object' ||
+    typeof head.run !== 'object'
+  ) {
     throw new InvalidArgumentError({
       argument: 'text',
-      message: 'The first line is not an @rlm/core trajectory metadata line (type "metadata" with "run" and "rlm_ts_metadata"). Logs of other libraries cannot be read back.',
+      message:
+        'The first line is not an @rlm/core trajectory metadata line (type "metadata" with "run" and "rlm_ts_metadata"). Logs of other libraries cannot be read back.',
     });
   }
   const iterations: TrajectoryIteration[] = records.slice(1).map((record, index) => {
     if (record.type !== 'iteration') {
-      throw new InvalidArgumentError({ argument: 'text', message: `Trajectory line ${index + 2} is not an iteration line.` });
+      throw new InvalidArgumentError({
+        argument: 'text',
+        message: `Trajectory line ${index + 2} is not an iteration line.`,
+      });
     }
-    const codeBlocks = (record.code_blocks as Array<{ code: string; result: Record<string, unknown> }>).map((block) => {
-      const result = block.result;
-      const cell = result.rlm_ts_cell as Omit<CellResult, 'stdout' | 'stderr'> | null;
-      const subCalls = (result.rlm_calls as Array<{ rlm_ts_call: TrajectorySubCall }>).map((call) => call.rlm_ts_call);
-      const codeBlock: TrajectoryCodeBlock = { code: block.code, subCalls };
-      if (cell) codeBlock.result = { ...cell, stdout: result.stdout as string, stderr: result.stderr as string };
-      return codeBlock;
-    });
+    const codeBlocks = (record.code_blocks as Array<{ code: string; result: Record<string, unknown> }>).map(
+      (block) => {
+        const result = block.result;
+        const cell = result.rlm_ts_cell as Omit<CellResult, 'stdout' | 'stderr'> | null;
+        const subCalls = (result.rlm_calls as Array<{ rlm_ts_call: TrajectorySubCall }>).map(
+          (call) => call.rlm_ts_call,
+        );
+        const codeBlock: TrajectoryCodeBlock = { code: block.code, subCalls };
+        if (cell)
+          codeBlock.result = { ...cell, stdout: result.stdout as string, stderr: result.stderr as string };
+        return codeBlock;
+      },
+    );
     const extra = record.rlm_ts_iteration as Omit<TrajectoryIteration, 'turn' | 'response' | 'codeBlocks'>;
     const iteration: TrajectoryIteration = {
       ...extra,
@@ -133,11 +155,19 @@ export function parseTrajectoryJsonl(text: string): Trajectory {
     if (typeof record.final_answer === 'string') iteration.finalAnswer = record.final_answer;
     return iteration;
   });
-  return { ...(head.run as Omit<Trajectory, 'metadata' | 'iterations'>), metadata: head.rlm_ts_metadata as Trajectory['metadata'], iterations };
+  return {
+    ...(head.run as Omit<Trajectory, 'metadata' | 'iterations'>),
+    metadata: head.rlm_ts_metadata as Trajectory['metadata'],
+    iterations,
+  };
 }
 
 /** Writes the trajectory to `path` as JSONL (Node). */
-export async function writeTrajectoryJsonl(path: string, trajectory: Trajectory, options?: TrajectoryJsonlOptions): Promise<void> {
+export async function writeTrajectoryJsonl(
+  path: string,
+  trajectory: Trajectory,
+  options?: TrajectoryJsonlOptions,
+): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
   await writeFile(path, trajectoryToJsonl(trajectory, options), 'utf8');
 }

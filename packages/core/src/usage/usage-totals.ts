@@ -23,10 +23,21 @@ export interface RunUsage {
 }
 
 export function emptyUsageTotals(): UsageTotals {
-  return { calls: 0, inputTokens: 0, outputTokens: 0, cachedInputTokens: 0, costUsd: 0, callsWithUnknownCost: 0 };
+  return {
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    costUsd: 0,
+    callsWithUnknownCost: 0,
+  };
 }
 
-export function addCallToTotals(totals: UsageTotals, usage: LanguageModelUsage, costUsd: number | undefined): void {
+export function addCallToTotals(
+  totals: UsageTotals,
+  usage: LanguageModelUsage,
+  costUsd: number | undefined,
+): void {
   totals.calls += 1;
   totals.inputTokens += usage.inputTokens;
   totals.outputTokens += usage.outputTokens;
