@@ -34,6 +34,12 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
   checkModel(subModel, 'subModel');
   for (const [name, model] of Object.entries(settings.models ?? {})) checkModel(model, `models.${name}`);
   checkEnvironment(settings.environment);
+  if (settings.environment.language !== 'javascript' && !settings.systemPrompt) {
+    throw new InvalidArgumentError({
+      argument: 'systemPrompt',
+      message: `The environment '${settings.environment.environmentId}' runs ${settings.environment.language}, which has no built-in system prompt yet. Pass systemPrompt, or use a JavaScript environment.`,
+    });
+  }
   const tools = settings.tools ?? [];
   const toolNames = new Set<string>();
   for (const tool of tools) {
