@@ -22,6 +22,16 @@ export { UnsupportedSpecificationError } from './errors/unsupported-specificatio
 export type * from './events/rlm-event';
 export { findCellErrorLocation } from './javascript/cell-error-location';
 export {
+  JAVASCRIPT_PRELUDE_SOURCE,
+  JAVASCRIPT_RESERVED_NAMES,
+  type JavaScriptPrelude,
+  type JavaScriptPreludeBridge,
+  type JavaScriptPreludeCellOutput,
+  type JavaScriptPreludeControl,
+  type JavaScriptPreludeErrorDescription,
+  type JavaScriptPreludeOptions,
+} from './javascript/javascript-prelude';
+export {
   type JavaScriptCellSyntaxError,
   type RewrittenJavaScriptCell,
   rewriteJavaScriptCell,
