@@ -6,6 +6,7 @@ export {
   type MockRequest,
   type MockResult,
 } from './mock-language-model';
+export { type EnvironmentCapabilities, testEnvironment } from './test-environment';
 export {
   type ConformanceReply,
   type ConformanceRequest,

@@ -1,0 +1,570 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ContextValue, JsonValue } from '../environment/context-value';
+import type {
+  CellResult,
+  HostFunction,
+  ReplEnvironment,
+  ReplSession,
+  RunCellOptions,
+} from '../environment/repl-environment';
+
+/** What an environment can do; a check for a capability it lacks is skipped, not failed. */
+export interface EnvironmentCapabilities {
+  /**
+   * The environment bounds a session's memory: an allocation bomb ends the cell with a `memory`
+   * error (or `stateLost`) and the host survives. Default true.
+   */
+  readonly memoryLimit?: boolean;
+  /** A per-cell timeout stops synchronous code such as `while (true) {}`. Default true. */
+  readonly interruptsSynchronousCode?: boolean;
+  /**
+   * Milliseconds a session may take to stop a cell after its timeout, restart included. Default 5,000.
+   */
+  readonly stopGraceMs?: number;
+}
+
+/** The host functions every conformance session gets. */
+interface ConformanceHost {
+  readonly hostFunctions: Record<string, HostFunction>;
+  /** The arguments of every call, by function name. */
+  readonly calls: Record<string, JsonValue[][]>;
+  /** The most `llm_query` calls that were in flight at once. */
+  peakInFlight(): number;
+}
+
+function createConformanceHost(latencyMs: number): ConformanceHost {
+  const calls: Record<string, JsonValue[][]> = {};
+  let inFlight = 0;
+  let peak = 0;
+  const record = (name: string, args: JsonValue[]) => {
+    calls[name] ??= [];
+    calls[name].push(args);
+  };
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  return {
+    calls,
+    peakInFlight: () => peak,
+    hostFunctions: {
+      llm_query: async (...args) => {
+        record('llm_query', args);
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        try {
+          await sleep(latencyMs);
+          return `answer:${String(args[0])}`;
+        } finally {
+          inFlight--;
+        }
+      },
+      echo: async (...args) => {
+        record('echo', args);
+        return { args, nested: { list: [1, 'two', null] } };
+      },
+      fail: async (...args) => {
+        record('fail', args);
+        throw new Error('the host said no');
+      },
+      never: (...args) => {
+        record('never', args);
+        return new Promise(() => {});
+      },
+      nothing: async () => undefined,
+    },
+  };
+}
+
+/**
+ * The conformance suite every JavaScript `ReplEnvironment` runs, ours and outside authors'. Call it
+ * at the top level of a test file:
+ *
+ * ```ts
+ * testEnvironment(() => createMyEnvironment({ memoryLimitBytes: 128 * 1024 * 1024 }), { memoryLimit: true });
+ * ```
+ *
+ * The factory is called once per test. Give it a memory limit small enough (64–256 MiB) for the
+ * allocation-bomb test to end in a few seconds, and at least ~40 MiB for the 10 MB context test.
+ * Sessions get the host functions `llm_query` (counts concurrent calls), `echo`, `fail` (rejects),
+ * `never` (never settles) and `nothing` (returns undefined).
+ */
+export function testEnvironment(
+  factory: () => ReplEnvironment | Promise<ReplEnvironment>,
+  capabilities: EnvironmentCapabilities = {},
+): void {
+  const memoryLimit = capabilities.memoryLimit ?? true;
+  const interruptsSynchronousCode = capabilities.interruptsSynchronousCode ?? true;
+  const stopGraceMs = capabilities.stopGraceMs ?? 5_000;
+
+  describe('ReplEnvironment conformance', () => {
+    const sessions: ReplSession[] = [];
+
+    afterEach(async () => {
+      await Promise.all(sessions.splice(0).map((session) => session.dispose()));
+    });
+
+    async function open(options: { context?: ContextValue; latencyMs?: number } = {}) {
+      const environment = await factory();
+      const host = createConformanceHost(options.latencyMs ?? 1);
+      const session = await environment.createSession({
+        context: options.context ?? 'The quick brown fox jumps over the lazy dog.',
+        hostFunctions: host.hostFunctions,
+      });
+      sessions.push(session);
+      const run = (code: string, runOptions?: RunCellOptions) => session.runCell(code, runOptions);
+      /** Runs a cell that must succeed, and returns its result. */
+      const ok = async (code: string, runOptions?: RunCellOptions) => {
+        const result = await run(code, runOptions);
+        expect(result.error, `cell failed: ${code}`).toBeUndefined();
+        return result;
+      };
+      return { environment, session, host, run, ok };
+    }
+
+    describe('contract', () => {
+      it('declares the v1 contract, an id and the javascript language', async () => {
+        const environment = await factory();
+        expect(environment.specificationVersion).toBe('v1');
+        expect(typeof environment.environmentId).toBe('string');
+        expect(environment.environmentId.length).toBeGreaterThan(0);
+        expect(environment.language).toBe('javascript');
+      });
+
+      it('returns every field of a cell result', async () => {
+        const { ok } = await open();
+        const result = await ok('1 + 1');
+        expect(result).toMatchObject({ stdout: '', stderr: '', droppedOutputChars: 0, value: '2' });
+        expect(typeof result.durationMs).toBe('number');
+        expect(result.durationMs).toBeGreaterThanOrEqual(0);
+        expect(result.final).toBeUndefined();
+        expect(result.stateLost).toBeUndefined();
+      });
+    });
+
+    describe('state', () => {
+      it('keeps let, const, var, function and class declarations across cells', async () => {
+        const { ok } = await open();
+        await ok(
+          'let a = 1;\nconst b = 2;\nvar c = 3;\nfunction sum() { return a + b + c; }\nclass Box { get four() { return 4; } }',
+        );
+        expect((await ok('sum() + new Box().four')).value).toBe('10');
+      });
+
+      it('keeps destructured names across cells', async () => {
+        const { ok } = await open();
+        await ok('const { x, y: [z, ...rest] } = { x: 1, y: [2, 3, 4] };');
+        expect((await ok('x + z + rest.length')).value).toBe('5');
+      });
+
+      it('lets a later cell declare the same name again', async () => {
+        const { ok } = await open();
+        await ok('let name = 1; const fixed = 1;');
+        await ok('let name = 2; const fixed = 3;');
+        expect((await ok('name + fixed')).value).toBe('5');
+      });
+
+      it('runs top-level await', async () => {
+        const { ok } = await open();
+        await ok('const later = await Promise.resolve(21);');
+        expect((await ok('later * (await Promise.resolve(2))')).value).toBe('42');
+      });
+
+      it('shows the value of a last bare expression, and none after a declaration', async () => {
+        const { ok } = await open();
+        expect((await ok('const shown = [1, 2];\nshown.length')).value).toBe('2');
+        expect((await ok('({ a: 1 })')).value).toContain('a: 1');
+        expect((await ok('const hidden = 3;')).value).toBeUndefined();
+        expect((await ok('console.log("printed")')).value).toBeUndefined();
+      });
+    });
+
+    describe('output', () => {
+      it('captures console.log/info/debug as stdout and console.error/warn as stderr', async () => {
+        const { ok } = await open();
+        const result = await ok(
+          "console.log('hello', 42); console.info('info'); console.debug('debug');\n" +
+            "console.error('oops'); console.warn('careful');",
+        );
+        expect(result.stdout).toBe('hello 42\ninfo\ndebug\n');
+        expect(result.stderr).toBe('oops\ncareful\n');
+      });
+
+      it('caps a flood of output inside the sandbox and counts what it dropped', async () => {
+        const { run, ok } = await open();
+        const result = await run(
+          "const line = 'x'.repeat(999);\nfor (let i = 0; i < 10000; i++) console.log(line);",
+          { maxOutputChars: 100_000 },
+        );
+        expect(result.error).toBeUndefined();
+        expect(result.stdout.length).toBe(100_000);
+        expect(result.droppedOutputChars).toBe(10_000_000 - 100_000);
+        expect((await ok('console.log("still fine")')).stdout).toBe('still fine\n');
+      });
+    });
+
+    describe('errors', () => {
+      it('reports a thrown error with its line, and the session survives', async () => {
+        const { run, ok } = await open();
+        await ok('const before = 7;');
+        const result = await run('const a = 1;\n\nnull.boom;');
+        expect(result.error).toMatchObject({ kind: 'runtime', name: 'TypeError', line: 3 });
+        expect(result.error?.message.length).toBeGreaterThan(0);
+        expect((await ok('before')).value).toBe('7');
+      });
+
+      it('reports an error thrown after an await with its name, message and line', async () => {
+        const { run } = await open();
+        const result = await run("await null;\nawait llm_query('x');\nthrow new RangeError('too far');");
+        expect(result.error).toMatchObject({
+          kind: 'runtime',
+          name: 'RangeError',
+          message: 'too far',
+          line: 3,
+        });
+      });
+
+      it('reports a syntax error with its line, and runs nothing of the cell', async () => {
+        const { run, ok } = await open();
+        const result = await run('globalThis.ran = true;\nconst = 2;');
+        expect(result.error).toMatchObject({ kind: 'syntax', line: 2 });
+        expect((await ok('console.log(typeof ran)')).stdout).toBe('undefined\n');
+      });
+
+      it('reports a thrown non-Error value', async () => {
+        const { run } = await open();
+        const result = await run("throw 'plain text';");
+        expect(result.error?.kind).toBe('runtime');
+        expect(result.error?.message).toContain('plain text');
+      });
+    });
+
+    describe('context', () => {
+      it('binds a string context', async () => {
+        const { ok } = await open({ context: 'Zürich — 東京 🚀\nline two' });
+        const result = await ok('console.log(typeof context, context.length, context.split("\\n")[1])');
+        expect(result.stdout).toBe(`string ${'Zürich — 東京 🚀\nline two'.length} line two\n`);
+      });
+
+      it('binds an array of strings', async () => {
+        const { ok } = await open({ context: ['first doc', 'second doc', 'third'] });
+        const result = await ok('console.log(Array.isArray(context), context.length, context[1])');
+        expect(result.stdout).toBe('true 3 second doc\n');
+      });
+
+      it('binds a JSON object with nested data', async () => {
+        const { ok } = await open({
+          context: {
+            users: [
+              { name: 'ada', tags: ['math', 'engines'] },
+              { name: 'alan', tags: [] },
+            ],
+            n: null,
+          },
+        });
+        const result = await ok(
+          'console.log(context.users[0].tags[1], context.users.length, context.n === null)',
+        );
+        expect(result.stdout).toBe('engines 2 true\n');
+      });
+
+      it('binds a 10 MB string context exactly', async () => {
+        const text = `${'abcdefghi\n'.repeat(1_000_000)}é€🚀\u0000end`;
+        const { ok } = await open({ context: text });
+        const result = await ok('console.log(context.length, context.slice(-8), context.indexOf("é"))');
+        expect(result.stdout).toBe(`${text.length} ${text.slice(-8)} ${text.indexOf('é')}\n`);
+      });
+    });
+
+    describe('host functions', () => {
+      it('are async and pass JSON arguments and results', async () => {
+        const { ok, host } = await open();
+        const result = await ok(
+          "const pending = echo('a', 1, { b: [true, null] });\n" +
+            'console.log(pending instanceof Promise);\n' +
+            'const echoed = await pending;\n' +
+            'console.log(JSON.stringify(echoed), await nothing());',
+        );
+        expect(result.stdout).toBe(
+          'true\n{"args":["a",1,{"b":[true,null]}],"nested":{"list":[1,"two",null]}} undefined\n',
+        );
+        expect(host.calls.echo).toEqual([['a', 1, { b: [true, null] }]]);
+      });
+
+      it('run 16 llm_query calls concurrently through Promise.all', async () => {
+        const latencyMs = 200;
+        const { ok, host } = await open({ latencyMs });
+        const started = performance.now();
+        const result = await ok(
+          "const prompts = Array.from({ length: 16 }, (_, i) => 'p' + i);\n" +
+            'const answers = await Promise.all(prompts.map((p) => llm_query(p)));\n' +
+            'console.log(answers.length, answers[15]);',
+        );
+        const elapsed = performance.now() - started;
+        expect(result.stdout).toBe('16 answer:p15\n');
+        expect(host.peakInFlight()).toBe(16);
+        expect(elapsed).toBeLessThan(latencyMs * 4);
+      });
+
+      it('turn a host rejection into a catchable Error with the message', async () => {
+        const { ok } = await open();
+        const result = await ok(
+          "try { await fail('x'); } catch (error) { console.log(error instanceof Error, error.message); }",
+        );
+        expect(result.stdout).toBe('true the host said no\n');
+      });
+
+      it('fail the cell with the message when a rejection is not caught', async () => {
+        const { run } = await open();
+        const result = await run("\nawait fail('x');");
+        expect(result.error).toMatchObject({ kind: 'runtime', message: 'the host said no' });
+      });
+    });
+
+    describe('FINAL and FINAL_VAR', () => {
+      it('FINAL records strings as they are and other values as JSON', async () => {
+        const { ok } = await open();
+        expect((await ok("FINAL('the answer')")).final).toEqual({ source: 'FINAL', value: 'the answer' });
+        expect((await ok('FINAL(42)')).final).toEqual({ source: 'FINAL', value: '42' });
+        expect((await ok("FINAL({ city: 'Paris', n: [1] })")).final?.value).toBe(
+          JSON.stringify({ city: 'Paris', n: [1] }, null, 2),
+        );
+        expect((await ok('1')).final).toBeUndefined();
+      });
+
+      it('FINAL works in a later statement after awaits', async () => {
+        const { ok } = await open();
+        const result = await ok(
+          "const first = await llm_query('a');\nawait null;\nconst second = await llm_query('b');\nFINAL(first + ' ' + second);",
+        );
+        expect(result.final).toEqual({ source: 'FINAL', value: 'answer:a answer:b' });
+      });
+
+      it('FINAL without a value is an error', async () => {
+        const { run } = await open();
+        const result = await run('FINAL()');
+        expect(result.error?.kind).toBe('runtime');
+        expect(result.final).toBeUndefined();
+      });
+
+      it("FINAL_VAR returns the variable's value, not its name", async () => {
+        const { ok } = await open();
+        await ok("const answer = 'Paris';\nconst table = { a: 1 };");
+        expect((await ok("FINAL_VAR('answer')")).final).toEqual({
+          source: 'FINAL_VAR',
+          value: 'Paris',
+          variableName: 'answer',
+        });
+        expect((await ok("FINAL_VAR('table')")).final?.value).toBe(JSON.stringify({ a: 1 }, null, 2));
+      });
+
+      it('FINAL_VAR of a missing variable is a clear error', async () => {
+        const { run } = await open();
+        const result = await run("FINAL_VAR('missing')");
+        expect(result.error?.message).toContain("no variable named 'missing'");
+        expect(result.final).toBeUndefined();
+      });
+
+      it('FINAL_VAR takes a string that is not a name as the answer itself', async () => {
+        const { ok } = await open();
+        expect((await ok("FINAL_VAR('The answer is 42.')")).final).toMatchObject({
+          source: 'FINAL_VAR',
+          value: 'The answer is 42.',
+        });
+      });
+    });
+
+    describe('SHOW_VARS and reserved names', () => {
+      it('SHOW_VARS lists the variables the model made, not builtins or reserved names', async () => {
+        const { ok } = await open();
+        await ok("const alpha = 'abc';\nlet beta = [1, 2, 3];");
+        const { stdout } = await ok('console.log(SHOW_VARS())');
+        expect(stdout).toContain('alpha');
+        expect(stdout).toContain('beta');
+        for (const hidden of ['context', 'llm_query', 'FINAL', 'Math', 'JSON']) {
+          expect(stdout).not.toMatch(new RegExp(`\\b${hidden}\\b`));
+        }
+      });
+
+      it('restores reserved names a cell overwrote', async () => {
+        const { run, ok } = await open();
+        await run('context = 1; FINAL = null; llm_query = undefined; SHOW_VARS = 0; console.log = null;');
+        await run('let context = 2; var FINAL_VAR = 3;');
+        const result = await ok(
+          'console.log(typeof context, context.length, typeof FINAL, typeof FINAL_VAR, typeof llm_query, typeof SHOW_VARS);\n' +
+            "await llm_query('still works');",
+        );
+        expect(result.stdout).toBe('string 44 function function function function\n');
+      });
+    });
+
+    describe('limits', () => {
+      it.skipIf(!interruptsSynchronousCode)(
+        'stops `while (true) {}` at the timeout, and the session is usable after',
+        async () => {
+          const { run, ok } = await open();
+          await ok('const kept = 5;');
+          const started = performance.now();
+          const result = await run('while (true) {}', { timeoutMs: 300 });
+          expect(performance.now() - started).toBeLessThan(300 + stopGraceMs);
+          expect(result.error?.kind).toBe('timeout');
+          const after = await ok('typeof kept === "number" ? kept : context.length');
+          expect(after.value).toBe(result.stateLost ? '44' : '5');
+        },
+      );
+
+      it.skipIf(!interruptsSynchronousCode)('stops an endless loop that starts after an await', async () => {
+        const { run, ok } = await open();
+        const result = await run("await llm_query('x');\nwhile (true) {}", { timeoutMs: 300 });
+        expect(result.error?.kind).toBe('timeout');
+        expect((await ok('1 + 1')).value).toBe('2');
+      });
+
+      it('stops a cell that waits on a host call past the timeout', async () => {
+        const { run, ok } = await open();
+        const started = performance.now();
+        const result = await run("await never('x');", { timeoutMs: 300 });
+        expect(performance.now() - started).toBeLessThan(300 + stopGraceMs);
+        expect(result.error?.kind).toBe('timeout');
+        expect((await ok('2 + 2')).value).toBe('4');
+      });
+
+      it('stops a cell when its signal aborts', async () => {
+        const { run, ok } = await open();
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 100);
+        const result = await run("await never('x');", { signal: controller.signal });
+        expect(result.error?.kind).toBe('aborted');
+        expect((await ok('3 + 3')).value).toBe('6');
+      });
+
+      it.skipIf(!memoryLimit)(
+        'ends an allocation bomb with a memory error (or a restart), and the host survives',
+        async () => {
+          const { run, ok } = await open();
+          const result = await run(
+            'const chunks = [];\nwhile (true) chunks.push("x".repeat(1024 * 1024) + chunks.length);',
+            { timeoutMs: 60_000 },
+          );
+          expectMemoryFailure(result);
+          const after = await ok('console.log(typeof context, context.length)');
+          expect(after.stdout).toBe('string 44\n');
+        },
+        90_000,
+      );
+
+      it.skipIf(!memoryLimit)(
+        'ends a typed-array allocation bomb with a memory error (or a restart)',
+        async () => {
+          const { run, ok } = await open();
+          const result = await run(
+            'const buffers = [];\nwhile (true) buffers.push(new Uint8Array(1024 * 1024));',
+            { timeoutMs: 60_000 },
+          );
+          expectMemoryFailure(result);
+          expect((await ok('context.length')).value).toBe('44');
+        },
+        90_000,
+      );
+    });
+
+    describe('dispose', () => {
+      it('releases the session; later cells reject clearly; a second dispose is harmless', async () => {
+        const { session } = await open();
+        await session.runCell('const x = 1;');
+        await session.dispose();
+        await session.dispose();
+        await expect(session.runCell('x')).rejects.toThrow(/dispose/i);
+      });
+
+      it('disposes a session with a host call in flight', async () => {
+        const { session } = await open();
+        const running = session.runCell("await never('x');", { timeoutMs: 30_000 });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await session.dispose();
+        const result = await running.catch((error: unknown) => error);
+        if (!(result instanceof Error)) expect((result as CellResult).error?.kind).toBe('aborted');
+      });
+    });
+
+    describe('security', () => {
+      it('exposes no Node, Deno or Bun globals, no network and no environment', async () => {
+        const { ok } = await open();
+        const names = [
+          'require',
+          'process',
+          'module',
+          'Buffer',
+          'fetch',
+          'XMLHttpRequest',
+          'WebSocket',
+          'Deno',
+          'Bun',
+          'std',
+          'os',
+          'scriptArgs',
+          'importScripts',
+        ];
+        const result = await ok(`console.log(${names.map((name) => `typeof ${name}`).join(', ')})`);
+        expect(result.stdout).toBe(`${names.map(() => 'undefined').join(' ')}\n`);
+      });
+
+      it('cannot import a module or a URL', async () => {
+        const { ok } = await open();
+        const result = await ok(
+          'const outcomes = [];\n' +
+            "for (const specifier of ['fs', 'node:fs', 'https://example.com/x.js', 'data:text/javascript,export default 1']) {\n" +
+            "  try { await import(specifier); outcomes.push('loaded ' + specifier); } catch { outcomes.push('refused'); }\n" +
+            '}\n' +
+            "console.log(outcomes.join(' '));",
+        );
+        expect(result.stdout).toBe('refused refused refused refused\n');
+      });
+
+      it('runs no timer after its cell ended', async () => {
+        const { ok } = await open();
+        await ok(
+          "if (typeof setTimeout === 'function') setTimeout(() => { globalThis.late = 1; console.log('late'); }, 10);\n" +
+            "if (typeof setInterval === 'function') setInterval(() => { globalThis.late = 1; }, 10);",
+        );
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const result = await ok('console.log(typeof late)');
+        expect(result.stdout).toBe('undefined\n');
+      });
+
+      it("reaches only the sandbox's own global through the context and host-call results", async () => {
+        const { ok } = await open({ context: { doc: 'text' } });
+        const result = await ok(
+          "const viaContext = context.constructor.constructor('return this')();\n" +
+            "const fromHost = await echo('x');\n" +
+            "const viaResult = fromHost.constructor.constructor('return this')();\n" +
+            "const viaString = 'text'.constructor.constructor('return this')();\n" +
+            'console.log(viaContext === globalThis, viaResult === globalThis, viaString === globalThis,\n' +
+            '  typeof viaContext.process, Object.getPrototypeOf(fromHost) === Object.prototype);',
+        );
+        expect(result.stdout).toBe('true true true undefined true\n');
+      });
+
+      it('does not let sandbox prototype pollution reach the host', async () => {
+        const { ok, host } = await open();
+        await ok(
+          'Object.prototype.polluted = 1; Array.prototype.polluted = 1; String.prototype.polluted = 1;\n' +
+            'const fromHost = await echo({ a: 1 });\n' +
+            'fromHost.__proto__.viaResult = 1; fromHost.nested.__proto__.viaNested = 1;\n' +
+            'await echo(JSON.parse(\'{"__proto__": {"viaArgument": 1}}\'));',
+        );
+        const probe: Record<string, unknown> = {};
+        for (const key of ['polluted', 'viaResult', 'viaNested', 'viaArgument']) {
+          expect(probe[key]).toBeUndefined();
+          expect(([] as unknown as Record<string, unknown>)[key]).toBeUndefined();
+          expect(('' as unknown as Record<string, unknown>)[key]).toBeUndefined();
+        }
+        const argument = host.calls.echo?.[1]?.[0];
+        expect(Object.getPrototypeOf(argument)).toBe(Object.prototype);
+      });
+    });
+  });
+}
+
+function expectMemoryFailure(result: CellResult): void {
+  expect(result.error).toBeDefined();
+  if (result.stateLost === undefined) expect(result.error?.kind).toBe('memory');
+  else expect(['memory', 'crash']).toContain(result.error?.kind);
+}
