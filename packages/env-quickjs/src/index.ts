@@ -1,0 +1,1 @@
+export { createQuickJSEnvironment, type QuickJSEnvironmentOptions, quickjs } from './quickjs-environment';

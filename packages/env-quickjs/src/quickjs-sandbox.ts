@@ -1,0 +1,515 @@
+import type { CellError, CellErrorKind, FinalAnswer, JsonValue, ReplSessionOptions } from '@rlm/core';
+import {
+  findCellErrorLocation,
+  JAVASCRIPT_PRELUDE_SOURCE,
+  type JavaScriptPreludeCellOutput,
+  type RewrittenJavaScriptCell,
+} from '@rlm/core';
+import type {
+  QuickJSContext,
+  QuickJSDeferredPromise,
+  QuickJSHandle,
+  QuickJSRuntime,
+} from 'quickjs-emscripten-core';
+import { type BoundedQuickJSModule, instantiateBoundedQuickJS, newQuickJSString } from './quickjs-wasm';
+
+/** The limits a sandbox is created with. */
+export interface QuickJSSandboxLimits {
+  readonly memoryLimitBytes: number;
+  readonly maxStackSizeBytes: number;
+}
+
+/** How long the prelude's own bookkeeping after a cell may take (it may run model getters). */
+const HOUSEKEEPING_MS = 1_000;
+/** After a timeout, at most this many leftover jobs are killed before the sandbox counts as polluted. */
+const MAX_DRAINED_JOBS = 10_000;
+/** Headroom that must be free after an out-of-memory error for the session to go on. */
+const MEMORY_PROBE_CHARS = 4 * 1024 * 1024;
+
+/** What one cell produced inside the sandbox, before the session adds timing and recovery. */
+export interface SandboxCellOutcome {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly droppedOutputChars: number;
+  readonly value?: string;
+  readonly error?: CellError;
+  readonly final?: FinalAnswer;
+  /** Set when the sandbox can no longer be trusted (crashed, or full after running out of memory). */
+  readonly broken?: string;
+}
+
+/** Options for one cell. */
+export interface SandboxCellOptions {
+  readonly fileName: string;
+  readonly timeoutMs: number;
+  readonly maxOutputChars: number;
+  readonly signal?: AbortSignal;
+}
+
+interface PendingHostCall {
+  readonly deferred: QuickJSDeferredPromise;
+}
+
+/** Why a cell was stopped from outside. */
+export type StopReason = 'timeout' | 'aborted';
+
+/**
+ * One QuickJS instance (its own WebAssembly memory, runtime and context) with the shared prelude
+ * evaluated in it. It runs one cell at a time; the session above recreates it when it breaks.
+ */
+export class QuickJSSandbox {
+  private readonly runtime: QuickJSRuntime;
+  private readonly context: QuickJSContext;
+  private readonly handles: QuickJSHandle[] = [];
+  private controlBeginCell!: QuickJSHandle;
+  private controlEndCell!: QuickJSHandle;
+  private controlFormatValue!: QuickJSHandle;
+  private controlDescribeError!: QuickJSHandle;
+  private readonly pendingCalls = new Set<PendingHostCall>();
+  private deadline = Number.POSITIVE_INFINITY;
+  private interrupted = false;
+  private wake: (() => void) | undefined;
+  private stopRunningCell: ((reason: StopReason) => void) | undefined;
+  private disposed = false;
+
+  private constructor(
+    private readonly bounded: BoundedQuickJSModule,
+    private readonly hostFunctions: ReplSessionOptions['hostFunctions'],
+    limits: QuickJSSandboxLimits,
+  ) {
+    this.runtime = bounded.module.newRuntime();
+    // QuickJS's own limit catches most runaway object graphs with a clean error before the WASM
+    // memory's hard maximum, which stays the backstop for strings and typed arrays.
+    this.runtime.setMemoryLimit(Math.floor(limits.memoryLimitBytes * 0.9));
+    this.runtime.setMaxStackSize(limits.maxStackSizeBytes);
+    this.runtime.setInterruptHandler(() => {
+      if (Date.now() <= this.deadline) return false;
+      this.interrupted = true;
+      return true;
+    });
+    this.context = this.runtime.newContext();
+  }
+
+  /** Creates a sandbox and evaluates the prelude with `context` and the host functions. */
+  static async create(
+    limits: QuickJSSandboxLimits,
+    sessionOptions: Pick<ReplSessionOptions, 'context' | 'hostFunctions'>,
+  ): Promise<QuickJSSandbox> {
+    const bounded = await instantiateBoundedQuickJS(limits.memoryLimitBytes);
+    const sandbox = new QuickJSSandbox(bounded, sessionOptions.hostFunctions, limits);
+    try {
+      sandbox.startPrelude(sessionOptions.context);
+    } catch (error) {
+      sandbox.dispose();
+      throw error;
+    }
+    return sandbox;
+  }
+
+  private keep(handle: QuickJSHandle): QuickJSHandle {
+    this.handles.push(handle);
+    return handle;
+  }
+
+  private startPrelude(contextValue: ReplSessionOptions['context']) {
+    const { context } = this;
+    const prelude = this.keep(
+      context.unwrapResult(context.evalCode(JAVASCRIPT_PRELUDE_SOURCE, 'rlm-prelude.js', { type: 'global' })),
+    );
+    const bridge = this.keep(context.newObject());
+    context
+      .newFunction('hostCall', (name, args) => this.startHostCall(name, args))
+      .consume((hostCall) => {
+        context.setProp(bridge, 'hostCall', hostCall);
+      });
+    const options = this.keep(context.newObject());
+    const names = context.newArray();
+    Object.keys(this.hostFunctions).forEach((name, index) => {
+      context.newString(name).consume((handle) => context.setProp(names, index, handle));
+    });
+    context.setProp(options, 'hostFunctionNames', names);
+    names.dispose();
+    // A string context is shared as it is; QuickJS reads passed strings only up to a NUL, so text
+    // holding one, and every other value, travels as JSON and is parsed once inside.
+    const direct = typeof contextValue === 'string' && !contextValue.includes('\0');
+    const text = direct ? contextValue : JSON.stringify(contextValue ?? null);
+    newQuickJSString(this.bounded, context, text, 'the context').consume((handle) => {
+      context.setProp(options, direct ? 'context' : 'contextJson', handle);
+    });
+    this.evalTimed(() => {
+      const control = this.keep(
+        context.unwrapResult(context.callFunction(prelude, context.undefined, bridge, options)),
+      );
+      this.controlBeginCell = this.keep(context.getProp(control, 'beginCell'));
+      this.controlEndCell = this.keep(context.getProp(control, 'endCell'));
+      this.controlFormatValue = this.keep(context.getProp(control, 'formatValue'));
+      this.controlDescribeError = this.keep(context.getProp(control, 'describeError'));
+    }, 30_000);
+  }
+
+  /** Runs `run` with the interrupt deadline set to `ms` from now, restoring the previous deadline after. */
+  private evalTimed<T>(run: () => T, ms: number): T {
+    const previous = this.deadline;
+    this.deadline = Date.now() + ms;
+    try {
+      return run();
+    } finally {
+      this.deadline = previous;
+    }
+  }
+
+  private startHostCall(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle): QuickJSHandle {
+    const { context } = this;
+    const name = context.getString(nameHandle);
+    const argsJson = context.getString(argsHandle);
+    const deferred = context.newPromise();
+    const call: PendingHostCall = { deferred };
+    this.pendingCalls.add(call);
+    // Started on a microtask so host code never runs inside QuickJS's own call stack.
+    Promise.resolve()
+      .then(() => this.invokeHostFunction(name, argsJson))
+      .then(
+        (resultJson) => this.settleHostCall(call, { resultJson }),
+        (error: unknown) => this.settleHostCall(call, { message: hostErrorMessage(error) }),
+      );
+    return deferred.handle;
+  }
+
+  private async invokeHostFunction(name: string, argsJson: string): Promise<string> {
+    const hostFunction = this.hostFunctions[name];
+    if (!hostFunction) throw new Error(`There is no host function named '${name}'.`);
+    const args = JSON.parse(argsJson) as JsonValue[];
+    const result = await hostFunction(...args);
+    return result === undefined ? '' : (JSON.stringify(result) ?? '');
+  }
+
+  private settleHostCall(call: PendingHostCall, outcome: { resultJson: string } | { message: string }) {
+    // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
+    if (!this.pendingCalls.delete(call) || this.disposed) return;
+    const { context } = this;
+    try {
+      if ('resultJson' in outcome) {
+        newQuickJSString(this.bounded, context, outcome.resultJson, 'a host function result').consume(
+          (handle) => call.deferred.resolve(handle),
+        );
+      } else {
+        context.newError(outcome.message).consume((handle) => call.deferred.reject(handle));
+      }
+    } catch (error) {
+      // No memory for the result: fail the call inside, if even that is possible.
+      try {
+        context
+          .newError(`The sandbox had no memory left for the result: ${hostErrorMessage(error)}`)
+          .consume((handle) => call.deferred.reject(handle));
+      } catch {
+        call.deferred.dispose();
+      }
+    }
+    this.wake?.();
+  }
+
+  /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
+  private dropPendingCalls() {
+    for (const call of this.pendingCalls) call.deferred.dispose();
+    this.pendingCalls.clear();
+  }
+
+  /** Stops the running cell, if any, as soon as possible. */
+  stop(reason: StopReason) {
+    this.stopRunningCell?.(reason);
+  }
+
+  /** Runs one rewritten cell to the end. Never throws for the cell's own failures. */
+  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+    const { context } = this;
+    this.interrupted = false;
+    let stopReason: StopReason | undefined;
+    let value: string | undefined;
+    let error: CellError | undefined;
+    let broken: string | undefined;
+    const stop = (reason: StopReason) => {
+      stopReason ??= reason;
+      this.deadline = 0;
+      this.wake?.();
+    };
+    this.stopRunningCell = stop;
+    const onAbort = () => stop('aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    try {
+      this.callControl(
+        this.controlBeginCell,
+        (handle) => handle.dispose(),
+        context.newNumber(options.maxOutputChars),
+      );
+      this.deadline = Date.now() + options.timeoutMs;
+      if (options.signal?.aborted) stop('aborted');
+      const evaluated = stopReason
+        ? undefined
+        : context.evalCode(cell.code, options.fileName, { type: 'global' });
+      if (evaluated?.error) {
+        // The script did not compile (syntax QuickJS rejects though acorn took it), or stopped at once.
+        const reason = evaluated.error;
+        try {
+          if (!this.interrupted) error = this.describeCellError(reason, options, cell, true);
+        } finally {
+          reason.dispose();
+        }
+      } else if (evaluated) {
+        const promise = evaluated.value;
+        try {
+          const settled = await this.waitForSettled(promise, () => stopReason);
+          if (settled !== 'stopped') {
+            const state = context.getPromiseState(promise);
+            if (state.type === 'fulfilled') {
+              try {
+                value = this.formatValue(state.value);
+              } finally {
+                state.value.dispose();
+              }
+            } else if (state.type === 'rejected') {
+              try {
+                error = this.describeCellError(state.error, options, cell, false);
+              } finally {
+                state.error.dispose();
+              }
+            }
+          }
+        } finally {
+          promise.dispose();
+        }
+      }
+      if (this.interrupted || stopReason) {
+        error = stopError(stopReason ?? 'timeout', options.timeoutMs);
+        value = undefined;
+        this.drainJobs();
+      }
+    } catch (caught) {
+      broken = `The QuickJS sandbox failed: ${hostErrorMessage(caught)}`;
+      error = { kind: isOutOfMemory(caught) ? 'memory' : 'crash', name: 'SandboxError', message: broken };
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      this.stopRunningCell = undefined;
+      this.deadline = Number.POSITIVE_INFINITY;
+      this.dropPendingCalls();
+    }
+
+    let output: JavaScriptPreludeCellOutput | undefined;
+    if (!broken) {
+      try {
+        output = this.endCell();
+      } catch (caught) {
+        broken = `The sandbox could not collect the cell's output: ${hostErrorMessage(caught)}`;
+        error ??= { kind: 'crash', name: 'SandboxError', message: broken };
+      }
+    }
+    if (!broken && error?.kind === 'memory' && !this.hasMemoryHeadroom()) {
+      broken = 'The sandbox ran out of memory, and what the cells stored still fills it.';
+    }
+    return {
+      stdout: output?.stdout ?? '',
+      stderr: output?.stderr ?? '',
+      droppedOutputChars: output?.droppedOutputChars ?? 0,
+      ...(value !== undefined && !error ? { value } : {}),
+      ...(error ? { error } : {}),
+      ...(output?.final ? { final: output.final } : {}),
+      ...(broken ? { broken } : {}),
+    };
+  }
+
+  /**
+   * Calls a control method with the housekeeping deadline, hands its result to `read` and disposes
+   * the arguments. Throws when the call fails: the prelude's own methods do not throw.
+   */
+  private callControl<T>(
+    method: QuickJSHandle,
+    read: (result: QuickJSHandle) => T,
+    ...args: QuickJSHandle[]
+  ): T {
+    const { context } = this;
+    try {
+      const result = this.evalTimed(
+        () => context.unwrapResult(context.callFunction(method, context.undefined, ...args)),
+        HOUSEKEEPING_MS,
+      );
+      try {
+        return read(result);
+      } finally {
+        if (result.alive) result.dispose();
+      }
+    } finally {
+      for (const arg of args) if (arg.alive) arg.dispose();
+    }
+  }
+
+  /** Pumps QuickJS's job queue whenever a host call settles, until the cell's promise settles or it is stopped. */
+  private async waitForSettled(
+    promise: QuickJSHandle,
+    stopReason: () => StopReason | undefined,
+  ): Promise<'fulfilled' | 'rejected' | 'stopped'> {
+    const { context, runtime } = this;
+    for (;;) {
+      const jobs = runtime.executePendingJobs();
+      // Jobs report errors only for failures outside any promise, e.g. an interrupt between jobs.
+      if (jobs.error) jobs.error.dispose();
+      if (this.interrupted || stopReason() || this.disposed) return 'stopped';
+      const state = context.getPromiseState(promise);
+      if (state.type !== 'pending') {
+        if (state.type === 'fulfilled') state.value.dispose();
+        else state.error.dispose();
+        return state.type;
+      }
+      if (!runtime.hasPendingJob()) {
+        // Only a host call settling, the deadline or an abort can move the cell on from here.
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** Kills jobs the stopped cell left queued, so they do not run in the next cell. */
+  private drainJobs() {
+    this.deadline = 0;
+    for (let drained = 0; this.runtime.hasPendingJob(); drained++) {
+      if (drained >= MAX_DRAINED_JOBS) throw new Error('the stopped cell left jobs that keep queueing more');
+      const jobs = this.runtime.executePendingJobs(1);
+      if (jobs.error) jobs.error.dispose();
+    }
+  }
+
+  private formatValue(result: QuickJSHandle): string | undefined {
+    const { context } = this;
+    const formatted = this.evalTimed(
+      () => context.callFunction(this.controlFormatValue, context.undefined, result),
+      HOUSEKEEPING_MS,
+    );
+    if (formatted.error) {
+      formatted.error.dispose();
+      return '[a value that could not be displayed]';
+    }
+    const handle = formatted.value;
+    try {
+      return context.typeof(handle) === 'string' ? context.getString(handle) : undefined;
+    } finally {
+      handle.dispose();
+    }
+  }
+
+  private describeCellError(
+    reason: QuickJSHandle,
+    options: SandboxCellOptions,
+    cell: RewrittenJavaScriptCell,
+    atCompile: boolean,
+  ): CellError {
+    const { context } = this;
+    const described = this.evalTimed(
+      () => context.callFunction(this.controlDescribeError, context.undefined, reason),
+      HOUSEKEEPING_MS,
+    );
+    let name = 'Error';
+    let message = 'The cell failed, and the error could not be read.';
+    let stack: string | undefined;
+    if (described.error) {
+      described.error.dispose();
+    } else {
+      const description = described.value;
+      const read = (key: string) => {
+        const handle = context.getProp(description, key);
+        try {
+          return context.typeof(handle) === 'string' ? context.getString(handle) : undefined;
+        } finally {
+          handle.dispose();
+        }
+      };
+      try {
+        name = read('name') ?? name;
+        message = read('message') ?? message;
+        stack = read('stack');
+      } finally {
+        description.dispose();
+      }
+    }
+    const location = stack
+      ? findCellErrorLocation(stack, options.fileName, cell.firstLineColumnOffset)
+      : undefined;
+    let kind: CellErrorKind = 'runtime';
+    if (name === 'InternalError' && message === 'out of memory') kind = 'memory';
+    else if (atCompile && name === 'SyntaxError') kind = 'syntax';
+    return {
+      kind,
+      name,
+      message:
+        kind === 'memory'
+          ? 'The sandbox ran out of memory (its limit is the environment option memoryLimitBytes). Work on smaller pieces of the context, and drop variables you no longer need.'
+          : message,
+      ...(location ? { line: location.line } : {}),
+      ...(location?.column !== undefined ? { column: location.column } : {}),
+      ...(stack ? { stack } : {}),
+    };
+  }
+
+  private endCell(): JavaScriptPreludeCellOutput {
+    return this.callControl(
+      this.controlEndCell,
+      (handle) => JSON.parse(this.context.getString(handle)) as JavaScriptPreludeCellOutput,
+    );
+  }
+
+  /** After running out of memory: is there room to go on, or do the model's variables still fill the memory? */
+  private hasMemoryHeadroom(): boolean {
+    const { context } = this;
+    try {
+      return this.evalTimed(() => {
+        const probe = context.evalCode(`'x'.repeat(${MEMORY_PROBE_CHARS}).length`, 'rlm-memory-probe.js', {
+          type: 'global',
+        });
+        if (probe.error) {
+          probe.error.dispose();
+          return false;
+        }
+        probe.value.dispose();
+        return true;
+      }, HOUSEKEEPING_MS);
+    } catch {
+      return false;
+    }
+  }
+
+  /** Releases the QuickJS context, runtime and WebAssembly instance. Safe to call twice. */
+  dispose() {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.wake?.();
+    try {
+      this.dropPendingCalls();
+      for (const handle of this.handles.reverse()) if (handle.alive) handle.dispose();
+      this.context.dispose();
+      this.runtime.dispose();
+    } catch {
+      // A crashed instance cannot free itself; dropping every reference frees its memory.
+    }
+  }
+}
+
+function stopError(reason: StopReason, timeoutMs: number): CellError {
+  return reason === 'aborted'
+    ? { kind: 'aborted', name: 'AbortError', message: 'The cell was aborted.' }
+    : {
+        kind: 'timeout',
+        name: 'TimeoutError',
+        message: `The cell ran longer than its ${timeoutMs} ms limit and was stopped. Work on smaller pieces, or make fewer calls at once.`,
+      };
+}
+
+function hostErrorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : String(error);
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  const message = hostErrorMessage(error);
+  return /out of memory|memory access out of bounds|Cannot enlarge memory|Aborted\(OOM\)/i.test(message);
+}
