@@ -167,29 +167,157 @@ describe('rewriteJavaScriptCell: state across cells', () => {
     expect(await run('[before, typeof after].join()')).toBe('1,undefined');
   });
 
-  it('keeps a function calling the sibling it was defined with, even after a later cell redefines it (a known limit)', async () => {
-    const { run } = createRepl();
-    await run('function helper() { return "old" }\nfunction main() { return helper() }');
-    await run('function helper() { return "new" }');
-    expect(await run('[helper(), main()].join()')).toBe('new,old');
-  });
-
   it('reports the declared names and keeps every line on its line number', () => {
     const source = 'let { a, b: [c] } = o\nfunction f() {}\nclass C {}\nvar d\n{ let e }\nf()';
     const rewritten = rewriteJavaScriptCell(source);
     if (!rewritten.ok) throw new Error('expected a rewrite');
     expect(rewritten.declaredNames).toEqual(['a', 'c', 'f', 'C', 'd']);
     const lines = rewritten.code.split('\n');
-    expect(lines).toHaveLength(7);
-    expect(lines.slice(1, 6)).toEqual([
-      'function f() {}',
+    expect(lines).toEqual([
+      'var a, c, f, C, d; this.__rlmCell = (async () => {;0, { a, b: [c] } = o})();',
+      'function f() {}this.__rlmCell = (async () => {await this.__rlmCell;',
       ';C = class C {};',
       ';0, d',
       '{ let e }',
       'return (f());',
+      '})(); [this.__rlmCell, delete this.__rlmCell][0]',
     ]);
-    expect(lines[0]!.slice(rewritten.firstLineColumnOffset)).toBe(';0, { a, b: [c] } = o');
-    expect(lines[6]).toBe('})()');
+    expect(lines[0]!.slice(rewritten.firstLineColumnOffset)).toBe(';0, { a, b: [c] } = o})();');
+  });
+
+  it('wraps a cell without top-level functions in one async function', () => {
+    const rewritten = rewriteJavaScriptCell('let x;\nx = await 1 // set\nx');
+    if (!rewritten.ok) throw new Error('expected a rewrite');
+    expect(rewritten.code).toBe(
+      'var x; x = void 0; (async () => {;0, x;\nx = await 1 // set\nreturn (x);\n})()',
+    );
+    expect(rewritten.firstLineColumnOffset).toBe('var x; x = void 0; (async () => {'.length);
+  });
+});
+
+describe('rewriteJavaScriptCell: top-level functions', () => {
+  it('lets the functions of earlier cells call a later fix of their neighbour', async () => {
+    const { run } = createRepl();
+    await run('let context = "a,b|c\\nd|e"');
+    await run(
+      [
+        "function parse(line) { return line.split(',') }   // buggy",
+        "function countLabels() { return context.split('\\n').map(parse).flat().length }",
+      ].join('\n'),
+    );
+    expect(await run('countLabels()')).toBe(3);
+    await run("function parse(line) { return line.split('|') }    // the fix");
+    expect(await run('countLabels()')).toBe(4);
+    await run('function helper() { return "old" }\nfunction main() { return helper() }');
+    await run('function helper() { return "new" }');
+    expect(await run('[helper(), main()].join()')).toBe('new,new');
+  });
+
+  it('calls a function before its line in the same cell, from the first and from a later run', async () => {
+    const { run } = createRepl();
+    const source = [
+      'const first = main()',
+      'function main() { return "main" }',
+      'const second = later()',
+      'function later() { return "later" }',
+      '[first, second].join()',
+    ].join('\n');
+    expect(await run(source)).toBe('main,later');
+  });
+
+  it('runs mutually recursive functions, and a later cell can replace one of them', async () => {
+    const { run } = createRepl();
+    const source = [
+      'function isEven(n) { return n === 0 ? true : isOdd(n - 1) }',
+      'const answer = [isEven(10), isOdd(7)]',
+      'function isOdd(n) { return n === 0 ? false : isEven(n - 1) }',
+      'answer.join()',
+    ].join('\n');
+    expect(await run(source)).toBe('true,true');
+    await run('function isOdd(n) { return "patched" }');
+    expect(await run('isEven(3)')).toBe('patched');
+  });
+
+  it('runs the statements around a function declared between two awaits in order', async () => {
+    const { run } = createRepl();
+    const source = [
+      'const log = []',
+      'log.push(await new Promise((resolve) => setTimeout(() => resolve("first"), 5)))',
+      'function describe() { return log.join("+") }',
+      'log.push(await Promise.resolve("second"))',
+      'describe()',
+    ].join('\n');
+    expect(await run(source)).toBe('first+second');
+    expect(await run('describe()')).toBe('first+second');
+  });
+
+  it('keeps async function and generator declarations between runs, hoisted and global', async () => {
+    const { run } = createRepl();
+    const source = [
+      'const before = [...range(2)]',
+      'async function* ticks() { yield 1; yield 2 }',
+      'let total = 0',
+      'for await (const tick of ticks()) total += tick',
+      'function* range(n) { for (let i = 0; i < n; i++) yield i }',
+      'async function later() { return total }',
+      'before.concat(await later())',
+    ].join('\n');
+    expect(asJson(await run(source))).toEqual([0, 1, 3]);
+    expect(await run('[...range(3)].length + (await later())')).toBe(6);
+  });
+
+  it('returns the last expression after a function declaration, and undefined when a function ends the cell', async () => {
+    const { run } = createRepl();
+    expect(await run('let n = 20\nfunction add(m) { return n + m }\nadd(1) + add(1)')).toBe(42);
+    expect(await run('function twice(m) { return 2 * m };\ntwice(4);;')).toBe(8);
+    expect(await run('function f(){}f()')).toBeUndefined();
+    expect(await run('function g(){ return 1 }g()')).toBe(1);
+    expect(await run('let x = 1\nfunction h() {}')).toBeUndefined();
+    expect(
+      await run('let y = await Promise.resolve(1)\nfunction i() {}\nfunction j() {}\n;'),
+    ).toBeUndefined();
+    expect(await run('function k() {}\n// only functions')).toBeUndefined();
+  });
+
+  it('opens and closes runs right next to declarations written without spaces', async () => {
+    const { run } = createRepl();
+    expect(await run('function f(){ return 1 }let a = f()\na')).toBe(1);
+    expect(await run('var b = 2;function g(){}class K { v() { return b } }function h(){}new K().v()')).toBe(
+      2,
+    );
+    expect(await run('let c = 3\nfunction m(){}let {d} = {d: c}\nfunction o(){}[c, d].join()')).toBe('3,3');
+  });
+
+  it('makes an assignment to a function in its own cell reach the functions that call it', async () => {
+    const { run } = createRepl();
+    await run(
+      'function greet() { return "hi" }\nfunction welcome() { return greet() }\ngreet = () => "hello"',
+    );
+    expect(await run('[greet(), welcome()].join()')).toBe('hello,hello');
+  });
+
+  it('stops at an error: later runs do not run, what ran before stays, and functions exist', async () => {
+    const { run } = createRepl();
+    const source = [
+      'let before = 1',
+      'function early() { return "early" }',
+      'throw new Error("stop")',
+      'function late() { return "late" }',
+      'let after = 2',
+    ].join('\n');
+    await expect(run(source)).rejects.toThrow('stop');
+    expect(await run('[before, typeof after, early(), late()].join()')).toBe('1,undefined,early,late');
+  });
+
+  it('leaves no trace of the chain that orders the runs', async () => {
+    const { run } = createRepl();
+    expect(
+      await run('const seen = [typeof __rlmCell]\nfunction f() {}\nseen.push(typeof __rlmCell)\nseen.join()'),
+    ).toBe('undefined,undefined');
+    await expect(run('function g() {}\nthrow new Error("x")\nfunction h() {}')).rejects.toThrow('x');
+    expect(
+      await run('Object.getOwnPropertyNames(globalThis).filter((name) => /rlm/i.test(name)).length'),
+    ).toBe(0);
   });
 });
 
@@ -316,6 +444,34 @@ describe('rewriteJavaScriptCell: error positions', () => {
       message: 'line ten',
       location: { line: 10, column: 7 },
     });
+  });
+
+  it('reports the line of an error in the run after a function declaration', async () => {
+    const { runFailing } = createRepl();
+    expect(
+      await runFailing(
+        'let a = 1\nfunction f() { return a }\nconst b = f()\nthrow new RangeError("line four")',
+      ),
+    ).toEqual({
+      name: 'RangeError',
+      message: 'line four',
+      location: { line: 4, column: 7 },
+    });
+    const afterAwait = await runFailing(
+      'await 0\nfunction g() {}\nawait 0\n\nnull.property\nfunction h() {}',
+    );
+    expect(afterAwait.name).toBe('TypeError');
+    expect(afterAwait.location?.line).toBe(5);
+    expect((await runFailing('function i() {}\n  i(); missing()')).location).toEqual({ line: 2, column: 8 });
+  });
+
+  it('reports line 1 and its column, net of the prefix, in a run that a function follows', async () => {
+    const { runFailing } = createRepl();
+    expect((await runFailing('let a = 1; missing()\nfunction f() {}')).location).toEqual({
+      line: 1,
+      column: 12,
+    });
+    expect((await runFailing('function g() { missing() }\ng()')).location).toEqual({ line: 1, column: 16 });
   });
 
   it('reports the line inside a function the cell called', async () => {

@@ -45,18 +45,22 @@ const PARSE_OPTIONS: Options = {
 /** Where a declaration stands, which decides what may replace its keyword. */
 type DeclarationSlot = 'statement-list' | 'single-statement' | 'for-head';
 
-/** Replace `source[start, end)` by `text`; an insertion when `start === end`. */
+/**
+ * Replace `source[start, end)` by `text`; an insertion when `start === end`. Edits at one position
+ * apply in the order of `rank` (default 0), then in the order they were made: a run opens (rank -1)
+ * before the edits of its first statement and closes (rank 1) after those of its last.
+ */
 interface SourceEdit {
   readonly start: number;
   readonly end: number;
   readonly text: string;
+  readonly rank?: number;
 }
 
 interface RewriteState {
   readonly source: string;
   readonly edits: SourceEdit[];
   readonly declaredNames: Set<string>;
-  readonly functionNames: string[];
   /** Names of `let x;` declarations, set to `undefined` as the cell starts, as a fresh `let` would be. */
   readonly resetNames: string[];
 }
@@ -65,28 +69,50 @@ interface RewriteState {
  * Rewrites one REPL cell so that state persists across cells evaluated one after another in one
  * global scope, top-level `await` works and the last bare expression is the cell's value:
  *
- * - the cell becomes the body of `(async () => { … })()`, preceded by `var a, b, …;` declaring every
- *   name the cell declares as a global (a `var` may be redeclared, so cells may repeat `let x = …`);
+ * - the script starts with `var a, b, …;` declaring every name the cell declares as a global (a `var`
+ *   may be redeclared, so cells may repeat `let x = …`), then `x = void 0;` for every `let x;`;
  * - top-level `let`/`const`, and every `var` outside nested functions (as in a real script), become
  *   assignments to those globals by overwriting the keyword with text of its length:
  *   `let {a} = o` → `;0, {a} = o` (the `0,` keeps a leading `{` from opening a block, the `;` keeps
  *   the previous line, when it has no semicolon, from being called); `let x;` resets `x` to
  *   `undefined` when the cell starts, while a bare `var x;` keeps the value, as `var` does;
  * - `class C {}` → `;C = class C {};`;
- * - top-level function declarations stay hoisted inside the function and are copied to the global
- *   object (`this.f = f;`) before the cell's first statement, so they are callable before their line;
- * - the last top-level statement, when it is an expression, becomes `return (…);`.
+ * - top-level function declarations stay where they are, at the top level of the script: hoisted
+ *   there, they are the global bindings themselves. So they are callable before their line (and
+ *   call each other), and every function looks its neighbours up in the global scope when it runs:
+ *   a later cell's `function parse() {…}` replaces `parse` for the functions of earlier cells too;
+ * - every run of the other top-level statements (runs are separated by function declarations) is
+ *   the body of an async arrow function called at once, `(async () => {RUN})()`, so `await` works;
+ * - the last top-level statement, when it is an expression, becomes `return (…);` in the last run.
  *
- * Text is inserted only on the first line and after the last, or replaces keywords with text of the
- * same length, so line numbers stay those of the cell. Columns shift only on a line where a class or
- * the final `return (` is inserted mid-line.
+ * A cell without top-level functions is one run, and its script is
+ * `var a, b; (async () => {CELL\n})()`, which evaluates to that run's promise. A cell whose functions
+ * leave several runs, or end it, chains its runs through a temporary global property,
+ * `__rlmCell`: each run but the first starts with `await this.__rlmCell;` (the previous run), so the
+ * runs run in order and an error rejects every later run without running it, and the script ends
+ * with `[this.__rlmCell, delete this.__rlmCell][0]`, which evaluates to the last run's promise:
  *
- * Known limits: `const` is not immutable (it becomes an assignment). Inside its cell a top-level
- * function is a local of the cell, so functions of that cell keep calling it even after a later cell
- * redefines the global (the Node REPL's top-level-await rewrite behaves the same), and reassigning it
- * within the cell does not reach the global. `let`, `const`, classes and Annex B functions in blocks
- * stay local to their block, as do `for (let …)` loop variables. The script must be evaluated at
- * global scope: the function copies rely on `this` being the global object there.
+ *     let data = await load()    var data, f; this.__rlmCell = (async () => {;0, data = await load()})();
+ *     function f() { … }         function f() { … }this.__rlmCell = (async () => {await this.__rlmCell;
+ *     f(data)                    return (f(data));
+ *                                })(); [this.__rlmCell, delete this.__rlmCell][0]
+ *
+ * `__rlmCell` is assigned after the first run's synchronous start and deleted before the script
+ * returns, so model code never sees it; a model's own `__rlmCell` would be lost. A cell with neither
+ * runs nor functions evaluates to `(async () => {})()`. The script's completion value is therefore
+ * always a Promise of the cell's value.
+ *
+ * Text is inserted only on the first line, after the last, and at the start and end of runs next to
+ * function declarations, or replaces keywords with text of the same length, so line numbers stay
+ * those of the cell. Columns shift only on a line where a class, a run's start or end, or the final
+ * `return (` is inserted before them mid-line.
+ *
+ * Known limits: `const` is not immutable (it becomes an assignment). `let`, `const`, classes and
+ * Annex B functions in blocks stay local to their block, as do `for (let …)` loop variables. A
+ * top-level function cannot replace a global that is a non-configurable accessor (the environments'
+ * reserved names): the script then fails before anything runs, or, in Node's `vm`, leaves the
+ * accessor. The script must be evaluated at global scope: the chain relies on `this` being the
+ * global object there.
  */
 export function rewriteJavaScriptCell(source: string): RewrittenJavaScriptCell | JavaScriptCellSyntaxError {
   let program: Program;
@@ -95,34 +121,75 @@ export function rewriteJavaScriptCell(source: string): RewrittenJavaScriptCell |
   } catch (error) {
     return { ok: false, error: describeSyntaxError(error, source) };
   }
-  const state: RewriteState = {
-    source,
-    edits: [],
-    declaredNames: new Set(),
-    functionNames: [],
-    resetNames: [],
-  };
+  const state: RewriteState = { source, edits: [], declaredNames: new Set(), resetNames: [] };
   visit(program, 'statement-list', false, state);
   returnLastExpression(program, state);
+  const suffix = wrapRuns(program, state);
 
   const names = [...state.declaredNames];
   const globalDeclarations = names.length > 0 ? `var ${names.join(', ')}; ` : '';
   const resets = state.resetNames.map((name) => `${name} = void 0; `).join('');
-  const functionCopies = state.functionNames.map((name) => `this.${name} = ${name}; `).join('');
-  const prefix = `${globalDeclarations}(async () => {${resets}${functionCopies}`;
-  // The suffix starts on its own line: the cell may end in a line comment.
-  const code = `${prefix}${applyEdits(source, state.edits)}\n})()`;
+  const prefix = `${globalDeclarations}${resets}`;
+  const code = `${prefix}${applyEdits(source, state.edits)}${suffix}`;
   const insertedAtStart = state.edits
     .filter((edit) => edit.end === 0)
     .reduce((sum, e) => sum + e.text.length, 0);
   return { ok: true, code, declaredNames: names, firstLineColumnOffset: prefix.length + insertedAtStart };
 }
 
+/** The temporary global that chains the runs of a cell; see {@link rewriteJavaScriptCell}. */
+const CHAIN = 'this.__rlmCell';
+
+/** Top-level statements, other than function declarations, that follow one another. */
+interface Run {
+  /** Where the run opens: 0, or the end of the function declaration before it. */
+  readonly openAt: number;
+  last: Node;
+}
+
+/**
+ * Wraps every run of top-level statements between function declarations in an async arrow function
+ * called at once, chaining the runs when there are several, and returns the text to append to the
+ * cell. The text starts on a new line: the cell may end in a line comment.
+ */
+function wrapRuns(program: Program, state: RewriteState): string {
+  const runs: Run[] = [];
+  let current: Run | undefined;
+  let openAt = 0;
+  for (const statement of program.body) {
+    // Empty statements are at home anywhere: they neither open nor extend a run.
+    if (statement.type === 'EmptyStatement') continue;
+    if (statement.type === 'FunctionDeclaration') {
+      current = undefined;
+      openAt = statement.end;
+    } else if (current) {
+      current.last = statement;
+    } else {
+      current = { openAt, last: statement };
+      runs.push(current);
+    }
+  }
+  if (runs.length === 0) return '\n(async () => {})()';
+  // `current` is the run that ends the cell, if one does: the suffix closes it.
+  if (runs.length === 1 && current) {
+    insert(state, current.openAt, '(async () => {', -1);
+    return '\n})()';
+  }
+  for (const [index, run] of runs.entries()) {
+    insert(state, run.openAt, `${CHAIN} = (async () => {${index > 0 ? `await ${CHAIN};` : ''}`, -1);
+    // A `}` ends the run's last statement when it lacks its semicolon.
+    if (run !== current) insert(state, run.last.end, '})();', 1);
+  }
+  const lastPromise = `[${CHAIN}, delete ${CHAIN}][0]`;
+  return current ? `\n})(); ${lastPromise}` : `\n${lastPromise}`;
+}
+
 /** Walks the statements of the cell, stopping at nested functions and classes: their scopes are their own. */
 function visit(node: Node, slot: DeclarationSlot, topLevel: boolean, state: RewriteState): void {
   switch (node.type) {
     case 'FunctionDeclaration':
-      if (topLevel) copyFunctionToGlobal(node as FunctionDeclaration, state);
+      // It stays at the top level of the script (see `wrapRuns`), where it is the global itself.
+      if (topLevel) state.declaredNames.add((node as FunctionDeclaration).id.name);
       return;
     case 'ClassDeclaration':
       if (topLevel) assignClassToGlobal(node as ClassDeclaration, state);
@@ -150,11 +217,6 @@ function visit(node: Node, slot: DeclarationSlot, topLevel: boolean, state: Rewr
       visit(value, isForHead(node, key) ? 'for-head' : 'single-statement', childrenAreTopLevel, state);
     }
   }
-}
-
-function copyFunctionToGlobal(declaration: FunctionDeclaration, state: RewriteState) {
-  state.declaredNames.add(declaration.id.name);
-  state.functionNames.push(declaration.id.name);
 }
 
 function assignDeclarationToGlobals(
@@ -224,13 +286,13 @@ function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string';
 }
 
-function insert(state: RewriteState, position: number, text: string) {
-  state.edits.push({ start: position, end: position, text });
+function insert(state: RewriteState, position: number, text: string, rank = 0) {
+  state.edits.push({ start: position, end: position, text, rank });
 }
 
 function applyEdits(source: string, edits: readonly SourceEdit[]): string {
-  // `sort` is stable: edits at one position keep the order they were made in.
-  const ordered = [...edits].sort((a, b) => a.start - b.start);
+  // `sort` is stable: edits at one position and of one rank keep the order they were made in.
+  const ordered = [...edits].sort((a, b) => a.start - b.start || (a.rank ?? 0) - (b.rank ?? 0));
   let result = '';
   let cursor = 0;
   for (const edit of ordered) {
