@@ -1,9 +1,133 @@
+import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
 import { testEnvironment } from '@rlm/core/testing';
-import { describe, expect, it } from 'vitest';
-import { createQuickJSEnvironment } from './quickjs-environment';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createQuickJSEnvironment, type QuickJSEnvironmentOptions } from './quickjs-environment';
 
 const MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 
 testEnvironment(() => createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES }), {
   memoryLimit: true,
+});
+
+describe('QuickJS environment', () => {
+  const sessions: ReplSession[] = [];
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((session) => session.dispose()));
+  });
+
+  async function open(
+    options: QuickJSEnvironmentOptions = {},
+    context = 'the context',
+    signal?: AbortSignal,
+  ) {
+    const environment = createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES, ...options });
+    let release: ((value: string) => void) | undefined;
+    const session = await environment.createSession({
+      context,
+      hostFunctions: {
+        llm_query: async (prompt) => `answer:${String(prompt)}`,
+        slow: () =>
+          new Promise<string>((resolve) => {
+            release = resolve;
+          }),
+      },
+      ...(signal ? { signal } : {}),
+    });
+    sessions.push(session);
+    return { session, release: (value: string) => release?.(value) };
+  }
+
+  it('keeps the session after an allocation that does not fit, when nothing was retained', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 41;');
+    const result = await session.runCell("const huge = 'x'.repeat(200 * 1024 * 1024);");
+    expect(result.error).toMatchObject({ kind: 'memory', name: 'InternalError' });
+    expect(result.error?.message).toMatch(/ran out of memory/);
+    expect(result.stateLost).toBeUndefined();
+    expect((await session.runCell('kept + 1')).value).toBe('42');
+  });
+
+  it('restarts the sandbox, says so, and re-injects the context when retained data fills the memory', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 41;');
+    const result = await session.runCell(
+      'const chunks = [];\nwhile (true) chunks.push("x".repeat(1024 * 1024) + chunks.length);',
+    );
+    expect(result.error?.kind).toBe('memory');
+    expect(result.stateLost).toMatch(/restarted.*every variable from earlier cells is gone/s);
+    const after = await session.runCell('console.log(typeof kept, context)');
+    expect(after.stdout).toBe('undefined the context\n');
+  });
+
+  it('names each cell in error stacks and finds the line in the cell', async () => {
+    const { session } = await open();
+    await session.runCell('1');
+    const result = await session.runCell('const a = 1;\nfunction f() {\n  return missing + 1;\n}\nf();');
+    expect(result.error).toMatchObject({ kind: 'runtime', name: 'ReferenceError', line: 3 });
+    expect(result.error?.stack).toMatch(/^ReferenceError: .*missing/);
+    expect(result.error?.stack).toContain('cell-2.js:3');
+  });
+
+  it('drops the result of a host call its cell left running, and tells the next cell that awaits it', async () => {
+    const { session, release } = await open();
+    const first = await session.runCell("globalThis.pending = slow('x');\n'started'");
+    expect(first.error).toBeUndefined();
+    release('"too late"');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = await session.runCell(
+      'try { await pending; } catch (error) { console.log(error.message); }',
+    );
+    expect(second.stdout).toMatch(/still running when its cell ended/);
+    expect((await session.runCell("await llm_query('next')")).value).toBe('"answer:next"');
+  });
+
+  it('turns deep recursion into a stack overflow error, and the session goes on', async () => {
+    const { session } = await open();
+    const result = await session.runCell('function down(n) { return down(n + 1) + 1; }\ndown(0);');
+    expect(result.error).toMatchObject({ kind: 'runtime', name: 'InternalError' });
+    expect(result.error?.message).toMatch(/stack overflow/);
+    expect((await session.runCell('down.length')).value).toBe('1');
+  });
+
+  it('provides no timers', async () => {
+    const { session } = await open();
+    const result = await session.runCell('[typeof setTimeout, typeof setInterval, typeof queueMicrotask]');
+    expect(result.value).toBe('[ "undefined", "undefined", "undefined" ]');
+  });
+
+  it('runs cells one at a time, in the order they were given', async () => {
+    const { session } = await open();
+    const [first, second] = await Promise.all([
+      session.runCell("await llm_query('a'); globalThis.order = ['first']; 1"),
+      session.runCell("order.push('second'); order.join(' ')"),
+    ]);
+    expect(first.value).toBe('1');
+    expect(second.value).toBe('"first second"');
+  });
+
+  it('disposes the session when its signal aborts, failing the running cell', async () => {
+    const controller = new AbortController();
+    const { session } = await open({}, 'ctx', controller.signal);
+    const running = session.runCell("await slow('x')");
+    setTimeout(() => controller.abort(), 50);
+    expect((await running).error?.kind).toBe('aborted');
+    await expect(session.runCell('1')).rejects.toThrow(SandboxError);
+  });
+
+  it('uses the default timeout of the environment', async () => {
+    const { session } = await open({ defaultTimeoutMs: 200 });
+    expect((await session.runCell('while (true) {}')).error?.kind).toBe('timeout');
+  });
+
+  it('refuses a context that cannot fit the memory limit, saying what to change', async () => {
+    const environment = createQuickJSEnvironment({ memoryLimitBytes: 32 * 1024 * 1024 });
+    const creating = environment.createSession({ context: 'é'.repeat(20_000_000), hostFunctions: {} });
+    await expect(creating).rejects.toThrow(SandboxError);
+    await expect(creating).rejects.toThrow(/memoryLimitBytes/);
+  });
+
+  it('checks its options', () => {
+    expect(() => createQuickJSEnvironment({ memoryLimitBytes: 1000 })).toThrow(InvalidArgumentError);
+    expect(() => createQuickJSEnvironment({ defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
+  });
 });

@@ -10,6 +10,7 @@ import type {
   QuickJSDeferredPromise,
   QuickJSHandle,
   QuickJSRuntime,
+  QuickJSSyncVariant,
 } from 'quickjs-emscripten-core';
 import { type BoundedQuickJSModule, instantiateBoundedQuickJS, newQuickJSString } from './quickjs-wasm';
 
@@ -17,6 +18,8 @@ import { type BoundedQuickJSModule, instantiateBoundedQuickJS, newQuickJSString 
 export interface QuickJSSandboxLimits {
   readonly memoryLimitBytes: number;
   readonly maxStackSizeBytes: number;
+  /** A QuickJS build other than the release one (tests use the debug build, which reports leaked handles). */
+  readonly variant?: QuickJSSyncVariant;
 }
 
 /** How long the prelude's own bookkeeping after a cell may take (it may run model getters). */
@@ -71,6 +74,8 @@ export class QuickJSSandbox {
   private wake: (() => void) | undefined;
   private stopRunningCell: ((reason: StopReason) => void) | undefined;
   private disposed = false;
+  /** Why freeing the instance failed, if it did (a leaked handle, or a crashed instance). */
+  disposeError: unknown;
 
   private constructor(
     private readonly bounded: BoundedQuickJSModule,
@@ -95,7 +100,7 @@ export class QuickJSSandbox {
     limits: QuickJSSandboxLimits,
     sessionOptions: Pick<ReplSessionOptions, 'context' | 'hostFunctions'>,
   ): Promise<QuickJSSandbox> {
-    const bounded = await instantiateBoundedQuickJS(limits.memoryLimitBytes);
+    const bounded = await instantiateBoundedQuickJS(limits.memoryLimitBytes, limits.variant);
     const sandbox = new QuickJSSandbox(bounded, sessionOptions.hostFunctions, limits);
     try {
       sandbox.startPrelude(sessionOptions.context);
@@ -488,8 +493,9 @@ export class QuickJSSandbox {
       for (const handle of this.handles.reverse()) if (handle.alive) handle.dispose();
       this.context.dispose();
       this.runtime.dispose();
-    } catch {
+    } catch (error) {
       // A crashed instance cannot free itself; dropping every reference frees its memory.
+      this.disposeError = error;
     }
   }
 }

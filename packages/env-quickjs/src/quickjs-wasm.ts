@@ -6,6 +6,7 @@ import {
   newVariant,
   type QuickJSContext,
   type QuickJSHandle,
+  type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
 
@@ -53,14 +54,18 @@ export interface BoundedQuickJSModule {
  * not count large strings or typed arrays (quickjs-emscripten #255, #271), but no allocation can get
  * past the memory's maximum: `malloc` fails and QuickJS throws `InternalError: out of memory`.
  */
-export async function instantiateBoundedQuickJS(memoryLimitBytes: number): Promise<BoundedQuickJSModule> {
+export async function instantiateBoundedQuickJS(
+  memoryLimitBytes: number,
+  /** Another sync build of QuickJS, e.g. the debug build that reports leaked handles in tests. */
+  baseVariant?: QuickJSSyncVariant,
+): Promise<BoundedQuickJSModule> {
   const maximumPages = Math.max(
     INITIAL_MEMORY_BYTES / WASM_PAGE_BYTES,
     Math.floor(memoryLimitBytes / WASM_PAGE_BYTES),
   );
   const memory = new wasm.Memory({ initial: INITIAL_MEMORY_BYTES / WASM_PAGE_BYTES, maximum: maximumPages });
-  const wasmModule = await compileQuickJSWasm();
-  const variant = newVariant(releaseSyncVariant, {
+  const wasmModule = baseVariant ? undefined : await compileQuickJSWasm();
+  const variant = newVariant(baseVariant ?? releaseSyncVariant, {
     wasmMemory: memory,
     ...(wasmModule ? { wasmModule } : {}),
   });
