@@ -59,6 +59,17 @@ describe('QuickJS environment', () => {
     expect(after.stdout).toBe('undefined the context\n');
   });
 
+  it('passes lists of strings exactly, whatever characters they hold', async () => {
+    const environment = createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES });
+    const lists = [[], [''], ['a\u0001b', 'c\u0002', '\u0003'], ['x\u0000y', 'z'], ['é€🚀', '', 'end']];
+    for (const list of lists) {
+      const session = await environment.createSession({ context: list, hostFunctions: {} });
+      sessions.push(session);
+      const result = await session.runCell('JSON.stringify(context)');
+      expect(result.value).toBe(JSON.stringify(JSON.stringify(list)));
+    }
+  });
+
   it('names each cell in error stacks and finds the line in the cell', async () => {
     const { session } = await open();
     await session.runCell('1');

@@ -1,0 +1,196 @@
+/**
+ * Benchmarks of the QuickJS environment. Run: `pnpm --filter @rlm/env-quickjs bench`.
+ * Prints the median and spread (min, p25, p75, max) of repeated runs, in milliseconds.
+ */
+import type { ContextValue, HostFunction, ReplSession } from '@rlm/core';
+import { createQuickJSEnvironment } from '../src/index';
+
+const environment = createQuickJSEnvironment();
+
+interface Stats {
+  readonly name: string;
+  readonly runs: number;
+  readonly median: number;
+  readonly min: number;
+  readonly p25: number;
+  readonly p75: number;
+  readonly max: number;
+  readonly note?: string;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+function summarize(name: string, samples: number[], note?: string): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    name,
+    runs: samples.length,
+    median: quantile(sorted, 0.5),
+    min: sorted[0]!,
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+    max: sorted[sorted.length - 1]!,
+    ...(note ? { note } : {}),
+  };
+}
+
+async function measure(runs: number, warmup: number, once: () => Promise<number>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return samples;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const hostFunctions: Record<string, HostFunction> = {
+  noop: async () => null,
+  llm_query: async (prompt) => {
+    await sleep(200);
+    return `answer:${String(prompt)}`;
+  },
+};
+
+function openSession(context: ContextValue): Promise<ReplSession> {
+  return environment.createSession({ context, hostFunctions });
+}
+
+/** OOLONG-like lines, about 100 characters each. */
+function makeLines(totalChars: number): string {
+  const labels = ['What is', 'Who was', 'Where is', 'How many', 'When did'];
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < totalChars; i++) {
+    const line = `Date: Mar ${String((i % 28) + 1).padStart(2, '0')}, 2024 || User: ${String(10000 + ((i * 7919) % 90000))} || Instance: ${labels[i % labels.length]} item ${i}?`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join('\n').slice(0, totalChars);
+}
+
+async function main() {
+  const results: Stats[] = [];
+  const MB = 1_000_000;
+
+  for (const megabytes of [1, 10, 50]) {
+    const text = makeLines(megabytes * MB);
+    const samples = await measure(megabytes === 50 ? 5 : 10, 1, async () => {
+      const started = performance.now();
+      const session = await openSession(text);
+      const elapsed = performance.now() - started;
+      await session.dispose();
+      return elapsed;
+    });
+    results.push(summarize(`create session, ${megabytes} MB string context`, samples));
+  }
+  {
+    const text = makeLines(50 * MB - 10).concat('Zürich €');
+    const samples = await measure(3, 1, async () => {
+      const started = performance.now();
+      const session = await openSession(text);
+      const elapsed = performance.now() - started;
+      await session.dispose();
+      return elapsed;
+    });
+    results.push(summarize('create session, 50 MB string context, non-Latin-1', samples, 'stored as UTF-16'));
+  }
+  {
+    const documents = makeLines(50 * MB).split('\n');
+    const samples = await measure(3, 1, async () => {
+      const started = performance.now();
+      const session = await openSession(documents);
+      const elapsed = performance.now() - started;
+      await session.dispose();
+      return elapsed;
+    });
+    results.push(
+      summarize(
+        `create session, 50 MB as ${documents.length} strings`,
+        samples,
+        'one JSON text, parsed inside',
+      ),
+    );
+  }
+
+  const session = await openSession(makeLines(MB));
+  results.push(
+    summarize(
+      'empty cell round trip',
+      await measure(500, 50, async () => (await session.runCell('')).durationMs),
+      'runCell durationMs',
+    ),
+  );
+  results.push(
+    summarize(
+      'cell awaiting one no-op host call',
+      await measure(500, 50, async () => (await session.runCell('await noop()')).durationMs),
+      'compare with the empty cell',
+    ),
+  );
+  results.push(
+    summarize(
+      '16 concurrent 200 ms llm_query (Promise.all)',
+      await measure(10, 1, async () => {
+        const result = await session.runCell(
+          "await Promise.all(Array.from({ length: 16 }, (_, i) => llm_query('p' + i))).then((a) => a.length)",
+        );
+        if (result.value !== '16') throw new Error(`unexpected result: ${JSON.stringify(result)}`);
+        return result.durationMs;
+      }),
+    ),
+  );
+  await session.dispose();
+
+  const big = makeLines(50 * MB);
+  const bigSession = await openSession(big);
+  const pattern = /User: 1\d{3}7 /g;
+  const expected = big.match(pattern)?.length ?? 0;
+  results.push(
+    summarize(
+      'regex count over 50 MB (QuickJS)',
+      await measure(5, 1, async () => {
+        const result = await bigSession.runCell('(context.match(/User: 1\\d{3}7 /g) || []).length', {
+          timeoutMs: 120_000,
+        });
+        if (result.value !== String(expected))
+          throw new Error(`unexpected result: ${JSON.stringify(result)}`);
+        return result.durationMs;
+      }),
+      `${expected} matches`,
+    ),
+  );
+  results.push(
+    summarize(
+      'regex count over 50 MB (host V8, for comparison)',
+      await measure(5, 1, async () => {
+        const started = performance.now();
+        if ((big.match(pattern)?.length ?? 0) !== expected) throw new Error('mismatch');
+        return performance.now() - started;
+      }),
+    ),
+  );
+  await bigSession.dispose();
+
+  const format = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
+  console.log(
+    `QuickJS environment benchmarks (Node ${process.version}, ${process.platform}/${process.arch})\n`,
+  );
+  console.log('| benchmark | runs | median ms | min | p25 | p75 | max | note |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const stats of results) {
+    console.log(
+      `| ${stats.name} | ${stats.runs} | ${format(stats.median)} | ${format(stats.min)} | ${format(stats.p25)} | ${format(stats.p75)} | ${format(stats.max)} | ${stats.note ?? ''} |`,
+    );
+  }
+  const quick = results.find((s) => s.name.startsWith('regex count over 50 MB (QuickJS)'));
+  const v8 = results.find((s) => s.name.startsWith('regex count over 50 MB (host V8'));
+  if (quick && v8)
+    console.log(`\nQuickJS / V8 on the regex count: ${(quick.median / v8.median).toFixed(0)}x`);
+}
+
+await main();
