@@ -109,26 +109,44 @@ async function main() {
       return elapsed;
     });
     results.push(
+      summarize(`create session, 50 MB as ${documents.length} strings`, samples, 'joined, split inside'),
+    );
+  }
+
+  {
+    const records = makeLines(10 * MB)
+      .split('\n')
+      .map((line, index) => ({ id: index, fields: line.split(' || ') }));
+    const samples = await measure(3, 1, async () => {
+      const started = performance.now();
+      const session = await openSession(records);
+      const elapsed = performance.now() - started;
+      await session.dispose();
+      return elapsed;
+    });
+    results.push(
       summarize(
-        `create session, 50 MB as ${documents.length} strings`,
+        `create session, ${records.length} JSON records (${(JSON.stringify(records).length / MB).toFixed(0)} MB of JSON)`,
         samples,
-        'one JSON text, parsed inside',
+        'JSON.parse inside',
       ),
     );
   }
 
   const session = await openSession(makeLines(MB));
+  const wallClock = async (code: string) => {
+    const started = performance.now();
+    const result = await session.runCell(code);
+    if (result.error) throw new Error(`unexpected error: ${JSON.stringify(result.error)}`);
+    return performance.now() - started;
+  };
   results.push(
-    summarize(
-      'empty cell round trip',
-      await measure(500, 50, async () => (await session.runCell('')).durationMs),
-      'runCell durationMs',
-    ),
+    summarize('empty cell round trip', await measure(500, 50, () => wallClock('')), 'runCell wall clock'),
   );
   results.push(
     summarize(
       'cell awaiting one no-op host call',
-      await measure(500, 50, async () => (await session.runCell('await noop()')).durationMs),
+      await measure(500, 50, () => wallClock('await noop()')),
       'compare with the empty cell',
     ),
   );
