@@ -383,6 +383,21 @@ export function testEnvironment(
         }
       });
 
+      it('keeps console, host functions and FINAL working when model code replaces intrinsics', async () => {
+        const { ok } = await open();
+        const result = await ok(
+          "JSON.stringify = () => 'broken'; JSON.parse = () => 'broken'; Object.keys = null;\n" +
+            'Promise.prototype.then = null; Array.prototype.join = null; String.prototype.slice = null;\n' +
+            'Function.prototype.call = null; Function.prototype.apply = null;\n' +
+            "const echoed = await echo('x');\n" +
+            "console.log({ first: echoed.args[0] }, 'text');\n" +
+            'FINAL({ ok: echoed.nested.list.length });',
+        );
+        expect(result.stdout).toContain('text');
+        expect(result.stdout).toContain('first');
+        expect(result.final?.value).toBe(JSON.stringify({ ok: 3 }, null, 2));
+      });
+
       it('restores reserved names a cell overwrote', async () => {
         const { run, ok } = await open();
         await run('context = 1; FINAL = null; llm_query = undefined; SHOW_VARS = 0; console.log = null;');
