@@ -6,5 +6,4 @@ export default defineConfig({
   dts: true,
   platform: 'node',
   target: 'node20',
-  external: ['@rlm/core', 'quickjs-emscripten-core', '@jitl/quickjs-wasmfile-release-sync'],
 });
