@@ -60,7 +60,7 @@ describe('turns and cells', () => {
       code('const total = count("a") + count("b");\nFINAL_VAR("total")'),
     ]);
     const result = await quickjsRLM({ model, subModel }).completion('count', { context: 'a\nb\nab\nc' });
-    expect(result.answer).toBe('3');
+    expect(result.answer).toBe('4');
     expect(result.answerSource).toBe('FINAL_VAR');
     expect(result.turns).toBe(2);
     const feedback = model.calls[1]!.lastMessage;
@@ -447,7 +447,16 @@ describe('bad input', () => {
       /limits.maxTurns must be a positive whole number/,
     );
     expect(() =>
-      quickjsRLM({ model: { ...model, specificationVersion: 'v9' } as never, subModel: model }),
+      quickjsRLM({
+        model: {
+          specificationVersion: 'v9',
+          provider: 'x',
+          modelId: 'y',
+          contextWindow: 1000,
+          doGenerate: model.doGenerate,
+        } as never,
+        subModel: model,
+      }),
     ).toThrow(UnsupportedSpecificationError);
     expect(() =>
       quickjsRLM({
