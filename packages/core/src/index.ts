@@ -4,6 +4,7 @@ export type {
   CellErrorKind,
   CellResult,
   FinalAnswer,
+  HostCallOptions,
   HostFunction,
   ReplEnvironment,
   ReplLanguage,

@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const hostFunctions: Record<string, HostFunction> = {
   noop: async () => null,
-  llm_query: async (prompt) => {
+  llm_query: async ([prompt]) => {
     await sleep(200);
     return `answer:${String(prompt)}`;
   },

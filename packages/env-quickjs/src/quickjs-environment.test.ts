@@ -25,7 +25,7 @@ describe('QuickJS environment', () => {
     const session = await environment.createSession({
       context,
       hostFunctions: {
-        llm_query: async (prompt) => `answer:${String(prompt)}`,
+        llm_query: async ([prompt]) => `answer:${String(prompt)}`,
         slow: () =>
           new Promise<string>((resolve) => {
             release = resolve;

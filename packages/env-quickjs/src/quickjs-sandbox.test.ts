@@ -13,7 +13,7 @@ describe('QuickJS sandbox', () => {
       {
         context: { docs: ['a', 'b'] },
         hostFunctions: {
-          llm_query: async (prompt) => `answer:${String(prompt)}`,
+          llm_query: async ([prompt]) => `answer:${String(prompt)}`,
           fail: async () => {
             throw new Error('no');
           },

@@ -53,6 +53,8 @@ export interface SandboxCellOptions {
 
 interface PendingHostCall {
   readonly deferred: QuickJSDeferredPromise;
+  /** Aborted when the call is dropped, so the host function can stop its work. */
+  readonly controller: AbortController;
 }
 
 /** Why a cell was stopped from outside. */
@@ -196,11 +198,11 @@ export class QuickJSSandbox {
     const name = context.getString(nameHandle);
     const argsJson = context.getString(argsHandle);
     const deferred = context.newPromise();
-    const call: PendingHostCall = { deferred };
+    const call: PendingHostCall = { deferred, controller: new AbortController() };
     this.pendingCalls.add(call);
     // Started on a microtask so host code never runs inside QuickJS's own call stack.
     Promise.resolve()
-      .then(() => this.invokeHostFunction(name, argsJson))
+      .then(() => this.invokeHostFunction(name, argsJson, call.controller.signal))
       .then(
         (resultJson) => this.settleHostCall(call, { resultJson }),
         (error: unknown) => this.settleHostCall(call, { message: hostErrorMessage(error) }),
@@ -208,11 +210,11 @@ export class QuickJSSandbox {
     return deferred.handle;
   }
 
-  private async invokeHostFunction(name: string, argsJson: string): Promise<string> {
+  private async invokeHostFunction(name: string, argsJson: string, signal: AbortSignal): Promise<string> {
     const hostFunction = Object.hasOwn(this.hostFunctions, name) ? this.hostFunctions[name] : undefined;
     if (typeof hostFunction !== 'function') throw new Error(`There is no host function named '${name}'.`);
     const args = JSON.parse(argsJson) as JsonValue[];
-    const result = await hostFunction(...args);
+    const result = await hostFunction(args, { signal });
     return result === undefined ? '' : (JSON.stringify(result) ?? '');
   }
 
@@ -243,7 +245,11 @@ export class QuickJSSandbox {
 
   /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
   private dropPendingCalls() {
-    for (const call of this.pendingCalls) call.deferred.dispose();
+    for (const call of this.pendingCalls) {
+      call.deferred.dispose();
+      // Tell the host nobody will read the result, so it can stop paying for it.
+      call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
+    }
     this.pendingCalls.clear();
   }
 

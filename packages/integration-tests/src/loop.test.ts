@@ -10,7 +10,7 @@ import {
 } from '@rlm/core';
 import { MockLanguageModel } from '@rlm/core/testing';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { code, quickjsRLM, scriptedModels } from './fixtures';
 
 describe('the prompt', () => {
@@ -168,7 +168,7 @@ describe('FINAL and FINAL_VAR (the reference library bugs)', () => {
     ]);
     const { answer, trajectory } = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(answer).toBe('first');
-    expect(trajectory.iterations[0].codeBlocks[1]!.result).toBeUndefined();
+    expect(trajectory.iterations[0]!.codeBlocks[1]!.result).toBeUndefined();
   });
 });
 
@@ -218,11 +218,29 @@ describe('sub-calls and recursion', () => {
     expect(ContextWindowExceededError.name).toBe('ContextWindowExceededError');
   });
 
+  it('cancels the sub-calls of a cell that timed out, and the run goes on', async () => {
+    const model = new MockLanguageModel({
+      responses: [code('const slow = await llm_query("take your time")'), code('FINAL("moved on")')],
+    });
+    const subModel = new MockLanguageModel({ responses: () => 'too late', latencyMs: 20_000 });
+    const started = performance.now();
+    const result = await quickjsRLM({ model, subModel, cellTimeoutMs: 300 }).completion('q', {
+      context: 'c',
+    });
+    expect(result.answer).toBe('moved on');
+    expect(model.calls[1]!.lastMessage).toContain('[timeout error');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await vi.waitFor(() => expect(subModel.calls[0]!.error).toBeDefined());
+    expect(result.trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]!.error?.message).toMatch(
+      /ended before the call finished/,
+    );
+  });
+
   it('rlm_query at the last depth is a plain call to the sub-model', async () => {
     const { model, subModel } = scriptedModels([code('FINAL(await rlm_query("summarise", "some text"))')]);
     const { answer, trajectory } = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(answer).toBe('sub:summarise\n\nsome text');
-    expect(trajectory.iterations[0].codeBlocks[0]!.subCalls[0]).toMatchObject({
+    expect(trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]).toMatchObject({
       kind: 'rlm',
       prompt: 'summarise\n\nsome text',
     });
@@ -259,7 +277,7 @@ describe('sub-calls and recursion', () => {
     expect(answer).toBe('child said 6:undefined');
     const childStart = events.find((event) => event.type === 'run-start' && event.depth === 1);
     expect(childStart).toMatchObject({ parentRunId: trajectory.runId, question: 'How long is it?' });
-    const child = trajectory.iterations[0].codeBlocks[0].subCalls[0].child!;
+    const child = trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]!.child!;
     expect(child.depth).toBe(1);
     expect(child.answer).toBe('6:undefined');
     expect(usage.byModel['mock:sub']!.calls).toBe(1);
@@ -431,7 +449,7 @@ describe('events, streaming, usage and trajectories', () => {
     expect(result.costUsd).toBeCloseTo(0.024);
     const readBack = parseTrajectoryJsonl(trajectoryToJsonl(result.trajectory));
     expect(readBack).toEqual(JSON.parse(JSON.stringify(result.trajectory)));
-    expect(readBack.iterations[0].codeBlocks[0]!.subCalls.map((call) => call.response)).toEqual([
+    expect(readBack.iterations[0]!.codeBlocks[0]!.subCalls.map((call) => call.response)).toEqual([
       'part',
       'part',
     ]);

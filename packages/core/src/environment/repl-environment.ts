@@ -26,12 +26,25 @@ export interface ReplEnvironment {
 }
 
 /**
- * A function of the host that REPL code can call, e.g. `llm_query`. Arguments and the result cross
- * the sandbox boundary as JSON. Inside the REPL it is async: it returns a promise that the code
- * awaits, so several calls can be in flight at once (`Promise.all`). A rejection becomes an `Error`
- * inside the REPL carrying the same message.
+ * A function of the host that REPL code can call, e.g. `llm_query`. `args` are the arguments the
+ * code passed; they and the result cross the sandbox boundary as JSON. Inside the REPL it is async:
+ * it returns a promise that the code awaits, so several calls can be in flight at once
+ * (`Promise.all`). A rejection becomes an `Error` inside the REPL carrying the same message.
  */
-export type HostFunction = (...args: JsonValue[]) => Promise<JsonValue | undefined>;
+export type HostFunction = (
+  args: readonly JsonValue[],
+  options: HostCallOptions,
+) => Promise<JsonValue | undefined>;
+
+/** What an environment passes to every host call besides its arguments. */
+export interface HostCallOptions {
+  /**
+   * Aborted when nobody will read the result any more: the cell that made the call ended without
+   * awaiting it (timeout, error, or it simply moved on), or the session was disposed. Host functions
+   * pass it on (to model calls, child runs) so that dropped calls stop costing money.
+   */
+  readonly signal: AbortSignal;
+}
 
 /** What a session is created with. */
 export interface ReplSessionOptions {

@@ -23,8 +23,10 @@ export async function callModel(
   messages: readonly ChatMessage[],
   role: ModelCallRole,
   maxOutputTokens: number | undefined,
+  signal: AbortSignal = tree.signal,
 ): Promise<LanguageModelResult> {
   tree.throwIfStopped();
+  signal.throwIfAborted();
   try {
     tree.budget.assertAvailable();
   } catch (error) {
@@ -44,7 +46,7 @@ export async function callModel(
   try {
     const result = await model.doGenerate({
       messages,
-      abortSignal: tree.signal,
+      abortSignal: signal,
       ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
       ...(tree.settings.providerOptions ? { providerOptions: tree.settings.providerOptions } : {}),
     });

@@ -14,7 +14,11 @@ export interface HostFunctionRun extends CallingRun {
   /** Where sub-calls started now are recorded (the block running at the moment), if any. */
   currentSubCalls(): TrajectorySubCall[] | undefined;
   /** Runs a child RLM one level deeper and returns its answer and trajectory. */
-  runChild(question: string, context: ContextValue): Promise<{ answer: string; trajectory: Trajectory }>;
+  runChild(
+    question: string,
+    context: ContextValue,
+    signal: AbortSignal,
+  ): Promise<{ answer: string; trajectory: Trajectory }>;
   /** The user's context for this run (tools receive it). */
   readonly context: ContextValue;
 }
@@ -64,6 +68,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     model: LanguageModel,
     kind: 'llm' | 'rlm',
     functionName: string,
+    signal: AbortSignal,
   ): Promise<string> => {
     const record: TrajectorySubCall = { kind, model: modelKey(model), prompt };
     run.currentSubCalls()?.push(record);
@@ -91,8 +96,9 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
             [{ role: 'user', content: prompt }],
             'sub',
             settings.subMaxOutputTokens,
+            signal,
           ),
-        tree.signal,
+        signal,
       );
       record.response = result.text;
       record.usage = result.usage;
@@ -121,14 +127,18 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   };
 
   /** A child RLM, or a plain call when the depth limit is reached. */
-  const childCall = async (prompt: string, subContext: JsonValue | undefined): Promise<string> => {
+  const childCall = async (
+    prompt: string,
+    subContext: JsonValue | undefined,
+    signal: AbortSignal,
+  ): Promise<string> => {
     const context: ContextValue = subContext === undefined || subContext === null ? prompt : subContext;
     if (!recursionAvailable) {
       const text =
         context === prompt
           ? prompt
           : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
-      return plainCall(text, settings.subModel, 'rlm', 'rlm_query');
+      return plainCall(text, settings.subModel, 'rlm', 'rlm_query', signal);
     }
     const record: TrajectorySubCall = { kind: 'rlm', model: modelKey(settings.subModel), prompt };
     run.currentSubCalls()?.push(record);
@@ -146,7 +156,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     });
     try {
       tree.budget.reserveSubCall();
-      const child = await run.runChild(prompt, context);
+      const child = await run.runChild(prompt, context, signal);
       record.response = child.answer;
       record.child = child.trajectory;
       return child.answer;
@@ -185,21 +195,22 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   };
 
   const functions: Record<string, HostFunction> = {
-    llm_query: async (prompt, model) =>
+    llm_query: async ([prompt, model], { signal }) =>
       plainCall(
         expectString(prompt, 'llm_query', 'prompt'),
         pickModel(model, 'llm_query'),
         'llm',
         'llm_query',
+        signal,
       ),
-    llm_query_batched: async (prompts, model) => {
+    llm_query_batched: async ([prompts, model], { signal }) => {
       const list = expectStringList(prompts, 'llm_query_batched', 'prompts');
       const chosen = pickModel(model, 'llm_query_batched');
-      return batch(list, (prompt) => plainCall(prompt, chosen, 'llm', 'llm_query_batched'));
+      return batch(list, (prompt) => plainCall(prompt, chosen, 'llm', 'llm_query_batched', signal));
     },
-    rlm_query: async (prompt, subContext) =>
-      childCall(expectString(prompt, 'rlm_query', 'prompt'), subContext),
-    rlm_query_batched: async (prompts, subContexts) => {
+    rlm_query: async ([prompt, subContext], { signal }) =>
+      childCall(expectString(prompt, 'rlm_query', 'prompt'), subContext, signal),
+    rlm_query_batched: async ([prompts, subContexts], { signal }) => {
       const list = expectStringList(prompts, 'rlm_query_batched', 'prompts');
       if (
         subContexts !== undefined &&
@@ -212,18 +223,18 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         });
       }
       const contexts = subContexts as JsonValue[] | undefined | null;
-      return batch(list, (prompt, index) => childCall(prompt, contexts?.[index]));
+      return batch(list, (prompt, index) => childCall(prompt, contexts?.[index], signal));
     },
   };
 
   for (const tool of settings.tools) {
-    functions[tool.name] = async (parameters) => {
+    functions[tool.name] = async ([parameters], { signal }) => {
       const started = performance.now();
       let failure: { name: string; message: string } | undefined;
       try {
         tree.throwIfStopped();
         return await tool.execute(parameters ?? {}, {
-          abortSignal: tree.signal,
+          abortSignal: AbortSignal.any([tree.signal, signal]),
           context: run.context,
           depth: run.depth,
         });

@@ -53,11 +53,14 @@ export async function runRLM(
     depth: number;
     parentRunId?: string;
     parentUsage?: UsageTracker;
+    /** Stops this run (not the tree): a child whose parent's cell dropped it. */
+    signal?: AbortSignal;
   },
 ): Promise<RunOutcome> {
   const { settings } = tree;
   const { question, context, depth } = options;
   const runId = tree.nextId('run');
+  const runSignal = options.signal ? AbortSignal.any([tree.signal, options.signal]) : tree.signal;
   const started = performance.now();
   // A child's calls are added to its parent's usage too, whether the child succeeds or fails.
   const usage = new UsageTracker(options.parentUsage);
@@ -138,19 +141,20 @@ export async function runRLM(
       usage,
       context,
       currentSubCalls: (): TrajectorySubCall[] | undefined => currentBlock?.subCalls,
-      runChild: async (childQuestion, childContext) => {
+      runChild: async (childQuestion, childContext, childSignal) => {
         const child = await runRLM(tree, {
           question: childQuestion,
           context: childContext,
           depth: depth + 1,
           parentRunId: runId,
           parentUsage: usage,
+          signal: childSignal,
         });
         return { answer: child.answer, trajectory: child.trajectory };
       },
     });
 
-    session = await settings.environment.createSession({ context, hostFunctions, signal: tree.signal });
+    session = await settings.environment.createSession({ context, hostFunctions, signal: runSignal });
     let consecutiveErrorTurns = 0;
 
     for (let turn = 1; turn <= settings.limits.maxTurns; turn++) {
@@ -172,6 +176,7 @@ export async function runRLM(
         messages,
         'root',
         settings.maxOutputTokens,
+        runSignal,
       );
       lastReply = reply.text;
       const iteration: TrajectoryIteration = {
@@ -205,7 +210,7 @@ export async function runRLM(
         const result = await session.runCell(block.code, {
           timeoutMs: settings.cellTimeoutMs,
           maxOutputChars: CAPTURED_OUTPUT_CHARS,
-          signal: tree.signal,
+          signal: runSignal,
         });
         currentBlock = undefined;
         record.result = result;
@@ -228,7 +233,7 @@ export async function runRLM(
           const resolved = await resolveFinalFromProse(session, proseFinal, {
             replyHasCode: blocks.length > 0,
             timeoutMs: settings.cellTimeoutMs,
-            signal: tree.signal,
+            signal: runSignal,
           });
           tree.throwIfStopped();
           if (resolved.answer !== undefined) {
@@ -287,6 +292,7 @@ export async function runRLM(
       fallbackMessages,
       'max-turns-fallback',
       settings.maxOutputTokens,
+      runSignal,
     );
     const written = findFinalInProse(fallback.text);
     const answer =

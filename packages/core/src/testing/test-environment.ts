@@ -30,6 +30,8 @@ interface ConformanceHost {
   readonly calls: Record<string, JsonValue[][]>;
   /** The most `llm_query` calls that were in flight at once. */
   peakInFlight(): number;
+  /** The signal each `never` call received, in call order. */
+  readonly neverSignals: AbortSignal[];
 }
 
 function createConformanceHost(latencyMs: number): ConformanceHost {
@@ -41,12 +43,14 @@ function createConformanceHost(latencyMs: number): ConformanceHost {
     calls[name].push(args);
   };
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const neverSignals: AbortSignal[] = [];
   return {
     calls,
+    neverSignals,
     peakInFlight: () => peak,
     hostFunctions: {
-      llm_query: async (...args) => {
-        record('llm_query', args);
+      llm_query: async (args) => {
+        record('llm_query', [...args]);
         inFlight++;
         peak = Math.max(peak, inFlight);
         try {
@@ -56,16 +60,17 @@ function createConformanceHost(latencyMs: number): ConformanceHost {
           inFlight--;
         }
       },
-      echo: async (...args) => {
-        record('echo', args);
-        return { args, nested: { list: [1, 'two', null] } };
+      echo: async (args) => {
+        record('echo', [...args]);
+        return { args: [...args], nested: { list: [1, 'two', null] } };
       },
-      fail: async (...args) => {
-        record('fail', args);
+      fail: async (args) => {
+        record('fail', [...args]);
         throw new Error('the host said no');
       },
-      never: (...args) => {
-        record('never', args);
+      never: (args, { signal }) => {
+        record('never', [...args]);
+        neverSignals.push(signal);
         return new Promise(() => {});
       },
       nothing: async () => undefined,
@@ -309,6 +314,18 @@ export function testEnvironment(
           "try { await fail('x'); } catch (error) { console.log(error instanceof Error, error.message); }",
         );
         expect(result.stdout).toBe('true the host said no\n');
+      });
+
+      it('abort the signal of a call its cell dropped, so the host can stop paying for it', async () => {
+        const { run, ok, host } = await open();
+        await ok("globalThis.unawaited = never('dropped'); 'moved on'");
+        const timedOut = await run("await never('timed out');", { timeoutMs: 200 });
+        expect(timedOut.error?.kind).toBe('timeout');
+        const deadline = performance.now() + stopGraceMs;
+        while (host.neverSignals.some((signal) => !signal.aborted) && performance.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        expect(host.neverSignals.map((signal) => signal.aborted)).toEqual([true, true]);
       });
 
       it('fail the cell with the message when a rejection is not caught', async () => {
