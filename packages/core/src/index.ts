@@ -12,11 +12,20 @@ export type {
   ReplSessionOptions,
   RunCellOptions,
 } from './environment/repl-environment';
-export { APICallError, isRetryableStatus } from './errors/api-call-error';
+export {
+  APICallError,
+  type APICallErrorOptions,
+  APIConnectionError,
+  APITimeoutError,
+  AuthenticationError,
+  isRetryableStatus,
+  ModelNotFoundError,
+  RateLimitError,
+} from './errors/api-call-error';
 export { ContextWindowExceededError } from './errors/context-window-exceeded-error';
 export { InvalidArgumentError } from './errors/invalid-argument-error';
 export { LimitExceededError } from './errors/limit-exceeded-error';
-export { RLMError } from './errors/rlm-error';
+export { RLMError, type RLMErrorOptions } from './errors/rlm-error';
 export { RunAbortedError } from './errors/run-aborted-error';
 export { SandboxError } from './errors/sandbox-error';
 export { UnsupportedSpecificationError } from './errors/unsupported-specification-error';
@@ -59,6 +68,9 @@ export { RESERVED_NAMES } from './loop/reserved-names';
 export type { RLMSettings } from './loop/rlm-settings';
 export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
+export { type ParsedModelId, parseModelId } from './providers/model-id';
+export { computeCostUsd, type ModelPricing } from './providers/model-pricing';
+export { parseRetryAfter, type RetryOptions, retryWithBackoff } from './providers/retry-with-backoff';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
 export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
 export { truncateOutput } from './text/truncate-output';

@@ -1,27 +1,43 @@
 const rlmErrorMarker = Symbol.for('@rlm/core.error');
 
+/** What every error of this library is built from. */
+export interface RLMErrorOptions {
+  readonly message: string;
+  readonly cause?: unknown;
+  readonly isRetryable?: boolean;
+}
+
 /**
  * The base of every error this library throws. `RLMError.isInstance(e)` (and each subclass's own
- * `isInstance`) work across duplicate installs of `@rlm/core`, where `instanceof` does not.
+ * `isInstance`) work across duplicate installs of `@rlm/core`, where `instanceof` does not: every
+ * error carries, under a `Symbol.for` key, the names of its class and of the classes it extends.
  */
 export class RLMError extends Error {
   /** Whether repeating the same operation may succeed (rate limits, server errors, timeouts). */
   readonly isRetryable: boolean;
-  /** Marks errors of this library across duplicate installs (see `isInstance`). */
-  readonly [rlmErrorMarker] = true;
+  /** The class names this error is an instance of, most specific first (see `isInstance`). */
+  readonly [rlmErrorMarker]: readonly string[];
 
-  constructor(options: { name?: string; message: string; cause?: unknown; isRetryable?: boolean }) {
+  /**
+   * @param lineage the class names from the most specific up to (not including) `RLMError`; each
+   * subclass's constructor prepends its own name, so `isInstance` of any ancestor holds.
+   */
+  constructor(options: RLMErrorOptions & { name?: string }, lineage: readonly string[] = []) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = options.name ?? 'RLMError';
+    const names = lineage.length > 0 ? lineage : options.name ? [options.name] : [];
+    this.name = names[0] ?? 'RLMError';
     this.isRetryable = options.isRetryable ?? false;
+    this[rlmErrorMarker] = [...names, 'RLMError'];
   }
 
   static isInstance(error: unknown): error is RLMError {
     return typeof error === 'object' && error !== null && rlmErrorMarker in error;
   }
 
-  /** Builds an `isInstance` for a subclass, keyed by the error's `name` so it survives duplicate installs. */
+  /** Whether `error` is an instance of the class named `name` (or of a subclass of it), across installs. */
   protected static hasName(error: unknown, name: string): boolean {
-    return RLMError.isInstance(error) && error.name === name;
+    if (!RLMError.isInstance(error)) return false;
+    const lineage = (error as unknown as Record<symbol, unknown>)[rlmErrorMarker];
+    return Array.isArray(lineage) ? lineage.includes(name) : error.name === name;
   }
 }

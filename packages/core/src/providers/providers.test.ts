@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { APICallError, RateLimitError } from '../errors/api-call-error';
+import { parseModelId } from './model-id';
+import { computeCostUsd } from './model-pricing';
+import { parseRetryAfter, retryWithBackoff } from './retry-with-backoff';
+
+describe('retryWithBackoff', () => {
+  it('retries retryable errors with exponential full-jitter delays, then succeeds', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const result = await retryWithBackoff(
+      async () => {
+        calls++;
+        if (calls < 3) throw new APICallError({ provider: 'p', message: 'busy', statusCode: 503 });
+        return 'ok';
+      },
+      { initialDelayMs: 10, random: () => 1, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    );
+    expect(result).toBe('ok');
+    expect(calls).toBe(3);
+    expect(delays).toEqual([10, 20]);
+  });
+
+  it('does not retry what is not retryable, and gives up after maxRetries', async () => {
+    let calls = 0;
+    const bad = new APICallError({ provider: 'p', message: 'bad request', statusCode: 400 });
+    await expect(retryWithBackoff(async () => Promise.reject(bad).finally(() => calls++))).rejects.toBe(bad);
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(
+      retryWithBackoff(
+        async () =>
+          Promise.reject(new APICallError({ provider: 'p', message: 'down', statusCode: 500 })).finally(
+            () => calls++,
+          ),
+        {
+          maxRetries: 3,
+          initialDelayMs: 1,
+        },
+      ),
+    ).rejects.toThrow('down');
+    expect(calls).toBe(4);
+  });
+
+  it('honours Retry-After, and fails at once when it is longer than allowed', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    await retryWithBackoff(
+      async () => {
+        if (calls++ === 0)
+          throw new RateLimitError({
+            provider: 'p',
+            message: 'slow down',
+            statusCode: 429,
+            retryAfterMs: 30,
+          });
+        return 'ok';
+      },
+      { onRetry: ({ delayMs }) => delays.push(delayMs) },
+    );
+    expect(delays).toEqual([30]);
+    const tooLong = new RateLimitError({
+      provider: 'p',
+      message: 'come back tomorrow',
+      statusCode: 429,
+      retryAfterMs: 86_400_000,
+    });
+    await expect(retryWithBackoff(async () => Promise.reject(tooLong))).rejects.toBe(tooLong);
+  });
+
+  it('stops waiting at once when the signal aborts', async () => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = retryWithBackoff(
+      async () => Promise.reject(new APICallError({ provider: 'p', message: 'x', statusCode: 503 })),
+      {
+        initialDelayMs: 10_000,
+        random: () => 1,
+        signal: controller.signal,
+      },
+    );
+    setTimeout(() => controller.abort(new Error('cancelled')), 30);
+    await expect(pending).rejects.toThrow('cancelled');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('parses Retry-After in seconds, as a date, and retry-after-ms', () => {
+    const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
+    expect(parseRetryAfter(headers({ 'retry-after': '2' }))).toBe(2000);
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '150', 'retry-after': '9' }))).toBe(150);
+    expect(parseRetryAfter(headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6000);
+    expect(parseRetryAfter(headers({ 'retry-after': 'soon' }))).toBeUndefined();
+    expect(parseRetryAfter(headers({}))).toBeUndefined();
+  });
+});
+
+describe('computeCostUsd', () => {
+  it('prices uncached, cached, cache-write and output tokens at their own rates', () => {
+    const cost = computeCostUsd(
+      {
+        inputTokens: 1_000_000,
+        cachedInputTokens: 400_000,
+        cacheWriteInputTokens: 100_000,
+        outputTokens: 200_000,
+      },
+      {
+        inputPerMillion: 3,
+        cachedInputPerMillion: 0.3,
+        cacheWriteInputPerMillion: 3.75,
+        outputPerMillion: 15,
+      },
+    );
+    expect(cost).toBeCloseTo(0.5 * 3 + 0.4 * 0.3 + 0.1 * 3.75 + 0.2 * 15, 10);
+  });
+});
+
+describe('parseModelId', () => {
+  it('splits at the first colon only', () => {
+    expect(parseModelId('openai:gpt-5-mini')).toEqual({ provider: 'openai', modelId: 'gpt-5-mini' });
+    expect(parseModelId('OpenAI:qwen3-coder:30b')).toEqual({
+      provider: 'openai',
+      modelId: 'qwen3-coder:30b',
+    });
+  });
+
+  it('explains the expected form', () => {
+    expect(() => parseModelId('gpt-5')).toThrow(/provider:model, e\.g\. 'openai:gpt-5-mini'/);
+    expect(() => parseModelId('openai:')).toThrow(/not a model id/);
+  });
+});

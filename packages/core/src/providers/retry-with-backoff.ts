@@ -1,0 +1,99 @@
+import { RLMError } from '../errors/rlm-error';
+
+/** How a provider retries a failed call. */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 2. */
+  readonly maxRetries?: number;
+  /** Delay before the first retry, in milliseconds; doubled each time. Default 500. */
+  readonly initialDelayMs?: number;
+  /** Cap on one delay, in milliseconds (a server's `Retry-After` may exceed it up to `maxRetryAfterMs`). Default 20,000. */
+  readonly maxDelayMs?: number;
+  /** The longest `Retry-After` honoured, in milliseconds; longer waits fail at once. Default 60,000. */
+  readonly maxRetryAfterMs?: number;
+  /** Stops the waiting and the next attempt at once. */
+  readonly signal?: AbortSignal;
+  /** Whether to retry this error. Default: `RLMError.isRetryable`. */
+  readonly shouldRetry?: (error: unknown) => boolean;
+  /** Called before each wait, e.g. to log or emit an event. */
+  readonly onRetry?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
+  /** The source of randomness for jitter (tests pass a fixed one). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/**
+ * Runs `attempt` and retries retryable failures with exponential backoff and full jitter, honouring
+ * a server's `Retry-After` (`retryAfterMs` on the error). An aborted signal stops everything at once
+ * with the signal's reason. Provider-neutral: `@rlm/openai` and `@rlm/anthropic` both use it, with
+ * their SDK's own retries turned off so that there is one policy.
+ */
+export async function retryWithBackoff<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const {
+    maxRetries = 2,
+    initialDelayMs = 500,
+    maxDelayMs = 20_000,
+    maxRetryAfterMs = 60_000,
+    signal,
+    shouldRetry = (error: unknown) => RLMError.isInstance(error) && error.isRetryable,
+    onRetry,
+    random = Math.random,
+  } = options;
+  for (let attemptNumber = 0; ; attemptNumber++) {
+    signal?.throwIfAborted();
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      if (attemptNumber >= maxRetries || !shouldRetry(error)) throw error;
+      const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
+      let delayMs: number;
+      if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) {
+        if (retryAfterMs > maxRetryAfterMs) throw error;
+        delayMs = retryAfterMs;
+      } else {
+        // Full jitter: a random wait up to the exponential bound spreads out clients that failed together.
+        delayMs = random() * Math.min(maxDelayMs, initialDelayMs * 2 ** attemptNumber);
+      }
+      onRetry?.({ error, attempt: attemptNumber + 1, delayMs });
+      await sleep(delayMs, signal);
+    }
+  }
+}
+
+/** `Retry-After` (seconds or an HTTP date) or `retry-after-ms` headers → milliseconds, if present and valid. */
+export function parseRetryAfter(
+  headers: { get(name: string): string | null } | undefined,
+  now = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  const milliseconds = headers.get('retry-after-ms');
+  if (milliseconds !== null && milliseconds.trim() !== '' && Number.isFinite(Number(milliseconds))) {
+    return Math.max(0, Number(milliseconds));
+  }
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
