@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    testTimeout: 60_000,
+    // isolated-vm needs `--no-node-snapshot` on Node 20+ (without it, creating an isolate can crash
+    // the process); worker threads cannot take that flag, child processes can.
+    pool: 'forks',
+    execArgv: ['--no-node-snapshot'],
+  },
+});
