@@ -1,0 +1,270 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import {
+  InvalidArgumentError,
+  type LanguageModel,
+  type LanguageModelCallOptions,
+  type LanguageModelResult,
+  retryWithBackoff,
+} from '@rlm/core';
+import {
+  type AnthropicModelInfo,
+  findAnthropicModel,
+  UNKNOWN_MODEL_CONTEXT_WINDOW,
+} from './anthropic-model-catalog';
+import type { AnthropicModelSettings } from './anthropic-model-settings';
+import { type AnthropicCacheControl, toAnthropicPrompt } from './anthropic-prompt';
+import type { AnthropicRetrySettings } from './anthropic-provider-settings';
+import {
+  type AnthropicResponse,
+  isAnthropicMessage,
+  readAnthropicMessage,
+  readAnthropicStream,
+  toFinishReason,
+} from './anthropic-response';
+import { computeAnthropicCostUsd, toLanguageModelUsage } from './anthropic-usage';
+import { mapAnthropicError } from './map-anthropic-error';
+
+/** `max_tokens` when neither the call nor the model settings give one. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 16_384;
+
+/**
+ * Above this `max_tokens` the SDK refuses a non-streaming request (it expects more than 10 minutes of
+ * generation at 128,000 tokens an hour), so the provider streams instead.
+ */
+export const NON_STREAMING_MAX_OUTPUT_TOKENS = 21_333;
+
+/** The beta header value that opens the 1M-token window of Sonnet 4 and 4.5. */
+export const CONTEXT_1M_BETA = 'context-1m-2025-08-07';
+
+/** What a model needs from the provider that made it. */
+export interface AnthropicModelConfig {
+  /** The SDK client, made on the first call (the API key is read then). */
+  readonly client: () => Anthropic;
+  /** The base URL in use, for error messages. */
+  readonly baseURL: () => string;
+  /** The provider's extra headers, sent with every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly timeout?: number;
+  readonly maxRetries: number;
+  readonly retry?: AnthropicRetrySettings;
+}
+
+/**
+ * One Anthropic model behind the `LanguageModel` contract, on the Messages API. Made by
+ * `anthropic(modelId, settings)` or `createAnthropic(...)(modelId, settings)`.
+ */
+export class AnthropicLanguageModel implements LanguageModel {
+  readonly specificationVersion = 'v1' as const;
+  readonly provider = 'anthropic';
+  readonly modelId: string;
+  readonly contextWindow: number;
+  /** The settings this model was made with. */
+  readonly settings: AnthropicModelSettings;
+  private readonly known: AnthropicModelInfo | undefined;
+  private readonly cacheControl: AnthropicCacheControl | undefined;
+  private readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    modelId: string,
+    settings: AnthropicModelSettings,
+    private readonly config: AnthropicModelConfig,
+  ) {
+    this.modelId = modelId;
+    this.settings = settings;
+    this.known = findAnthropicModel(modelId);
+    validateSettings(modelId, settings, this.known);
+
+    const useBeta1M =
+      settings.context1M === true && (this.known === undefined || this.known.betaContextWindow !== undefined);
+    this.headers = withBeta(config.headers ?? {}, useBeta1M ? CONTEXT_1M_BETA : undefined);
+    this.contextWindow =
+      settings.contextWindow ??
+      (useBeta1M
+        ? (this.known?.betaContextWindow ?? 1_000_000)
+        : (this.known?.contextWindow ?? UNKNOWN_MODEL_CONTEXT_WINDOW));
+
+    const caching = settings.promptCaching ?? true;
+    this.cacheControl =
+      caching === false
+        ? undefined
+        : caching === true || caching.ttl === undefined
+          ? { type: 'ephemeral' }
+          : { type: 'ephemeral', ttl: caching.ttl };
+  }
+
+  async doGenerate(options: LanguageModelCallOptions): Promise<LanguageModelResult> {
+    const signal = options.abortSignal;
+    signal?.throwIfAborted();
+    const body = this.requestBody(options);
+    const stream = this.settings.stream ?? body.max_tokens > NON_STREAMING_MAX_OUTPUT_TOKENS;
+    const client = this.config.client();
+
+    const response = await retryWithBackoff(() => this.attempt(client, body, stream, signal), {
+      maxRetries: this.config.maxRetries,
+      ...this.config.retry,
+      ...(signal ? { signal } : {}),
+    });
+
+    const usage = toLanguageModelUsage(response.usage);
+    const costUsd = computeAnthropicCostUsd(usage, response.usage, this.settings.pricing, this.known);
+    const finishReason = toFinishReason(response.stopReason);
+    return {
+      text: response.text,
+      usage,
+      ...(costUsd !== undefined ? { costUsd } : {}),
+      ...(finishReason !== undefined ? { finishReason } : {}),
+      response: {
+        ...(response.id !== undefined ? { id: response.id } : {}),
+        ...(response.model !== undefined ? { modelId: response.model } : {}),
+      },
+    };
+  }
+
+  /** One HTTP attempt; every failure leaves here mapped into core's errors (or as the abort reason). */
+  private async attempt(
+    client: Anthropic,
+    body: RequestBody,
+    stream: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<AnthropicResponse> {
+    const requestOptions = {
+      maxRetries: 0,
+      headers: this.headers,
+      ...(signal ? { signal } : {}),
+      ...(this.config.timeout !== undefined ? { timeout: this.config.timeout } : {}),
+    };
+    try {
+      if (stream) {
+        const events = await client.messages.create(
+          { ...body, stream: true } as unknown as Anthropic.MessageCreateParamsStreaming,
+          requestOptions,
+        );
+        const response = await readAnthropicStream(events);
+        // The SDK ends a stream quietly when it is aborted; what was read is not the answer.
+        signal?.throwIfAborted();
+        return response;
+      }
+      const message: unknown = await client.messages.create(
+        body as unknown as Anthropic.MessageCreateParamsNonStreaming,
+        requestOptions,
+      );
+      if (!isAnthropicMessage(message)) {
+        throw new SyntaxError(`expected a Messages API object, got ${describe(message)}`);
+      }
+      return readAnthropicMessage(message as Anthropic.Message);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw mapAnthropicError(error, {
+        modelId: this.modelId,
+        baseURL: this.config.baseURL(),
+        contextWindow: this.contextWindow,
+      });
+    }
+  }
+
+  private requestBody(options: LanguageModelCallOptions): RequestBody {
+    const { settings } = this;
+    const thinking = settings.thinking;
+    const maxTokens = options.maxOutputTokens ?? settings.maxOutputTokens ?? this.defaultMaxOutputTokens();
+    if (thinking?.type === 'enabled' && maxTokens <= thinking.budgetTokens) {
+      throw new InvalidArgumentError({
+        argument: 'maxOutputTokens',
+        message:
+          `maxOutputTokens (${maxTokens}) must exceed the thinking budget (${thinking.budgetTokens}) for ` +
+          `'${this.modelId}': max_tokens counts thinking and answer together. Raise maxOutputTokens or lower budgetTokens.`,
+      });
+    }
+    const prompt = toAnthropicPrompt(options.messages, this.cacheControl);
+    return {
+      model: this.modelId,
+      max_tokens: maxTokens,
+      ...prompt,
+      ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+      ...(thinking?.type === 'enabled'
+        ? { thinking: { type: 'enabled', budget_tokens: thinking.budgetTokens } }
+        : thinking?.type === 'adaptive'
+          ? { thinking: { type: 'adaptive' } }
+          : {}),
+      ...settings.providerOptions,
+      ...options.providerOptions?.anthropic,
+    };
+  }
+
+  private defaultMaxOutputTokens(): number {
+    const modelMaximum = this.known?.maxOutputTokens ?? Number.POSITIVE_INFINITY;
+    const thinkingBudget =
+      this.settings.thinking?.type === 'enabled' ? this.settings.thinking.budgetTokens : 0;
+    return Math.min(modelMaximum, thinkingBudget + DEFAULT_MAX_OUTPUT_TOKENS);
+  }
+}
+
+/** The request body as this provider builds it (the SDK's types lag behind some fields, e.g. `temperature`). */
+interface RequestBody {
+  readonly model: string;
+  readonly max_tokens: number;
+  readonly [field: string]: unknown;
+}
+
+function validateSettings(
+  modelId: string,
+  settings: AnthropicModelSettings,
+  known: AnthropicModelInfo | undefined,
+) {
+  const { thinking } = settings;
+  if (thinking && settings.temperature !== undefined) {
+    throw new InvalidArgumentError({
+      argument: 'temperature',
+      message: `'${modelId}': temperature cannot be set together with thinking (Anthropic requires the default temperature while thinking). Remove one of them.`,
+    });
+  }
+  if (
+    thinking?.type === 'enabled' &&
+    !(Number.isInteger(thinking.budgetTokens) && thinking.budgetTokens >= 1024)
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'thinking.budgetTokens',
+      message: `'${modelId}': thinking.budgetTokens must be an integer of at least 1024, got ${thinking.budgetTokens}.`,
+    });
+  }
+  if (
+    settings.maxOutputTokens !== undefined &&
+    !(Number.isInteger(settings.maxOutputTokens) && settings.maxOutputTokens > 0)
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'maxOutputTokens',
+      message: `'${modelId}': maxOutputTokens must be a positive integer, got ${settings.maxOutputTokens}.`,
+    });
+  }
+  if (
+    settings.context1M &&
+    known &&
+    known.betaContextWindow === undefined &&
+    known.contextWindow < 1_000_000
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'context1M',
+      message: `'${modelId}' has no 1M-token context window (its window is ${known.contextWindow} tokens). Use a model that has one, e.g. 'claude-sonnet-4-5' or 'claude-sonnet-4-6', or remove context1M.`,
+    });
+  }
+}
+
+/** Adds a beta to the `anthropic-beta` header, keeping betas the user listed (header names are case-insensitive). */
+function withBeta(
+  headers: Readonly<Record<string, string>>,
+  beta: string | undefined,
+): Record<string, string> {
+  if (beta === undefined) return { ...headers };
+  const result: Record<string, string> = {};
+  const betas: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === 'anthropic-beta') betas.push(value);
+    else result[name] = value;
+  }
+  result['anthropic-beta'] = [...betas, beta].join(',');
+  return result;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `text starting ${JSON.stringify(value.slice(0, 80))}`;
+  return value === null ? 'null' : typeof value;
+}

@@ -1,0 +1,38 @@
+/** How failed calls are retried (Anthropic's own SDK retries are always off; this is the one policy). */
+export interface AnthropicRetrySettings {
+  /** Delay before the first retry, in milliseconds; doubled each time, with full jitter. Default 500. */
+  readonly initialDelayMs?: number;
+  /** Cap on one computed delay, in milliseconds. Default 20,000. */
+  readonly maxDelayMs?: number;
+  /** The longest `Retry-After` honoured, in milliseconds; a longer one fails at once. Default 60,000. */
+  readonly maxRetryAfterMs?: number;
+  /** Called before each wait, e.g. to log it. */
+  readonly onRetry?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
+}
+
+/** Settings shared by every model of one provider instance (`createAnthropic({...})`). */
+export interface AnthropicProviderSettings {
+  /** The API key. Default: the `ANTHROPIC_API_KEY` environment variable, read at the first call. */
+  readonly apiKey?: string;
+  /**
+   * The API's base URL, without `/v1` (the SDK appends `/v1/messages`). Default: the
+   * `ANTHROPIC_BASE_URL` environment variable, else `https://api.anthropic.com`.
+   */
+  readonly baseURL?: string;
+  /** Extra headers sent with every request (e.g. `anthropic-beta`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A `fetch` implementation to use instead of the global one (proxies, tests, instrumentation). */
+  readonly fetch?: typeof globalThis.fetch;
+  /**
+   * Timeout of one HTTP attempt, in milliseconds. Default: the SDK's (10 minutes for the sizes this
+   * provider sends without streaming).
+   */
+  readonly timeout?: number;
+  /**
+   * Retries after the first attempt, for rate limits (429, honouring `Retry-After`), overload (529),
+   * server errors (5xx), timeouts and dropped connections. Default 2.
+   */
+  readonly maxRetries?: number;
+  /** Backoff tuning. */
+  readonly retry?: AnthropicRetrySettings;
+}

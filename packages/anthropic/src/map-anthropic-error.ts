@@ -1,0 +1,165 @@
+import Anthropic from '@anthropic-ai/sdk';
+import {
+  APICallError,
+  APIConnectionError,
+  APITimeoutError,
+  AuthenticationError,
+  ContextWindowExceededError,
+  ModelNotFoundError,
+  parseRetryAfter,
+  RateLimitError,
+  RLMError,
+} from '@rlm/core';
+import { IncompleteStreamError } from './anthropic-response';
+
+const PROVIDER = 'anthropic';
+
+/** What the message of a mapped error needs to know about the call. */
+export interface AnthropicErrorContext {
+  readonly modelId: string;
+  readonly baseURL: string;
+  /** The model's context window as the provider assumed it. */
+  readonly contextWindow: number;
+}
+
+/**
+ * Maps whatever the SDK (or fetch underneath it) threw into core's error hierarchy, so the loop and
+ * `retryWithBackoff` can tell what is retryable. Errors that already are `RLMError`s pass through.
+ */
+export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): unknown {
+  if (RLMError.isInstance(error)) return error;
+  const url = `${context.baseURL}/v1/messages`;
+
+  if (error instanceof Anthropic.APIConnectionTimeoutError) {
+    return new APITimeoutError({
+      provider: PROVIDER,
+      message: `The Anthropic request to ${url} timed out. Raise the provider's \`timeout\`, or use \`stream: true\` for long outputs.`,
+      url,
+      cause: error,
+    });
+  }
+  if (error instanceof Anthropic.APIConnectionError) {
+    return connectionError(context, url, error.message, error);
+  }
+  if (error instanceof Anthropic.APIError) {
+    return statusError(error, context, url);
+  }
+  if (error instanceof IncompleteStreamError) {
+    return connectionError(context, url, error.message, error);
+  }
+  if (error instanceof SyntaxError) {
+    return new APICallError({
+      provider: PROVIDER,
+      message:
+        `The answer from ${url} is not valid JSON (${error.message}). ` +
+        `Check that baseURL (${context.baseURL}) points at the Anthropic Messages API.`,
+      url,
+      isRetryable: false,
+      cause: error,
+    });
+  }
+  if (isNetworkFailure(error)) {
+    return connectionError(context, url, (error as Error).message, error);
+  }
+  return error;
+}
+
+function statusError(
+  error: InstanceType<typeof Anthropic.APIError>,
+  context: AnthropicErrorContext,
+  url: string,
+) {
+  const status = error.status;
+  const apiMessage = error.apiMessage ?? error.message;
+  const responseBody = error.error === undefined ? undefined : JSON.stringify(error.error).slice(0, 4_000);
+  const retryAfterMs = parseRetryAfter(error.headers);
+  const common = {
+    provider: PROVIDER,
+    url,
+    cause: error,
+    ...(status !== undefined ? { statusCode: status } : {}),
+    ...(responseBody !== undefined ? { responseBody } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  };
+
+  // A stream can fail after its 200 with an `error` event, which has a type but no status.
+  if (status === undefined) {
+    const retryable = error.type === 'overloaded_error' || error.type === 'api_error';
+    if (error.type === 'rate_limit_error') {
+      return new RateLimitError({ ...common, message: `Anthropic rate-limited the stream: ${apiMessage}` });
+    }
+    return new APICallError({
+      ...common,
+      message: `The Anthropic stream failed with ${error.type ?? 'an error'}: ${apiMessage}`,
+      isRetryable: retryable,
+    });
+  }
+  if (status === 401 || status === 403) {
+    return new AuthenticationError({
+      ...common,
+      message:
+        `Anthropic refused the API key (${status}: ${apiMessage}). Set the ANTHROPIC_API_KEY environment ` +
+        `variable, or pass apiKey to createAnthropic({ apiKey }), with a key that may use '${context.modelId}'.`,
+    });
+  }
+  if (status === 404) {
+    return new ModelNotFoundError({
+      ...common,
+      modelId: context.modelId,
+      message:
+        `Anthropic does not know the model '${context.modelId}' (404: ${apiMessage}). Check the id ` +
+        `(e.g. 'claude-sonnet-4-5'); if you set baseURL (${context.baseURL}), it must not end in /v1.`,
+    });
+  }
+  if (status === 400 && /prompt is too long/i.test(apiMessage)) {
+    const counts = /(\d+)\s*tokens\s*>\s*(\d+)/.exec(apiMessage);
+    return new ContextWindowExceededError({
+      modelId: context.modelId,
+      contextWindow: counts ? Number(counts[2]) : context.contextWindow,
+      ...(counts ? { promptTokens: Number(counts[1]) } : {}),
+      message:
+        `The prompt does not fit the context window of '${context.modelId}' (${apiMessage}). ` +
+        `Send a smaller piece.`,
+      cause: error,
+    });
+  }
+  if (status === 429) {
+    return new RateLimitError({
+      ...common,
+      message:
+        `Anthropic rate-limited the call (429: ${apiMessage})` +
+        (retryAfterMs !== undefined ? `; it asks to retry after ${Math.ceil(retryAfterMs / 1000)} s.` : '.') +
+        ' Lower the concurrency (maxConcurrency) or raise maxRetries.',
+    });
+  }
+  if (status === 529) {
+    return new APICallError({
+      ...common,
+      isRetryable: true,
+      message: `Anthropic is overloaded (529: ${apiMessage}). Retry later.`,
+    });
+  }
+  return new APICallError({
+    ...common,
+    message: `The Anthropic call failed (${status}: ${apiMessage}).`,
+  });
+}
+
+function connectionError(context: AnthropicErrorContext, url: string, detail: string, cause: unknown) {
+  return new APIConnectionError({
+    provider: PROVIDER,
+    url,
+    cause,
+    message:
+      `Could not complete the request to the Anthropic API at ${context.baseURL} (${detail}). ` +
+      `Check baseURL (or ANTHROPIC_BASE_URL) and the network.`,
+  });
+}
+
+/** Fetch and socket failures that reach us outside the SDK's wrapping (a body cut while being read). */
+function isNetworkFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'TypeError' && /terminated|fetch failed|network/i.test(error.message)) return true;
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|UND_ERR_)/.test(code);
+}
