@@ -1,0 +1,174 @@
+import {
+  computeCostUsd,
+  estimateTokens,
+  type LanguageModel,
+  type LanguageModelCallOptions,
+  type LanguageModelResult,
+  type LanguageModelUsage,
+  type ModelPricing,
+  type RetryOptions,
+  retryWithBackoff,
+} from '@rlm/core';
+import type OpenAI from 'openai';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
+import { buildChatRequestBody } from './build-chat-request-body';
+import type { GeneratedChatText } from './generated-chat-text';
+import { isReasoningModel } from './is-reasoning-model';
+import { mapOpenAIError } from './map-openai-error';
+import type { OpenAIChatModelSettings, OpenAILongContextPricing } from './openai-chat-model-settings';
+import type { OpenAIConnection } from './openai-connection';
+import { findOpenAIModelFacts } from './openai-model-catalog';
+import type { OpenAIRequestContext } from './openai-request-context';
+import { readChatCompletion } from './read-chat-completion';
+import { readChatCompletionStream } from './read-chat-completion-stream';
+
+/** What a model gets from the provider that made it. */
+export interface OpenAIChatModelConfig {
+  /** The provider id. */
+  readonly provider: string;
+  /** The SDK client, built on first use. */
+  readonly connect: () => OpenAIConnection;
+  readonly maxRetries: number;
+  readonly retry?: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'>;
+  readonly defaultContextWindow: number;
+}
+
+/**
+ * A model behind the Chat Completions API of OpenAI or of an OpenAI-compatible server. Made by
+ * `openai(modelId, settings)` / `createOpenAI(...)(modelId, settings)`; implements core's
+ * `LanguageModel` (v1).
+ */
+export class OpenAIChatLanguageModel implements LanguageModel {
+  readonly specificationVersion = 'v1' as const;
+  readonly provider: string;
+  readonly modelId: string;
+  readonly contextWindow: number;
+  /** The prices used for `costUsd`; `undefined` for models of unknown price (no cost is reported). */
+  readonly pricing: ModelPricing | undefined;
+  /** The prices for long prompts, when the model has such a tier. */
+  readonly longContextPricing: OpenAILongContextPricing | undefined;
+  /** Whether the output cap is sent as `max_completion_tokens` (true) or `max_tokens` (false). */
+  readonly reasoningModel: boolean;
+  readonly settings: OpenAIChatModelSettings;
+  private readonly config: OpenAIChatModelConfig;
+
+  constructor(modelId: string, settings: OpenAIChatModelSettings, config: OpenAIChatModelConfig) {
+    const facts = findOpenAIModelFacts(modelId);
+    this.provider = config.provider;
+    this.modelId = modelId;
+    this.settings = settings;
+    this.config = config;
+    this.contextWindow = settings.contextWindow ?? facts?.contextWindow ?? config.defaultContextWindow;
+    this.pricing = settings.pricing ?? facts?.pricing;
+    // The catalog's tier is derived from the catalog's prices, so it does not apply to the user's own.
+    this.longContextPricing =
+      settings.longContextPricing ?? (settings.pricing === undefined ? facts?.longContextPricing : undefined);
+    this.reasoningModel = settings.reasoningModel ?? isReasoningModel(modelId);
+  }
+
+  async doGenerate(options: LanguageModelCallOptions): Promise<LanguageModelResult> {
+    const signal = options.abortSignal;
+    signal?.throwIfAborted();
+    const connection = this.config.connect();
+    const maxOutputTokens = options.maxOutputTokens ?? this.settings.maxOutputTokens;
+    const body = buildChatRequestBody({
+      modelId: this.modelId,
+      messages: options.messages,
+      reasoningModel: this.reasoningModel,
+      stream: this.settings.stream ?? false,
+      ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
+      ...(this.settings.temperature === undefined ? {} : { temperature: this.settings.temperature }),
+      ...(this.settings.reasoningEffort === undefined
+        ? {}
+        : { reasoningEffort: this.settings.reasoningEffort }),
+      ...(this.settings.extraBody ? { extraBody: this.settings.extraBody } : {}),
+      ...this.callProviderOptions(options),
+    });
+    const context: OpenAIRequestContext = {
+      provider: this.provider,
+      modelId: this.modelId,
+      baseURL: connection.baseURL,
+      isOpenAIHost: connection.isOpenAIHost,
+      apiKeySource: connection.apiKeySource,
+      contextWindow: this.contextWindow,
+      timeoutMs: connection.timeoutMs,
+    };
+    let generated: GeneratedChatText;
+    try {
+      generated = await retryWithBackoff(() => this.attempt(connection.client, body, context, signal), {
+        ...this.config.retry,
+        maxRetries: this.config.maxRetries,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      throw error;
+    }
+    const usage = generated.usage ?? estimateUsage(options, generated.text);
+    const pricing = this.pricingFor(usage);
+    return {
+      text: generated.text,
+      usage,
+      ...(pricing ? { costUsd: computeCostUsd(usage, pricing) } : {}),
+      ...(generated.finishReason ? { finishReason: generated.finishReason } : {}),
+      response: generated.response,
+    };
+  }
+
+  private async attempt(
+    client: OpenAI,
+    body: Record<string, unknown>,
+    context: OpenAIRequestContext,
+    signal: AbortSignal | undefined,
+  ): Promise<GeneratedChatText> {
+    const requestOptions = signal ? { signal } : undefined;
+    try {
+      if (body.stream === true) {
+        const chunks = await client.chat.completions.create(
+          body as unknown as ChatCompletionCreateParamsStreaming,
+          requestOptions,
+        );
+        return await readChatCompletionStream(chunks, context);
+      }
+      const completion: unknown = await client.chat.completions.create(
+        body as unknown as ChatCompletionCreateParamsNonStreaming,
+        requestOptions,
+      );
+      return readChatCompletion(completion, context);
+    } catch (error) {
+      // The SDK turns an abort into its own APIUserAbortError; callers get the reason they gave.
+      if (signal?.aborted) throw signal.reason;
+      throw mapOpenAIError(error, context);
+    }
+  }
+
+  /** The call's `providerOptions.openai`, then `providerOptions[name]` over it when the provider has its own name. */
+  private callProviderOptions(options: LanguageModelCallOptions): {
+    callProviderOptions?: Readonly<Record<string, unknown>>;
+  } {
+    const all = options.providerOptions;
+    if (!all) return {};
+    const own = this.provider === 'openai' ? undefined : all[this.provider];
+    const openai = all.openai;
+    if (!own && !openai) return {};
+    return { callProviderOptions: own && openai ? { ...openai, ...own } : (own ?? openai) };
+  }
+
+  private pricingFor(usage: LanguageModelUsage): ModelPricing | undefined {
+    const tier = this.longContextPricing;
+    return tier && usage.inputTokens > tier.aboveInputTokens ? tier.pricing : this.pricing;
+  }
+}
+
+/**
+ * Token counts from characters, for servers that report no usage (some local servers), so that
+ * token budgets still move. Four characters a token, as core estimates everywhere else.
+ */
+function estimateUsage(options: LanguageModelCallOptions, text: string): LanguageModelUsage {
+  let inputTokens = 0;
+  for (const message of options.messages) inputTokens += estimateTokens(message.content);
+  return { inputTokens, outputTokens: estimateTokens(text) };
+}

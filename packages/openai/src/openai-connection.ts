@@ -1,0 +1,110 @@
+import { AuthenticationError, InvalidArgumentError } from '@rlm/core';
+import OpenAI from 'openai';
+import { captureErrorBodies } from './capture-error-bodies';
+import type { OpenAIProviderSettings } from './openai-provider-settings';
+
+/** OpenAI's own API. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/** The SDK's default per-attempt timeout, in milliseconds. */
+const SDK_DEFAULT_TIMEOUT_MS = 600_000;
+
+/** An SDK client and what error messages need to know about where it points. */
+export interface OpenAIConnection {
+  readonly client: OpenAI;
+  /** Without a trailing slash. */
+  readonly baseURL: string;
+  readonly isOpenAIHost: boolean;
+  readonly apiKeySource: 'option' | 'environment';
+  readonly timeoutMs: number;
+}
+
+function readEnvironment(name: string): string | undefined {
+  const value = typeof process === 'undefined' ? undefined : process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function isOpenAIHost(baseURL: string): boolean {
+  try {
+    return new URL(baseURL).hostname === 'api.openai.com';
+  } catch {
+    throw new InvalidArgumentError({
+      argument: 'baseURL',
+      message: `baseURL '${baseURL}' is not a URL. Pass one like 'http://localhost:8000/v1'.`,
+    });
+  }
+}
+
+/**
+ * Builds the SDK client on first use, so that environment variables set after import (dotenv) are
+ * seen and a missing key fails the first call, not the import. A failure is not cached: fixing the
+ * environment and calling again works.
+ */
+export function lazyOpenAIConnection(settings: OpenAIProviderSettings): () => OpenAIConnection {
+  let connection: OpenAIConnection | undefined;
+  return () => {
+    connection ??= connect(settings);
+    return connection;
+  };
+}
+
+function connect(settings: OpenAIProviderSettings): OpenAIConnection {
+  const environmentBaseURL = readEnvironment('OPENAI_BASE_URL');
+  const baseURL = (settings.baseURL ?? environmentBaseURL ?? OPENAI_BASE_URL).replace(/\/+$/, '');
+  const openAIHost = isOpenAIHost(baseURL);
+  // A key from the environment belongs to OpenAI (or to the OPENAI_BASE_URL it is paired with);
+  // sending it to a server named in code would hand it to a third party.
+  const mayUseEnvironmentKey = settings.baseURL === undefined || openAIHost;
+  const environmentKey = mayUseEnvironmentKey ? readEnvironment('OPENAI_API_KEY') : undefined;
+  const apiKey = settings.apiKey ?? environmentKey;
+  if (!apiKey) throw missingKeyError(settings, baseURL, openAIHost);
+  const fetchFunction = settings.fetch ?? globalThis.fetch;
+  const client = new OpenAI({
+    apiKey,
+    baseURL,
+    // Left undefined, the SDK reads OPENAI_ORG_ID / OPENAI_PROJECT_ID itself.
+    organization: settings.organization,
+    project: settings.project,
+    // Never let OPENAI_ADMIN_KEY stand in for a missing key.
+    adminAPIKey: null,
+    webhookSecret: null,
+    ...(settings.headers ? { defaultHeaders: { ...settings.headers } } : {}),
+    fetch: captureErrorBodies((input, init) => fetchFunction(input, init)),
+    ...(settings.timeout === undefined ? {} : { timeout: settings.timeout }),
+    // One retry policy: ours (retryWithBackoff), which honours abort signals during its waits.
+    maxRetries: 0,
+  });
+  return {
+    client,
+    baseURL,
+    isOpenAIHost: openAIHost,
+    apiKeySource: settings.apiKey === undefined ? 'environment' : 'option',
+    timeoutMs: settings.timeout ?? SDK_DEFAULT_TIMEOUT_MS,
+  };
+}
+
+function missingKeyError(settings: OpenAIProviderSettings, baseURL: string, openAIHost: boolean) {
+  const provider = settings.name ?? 'openai';
+  if (openAIHost) {
+    return new AuthenticationError({
+      provider,
+      message:
+        'No OpenAI API key. Set the OPENAI_API_KEY environment variable, or pass createOpenAI({ apiKey }).',
+    });
+  }
+  if (settings.baseURL === undefined) {
+    return new AuthenticationError({
+      provider,
+      message:
+        `No API key for the server at ${baseURL} (from OPENAI_BASE_URL). Set OPENAI_API_KEY, ` +
+        "or pass createOpenAI({ apiKey }); if the server needs no key, use 'none'.",
+    });
+  }
+  return new AuthenticationError({
+    provider,
+    message:
+      `No API key for the server at ${baseURL}. Pass createOpenAI({ baseURL, apiKey }); ` +
+      "if the server needs none (vLLM, Ollama and LM Studio usually don't), pass apiKey: 'none'. " +
+      'OPENAI_API_KEY is not sent to a base URL given in code.',
+  });
+}
