@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { detectContextWindowExceeded } from './detect-context-window-exceeded';
+
+describe('detectContextWindowExceeded', () => {
+  it("reads OpenAI's context_length_exceeded", () => {
+    expect(
+      detectContextWindowExceeded(400, {
+        code: 'context_length_exceeded',
+        message:
+          "This model's maximum context length is 128000 tokens. However, your messages resulted in 130415 tokens. Please reduce the length of the messages.",
+      }),
+    ).toEqual({ contextWindow: 128_000, promptTokens: 130_415 });
+  });
+
+  it.each([
+    [
+      'vLLM (requested)',
+      "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (4000 in the messages, 1000 in the completion). Please reduce the length of the messages or completion.",
+      { contextWindow: 4096, promptTokens: 5000 },
+    ],
+    [
+      'vLLM (request has)',
+      "'max_tokens' or 'max_completion_tokens' is too large: 1000. This model's maximum context length is 4096 tokens and your request has 3500 input tokens (1000 > 4096 - 3500).",
+      { contextWindow: 4096, promptTokens: 3500 },
+    ],
+    [
+      'vLLM (decoder prompt)',
+      'The decoder prompt (length 5000) is longer than the maximum model length of 4096. Make sure that `max_model_len` is no smaller than the number of text tokens.',
+      { contextWindow: 4096, promptTokens: 5000 },
+    ],
+    ['llama.cpp', 'the request exceeds the available context size, try increasing it', {}],
+    ['Ollama', 'input length exceeds maximum context length', {}],
+    [
+      'LM Studio',
+      'Trying to keep the first 5203 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens, which is not enough.',
+      { contextWindow: 4096 },
+    ],
+    [
+      'OpenRouter',
+      "This endpoint's maximum context length is 131,072 tokens. However, you requested about 150,000 tokens (149,000 of text input, 1,000 in the output).",
+      { contextWindow: 131_072, promptTokens: 150_000 },
+    ],
+  ])('reads %s', (_server, message, expected) => {
+    expect(detectContextWindowExceeded(400, { message })).toEqual(expected);
+  });
+
+  it('ignores other errors and other statuses', () => {
+    expect(
+      detectContextWindowExceeded(400, { message: "Unsupported parameter: 'max_tokens'" }),
+    ).toBeUndefined();
+    expect(
+      detectContextWindowExceeded(500, { message: 'maximum context length is 4096 tokens' }),
+    ).toBeUndefined();
+  });
+});
