@@ -1,0 +1,18 @@
+export type { LatencyOption } from './latency';
+export type { RecordedMessage, RecordedRequest, WireProtocolName } from './recorded-request';
+export type { Responder } from './reply-script';
+export type {
+  ContextLengthFault,
+  DropConnectionFault,
+  InvalidKeyFault,
+  MalformedJsonFault,
+  ModelNotFoundFault,
+  RateLimitFault,
+  ScriptedFault,
+  ScriptedReply,
+  ScriptedUsage,
+  ServerErrorFault,
+  SlowFirstByteFault,
+  TextReply,
+} from './scripted-reply';
+export { startTestServer, type TestServer, type TestServerOptions } from './test-server';
