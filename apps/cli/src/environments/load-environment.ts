@@ -1,0 +1,56 @@
+import { type ReplEnvironment, SandboxError } from '@rlm/core';
+import type { EnvironmentName } from '../options/cli-settings';
+
+/** The package that provides each optional environment. */
+export const ENVIRONMENT_PACKAGES: Readonly<Record<Exclude<EnvironmentName, 'quickjs'>, string>> = {
+  'isolated-vm': '@rlm/env-isolated-vm',
+  deno: '@rlm/env-deno',
+};
+
+/** Loads the optional environments from another package than the usual one (custom builds; tests simulate a missing package with it). */
+export const ENVIRONMENT_PACKAGE_VARIABLE = 'RLM_ENV_PACKAGE';
+
+/**
+ * Creates the REPL environment. QuickJS is built in; `isolated-vm` and `deno` live in packages of
+ * their own (a native addon, a Deno binary) that are imported only when asked for, so the CLI works
+ * without them and a missing one is an error naming the package to add.
+ */
+export async function loadEnvironment(
+  name: EnvironmentName,
+  environment: Readonly<Record<string, string | undefined>>,
+): Promise<ReplEnvironment> {
+  if (name === 'quickjs') {
+    const { createQuickJSEnvironment } = await import('@rlm/env-quickjs');
+    return createQuickJSEnvironment();
+  }
+  const packageName = environment[ENVIRONMENT_PACKAGE_VARIABLE]?.trim() || ENVIRONMENT_PACKAGES[name];
+  let module: Record<string, unknown>;
+  try {
+    // A computed specifier: the bundler must leave these packages out, they are found at run time.
+    module = (await import(/* @vite-ignore */ packageName)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(packageName);
+    throw new SandboxError({
+      environmentId: name,
+      message: missing
+        ? `--env ${name} needs the package ${packageName}, which is not installed. Install it next to rlm ` +
+          `(npm install --global ${packageName}, or pnpm add ${packageName} in your project), or use the built-in --env quickjs.`
+        : code === 'ERR_UNKNOWN_FILE_EXTENSION'
+          ? `${packageName} is installed as TypeScript source (a workspace checkout), which the built rlm cannot load. ` +
+            'Run the CLI from source instead: pnpm --filter @rlm/cli dev -- "question" --context ...'
+          : `--env ${name}: loading ${packageName} failed: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
+  const factory = Object.entries(module).find(
+    ([key, value]) => /^create\w*Environment$/.test(key) && typeof value === 'function',
+  )?.[1] as (() => ReplEnvironment | Promise<ReplEnvironment>) | undefined;
+  if (!factory) {
+    throw new SandboxError({
+      environmentId: name,
+      message: `${packageName} exports no create…Environment() factory; is it an RLM environment package?`,
+    });
+  }
+  return await factory();
+}

@@ -1,0 +1,151 @@
+import { InvalidArgumentError, SandboxError } from '@rlm/core';
+import packageJson from '../package.json' with { type: 'json' };
+import { type CliIO, processIO } from './cli-io';
+import { type LoadedContext, loadContext } from './context/load-context';
+import { loadEnvironment } from './environments/load-environment';
+import { EXIT_CODES } from './exit-codes';
+import { createLanguageModel } from './models/create-language-model';
+import { resolveModelChoice } from './models/resolve-model-ids';
+import type { CliSettings } from './options/cli-settings';
+import { readConfigFiles } from './options/config-files';
+import { helpText } from './options/help-text';
+import { type CommandLine, parseCommandLine } from './options/parse-command-line';
+import { resolveCliSettings } from './options/resolve-cli-settings';
+import { explainError } from './output/explain-error';
+import { LineProgress } from './progress/line-progress';
+import { type ProgressReporter, silentProgress } from './progress/progress-reporter';
+import type { ProgressState } from './progress/progress-state';
+import { TerminalProgress } from './progress/terminal-progress';
+import { runQuestion } from './run/run-question';
+
+/**
+ * The `rlm` command. Returns the exit code (see {@link EXIT_CODES}); never throws. The answer goes
+ * to stdout, everything else to stderr.
+ */
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  io: CliIO = processIO(),
+): Promise<number> {
+  const say = (text: string) => io.stderr.write(`${text}\n`);
+  let commandLine: CommandLine | undefined;
+  let settings: CliSettings = {};
+  try {
+    commandLine = parseCommandLine(argv);
+    if (commandLine.help) {
+      io.stdout.write(helpText());
+      return EXIT_CODES.answered;
+    }
+    if (commandLine.version) {
+      io.stdout.write(`${packageJson.version}\n`);
+      return EXIT_CODES.answered;
+    }
+    const resolved = resolveCliSettings(
+      commandLine.flags,
+      io.environment,
+      readConfigFiles(io.cwd, io.environment),
+    );
+    settings = resolved.settings;
+    if (settings.verbose) {
+      for (const [key, origin] of Object.entries(resolved.origins))
+        say(`rlm: ${key} = ${JSON.stringify(settings[key as keyof CliSettings])} (from ${origin})`);
+    }
+    const question = commandLine.question?.trim();
+    if (!question) {
+      throw new InvalidArgumentError({
+        argument: 'question',
+        message:
+          'No question given. Usage: rlm "QUESTION" --context PATH --model PROVIDER:MODEL (see rlm --help).',
+      });
+    }
+    const connection = {
+      ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
+      ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
+      environment: io.environment,
+    };
+    const rootChoice = resolveModelChoice(settings.model, '--model', connection);
+    const subChoice =
+      settings.subModel === undefined
+        ? undefined
+        : resolveModelChoice(settings.subModel, '--sub-model', connection);
+
+    // Load the provider SDKs and the sandbox while the context is read: start-up time is their sum otherwise.
+    const pending = Promise.all([
+      createLanguageModel(rootChoice, connection),
+      subChoice ? createLanguageModel(subChoice, connection) : undefined,
+      loadEnvironment(settings.env ?? 'quickjs', io.environment),
+    ]);
+    pending.catch(() => undefined);
+    let context: LoadedContext;
+    try {
+      context = await loadContext(commandLine.context, { cwd: io.cwd, stdin: io.stdin });
+    } catch (error) {
+      if (
+        InvalidArgumentError.isInstance(error) &&
+        commandLine.context.length > 0 &&
+        /does not exist/.test(error.message) &&
+        argv.filter((arg) => !arg.startsWith('-')).length > 2
+      ) {
+        error.message += ' If it is part of the question, put the whole question in quotes.';
+      }
+      throw error;
+    }
+    if (!settings.quiet) say(describeLoadedContext(context, settings.verbose === true));
+    const [model, subModel, environment] = await pending;
+
+    return await runQuestion({
+      question,
+      context,
+      model,
+      ...(subModel ? { subModel } : {}),
+      environment,
+      settings,
+      io,
+      createReporter: (state) => createReporter(settings, io, state),
+    });
+  } catch (error) {
+    // Everything here happened before anything was sent: a wrong option, context, model, key or package.
+    const usage = InvalidArgumentError.isInstance(error) || SandboxError.isInstance(error);
+    say(`rlm: ${explainError(error, settings)}`);
+    if (settings.verbose && error instanceof Error && error.stack) say(error.stack);
+    const code = usage ? EXIT_CODES.usageError : EXIT_CODES.runtimeError;
+    if (settings.json)
+      io.stdout.write(
+        `${JSON.stringify({ answer: null, partial: false, error: describe(error), exitCode: code })}\n`,
+      );
+    return code;
+  }
+}
+
+function createReporter(settings: CliSettings, io: CliIO, state: ProgressState): ProgressReporter {
+  if (settings.quiet) return silentProgress;
+  if (io.stderr.isTTY) return new TerminalProgress(io.stderr, state);
+  return new LineProgress(io.stderr, state, settings.verbose === true);
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
+}
+
+/** `rlm: context: 12 files, 1,234,567 characters (~308,642 tokens); skipped …`. */
+export function describeLoadedContext(context: LoadedContext, verbose: boolean): string {
+  const number = (value: number) => value.toLocaleString('en-US');
+  const what =
+    typeof context.value === 'string'
+      ? (context.documents[0]?.path ?? 'stdin')
+      : `${number(context.documents.length)} file${context.documents.length === 1 ? '' : 's'}`;
+  const skipped = [
+    context.binarySkipped.length > 0
+      ? `${context.binarySkipped.length} binary (${context.binarySkipped.slice(0, 3).join(', ')}${context.binarySkipped.length > 3 ? ', …' : ''})`
+      : '',
+    context.gitignored > 0 ? `${context.gitignored} gitignored` : '',
+    context.skippedFolders > 0
+      ? `${context.skippedFolders} .git/node_modules folder${context.skippedFolders === 1 ? '' : 's'}`
+      : '',
+  ].filter(Boolean);
+  let line = `rlm: context: ${what}, ${number(context.characters)} characters (~${number(context.approximateTokens)} tokens)`;
+  if (skipped.length > 0) line += `; skipped ${skipped.join(', ')}`;
+  if (verbose && typeof context.value !== 'string') {
+    line += `\n${context.documents.map((document) => `  ${document.path} (${number(document.characters)} characters)`).join('\n')}`;
+  }
+  return line;
+}

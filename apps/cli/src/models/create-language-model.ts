@@ -1,0 +1,43 @@
+import type { LanguageModel } from '@rlm/core';
+import { BASE_URL_KEY_VARIABLE } from './known-providers';
+import type { ModelChoice } from './resolve-model-ids';
+
+/** What every model of one run shares. */
+export interface ModelConnection {
+  /** `--base-url`: every model is sent there (for Anthropic, without a trailing `/v1`, which its SDK adds). */
+  readonly baseUrl?: string;
+  readonly maxRetries?: number;
+  readonly environment: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Makes the `LanguageModel` for a checked model choice. The provider package is imported only now,
+ * so `rlm --help` and a run on one provider never load the other's SDK.
+ *
+ * Keys: without `--base-url`, each provider reads its own variable (`OPENAI_API_KEY`,
+ * `ANTHROPIC_API_KEY`). With `--base-url`, the key is `RLM_API_KEY`, or `'none'` for the local
+ * servers that need no key: a provider's key is never sent to another server.
+ */
+export async function createLanguageModel(
+  choice: ModelChoice,
+  connection: ModelConnection,
+): Promise<LanguageModel> {
+  const baseUrlKey = connection.environment[BASE_URL_KEY_VARIABLE]?.trim() || 'none';
+  const retries = connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries };
+  if (choice.provider === 'openai') {
+    const { createOpenAI } = await import('@rlm/openai');
+    const provider = createOpenAI({
+      ...retries,
+      ...(connection.baseUrl === undefined ? {} : { baseURL: connection.baseUrl, apiKey: baseUrlKey }),
+    });
+    return provider(choice.modelId);
+  }
+  const { createAnthropic } = await import('@rlm/anthropic');
+  const provider = createAnthropic({
+    ...retries,
+    ...(connection.baseUrl === undefined
+      ? {}
+      : { baseURL: connection.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, ''), apiKey: baseUrlKey }),
+  });
+  return provider(choice.modelId);
+}

@@ -1,0 +1,62 @@
+import { InvalidArgumentError, type ParsedModelId, parseModelId } from '@rlm/core';
+import { BASE_URL_KEY_VARIABLE, KNOWN_PROVIDERS, type KnownProvider } from './known-providers';
+
+/** A model named on the command line, checked: its provider is known and has a key (or a base URL). */
+export interface ModelChoice extends ParsedModelId {
+  readonly provider: KnownProvider['name'];
+  /** `provider:modelId`. */
+  readonly id: string;
+}
+
+/**
+ * Checks `--model` / `--sub-model` before anything is loaded or sent: the `provider:model` form,
+ * a known provider, and a key for it. Each problem is a usage error saying what to do.
+ */
+export function resolveModelChoice(
+  text: string | undefined,
+  option: '--model' | '--sub-model',
+  options: { readonly baseUrl?: string; readonly environment: Readonly<Record<string, string | undefined>> },
+): ModelChoice {
+  if (text === undefined) {
+    throw new InvalidArgumentError({
+      argument: 'model',
+      message:
+        'No model given. Pass --model PROVIDER:MODEL (e.g. --model openai:gpt-5-mini or --model anthropic:claude-sonnet-4-5), ' +
+        'set RLM_MODEL, or put "model" in rlm.config.json.',
+    });
+  }
+  let parsed: ParsedModelId;
+  try {
+    parsed = parseModelId(text);
+  } catch (error) {
+    throw new InvalidArgumentError({
+      argument: option.slice(2),
+      message: `${option} '${text}' names no provider. Write it as PROVIDER:MODEL, e.g. openai:${text.includes(':') ? 'gpt-5-mini' : text} or anthropic:claude-sonnet-4-5.`,
+      cause: error,
+    });
+  }
+  const provider = KNOWN_PROVIDERS.find((known) => known.name === parsed.provider);
+  if (!provider) {
+    throw new InvalidArgumentError({
+      argument: option.slice(2),
+      message:
+        `${option} '${text}': unknown provider '${parsed.provider}'. Known providers: ${KNOWN_PROVIDERS.map((known) => known.name).join(', ')}. ` +
+        `For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:${parsed.modelId} with --base-url URL.`,
+    });
+  }
+  const key = (name: string) => options.environment[name]?.trim();
+  if (
+    options.baseUrl === undefined &&
+    !key(provider.keyVariable) &&
+    !(provider.name === 'openai' && key('OPENAI_BASE_URL'))
+  ) {
+    throw new InvalidArgumentError({
+      argument: 'apiKey',
+      message:
+        `No API key for ${option} ${text}: set ${provider.keyVariable} (export ${provider.keyVariable}=...). ` +
+        `To use a local OpenAI-compatible server instead (Ollama, vLLM, LM Studio), pass --base-url, e.g. --base-url http://localhost:11434/v1 with openai:MODEL; ` +
+        `if that server needs a key, set ${BASE_URL_KEY_VARIABLE}.`,
+    });
+  }
+  return { provider: provider.name, modelId: parsed.modelId, id: `${provider.name}:${parsed.modelId}` };
+}

@@ -1,0 +1,40 @@
+/** The REPL environments the CLI can run the model's code in. */
+export const ENVIRONMENT_NAMES = ['quickjs', 'isolated-vm', 'deno'] as const;
+
+/** One of {@link ENVIRONMENT_NAMES}. */
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Every setting of a run that can come from a flag, an environment variable or a config file. */
+export interface CliSettings {
+  /** The root model as `provider:model`. */
+  model?: string;
+  /** The model for sub-calls as `provider:model`. Default: the root model. */
+  subModel?: string;
+  /** Base URL of an OpenAI-compatible (or Anthropic-compatible) server. */
+  baseUrl?: string;
+  /** Where the model's code runs. Default `quickjs`. */
+  env?: EnvironmentName;
+  maxDepth?: number;
+  maxTurns?: number;
+  maxSubCalls?: number;
+  maxTokens?: number;
+  /** US dollars across the whole run. */
+  maxCost?: number;
+  /** Wall-clock limit of the whole run, in milliseconds. */
+  timeout?: number;
+  /** Characters of each cell's output the model sees. */
+  outputCap?: number;
+  /** Retries of a failed model call (rate limits, server errors, dropped connections). */
+  maxRetries?: number;
+  /** Where to write the trajectory as JSONL. */
+  trajectory?: string;
+  /** Print the whole result as JSON on stdout. */
+  json?: boolean;
+  /** No progress, no summary: only the answer, warnings and errors. */
+  quiet?: boolean;
+  /** More detail: where each setting came from, each cell's code and output, each sub-call. */
+  verbose?: boolean;
+}
+
+/** The name of a setting, e.g. `'subModel'`. */
+export type SettingName = keyof CliSettings;

@@ -1,0 +1,70 @@
+import { ENVIRONMENT_PACKAGE_VARIABLE } from '../environments/load-environment';
+import { EXIT_CODES } from '../exit-codes';
+import { BASE_URL_KEY_VARIABLE, KNOWN_PROVIDERS } from '../models/known-providers';
+import { homeConfigPath, PROJECT_CONFIG_NAMES } from './config-files';
+import { OPTION_SPECS, type OptionSpec } from './option-specs';
+
+function flagLabel(spec: OptionSpec): string {
+  const short = spec.short ? `-${spec.short}, ` : '    ';
+  return `${short}--${spec.flag}${spec.valueName ? ` ${spec.valueName}` : ''}`;
+}
+
+/** `rlm --help`: usage, examples, every option with its variable and an example, config files, exit codes. */
+export function helpText(): string {
+  const optionLines = OPTION_SPECS.flatMap((spec) => [
+    `  ${flagLabel(spec)}`,
+    `        ${spec.description}`,
+    `        e.g. ${spec.example}${spec.envVar ? `   (env ${spec.envVar})` : ''}`,
+  ]);
+  return `rlm — ask a question of any amount of text with a Recursive Language Model
+
+The text never enters a prompt: it is loaded into a sandboxed JavaScript REPL as \`context\`, and the
+model answers by writing code that searches it and hands chosen pieces to a sub-model. The answer
+goes to stdout; progress, warnings and the summary go to stderr.
+
+Usage:
+  rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
+  cat FILE | rlm "QUESTION" --context - --model PROVIDER:MODEL
+
+Examples:
+  export OPENAI_API_KEY=...
+  rlm "Which modules call the payment API without retrying?" --context ./src --model openai:gpt-5 --sub-model openai:gpt-5-mini
+  cat server.log | rlm "Summarise the errors per hour" --context - --model anthropic:claude-sonnet-4-5
+  rlm "What changed in 2024?" --context 'docs/**/*.md' --context CHANGELOG.md --model openai:gpt-5-mini --max-cost 0.50
+  rlm "..." --context corpus/ --base-url http://localhost:11434/v1 --model openai:qwen3-coder   # any OpenAI-compatible server
+  rlm "..." --context notes/ --model openai:gpt-5-mini --json --trajectory run.jsonl | jq -r .answer
+
+Context (-c, --context PATH, repeatable; paths after the question count too):
+  a file         read as one text
+  a folder       every text file below it, recursively, skipping .git, node_modules, what .gitignore
+                 files exclude, and binary files (a NUL byte in the first 8 KB)
+  a glob         quoted, e.g. 'src/**/*.ts', with the same exclusions
+  -              stdin
+  Several files become a list of documents, each starting with a line "=== path ===". Text must be UTF-8.
+
+Options:
+${optionLines.join('\n')}
+  -h, --help
+        This help.
+      --version
+        The version of rlm.
+
+Keys and other environment variables:
+  ${KNOWN_PROVIDERS.map((provider) => `${provider.keyVariable} (${provider.name}:…)`).join(', ')}: sent only to the provider's own API.
+  ${BASE_URL_KEY_VARIABLE}: the key for the server given by --base-url, if it needs one (default none).
+  ${ENVIRONMENT_PACKAGE_VARIABLE}: load --env isolated-vm/deno from this package instead (custom builds).
+  Every option above has its RLM_* variable; a flag beats its variable.
+
+Config files (JSON objects whose keys are the options in camelCase, e.g. {"model": "openai:gpt-5", "subModel": "openai:gpt-5-mini", "maxCost": 2}):
+  ${PROJECT_CONFIG_NAMES.join(' or ')} in the working folder or the nearest folder above it
+  ${homeConfigPath({ HOME: '~', XDG_CONFIG_HOME: undefined })} (or $XDG_CONFIG_HOME/rlm/config.json)
+  Precedence: flags, then environment variables, then the project's file, then the home file.
+
+Exit codes:
+  ${EXIT_CODES.answered}    answered
+  ${EXIT_CODES.runtimeError}    runtime error (provider, network, sandbox)
+  ${EXIT_CODES.usageError}    usage error (options, context, model, key, missing package); nothing was sent
+  ${EXIT_CODES.limitReached}    a limit was reached; the partial answer, if any, is on stdout, marked partial on stderr
+  ${EXIT_CODES.interrupted}  interrupted with Ctrl-C (also when a partial answer was printed)
+`;
+}

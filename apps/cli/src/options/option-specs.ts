@@ -1,0 +1,180 @@
+import { ENVIRONMENT_NAMES, type SettingName } from './cli-settings';
+
+/** How an option's text value is read. */
+export type OptionKind = 'string' | 'integer' | 'cost' | 'duration' | 'boolean' | 'environment';
+
+/** One setting: its flag, environment variable, config-file key and help. The single source for parsing and `--help`. */
+export interface OptionSpec {
+  /** The setting it fills; also its key in config files. */
+  readonly key: SettingName;
+  /** The long flag without dashes, e.g. `'sub-model'`. */
+  readonly flag: string;
+  readonly short?: string;
+  readonly kind: OptionKind;
+  /** The environment variable, e.g. `'RLM_SUB_MODEL'`; booleans have none. */
+  readonly envVar?: string;
+  /** What the value looks like in help, e.g. `'PROVIDER:MODEL'`. */
+  readonly valueName?: string;
+  readonly description: string;
+  /** An example value or use. */
+  readonly example: string;
+}
+
+/** Every setting, in the order `--help` lists them. */
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  {
+    key: 'model',
+    flag: 'model',
+    short: 'm',
+    kind: 'string',
+    envVar: 'RLM_MODEL',
+    valueName: 'PROVIDER:MODEL',
+    description:
+      'The root model, which writes the code. Providers: openai (and any OpenAI-compatible server), anthropic.',
+    example: '--model openai:gpt-5',
+  },
+  {
+    key: 'subModel',
+    flag: 'sub-model',
+    kind: 'string',
+    envVar: 'RLM_SUB_MODEL',
+    valueName: 'PROVIDER:MODEL',
+    description: 'The model for llm_query sub-calls and child RLMs, usually a cheaper one. Default: --model.',
+    example: '--sub-model openai:gpt-5-mini',
+  },
+  {
+    key: 'baseUrl',
+    flag: 'base-url',
+    kind: 'string',
+    envVar: 'RLM_BASE_URL',
+    valueName: 'URL',
+    description:
+      'Send the requests to this server instead of the provider: any OpenAI-compatible server (Ollama, vLLM, LM Studio, llama.cpp) with openai: models. A key is then optional.',
+    example: '--base-url http://localhost:11434/v1',
+  },
+  {
+    key: 'env',
+    flag: 'env',
+    kind: 'environment',
+    envVar: 'RLM_ENV',
+    valueName: ENVIRONMENT_NAMES.join('|'),
+    description:
+      "Where the model's code runs: quickjs (WebAssembly, built in), isolated-vm (V8 isolate; add @rlm/env-isolated-vm) or deno (a Deno process; add @rlm/env-deno). Default quickjs.",
+    example: '--env isolated-vm',
+  },
+  {
+    key: 'maxDepth',
+    flag: 'max-depth',
+    kind: 'integer',
+    envVar: 'RLM_MAX_DEPTH',
+    valueName: 'N',
+    description:
+      'Recursion depth: 1 makes sub-calls plain model calls, 2 lets rlm_query start child RLMs. Default 1.',
+    example: '--max-depth 2',
+  },
+  {
+    key: 'maxTurns',
+    flag: 'max-turns',
+    kind: 'integer',
+    envVar: 'RLM_MAX_TURNS',
+    valueName: 'N',
+    description: 'Root-model turns; then one last call asks for the best answer. Default 30.',
+    example: '--max-turns 10',
+  },
+  {
+    key: 'maxSubCalls',
+    flag: 'max-sub-calls',
+    kind: 'integer',
+    envVar: 'RLM_MAX_SUB_CALLS',
+    valueName: 'N',
+    description: 'Sub-calls across the whole run. Default unlimited.',
+    example: '--max-sub-calls 200',
+  },
+  {
+    key: 'maxTokens',
+    flag: 'max-tokens',
+    kind: 'integer',
+    envVar: 'RLM_MAX_TOKENS',
+    valueName: 'N',
+    description: 'Input plus output tokens across the whole run. Default unlimited.',
+    example: '--max-tokens 2000000',
+  },
+  {
+    key: 'maxCost',
+    flag: 'max-cost',
+    kind: 'cost',
+    envVar: 'RLM_MAX_COST',
+    valueName: 'USD',
+    description: 'Dollars across the whole run (models with known prices). Default unlimited.',
+    example: '--max-cost 0.50',
+  },
+  {
+    key: 'timeout',
+    flag: 'timeout',
+    kind: 'duration',
+    envVar: 'RLM_TIMEOUT',
+    valueName: 'DURATION',
+    description: 'Wall-clock limit of the whole run: seconds, or with a unit (ms, s, m, h). Default none.',
+    example: '--timeout 10m',
+  },
+  {
+    key: 'outputCap',
+    flag: 'output-cap',
+    kind: 'integer',
+    envVar: 'RLM_OUTPUT_CAP',
+    valueName: 'CHARS',
+    description:
+      "Characters of each code cell's output shown to the model (head and tail kept). Default 20000.",
+    example: '--output-cap 8000',
+  },
+  {
+    key: 'maxRetries',
+    flag: 'max-retries',
+    kind: 'integer',
+    envVar: 'RLM_MAX_RETRIES',
+    valueName: 'N',
+    description:
+      'Retries of a failed model call (rate limits, overload, server errors, dropped connections). Default 2.',
+    example: '--max-retries 5',
+  },
+  {
+    key: 'trajectory',
+    flag: 'trajectory',
+    kind: 'string',
+    envVar: 'RLM_TRAJECTORY',
+    valueName: 'FILE.jsonl',
+    description:
+      'Write the whole run (every turn, code cell, output and sub-call) as JSONL, also when it fails. The reference RLM visualizer opens it.',
+    example: '--trajectory run.jsonl',
+  },
+  {
+    key: 'json',
+    flag: 'json',
+    kind: 'boolean',
+    description:
+      'Print the whole result as one JSON object on stdout (answer, partial, usage, cost, turns, error).',
+    example: '--json | jq .answer',
+  },
+  {
+    key: 'quiet',
+    flag: 'quiet',
+    short: 'q',
+    kind: 'boolean',
+    description: 'No progress and no summary on stderr; warnings and errors still appear.',
+    example: '--quiet',
+  },
+  {
+    key: 'verbose',
+    flag: 'verbose',
+    short: 'v',
+    kind: 'boolean',
+    description:
+      "More on stderr: where each setting came from, every cell's code and output, every sub-call.",
+    example: '--verbose',
+  },
+];
+
+/** Looks up a spec by its setting name. */
+export function optionSpecOf(key: SettingName): OptionSpec {
+  return OPTION_SPECS.find((spec) => spec.key === key)!;
+}

@@ -1,0 +1,57 @@
+import {
+  APICallError,
+  APIConnectionError,
+  APITimeoutError,
+  AuthenticationError,
+  ContextWindowExceededError,
+  InvalidArgumentError,
+  ModelNotFoundError,
+  RateLimitError,
+  SandboxError,
+} from '@rlm/core';
+import { BASE_URL_KEY_VARIABLE, KNOWN_PROVIDERS } from '../models/known-providers';
+
+/** What an error message may mention about the run's set-up. */
+export interface ErrorSetting {
+  readonly baseUrl?: string;
+  readonly maxRetries?: number;
+}
+
+/**
+ * One paragraph for stderr that says what went wrong and what to do, in the CLI's terms (flags and
+ * variables, not the library's options). The provider's own words follow where they add detail.
+ */
+export function explainError(error: unknown, setting: ErrorSetting): string {
+  const said = (error as Error)?.message ?? String(error);
+  const where = setting.baseUrl ? `the server at ${setting.baseUrl}` : undefined;
+  if (InvalidArgumentError.isInstance(error) || ContextWindowExceededError.isInstance(error)) return said;
+  if (SandboxError.isInstance(error)) {
+    return `The sandbox (${error.environmentId}) failed: ${said} This is not caused by your question or the model's code; if it persists, try another --env.`;
+  }
+  if (AuthenticationError.isInstance(error)) {
+    const keyVariable =
+      KNOWN_PROVIDERS.find((known) => known.name === error.provider)?.keyVariable ?? 'the key variable';
+    return where
+      ? `${where} refused the API key (HTTP ${error.statusCode ?? '?'}). Set ${BASE_URL_KEY_VARIABLE} to the key it expects. It said: ${said}`
+      : `The ${error.provider} API refused the API key (HTTP ${error.statusCode ?? '?'}). Check ${keyVariable}: it may be mistyped, revoked, or lack access. It said: ${said}`;
+  }
+  if (ModelNotFoundError.isInstance(error)) {
+    return `${where ?? `The ${error.provider} API`} does not know the model '${error.modelId}', or the key has no access to it. Check --model and --sub-model (for a local server, the name it lists, e.g. \`ollama list\`). It said: ${said}`;
+  }
+  if (RateLimitError.isInstance(error)) {
+    const retries = setting.maxRetries ?? 2;
+    return `${where ?? `The ${error.provider} API`} kept answering "rate limited" (HTTP 429), also after ${retries} ${retries === 1 ? 'retry' : 'retries'}. Wait a minute and run again, raise --max-retries, use a cheaper --sub-model, or check your account's rate limits. It said: ${said}`;
+  }
+  if (APITimeoutError.isInstance(error)) {
+    return `${where ?? `The ${error.provider} API`} did not answer in time, also after retries. Try again; a local server may need a smaller model or more time. It said: ${said}`;
+  }
+  if (APIConnectionError.isInstance(error)) {
+    return where
+      ? `Could not reach ${where}. Is the server running, and is --base-url right? OpenAI-compatible servers usually end in /v1 (e.g. http://localhost:11434/v1 for Ollama, http://localhost:8000/v1 for vLLM). It said: ${said}`
+      : `Could not reach the ${error.provider} API. Check your network connection, proxy and firewall. It said: ${said}`;
+  }
+  if (APICallError.isInstance(error)) {
+    return `The ${error.provider} API call failed${error.statusCode ? ` (HTTP ${error.statusCode})` : ''}: ${said}`;
+  }
+  return `Unexpected error: ${said} (run with --verbose for the stack trace, and please report it).`;
+}

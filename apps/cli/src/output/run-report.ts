@@ -1,0 +1,35 @@
+import type { RunUsage } from '@rlm/core';
+import { formatCost, formatDuration, formatTokens } from '../progress/format-numbers';
+
+/** The closing line on stderr: how the run went and what it cost. */
+export function summaryLine(outcome: {
+  readonly status: string;
+  readonly turns?: number;
+  readonly durationMs: number;
+  readonly usage?: RunUsage;
+  readonly subCalls: number;
+}): string {
+  const parts = [outcome.status];
+  if (outcome.turns !== undefined) parts.push(`${outcome.turns} turn${outcome.turns === 1 ? '' : 's'}`);
+  parts.push(formatDuration(outcome.durationMs));
+  parts.push(`${outcome.subCalls} sub-call${outcome.subCalls === 1 ? '' : 's'}`);
+  const total = outcome.usage?.total;
+  if (total) {
+    parts.push(`tokens ${formatTokens(total.inputTokens)} in, ${formatTokens(total.outputTokens)} out`);
+    parts.push(
+      total.callsWithUnknownCost > 0
+        ? `${formatCost(total.costUsd)} + unknown (${total.callsWithUnknownCost} call${total.callsWithUnknownCost === 1 ? '' : 's'} without a known price)`
+        : formatCost(total.costUsd),
+    );
+  }
+  return `rlm: ${parts.join(' · ')}`;
+}
+
+/** One line per model with `--verbose`. */
+export function usageByModelLines(usage: RunUsage | undefined): string[] {
+  if (!usage) return [];
+  return Object.entries(usage.byModel).map(
+    ([model, totals]) =>
+      `  ${model}: ${totals.calls} call${totals.calls === 1 ? '' : 's'}, ${formatTokens(totals.inputTokens)} in (${formatTokens(totals.cachedInputTokens)} cached), ${formatTokens(totals.outputTokens)} out, ${formatCost(totals.costUsd)}`,
+  );
+}

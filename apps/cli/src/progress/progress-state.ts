@@ -1,0 +1,136 @@
+import type { RLMEvent } from '@rlm/core';
+
+/** What one run (the root or a child RLM) is doing. */
+export interface RunProgress {
+  readonly runId: string;
+  readonly parentRunId?: string;
+  readonly depth: number;
+  turn: number;
+  maxTurns: number;
+  /** The code block running now, if any. */
+  cell?: { readonly turn: number; readonly index: number; readonly code: string; readonly startedAt: number };
+  /** The root-model call in flight, if any. */
+  modelCall?: { readonly model: string; readonly startedAt: number };
+  subCallsRunning: number;
+  subCallsDone: number;
+  subCallsFailed: number;
+  status: 'running' | 'answered' | 'failed';
+  /** Child runs, in start order. */
+  readonly children: string[];
+}
+
+/** The budget the progress display measures against (unset limits are not shown). */
+export interface ProgressBudget {
+  readonly maxCostUsd?: number;
+  readonly maxTokens?: number;
+  readonly maxSubCalls?: number;
+  readonly timeoutMs?: number;
+}
+
+/** Everything the progress display shows, built from events only. */
+export interface ProgressState {
+  readonly startedAt: number;
+  readonly budget: ProgressBudget;
+  rootRunId?: string;
+  readonly runs: Map<string, RunProgress>;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Model calls whose price is unknown: the cost shown undercounts. */
+  callsWithUnknownCost: number;
+  modelCalls: number;
+  subCalls: number;
+  /** Set once the user asked to stop. */
+  stopping: boolean;
+}
+
+/** A fresh state for a run that starts now. */
+export function createProgressState(startedAt: number, budget: ProgressBudget = {}): ProgressState {
+  return {
+    startedAt,
+    budget,
+    runs: new Map(),
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    callsWithUnknownCost: 0,
+    modelCalls: 0,
+    subCalls: 0,
+    stopping: false,
+  };
+}
+
+/**
+ * Folds one event into the state (in place, since events arrive by the thousand). Tokens and cost
+ * come from `model-call-end` only: a sub-call's `sub-call-end` repeats its model call's usage.
+ */
+export function applyProgressEvent(state: ProgressState, event: RLMEvent): void {
+  const run = state.runs.get(event.runId);
+  switch (event.type) {
+    case 'run-start': {
+      state.runs.set(event.runId, {
+        runId: event.runId,
+        ...(event.parentRunId ? { parentRunId: event.parentRunId } : {}),
+        depth: event.depth,
+        turn: 0,
+        maxTurns: 0,
+        subCallsRunning: 0,
+        subCallsDone: 0,
+        subCallsFailed: 0,
+        status: 'running',
+        children: [],
+      });
+      if (event.parentRunId) state.runs.get(event.parentRunId)?.children.push(event.runId);
+      else state.rootRunId ??= event.runId;
+      return;
+    }
+    case 'turn-start':
+      if (run) {
+        run.turn = event.turn;
+        run.maxTurns = event.maxTurns;
+      }
+      return;
+    case 'model-call-start':
+      if (run && event.role !== 'sub') run.modelCall = { model: event.model, startedAt: event.timestamp };
+      return;
+    case 'model-call-end':
+      if (run && event.role !== 'sub') delete run.modelCall;
+      state.modelCalls += 1;
+      if (event.usage) {
+        state.inputTokens += event.usage.inputTokens;
+        state.outputTokens += event.usage.outputTokens;
+      }
+      if (event.costUsd === undefined) {
+        if (event.usage) state.callsWithUnknownCost += 1;
+      } else state.costUsd += event.costUsd;
+      return;
+    case 'cell-start':
+      if (run)
+        run.cell = { turn: event.turn, index: event.index, code: event.code, startedAt: event.timestamp };
+      return;
+    case 'cell-end':
+      if (run) delete run.cell;
+      return;
+    case 'sub-call-start':
+      state.subCalls += 1;
+      if (run) run.subCallsRunning += 1;
+      return;
+    case 'sub-call-end':
+      if (run) {
+        run.subCallsRunning = Math.max(0, run.subCallsRunning - 1);
+        if (event.error) run.subCallsFailed += 1;
+        else run.subCallsDone += 1;
+      }
+      return;
+    case 'run-end':
+    case 'run-error':
+      if (run) {
+        run.status = event.type === 'run-end' ? 'answered' : 'failed';
+        delete run.cell;
+        delete run.modelCall;
+      }
+      return;
+    default:
+      return;
+  }
+}
