@@ -86,6 +86,22 @@ describe('AnthropicLanguageModel over HTTP', () => {
     ]);
   });
 
+  it('refuses stream: false with a max_tokens the SDK will not wait for, unless a timeout is set', async () => {
+    const server = await serverWith({ text: 'with a timeout' });
+    const error = await modelFor(server, { stream: false })
+      .doGenerate({ messages: conversation, maxOutputTokens: 30_000 })
+      .catch((caught: unknown) => caught);
+    expect(InvalidArgumentError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/Remove stream: false, or set the provider's timeout/);
+    expect(server.requests).toHaveLength(0);
+    const result = await modelFor(server, { stream: false }, { timeout: 60_000 }).doGenerate({
+      messages: conversation,
+      maxOutputTokens: 30_000,
+    });
+    expect(result.text).toBe('with a timeout');
+    expect(server.requests.map((request) => request.stream)).toEqual([false]);
+  });
+
   it("marks the cached prefix: turn 2 reads turn 1's breakpoint and writes its own", async () => {
     const server = await serverWith(
       {

@@ -97,6 +97,15 @@ export class AnthropicLanguageModel implements LanguageModel {
     signal?.throwIfAborted();
     const body = this.requestBody(options);
     const stream = this.settings.stream ?? body.max_tokens > NON_STREAMING_MAX_OUTPUT_TOKENS;
+    if (!stream && body.max_tokens > NON_STREAMING_MAX_OUTPUT_TOKENS && this.config.timeout === undefined) {
+      // The SDK would refuse with a generic error; say what to change instead.
+      throw new InvalidArgumentError({
+        argument: 'stream',
+        message:
+          `'${this.modelId}': max_tokens ${body.max_tokens} may take more than 10 minutes, which Anthropic's SDK ` +
+          `will not wait for without streaming. Remove stream: false, or set the provider's timeout.`,
+      });
+    }
     const client = this.config.client();
 
     const response = await retryWithBackoff(() => this.attempt(client, body, stream, signal), {
