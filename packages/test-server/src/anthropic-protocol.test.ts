@@ -332,9 +332,10 @@ describe('Anthropic Messages: faults raise the SDK error classes', () => {
       body: JSON.stringify({ model: 'claude-test', messages: request.messages }),
     });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body = (await response.json()) as { type: string; error: unknown; request_id: string };
     expect(body.type).toBe('error');
     expect(body.error).toEqual({ type: 'invalid_request_error', message: 'max_tokens: Field required' });
+    expect(body.request_id).toMatch(/^req_011/);
     expect(server.requests[0]!.maxOutputTokens).toBeUndefined();
   });
 });

@@ -14,8 +14,8 @@ export interface RequestHandlerState {
   readonly script: ReplyScript;
   readonly requests: RecordedRequest[];
   readonly pickLatencyMs: () => number;
-  /** Aborts when the server closes, so no answer waits on a timer past `close()`. */
-  readonly closing: AbortSignal;
+  /** Answers in progress; the server aborts them all on `close()` so none waits on a timer past it. */
+  readonly inProgress: Set<AbortController>;
   readonly onRequest?: (request: RecordedRequest) => void;
 }
 
@@ -35,11 +35,10 @@ export async function handleRequest(
   const protocol = routes[`${method} ${path}`];
   // One signal for "stop answering": the client hung up or the server is closing.
   const cancel = new AbortController();
-  const onClosing = () => cancel.abort();
-  state.closing.addEventListener('abort', onClosing, { once: true });
+  state.inProgress.add(cancel);
   response.on('close', () => {
     cancel.abort();
-    state.closing.removeEventListener('abort', onClosing);
+    state.inProgress.delete(cancel);
   });
 
   if (protocol === undefined) {

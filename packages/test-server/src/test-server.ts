@@ -62,7 +62,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const pickLatencyMs = createLatencyPicker(options.latencyMs);
   const script = new ReplyScript(options.respond, options.replies);
   const requests: RecordedRequest[] = [];
-  const closing = new AbortController();
+  const inProgress = new Set<AbortController>();
   const sockets = new Set<Socket>();
 
   const server = createServer((request, response) => {
@@ -71,7 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         script,
         requests,
         pickLatencyMs,
-        closing: closing.signal,
+        inProgress,
         ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       },
       request,
@@ -125,7 +125,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     enqueue: (...replies) => script.enqueueAll(replies),
     close() {
       closed ??= new Promise<void>((resolve, reject) => {
-        closing.abort();
+        for (const answer of inProgress) answer.abort();
         server.close((error) => (error ? reject(error) : resolve()));
         for (const socket of sockets) socket.destroy();
       });
