@@ -14,7 +14,7 @@ export function malformedResponseError(
   return new APICallError({
     provider: context.provider,
     message:
-      `The server at ${context.baseURL} ${problem}, which is not an OpenAI Chat Completions response. ` +
+      `The server at ${context.baseURL} ${problem}: that is not an OpenAI Chat Completions response. ` +
       'Check that baseURL points at an OpenAI-compatible API (it usually ends in /v1).',
     statusCode: 200,
     isRetryable: false,

@@ -28,6 +28,16 @@ interface ServerErrorFields {
   readonly param?: unknown;
 }
 
+/** Error codes that mean nothing answered at the base URL, as opposed to a connection that broke. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
 /**
  * Maps whatever the SDK (or fetch underneath it) threw into core's error hierarchy, with messages
  * that say what to do. Errors that are already core's pass through. Aborts are not handled here:
@@ -47,18 +57,26 @@ export function mapOpenAIError(error: unknown, context: OpenAIRequestContext): u
     });
   }
   if (error instanceof SDKConnectionError) {
+    const code = findErrorCode(error);
+    const unreachable = code !== undefined && UNREACHABLE_CODES.has(code);
     return new APIConnectionError({
       provider: context.provider,
-      message: `Could not connect to ${context.baseURL} (${describeCause(error)}). Is the server running? Check baseURL.`,
+      message: unreachable
+        ? `Could not connect to ${context.baseURL} (${describeCause(error)}). Is the server running? Check baseURL.`
+        : `The connection to ${context.baseURL} failed before a response arrived (${describeCause(error)}). The call can be retried.`,
       url,
       cause: error,
     });
   }
   if (error instanceof SDKError) return mapStatusError(error, context, url);
   if (error instanceof SyntaxError) {
-    return malformedResponseError(context, 'answered with a JSON content type but a body that is not JSON', {
-      cause: error,
-    });
+    return malformedResponseError(
+      context,
+      'answered with a body that is not valid JSON (its content type says JSON)',
+      {
+        cause: error,
+      },
+    );
   }
   if (error instanceof SDKBaseError) {
     return new APICallError({ provider: context.provider, message: error.message, url, cause: error });
@@ -250,14 +268,32 @@ function stripStatus(message: string): string {
   return message.replace(/^\d{3}\s+/, '');
 }
 
-function describeCause(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  const parts = [error.message];
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    parts.push(typeof code === 'string' ? `${cause.message} [${code}]` : cause.message);
-    const inner = (cause as { cause?: unknown }).cause;
-    if (inner instanceof Error) parts.push(inner.message);
+/** The first `code` (ECONNREFUSED, UND_ERR_SOCKET, …) along the cause chain, AggregateErrors included. */
+function findErrorCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const nested = (error as { errors?: unknown }).errors;
+  if (Array.isArray(nested)) {
+    for (const inner of nested) {
+      const found = findErrorCode(inner, depth + 1);
+      if (found) return found;
+    }
   }
-  return parts.filter((part, index) => part && parts.indexOf(part) === index).join(': ');
+  return findErrorCode((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/** The messages along the cause chain ("fetch failed: connect ECONNREFUSED 127.0.0.1:9"), without the SDK's generic prefix. */
+function describeCause(error: Error): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current.message && current.message !== 'Connection error.' && !parts.includes(current.message)) {
+      parts.push(current.message);
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  const code = findErrorCode(error);
+  const text = parts.join(': ') || 'no details';
+  return code && !text.includes(code) ? `${text} [${code}]` : text;
 }

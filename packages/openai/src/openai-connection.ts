@@ -25,14 +25,20 @@ function readEnvironment(name: string): string | undefined {
 }
 
 function isOpenAIHost(baseURL: string): boolean {
+  let url: URL | undefined;
   try {
-    return new URL(baseURL).hostname === 'api.openai.com';
+    url = new URL(baseURL);
   } catch {
+    url = undefined;
+  }
+  // `new URL('localhost:8000')` parses, with 'localhost:' as its scheme: check the scheme too.
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
     throw new InvalidArgumentError({
       argument: 'baseURL',
-      message: `baseURL '${baseURL}' is not a URL. Pass one like 'http://localhost:8000/v1'.`,
+      message: `baseURL '${baseURL}' is not an http(s) URL. Pass one like 'http://localhost:8000/v1'.`,
     });
   }
+  return url.hostname === 'api.openai.com';
 }
 
 /**
@@ -73,6 +79,9 @@ function connect(settings: OpenAIProviderSettings): OpenAIConnection {
     ...(settings.timeout === undefined ? {} : { timeout: settings.timeout }),
     // One retry policy: ours (retryWithBackoff), which honours abort signals during its waits.
     maxRetries: 0,
+    // Every failure reaches the caller as an error with the details; the SDK's own console logging
+    // would repeat it for each of hundreds of sub-calls. OPENAI_LOG still turns it on for debugging.
+    ...(readEnvironment('OPENAI_LOG') ? {} : { logLevel: 'off' as const }),
   });
   return {
     client,

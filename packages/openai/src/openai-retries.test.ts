@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { createOpenAI } from './openai-provider';
+import { useTestServers } from './use-test-servers';
+
+const start = useTestServers();
+const messages = [{ role: 'user', content: 'hello' }] as const;
+
+describe('retries and aborts', () => {
+  it('retries server errors with growing backoff, then returns the answer', async () => {
+    const server = await start({
+      replies: [
+        { fault: 'server-error', status: 503 },
+        { fault: 'server-error', status: 502 },
+        { text: 'third time' },
+      ],
+    });
+    const delays: number[] = [];
+    const model = createOpenAI({
+      baseURL: server.openaiBaseURL,
+      apiKey: 'k',
+      maxRetries: 2,
+      retry: { initialDelayMs: 40, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    })('gpt-4.1');
+    const result = await model.doGenerate({ messages });
+    expect(result.text).toBe('third time');
+    expect(server.requests).toHaveLength(3);
+    // Full jitter: each wait is random below its bound, and the bound doubles (40 ms, then 80 ms).
+    expect(delays).toHaveLength(2);
+    expect(delays[0]).toBeLessThanOrEqual(40);
+    expect(delays[1]).toBeLessThanOrEqual(80);
+    const [first, second, third] = server.requests.map((request) => request.receivedAt);
+    expect(second! - first!).toBeGreaterThanOrEqual(Math.floor(delays[0]!) - 2);
+    expect(third! - second!).toBeGreaterThanOrEqual(Math.floor(delays[1]!) - 2);
+  });
+
+  it('waits as long as Retry-After says', async () => {
+    const server = await start({
+      replies: [{ fault: 'rate-limit', retryAfterSeconds: 1 }, { text: 'after the wait' }],
+    });
+    const delays: number[] = [];
+    const model = createOpenAI({
+      baseURL: server.openaiBaseURL,
+      apiKey: 'k',
+      retry: { initialDelayMs: 1, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    })('gpt-4.1');
+    const result = await model.doGenerate({ messages });
+    expect(result.text).toBe('after the wait');
+    expect(delays).toEqual([1000]);
+    expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(990);
+  });
+
+  it('does not retry when maxRetries is 0 (and the SDK does not retry behind our back)', async () => {
+    const server = await start({ replies: [{ fault: 'server-error' }, { text: 'unused' }] });
+    const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k', maxRetries: 0 })('gpt-4.1');
+    await expect(model.doGenerate({ messages })).rejects.toThrow(/server error \(500: /);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('sends nothing when the signal is already aborted, and rejects with its reason', async () => {
+    const server = await start({ replies: [{ text: 'unused' }] });
+    const reason = new Error('not wanted');
+    const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1');
+    await expect(model.doGenerate({ messages, abortSignal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  for (const stream of [false, true]) {
+    it(`stops a request in flight at once with the signal's reason (${stream ? 'stream' : 'JSON'})`, async () => {
+      const server = await start({ replies: [{ text: 'late', delayMs: 5_000 }] });
+      const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream });
+      const controller = new AbortController();
+      const reason = new Error('user cancelled');
+      const started = performance.now();
+      const pending = model.doGenerate({ messages, abortSignal: controller.signal });
+      setTimeout(() => controller.abort(reason), 50);
+      await expect(pending).rejects.toBe(reason);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(server.requests).toHaveLength(1);
+    });
+  }
+
+  it('stops a stream mid-answer', async () => {
+    const server = await start({
+      replies: [{ text: 'a long streamed answer in many words', chunkDelayMs: 200 }],
+    });
+    const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream: true });
+    const controller = new AbortController();
+    const reason = new Error('enough');
+    const started = performance.now();
+    const pending = model.doGenerate({ messages, abortSignal: controller.signal });
+    setTimeout(() => controller.abort(reason), 300);
+    await expect(pending).rejects.toBe(reason);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('stops during a backoff wait without sending the retry', async () => {
+    const server = await start({
+      replies: [{ fault: 'rate-limit', retryAfterSeconds: 10 }, { text: 'unused' }],
+    });
+    const controller = new AbortController();
+    const reason = new Error('stop waiting');
+    let waiting = false;
+    const started = performance.now();
+    const pending = createOpenAI({
+      baseURL: server.openaiBaseURL,
+      apiKey: 'k',
+      maxRetries: 3,
+      retry: {
+        onRetry: () => {
+          waiting = true;
+          setTimeout(() => controller.abort(reason), 50);
+        },
+      },
+    })('gpt-4.1').doGenerate({ messages, abortSignal: controller.signal });
+    await expect(pending).rejects.toBe(reason);
+    expect(waiting).toBe(true);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requests).toHaveLength(1);
+  });
+});
