@@ -1,0 +1,249 @@
+/**
+ * The program every Deno child of `@rlm/env-deno` runs: one REPL session in one OS process.
+ *
+ * Deno starts it with no permission but reading the one file that holds the context. Model code never
+ * runs in this module's realm: it runs in a fresh V8 context (`node:vm` with `DONT_CONTEXTIFY`) that
+ * holds only the ECMAScript built-ins, so it has no `Deno`, no `fetch`, no timers, and no `import()`
+ * (a context without a dynamic-import callback refuses every specifier, `node:` and `data:` included).
+ * This realm keeps the only references to Deno's I/O and talks to the host over stdin/stdout.
+ *
+ * The protocol is JSON lines. Every line is a JSON header, optionally followed by a tab and a payload
+ * that is JSON text passed through as it is (headers never hold a raw tab or newline), so large
+ * arguments and results are neither escaped twice nor parsed in this realm:
+ *
+ *   host → child  {"type":"init","prelude","hostFunctionNames","contextFile","contextKind"}
+ *                 {"type":"cell","id","fileName","maxOutputChars","code"}
+ *                 {"type":"cancel","id"}
+ *                 {"type":"hostResult","callId","ok":true} TAB resultJson  |  {…,"ok":false,"message"}
+ *   child → host  {"type":"ready"}  |  {"type":"fatal","message"}
+ *                 {"type":"hostCall","callId","cell","name"} TAB argsJson
+ *                 {"type":"cellDone","id","outcome","value"?,"error"?} TAB outputJson
+ *
+ * `outcome` is `fulfilled`, `rejected`, `syntax` (V8 refused to compile the script) or `cancelled`.
+ */
+import vm from 'node:vm';
+
+const denoNamespace = globalThis.Deno;
+const stdin = denoNamespace.stdin.readable;
+const stdout = denoNamespace.stdout;
+const readTextFileSync = denoNamespace.readTextFileSync;
+const exit = denoNamespace.exit;
+// A second wall: code that somehow left the sandbox's context still finds no Deno namespace here.
+delete globalThis.Deno;
+
+// Deno ends the process on an unhandled rejection; model code may leave some behind (see the prelude).
+globalThis.addEventListener('unhandledrejection', (event) => event.preventDefault());
+
+const apply = Reflect.apply;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Writes one line; `writeSync` keeps lines whole and in order, whatever runs next. */
+function send(header, payload) {
+  const head = JSON.stringify(header);
+  const bytes = encoder.encode(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`);
+  let written = 0;
+  while (written < bytes.length) written += stdout.writeSync(bytes.subarray(written));
+}
+
+/** Splits stdin into lines, looking at each byte once, so a 50 MB line costs no more than 50 MB. */
+async function readLines(onLine) {
+  let pieces = [];
+  let piecesLength = 0;
+  for await (const chunk of stdin) {
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(10, start);
+      if (newline === -1) break;
+      let bytes = chunk.subarray(start, newline);
+      if (pieces.length > 0) {
+        const joined = new Uint8Array(piecesLength + bytes.length);
+        let offset = 0;
+        for (const piece of pieces) {
+          joined.set(piece, offset);
+          offset += piece.length;
+        }
+        joined.set(bytes, offset);
+        bytes = joined;
+        pieces = [];
+        piecesLength = 0;
+      }
+      onLine(decoder.decode(bytes));
+      start = newline + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.slice(start);
+      pieces.push(rest);
+      piecesLength += rest.length;
+    }
+  }
+}
+
+function parseLine(line) {
+  const tab = line.indexOf('\t');
+  if (tab === -1) return { header: JSON.parse(line), payload: undefined };
+  return { header: JSON.parse(line.slice(0, tab)), payload: line.slice(tab + 1) };
+}
+
+// ---- the sandbox ----
+let sandbox;
+let control;
+let promiseThen;
+/** The cell that runs now: `{ id, settled }`. */
+let currentCell = null;
+/** Host calls waiting for their answer: callId → the sandbox's resolve and reject. */
+const pendingCalls = new Map();
+let nextCallId = 1;
+
+function initialize(message) {
+  if (!vm.constants || vm.constants.DONT_CONTEXTIFY === undefined) {
+    throw new Error(
+      'this Deno has no node:vm DONT_CONTEXTIFY contexts; use Deno 2.9 or later (the @deno/* npm packages bring one).',
+    );
+  }
+  sandbox = vm.createContext(vm.constants.DONT_CONTEXTIFY);
+  const run = (code, filename) => vm.runInContext(code, sandbox, { filename });
+  // Captured before any model code runs: a cell may replace Promise.prototype.then.
+  promiseThen = run('Promise.prototype.then', 'rlm-intrinsics.js');
+  const innerJsonParse = run('JSON.parse', 'rlm-intrinsics.js');
+  // The bridge makes promises of the sandbox and settles them with strings only, so no object of
+  // this realm (whose constructors lead to this realm's globals) ever reaches model code.
+  const makeBridge = run(
+    `(function (start) {
+      'use strict';
+      var PromiseCtor = Promise;
+      return { hostCall: function hostCall(name, argsJson) {
+        return new PromiseCtor(function (resolve, reject) { start(name, argsJson, resolve, reject); });
+      } };
+    })`,
+    'rlm-bridge.js',
+  );
+  const bridge = makeBridge((name, argsJson, resolve, reject) => {
+    const callId = nextCallId++;
+    pendingCalls.set(callId, { resolve, reject });
+    const cell = currentCell === null ? null : currentCell.id;
+    send({ type: 'hostCall', callId, cell, name: String(name) }, String(argsJson));
+  });
+  const options = apply(innerJsonParse, undefined, [
+    JSON.stringify({ hostFunctionNames: message.hostFunctionNames }),
+  ]);
+  const text = readTextFileSync(message.contextFile);
+  if (message.contextKind === 'string') options.context = text;
+  else options.contextJson = text;
+  const prelude = run(message.prelude, 'rlm-prelude.js');
+  control = prelude(bridge, options);
+}
+
+function describe(reason) {
+  try {
+    const description = control.describeError(reason);
+    return {
+      name: String(description.name),
+      message: String(description.message),
+      stack: String(description.stack),
+    };
+  } catch (error) {
+    return {
+      name: 'Error',
+      message: `The cell failed, and its error could not be read (${error})`,
+      stack: '',
+    };
+  }
+}
+
+function formatValue(value) {
+  try {
+    return control.formatValue(value);
+  } catch {
+    return '[a value that could not be displayed]';
+  }
+}
+
+function finishCell(cell, result) {
+  if (cell.settled) return;
+  cell.settled = true;
+  if (currentCell === cell) currentCell = null;
+  // The prelude rejects the calls this cell left running when the next cell begins; the host has
+  // dropped them, so their answers will never come.
+  pendingCalls.clear();
+  const output = control.endCell();
+  send({ type: 'cellDone', id: cell.id, ...result }, output);
+}
+
+function startCell(message) {
+  const cell = { id: message.id, settled: false };
+  currentCell = cell;
+  control.beginCell(message.maxOutputChars);
+  let script;
+  try {
+    script = new vm.Script(message.code, { filename: message.fileName });
+  } catch (error) {
+    finishCell(cell, { outcome: 'syntax', error: describe(error) });
+    return;
+  }
+  let completion;
+  try {
+    completion = script.runInContext(sandbox);
+  } catch (error) {
+    finishCell(cell, { outcome: 'rejected', error: describe(error) });
+    return;
+  }
+  try {
+    apply(promiseThen, completion, [
+      (value) => {
+        const shown = formatValue(value);
+        finishCell(
+          cell,
+          shown === undefined ? { outcome: 'fulfilled' } : { outcome: 'fulfilled', value: shown },
+        );
+      },
+      (reason) => finishCell(cell, { outcome: 'rejected', error: describe(reason) }),
+    ]);
+  } catch {
+    // Only a cell that replaced the rewrite's own chaining global gets here.
+    finishCell(cell, {
+      outcome: 'rejected',
+      error: { name: 'TypeError', message: 'The cell did not evaluate to a promise.', stack: '' },
+    });
+  }
+}
+
+function settleHostCall(header, payload) {
+  const call = pendingCalls.get(header.callId);
+  if (!call) return;
+  pendingCalls.delete(header.callId);
+  if (header.ok) call.resolve(payload === undefined ? '' : payload);
+  else call.reject(String(header.message));
+}
+
+function handleLine(line) {
+  const { header, payload } = parseLine(line);
+  switch (header.type) {
+    case 'init':
+      try {
+        initialize(header);
+      } catch (error) {
+        send({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });
+        exit(1);
+      }
+      send({ type: 'ready' });
+      return;
+    case 'cell':
+      startCell(header);
+      return;
+    case 'cancel':
+      if (currentCell !== null && currentCell.id === header.id) {
+        finishCell(currentCell, { outcome: 'cancelled' });
+      }
+      return;
+    case 'hostResult':
+      settleHostCall(header, payload);
+      return;
+    default:
+      throw new Error(`unknown message type ${JSON.stringify(header.type)}`);
+  }
+}
+
+await readLines(handleLine);
+// The host closed stdin: it is gone or done with this session.
+exit(0);

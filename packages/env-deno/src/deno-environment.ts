@@ -1,0 +1,135 @@
+import { tmpdir } from 'node:os';
+import {
+  InvalidArgumentError,
+  type ReplEnvironment,
+  type ReplSession,
+  type ReplSessionOptions,
+} from '@rlm/core';
+import { makeTemporaryDirectory } from './context-file';
+import { DenoSession, type DenoSessionSettings } from './deno-session';
+import { resolveDenoBinary } from './resolve-deno-binary';
+
+/** Options of {@link createDenoEnvironment}. */
+export interface DenoEnvironmentOptions {
+  /**
+   * The Deno binary to run (2.9 or later). Default: the `RLM_DENO_PATH` environment variable, else
+   * the binary of this platform's `@deno/*` package, which installs with this package. Nothing is
+   * ever downloaded at run time.
+   */
+  readonly denoPath?: string;
+  /**
+   * The most memory one session may use, in MiB. It is V8's heap limit in the child
+   * (`--max-old-space-size`, which the context counts toward) and, on Linux, how far the process's
+   * private memory may grow past what it held once the context was loaded (this also catches typed
+   * arrays, which live outside V8's heap). A session that passes it is killed and restarted
+   * (`stateLost`). Default 2048.
+   */
+  readonly memoryLimitMb?: number;
+  /** Wall-clock limit of one cell when `runCell` is given none, in milliseconds. Default 60,000. */
+  readonly defaultTimeoutMs?: number;
+  /** Characters of output one cell keeps when `runCell` is given no `maxOutputChars`. Default 1,000,000. */
+  readonly defaultMaxOutputChars?: number;
+  /**
+   * How long a new process may take to start and load the context, in milliseconds. Default 60,000
+   * (a 50 MB context loads in well under a second).
+   */
+  readonly startupTimeoutMs?: number;
+  /**
+   * Where the context is written for the child to read (a private directory per process start,
+   * removed as soon as the child has read it) and where Deno keeps its cache for this host process.
+   * Default: the system's temporary directory.
+   */
+  readonly temporaryDirectory?: string;
+}
+
+const DEFAULTS = {
+  memoryLimitMb: 2048,
+  defaultTimeoutMs: 60_000,
+  defaultMaxOutputChars: 1_000_000,
+  startupTimeoutMs: 60_000,
+} as const;
+
+const MIN_MEMORY_LIMIT_MB = 64;
+const MAX_MEMORY_LIMIT_MB = 1024 * 1024;
+
+/**
+ * A REPL environment that runs JavaScript in a Deno subprocess, one per session: V8 at native speed,
+ * OS-process isolation, and Deno's permission system as a second wall (the child may read only the
+ * file that holds the context; no other file, no network, no environment, no subprocesses). Model
+ * code runs in a fresh V8 context inside the child, with only the ECMAScript built-ins: no `Deno`,
+ * no `fetch`, no timers, no `import()`.
+ *
+ * ```ts
+ * const rlm = createRLM({ model, environment: createDenoEnvironment({ memoryLimitMb: 4096 }) });
+ * ```
+ */
+export function createDenoEnvironment(options: DenoEnvironmentOptions = {}): ReplEnvironment {
+  const { denoPath } = options;
+  if (denoPath !== undefined && (typeof denoPath !== 'string' || denoPath.length === 0)) {
+    throw new InvalidArgumentError({
+      argument: 'denoPath',
+      message:
+        'createDenoEnvironment: denoPath must be the path of a Deno binary; leave it out to use the bundled one.',
+    });
+  }
+  const temporaryDirectory = options.temporaryDirectory ?? tmpdir();
+  let cacheDirectory: Promise<string> | undefined;
+  let resolvedDenoPath: string | undefined;
+  const settings: DenoSessionSettings = {
+    memoryLimitMb: checkInteger(
+      'memoryLimitMb',
+      options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
+      MIN_MEMORY_LIMIT_MB,
+      MAX_MEMORY_LIMIT_MB,
+    ),
+    defaultTimeoutMs: checkInteger(
+      'defaultTimeoutMs',
+      options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs,
+      1,
+    ),
+    defaultMaxOutputChars: checkInteger(
+      'defaultMaxOutputChars',
+      options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
+      0,
+    ),
+    startupTimeoutMs: checkInteger(
+      'startupTimeoutMs',
+      options.startupTimeoutMs ?? DEFAULTS.startupTimeoutMs,
+      1,
+    ),
+    temporaryDirectory,
+    resolveDenoPath: () => {
+      resolvedDenoPath ??= resolveDenoBinary(denoPath);
+      return resolvedDenoPath;
+    },
+    // One cache per environment keeps V8's code cache of the child program warm across sessions.
+    cacheDirectory: () => {
+      cacheDirectory ??= makeTemporaryDirectory(temporaryDirectory, 'rlm-deno-cache-').catch((error) => {
+        cacheDirectory = undefined;
+        throw error;
+      });
+      return cacheDirectory;
+    },
+  };
+  return {
+    specificationVersion: 'v1',
+    environmentId: 'deno',
+    language: 'javascript',
+    createSession(sessionOptions: ReplSessionOptions): Promise<ReplSession> {
+      return DenoSession.create(settings, sessionOptions);
+    },
+  };
+}
+
+/** The Deno environment with default options. */
+export const deno: ReplEnvironment = createDenoEnvironment();
+
+function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError({
+      argument: name,
+      message: `createDenoEnvironment: ${name} must be an integer from ${min} to ${max}; got ${value}.`,
+    });
+  }
+  return value;
+}
