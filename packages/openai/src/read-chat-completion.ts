@@ -8,7 +8,7 @@ interface WireChatCompletion {
   readonly id?: string;
   readonly model?: string;
   readonly choices?: readonly {
-    readonly message?: { readonly content?: string | null; readonly refusal?: string | null } | null;
+    readonly message?: { readonly content?: unknown; readonly refusal?: string | null } | null;
     readonly finish_reason?: string | null;
   }[];
   readonly usage?: OpenAIWireUsage | null;
@@ -31,7 +31,7 @@ export function readChatCompletion(body: unknown, context: OpenAIRequestContext)
     });
   }
   const message = choice.message;
-  const text = message?.content ?? message?.refusal ?? '';
+  const text = contentText(message?.content) ?? message?.refusal ?? '';
   const finishReason = mapOpenAIFinishReason(choice.finish_reason);
   return {
     text,
@@ -42,6 +42,22 @@ export function readChatCompletion(body: unknown, context: OpenAIRequestContext)
       ...(typeof completion.model === 'string' ? { modelId: completion.model } : {}),
     },
   };
+}
+
+/**
+ * The message content as text: a string as it is; an array of parts (some compatible servers answer
+ * with `[{ type: 'text', text }]`) joined; nothing else is text.
+ */
+function contentText(content: unknown): string | undefined {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return undefined;
+  return content
+    .map((part: unknown) =>
+      typeof part === 'object' && part !== null && typeof (part as { text?: unknown }).text === 'string'
+        ? (part as { text: string }).text
+        : '',
+    )
+    .join('');
 }
 
 function describeText(text: string): string {
