@@ -24,6 +24,7 @@ export interface ErrorSetting {
 export function explainError(error: unknown, setting: ErrorSetting): string {
   const said = (error as Error)?.message ?? String(error);
   const where = setting.baseUrl ? `the server at ${setting.baseUrl}` : undefined;
+  const Where = where && where.charAt(0).toUpperCase() + where.slice(1);
   if (InvalidArgumentError.isInstance(error) || ContextWindowExceededError.isInstance(error)) return said;
   if (SandboxError.isInstance(error)) {
     return `The sandbox (${error.environmentId}) failed: ${said} This is not caused by your question or the model's code; if it persists, try another --env.`;
@@ -32,18 +33,18 @@ export function explainError(error: unknown, setting: ErrorSetting): string {
     const keyVariable =
       KNOWN_PROVIDERS.find((known) => known.name === error.provider)?.keyVariable ?? 'the key variable';
     return where
-      ? `${where} refused the API key (HTTP ${error.statusCode ?? '?'}). Set ${BASE_URL_KEY_VARIABLE} to the key it expects. It said: ${said}`
+      ? `${Where} refused the API key (HTTP ${error.statusCode ?? '?'}). Set ${BASE_URL_KEY_VARIABLE} to the key it expects. It said: ${said}`
       : `The ${error.provider} API refused the API key (HTTP ${error.statusCode ?? '?'}). Check ${keyVariable}: it may be mistyped, revoked, or lack access. It said: ${said}`;
   }
   if (ModelNotFoundError.isInstance(error)) {
-    return `${where ?? `The ${error.provider} API`} does not know the model '${error.modelId}', or the key has no access to it. Check --model and --sub-model (for a local server, the name it lists, e.g. \`ollama list\`). It said: ${said}`;
+    return `${Where ?? `The ${error.provider} API`} does not know the model '${error.modelId}', or the key has no access to it. Check --model and --sub-model (for a local server, the name it lists, e.g. \`ollama list\`). It said: ${said}`;
   }
   if (RateLimitError.isInstance(error)) {
     const retries = setting.maxRetries ?? 2;
-    return `${where ?? `The ${error.provider} API`} kept answering "rate limited" (HTTP 429), also after ${retries} ${retries === 1 ? 'retry' : 'retries'}. Wait a minute and run again, raise --max-retries, use a cheaper --sub-model, or check your account's rate limits. It said: ${said}`;
+    return `${Where ?? `The ${error.provider} API`} kept answering "rate limited" (HTTP 429), also after ${retries} ${retries === 1 ? 'retry' : 'retries'}. Wait a minute and run again, raise --max-retries, use a cheaper --sub-model, or check your account's rate limits. It said: ${said}`;
   }
   if (APITimeoutError.isInstance(error)) {
-    return `${where ?? `The ${error.provider} API`} did not answer in time, also after retries. Try again; a local server may need a smaller model or more time. It said: ${said}`;
+    return `${Where ?? `The ${error.provider} API`} did not answer in time, also after retries. Try again; a local server may need a smaller model or more time. It said: ${said}`;
   }
   if (APIConnectionError.isInstance(error)) {
     return where

@@ -17,9 +17,11 @@ export function summaryLine(outcome: {
   if (total) {
     parts.push(`tokens ${formatTokens(total.inputTokens)} in, ${formatTokens(total.outputTokens)} out`);
     parts.push(
-      total.callsWithUnknownCost > 0
-        ? `${formatCost(total.costUsd)} + unknown (${total.callsWithUnknownCost} call${total.callsWithUnknownCost === 1 ? '' : 's'} without a known price)`
-        : formatCost(total.costUsd),
+      total.callsWithUnknownCost === 0
+        ? formatCost(total.costUsd)
+        : total.callsWithUnknownCost === total.calls
+          ? 'cost unknown (no prices known for these models)'
+          : `${formatCost(total.costUsd)} + unknown (${total.callsWithUnknownCost} call${total.callsWithUnknownCost === 1 ? '' : 's'} without a known price)`,
     );
   }
   return `rlm: ${parts.join(' · ')}`;
