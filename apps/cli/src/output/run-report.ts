@@ -20,7 +20,7 @@ export function summaryLine(outcome: {
       total.callsWithUnknownCost === 0
         ? formatCost(total.costUsd)
         : total.callsWithUnknownCost === total.calls
-          ? 'cost unknown (no prices known for these models)'
+          ? 'cost unknown (no known prices)'
           : `${formatCost(total.costUsd)} + unknown (${total.callsWithUnknownCost} call${total.callsWithUnknownCost === 1 ? '' : 's'} without a known price)`,
     );
   }

@@ -20,8 +20,10 @@ export function renderProgress(state: ProgressState, width: number, now: number)
     limit === undefined ? value : `${value}/${limit}`;
   const header = [
     `rlm ${against(formatDuration(now - state.startedAt), budget.timeoutMs === undefined ? undefined : formatDuration(budget.timeoutMs))}`,
-    `tokens ${formatTokens(state.inputTokens)} in, ${against(formatTokens(state.outputTokens), undefined)} out${budget.maxTokens === undefined ? '' : ` (max ${formatTokens(budget.maxTokens)})`}`,
-    `${against(formatCost(state.costUsd), budget.maxCostUsd === undefined ? undefined : formatCost(budget.maxCostUsd))}${state.callsWithUnknownCost > 0 ? '+?' : ''}`,
+    `tokens ${formatTokens(state.inputTokens)} in, ${formatTokens(state.outputTokens)} out${budget.maxTokens === undefined ? '' : ` (max ${formatTokens(budget.maxTokens)})`}`,
+    state.modelCalls > 0 && state.callsWithUnknownCost === state.modelCalls
+      ? 'cost unknown'
+      : `${against(formatCost(state.costUsd), budget.maxCostUsd === undefined ? undefined : formatCost(budget.maxCostUsd))}${state.callsWithUnknownCost > 0 ? '+?' : ''}`,
     `sub-calls ${against(String(state.subCalls), budget.maxSubCalls === undefined ? undefined : String(budget.maxSubCalls))}`,
   ];
   if (state.stopping) header.push('stopping… (Ctrl-C again to quit now)');

@@ -1,0 +1,121 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '@rlm/test-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_CLI } from './run-built-cli';
+import { COUNT_REPLY, LOG_A, logAnalystReply, PEEK_REPLY } from './scripted-log-analyst';
+
+/*
+ * The live display in a real pseudo-terminal: tmux runs the built CLI, capture-pane reads the screen.
+ * A socket of our own (-L) keeps these sessions apart from any other tmux on the machine.
+ */
+const tmuxAvailable = spawnSync('tmux', ['-V']).status === 0;
+const socket = `rlm-cli-test-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+const screen = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session);
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+let server: TestServer;
+let folder: string;
+
+beforeAll(async () => {
+  if (!tmuxAvailable) return;
+  server = await startTestServer({ respond: logAnalystReply });
+  folder = await mkdtemp(join(tmpdir(), 'rlm-cli-tty-'));
+  await writeFile(join(folder, 'app.log'), LOG_A);
+});
+afterAll(async () => {
+  if (!tmuxAvailable) return;
+  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  await server.close();
+  await rm(folder, { recursive: true, force: true });
+});
+
+function startInTerminal(session: string, extraArgs: string[]): void {
+  const command = [
+    'env -i',
+    `PATH=${JSON.stringify(process.env.PATH ?? '')}`,
+    `HOME=${JSON.stringify(folder)}`,
+    'TERM=xterm-256color RLM_API_KEY=dummy',
+    JSON.stringify(process.execPath),
+    JSON.stringify(BUILT_CLI),
+    JSON.stringify('How many errors of each kind?'),
+    '--context app.log --model openai:root-model --sub-model openai:sub-model',
+    `--base-url ${server.openaiBaseURL}`,
+    ...extraArgs,
+    '; echo "EXIT=$?"; sleep 600',
+  ].join(' ');
+  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', folder, command);
+}
+
+describe.skipIf(!tmuxAvailable)('rlm in a terminal (tmux)', () => {
+  it('shows live progress while it runs and leaves a clean screen: answer and summary only', async () => {
+    server.requests.length = 0;
+    // Slow sub-calls keep the run in its second turn long enough to read the live block.
+    server.setResponder(async (request) => {
+      const reply = logAnalystReply(request);
+      return request.messages[0]?.role === 'system' ? reply : { ...reply, delayMs: 1500 };
+    });
+    startInTerminal('progress', []);
+    const live = await waitFor('the live block during the sub-calls', () => {
+      const text = screen('progress');
+      return /sub-calls 2 running/.test(text) ? text : undefined;
+    });
+    expect(live).toMatch(/^rlm [\d.]+s · tokens 2\.7k in, 180 out · cost unknown · sub-calls 2$/m);
+    expect(live).toMatch(/^root depth 0 · turn 2\/30 · running cell 2\.1 \([\d.]+s\) · sub-calls 2 running$/m);
+    expect(live).toContain('│ const errorLines = documents.flatMap((document) => document.split(');
+    expect(live.split('\n').every((line) => line.length <= 99)).toBe(true);
+
+    const final = await waitFor('the exit', () => {
+      const text = screen('progress');
+      return text.includes('EXIT=') ? text : undefined;
+    });
+    const lines = final.split('\n').filter((line) => line.trim() !== '');
+    expect(lines[0]).toMatch(/^rlm: context: app\.log, \d+ characters/);
+    expect(lines[1]).toBe('disk: 1, network: 1');
+    expect(lines[2]).toMatch(/^rlm: answered · 2 turns · [\d.]+s · 2 sub-calls · tokens/);
+    expect(lines[3]).toBe('EXIT=0');
+    expect(lines).toHaveLength(4);
+    // The cursor is visible again: tmux reports cursor_flag 1.
+    expect(tmux('display-message', '-p', '-t', 'progress', '#{cursor_flag}').trim()).toBe('1');
+  });
+
+  it('Ctrl-C mid-run cancels the slow call, prints the partial answer marked partial, exits 130', async () => {
+    server.requests.length = 0;
+    server.setResponder(async (request) => {
+      const turn = request.messages.filter((message) => message.role === 'assistant').length + 1;
+      if (request.messages[0]?.role === 'system' && turn === 2) return { text: COUNT_REPLY, delayMs: 60_000 };
+      return logAnalystReply(request);
+    });
+    startInTerminal('interrupt', []);
+    await waitFor('the slow second turn', () => {
+      const text = screen('interrupt');
+      return server.requests.length >= 2 && /waiting for openai:root-model/.test(text) ? true : undefined;
+    });
+    tmux('send-keys', '-t', 'interrupt', 'C-c');
+    const final = await waitFor('the exit', () => {
+      const text = screen('interrupt');
+      return text.includes('EXIT=') ? text : undefined;
+    });
+    expect(final).toContain(`${PEEK_REPLY.split('\n')[0]}\n`);
+    expect(final).toContain('rlm: stopped by Ctrl-C. The answer on stdout is PARTIAL: the best the run had when it stopped.');
+    expect(final).toMatch(/rlm: interrupted · 1 turn · /);
+    expect(final).toContain('EXIT=130');
+    expect(final).not.toContain('root depth 0');
+  });
+});
+
+it.runIf(!tmuxAvailable)('tmux is not installed: the terminal tests are skipped (apt-get install tmux)', () => {
+  console.warn('tmux not found: skipping the pseudo-terminal tests of the live display.');
+});
