@@ -1,8 +1,9 @@
 import { isRecord, messageText } from './message-text';
 import { randomId } from './random-id';
 import type { RecordedMessage } from './recorded-request';
+import type { TextReply } from './scripted-reply';
 import { formatSseEvent, splitIntoDeltas } from './sse-event';
-import type { RenderedCompletion, WireError, WireErrorResponse, WireProtocol } from './wire-protocol';
+import type { CompletionRequest, WireError, WireErrorResponse, WireProtocol } from './wire-protocol';
 
 /** The window an Anthropic `context-length` fault states when the script gives none (Claude's). */
 const defaultContextWindow = 200_000;
@@ -51,42 +52,27 @@ export const anthropicProtocol: WireProtocol = {
     return undefined;
   },
 
-  renderCompletion(reply, { request, usage }) {
-    const id = randomId('msg_01', 22);
-    const stopReason = reply.finishReason === 'length' ? 'max_tokens' : 'end_turn';
-    const cacheRead = usage.cachedInputTokens ?? 0;
-    const cacheWrite = usage.cacheWriteInputTokens ?? 0;
-    // Anthropic counts uncached input only in `input_tokens`; cache reads and writes are reported beside it.
-    const inputTokens = usage.inputTokens - cacheRead - cacheWrite;
-    const outputDetails =
-      usage.reasoningTokens === undefined
-        ? {}
-        : { output_tokens_details: { thinking_tokens: usage.reasoningTokens } };
-    const wireUsage = {
-      input_tokens: inputTokens,
-      cache_creation_input_tokens: cacheWrite,
-      cache_read_input_tokens: cacheRead,
-      cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
-      output_tokens: usage.outputTokens,
-      ...outputDetails,
-      service_tier: 'standard',
-    };
-    const signature = reply.reasoningText === undefined ? '' : randomId('Eq', 64);
+  renderJson(reply, completion) {
+    const { id, stopReason, wireUsage, signature } = completionParts(reply, completion);
     const thinkingBlocks =
       reply.reasoningText === undefined
         ? []
         : [{ type: 'thinking', thinking: reply.reasoningText, signature }];
-    const json = JSON.stringify({
+    return JSON.stringify({
       id,
       type: 'message',
       role: 'assistant',
-      model: request.model,
+      model: completion.request.model,
       content: [...thinkingBlocks, { type: 'text', text: reply.text }],
       stop_reason: stopReason,
       stop_sequence: null,
       usage: wireUsage,
     });
+  },
 
+  renderEvents(reply, completion) {
+    const { request } = completion;
+    const { id, stopReason, wireUsage, signature, outputDetails } = completionParts(reply, completion);
     const event = (data: Record<string, unknown> & { type: string }) =>
       formatSseEvent(JSON.stringify(data), data.type);
     const events: string[] = [
@@ -138,16 +124,16 @@ export const anthropicProtocol: WireProtocol = {
         type: 'message_delta',
         delta: { stop_reason: stopReason, stop_sequence: null },
         usage: {
-          input_tokens: inputTokens,
-          cache_creation_input_tokens: cacheWrite,
-          cache_read_input_tokens: cacheRead,
-          output_tokens: usage.outputTokens,
+          input_tokens: wireUsage.input_tokens,
+          cache_creation_input_tokens: wireUsage.cache_creation_input_tokens,
+          cache_read_input_tokens: wireUsage.cache_read_input_tokens,
+          output_tokens: wireUsage.output_tokens,
           ...outputDetails,
         },
       }),
     );
     events.push(event({ type: 'message_stop' }));
-    return { json, events, firstTextEventIndex } satisfies RenderedCompletion;
+    return { events, firstTextEventIndex };
   },
 
   renderMalformedJson() {
@@ -185,6 +171,32 @@ export const anthropicProtocol: WireProtocol = {
     return { 'request-id': randomId('req_011', 24) };
   },
 };
+
+/** What the JSON and the streamed form of one completion share. */
+function completionParts(reply: TextReply, { usage }: CompletionRequest) {
+  const cacheRead = usage.cachedInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  const outputDetails =
+    usage.reasoningTokens === undefined
+      ? {}
+      : { output_tokens_details: { thinking_tokens: usage.reasoningTokens } };
+  return {
+    id: randomId('msg_01', 22),
+    stopReason: reply.finishReason === 'length' ? 'max_tokens' : 'end_turn',
+    signature: reply.reasoningText === undefined ? '' : randomId('Eq', 64),
+    outputDetails,
+    wireUsage: {
+      // Anthropic counts uncached input only in `input_tokens`; cache reads and writes are reported beside it.
+      input_tokens: usage.inputTokens - cacheRead - cacheWrite,
+      cache_creation_input_tokens: cacheWrite,
+      cache_read_input_tokens: cacheRead,
+      cache_creation: { ephemeral_5m_input_tokens: cacheWrite, ephemeral_1h_input_tokens: 0 },
+      output_tokens: usage.outputTokens,
+      ...outputDetails,
+      service_tier: 'standard',
+    },
+  };
+}
 
 function renderAnthropicError(error: WireError): WireErrorResponse {
   const answer = (

@@ -1,8 +1,9 @@
 import { isRecord, messageText } from './message-text';
 import { randomId } from './random-id';
 import type { RecordedMessage } from './recorded-request';
+import type { TextReply } from './scripted-reply';
 import { formatSseEvent, splitIntoDeltas } from './sse-event';
-import type { RenderedCompletion, WireError, WireErrorResponse, WireProtocol } from './wire-protocol';
+import type { CompletionRequest, WireError, WireErrorResponse, WireProtocol } from './wire-protocol';
 
 /** The window an OpenAI `context-length` fault states when the script gives none (gpt-4o's). */
 const defaultContextWindow = 128_000;
@@ -56,27 +57,13 @@ export const openaiProtocol: WireProtocol = {
     return undefined;
   },
 
-  renderCompletion(reply, { request, usage }) {
-    const id = randomId('chatcmpl-', 29);
-    const created = Math.floor(Date.now() / 1000);
-    const finishReason = reply.finishReason ?? 'stop';
-    const wireUsage = {
-      prompt_tokens: usage.inputTokens,
-      completion_tokens: usage.outputTokens,
-      total_tokens: usage.inputTokens + usage.outputTokens,
-      prompt_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0, audio_tokens: 0 },
-      completion_tokens_details: {
-        reasoning_tokens: usage.reasoningTokens ?? 0,
-        audio_tokens: 0,
-        accepted_prediction_tokens: 0,
-        rejected_prediction_tokens: 0,
-      },
-    };
-    const json = JSON.stringify({
+  renderJson(reply, completion) {
+    const { id, created, finishReason, wireUsage } = completionParts(reply, completion);
+    return JSON.stringify({
       id,
       object: 'chat.completion',
       created,
-      model: request.model,
+      model: completion.request.model,
       choices: [
         {
           index: 0,
@@ -95,7 +82,11 @@ export const openaiProtocol: WireProtocol = {
       service_tier: 'default',
       system_fingerprint: systemFingerprint,
     });
+  },
 
+  renderEvents(reply, completion) {
+    const { request } = completion;
+    const { id, created, finishReason, wireUsage } = completionParts(reply, completion);
     // With `stream_options.include_usage`, every chunk carries `usage: null` and one extra chunk with
     // no choices carries the totals, as the API does.
     const includeUsage =
@@ -137,7 +128,7 @@ export const openaiProtocol: WireProtocol = {
     events.push(chunk([deltaChoice({}, finishReason)]));
     if (includeUsage) events.push(chunk([], wireUsage));
     events.push(formatSseEvent('[DONE]'));
-    return { json, events, firstTextEventIndex } satisfies RenderedCompletion;
+    return { events, firstTextEventIndex };
   },
 
   renderMalformedJson() {
@@ -247,6 +238,27 @@ const serverErrorMessages: Readonly<Record<number, string>> = {
   503: 'The server is overloaded or not ready yet.',
   529: 'The server is overloaded or not ready yet.',
 };
+
+/** What the JSON and the streamed form of one completion share. */
+function completionParts(reply: TextReply, { usage }: CompletionRequest) {
+  return {
+    id: randomId('chatcmpl-', 29),
+    created: Math.floor(Date.now() / 1000),
+    finishReason: reply.finishReason ?? 'stop',
+    wireUsage: {
+      prompt_tokens: usage.inputTokens,
+      completion_tokens: usage.outputTokens,
+      total_tokens: usage.inputTokens + usage.outputTokens,
+      prompt_tokens_details: { cached_tokens: usage.cachedInputTokens ?? 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: usage.reasoningTokens ?? 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
+    },
+  };
+}
 
 function toRecordedMessage(message: unknown): RecordedMessage {
   const record = isRecord(message) ? message : {};

@@ -121,9 +121,13 @@ async function sendReply(
   const headers = protocol.responseHeaders();
 
   if (!('fault' in reply)) {
-    const rendered = protocol.renderCompletion(reply, { request, usage: resolveUsage(reply, request) });
-    if (request.stream) await sendEvents(response, headers, rendered.events, reply.chunkDelayMs ?? 0, signal);
-    else sendJson(response, 200, headers, rendered.json);
+    const completion = { request, usage: resolveUsage(reply, request) };
+    if (request.stream) {
+      const { events } = protocol.renderEvents(reply, completion);
+      await sendEvents(response, headers, events, reply.chunkDelayMs ?? 0, signal);
+    } else {
+      sendJson(response, 200, headers, protocol.renderJson(reply, completion));
+    }
     return;
   }
   switch (reply.fault) {
@@ -172,18 +176,13 @@ function dropConnection(
   afterBytes: number | undefined,
   response: ServerResponse,
 ): void {
-  const rendered = protocol.renderCompletion(
-    { text: 'This answer never arrives in full.' },
-    {
-      request,
-      usage: { inputTokens: estimatePromptTokens(request), outputTokens: 8 },
-    },
-  );
+  const reply = { text: 'This answer never arrives in full.' };
+  const completion = { request, usage: { inputTokens: estimatePromptTokens(request), outputTokens: 8 } };
   const headers = protocol.responseHeaders();
   if (request.stream) {
-    const stream = Buffer.from(rendered.events.join(''));
-    const cut =
-      afterBytes ?? Buffer.byteLength(rendered.events.slice(0, rendered.firstTextEventIndex + 1).join(''));
+    const { events, firstTextEventIndex } = protocol.renderEvents(reply, completion);
+    const stream = Buffer.from(events.join(''));
+    const cut = afterBytes ?? Buffer.byteLength(events.slice(0, firstTextEventIndex + 1).join(''));
     sendThenDrop(
       response,
       200,
@@ -196,7 +195,7 @@ function dropConnection(
     response.socket?.destroy();
     return;
   }
-  const json = Buffer.from(rendered.json);
+  const json = Buffer.from(protocol.renderJson(reply, completion));
   sendThenDrop(
     response,
     200,

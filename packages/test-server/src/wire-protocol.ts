@@ -34,10 +34,8 @@ export type WireError =
   /** The script itself is at fault (no reply left, the respond function threw): a 500 that says so. */
   | { readonly kind: 'script-error'; readonly message: string };
 
-/** A completion rendered both ways; the server sends the one the request asked for. */
-export interface RenderedCompletion {
-  /** The non-streaming JSON body. */
-  readonly json: string;
+/** A completion as SSE events. */
+export interface RenderedEvents {
   /** The SSE events, each complete with its trailing blank line. */
   readonly events: readonly string[];
   /** Index in `events` of the first event carrying answer text (where a default mid-stream drop cuts after). */
@@ -58,8 +56,10 @@ export interface WireProtocol {
   describeRequest(body: unknown): Pick<RecordedRequest, 'model' | 'stream' | 'maxOutputTokens' | 'messages'>;
   /** The 400 the real API gives a body that lacks a required field, or `undefined` when it is acceptable. */
   findInvalidRequest(body: unknown): WireError | undefined;
-  /** The completion for `reply`, as JSON and as SSE events. */
-  renderCompletion(reply: TextReply, completion: CompletionRequest): RenderedCompletion;
+  /** The completion for `reply` as a non-streaming JSON body. */
+  renderJson(reply: TextReply, completion: CompletionRequest): string;
+  /** The completion for `reply` as SSE events. */
+  renderEvents(reply: TextReply, completion: CompletionRequest): RenderedEvents;
   /** A `200` body that claims to be JSON but does not parse. */
   renderMalformedJson(request: RecordedRequest): string;
   /** SSE events: one good event, then a `data:` line that does not parse. */
