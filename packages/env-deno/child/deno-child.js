@@ -20,6 +20,8 @@
  *                 {"type":"cellDone","id","outcome","value"?,"error"?} TAB outputJson
  *
  * `outcome` is `fulfilled`, `rejected`, `syntax` (V8 refused to compile the script) or `cancelled`.
+ * Between `cellDone` and the next cell, what the finished cell left behind runs with its output
+ * discarded and its host calls refused.
  */
 import vm from 'node:vm';
 
@@ -35,6 +37,8 @@ delete globalThis.Deno;
 globalThis.addEventListener('unhandledrejection', (event) => event.preventDefault());
 
 const apply = Reflect.apply;
+/** Value, error name, message and stack keep at least this many characters, whatever the output cap. */
+const MIN_TEXT_CHARS = 1000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -103,6 +107,12 @@ function initialize(message) {
   }
   sandbox = vm.createContext(vm.constants.DONT_CONTEXTIFY);
   const run = (code, filename) => vm.runInContext(code, sandbox, { filename });
+  // Deno formats stacks with a hook of its own realm, which hands `Error.prepareStackTrace` call
+  // sites whose prototypes lead back to this realm: the sandbox gets V8's plain text stacks only.
+  run(
+    "Object.defineProperty(Error, 'prepareStackTrace', { value: undefined, writable: false, enumerable: false, configurable: false });",
+    'rlm-intrinsics.js',
+  );
   // Captured before any model code runs: a cell may replace Promise.prototype.then.
   promiseThen = run('Promise.prototype.then', 'rlm-intrinsics.js');
   const innerJsonParse = run('JSON.parse', 'rlm-intrinsics.js');
@@ -119,10 +129,14 @@ function initialize(message) {
     'rlm-bridge.js',
   );
   const bridge = makeBridge((name, argsJson, resolve, reject) => {
+    if (currentCell === null || currentCell.finished) {
+      // Thrown into the sandbox, where the prelude turns it into a rejected call: code a cell left
+      // behind never reaches the host.
+      throw new Error('The cell that made this call has ended; its calls no longer reach the host.');
+    }
     const callId = nextCallId++;
     pendingCalls.set(callId, { resolve, reject });
-    const cell = currentCell === null ? null : currentCell.id;
-    send({ type: 'hostCall', callId, cell, name: String(name) }, String(argsJson));
+    send({ type: 'hostCall', callId, cell: currentCell.id, name: String(name) }, String(argsJson));
   });
   const options = apply(innerJsonParse, undefined, [
     JSON.stringify({ hostFunctionNames: message.hostFunctionNames }),
@@ -132,15 +146,26 @@ function initialize(message) {
   else options.contextJson = text;
   const prelude = run(message.prelude, 'rlm-prelude.js');
   control = prelude(bridge, options);
+  // Every cell starts by ending the clean-up phase of the one before (see finishCell).
+  control.beginCell(0);
 }
 
-function describe(reason) {
+/** Cuts a text to `limit` characters, keeping its head and tail, so a 10 MB message costs the host nothing. */
+function cutText(text, limit) {
+  if (text.length <= limit) return text;
+  const marker = `\n… [${text.length} characters; the middle was cut] …\n`;
+  const budget = Math.max(limit - marker.length, 0);
+  const head = Math.ceil(budget * 0.6);
+  return text.slice(0, head) + marker + text.slice(text.length - (budget - head));
+}
+
+function describe(reason, limit) {
   try {
     const description = control.describeError(reason);
     return {
-      name: String(description.name),
-      message: String(description.message),
-      stack: String(description.stack),
+      name: cutText(String(description.name), limit),
+      message: cutText(String(description.message), limit),
+      stack: cutText(String(description.stack), limit),
     };
   } catch (error) {
     return {
@@ -151,60 +176,81 @@ function describe(reason) {
   }
 }
 
-function formatValue(value) {
+function formatValue(value, limit) {
   try {
-    return control.formatValue(value);
+    const shown = control.formatValue(value);
+    return shown === undefined ? undefined : cutText(String(shown), limit);
   } catch {
     return '[a value that could not be displayed]';
   }
 }
 
-function finishCell(cell, result) {
+// A message through a MessageChannel arrives as a new task, after every microtask queued before it
+// has run: a cell counts as finished only once the jobs it queued are done, as in QuickJS, so an
+// endless chain of microtasks keeps it running until the host's watchdog stops it.
+const taskChannel = new MessageChannel();
+const finishQueue = [];
+taskChannel.port2.onmessage = () => {
+  const finish = finishQueue.shift();
+  if (finish) finish();
+};
+
+/** Called when the cell's promise settles (or the host cancels it): finishes it in a task of its own. */
+function settleCell(cell, settle) {
   if (cell.settled) return;
   cell.settled = true;
-  if (currentCell === cell) currentCell = null;
-  // The prelude rejects the calls this cell left running when the next cell begins; the host has
-  // dropped them, so their answers will never come.
-  pendingCalls.clear();
+  finishQueue.push(() => finishCell(cell, settle()));
+  taskChannel.port1.postMessage(null);
+}
+
+function finishCell(cell, result) {
+  if (cell.finished) return;
+  cell.finished = true;
   const output = control.endCell();
   send({ type: 'cellDone', id: cell.id, ...result }, output);
+  // The host dropped the calls the cell left running; rejecting them now, with output discarded and
+  // host calls refused, lets what the cell chained on them run to its end before the next cell
+  // begins, instead of acting inside it.
+  pendingCalls.clear();
+  control.beginCell(0);
 }
 
 function startCell(message) {
-  const cell = { id: message.id, settled: false };
+  // End the clean-up of the previous cell: what its leftovers printed is dropped.
+  control.endCell();
+  const limit = Math.max(message.maxOutputChars, MIN_TEXT_CHARS);
+  const cell = { id: message.id, settled: false, finished: false };
   currentCell = cell;
   control.beginCell(message.maxOutputChars);
   let script;
   try {
     script = new vm.Script(message.code, { filename: message.fileName });
   } catch (error) {
-    finishCell(cell, { outcome: 'syntax', error: describe(error) });
+    settleCell(cell, () => ({ outcome: 'syntax', error: describe(error, limit) }));
     return;
   }
   let completion;
   try {
     completion = script.runInContext(sandbox);
   } catch (error) {
-    finishCell(cell, { outcome: 'rejected', error: describe(error) });
+    settleCell(cell, () => ({ outcome: 'rejected', error: describe(error, limit) }));
     return;
   }
   try {
     apply(promiseThen, completion, [
-      (value) => {
-        const shown = formatValue(value);
-        finishCell(
-          cell,
-          shown === undefined ? { outcome: 'fulfilled' } : { outcome: 'fulfilled', value: shown },
-        );
-      },
-      (reason) => finishCell(cell, { outcome: 'rejected', error: describe(reason) }),
+      (value) =>
+        settleCell(cell, () => {
+          const shown = formatValue(value, limit);
+          return shown === undefined ? { outcome: 'fulfilled' } : { outcome: 'fulfilled', value: shown };
+        }),
+      (reason) => settleCell(cell, () => ({ outcome: 'rejected', error: describe(reason, limit) })),
     ]);
   } catch {
     // Only a cell that replaced the rewrite's own chaining global gets here.
-    finishCell(cell, {
+    settleCell(cell, () => ({
       outcome: 'rejected',
       error: { name: 'TypeError', message: 'The cell did not evaluate to a promise.', stack: '' },
-    });
+    }));
   }
 }
 
@@ -246,4 +292,5 @@ function handleLine(line) {
 
 await readLines(handleLine);
 // The host closed stdin: it is gone or done with this session.
+taskChannel.port1.close();
 exit(0);

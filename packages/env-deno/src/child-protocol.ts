@@ -26,8 +26,8 @@ export interface FatalMessage {
 export interface HostCallMessage {
   readonly type: 'hostCall';
   readonly callId: number;
-  /** The cell that made the call, or `null` for code left running after its cell ended. */
-  readonly cell: number | null;
+  /** The cell that made the call. */
+  readonly cell: number;
   readonly name: string;
 }
 
@@ -72,7 +72,7 @@ function isChildMessage(value: unknown): value is ChildMessage {
     case 'hostCall':
       return (
         Number.isSafeInteger(message.callId) &&
-        (message.cell === null || Number.isSafeInteger(message.cell)) &&
+        Number.isSafeInteger(message.cell) &&
         typeof message.name === 'string'
       );
     case 'cellDone':

@@ -1,5 +1,4 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import {
   type CellError,
   type CellErrorKind,
@@ -21,11 +20,9 @@ import {
   parseChildFrame,
 } from './child-protocol';
 import type { ContextFile } from './context-file';
+import { denoRunCommand } from './deno-command';
 import { LineReader } from './line-reader';
 import { readPrivateMemoryBytes } from './memory-usage';
-
-/** The program the child runs; shipped beside `src/` and `dist/`, so the same path works from both. */
-const CHILD_SCRIPT = fileURLToPath(new URL('../child/deno-child.js', import.meta.url));
 
 const ENVIRONMENT_ID = 'deno';
 const MEBIBYTE = 1024 * 1024;
@@ -148,22 +145,14 @@ export class DenoChildProcess {
     contextFile: ContextFile,
     hostFunctions: Readonly<Record<string, HostFunction>>,
   ): Promise<DenoChildProcess> {
-    const args = [
-      'run',
-      '--quiet',
-      '--no-prompt',
-      '--no-config',
-      '--no-lock',
-      '--no-remote',
-      '--no-npm',
-      '--cached-only',
-      `--allow-read=${escapePermissionList(contextFile.path)}`,
-      `--v8-flags=--max-old-space-size=${settings.memoryLimitMb}`,
-      CHILD_SCRIPT,
-    ];
+    const { args, env } = denoRunCommand({
+      readablePath: contextFile.path,
+      memoryLimitMb: settings.memoryLimitMb,
+      cacheDirectory: settings.cacheDirectory,
+    });
     const child = spawn(settings.denoPath, args, {
       cwd: settings.cacheDirectory,
-      env: childEnvironment(settings.cacheDirectory),
+      env,
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
@@ -387,6 +376,20 @@ export class DenoChildProcess {
       this.failProtocol('its cell output was not valid');
       return this.lostOutcome(stopReason, options);
     }
+    // A buffer of untouched pages (`new ArrayBuffer(2 ** 31)`) is made in an instant, between two checks.
+    if (await this.isOverMemoryLimit()) {
+      this.kill('memory');
+      await this.exited;
+      const { error, broken } = this.lostOutcome(stopReason, options);
+      const { stdout, stderr, droppedOutputChars } = output;
+      return {
+        stdout,
+        stderr,
+        droppedOutputChars,
+        ...(error ? { error } : {}),
+        ...(broken ? { broken } : {}),
+      };
+    }
     const message = done.message as CellDoneMessage;
     let error: CellError | undefined;
     let value: string | undefined;
@@ -406,18 +409,24 @@ export class DenoChildProcess {
 
   /** Kills the process when its private memory grows past the limit (Linux; elsewhere V8's heap limit only). */
   private watchMemory(): NodeJS.Timeout | undefined {
-    const pid = this.child.pid;
-    if (this.memoryBaseline === undefined || pid === undefined) return undefined;
-    const limit = this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE;
+    if (this.memoryBaseline === undefined) return undefined;
     let reading = false;
     return setInterval(() => {
       if (reading) return;
       reading = true;
-      void readPrivateMemoryBytes(pid).then((used) => {
+      void this.isOverMemoryLimit().then((over) => {
         reading = false;
-        if (used !== undefined && used > limit) this.kill('memory');
+        if (over) this.kill('memory');
       });
     }, MEMORY_POLL_MS);
+  }
+
+  /** Whether the process's private memory grew past `memoryLimitMb` since start-up (Linux only). */
+  private async isOverMemoryLimit(): Promise<boolean> {
+    const pid = this.child.pid;
+    if (this.memoryBaseline === undefined || pid === undefined || this.exit) return false;
+    const used = await readPrivateMemoryBytes(pid);
+    return used !== undefined && used > this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE;
   }
 
   /** The outcome of a cell whose process ended before the cell did. */
@@ -474,28 +483,6 @@ process.once('exit', () => {
 });
 
 const EMPTY_OUTPUT = { stdout: '', stderr: '', droppedOutputChars: 0 } as const;
-
-/**
- * Everything the child may see of the environment: its own cache directory and switches that keep
- * Deno quiet and offline. Nothing of the host's environment (API keys, paths) is passed on.
- */
-function childEnvironment(cacheDirectory: string): Record<string, string> {
-  const environment: Record<string, string> = {
-    DENO_DIR: cacheDirectory,
-    DENO_NO_UPDATE_CHECK: '1',
-    DENO_NO_PROMPT: '1',
-    NO_COLOR: '1',
-  };
-  // Windows processes need SystemRoot to load system libraries.
-  const systemRoot = process.env.SystemRoot ?? process.env.SYSTEMROOT;
-  if (process.platform === 'win32' && systemRoot) environment.SystemRoot = systemRoot;
-  return environment;
-}
-
-/** Deno splits permission lists at commas; a comma inside a path is written twice. */
-function escapePermissionList(path: string): string {
-  return path.replaceAll(',', ',,');
-}
 
 function describeExitStatus(exit: ChildExit | undefined): string {
   if (!exit) return 'still running';

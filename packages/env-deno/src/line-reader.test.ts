@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { LineReader } from './line-reader';
+
+function collect(maxLineBytes?: number) {
+  const lines: string[] = [];
+  let overflows = 0;
+  const reader = new LineReader(
+    (line) => lines.push(line),
+    maxLineBytes,
+    () => overflows++,
+  );
+  return { lines, reader, overflows: () => overflows };
+}
+
+describe('LineReader', () => {
+  it('splits several lines in one chunk and keeps an unfinished one for later', () => {
+    const { lines, reader } = collect();
+    reader.push(Buffer.from('one\ntwo\nthr'));
+    expect(lines).toEqual(['one', 'two']);
+    expect(reader.bufferedBytes).toBe(3);
+    reader.push(Buffer.from('ee\n\nfour\n'));
+    expect(lines).toEqual(['one', 'two', 'three', '', 'four']);
+    expect(reader.bufferedBytes).toBe(0);
+  });
+
+  it('decodes a multi-byte character split across chunks', () => {
+    const { lines, reader } = collect();
+    const bytes = Buffer.from('é€🚀\n');
+    for (let i = 0; i < bytes.length; i++) reader.push(bytes.subarray(i, i + 1));
+    expect(lines).toEqual(['é€🚀']);
+  });
+
+  it('reads a 50 MB line that arrives in 4 KiB chunks exactly, in linear time', () => {
+    const { lines, reader } = collect();
+    const text = `${'0123456789abcdef'.repeat(50 * 65_536)}é`;
+    const bytes = Buffer.from(`${text}\nnext\n`);
+    const started = performance.now();
+    for (let offset = 0; offset < bytes.length; offset += 4096) {
+      reader.push(bytes.subarray(offset, offset + 4096));
+    }
+    const elapsed = performance.now() - started;
+    expect(lines.length).toBe(2);
+    expect(lines[0]?.length).toBe(text.length);
+    expect(lines[0] === text).toBe(true);
+    expect(lines[1]).toBe('next');
+    // Re-scanning or re-concatenating the growing buffer per chunk (12,800 chunks) would touch ~330 GB.
+    expect(elapsed).toBeLessThan(5_000);
+  });
+
+  it('drops a line longer than the limit and reports it once', () => {
+    const { lines, reader, overflows } = collect(10);
+    reader.push(Buffer.from('short\n0123456'));
+    reader.push(Buffer.from('789abc'));
+    expect(overflows()).toBe(1);
+    reader.push(Buffer.from('\nlater\n'));
+    expect(lines).toEqual(['short']);
+    expect(overflows()).toBe(1);
+  });
+});
