@@ -30,6 +30,28 @@ const MAX_DRAINED_JOBS = 10_000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** Headroom that must be free after an out-of-memory error for the session to go on. */
 const MEMORY_PROBE_CHARS = 4 * 1024 * 1024;
+/** Texts of a cell result besides stdout and stderr (value, error name, message, stack) keep at least this many characters. */
+const MIN_TEXT_CHARS = 1_000;
+
+/**
+ * Evaluated before any model code, so the intrinsics it captures are the real ones. It brings a text
+ * out of the sandbox as JSON (QuickJS hands strings to the host as UTF-8 C strings, which end at the
+ * first NUL and turn lone surrogates into U+FFFD) and cuts it to `limit` characters, head and tail
+ * kept, so a 10 MB error message costs the host nothing.
+ */
+const EXPORT_TEXT_SOURCE = `(function (stringify, slice, ceil) {
+  'use strict';
+  return function exportText(text, limit) {
+    if (typeof text !== 'string') return 'null';
+    if (text.length > limit) {
+      var marker = '\\n… [' + text.length + ' characters; the middle was cut] …\\n';
+      var budget = limit > marker.length ? limit - marker.length : 0;
+      var head = ceil(budget * 0.6);
+      text = slice(text, 0, head) + marker + slice(text, text.length - (budget - head));
+    }
+    return stringify(text);
+  };
+})(JSON.stringify, Function.prototype.call.bind(String.prototype.slice), Math.ceil)`;
 
 /** What one cell produced inside the sandbox, before the session adds timing and recovery. */
 export interface SandboxCellOutcome {
@@ -72,11 +94,14 @@ export class QuickJSSandbox {
   private controlEndCell!: QuickJSHandle;
   private controlFormatValue!: QuickJSHandle;
   private controlDescribeError!: QuickJSHandle;
+  private exportText!: QuickJSHandle;
   private readonly pendingCalls = new Set<PendingHostCall>();
   private deadline = Number.POSITIVE_INFINITY;
   private interrupted = false;
   private wake: (() => void) | undefined;
   private stopRunningCell: ((reason: StopReason) => void) | undefined;
+  /** Set while the sandbox runs what an ended cell left behind: host calls made then are refused. */
+  private refusingHostCalls = false;
   private disposed = false;
   /** Why freeing the instance failed, if it did (a leaked handle, or a crashed instance). */
   disposeError: unknown;
@@ -122,6 +147,9 @@ export class QuickJSSandbox {
 
   private startPrelude(contextValue: ReplSessionOptions['context']) {
     const { context } = this;
+    this.exportText = this.keep(
+      context.unwrapResult(context.evalCode(EXPORT_TEXT_SOURCE, 'rlm-export-text.js', { type: 'global' })),
+    );
     const prelude = this.keep(
       context.unwrapResult(context.evalCode(JAVASCRIPT_PRELUDE_SOURCE, 'rlm-prelude.js', { type: 'global' })),
     );
@@ -195,6 +223,10 @@ export class QuickJSSandbox {
 
   private startHostCall(nameHandle: QuickJSHandle, argsHandle: QuickJSHandle): QuickJSHandle {
     const { context } = this;
+    if (this.refusingHostCalls) {
+      // Thrown into the sandbox: the prelude turns it into a rejected call, and nothing reaches the host.
+      throw new Error('The cell that made this call has ended; its calls no longer reach the host.');
+    }
     const name = context.getString(nameHandle);
     const argsJson = context.getString(argsHandle);
     const deferred = context.newPromise();
@@ -202,7 +234,11 @@ export class QuickJSSandbox {
     this.pendingCalls.add(call);
     // Started on a microtask so host code never runs inside QuickJS's own call stack.
     Promise.resolve()
-      .then(() => this.invokeHostFunction(name, argsJson, call.controller.signal))
+      .then(() => {
+        // Dropped before it started (its cell ended at once): the host never hears of it.
+        if (!this.pendingCalls.has(call)) throw new Error('The call was dropped before it started.');
+        return this.invokeHostFunction(name, argsJson, call.controller.signal);
+      })
       .then(
         (resultJson) => this.settleHostCall(call, { resultJson }),
         (error: unknown) => this.settleHostCall(call, { message: hostErrorMessage(error) }),
@@ -213,8 +249,14 @@ export class QuickJSSandbox {
   private async invokeHostFunction(name: string, argsJson: string, signal: AbortSignal): Promise<string> {
     const hostFunction = Object.hasOwn(this.hostFunctions, name) ? this.hostFunctions[name] : undefined;
     if (typeof hostFunction !== 'function') throw new Error(`There is no host function named '${name}'.`);
-    const args = JSON.parse(argsJson) as JsonValue[];
-    const result = await hostFunction(args, { signal });
+    const args: unknown = JSON.parse(argsJson);
+    if (!Array.isArray(args)) {
+      // Only a replaced toJSON (Object.prototype.toJSON, Array.prototype.toJSON) makes the prelude send anything else.
+      throw new Error(
+        `${name}: the arguments did not arrive as a list, because a toJSON method was replaced (e.g. Object.prototype.toJSON or Array.prototype.toJSON). Delete it to call ${name} again.`,
+      );
+    }
+    const result = await hostFunction(args as JsonValue[], { signal });
     return result === undefined ? '' : (JSON.stringify(result) ?? '');
   }
 
@@ -266,6 +308,12 @@ export class QuickJSSandbox {
     let value: string | undefined;
     let error: CellError | undefined;
     let broken: string | undefined;
+    /** Set when the stopped cell left jobs that cannot be cleared: its output is still collected, then the sandbox is rebuilt. */
+    let polluted: string | undefined;
+    let droppedCalls = 0;
+    /** The cell failed with `null` or `undefined` as its reason: what QuickJS leaves when out of memory even for the error. */
+    let failedWithoutReason = false;
+    const textLimit = Math.max(options.maxOutputChars, MIN_TEXT_CHARS);
     const stop = (reason: StopReason) => {
       stopReason ??= reason;
       this.deadline = 0;
@@ -290,7 +338,7 @@ export class QuickJSSandbox {
         // The script did not compile (syntax QuickJS rejects though acorn took it), or stopped at once.
         const reason = evaluated.error;
         try {
-          if (!this.interrupted) error = this.describeCellError(reason, options, cell, true);
+          if (!this.interrupted) error = this.describeCellError(reason, options, cell, true, textLimit);
         } finally {
           reason.dispose();
         }
@@ -302,13 +350,16 @@ export class QuickJSSandbox {
             const state = context.getPromiseState(promise);
             if (state.type === 'fulfilled') {
               try {
-                value = this.formatValue(state.value);
+                value = this.formatValue(state.value, textLimit);
               } finally {
                 state.value.dispose();
               }
             } else if (state.type === 'rejected') {
               try {
-                error = this.describeCellError(state.error, options, cell, false);
+                failedWithoutReason =
+                  context.sameValue(state.error, context.null) ||
+                  context.sameValue(state.error, context.undefined);
+                error = this.describeCellError(state.error, options, cell, false, textLimit);
               } finally {
                 state.error.dispose();
               }
@@ -321,7 +372,11 @@ export class QuickJSSandbox {
       if (this.interrupted || stopReason) {
         error = stopError(stopReason ?? 'timeout', options.timeoutMs);
         value = undefined;
-        this.drainJobs();
+        try {
+          this.drainJobs();
+        } catch (caught) {
+          polluted = `The cell was stopped, but ${hostErrorMessage(caught)}.`;
+        }
       }
     } catch (caught) {
       broken = `The QuickJS sandbox failed: ${hostErrorMessage(caught)}`;
@@ -331,6 +386,7 @@ export class QuickJSSandbox {
       options.signal?.removeEventListener('abort', onAbort);
       this.stopRunningCell = undefined;
       this.deadline = Number.POSITIVE_INFINITY;
+      droppedCalls = this.pendingCalls.size;
       this.dropPendingCalls();
     }
 
@@ -343,8 +399,18 @@ export class QuickJSSandbox {
         error ??= { kind: 'crash', name: 'SandboxError', message: broken };
       }
     }
-    if (!broken && error?.kind === 'memory' && !this.hasMemoryHeadroom()) {
+    broken ??= polluted;
+    if (!broken && droppedCalls > 0) {
+      try {
+        this.settleDroppedCalls();
+      } catch (caught) {
+        broken = `The cell left host calls running, and what it chained on them ${hostErrorMessage(caught)}.`;
+      }
+    }
+    const mayBeOutOfMemory = error?.kind === 'memory' || (error?.kind === 'runtime' && failedWithoutReason);
+    if (!broken && mayBeOutOfMemory && !this.hasMemoryHeadroom()) {
       broken = 'The sandbox ran out of memory, and what the cells stored still fills it.';
+      if (error?.kind !== 'memory') error = outOfMemoryError();
     }
     return {
       stdout: output?.stdout ?? '',
@@ -379,6 +445,30 @@ export class QuickJSSandbox {
       }
     } finally {
       for (const arg of args) if (arg.alive) arg.dispose();
+    }
+  }
+
+  /**
+   * Rejects inside the sandbox the host calls the ended cell left running, and runs at once what the
+   * cell chained on them, with output discarded and host calls refused. Left for the next cell, those
+   * callbacks would run during it and print into its output (the prelude rejects stale calls when a
+   * cell begins): code of an ended cell must not act in a later one. Throws when they never finish.
+   */
+  private settleDroppedCalls() {
+    const { context, runtime } = this;
+    this.refusingHostCalls = true;
+    try {
+      // A zero-character cap: whatever the callbacks print is only counted, then thrown away.
+      this.callControl(this.controlBeginCell, (handle) => handle.dispose(), context.newNumber(0));
+      this.evalTimed(() => {
+        const jobs = runtime.executePendingJobs();
+        if (jobs.error) jobs.error.dispose();
+      }, HOUSEKEEPING_MS);
+      if (runtime.hasPendingJob()) this.drainJobs();
+      this.callControl(this.controlEndCell, (handle) => handle.dispose());
+    } finally {
+      this.refusingHostCalls = false;
+      this.deadline = Number.POSITIVE_INFINITY;
     }
   }
 
@@ -419,7 +509,7 @@ export class QuickJSSandbox {
     }
   }
 
-  private formatValue(result: QuickJSHandle): string | undefined {
+  private formatValue(result: QuickJSHandle, limit: number): string | undefined {
     const { context } = this;
     const formatted = this.evalTimed(
       () => context.callFunction(this.controlFormatValue, context.undefined, result),
@@ -431,9 +521,37 @@ export class QuickJSSandbox {
     }
     const handle = formatted.value;
     try {
-      return context.typeof(handle) === 'string' ? context.getString(handle) : undefined;
+      return this.readText(handle, limit);
     } finally {
       handle.dispose();
+    }
+  }
+
+  /**
+   * A string of the sandbox as the host's string, exact (NUL and lone surrogates included) and cut to
+   * `limit` characters; `undefined` when it is not a string or cannot be read.
+   */
+  private readText(handle: QuickJSHandle, limit: number): string | undefined {
+    const { context } = this;
+    if (context.typeof(handle) !== 'string') return undefined;
+    const limitHandle = context.newNumber(limit);
+    const exported = this.evalTimed(
+      () => context.callFunction(this.exportText, context.undefined, handle, limitHandle),
+      HOUSEKEEPING_MS,
+    );
+    limitHandle.dispose();
+    if (exported.error) {
+      // No memory left even for the copy (after an out-of-memory error): read it directly instead,
+      // which needs none inside but stops at a NUL.
+      exported.error.dispose();
+      const raw = context.getString(handle);
+      return raw.length > limit ? raw.slice(0, limit) : raw;
+    }
+    try {
+      const text: unknown = JSON.parse(context.getString(exported.value));
+      return typeof text === 'string' ? text : undefined;
+    } finally {
+      exported.value.dispose();
     }
   }
 
@@ -442,6 +560,7 @@ export class QuickJSSandbox {
     options: SandboxCellOptions,
     cell: RewrittenJavaScriptCell,
     atCompile: boolean,
+    limit: number,
   ): CellError {
     const { context } = this;
     const described = this.evalTimed(
@@ -454,14 +573,14 @@ export class QuickJSSandbox {
     if (described.error) {
       // Too little memory even to describe it: read the error's own fields, which allocates less.
       described.error.dispose();
-      name = this.readStringProperty(reason, 'name') ?? name;
-      message = this.readStringProperty(reason, 'message') ?? message;
+      name = this.readStringProperty(reason, 'name', limit) ?? name;
+      message = this.readStringProperty(reason, 'message', limit) ?? message;
     } else {
       const description = described.value;
       const read = (key: string) => {
         const handle = context.getProp(description, key);
         try {
-          return context.typeof(handle) === 'string' ? context.getString(handle) : undefined;
+          return this.readText(handle, limit);
         } finally {
           handle.dispose();
         }
@@ -483,23 +602,20 @@ export class QuickJSSandbox {
     return {
       kind,
       name,
-      message:
-        kind === 'memory'
-          ? 'The sandbox ran out of memory (its limit is the environment option memoryLimitBytes). Work on smaller pieces of the context, and drop variables you no longer need.'
-          : message,
+      message: kind === 'memory' ? OUT_OF_MEMORY_MESSAGE : message,
       ...(location ? { line: location.line } : {}),
       ...(location?.column !== undefined ? { column: location.column } : {}),
       ...(stack ? { stack } : {}),
     };
   }
 
-  private readStringProperty(object: QuickJSHandle, key: string): string | undefined {
+  private readStringProperty(object: QuickJSHandle, key: string, limit: number): string | undefined {
     const { context } = this;
     try {
       if (context.typeof(object) !== 'object') return undefined;
       const handle = this.evalTimed(() => context.getProp(object, key), HOUSEKEEPING_MS);
       try {
-        return context.typeof(handle) === 'string' ? context.getString(handle) : undefined;
+        return this.readText(handle, limit);
       } finally {
         handle.dispose();
       }
@@ -573,6 +689,13 @@ function encodeContext(value: ReplSessionOptions['context']): EncodedContext {
     }
   }
   return { kind: 'json', text: JSON.stringify(value ?? null) };
+}
+
+const OUT_OF_MEMORY_MESSAGE =
+  'The sandbox ran out of memory (its limit is the environment option memoryLimitBytes). Work on smaller pieces of the context, and drop variables you no longer need.';
+
+function outOfMemoryError(): CellError {
+  return { kind: 'memory', name: 'InternalError', message: OUT_OF_MEMORY_MESSAGE };
 }
 
 function stopError(reason: StopReason, timeoutMs: number): CellError {
