@@ -1,14 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContextValue, JsonValue } from '../environment/context-value';
-import type {
-  CellResult,
-  HostFunction,
-  ReplEnvironment,
-  ReplSession,
-  RunCellOptions,
-} from '../environment/repl-environment';
+import type { CellResult, ReplEnvironment } from '../environment/repl-environment';
+import { describeSecurityConformance } from './test-environment-security';
+import {
+  createSessionOpener,
+  expectMemoryFailure,
+  type OpenSessionOptions,
+} from './test-environment-session';
 
-/** What an environment can do; a check for a capability it lacks is skipped, not failed. */
+/**
+ * What an environment can do. A conformance check for a capability it lacks is skipped; a check of
+ * the security section that needs it fails, saying which capability is missing, because an
+ * environment without it cannot stop hostile code (see `SECURITY.md`).
+ */
 export interface EnvironmentCapabilities {
   /**
    * The environment bounds a session's memory: an allocation bomb ends the cell with a `memory`
@@ -23,61 +26,6 @@ export interface EnvironmentCapabilities {
   readonly stopGraceMs?: number;
 }
 
-/** The host functions every conformance session gets. */
-interface ConformanceHost {
-  readonly hostFunctions: Record<string, HostFunction>;
-  /** The arguments of every call, by function name. */
-  readonly calls: Record<string, JsonValue[][]>;
-  /** The most `llm_query` calls that were in flight at once. */
-  peakInFlight(): number;
-  /** The signal each `never` call received, in call order. */
-  readonly neverSignals: AbortSignal[];
-}
-
-function createConformanceHost(latencyMs: number): ConformanceHost {
-  const calls: Record<string, JsonValue[][]> = {};
-  let inFlight = 0;
-  let peak = 0;
-  const record = (name: string, args: JsonValue[]) => {
-    calls[name] ??= [];
-    calls[name].push(args);
-  };
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const neverSignals: AbortSignal[] = [];
-  return {
-    calls,
-    neverSignals,
-    peakInFlight: () => peak,
-    hostFunctions: {
-      llm_query: async (args) => {
-        record('llm_query', [...args]);
-        inFlight++;
-        peak = Math.max(peak, inFlight);
-        try {
-          await sleep(latencyMs);
-          return `answer:${String(args[0])}`;
-        } finally {
-          inFlight--;
-        }
-      },
-      echo: async (args) => {
-        record('echo', [...args]);
-        return { args: [...args], nested: { list: [1, 'two', null] } };
-      },
-      fail: async (args) => {
-        record('fail', [...args]);
-        throw new Error('the host said no');
-      },
-      never: (args, { signal }) => {
-        record('never', [...args]);
-        neverSignals.push(signal);
-        return new Promise(() => {});
-      },
-      nothing: async () => undefined,
-    },
-  };
-}
-
 /**
  * The conformance suite every JavaScript `ReplEnvironment` runs, ours and outside authors'. Call it
  * at the top level of a test file:
@@ -90,6 +38,12 @@ function createConformanceHost(latencyMs: number): ConformanceHost {
  * allocation-bomb test to end in a few seconds, and at least ~40 MiB for the 10 MB context test.
  * Sessions get the host functions `llm_query` (counts concurrent calls), `echo`, `fail` (rejects),
  * `never` (never settles) and `nothing` (returns undefined).
+ *
+ * The security section (`describeSecurityConformance`) attacks the sandbox the way hostile model code
+ * would: files, network, environment variables, processes, host objects, code generation, work that
+ * outlives its cell, resource exhaustion, text edge cases and prototype pollution. While it runs it
+ * puts a canary in `process.env`, a secret file in the temporary directory and a listening socket on
+ * 127.0.0.1 on the host, and checks that none of them can be reached from a cell.
  */
 export function testEnvironment(
   factory: () => ReplEnvironment | Promise<ReplEnvironment>,
@@ -100,29 +54,12 @@ export function testEnvironment(
   const stopGraceMs = capabilities.stopGraceMs ?? 5_000;
 
   describe('ReplEnvironment conformance', () => {
-    const sessions: ReplSession[] = [];
+    const opener = createSessionOpener(factory);
+    const open = (options?: OpenSessionOptions) => opener.open(options);
 
     afterEach(async () => {
-      await Promise.all(sessions.splice(0).map((session) => session.dispose()));
+      await opener.dispose();
     });
-
-    async function open(options: { context?: ContextValue; latencyMs?: number } = {}) {
-      const environment = await factory();
-      const host = createConformanceHost(options.latencyMs ?? 1);
-      const session = await environment.createSession({
-        context: options.context ?? 'The quick brown fox jumps over the lazy dog.',
-        hostFunctions: host.hostFunctions,
-      });
-      sessions.push(session);
-      const run = (code: string, runOptions?: RunCellOptions) => session.runCell(code, runOptions);
-      /** Runs a cell that must succeed, and returns its result. */
-      const ok = async (code: string, runOptions?: RunCellOptions) => {
-        const result = await run(code, runOptions);
-        expect(result.error, `cell failed: ${code}`).toBeUndefined();
-        return result;
-      };
-      return { environment, session, host, run, ok };
-    }
 
     describe('contract', () => {
       it('declares the v1 contract, an id and the javascript language', async () => {
@@ -516,87 +453,6 @@ export function testEnvironment(
       });
     });
 
-    describe('security', () => {
-      it('exposes no Node, Deno or Bun globals, no network and no environment', async () => {
-        const { ok } = await open();
-        const names = [
-          'require',
-          'process',
-          'module',
-          'Buffer',
-          'fetch',
-          'XMLHttpRequest',
-          'WebSocket',
-          'Deno',
-          'Bun',
-          'std',
-          'os',
-          'scriptArgs',
-          'importScripts',
-        ];
-        const result = await ok(`console.log(${names.map((name) => `typeof ${name}`).join(', ')})`);
-        expect(result.stdout).toBe(`${names.map(() => 'undefined').join(' ')}\n`);
-      });
-
-      it('cannot import a module or a URL', async () => {
-        const { ok } = await open();
-        const result = await ok(
-          'const outcomes = [];\n' +
-            "for (const specifier of ['fs', 'node:fs', 'https://example.com/x.js', 'data:text/javascript,export default 1']) {\n" +
-            "  try { await import(specifier); outcomes.push('loaded ' + specifier); } catch { outcomes.push('refused'); }\n" +
-            '}\n' +
-            "console.log(outcomes.join(' '));",
-        );
-        expect(result.stdout).toBe('refused refused refused refused\n');
-      });
-
-      it('runs no timer after its cell ended', async () => {
-        const { ok } = await open();
-        await ok(
-          "if (typeof setTimeout === 'function') setTimeout(() => { globalThis.late = 1; console.log('late'); }, 10);\n" +
-            "if (typeof setInterval === 'function') setInterval(() => { globalThis.late = 1; }, 10);",
-        );
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        const result = await ok('console.log(typeof late)');
-        expect(result.stdout).toBe('undefined\n');
-      });
-
-      it("reaches only the sandbox's own global through the context and host-call results", async () => {
-        const { ok } = await open({ context: { doc: 'text' } });
-        const result = await ok(
-          "const viaContext = context.constructor.constructor('return this')();\n" +
-            "const fromHost = await echo('x');\n" +
-            "const viaResult = fromHost.constructor.constructor('return this')();\n" +
-            "const viaString = 'text'.constructor.constructor('return this')();\n" +
-            'console.log(viaContext === globalThis, viaResult === globalThis, viaString === globalThis,\n' +
-            '  typeof viaContext.process, Object.getPrototypeOf(fromHost) === Object.prototype);',
-        );
-        expect(result.stdout).toBe('true true true undefined true\n');
-      });
-
-      it('does not let sandbox prototype pollution reach the host', async () => {
-        const { ok, host } = await open();
-        await ok(
-          'Object.prototype.polluted = 1; Array.prototype.polluted = 1; String.prototype.polluted = 1;\n' +
-            'const fromHost = await echo({ a: 1 });\n' +
-            'fromHost.__proto__.viaResult = 1; fromHost.nested.__proto__.viaNested = 1;\n' +
-            'await echo(JSON.parse(\'{"__proto__": {"viaArgument": 1}}\'));',
-        );
-        const probe: Record<string, unknown> = {};
-        for (const key of ['polluted', 'viaResult', 'viaNested', 'viaArgument']) {
-          expect(probe[key]).toBeUndefined();
-          expect(([] as unknown as Record<string, unknown>)[key]).toBeUndefined();
-          expect(('' as unknown as Record<string, unknown>)[key]).toBeUndefined();
-        }
-        const argument = host.calls.echo?.[1]?.[0];
-        expect(Object.getPrototypeOf(argument)).toBe(Object.prototype);
-      });
-    });
+    describeSecurityConformance(factory, capabilities);
   });
-}
-
-function expectMemoryFailure(result: CellResult): void {
-  expect(result.error).toBeDefined();
-  if (result.stateLost === undefined) expect(result.error?.kind).toBe('memory');
-  else expect(['memory', 'crash']).toContain(result.error?.kind);
 }

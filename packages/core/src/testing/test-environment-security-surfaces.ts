@@ -1,0 +1,439 @@
+import { existsSync } from 'node:fs';
+import type { JsonValue } from '../environment/context-value';
+import type { CellResult } from '../environment/repl-environment';
+import { linesContaining } from './test-environment-security-oracles';
+import { fileUrl, type SecurityTraps } from './test-environment-security-traps';
+import type { ConformanceSession } from './test-environment-session';
+
+/**
+ * One way hostile code may try to reach a host capability: the body of an async function of
+ * `target` (a path, URL or variable name chosen by the surface) that returns what it got. It may use
+ * `S`, the probe's settings (`S.node`: the host's Node binary; `S.port`: the listener's port).
+ */
+export interface AttackRoute {
+  /** Short name shown in the probe's outcome lines, e.g. `require("fs")`. */
+  readonly name: string;
+  readonly code: string;
+  /** The targets of this route when they differ from its surface's. */
+  targets?(traps: SecurityTraps): JsonValue[];
+}
+
+/** What one probe found. */
+export interface ProbeEvidence {
+  readonly result: CellResult;
+  /** One outcome line per attempt: `<route> <target> => refused` or `… => returned <what>`. */
+  readonly outcomes: readonly string[];
+  /** How many attempts the cell made; every one must have reported an outcome. */
+  readonly attempts: number;
+  /** Each way the host saw something get through. Empty when nothing did. */
+  readonly breaches: readonly string[];
+}
+
+/** A host capability hostile code reaches for, the routes it may take, and how the host tells it got through. */
+export interface AttackSurface {
+  /** What the attack tries to do, as in "cannot <name>". */
+  readonly name: string;
+  readonly routes: readonly AttackRoute[];
+  /** Runs `routes` (default: all) in one cell of `session` and gathers the evidence. */
+  probe(
+    session: ConformanceSession,
+    traps: SecurityTraps,
+    routes?: readonly AttackRoute[],
+  ): Promise<ProbeEvidence>;
+}
+
+/** A planned attempt: one route against one target. */
+interface Attempt {
+  readonly label: string;
+  readonly route: AttackRoute;
+  readonly target: JsonValue;
+}
+
+/** Long enough for every refused attempt; a route that hangs fails the probe at this timeout. */
+const PROBE_TIMEOUT_MS = 30_000;
+/** Time the host waits after a probe for effects that arrive late (a write or a connection in flight). */
+const SETTLE_MS = 200;
+
+/**
+ * Builds the probe cell: every attempt runs in its own `try`, so one refusal cannot hide the next,
+ * and prints one outcome line. What an attempt returns is printed (up to 4,000 characters), so a
+ * secret it read shows up in the output, where the host looks for it.
+ */
+export function buildProbeCell(attempts: readonly Attempt[], settings: Record<string, JsonValue>): string {
+  const lines = [
+    '{',
+    `const S = ${JSON.stringify(settings)};`,
+    'const outcomes = [];',
+    'const show = (value) => {',
+    "  try { return String(typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 4000); }",
+    '  catch (error) { return typeof value; }',
+    '};',
+    'const script = (marker) => "require(\'fs\').writeFileSync(" + JSON.stringify(marker) + ", \'\')";',
+    'const attempt = async (label, run, target) => {',
+    "  try { outcomes.push(label + ' => returned ' + show(await run(target))); }",
+    "  catch (error) { outcomes.push(label + ' => refused'); }",
+    '};',
+  ];
+  for (const { label, route, target } of attempts) {
+    lines.push(
+      `await attempt(${JSON.stringify(label)}, async (target) => {\n${route.code}\n}, ${JSON.stringify(target)});`,
+    );
+  }
+  lines.push("console.log(outcomes.join('\\n'));", '}');
+  return lines.join('\n');
+}
+
+function plan(
+  routes: readonly AttackRoute[],
+  traps: SecurityTraps,
+  targets: (traps: SecurityTraps) => JsonValue[],
+) {
+  return routes.flatMap((route) =>
+    (route.targets ?? targets)(traps).map((target) => ({
+      label: `${route.name} ${JSON.stringify(target)}`,
+      route,
+      target,
+    })),
+  );
+}
+
+async function runProbe(session: ConformanceSession, traps: SecurityTraps, attempts: readonly Attempt[]) {
+  const cell = buildProbeCell(attempts, { node: process.execPath, port: traps.listenerPort });
+  const result = await session.run(cell, { timeoutMs: PROBE_TIMEOUT_MS, maxOutputChars: 1_000_000 });
+  const outcomes = result.stdout.split('\n').filter((line) => line.includes(' => '));
+  return { result, outcomes };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A surface whose breach shows up as a secret in the cell's output: the host looks for every secret
+ * in every text the result carries.
+ */
+function secretSurface(
+  name: string,
+  routes: readonly AttackRoute[],
+  targets: (traps: SecurityTraps) => JsonValue[],
+  secrets: (traps: SecurityTraps) => string[],
+): AttackSurface {
+  return {
+    name,
+    routes,
+    async probe(session, traps, chosen = routes) {
+      const attempts = plan(chosen, traps, targets);
+      const { result, outcomes } = await runProbe(session, traps, attempts);
+      const breaches = secrets(traps).flatMap((secret) =>
+        linesContaining(result, secret).map((line) => `the secret showed up: ${line}`),
+      );
+      return { result, outcomes, attempts: attempts.length, breaches };
+    },
+  };
+}
+
+/** A surface whose breach leaves a file behind: each attempt gets a fresh path that must not exist after. */
+function fileEffectSurface(name: string, routes: readonly AttackRoute[]): AttackSurface {
+  return {
+    name,
+    routes,
+    async probe(session, traps, chosen = routes) {
+      const attempts = chosen.map((route) => ({
+        label: route.name,
+        route,
+        target: traps.freshPath(route.name),
+      }));
+      const { result, outcomes } = await runProbe(session, traps, attempts);
+      await sleep(SETTLE_MS);
+      const breaches = attempts
+        .filter((attempt) => existsSync(attempt.target))
+        .map((attempt) => `${attempt.label} created ${attempt.target}`);
+      return { result, outcomes, attempts: attempts.length, breaches };
+    },
+  };
+}
+
+// ---- reading files ----
+
+const READ_FILE_ROUTES: readonly AttackRoute[] = [
+  { name: 'require("fs")', code: "return require('fs').readFileSync(target, 'utf8');" },
+  {
+    name: 'require("node:fs/promises")',
+    code: "return await require('node:fs/promises').readFile(target, 'utf8');",
+  },
+  {
+    name: 'process.getBuiltinModule("fs")',
+    code: "return process.getBuiltinModule('node:fs').readFileSync(target, 'utf8');",
+  },
+  {
+    name: 'Function("return globalThis.process")',
+    code: "return Function('return globalThis.process')().getBuiltinModule('fs').readFileSync(target, 'utf8');",
+  },
+  { name: 'import("node:fs")', code: "return (await import('node:fs')).readFileSync(target, 'utf8');" },
+  { name: 'import("fs")', code: "return (await import('fs')).default.readFileSync(target, 'utf8');" },
+  {
+    name: 'fetch(file:)',
+    code: "return await (await fetch(target.startsWith('/') ? 'file://' + target : target)).text();",
+  },
+  {
+    name: 'XMLHttpRequest(file:)',
+    code:
+      'const request = new XMLHttpRequest();\n' +
+      "request.open('GET', target.startsWith('/') ? 'file://' + target : target, false);\n" +
+      'request.send();\n' +
+      'return request.responseText;',
+  },
+  { name: 'Deno.readTextFileSync', code: 'return Deno.readTextFileSync(target);' },
+  { name: 'Deno.readTextFile', code: 'return await Deno.readTextFile(target);' },
+  { name: 'Deno.readFileSync', code: 'return new TextDecoder().decode(Deno.readFileSync(target));' },
+  { name: 'std.loadFile', code: 'return std.loadFile(target);' },
+  { name: 'std.open', code: "const file = std.open(target, 'r'); return file.readAsString();" },
+  { name: 'Bun.file', code: 'return await Bun.file(target).text();' },
+];
+
+const IMPORT_FILE_ROUTES: readonly AttackRoute[] = [
+  {
+    name: 'import(file)',
+    code: 'return (await import(target)).default;',
+    targets: (traps) => [fileUrl(traps.secretModule), traps.secretModule],
+  },
+  { name: 'require(file)', code: 'return require(target);', targets: (traps) => [traps.secretScript] },
+];
+
+/** Reading a file of the host: the secret file, `/etc/passwd`, the project's `package.json`; or importing a module file. */
+export const READ_FILES: AttackSurface = secretSurface(
+  'read a file of the host',
+  [...READ_FILE_ROUTES, ...IMPORT_FILE_ROUTES],
+  (traps) => [traps.secretFile, ...traps.hostFiles.map((file) => file.path)],
+  (traps) => [traps.secret, ...traps.hostFiles.map((file) => file.marker)],
+);
+
+// ---- writing files ----
+
+/** Creating a file or directory on the host. */
+export const WRITE_FILES: AttackSurface = fileEffectSurface('write a file on the host', [
+  { name: 'require("fs")', code: "require('fs').writeFileSync(target, 'x'); return 'written';" },
+  {
+    name: 'process.getBuiltinModule("fs")',
+    code: "process.getBuiltinModule('fs').writeFileSync(target, 'x'); return 'written';",
+  },
+  {
+    name: 'import("node:fs")',
+    code: "(await import('node:fs')).writeFileSync(target, 'x'); return 'written';",
+  },
+  { name: 'Deno.writeTextFileSync', code: "Deno.writeTextFileSync(target, 'x'); return 'written';" },
+  { name: 'Deno.writeTextFile', code: "await Deno.writeTextFile(target, 'x'); return 'written';" },
+  { name: 'Deno.mkdirSync', code: "Deno.mkdirSync(target); return 'made';" },
+  {
+    name: 'std.open(w)',
+    code: "const file = std.open(target, 'w'); file.puts('x'); file.close(); return 'written';",
+  },
+  {
+    name: 'os.open',
+    code: 'const fd = os.open(target, os.O_WRONLY | os.O_CREAT, 420); os.close(fd); return fd;',
+  },
+  { name: 'Bun.write', code: "await Bun.write(target, 'x'); return 'written';" },
+]);
+
+// ---- processes ----
+
+/** Starting a process: each route asks the host's Node binary to create a marker file. */
+export const SPAWN_PROCESSES: AttackSurface = fileEffectSurface('start a process', [
+  {
+    name: 'require("child_process").execFileSync',
+    code: "require('child_process').execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
+  },
+  {
+    name: 'require("child_process").spawnSync',
+    code: "require('child_process').spawnSync(S.node, ['-e', script(target)]); return 'spawned';",
+  },
+  {
+    name: 'process.getBuiltinModule("child_process")',
+    code: "process.getBuiltinModule('child_process').execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
+  },
+  {
+    name: 'import("node:child_process")',
+    code: "(await import('node:child_process')).execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
+  },
+  {
+    name: 'Deno.Command',
+    code: "new Deno.Command(S.node, { args: ['-e', script(target)] }).outputSync(); return 'spawned';",
+  },
+  {
+    name: 'Deno.run',
+    code: "await Deno.run({ cmd: [S.node, '-e', script(target)] }).status(); return 'spawned';",
+  },
+  { name: 'os.exec', code: "return os.exec([S.node, '-e', script(target)]);" },
+  { name: 'Bun.spawnSync', code: "Bun.spawnSync([S.node, '-e', script(target)]); return 'spawned';" },
+]);
+
+// ---- network ----
+
+const CONNECT_ROUTES: readonly AttackRoute[] = [
+  { name: 'fetch', code: 'return await (await fetch(target)).text();' },
+  {
+    name: 'XMLHttpRequest',
+    code:
+      'return await new Promise((resolve, reject) => {\n' +
+      '  const request = new XMLHttpRequest();\n' +
+      '  request.onload = () => resolve(request.responseText);\n' +
+      "  request.onerror = () => reject(new Error('failed'));\n" +
+      "  request.open('GET', target);\n" +
+      '  request.send();\n' +
+      '});',
+  },
+  {
+    name: 'WebSocket',
+    code:
+      'return await new Promise((resolve, reject) => {\n' +
+      "  const socket = new WebSocket(target.replace('http:', 'ws:'));\n" +
+      "  socket.onopen = () => resolve('open');\n" +
+      "  socket.onerror = () => reject(new Error('failed'));\n" +
+      "  socket.onclose = () => reject(new Error('closed'));\n" +
+      '});',
+  },
+  {
+    name: 'EventSource',
+    code:
+      'return await new Promise((resolve, reject) => {\n' +
+      '  const source = new EventSource(target);\n' +
+      "  source.onopen = () => { source.close(); resolve('open'); };\n" +
+      "  source.onerror = () => { source.close(); reject(new Error('failed')); };\n" +
+      '});',
+  },
+  {
+    name: 'navigator.sendBeacon',
+    code: "if (!navigator.sendBeacon(target, 'x')) throw new Error('no'); return 'sent';",
+  },
+  { name: 'import(http:)', code: "return (await import(target + '.mjs')).default;" },
+  { name: 'importScripts', code: 'importScripts(target); return typeof remoteCodeRan;' },
+  {
+    name: 'require("http")',
+    code:
+      'return await new Promise((resolve, reject) => {\n' +
+      "  require('http').get(target, (response) => { response.resume(); resolve(response.statusCode); }).on('error', reject);\n" +
+      '});',
+  },
+  {
+    name: 'require("net")',
+    code:
+      'return await new Promise((resolve, reject) => {\n' +
+      "  const socket = require('net').connect(S.port, '127.0.0.1', () => { socket.destroy(); resolve('connected'); });\n" +
+      "  socket.on('error', reject);\n" +
+      '});',
+  },
+  {
+    name: 'Deno.connect',
+    code:
+      "const connection = await Deno.connect({ hostname: '127.0.0.1', port: S.port });\n" +
+      "connection.close();\nreturn 'connected';",
+  },
+];
+
+/** Reaching the network: every route aims at the host's listener, which records each contact. */
+export const CONNECT_TO_NETWORK: AttackSurface = {
+  name: 'reach the network',
+  routes: CONNECT_ROUTES,
+  async probe(session, traps, chosen = CONNECT_ROUTES) {
+    const attempts = chosen.map((route, index) => ({
+      label: route.name,
+      route,
+      target: `${traps.listenerUrl}/route-${index}`,
+    }));
+    traps.clearContacts();
+    const { result, outcomes } = await runProbe(session, traps, attempts);
+    await sleep(SETTLE_MS);
+    const breaches = traps.contacts().map((contact) => `the listener saw: ${contact}`);
+    return { result, outcomes, attempts: attempts.length, breaches };
+  },
+};
+
+const LISTEN_ROUTES: readonly AttackRoute[] = [
+  {
+    name: 'Deno.listen',
+    code:
+      "const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });\n" +
+      "const port = listener.addr.port;\nlistener.close();\nreturn 'listening on ' + port;",
+  },
+  {
+    name: 'require("net").createServer',
+    code:
+      "const server = require('net').createServer();\n" +
+      "await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });\n" +
+      "const port = server.address().port;\nserver.close();\nreturn 'listening on ' + port;",
+  },
+];
+
+/** Opening a listening socket: the host cannot see it, so the breach is the route reporting a port. */
+export const LISTEN_ON_NETWORK: AttackSurface = {
+  name: 'listen on a socket',
+  routes: LISTEN_ROUTES,
+  async probe(session, traps, chosen = LISTEN_ROUTES) {
+    const attempts = chosen.map((route) => ({ label: route.name, route, target: null }));
+    const { result, outcomes } = await runProbe(session, traps, attempts);
+    const breaches = outcomes.filter((line) => line.includes('=> returned listening on'));
+    return { result, outcomes, attempts: attempts.length, breaches };
+  },
+};
+
+// ---- environment variables ----
+
+/** Reading the host's environment variables: the canary's value must appear nowhere. */
+export const READ_ENVIRONMENT: AttackSurface = secretSurface(
+  "read the host's environment variables",
+  [
+    { name: 'process.env', code: 'return process.env[target];' },
+    { name: 'process.env (all)', code: 'return JSON.stringify(process.env);' },
+    { name: 'require("process")', code: "return require('process').env[target];" },
+    {
+      name: 'process.getBuiltinModule("process")',
+      code: "return process.getBuiltinModule('process').env[target];",
+    },
+    { name: 'import("node:process")', code: "return (await import('node:process')).env[target];" },
+    { name: 'Function("return process")', code: "return Function('return process')().env[target];" },
+    { name: 'Deno.env.get', code: 'return Deno.env.get(target);' },
+    { name: 'Deno.env.toObject', code: 'return JSON.stringify(Deno.env.toObject());' },
+    { name: 'std.getenv', code: 'return std.getenv(target);' },
+    { name: 'std.getenviron', code: 'return JSON.stringify(std.getenviron());' },
+    { name: 'Bun.env', code: 'return Bun.env[target];' },
+  ],
+  (traps) => [traps.canaryName],
+  (traps) => [traps.canaryValue],
+);
+
+// ---- stopping the host ----
+
+const STOP_ROUTES: readonly AttackRoute[] = [
+  { name: 'process.exit', code: "process.exit(7); return 'exit returned';" },
+  { name: 'process.reallyExit', code: "process.reallyExit(7); return 'exit returned';" },
+  { name: 'process.abort', code: "process.abort(); return 'abort returned';" },
+  { name: 'process.kill', code: "process.kill(process.pid, 'SIGTERM'); return 'signal sent';" },
+  { name: 'Deno.exit', code: "Deno.exit(7); return 'exit returned';" },
+  { name: 'std.exit', code: "std.exit(7); return 'exit returned';" },
+  { name: 'os.kill', code: "os.kill(os.getpid(), 15); return 'signal sent';" },
+];
+
+/**
+ * Ending or signalling the host process. The host survives by running on; the breach is a route that
+ * did not refuse (a sandbox may fake `exit`, but then it must throw, not return).
+ */
+export const STOP_THE_HOST: AttackSurface = {
+  name: 'stop the host process',
+  routes: STOP_ROUTES,
+  async probe(session, traps, chosen = STOP_ROUTES) {
+    const attempts = chosen.map((route) => ({ label: route.name, route, target: null }));
+    const { result, outcomes } = await runProbe(session, traps, attempts);
+    const breaches = outcomes.filter((line) => line.includes('=> returned'));
+    if (result.stateLost) breaches.push(`the sandbox died: ${result.stateLost}`);
+    return { result, outcomes, attempts: attempts.length, breaches };
+  },
+};
+
+/** Every surface the security suite probes, in the order it reports them. */
+export const ATTACK_SURFACES: readonly AttackSurface[] = [
+  READ_FILES,
+  WRITE_FILES,
+  CONNECT_TO_NETWORK,
+  LISTEN_ON_NETWORK,
+  READ_ENVIRONMENT,
+  SPAWN_PROCESSES,
+  STOP_THE_HOST,
+];
