@@ -73,7 +73,9 @@ describe.skipIf(!tmuxAvailable)('rlm in a terminal (tmux)', () => {
       return /sub-calls 2 running/.test(text) ? text : undefined;
     });
     expect(live).toMatch(/^rlm [\d.]+s · tokens 2\.7k in, 180 out · cost unknown · sub-calls 2$/m);
-    expect(live).toMatch(/^root depth 0 · turn 2\/30 · running cell 2\.1 \([\d.]+s\) · sub-calls 2 running$/m);
+    expect(live).toMatch(
+      /^root depth 0 · turn 2\/30 · running cell 2\.1 \([\d.]+s\) · sub-calls 2 running$/m,
+    );
     expect(live).toContain('│ const errorLines = documents.flatMap((document) => document.split(');
     expect(live.split('\n').every((line) => line.length <= 99)).toBe(true);
 
@@ -109,13 +111,18 @@ describe.skipIf(!tmuxAvailable)('rlm in a terminal (tmux)', () => {
       return text.includes('EXIT=') ? text : undefined;
     });
     expect(final).toContain(`${PEEK_REPLY.split('\n')[0]}\n`);
-    expect(final).toContain('rlm: stopped by Ctrl-C. The answer on stdout is PARTIAL: the best the run had when it stopped.');
+    expect(final).toContain(
+      'rlm: stopped by Ctrl-C. The answer on stdout is PARTIAL: the best the run had when it stopped.',
+    );
     expect(final).toMatch(/rlm: interrupted · 1 turn · /);
     expect(final).toContain('EXIT=130');
     expect(final).not.toContain('root depth 0');
   });
 });
 
-it.runIf(!tmuxAvailable)('tmux is not installed: the terminal tests are skipped (apt-get install tmux)', () => {
-  console.warn('tmux not found: skipping the pseudo-terminal tests of the live display.');
-});
+it.runIf(!tmuxAvailable)(
+  'tmux is not installed: the terminal tests are skipped (apt-get install tmux)',
+  () => {
+    console.warn('tmux not found: skipping the pseudo-terminal tests of the live display.');
+  },
+);

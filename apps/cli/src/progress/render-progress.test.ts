@@ -1,0 +1,256 @@
+import type { RLMEvent } from '@rlm/core';
+import { describe, expect, it } from 'vitest';
+import { applyProgressEvent, createProgressState, type ProgressState } from './progress-state';
+import { renderProgress } from './render-progress';
+
+const T0 = 1_000_000;
+const base = { timestamp: T0 };
+const summary = {
+  type: 'string',
+  totalCharacters: 1,
+  approximateTokens: 1,
+  parts: 1,
+  partSizes: [1],
+  head: 'x',
+  tail: '',
+} as const;
+const usage = {
+  total: {
+    calls: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedInputTokens: 0,
+    costUsd: 0,
+    callsWithUnknownCost: 0,
+  },
+  byModel: {},
+};
+
+function stateAfter(events: RLMEvent[], budget = {}): ProgressState {
+  const state = createProgressState(T0, budget);
+  for (const event of events) applyProgressEvent(state, event);
+  return state;
+}
+
+const rootStart: RLMEvent = {
+  ...base,
+  type: 'run-start',
+  runId: 'r0',
+  depth: 0,
+  question: 'q',
+  context: summary,
+  rootModel: 'openai:gpt-5',
+  subModel: 'openai:gpt-5-mini',
+};
+
+describe('renderProgress', () => {
+  it('shows "starting" before the first event', () => {
+    expect(renderProgress(createProgressState(T0), 80, T0 + 300)).toEqual([
+      'rlm 0.3s · tokens 0 in, 0 out · $0.0000 · sub-calls 0',
+      '  starting…',
+    ]);
+  });
+
+  it('shows the turn, the running cell with its first lines, sub-calls, tokens and cost against the budget', () => {
+    const state = stateAfter(
+      [
+        rootStart,
+        { ...base, type: 'turn-start', runId: 'r0', depth: 0, turn: 2, maxTurns: 30 },
+        {
+          ...base,
+          type: 'model-call-end',
+          runId: 'r0',
+          depth: 0,
+          callId: 'c1',
+          role: 'root',
+          model: 'openai:gpt-5',
+          durationMs: 5,
+          usage: { inputTokens: 12_345, outputTokens: 678 },
+          costUsd: 0.0123,
+        },
+        {
+          ...base,
+          type: 'cell-start',
+          runId: 'r0',
+          depth: 0,
+          turn: 2,
+          index: 0,
+          code: 'const parts = context.split("\\n\\n");\n\nconst answers = await llm_query_batched(parts);\nconsole.log(answers.length);\nFINAL(answers.join())',
+        },
+        {
+          ...base,
+          type: 'sub-call-start',
+          runId: 'r0',
+          depth: 0,
+          callId: 's1',
+          kind: 'llm',
+          model: 'openai:gpt-5-mini',
+          promptCharacters: 10,
+        },
+        {
+          ...base,
+          type: 'sub-call-start',
+          runId: 'r0',
+          depth: 0,
+          callId: 's2',
+          kind: 'llm',
+          model: 'openai:gpt-5-mini',
+          promptCharacters: 10,
+        },
+        {
+          ...base,
+          type: 'sub-call-start',
+          runId: 'r0',
+          depth: 0,
+          callId: 's3',
+          kind: 'llm',
+          model: 'openai:gpt-5-mini',
+          promptCharacters: 10,
+        },
+        {
+          ...base,
+          type: 'sub-call-end',
+          runId: 'r0',
+          depth: 0,
+          callId: 's1',
+          kind: 'llm',
+          model: 'openai:gpt-5-mini',
+          durationMs: 5,
+        },
+        {
+          ...base,
+          type: 'sub-call-end',
+          runId: 'r0',
+          depth: 0,
+          callId: 's2',
+          kind: 'llm',
+          model: 'openai:gpt-5-mini',
+          durationMs: 5,
+          error: { name: 'APICallError', message: 'boom' },
+        },
+      ],
+      { maxCostUsd: 2, maxSubCalls: 100, timeoutMs: 600_000 },
+    );
+    expect(renderProgress(state, 120, T0 + 12_340)).toEqual([
+      'rlm 12.3s/10m00s · tokens 12.3k in, 678 out · $0.0123/$2.00 · sub-calls 3/100',
+      'root depth 0 · turn 2/30 · running cell 2.1 (12.3s) · sub-calls 1 running, 1 done, 1 failed',
+      '│ const parts = context.split("\\n\\n");',
+      '│ const answers = await llm_query_batched(parts);',
+      '│ console.log(answers.length);',
+    ]);
+  });
+
+  it('shows running child RLMs as a tree under their parent, finished ones as a count', () => {
+    const state = stateAfter([
+      rootStart,
+      { ...base, type: 'turn-start', runId: 'r0', depth: 0, turn: 1, maxTurns: 30 },
+      {
+        ...base,
+        type: 'cell-start',
+        runId: 'r0',
+        depth: 0,
+        turn: 1,
+        index: 0,
+        code: 'await rlm_query_batched(["a", "b", "c"])',
+      },
+      {
+        ...base,
+        type: 'run-start',
+        runId: 'r1',
+        parentRunId: 'r0',
+        depth: 1,
+        question: 'a',
+        context: summary,
+        rootModel: 'm',
+        subModel: 'm',
+      },
+      {
+        ...base,
+        type: 'run-start',
+        runId: 'r2',
+        parentRunId: 'r0',
+        depth: 1,
+        question: 'b',
+        context: summary,
+        rootModel: 'm',
+        subModel: 'm',
+      },
+      {
+        ...base,
+        type: 'run-start',
+        runId: 'r3',
+        parentRunId: 'r2',
+        depth: 2,
+        question: 'c',
+        context: summary,
+        rootModel: 'm',
+        subModel: 'm',
+      },
+      { ...base, type: 'turn-start', runId: 'r2', depth: 1, turn: 3, maxTurns: 30 },
+      {
+        ...base,
+        type: 'model-call-start',
+        runId: 'r2',
+        depth: 1,
+        callId: 'm1',
+        role: 'root',
+        model: 'openai:gpt-5-mini',
+        promptCharacters: 9,
+      },
+      {
+        ...base,
+        type: 'run-end',
+        runId: 'r1',
+        depth: 1,
+        answer: 'x',
+        answerSource: 'FINAL',
+        usage,
+        durationMs: 5,
+      },
+    ]);
+    expect(renderProgress(state, 200, T0 + 2_000)).toEqual([
+      'rlm 2.0s · tokens 0 in, 0 out · $0.0000 · sub-calls 0',
+      'root depth 0 · turn 1/30 · running cell 1.1 (2.0s) · 1 child run finished',
+      '│ await rlm_query_batched(["a", "b", "c"])',
+      '└ child depth 1 · turn 3/30 · waiting for openai:gpt-5-mini (2.0s)',
+      '  └ child depth 2 · starting',
+    ]);
+  });
+
+  it('fits every line into the width minus one column, and says when calls have no known price', () => {
+    const state = stateAfter([
+      rootStart,
+      { ...base, type: 'turn-start', runId: 'r0', depth: 0, turn: 1, maxTurns: 30 },
+      {
+        ...base,
+        type: 'model-call-end',
+        runId: 'r0',
+        depth: 0,
+        callId: 'c1',
+        role: 'root',
+        model: 'local:qwen',
+        durationMs: 5,
+        usage: { inputTokens: 10, outputTokens: 2 },
+      },
+      {
+        ...base,
+        type: 'cell-start',
+        runId: 'r0',
+        depth: 0,
+        turn: 1,
+        index: 0,
+        code: `console.log("${'x'.repeat(200)}")\tmore`,
+      },
+    ]);
+    state.stopping = true;
+    const lines = renderProgress(state, 40, T0 + 61_000);
+    expect(lines).toEqual([
+      'rlm 1m01s · tokens 10 in, 2 out · cost…',
+      'root depth 0 · turn 1/30 · running cel…',
+      '│ console.log("xxxxxxxxxxxxxxxxxxxxxxx…',
+    ]);
+    expect(renderProgress(state, 400, T0)[0]).toBe(
+      'rlm 0.0s · tokens 10 in, 2 out · cost unknown · sub-calls 0 · stopping… (Ctrl-C again to quit now)',
+    );
+  });
+});
