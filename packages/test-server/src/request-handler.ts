@@ -37,7 +37,8 @@ export async function handleRequest(
   const cancel = new AbortController();
   state.inProgress.add(cancel);
   response.on('close', () => {
-    cancel.abort();
+    // Aborting costs a DOMException; only an answer cut short has anything left to stop.
+    if (!response.writableFinished) cancel.abort();
     state.inProgress.delete(cancel);
   });
 
@@ -231,8 +232,11 @@ function flattenHeaders(headers: IncomingMessage['headers']): Record<string, str
   return flat;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
 }
