@@ -135,6 +135,24 @@ export function compareHostIntrinsics(
   return changes;
 }
 
+/**
+ * Puts the guarded host intrinsics (all but the global object) back as `snapshot` recorded them:
+ * for tests that run a deliberately leaky sandbox, so its pollution does not outlive them.
+ */
+export function restoreHostIntrinsics(snapshot: HostIntrinsicsSnapshot): void {
+  for (const [name, object] of GUARDED_INTRINSICS) {
+    const properties = snapshot.get(name);
+    if (name === 'globalThis' || !properties) continue;
+    for (const key of Reflect.ownKeys(object)) {
+      if (!properties.has(key)) Reflect.deleteProperty(object, key);
+    }
+    for (const [key, descriptor] of properties) {
+      const current = Reflect.getOwnPropertyDescriptor(object, key);
+      if (!current || !sameDescriptor(descriptor, current)) Reflect.defineProperty(object, key, descriptor);
+    }
+  }
+}
+
 function sameDescriptor(a: PropertyDescriptor, b: PropertyDescriptor): boolean {
   return (
     Object.is(a.value, b.value) &&
