@@ -92,6 +92,29 @@ describe('QuickJS environment', () => {
     expect((await session.runCell("await llm_query('next')")).value).toBe('"answer:next"');
   });
 
+  it('never starts a host call made while the environment describes the cell’s error', async () => {
+    const calls: string[] = [];
+    const environment = createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES });
+    const session = await environment.createSession({
+      context: 'ctx',
+      hostFunctions: {
+        record: async ([label]) => {
+          calls.push(String(label));
+          return undefined;
+        },
+      },
+    });
+    sessions.push(session);
+    const result = await session.runCell(
+      "const error = new Error('x');\n" +
+        "Object.defineProperty(error, 'message', { get() { record('from a getter'); return 'described'; } });\n" +
+        "await record('in the cell');\nthrow error;",
+    );
+    expect(result.error).toMatchObject({ kind: 'runtime', message: 'described' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toEqual(['in the cell']);
+  });
+
   it('turns deep recursion into a stack overflow error, and the session goes on', async () => {
     const { session } = await open();
     const result = await session.runCell('function down(n) { return down(n + 1) + 1; }\ndown(0);');

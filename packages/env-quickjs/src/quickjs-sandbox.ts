@@ -404,7 +404,7 @@ export class QuickJSSandbox {
       try {
         this.settleDroppedCalls();
       } catch (caught) {
-        broken = `The cell left host calls running, and what it chained on them ${hostErrorMessage(caught)}.`;
+        broken = `The cell left host calls running, and the sandbox could not settle them (${hostErrorMessage(caught)}).`;
       }
     }
     const mayBeOutOfMemory = error?.kind === 'memory' || (error?.kind === 'runtime' && failedWithoutReason);
