@@ -11,7 +11,7 @@
  * that is JSON text passed through as it is (headers never hold a raw tab or newline), so large
  * arguments and results are neither escaped twice nor parsed in this realm:
  *
- *   host → child  {"type":"init","prelude","hostFunctionNames","contextFile","contextKind"}
+ *   host → child  {"type":"init","prelude","hostFunctionNames","contextFile","contextKind","memoryLimitMb"}
  *                 {"type":"cell","id","fileName","maxOutputChars","code"}
  *                 {"type":"cancel","id"}
  *                 {"type":"hostResult","callId","ok":true} TAB resultJson  |  {…,"ok":false,"message"}
@@ -29,6 +29,7 @@ const denoNamespace = globalThis.Deno;
 const stdin = denoNamespace.stdin.readable;
 const stdout = denoNamespace.stdout;
 const readTextFileSync = denoNamespace.readTextFileSync;
+const memoryUsage = denoNamespace.memoryUsage;
 const exit = denoNamespace.exit;
 // A second wall: code that somehow left the sandbox's context still finds no Deno namespace here.
 delete globalThis.Deno;
@@ -42,12 +43,31 @@ const MIN_TEXT_CHARS = 1000;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** Bytes of a payload encoded at a time, so a 50 MB payload never needs 50 MB more for its bytes. */
+const WRITE_CHUNK_CHARS = 1 << 20;
+
+function writeAll(bytes) {
+  let written = 0;
+  while (written < bytes.length) written += stdout.writeSync(bytes.subarray(written));
+}
+
 /** Writes one line; `writeSync` keeps lines whole and in order, whatever runs next. */
 function send(header, payload) {
   const head = JSON.stringify(header);
-  const bytes = encoder.encode(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`);
-  let written = 0;
-  while (written < bytes.length) written += stdout.writeSync(bytes.subarray(written));
+  if (payload === undefined || payload.length <= WRITE_CHUNK_CHARS) {
+    writeAll(encoder.encode(payload === undefined ? `${head}\n` : `${head}\t${payload}\n`));
+    return;
+  }
+  writeAll(encoder.encode(`${head}\t`));
+  for (let start = 0; start < payload.length; ) {
+    let end = Math.min(start + WRITE_CHUNK_CHARS, payload.length);
+    // Never cut between the halves of a surrogate pair: each half alone would be encoded as U+FFFD.
+    const last = payload.charCodeAt(end - 1);
+    if (end < payload.length && last >= 0xd800 && last <= 0xdbff) end--;
+    writeAll(encoder.encode(payload.slice(start, end)));
+    start = end;
+  }
+  writeAll(encoder.encode('\n'));
 }
 
 /** Splits stdin into lines, looking at each byte once, so a 50 MB line costs no more than 50 MB. */
@@ -146,6 +166,14 @@ function initialize(message) {
   else options.contextJson = text;
   const prelude = run(message.prelude, 'rlm-prelude.js');
   control = prelude(bridge, options);
+  // V8 takes a string made from a file even past its heap limit, and only fails at a later
+  // collection: a context that leaves no room to work is refused now, saying why.
+  const heapUsedMb = Math.ceil(memoryUsage().heapUsed / (1024 * 1024));
+  if (heapUsedMb > message.memoryLimitMb) {
+    throw new Error(
+      `the context takes ${heapUsedMb} MiB inside the sandbox, more than memoryLimitMb = ${message.memoryLimitMb}; raise memoryLimitMb`,
+    );
+  }
   // Every cell starts by ending the clean-up phase of the one before (see finishCell).
   control.beginCell(0);
 }

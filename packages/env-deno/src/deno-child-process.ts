@@ -173,6 +173,7 @@ export class DenoChildProcess {
       hostFunctionNames: Object.keys(this.hostFunctions),
       contextFile: contextFile.path,
       contextKind: contextFile.kind,
+      memoryLimitMb: this.settings.memoryLimitMb,
     });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {

@@ -1,4 +1,284 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
 import { testEnvironment } from '@rlm/core/testing';
-import { createDenoEnvironment } from './deno-environment';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createDenoEnvironment, type DenoEnvironmentOptions } from './deno-environment';
 
-testEnvironment(() => createDenoEnvironment({ memoryLimitMb: 256 }), { memoryLimit: true });
+const MEMORY_LIMIT_MB = 256;
+
+testEnvironment(() => createDenoEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB }), { memoryLimit: true });
+
+const onLinux = process.platform === 'linux';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The Deno processes whose command line names `directory` (each test's own temporary directory). */
+function childPids(directory: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (commandLine.includes('deno-child.js') && commandLine.includes(directory)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('Deno environment', () => {
+  const sessions: ReplSession[] = [];
+  const directories: string[] = [];
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((session) => session.dispose()));
+  });
+  afterAll(() => {
+    for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+  });
+
+  function temporaryDirectory(): string {
+    const directory = mkdtempSync(join(tmpdir(), 'rlm-deno-test-'));
+    directories.push(directory);
+    return directory;
+  }
+
+  async function open(
+    options: DenoEnvironmentOptions = {},
+    context: unknown = 'the context',
+    signal?: AbortSignal,
+  ) {
+    const directory = options.temporaryDirectory ?? temporaryDirectory();
+    const environment = createDenoEnvironment({
+      memoryLimitMb: MEMORY_LIMIT_MB,
+      temporaryDirectory: directory,
+      ...options,
+    });
+    const started: string[] = [];
+    let release: ((value: string) => void) | undefined;
+    const received: unknown[][] = [];
+    const session = await environment.createSession({
+      context: context as string,
+      hostFunctions: {
+        echo: async (args) => {
+          received.push([...args]);
+          return args[0] ?? null;
+        },
+        slow: (args) => {
+          started.push(String(args[0]));
+          return new Promise<string>((resolve) => {
+            release = resolve;
+          });
+        },
+      },
+      ...(signal ? { signal } : {}),
+    });
+    sessions.push(session);
+    return { session, directory, started, received, release: (value: string) => release?.(value) };
+  }
+
+  it.skipIf(!onLinux)(
+    'reports a process killed mid-cell as a crash, and starts a new one with the context',
+    async () => {
+      const { session, directory, started } = await open();
+      await session.runCell('const kept = 1;');
+      const [pid] = childPids(directory);
+      expect(pid).toBeDefined();
+      const running = session.runCell("await slow('waiting');");
+      while (started.length === 0) await sleep(10);
+      process.kill(pid!, 'SIGKILL');
+      const result = await running;
+      expect(result.error).toMatchObject({ kind: 'crash', name: 'SandboxError' });
+      expect(result.error?.message).toMatch(/^The Deno process died \(killed by SIGKILL\)/);
+      expect(result.stateLost).toMatch(
+        /A new Deno process was started: `context` and the functions are back/,
+      );
+      expect((await session.runCell('typeof kept + " " + context')).value).toBe('"undefined the context"');
+      expect(childPids(directory)).not.toContain(pid);
+    },
+  );
+
+  it.skipIf(!onLinux)(
+    'kills the process when synchronous code overruns its cell, and starts a new one',
+    async () => {
+      const { session, directory } = await open();
+      await session.runCell('const kept = 1;');
+      const [pid] = childPids(directory);
+      const started = performance.now();
+      const result = await session.runCell('while (true) {}', { timeoutMs: 300 });
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(result.error?.kind).toBe('timeout');
+      expect(result.stateLost).toMatch(/did not let go within 500 ms .* so its Deno process was killed/);
+      expect(isRunning(pid!)).toBe(false);
+      expect(childPids(directory)).toHaveLength(1);
+      expect((await session.runCell('typeof kept + " " + context')).value).toBe('"undefined the context"');
+    },
+  );
+
+  it.skipIf(!onLinux)(
+    'keeps the process and the variables when a cell that only waits times out',
+    async () => {
+      const { session, directory } = await open();
+      await session.runCell('const kept = 5;');
+      const [pid] = childPids(directory);
+      const result = await session.runCell("await slow('forever');", { timeoutMs: 200 });
+      expect(result.error?.kind).toBe('timeout');
+      expect(result.stateLost).toBeUndefined();
+      expect(childPids(directory)).toEqual([pid]);
+      expect((await session.runCell('kept')).value).toBe('5');
+    },
+  );
+
+  it('runs model code in a context without Deno, web APIs, timers or Node', async () => {
+    const { session } = await open();
+    const names = [
+      'Deno',
+      'fetch',
+      'Request',
+      'WebSocket',
+      'Worker',
+      'setTimeout',
+      'setInterval',
+      'MessageChannel',
+      'BroadcastChannel',
+      'navigator',
+      'location',
+      'localStorage',
+      'caches',
+      'crypto',
+      'performance',
+      'addEventListener',
+      'close',
+      'prompt',
+      'process',
+      'Buffer',
+      'require',
+    ];
+    const result = await session.runCell(`[${names.map((name) => `typeof ${name}`).join(', ')}].join(' ')`);
+    expect(result.value).toBe(JSON.stringify(names.map(() => 'undefined').join(' ')));
+  });
+
+  it('keeps Error.prepareStackTrace unset, so no host call site reaches the cell', async () => {
+    const { session } = await open();
+    const result = await session.runCell(
+      "Error.prepareStackTrace = () => 'prepared';\ntry { null.x; } catch (error) { console.log(typeof Error.prepareStackTrace, error.stack.startsWith('TypeError')); }",
+    );
+    expect(result.stdout).toBe('undefined true\n');
+  });
+
+  it('survives unhandled rejections, which would end a Deno program', async () => {
+    const { session } = await open();
+    const result = await session.runCell(
+      "Promise.reject(new Error('ignored'));\n(async () => { throw new Error('also ignored'); })();\n1",
+    );
+    expect(result.error).toBeUndefined();
+    expect(result.value).toBe('1');
+    const after = await session.runCell('2');
+    expect(after.value).toBe('2');
+    expect(after.stateLost).toBeUndefined();
+  });
+
+  it('removes the context file once the child has read it, and leaves nothing of the session after dispose', async () => {
+    const directory = temporaryDirectory();
+    const contextEntries = () =>
+      readdirSync(directory).filter((name) => name.startsWith('rlm-deno-context-'));
+    const { session } = await open({ temporaryDirectory: directory });
+    expect(contextEntries()).toEqual([]);
+    expect((await session.runCell('context')).value).toBe('"the context"');
+    await session.runCell('while (true) {}', { timeoutMs: 100 });
+    expect(contextEntries()).toEqual([]);
+    await session.dispose();
+    expect(contextEntries()).toEqual([]);
+    if (onLinux) expect(childPids(directory)).toEqual([]);
+  });
+
+  it('carries a 50 MB line each way: a host call with the whole context and its 50 MB result', async () => {
+    const text = `${'0123456789'.repeat(5_000_000)}é€🚀`;
+    // The child holds the context, the arguments' JSON, the result's bytes and its string at once.
+    const { session, received } = await open({ memoryLimitMb: 1024 }, text);
+    const result = await session.runCell('const back = await echo(context);\nback === context', {
+      timeoutMs: 60_000,
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.value).toBe('true');
+    expect(received).toHaveLength(1);
+    expect(received[0]?.[0] === text).toBe(true);
+  }, 60_000);
+
+  it('passes a string with a lone surrogate exactly', async () => {
+    const { session } = await open({}, 'a\ud800b\u0000c');
+    const result = await session.runCell(
+      '[context.length, context.charCodeAt(1), context.charCodeAt(3)].join()',
+    );
+    expect(result.value).toBe('"5,55296,0"');
+  });
+
+  it('runs cells one at a time, in the order they were given', async () => {
+    const { session } = await open();
+    const [first, second] = await Promise.all([
+      session.runCell("await echo('a'); globalThis.order = ['first']; 1"),
+      session.runCell("order.push('second'); order.join(' ')"),
+    ]);
+    expect(first.value).toBe('1');
+    expect(second.value).toBe('"first second"');
+  });
+
+  it('disposes the session when its signal aborts, failing the running cell', async () => {
+    const controller = new AbortController();
+    const { session, started } = await open({}, 'ctx', controller.signal);
+    const running = session.runCell("await slow('x')");
+    while (started.length === 0) await sleep(10);
+    controller.abort();
+    expect((await running).error?.kind).toBe('aborted');
+    await expect(session.runCell('1')).rejects.toThrow(SandboxError);
+  });
+
+  it('uses the default timeout of the environment', async () => {
+    const { session } = await open({ defaultTimeoutMs: 200 });
+    expect((await session.runCell("await slow('x')")).error?.kind).toBe('timeout');
+  });
+
+  it('refuses a context that does not fit memoryLimitMb, saying so', async () => {
+    const environment = createDenoEnvironment({
+      memoryLimitMb: 64,
+      temporaryDirectory: temporaryDirectory(),
+    });
+    const creating = environment.createSession({ context: '€'.repeat(40_000_000), hostFunctions: {} });
+    await expect(creating).rejects.toThrow(SandboxError);
+    await expect(creating).rejects.toThrow(/memoryLimitMb/);
+  }, 60_000);
+
+  it('says what to set when the Deno binary is missing', async () => {
+    const environment = createDenoEnvironment({ denoPath: '/nonexistent/deno' });
+    const creating = environment.createSession({ context: '', hostFunctions: {} });
+    await expect(creating).rejects.toThrow(SandboxError);
+    await expect(creating).rejects.toThrow(
+      'the denoPath option points at /nonexistent/deno, which is not an executable file. Point it at a Deno 2.9+ binary',
+    );
+  });
+
+  it.skipIf(!onLinux)('says what happened when the binary is not Deno', async () => {
+    const environment = createDenoEnvironment({
+      denoPath: '/bin/false',
+      temporaryDirectory: temporaryDirectory(),
+    });
+    const creating = environment.createSession({ context: '', hostFunctions: {} });
+    await expect(creating).rejects.toThrow(/^Deno at \/bin\/false exited while starting \(exit code 1\)/);
+  });
+
+  it('checks its options', () => {
+    expect(() => createDenoEnvironment({ memoryLimitMb: 10 })).toThrow(InvalidArgumentError);
+    expect(() => createDenoEnvironment({ defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
+    expect(() => createDenoEnvironment({ denoPath: '' })).toThrow(/denoPath/);
+  });
+});

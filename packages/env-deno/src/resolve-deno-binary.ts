@@ -33,6 +33,8 @@ export function denoPlatformPackage(
 export function resolveDenoBinary(
   denoPath: string | undefined,
   environment: NodeJS.ProcessEnv = process.env,
+  /** The platform package to look in; `null` when Deno publishes none for this platform. */
+  packageName: string | null = denoPlatformPackage() ?? null,
 ): string {
   const explicit = denoPath ?? (environment[DENO_PATH_VARIABLE] || undefined);
   if (explicit !== undefined) {
@@ -45,11 +47,10 @@ export function resolveDenoBinary(
     }
     return explicit;
   }
-  const packageName = denoPlatformPackage();
-  const binary = packageName === undefined ? undefined : findPackageBinary(packageName);
+  const binary = packageName === null ? undefined : findPackageBinary(packageName);
   if (binary !== undefined) return binary;
   const target = `${process.platform}-${process.arch}`;
-  if (packageName === undefined || isMusl()) {
+  if (packageName === null || isMusl()) {
     throw new SandboxError({
       environmentId: ENVIRONMENT_ID,
       message: `Deno publishes no npm package with a binary for ${target}${isMusl() ? ' with musl' : ''}. Install Deno 2.9+ another way and set the denoPath option or ${DENO_PATH_VARIABLE} to its path.`,
