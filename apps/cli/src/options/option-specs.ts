@@ -144,7 +144,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_TRAJECTORY',
     valueName: 'FILE.jsonl',
     description:
-      'Write the whole run (every turn, code cell, output and sub-call) as JSONL, also when it fails. The reference RLM visualizer opens it.',
+      'Write the whole run (every turn, code cell, output and sub-call) as JSONL, also when a limit or Ctrl-C stops it. The reference RLM visualizer opens it.',
     example: '--trajectory run.jsonl',
   },
   {

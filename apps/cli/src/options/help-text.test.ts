@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { helpText } from './help-text';
+import { OPTION_SPECS } from './option-specs';
+
+describe('helpText', () => {
+  it('documents every option with its flag, variable and example, and every exit code', () => {
+    const help = helpText();
+    for (const spec of OPTION_SPECS) {
+      expect(help).toContain(`--${spec.flag}`);
+      expect(help).toContain(`        e.g. ${spec.example}${spec.envVar ? `   (env ${spec.envVar})` : ''}\n`);
+    }
+    expect(help).toContain('OPENAI_API_KEY (openai:…), ANTHROPIC_API_KEY (anthropic:…)');
+    expect(help).toContain('RLM_API_KEY: the key for the server given by --base-url');
+    for (const code of ['  0    answered', '  1    runtime error', '  2    usage error', '  3    a limit was reached', '  130  interrupted with Ctrl-C']) {
+      expect(help).toContain(code);
+    }
+  });
+});
