@@ -14,8 +14,8 @@ import { createOpenAI } from '../src/index';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3_000);
 const WARMUP = 300;
 const CONCURRENCY = 64;
-const THROUGHPUT_CALLS = Number(process.env.BENCH_THROUGHPUT_CALLS ?? 4_096);
-const THROUGHPUT_ROUNDS = 5;
+const THROUGHPUT_CALLS = Number(process.env.BENCH_THROUGHPUT_CALLS ?? 2_048);
+const THROUGHPUT_ROUNDS = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 5);
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'You answer in one word.' },
