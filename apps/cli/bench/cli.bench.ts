@@ -11,8 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from '@rlm/test-server';
 import { loadContext } from '../src/context/load-context';
@@ -24,7 +23,8 @@ const LARGE_RUNS = Number(process.env.RLM_BENCH_LARGE_RUNS ?? 3);
 function stats(samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
   const middle = sorted.length / 2;
-  const median = sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  const median =
+    sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   return `median ${median.toFixed(0)} ms (min ${sorted[0]!.toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}, n=${sorted.length})`;
 }
 
@@ -72,9 +72,11 @@ try {
   // 500 files of 100 KB of plain text lines: 50 MB.
   const large = join(folder, 'corpus');
   await mkdir(large);
-  const line = 'Date: Mar 01, 2024 || User: 12345 || Instance: What is the capital of the region named here?\n';
+  const line =
+    'Date: Mar 01, 2024 || User: 12345 || Instance: What is the capital of the region named here?\n';
   const fileText = line.repeat(Math.ceil(100_000 / line.length)).slice(0, 100_000);
-  for (let file = 0; file < 500; file++) await writeFile(join(large, `part-${String(file).padStart(3, '0')}.txt`), fileText);
+  for (let file = 0; file < 500; file++)
+    await writeFile(join(large, `part-${String(file).padStart(3, '0')}.txt`), fileText);
 
   const loadOnly: number[] = [];
   for (let run = 0; run < LARGE_RUNS; run++) {
@@ -89,21 +91,31 @@ try {
   for (let run = 0; run < LARGE_RUNS; run++) {
     server.requests.length = 0;
     const started = performance.now();
-    const result = await runBuiltCli(args('corpus'), { cwd: folder, env: { RLM_API_KEY: 'bench' }, timeoutMs: 120_000 });
+    const result = await runBuiltCli(args('corpus'), {
+      cwd: folder,
+      env: { RLM_API_KEY: 'bench' },
+      timeoutMs: 120_000,
+    });
     largeTotal.push(performance.now() - started);
     if (result.exitCode !== 0) throw new Error(`run failed: ${result.stderr}`);
     answer = result.stdout.trim();
     largeStartup.push(server.requests[0]!.receivedAt - result.spawnedAt);
   }
 
-  console.log(`node ${process.version}, ${process.platform} ${process.arch}, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}`);
+  console.log(
+    `node ${process.version}, ${process.platform} ${process.arch}, load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`| measurement | result |`);
   console.log(`|---|---|`);
   console.log(`| start-up to first model request, one-line file, --env quickjs | ${stats(startup)} |`);
   console.log(`| \`node -e 0\` (bare Node start-up and exit, the floor) | ${stats(bareNode)} |`);
   console.log(`| \`rlm --help\` (Node start-up and the CLI's own modules) | ${stats(help)} |`);
   console.log(`| loadContext: 50 MB folder (500 × 100 KB), in process | ${stats(loadOnly)} |`);
-  console.log(`| 50 MB folder: spawn to first model request (read + decode + inject into QuickJS) | ${stats(largeStartup)} |`);
+  console.log(
+    `| 50 MB folder: spawn to first model request (read + decode + inject into QuickJS) | ${stats(largeStartup)} |`,
+  );
   console.log(`| 50 MB folder: whole run (one turn, FINAL(context.length)) | ${stats(largeTotal)} |`);
   console.log(`characters the sandbox saw in the 50 MB run: ${answer}`);
 } finally {
