@@ -11,7 +11,7 @@
  * that is JSON text passed through as it is (headers never hold a raw tab or newline), so large
  * arguments and results are neither escaped twice nor parsed in this realm:
  *
- *   host → child  {"type":"init","prelude","hostFunctionNames","contextFile","contextKind","memoryLimitMb"}
+ *   host → child  {"type":"init","prelude","hostFunctionNames","contextFile","contextKind","separator"?,"memoryLimitMb"}
  *                 {"type":"cell","id","fileName","maxOutputChars","code"}
  *                 {"type":"cancel","id"}
  *                 {"type":"hostResult","callId","ok":true} TAB resultJson  |  {…,"ok":false,"message"}
@@ -162,8 +162,17 @@ function initialize(message) {
     JSON.stringify({ hostFunctionNames: message.hostFunctionNames }),
   ]);
   const text = readTextFileSync(message.contextFile);
-  if (message.contextKind === 'string') options.context = text;
-  else options.contextJson = text;
+  if (message.contextKind === 'string') {
+    options.context = text;
+  } else if (message.contextKind === 'split') {
+    // Split by the sandbox's own split, so the list belongs to the sandbox; no model code ran yet.
+    options.context = run('(function (text, separator) { return text.split(separator); })', 'rlm-split.js')(
+      text,
+      message.separator,
+    );
+  } else {
+    options.contextJson = text;
+  }
   const prelude = run(message.prelude, 'rlm-prelude.js');
   control = prelude(bridge, options);
   // V8 takes a string made from a file even past its heap limit, and only fails at a later

@@ -3,8 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContextValue } from '@rlm/core';
 
-/** How the child reads the context file: as the string itself, or as JSON to parse inside the sandbox. */
-export type ContextFileKind = 'string' | 'json';
+/**
+ * How the child reads the context file: as the string itself, as a list of strings joined by
+ * `separator` (split inside: 4-5x faster than `JSON.parse` for many short documents), or as JSON to
+ * parse inside the sandbox.
+ */
+export type ContextFileKind = 'string' | 'split' | 'json';
 
 /** A context written to a private temporary directory for one Deno child to read. */
 export interface ContextFile {
@@ -13,6 +17,36 @@ export interface ContextFile {
   /** The file; the only path the child may read. */
   readonly path: string;
   readonly kind: ContextFileKind;
+  /** For `split`: the character that joins the documents, which none of them holds. */
+  readonly separator?: string;
+}
+
+/** Separators tried for a list of strings: control characters that real documents almost never hold. */
+const SEPARATORS = ['\u0001', '\u0002', '\u0003', '\u001e', '\u001f'];
+
+interface EncodedContext {
+  readonly kind: ContextFileKind;
+  readonly text: string;
+  readonly separator?: string;
+}
+
+/**
+ * A well-formed string goes as it is; a list of well-formed strings joined by a separator none of
+ * them holds; anything else, including text with a lone surrogate, which UTF-8 cannot carry, as JSON.
+ */
+function encodeContext(context: ContextValue): EncodedContext {
+  if (typeof context === 'string' && isWellFormed(context)) return { kind: 'string', text: context };
+  if (Array.isArray(context) && context.length > 0 && context.every((item) => typeof item === 'string')) {
+    const documents = context as readonly string[];
+    const separator = SEPARATORS.find(
+      (candidate) => !documents.some((document) => document.includes(candidate)),
+    );
+    if (separator !== undefined) {
+      const text = documents.join(separator);
+      if (isWellFormed(text)) return { kind: 'split', text, separator };
+    }
+  }
+  return { kind: 'json', text: JSON.stringify(context ?? null) };
 }
 
 /** Temporary directories not yet removed; whatever is left when the host exits is removed then. */
@@ -39,20 +73,16 @@ export async function removeTemporaryDirectory(directory: string): Promise<void>
 }
 
 /**
- * Writes the context where a child can read it. A well-formed string is written as UTF-8 and read
- * back as it is (the fastest path: 50 MB in about 0.3 s); anything else, including a string with a
- * lone surrogate, which UTF-8 cannot carry, is written as JSON and parsed inside the sandbox, so
- * the objects `context` holds belong to the sandbox.
+ * Writes the context as UTF-8 where a child can read it (see {@link encodeContext}). Lists are split
+ * and JSON is parsed inside the sandbox, so the objects `context` holds belong to the sandbox.
  */
 export async function writeContextFile(parent: string, context: ContextValue): Promise<ContextFile> {
   const directory = await makeTemporaryDirectory(parent, 'rlm-deno-context-');
   try {
-    const asString = typeof context === 'string' && isWellFormed(context);
-    const kind: ContextFileKind = asString ? 'string' : 'json';
-    const path = join(directory, asString ? 'context.txt' : 'context.json');
-    const text = asString ? context : JSON.stringify(context ?? null);
+    const { kind, text, separator } = encodeContext(context);
+    const path = join(directory, kind === 'json' ? 'context.json' : 'context.txt');
     await writeFile(path, text, { encoding: 'utf8', mode: 0o600 });
-    return { directory, path, kind };
+    return { directory, path, kind, ...(separator !== undefined ? { separator } : {}) };
   } catch (error) {
     await removeTemporaryDirectory(directory);
     throw error;

@@ -173,6 +173,7 @@ export class DenoChildProcess {
       hostFunctionNames: Object.keys(this.hostFunctions),
       contextFile: contextFile.path,
       contextKind: contextFile.kind,
+      ...(contextFile.kind === 'split' ? { separator: contextFile.separator } : {}),
       memoryLimitMb: this.settings.memoryLimitMb,
     });
     let timer: NodeJS.Timeout | undefined;
@@ -182,7 +183,7 @@ export class DenoChildProcess {
     const outcome = await Promise.race([ready.then(() => 'ready' as const), this.exited, timedOut]);
     clearTimeout(timer);
     if (outcome === 'ready') {
-      this.memoryBaseline = await readPrivateMemoryBytes(this.child.pid ?? -1);
+      this.memoryBaseline = readPrivateMemoryBytes(this.child.pid ?? -1);
       return;
     }
     if (outcome === 'timeout') {
@@ -378,7 +379,7 @@ export class DenoChildProcess {
       return this.lostOutcome(stopReason, options);
     }
     // A buffer of untouched pages (`new ArrayBuffer(2 ** 31)`) is made in an instant, between two checks.
-    if (await this.isOverMemoryLimit()) {
+    if (this.isOverMemoryLimit()) {
       this.kill('memory');
       await this.exited;
       const { error, broken } = this.lostOutcome(stopReason, options);
@@ -411,22 +412,16 @@ export class DenoChildProcess {
   /** Kills the process when its private memory grows past the limit (Linux; elsewhere V8's heap limit only). */
   private watchMemory(): NodeJS.Timeout | undefined {
     if (this.memoryBaseline === undefined) return undefined;
-    let reading = false;
     return setInterval(() => {
-      if (reading) return;
-      reading = true;
-      void this.isOverMemoryLimit().then((over) => {
-        reading = false;
-        if (over) this.kill('memory');
-      });
+      if (this.isOverMemoryLimit()) this.kill('memory');
     }, MEMORY_POLL_MS);
   }
 
   /** Whether the process's private memory grew past `memoryLimitMb` since start-up (Linux only). */
-  private async isOverMemoryLimit(): Promise<boolean> {
+  private isOverMemoryLimit(): boolean {
     const pid = this.child.pid;
     if (this.memoryBaseline === undefined || pid === undefined || this.exit) return false;
-    const used = await readPrivateMemoryBytes(pid);
+    const used = readPrivateMemoryBytes(pid);
     return used !== undefined && used > this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE;
   }
 

@@ -13,7 +13,7 @@ import { resolveDenoBinary } from './resolve-deno-binary';
  * the `Deno` namespace in hand, still meets the permissions of the command line. A probe program run
  * with exactly the environment's command line tries everything a child must not do.
  */
-const PROBE = String.raw`
+const PROBE = `
 const [contextPath, repoFile, writablePath, port] = Deno.args;
 const outcomes = {};
 async function attempt(name, action) {

@@ -223,6 +223,22 @@ describe('Deno environment', () => {
     expect(result.value).toBe('"5,55296,0"');
   });
 
+  it('passes lists of strings exactly, whatever characters they hold', async () => {
+    const lists = [
+      [],
+      [''],
+      ['a\u0001b', 'c\u0002', '\u0003'],
+      ['x\u0000y', 'z'],
+      ['é€🚀', '', 'end'],
+      ['lone \ud800'],
+    ];
+    for (const list of lists) {
+      const { session } = await open({}, list);
+      const result = await session.runCell('JSON.stringify(context)');
+      expect(result.value).toBe(JSON.stringify(JSON.stringify(list)));
+    }
+  });
+
   it('runs cells one at a time, in the order they were given', async () => {
     const { session } = await open();
     const [first, second] = await Promise.all([

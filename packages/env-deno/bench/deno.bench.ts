@@ -1,0 +1,233 @@
+/**
+ * Benchmarks of the Deno environment. Run: `pnpm --filter @rlm/env-deno bench`.
+ * Prints the median and spread (min, p25, p75, max) of repeated runs, in milliseconds.
+ */
+import type { ContextValue, HostFunction, ReplSession } from '@rlm/core';
+import { createDenoEnvironment } from '../src/index';
+
+const environment = createDenoEnvironment({ memoryLimitMb: 4096 });
+
+interface Stats {
+  readonly name: string;
+  readonly runs: number;
+  readonly median: number;
+  readonly min: number;
+  readonly p25: number;
+  readonly p75: number;
+  readonly max: number;
+  readonly note?: string;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+function summarize(name: string, samples: number[], note?: string): Stats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return {
+    name,
+    runs: samples.length,
+    median: quantile(sorted, 0.5),
+    min: sorted[0]!,
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+    max: sorted[sorted.length - 1]!,
+    ...(note ? { note } : {}),
+  };
+}
+
+async function measure(runs: number, warmup: number, once: () => Promise<number>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await once();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push(await once());
+  return samples;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const hostFunctions: Record<string, HostFunction> = {
+  noop: async () => null,
+  llm_query: async ([prompt]) => {
+    await sleep(200);
+    return `answer:${String(prompt)}`;
+  },
+};
+
+function openSession(context: ContextValue): Promise<ReplSession> {
+  return environment.createSession({ context, hostFunctions });
+}
+
+/** OOLONG-like lines, about 100 characters each. */
+function makeLines(totalChars: number): string {
+  const labels = ['What is', 'Who was', 'Where is', 'How many', 'When did'];
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < totalChars; i++) {
+    const line = `Date: Mar ${String((i % 28) + 1).padStart(2, '0')}, 2024 || User: ${String(10000 + ((i * 7919) % 90000))} || Instance: ${labels[i % labels.length]} item ${i}?`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join('\n').slice(0, totalChars);
+}
+
+/** Wall-clock time of creating a session with `context` (process start and context load), then disposing it. */
+async function sessionStart(context: ContextValue): Promise<number> {
+  const started = performance.now();
+  const session = await openSession(context);
+  const elapsed = performance.now() - started;
+  await session.dispose();
+  return elapsed;
+}
+
+async function main() {
+  const results: Stats[] = [];
+  const MB = 1_000_000;
+
+  results.push(
+    summarize(
+      'start-up: create session, 44-character context',
+      await measure(20, 3, () => sessionStart('The quick brown fox jumps over the lazy dog.')),
+      'spawn deno, load the prelude, ready',
+    ),
+  );
+  for (const megabytes of [1, 10, 50]) {
+    const text = makeLines(megabytes * MB);
+    results.push(
+      summarize(
+        `create session, ${megabytes} MB string context`,
+        await measure(megabytes === 50 ? 5 : 10, 1, () => sessionStart(text)),
+        'temp file, read inside',
+      ),
+    );
+  }
+  {
+    const text = makeLines(50 * MB - 10).concat('Zürich €');
+    results.push(
+      summarize(
+        'create session, 50 MB string context, non-Latin-1',
+        await measure(3, 1, () => sessionStart(text)),
+        'stored as UTF-16',
+      ),
+    );
+  }
+  {
+    const documents = makeLines(50 * MB).split('\n');
+    results.push(
+      summarize(
+        `create session, 50 MB as ${documents.length} strings`,
+        await measure(3, 1, () => sessionStart(documents)),
+        'JSON, parsed inside',
+      ),
+    );
+  }
+
+  const session = await openSession(makeLines(MB));
+  const wallClock = async (code: string) => {
+    const started = performance.now();
+    const result = await session.runCell(code);
+    if (result.error) throw new Error(`unexpected error: ${JSON.stringify(result.error)}`);
+    return performance.now() - started;
+  };
+  results.push(
+    summarize('empty cell round trip', await measure(500, 50, () => wallClock('')), 'runCell wall clock'),
+  );
+  results.push(
+    summarize(
+      'cell awaiting one no-op host call',
+      await measure(500, 50, () => wallClock('await noop()')),
+      'compare with the empty cell',
+    ),
+  );
+  results.push(
+    summarize(
+      'host-call round trip (1,000 awaited in a row, per call)',
+      await measure(
+        20,
+        2,
+        async () => (await wallClock('for (let i = 0; i < 1000; i++) await noop();')) / 1000,
+      ),
+    ),
+  );
+  results.push(
+    summarize(
+      '16 concurrent 200 ms llm_query (Promise.all)',
+      await measure(10, 1, async () => {
+        const result = await session.runCell(
+          "await Promise.all(Array.from({ length: 16 }, (_, i) => llm_query('p' + i))).then((a) => a.length)",
+        );
+        if (result.value !== '16') throw new Error(`unexpected result: ${JSON.stringify(result)}`);
+        return result.durationMs;
+      }),
+    ),
+  );
+  await session.dispose();
+
+  const big = makeLines(50 * MB);
+  const bigSession = await openSession(big);
+  const pattern = /User: 1\d{3}7 /g;
+  const expectedMatches = big.match(pattern)?.length ?? 0;
+  const expectedLines = big.split('\n').length;
+  const expectedIndex = big.indexOf('item 444444?');
+  const inDeno = async (name: string, code: string, expected: number, note?: string) => {
+    results.push(
+      summarize(
+        name,
+        await measure(5, 1, async () => {
+          const result = await bigSession.runCell(code, { timeoutMs: 120_000 });
+          if (result.value !== String(expected))
+            throw new Error(`unexpected result: ${JSON.stringify(result)}`);
+          return result.durationMs;
+        }),
+        note,
+      ),
+    );
+  };
+  const inHost = async (name: string, run: () => number, expected: number) => {
+    results.push(
+      summarize(
+        name,
+        await measure(5, 1, async () => {
+          const started = performance.now();
+          if (run() !== expected) throw new Error('mismatch');
+          return performance.now() - started;
+        }),
+      ),
+    );
+  };
+  await inDeno(
+    'regex count over 50 MB (Deno)',
+    '(context.match(/User: 1\\d{3}7 /g) || []).length',
+    expectedMatches,
+    `${expectedMatches} matches`,
+  );
+  await inHost(
+    'regex count over 50 MB (host V8, for comparison)',
+    () => big.match(pattern)?.length ?? 0,
+    expectedMatches,
+  );
+  await inDeno(
+    'split 50 MB into lines (Deno)',
+    "context.split('\\n').length",
+    expectedLines,
+    `${expectedLines} lines`,
+  );
+  await inHost('split 50 MB into lines (host V8)', () => big.split('\n').length, expectedLines);
+  await inDeno('indexOf near the end of 50 MB (Deno)', "context.indexOf('item 444444?')", expectedIndex);
+  await inHost('indexOf near the end of 50 MB (host V8)', () => big.indexOf('item 444444?'), expectedIndex);
+  await bigSession.dispose();
+
+  const format = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
+  console.log(`Deno environment benchmarks (Node ${process.version}, ${process.platform}/${process.arch})\n`);
+  console.log('| benchmark | runs | median ms | min | p25 | p75 | max | note |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const stats of results) {
+    console.log(
+      `| ${stats.name} | ${stats.runs} | ${format(stats.median)} | ${format(stats.min)} | ${format(stats.p25)} | ${format(stats.p75)} | ${format(stats.max)} | ${stats.note ?? ''} |`,
+    );
+  }
+}
+
+await main();
