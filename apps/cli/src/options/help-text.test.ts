@@ -11,7 +11,13 @@ describe('helpText', () => {
     }
     expect(help).toContain('OPENAI_API_KEY (openai:…), ANTHROPIC_API_KEY (anthropic:…)');
     expect(help).toContain('RLM_API_KEY: the key for the server given by --base-url');
-    for (const code of ['  0    answered', '  1    runtime error', '  2    usage error', '  3    a limit was reached', '  130  interrupted with Ctrl-C']) {
+    for (const code of [
+      '  0    answered',
+      '  1    runtime error',
+      '  2    usage error',
+      '  3    a limit was reached',
+      '  130  interrupted with Ctrl-C',
+    ]) {
       expect(help).toContain(code);
     }
   });
