@@ -62,48 +62,29 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     return model;
   };
 
-  /** One plain model call for a sub-call, recorded and counted. Rejects with a REPL-facing error. */
-  const plainCall = async (
-    prompt: string,
-    model: LanguageModel,
-    kind: 'llm' | 'rlm',
-    functionName: string,
-    signal: AbortSignal,
+  /**
+   * Records one sub-call around `work`: the trajectory entry, start/end events, the tree-wide
+   * sub-call count, and the rule that a tree-wide limit or abort stops everything.
+   */
+  const trackSubCall = async (
+    record: TrajectorySubCall,
+    work: (record: TrajectorySubCall) => Promise<string>,
   ): Promise<string> => {
-    const record: TrajectorySubCall = { kind, model: modelKey(model), prompt };
     run.currentSubCalls()?.push(record);
     const callId = tree.nextId('sub');
     const started = performance.now();
+    const base = { runId: run.runId, depth: run.depth, callId, kind: record.kind, model: record.model };
     tree.emit({
       type: 'sub-call-start',
-      runId: run.runId,
-      depth: run.depth,
+      ...base,
       timestamp: Date.now(),
-      callId,
-      kind,
-      model: record.model,
-      promptCharacters: prompt.length,
+      promptCharacters: record.prompt.length,
     });
     try {
       tree.budget.reserveSubCall();
-      checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
-      const result = await tree.limiter.run(
-        () =>
-          callModel(
-            tree,
-            run,
-            model,
-            [{ role: 'user', content: prompt }],
-            'sub',
-            settings.subMaxOutputTokens,
-            signal,
-          ),
-        signal,
-      );
-      record.response = result.text;
-      record.usage = result.usage;
-      if (result.costUsd !== undefined) record.costUsd = result.costUsd;
-      return result.text;
+      const response = await work(record);
+      record.response = response;
+      return response;
     } catch (error) {
       record.error = describeError(tree.fatalError ?? error);
       if (isTreeFatal(error)) tree.fail(error as Error);
@@ -112,12 +93,8 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       record.durationMs = performance.now() - started;
       tree.emit({
         type: 'sub-call-end',
-        runId: run.runId,
-        depth: run.depth,
+        ...base,
         timestamp: Date.now(),
-        callId,
-        kind,
-        model: record.model,
         durationMs: record.durationMs,
         ...(record.usage ? { usage: record.usage } : {}),
         ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
@@ -126,8 +103,28 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     }
   };
 
+  /** One plain model call for a sub-call. Rejects with a REPL-facing error. */
+  const plainCall = (
+    prompt: string,
+    model: LanguageModel,
+    kind: 'llm' | 'rlm',
+    functionName: string,
+    signal: AbortSignal,
+  ): Promise<string> =>
+    trackSubCall({ kind, model: modelKey(model), prompt }, async (record) => {
+      checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
+      const messages = [{ role: 'user' as const, content: prompt }];
+      const result = await tree.limiter.run(
+        () => callModel(tree, run, model, messages, 'sub', settings.subMaxOutputTokens, signal),
+        signal,
+      );
+      record.usage = result.usage;
+      if (result.costUsd !== undefined) record.costUsd = result.costUsd;
+      return result.text;
+    });
+
   /** A child RLM, or a plain call when the depth limit is reached. */
-  const childCall = async (
+  const childCall = (
     prompt: string,
     subContext: JsonValue | undefined,
     signal: AbortSignal,
@@ -140,46 +137,18 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
           : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
       return plainCall(text, settings.subModel, 'rlm', 'rlm_query', signal);
     }
-    const record: TrajectorySubCall = { kind: 'rlm', model: modelKey(settings.subModel), prompt };
-    run.currentSubCalls()?.push(record);
-    const callId = tree.nextId('sub');
-    const started = performance.now();
-    tree.emit({
-      type: 'sub-call-start',
-      runId: run.runId,
-      depth: run.depth,
-      timestamp: Date.now(),
-      callId,
-      kind: 'rlm',
-      model: record.model,
-      promptCharacters: prompt.length,
+    return trackSubCall({ kind: 'rlm', model: modelKey(settings.subModel), prompt }, async (record) => {
+      try {
+        const child = await run.runChild(prompt, context, signal);
+        record.child = child.trajectory;
+        return child.answer;
+      } catch (error) {
+        // A failed child still leaves its trajectory in the parent's record.
+        const trajectory = (error as { trajectory?: Trajectory }).trajectory;
+        if (trajectory) record.child = trajectory;
+        throw error;
+      }
     });
-    try {
-      tree.budget.reserveSubCall();
-      const child = await run.runChild(prompt, context, signal);
-      record.response = child.answer;
-      record.child = child.trajectory;
-      return child.answer;
-    } catch (error) {
-      const trajectory = (error as { trajectory?: Trajectory }).trajectory;
-      if (trajectory) record.child = trajectory;
-      record.error = describeError(tree.fatalError ?? error);
-      if (isTreeFatal(error)) tree.fail(error as Error);
-      throw tree.fatalError ?? error;
-    } finally {
-      record.durationMs = performance.now() - started;
-      tree.emit({
-        type: 'sub-call-end',
-        runId: run.runId,
-        depth: run.depth,
-        timestamp: Date.now(),
-        callId,
-        kind: 'rlm',
-        model: record.model,
-        durationMs: record.durationMs,
-        ...(record.error ? { error: record.error } : {}),
-      });
-    }
   };
 
   /** Runs every item; a failed item becomes "Error: …" unless the whole tree must stop. */

@@ -1,4 +1,5 @@
 import { RLMError } from '../errors/rlm-error';
+import { abortableSleep } from '../util/abortable-sleep';
 
 /** How a provider retries a failed call. */
 export interface RetryOptions {
@@ -57,7 +58,7 @@ export async function retryWithBackoff<T>(
         delayMs = random() * Math.min(maxDelayMs, initialDelayMs * 2 ** attemptNumber);
       }
       onRetry?.({ error, attempt: attemptNumber + 1, delayMs });
-      await sleep(delayMs, signal);
+      await abortableSleep(delayMs, signal);
     }
   }
 }
@@ -78,22 +79,4 @@ export function parseRetryAfter(
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

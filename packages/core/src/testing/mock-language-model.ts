@@ -7,6 +7,7 @@ import type {
   LanguageModelUsage,
 } from '../language-model/language-model';
 import { estimateTokens } from '../text/estimate-tokens';
+import { abortableSleep } from '../util/abortable-sleep';
 
 /** One scripted reply: text, or the whole result, or an error to throw. */
 export type MockReply = string | MockResult | Error;
@@ -94,7 +95,7 @@ export class MockLanguageModel implements LanguageModel {
         typeof reply === 'object' && !(reply instanceof Error) && reply.latencyMs !== undefined
           ? reply.latencyMs
           : this.latency();
-      if (latency > 0) await sleep(latency, options.abortSignal);
+      if (latency > 0) await abortableSleep(latency, options.abortSignal);
       options.abortSignal?.throwIfAborted();
       if (reply instanceof Error) throw reply;
       const scripted: MockResult = typeof reply === 'string' ? { text: reply } : reply;
@@ -141,18 +142,4 @@ export class MockLanguageModel implements LanguageModel {
     const [min, max] = latencyMs;
     return min + Math.random() * (max - min);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
