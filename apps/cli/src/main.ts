@@ -1,8 +1,10 @@
 import { InvalidArgumentError, SandboxError } from '@rlm/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { type CliIO, processIO } from './cli-io';
+
 import { type LoadedContext, loadContext } from './context/load-context';
 import { loadEnvironment } from './environments/load-environment';
+import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from './environments/relaunch-with-node-flag';
 import { EXIT_CODES } from './exit-codes';
 import { createLanguageModel } from './models/create-language-model';
 import { resolveModelChoice } from './models/resolve-model-ids';
@@ -18,13 +20,16 @@ import type { ProgressState } from './progress/progress-state';
 import { TerminalProgress } from './progress/terminal-progress';
 import { runQuestion } from './run/run-question';
 
+/** The real process's IO; only with it may `main` relaunch the process. */
+const defaultIO = processIO();
+
 /**
  * The `rlm` command. Returns the exit code (see {@link EXIT_CODES}); never throws. The answer goes
  * to stdout, everything else to stderr.
  */
 export async function main(
   argv: readonly string[] = process.argv.slice(2),
-  io: CliIO = processIO(),
+  io: CliIO = defaultIO,
 ): Promise<number> {
   const say = (text: string) => io.stderr.write(`${text}\n`);
   let commandLine: CommandLine | undefined;
@@ -48,6 +53,13 @@ export async function main(
     if (settings.verbose) {
       for (const [key, origin] of Object.entries(resolved.origins))
         say(`rlm: ${key} = ${JSON.stringify(settings[key as keyof CliSettings])} (from ${origin})`);
+    }
+    if (
+      settings.env === 'isolated-vm' &&
+      !hasNodeFlag(NO_NODE_SNAPSHOT, io.environment) &&
+      io === defaultIO
+    ) {
+      return await relaunchWithNodeFlag(NO_NODE_SNAPSHOT, argv);
     }
     const question = commandLine.question?.trim();
     if (!question) {

@@ -357,6 +357,24 @@ describe('rlm errors a newcomer meets', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('--env isolated-vm relaunches Node with --no-node-snapshot, which isolated-vm needs on Node 20+', async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'a.txt'), 'text');
+    // An environment package that reports the flags of the process that loaded it.
+    await writeFile(
+      join(cwd, 'report-flags.mjs'),
+      'export function createReportingEnvironment() { throw new Error("execArgv=" + process.execArgv.join(" ")); }\n',
+    );
+    const run = await runBuiltCli(['q', '-c', 'a.txt', ...modelArgs(), '--env', 'isolated-vm'], {
+      cwd,
+      env: { ...keyEnv, RLM_ENV_PACKAGE: join(cwd, 'report-flags.mjs') },
+    });
+    expect(run.stderr).toContain(
+      `rlm: The sandbox (isolated-vm) failed: --env isolated-vm: creating the environment from ${join(cwd, 'report-flags.mjs')} failed: execArgv=--no-node-snapshot`,
+    );
+    expect(run.exitCode).toBe(2);
+  });
+
   it('context problems are usage errors naming the path: missing, empty, not UTF-8', async () => {
     const cwd = await freshFolder();
     const missing = await runBuiltCli(['q', '-c', 'nope.txt', ...modelArgs()], { cwd, env: keyEnv });

@@ -1,4 +1,4 @@
-import { type ReplEnvironment, SandboxError } from '@rlm/core';
+import { type ReplEnvironment, RLMError, SandboxError } from '@rlm/core';
 import type { EnvironmentName } from '../options/cli-settings';
 
 /** The package that provides each optional environment. */
@@ -52,5 +52,14 @@ export async function loadEnvironment(
       message: `${packageName} exports no create…Environment() factory; is it an RLM environment package?`,
     });
   }
-  return await factory();
+  try {
+    return await factory();
+  } catch (error) {
+    if (RLMError.isInstance(error)) throw error;
+    throw new SandboxError({
+      environmentId: name,
+      message: `--env ${name}: creating the environment from ${packageName} failed: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
 }

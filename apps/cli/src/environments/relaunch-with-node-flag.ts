@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+
+/** The Node flag isolated-vm needs on Node 20 and later (Node's startup snapshot breaks its isolates). */
+export const NO_NODE_SNAPSHOT = '--no-node-snapshot';
+
+/** Whether this process runs with `flag`, given on the command line or in `NODE_OPTIONS`. */
+export function hasNodeFlag(
+  flag: string,
+  environment: Readonly<Record<string, string | undefined>>,
+): boolean {
+  return process.execArgv.includes(flag) || (environment.NODE_OPTIONS ?? '').split(/\s+/).includes(flag);
+}
+
+/**
+ * Runs this same command again in a child Node with `flag` added, sharing stdin, stdout and stderr,
+ * and resolves to its exit code. Ctrl-C reaches the child from the terminal directly (same process
+ * group); this process only waits, and forwards a SIGTERM sent to it alone.
+ */
+export function relaunchWithNodeFlag(flag: string, argv: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [flag, ...process.execArgv, process.argv[1]!, ...argv], {
+      stdio: 'inherit',
+    });
+    const ignoreInterrupt = () => undefined;
+    const forwardTerminate = () => child.kill('SIGTERM');
+    process.on('SIGINT', ignoreInterrupt);
+    process.on('SIGTERM', forwardTerminate);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.removeListener('SIGINT', ignoreInterrupt);
+      process.removeListener('SIGTERM', forwardTerminate);
+      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
+    });
+  });
+}
