@@ -10,12 +10,16 @@ import type { ContextValue } from '@rlm/core';
  */
 export type ContextFileKind = 'string' | 'split' | 'json';
 
-/** A context written to a private temporary directory for one Deno child to read. */
-export interface ContextFile {
-  /** The directory (mode 0700) that holds the file; removing it removes the file. */
+/** Where one child's context is written: a private directory (mode 0700) and the one file in it it may read. */
+export interface ContextFileLocation {
+  /** Removing it removes the file. */
   readonly directory: string;
-  /** The file; the only path the child may read. */
+  /** The only path the child may read. */
   readonly path: string;
+}
+
+/** How a written context is to be read (see {@link ContextFileKind}). */
+export interface ContextEncoding {
   readonly kind: ContextFileKind;
   /** For `split`: the character that joins the documents, which none of them holds. */
   readonly separator?: string;
@@ -72,21 +76,20 @@ export async function removeTemporaryDirectory(directory: string): Promise<void>
   liveDirectories.delete(directory);
 }
 
-/**
- * Writes the context as UTF-8 where a child can read it (see {@link encodeContext}). Lists are split
- * and JSON is parsed inside the sandbox, so the objects `context` holds belong to the sandbox.
- */
-export async function writeContextFile(parent: string, context: ContextValue): Promise<ContextFile> {
+/** Makes the private directory a child's context will be written to, before the child starts. */
+export async function reserveContextFile(parent: string): Promise<ContextFileLocation> {
   const directory = await makeTemporaryDirectory(parent, 'rlm-deno-context-');
-  try {
-    const { kind, text, separator } = encodeContext(context);
-    const path = join(directory, kind === 'json' ? 'context.json' : 'context.txt');
-    await writeFile(path, text, { encoding: 'utf8', mode: 0o600 });
-    return { directory, path, kind, ...(separator !== undefined ? { separator } : {}) };
-  } catch (error) {
-    await removeTemporaryDirectory(directory);
-    throw error;
-  }
+  return { directory, path: join(directory, 'context') };
+}
+
+/**
+ * Writes the context as UTF-8 to `path` (see {@link encodeContext}). Lists are split and JSON is
+ * parsed inside the sandbox, so the objects `context` holds belong to the sandbox.
+ */
+export async function writeContextFile(path: string, context: ContextValue): Promise<ContextEncoding> {
+  const { kind, text, separator } = encodeContext(context);
+  await writeFile(path, text, { encoding: 'utf8', mode: 0o600 });
+  return { kind, ...(separator !== undefined ? { separator } : {}) };
 }
 
 /** `String.prototype.isWellFormed` (Node 20 has it; TypeScript's ES2023 library does not). */

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import {
   type CellError,
   type CellErrorKind,
+  type ContextValue,
   type FinalAnswer,
   findCellErrorLocation,
   type HostFunction,
@@ -19,7 +20,12 @@ import {
   type HostCallMessage,
   parseChildFrame,
 } from './child-protocol';
-import type { ContextFile } from './context-file';
+import {
+  type ContextFileLocation,
+  removeTemporaryDirectory,
+  reserveContextFile,
+  writeContextFile,
+} from './context-file';
 import { denoRunCommand } from './deno-command';
 import { LineReader } from './line-reader';
 import { readPrivateMemoryBytes } from './memory-usage';
@@ -44,6 +50,8 @@ export interface DenoChildSettings {
   readonly startupTimeoutMs: number;
   /** Deno's own cache (`DENO_DIR`), shared by the children of one host process. */
   readonly cacheDirectory: string;
+  /** Where each child's context file is written. */
+  readonly temporaryDirectory: string;
 }
 
 /** Options for one cell. */
@@ -112,10 +120,15 @@ export class DenoChildProcess {
   /** Private memory right after start-up (Linux); a cell may add at most `memoryLimitMb` to it. */
   private memoryBaseline: number | undefined;
 
+  private hostFunctions: Readonly<Record<string, HostFunction>> = {};
+  private initializeStarted = false;
+  /** Set when the process ended before it was given a context: a spare that died while it waited. */
+  private exitedWhileWaiting = false;
+
   private constructor(
     private readonly settings: DenoChildSettings,
-    private readonly hostFunctions: Readonly<Record<string, HostFunction>>,
     private readonly child: ChildProcessWithoutNullStreams,
+    private readonly contextFile: ContextFileLocation,
   ) {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
@@ -137,14 +150,17 @@ export class DenoChildProcess {
   }
 
   /**
-   * Starts a process with no permission but reading the context file, evaluates the prelude in it
-   * with the context, and waits until it is ready. Throws a `SandboxError` saying why it could not.
+   * Starts a process with no permission but reading the file its context will be written to. It
+   * boots and waits for {@link initialize}; a spare process waits like this before a session needs it.
    */
-  static async start(
-    settings: DenoChildSettings,
-    contextFile: ContextFile,
-    hostFunctions: Readonly<Record<string, HostFunction>>,
-  ): Promise<DenoChildProcess> {
+  static async spawn(settings: DenoChildSettings): Promise<DenoChildProcess> {
+    const contextFile = await reserveContextFile(settings.temporaryDirectory).catch((error: unknown) => {
+      throw new SandboxError({
+        environmentId: ENVIRONMENT_ID,
+        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${errorMessage(error)}. Set the temporaryDirectory option to a writable directory.`,
+        cause: error,
+      });
+    });
     const { args, env } = denoRunCommand({
       readablePath: contextFile.path,
       memoryLimitMb: settings.memoryLimitMb,
@@ -156,26 +172,56 @@ export class DenoChildProcess {
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
-    const process = new DenoChildProcess(settings, hostFunctions, child);
+    const process = new DenoChildProcess(settings, child, contextFile);
     liveChildren.add(child);
-    void process.exited.then(() => liveChildren.delete(child));
-    await process.initialize(contextFile);
+    void process.exited.then(() => {
+      liveChildren.delete(child);
+      // A spare that died unused leaves its empty directory behind otherwise.
+      void removeTemporaryDirectory(contextFile.directory);
+    });
     return process;
   }
 
-  private async initialize(contextFile: ContextFile): Promise<void> {
+  /**
+   * Writes the context where the process may read it, evaluates the prelude with it and the host
+   * functions, waits until the process is ready, and removes the file. Throws a `SandboxError`
+   * saying why it could not.
+   */
+  async initialize(
+    context: ContextValue,
+    hostFunctions: Readonly<Record<string, HostFunction>>,
+  ): Promise<void> {
+    this.initializeStarted = true;
+    this.hostFunctions = hostFunctions;
+    try {
+      const encoding = await writeContextFile(this.contextFile.path, context).catch((error: unknown) => {
+        this.kill('startup');
+        throw new SandboxError({
+          environmentId: ENVIRONMENT_ID,
+          message: `Could not write the context to a temporary file in ${this.settings.temporaryDirectory}: ${errorMessage(error)}. Set the temporaryDirectory option to a writable directory with room for it.`,
+          cause: error,
+        });
+      });
+      await this.waitUntilReady({
+        type: 'init',
+        prelude: JAVASCRIPT_PRELUDE_SOURCE,
+        hostFunctionNames: Object.keys(hostFunctions),
+        contextFile: this.contextFile.path,
+        contextKind: encoding.kind,
+        ...(encoding.separator !== undefined ? { separator: encoding.separator } : {}),
+        memoryLimitMb: this.settings.memoryLimitMb,
+      });
+    } finally {
+      // The child has read the context (or never will): nothing of it stays on disk.
+      await removeTemporaryDirectory(this.contextFile.directory);
+    }
+  }
+
+  private async waitUntilReady(init: Record<string, unknown>): Promise<void> {
     const ready = new Promise<void>((resolve) => {
       this.markReady = resolve;
     });
-    this.send({
-      type: 'init',
-      prelude: JAVASCRIPT_PRELUDE_SOURCE,
-      hostFunctionNames: Object.keys(this.hostFunctions),
-      contextFile: contextFile.path,
-      contextKind: contextFile.kind,
-      ...(contextFile.kind === 'split' ? { separator: contextFile.separator } : {}),
-      memoryLimitMb: this.settings.memoryLimitMb,
-    });
+    this.send(init);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.settings.startupTimeoutMs);
@@ -195,6 +241,21 @@ export class DenoChildProcess {
       message: this.describeStartupFailure(outcome === 'timeout'),
       ...(this.exit?.spawnError ? { cause: this.exit.spawnError } : {}),
     });
+  }
+
+  /**
+   * Whether this process keeps the host's event loop alive. A spare waiting for a session must not
+   * keep a finished program from exiting; a session's process does, like any open resource.
+   */
+  keepHostAlive(keep: boolean) {
+    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr] as unknown as Array<{
+      ref?: () => void;
+      unref?: () => void;
+    }>;
+    for (const handle of handles) {
+      if (keep) handle.ref?.();
+      else handle.unref?.();
+    }
   }
 
   private describeStartupFailure(timedOut: boolean): string {
@@ -223,6 +284,7 @@ export class DenoChildProcess {
   private onExit(exit: ChildExit) {
     if (this.exit) return;
     this.exit = exit;
+    if (!this.initializeStarted) this.exitedWhileWaiting = true;
     this.dropPendingCalls();
     this.runningCell?.finish(undefined);
     this.markExited(exit);
@@ -324,6 +386,11 @@ export class DenoChildProcess {
   /** Whether the process has ended. */
   get isGone(): boolean {
     return this.exit !== undefined;
+  }
+
+  /** Whether the process ended before {@link initialize} was called. */
+  get diedBeforeInitialize(): boolean {
+    return this.exitedWhileWaiting;
   }
 
   /** Stops the running cell, if any, as soon as possible. */

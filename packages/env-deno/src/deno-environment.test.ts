@@ -59,9 +59,11 @@ describe('Deno environment', () => {
     signal?: AbortSignal,
   ) {
     const directory = options.temporaryDirectory ?? temporaryDirectory();
+    // Without a spare, each test's directory names only its session's process.
     const environment = createDenoEnvironment({
       memoryLimitMb: MEMORY_LIMIT_MB,
       temporaryDirectory: directory,
+      keepSpareProcess: false,
       ...options,
     });
     const started: string[] = [];
@@ -190,16 +192,42 @@ describe('Deno environment', () => {
 
   it('removes the context file once the child has read it, and leaves nothing of the session after dispose', async () => {
     const directory = temporaryDirectory();
-    const contextEntries = () =>
+    const contextDirectories = () =>
       readdirSync(directory).filter((name) => name.startsWith('rlm-deno-context-'));
     const { session } = await open({ temporaryDirectory: directory });
-    expect(contextEntries()).toEqual([]);
+    expect(contextDirectories()).toEqual([]);
     expect((await session.runCell('context')).value).toBe('"the context"');
-    await session.runCell('while (true) {}', { timeoutMs: 100 });
-    expect(contextEntries()).toEqual([]);
+    const restarted = await session.runCell('while (true) {}', { timeoutMs: 100 });
+    expect(restarted.stateLost).toBeDefined();
+    expect(contextDirectories()).toEqual([]);
     await session.dispose();
-    expect(contextEntries()).toEqual([]);
+    expect(contextDirectories()).toEqual([]);
     if (onLinux) expect(childPids(directory)).toEqual([]);
+  });
+
+  it('keeps one booted process for the next session, which holds no file of another session', async () => {
+    const directory = temporaryDirectory();
+    const environment = createDenoEnvironment({
+      memoryLimitMb: MEMORY_LIMIT_MB,
+      temporaryDirectory: directory,
+    });
+    const first = await environment.createSession({ context: 'first', hostFunctions: {} });
+    sessions.push(first);
+    while (onLinux && childPids(directory).length < 2) await sleep(10);
+    const booted = childPids(directory);
+    const second = await environment.createSession({ context: 'second', hostFunctions: {} });
+    sessions.push(second);
+    expect((await first.runCell('context')).value).toBe('"first"');
+    expect((await second.runCell('context')).value).toBe('"second"');
+    if (onLinux) {
+      // The second session took the spare, and a new spare is on its way.
+      while (childPids(directory).length < 3) await sleep(10);
+      expect(childPids(directory).filter((pid) => booted.includes(pid))).toEqual(booted);
+    }
+    const files = readdirSync(directory)
+      .filter((name) => name.startsWith('rlm-deno-context-'))
+      .flatMap((name) => readdirSync(join(directory, name)));
+    expect(files).toEqual([]);
   });
 
   it('carries a 50 MB line each way: a host call with the whole context and its 50 MB result', async () => {

@@ -6,16 +6,12 @@ import {
   rewriteJavaScriptCell,
   SandboxError,
 } from '@rlm/core';
-import { removeTemporaryDirectory, writeContextFile } from './context-file';
-import { DenoChildProcess, type DenoChildSettings } from './deno-child-process';
+import type { DenoChildProcess } from './deno-child-process';
+import type { DenoLauncher } from './deno-launcher';
 
 /** The settings a session runs with, resolved from the environment's options. */
-export interface DenoSessionSettings extends Omit<DenoChildSettings, 'denoPath' | 'cacheDirectory'> {
-  /** Finds the Deno binary; called when a process starts, so a missing one fails the session, not the import. */
-  readonly resolveDenoPath: () => string;
-  /** Makes (once) and returns Deno's cache directory for this host process. */
-  readonly cacheDirectory: () => Promise<string>;
-  readonly temporaryDirectory: string;
+export interface DenoSessionSettings {
+  readonly launcher: DenoLauncher;
   readonly defaultTimeoutMs: number;
   readonly defaultMaxOutputChars: number;
 }
@@ -56,32 +52,8 @@ export class DenoSession implements ReplSession {
     return session;
   }
 
-  /**
-   * Writes the context to a private temporary file, starts a process that may read only that file,
-   * and removes the file as soon as the process has read it (or failed to).
-   */
-  private async startProcess(): Promise<DenoChildProcess> {
-    const denoPath = this.settings.resolveDenoPath();
-    const cacheDirectory = await this.settings.cacheDirectory();
-    let contextFile: Awaited<ReturnType<typeof writeContextFile>>;
-    try {
-      contextFile = await writeContextFile(this.settings.temporaryDirectory, this.options.context);
-    } catch (error) {
-      throw new SandboxError({
-        environmentId: ENVIRONMENT_ID,
-        message: `Could not write the context to a temporary file in ${this.settings.temporaryDirectory}: ${error instanceof Error ? error.message : String(error)}. Set the temporaryDirectory option to a writable directory.`,
-        cause: error,
-      });
-    }
-    try {
-      return await DenoChildProcess.start(
-        { ...this.settings, denoPath, cacheDirectory },
-        contextFile,
-        this.options.hostFunctions,
-      );
-    } finally {
-      await removeTemporaryDirectory(contextFile.directory);
-    }
+  private startProcess(): Promise<DenoChildProcess> {
+    return this.settings.launcher.launch(this.options.context, this.options.hostFunctions);
   }
 
   runCell(code: string, options: RunCellOptions = {}): Promise<CellResult> {

@@ -1,0 +1,97 @@
+import type { ContextValue, HostFunction } from '@rlm/core';
+import { makeTemporaryDirectory } from './context-file';
+import { DenoChildProcess, type DenoChildSettings } from './deno-child-process';
+
+/** How an environment starts its processes. */
+export interface DenoLauncherOptions extends Omit<DenoChildSettings, 'denoPath' | 'cacheDirectory'> {
+  /** Finds the Deno binary; called at the first start, so a missing one fails a session, not the import. */
+  readonly resolveDenoPath: () => string;
+  /** Keep one booted process waiting for the next session. */
+  readonly keepSpareProcess: boolean;
+}
+
+/** Deno's cache directories, one per parent directory, shared by every environment of this host process. */
+const cacheDirectories = new Map<string, Promise<string>>();
+
+function cacheDirectoryIn(parent: string): Promise<string> {
+  let directory = cacheDirectories.get(parent);
+  if (directory === undefined) {
+    directory = makeTemporaryDirectory(parent, 'rlm-deno-cache-');
+    // A failure is not cached: the next start tries again.
+    directory.catch(() => cacheDirectories.delete(parent));
+    cacheDirectories.set(parent, directory);
+  }
+  return directory;
+}
+
+/**
+ * Starts the Deno processes of one environment. Booting Deno takes most of a session's start-up
+ * (~70–100 ms, its Node compatibility layer included), so once the environment has started a
+ * session, the launcher keeps one booted process waiting — with no context, no code, and no hold on
+ * the host's event loop — and hands it to the next session (or to a restart after a crash), which
+ * then only waits for its context to load.
+ */
+export class DenoLauncher {
+  private spare: Promise<DenoChildProcess | undefined> | undefined;
+  private settings: Promise<DenoChildSettings> | undefined;
+
+  constructor(private readonly options: DenoLauncherOptions) {}
+
+  private resolveSettings(): Promise<DenoChildSettings> {
+    this.settings ??= (async () => {
+      const denoPath = this.options.resolveDenoPath();
+      const cacheDirectory = await cacheDirectoryIn(this.options.temporaryDirectory);
+      return { ...this.options, denoPath, cacheDirectory };
+    })();
+    // A missing binary is not remembered: the user may install it and try again.
+    this.settings.catch(() => {
+      this.settings = undefined;
+    });
+    return this.settings;
+  }
+
+  /** Starts a process ready to run cells on `context`; throws a `SandboxError` saying why it could not. */
+  async launch(
+    context: ContextValue,
+    hostFunctions: Readonly<Record<string, HostFunction>>,
+  ): Promise<DenoChildProcess> {
+    const settings = await this.resolveSettings();
+    const spare = await this.takeSpare();
+    try {
+      if (spare) {
+        spare.keepHostAlive(true);
+        try {
+          await spare.initialize(context, hostFunctions);
+          return spare;
+        } catch (error) {
+          // A spare that died while it waited is no reason to fail: start a fresh one.
+          if (!spare.diedBeforeInitialize) throw error;
+        }
+      }
+      const process = await DenoChildProcess.spawn(settings);
+      await process.initialize(context, hostFunctions);
+      return process;
+    } finally {
+      if (this.options.keepSpareProcess) this.prepareSpare(settings);
+    }
+  }
+
+  private async takeSpare(): Promise<DenoChildProcess | undefined> {
+    const spare = await this.spare;
+    this.spare = undefined;
+    if (spare?.isGone) return undefined;
+    return spare;
+  }
+
+  private prepareSpare(settings: DenoChildSettings) {
+    if (this.spare) return;
+    this.spare = DenoChildProcess.spawn(settings).then(
+      (process) => {
+        process.keepHostAlive(false);
+        return process;
+      },
+      // The next launch starts a process itself, and reports what goes wrong.
+      () => undefined,
+    );
+  }
+}
