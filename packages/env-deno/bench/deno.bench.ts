@@ -5,7 +5,8 @@
 import type { ContextValue, HostFunction, ReplSession } from '@rlm/core';
 import { createDenoEnvironment } from '../src/index';
 
-const environment = createDenoEnvironment({ memoryLimitMb: 4096 });
+const environment = createDenoEnvironment({ memoryLimitMb: 4096, keepSpareProcess: false });
+const environmentWithSpare = createDenoEnvironment({ memoryLimitMb: 4096 });
 
 interface Stats {
   readonly name: string;
@@ -86,11 +87,27 @@ async function main() {
   const results: Stats[] = [];
   const MB = 1_000_000;
 
+  const smallContext = 'The quick brown fox jumps over the lazy dog.';
   results.push(
     summarize(
-      'start-up: create session, 44-character context',
-      await measure(20, 3, () => sessionStart('The quick brown fox jumps over the lazy dog.')),
-      'spawn deno, load the prelude, ready',
+      'start-up, cold: create session, 44-character context',
+      await measure(20, 3, () => sessionStart(smallContext)),
+      'spawn deno, boot, load the prelude, ready',
+    ),
+  );
+  results.push(
+    summarize(
+      'start-up with the spare process booted (the default)',
+      await measure(20, 3, async () => {
+        // Sessions of an RLM run start seconds apart: the spare has booted by then.
+        await sleep(400);
+        const started = performance.now();
+        const session = await environmentWithSpare.createSession({ context: smallContext, hostFunctions });
+        const elapsed = performance.now() - started;
+        await session.dispose();
+        return elapsed;
+      }),
+      'write the context, load the prelude, ready',
     ),
   );
   for (const megabytes of [1, 10, 50]) {
@@ -119,7 +136,20 @@ async function main() {
       summarize(
         `create session, 50 MB as ${documents.length} strings`,
         await measure(3, 1, () => sessionStart(documents)),
-        'JSON, parsed inside',
+        'joined, split inside',
+      ),
+    );
+  }
+
+  {
+    const records = makeLines(10 * MB)
+      .split('\n')
+      .map((line, index) => ({ id: index, fields: line.split(' || ') }));
+    results.push(
+      summarize(
+        `create session, ${records.length} JSON records (${(JSON.stringify(records).length / MB).toFixed(0)} MB of JSON)`,
+        await measure(3, 1, () => sessionStart(records)),
+        'JSON.parse inside',
       ),
     );
   }
