@@ -130,7 +130,7 @@ export async function main(
 
 function createReporter(settings: CliSettings, io: CliIO, state: ProgressState): ProgressReporter {
   if (settings.quiet) return silentProgress;
-  if (io.stderr.isTTY) return new TerminalProgress(io.stderr, state);
+  if (io.stderr.isTTY) return new TerminalProgress(io.stderr, state, Date.now, settings.verbose === true);
   return new LineProgress(io.stderr, state, settings.verbose === true);
 }
 

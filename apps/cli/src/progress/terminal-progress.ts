@@ -1,4 +1,5 @@
 import type { RLMEvent } from '@rlm/core';
+import { eventLogText } from './event-log';
 import type { ProgressOutput, ProgressReporter } from './progress-reporter';
 import { applyProgressEvent, type ProgressState } from './progress-state';
 import { renderProgress } from './render-progress';
@@ -28,6 +29,8 @@ export class TerminalProgress implements ProgressReporter {
     private readonly output: ProgressOutput,
     private readonly state: ProgressState,
     private readonly now: () => number = Date.now,
+    /** With `--verbose`, the event log scrolls above the live block. */
+    private readonly verbose = false,
   ) {
     this.output.write(HIDE_CURSOR);
     process.once('exit', this.restoreCursorOnExit);
@@ -38,6 +41,9 @@ export class TerminalProgress implements ProgressReporter {
 
   onEvent(event: RLMEvent): void {
     applyProgressEvent(this.state, event);
+    if (!this.verbose) return;
+    const text = eventLogText(event, this.state, true);
+    if (text !== undefined) this.note(text);
   }
 
   note(message: string): void {
