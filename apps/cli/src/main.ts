@@ -3,6 +3,7 @@ import packageJson from '../package.json' with { type: 'json' };
 import { type CliIO, processIO } from './cli-io';
 
 import { type LoadedContext, loadContext } from './context/load-context';
+import { withDeferredSessions } from './environments/deferred-session-environment';
 import { loadEnvironment } from './environments/load-environment';
 import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from './environments/relaunch-with-node-flag';
 import { EXIT_CODES } from './exit-codes';
@@ -102,7 +103,8 @@ export async function main(
       throw error;
     }
     if (!settings.quiet) say(describeLoadedContext(context, settings.verbose === true));
-    const [model, subModel, environment] = await pending;
+    const [model, subModel, sandbox] = await pending;
+    const environment = withDeferredSessions(sandbox);
 
     return await runQuestion({
       question,

@@ -8,11 +8,24 @@ const cellResult = (overrides: Partial<CellResult>): CellResult =>
   ({ stdout: '', stderr: '', durationMs: 250, ...overrides }) as CellResult;
 
 describe('eventLogText', () => {
-  const state = Object.assign(createProgressState(T0), { inputTokens: 1500, outputTokens: 40, costUsd: 0.002 });
+  const state = Object.assign(createProgressState(T0), {
+    inputTokens: 1500,
+    outputTokens: 40,
+    costUsd: 0.002,
+  });
 
   it('logs turns with time, tokens and cost, and cells with their outcome, indented by depth', () => {
-    const turn: RLMEvent = { type: 'turn-start', runId: 'r', depth: 1, timestamp: T0 + 2500, turn: 3, maxTurns: 30 };
-    expect(eventLogText(turn, state, false)).toBe('  turn 3/30 (depth 1) · 2.5s · tokens 1.5k in, 40 out · $0.0020');
+    const turn: RLMEvent = {
+      type: 'turn-start',
+      runId: 'r',
+      depth: 1,
+      timestamp: T0 + 2500,
+      turn: 3,
+      maxTurns: 30,
+    };
+    expect(eventLogText(turn, state, false)).toBe(
+      '  turn 3/30 (depth 1) · 2.5s · tokens 1.5k in, 40 out · $0.0020',
+    );
     const failed: RLMEvent = {
       type: 'cell-end',
       runId: 'r',
@@ -20,16 +33,40 @@ describe('eventLogText', () => {
       timestamp: T0,
       turn: 2,
       index: 1,
-      result: cellResult({ error: { kind: 'runtime', name: 'ReferenceError', message: 'x is not\ndefined' } as CellResult['error'] }),
+      result: cellResult({
+        error: {
+          kind: 'runtime',
+          name: 'ReferenceError',
+          message: 'x is not\ndefined',
+        } as CellResult['error'],
+      }),
     };
-    expect(eventLogText(failed, state, false)).toBe('  cell 2.2 ran in 0.3s · runtime error: x is not defined');
+    expect(eventLogText(failed, state, false)).toBe(
+      '  cell 2.2 ran in 0.3s · runtime error: x is not defined',
+    );
   });
 
   it('adds code, output and sub-calls only with verbose', () => {
-    const start: RLMEvent = { type: 'cell-start', runId: 'r', depth: 0, timestamp: T0, turn: 1, index: 0, code: 'const a = 1;\nconsole.log(a)' };
+    const start: RLMEvent = {
+      type: 'cell-start',
+      runId: 'r',
+      depth: 0,
+      timestamp: T0,
+      turn: 1,
+      index: 0,
+      code: 'const a = 1;\nconsole.log(a)',
+    };
     expect(eventLogText(start, state, false)).toBeUndefined();
     expect(eventLogText(start, state, true)).toBe('cell 1.1:\n  │ const a = 1;\n  │ console.log(a)');
-    const end: RLMEvent = { type: 'cell-end', runId: 'r', depth: 0, timestamp: T0, turn: 1, index: 0, result: cellResult({ stdout: '1\n' }) };
+    const end: RLMEvent = {
+      type: 'cell-end',
+      runId: 'r',
+      depth: 0,
+      timestamp: T0,
+      turn: 1,
+      index: 0,
+      result: cellResult({ stdout: '1\n' }),
+    };
     expect(eventLogText(end, state, true)).toBe('  cell 1.1 ran in 0.3s\n  > 1');
     const sub: RLMEvent = {
       type: 'sub-call-end',

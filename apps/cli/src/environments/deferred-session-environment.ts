@@ -1,0 +1,33 @@
+import type { ReplEnvironment, ReplSession } from '@rlm/core';
+
+/**
+ * Wraps an environment so that `createSession` resolves at once while the real session starts in
+ * the background; the session's first `runCell` waits for it. The loop creates its session before
+ * the root model's first call, but that call does not need the sandbox (the model sees only a
+ * description of the context): deferring lets the first request go out while the sandbox compiles
+ * and loads a context of up to tens of megabytes, instead of after. If the sandbox fails to start,
+ * the first cell rejects with its error, so the run still fails with it: nothing is papered over.
+ */
+export function withDeferredSessions(environment: ReplEnvironment): ReplEnvironment {
+  return {
+    specificationVersion: environment.specificationVersion,
+    environmentId: environment.environmentId,
+    language: environment.language,
+    createSession: async (options) => {
+      const starting = environment.createSession(options);
+      // Observed here so that a failure before the first cell is not an unhandled rejection.
+      starting.catch(() => undefined);
+      let disposed = false;
+      const session: ReplSession = {
+        runCell: async (code, cellOptions) => (await starting).runCell(code, cellOptions),
+        dispose: async () => {
+          if (disposed) return;
+          disposed = true;
+          const started = await starting.catch(() => undefined);
+          await started?.dispose();
+        },
+      };
+      return session;
+    },
+  };
+}
