@@ -92,13 +92,11 @@ export async function main(
     try {
       context = await loadContext(commandLine.context, { cwd: io.cwd, stdin: io.stdin });
     } catch (error) {
-      if (
-        InvalidArgumentError.isInstance(error) &&
-        commandLine.context.length > 0 &&
-        /does not exist/.test(error.message) &&
-        argv.filter((arg) => !arg.startsWith('-')).length > 2
-      ) {
-        error.message += ' If it is part of the question, put the whole question in quotes.';
+      const positional = commandLine.positionalPaths.find((path) =>
+        (error as Error).message.includes(`'${path}'`),
+      );
+      if (InvalidArgumentError.isInstance(error) && positional !== undefined) {
+        error.message += ` ('${positional}' came after the question: if it is part of the question, put the whole question in quotes.)`;
       }
       throw error;
     }

@@ -383,6 +383,16 @@ describe('rlm errors a newcomer meets', () => {
       `rlm: --context: 'nope.txt' does not exist (looked for ${join(cwd, 'nope.txt')}).`,
     );
 
+    await writeFile(join(cwd, 'a.txt'), 'text');
+    const unquoted = await runBuiltCli(['What', 'is', 'this?', '-c', 'a.txt', ...modelArgs()], {
+      cwd,
+      env: keyEnv,
+    });
+    expect(unquoted.exitCode).toBe(2);
+    expect(unquoted.stderr).toContain(
+      "('is' came after the question: if it is part of the question, put the whole question in quotes.)",
+    );
+
     await writeFile(join(cwd, 'empty.txt'), '');
     const empty = await runBuiltCli(['q', '-c', 'empty.txt', ...modelArgs()], { cwd, env: keyEnv });
     expect(empty.exitCode).toBe(2);

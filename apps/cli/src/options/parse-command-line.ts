@@ -8,6 +8,8 @@ export interface CommandLine {
   readonly question?: string;
   /** `--context` values, then any positional arguments after the question (so `--context src/*.ts` expanded by the shell still works). */
   readonly context: readonly string[];
+  /** The context paths that came as positional arguments (an unquoted question's words end up here). */
+  readonly positionalPaths: readonly string[];
   /** Values of the setting flags given, raw (text or `true`), keyed by setting name. */
   readonly flags: Readonly<Record<string, string | boolean>>;
   readonly help: boolean;
@@ -47,6 +49,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   return {
     ...(question !== undefined ? { question } : {}),
     context: [...((values.context as string[] | undefined) ?? []), ...extraPaths],
+    positionalPaths: extraPaths,
     flags,
     help: values.help === true,
     version: values.version === true,

@@ -32,6 +32,7 @@ describe('parseCommandLine', () => {
     expect(line).toEqual({
       question: 'What?',
       context: ['a', 'b', 'c.ts', 'd.ts'],
+      positionalPaths: ['c.ts', 'd.ts'],
       flags: { model: 'openai:x', json: true, quiet: true },
       help: false,
       version: false,
