@@ -205,6 +205,22 @@ describe('Deno environment', () => {
     if (onLinux) expect(childPids(directory)).toEqual([]);
   });
 
+  it('hands the spare process to one of two sessions that start at once', async () => {
+    const directory = temporaryDirectory();
+    const environment = createDenoEnvironment({
+      memoryLimitMb: MEMORY_LIMIT_MB,
+      temporaryDirectory: directory,
+    });
+    sessions.push(await environment.createSession({ context: 'warm-up', hostFunctions: {} }));
+    const [first, second] = await Promise.all([
+      environment.createSession({ context: 'first', hostFunctions: {} }),
+      environment.createSession({ context: 'second', hostFunctions: {} }),
+    ]);
+    sessions.push(first, second);
+    expect((await first.runCell('context')).value).toBe('"first"');
+    expect((await second.runCell('context')).value).toBe('"second"');
+  });
+
   it('keeps one booted process for the next session, which holds no file of another session', async () => {
     const directory = temporaryDirectory();
     const environment = createDenoEnvironment({

@@ -5,7 +5,7 @@ import {
   type ReplSession,
   type ReplSessionOptions,
 } from '@rlm/core';
-import { DenoLauncher } from './deno-launcher';
+import { sharedLauncher } from './deno-launcher';
 import { DenoSession, type DenoSessionSettings } from './deno-session';
 import { resolveDenoBinary } from './resolve-deno-binary';
 
@@ -43,7 +43,8 @@ export interface DenoEnvironmentOptions {
   /**
    * Once a session was created, keep one booted Deno process (no context, no code; ~40 MB) waiting
    * for the next session or restart, which then starts in a few milliseconds plus the context's
-   * load instead of ~70–100 ms. It never keeps the host from exiting. Default true.
+   * load instead of ~70–100 ms. Environments created with the same options share it; it never keeps
+   * the host from exiting. Default true.
    */
   readonly keepSpareProcess?: boolean;
 }
@@ -78,7 +79,8 @@ export function createDenoEnvironment(options: DenoEnvironmentOptions = {}): Rep
         'createDenoEnvironment: denoPath must be the path of a Deno binary; leave it out to use the bundled one.',
     });
   }
-  const launcher = new DenoLauncher({
+  const launcher = sharedLauncher({
+    denoPath,
     memoryLimitMb: checkInteger(
       'memoryLimitMb',
       options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,

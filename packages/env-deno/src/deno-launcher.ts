@@ -24,6 +24,32 @@ function cacheDirectoryIn(parent: string): Promise<string> {
   return directory;
 }
 
+/** Launchers by their options: environments created with the same options share one (and its spare). */
+const launchers = new Map<string, DenoLauncher>();
+
+/**
+ * The launcher for these options, shared by every environment created with the same ones, so that a
+ * program (or a test suite) that creates many environments still keeps only one spare process.
+ */
+export function sharedLauncher(
+  options: DenoLauncherOptions & { readonly denoPath: string | undefined },
+): DenoLauncher {
+  const { denoPath, memoryLimitMb, startupTimeoutMs, temporaryDirectory, keepSpareProcess } = options;
+  const key = JSON.stringify([
+    denoPath ?? null,
+    memoryLimitMb,
+    startupTimeoutMs,
+    temporaryDirectory,
+    keepSpareProcess,
+  ]);
+  let launcher = launchers.get(key);
+  if (launcher === undefined) {
+    launcher = new DenoLauncher(options);
+    launchers.set(key, launcher);
+  }
+  return launcher;
+}
+
 /**
  * Starts the Deno processes of one environment. Booting Deno takes most of a session's start-up
  * (~70–100 ms, its Node compatibility layer included), so once the environment has started a
@@ -77,8 +103,10 @@ export class DenoLauncher {
   }
 
   private async takeSpare(): Promise<DenoChildProcess | undefined> {
-    const spare = await this.spare;
+    // Taken before the await: two sessions starting at once must not get the same process.
+    const pending = this.spare;
     this.spare = undefined;
+    const spare = await pending;
     if (spare?.isGone) return undefined;
     return spare;
   }
