@@ -142,6 +142,30 @@ describe('rlm end to end against the test server', () => {
     );
   });
 
+  it('speaks the Anthropic protocol for anthropic: models (the base URL without /v1, RLM_API_KEY as the key)', async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'app.log'), LOG_A);
+    const run = await runBuiltCli(
+      [
+        QUESTION,
+        '-c',
+        'app.log',
+        '--model',
+        'anthropic:claude-root',
+        '--sub-model',
+        'anthropic:claude-sub',
+        '--base-url',
+        server.openaiBaseURL,
+      ],
+      { cwd, env: keyEnv },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe('disk: 1, network: 1\n');
+    expect(
+      server.requests.map((request) => [request.protocol, request.path, request.headers.authorization]),
+    ).toEqual(Array.from({ length: 4 }, () => ['anthropic', '/v1/messages', 'Bearer dummy-key']));
+  });
+
   it('prints the whole result as JSON with --json', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'app.log'), LOG_A);
