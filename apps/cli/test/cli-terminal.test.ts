@@ -59,70 +59,72 @@ function startInTerminal(session: string, extraArgs: string[]): void {
   tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-c', folder, command);
 }
 
-describe.skipIf(!tmuxAvailable)('rlm in a terminal (tmux)', () => {
-  it('shows live progress while it runs and leaves a clean screen: answer and summary only', async () => {
-    server.requests.length = 0;
-    // Slow sub-calls keep the run in its second turn long enough to read the live block.
-    server.setResponder(async (request) => {
-      const reply = logAnalystReply(request);
-      return request.messages[0]?.role === 'system' ? reply : { ...reply, delayMs: 1500 };
-    });
-    startInTerminal('progress', []);
-    const live = await waitFor('the live block during the sub-calls', () => {
-      const text = screen('progress');
-      return /sub-calls 2 running/.test(text) ? text : undefined;
-    });
-    expect(live).toMatch(/^rlm [\d.]+s · tokens 2\.7k in, 180 out · cost unknown · sub-calls 2$/m);
-    expect(live).toMatch(
-      /^root depth 0 · turn 2\/30 · running cell 2\.1 \([\d.]+s\) · sub-calls 2 running$/m,
-    );
-    expect(live).toContain('│ const errorLines = documents.flatMap((document) => document.split(');
-    expect(live.split('\n').every((line) => line.length <= 99)).toBe(true);
+if (!tmuxAvailable)
+  console.warn(
+    'tmux is not installed: skipping the pseudo-terminal tests of the live display (apt-get install -y tmux).',
+  );
 
-    const final = await waitFor('the exit', () => {
-      const text = screen('progress');
-      return text.includes('EXIT=') ? text : undefined;
-    });
-    const lines = final.split('\n').filter((line) => line.trim() !== '');
-    expect(lines[0]).toMatch(/^rlm: context: app\.log, \d+ characters/);
-    expect(lines[1]).toBe('disk: 1, network: 1');
-    expect(lines[2]).toMatch(/^rlm: answered · 2 turns · [\d.]+s · 2 sub-calls · tokens/);
-    expect(lines[3]).toBe('EXIT=0');
-    expect(lines).toHaveLength(4);
-    // The cursor is visible again: tmux reports cursor_flag 1.
-    expect(tmux('display-message', '-p', '-t', 'progress', '#{cursor_flag}').trim()).toBe('1');
-  });
-
-  it('Ctrl-C mid-run cancels the slow call, prints the partial answer marked partial, exits 130', async () => {
-    server.requests.length = 0;
-    server.setResponder(async (request) => {
-      const turn = request.messages.filter((message) => message.role === 'assistant').length + 1;
-      if (request.messages[0]?.role === 'system' && turn === 2) return { text: COUNT_REPLY, delayMs: 60_000 };
-      return logAnalystReply(request);
-    });
-    startInTerminal('interrupt', []);
-    await waitFor('the slow second turn', () => {
-      const text = screen('interrupt');
-      return server.requests.length >= 2 && /waiting for openai:root-model/.test(text) ? true : undefined;
-    });
-    tmux('send-keys', '-t', 'interrupt', 'C-c');
-    const final = await waitFor('the exit', () => {
-      const text = screen('interrupt');
-      return text.includes('EXIT=') ? text : undefined;
-    });
-    expect(final).toContain(`${PEEK_REPLY.split('\n')[0]}\n`);
-    expect(final).toContain(
-      'rlm: stopped by Ctrl-C. The answer on stdout is PARTIAL: the best the run had when it stopped.',
-    );
-    expect(final).toMatch(/rlm: interrupted · 1 turn · /);
-    expect(final).toContain('EXIT=130');
-    expect(final).not.toContain('root depth 0');
-  });
-});
-
-it.runIf(!tmuxAvailable)(
-  'tmux is not installed: the terminal tests are skipped (apt-get install tmux)',
+describe.skipIf(!tmuxAvailable)(
+  `rlm in a terminal (tmux)${tmuxAvailable ? '' : ': skipped, tmux is not installed'}`,
   () => {
-    console.warn('tmux not found: skipping the pseudo-terminal tests of the live display.');
+    it('shows live progress while it runs and leaves a clean screen: answer and summary only', async () => {
+      server.requests.length = 0;
+      // Slow sub-calls keep the run in its second turn long enough to read the live block.
+      server.setResponder(async (request) => {
+        const reply = logAnalystReply(request);
+        return request.messages[0]?.role === 'system' ? reply : { ...reply, delayMs: 1500 };
+      });
+      startInTerminal('progress', []);
+      const live = await waitFor('the live block during the sub-calls', () => {
+        const text = screen('progress');
+        return /sub-calls 2 running/.test(text) ? text : undefined;
+      });
+      expect(live).toMatch(/^rlm [\d.]+s · tokens 2\.7k in, 180 out · cost unknown · sub-calls 2$/m);
+      expect(live).toMatch(
+        /^root depth 0 · turn 2\/30 · running cell 2\.1 \([\d.]+s\) · sub-calls 2 running$/m,
+      );
+      expect(live).toContain('│ const errorLines = documents.flatMap((document) => document.split(');
+      expect(live.split('\n').every((line) => line.length <= 99)).toBe(true);
+
+      const final = await waitFor('the exit', () => {
+        const text = screen('progress');
+        return text.includes('EXIT=') ? text : undefined;
+      });
+      const lines = final.split('\n').filter((line) => line.trim() !== '');
+      expect(lines[0]).toMatch(/^rlm: context: app\.log, \d+ characters/);
+      expect(lines[1]).toBe('disk: 1, network: 1');
+      expect(lines[2]).toMatch(/^rlm: answered · 2 turns · [\d.]+s · 2 sub-calls · tokens/);
+      expect(lines[3]).toBe('EXIT=0');
+      expect(lines).toHaveLength(4);
+      // The cursor is visible again: tmux reports cursor_flag 1.
+      expect(tmux('display-message', '-p', '-t', 'progress', '#{cursor_flag}').trim()).toBe('1');
+    });
+
+    it('Ctrl-C mid-run cancels the slow call, prints the partial answer marked partial, exits 130', async () => {
+      server.requests.length = 0;
+      server.setResponder(async (request) => {
+        const turn = request.messages.filter((message) => message.role === 'assistant').length + 1;
+        if (request.messages[0]?.role === 'system' && turn === 2)
+          return { text: COUNT_REPLY, delayMs: 60_000 };
+        return logAnalystReply(request);
+      });
+      startInTerminal('interrupt', []);
+      await waitFor('the slow second turn', () => {
+        const text = screen('interrupt');
+        return server.requests.length >= 2 && /waiting for openai:root-model/.test(text) ? true : undefined;
+      });
+      tmux('send-keys', '-t', 'interrupt', 'C-c');
+      const final = await waitFor('the exit', () => {
+        const text = screen('interrupt');
+        return text.includes('EXIT=') ? text : undefined;
+      });
+      expect(final).toContain(`${PEEK_REPLY.split('\n')[0]}\n`);
+      expect(final).toContain(
+        'rlm: stopped by Ctrl-C. The answer on stdout is PARTIAL: the best the run had when it stopped.',
+      );
+      expect(final).toMatch(/rlm: interrupted · 1 turn · /);
+      expect(final).toContain('EXIT=130');
+      expect(final).not.toContain('root depth 0');
+    });
   },
 );
