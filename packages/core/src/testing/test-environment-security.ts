@@ -661,7 +661,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   },
   {
     title:
-      'a value nested 100,000 deep, stringified or sent to the host, fails closed (an error, or a restart that says so)',
+      'a value nested 100,000 deep, stringified, parsed or sent to the host, works or fails closed (an error, or a restart that says so)',
     async run(kit) {
       const session = await kit.open();
       const cells = [
@@ -671,9 +671,12 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
       ];
       for (const code of cells) {
         const result = await session.run(code, { timeoutMs: 30_000 });
-        expect(result.error, code).toBeDefined();
-        if (result.stateLost === undefined) expect(result.error?.kind, code).toBe('runtime');
-        else expect(result.error?.kind, code).toBe('crash');
+        // Engines differ: V8 stringifies and parses deep nesting iteratively (it works), QuickJS runs
+        // out of stack. Both are safe; what must never happen is a hang, a host crash or a silent
+        // empty state.
+        if (result.error === undefined) expect(result.value, code).toMatch(/^[0-9]+$/);
+        else if (result.stateLost === undefined) expect(result.error.kind, code).toBe('runtime');
+        else expect(result.error.kind, code).toBe('crash');
       }
       await expectSessionUnharmed(session);
     },
