@@ -1,4 +1,5 @@
 import {
+  APICallError,
   ContextWindowExceededError,
   InvalidArgumentError,
   LimitExceededError,
@@ -311,8 +312,24 @@ describe('limits', () => {
     const limit = error as LimitExceededError;
     expect(limit.limit).toBe('maxSubCalls');
     expect(limit.trajectory?.iterations).toHaveLength(2);
-    expect(limit.partialAnswer).toContain('await llm_query("b")');
+    expect(limit.partialAnswer).toBe('Next step.'); // the prose of the last reply, without its code
     expect(subModel.calls).toHaveLength(2);
+  });
+
+  it('a provider error mid-run still carries the trajectory and the partial answer', async () => {
+    const model = new MockLanguageModel({
+      responses: [
+        code('const found = 3; console.log(found)', 'Counting first.'),
+        new APICallError({ provider: 'mock', message: 'Service unavailable', statusCode: 503 }),
+      ],
+    });
+    const error = await quickjsRLM({ model })
+      .completion('q', { context: 'c' })
+      .catch((e: unknown) => e);
+    expect(APICallError.isInstance(error)).toBe(true);
+    expect((error as APICallError).trajectory?.iterations).toHaveLength(1);
+    expect((error as APICallError).trajectory?.error?.message).toBe('Service unavailable');
+    expect((error as APICallError).partialAnswer).toBe('Counting first.');
   });
 
   it('maxTokens and maxCostUsd count the whole tree', async () => {

@@ -10,10 +10,6 @@ export class LimitExceededError extends RLMError {
   readonly limit: LimitName;
   /** The configured value of the limit. */
   readonly limitValue: number;
-  /** The best answer the run had when it stopped, if any. */
-  partialAnswer?: string;
-  /** The trajectory up to the stop (of the run that caught the error; children's are nested). */
-  trajectory?: Trajectory;
 
   constructor(options: {
     limit: LimitName;

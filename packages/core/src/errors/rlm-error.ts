@@ -1,3 +1,5 @@
+import type { Trajectory } from '../trajectory/trajectory';
+
 const rlmErrorMarker = Symbol.for('@rlm/core.error');
 
 /** What every error of this library is built from. */
@@ -15,6 +17,13 @@ export interface RLMErrorOptions {
 export class RLMError extends Error {
   /** Whether repeating the same operation may succeed (rate limits, server errors, timeouts). */
   readonly isRetryable: boolean;
+  /**
+   * When the error ended an RLM run: the best answer the run had (a `FINAL` value, else the prose of
+   * the root model's last reply), if any.
+   */
+  partialAnswer?: string;
+  /** When the error ended an RLM run: its trajectory up to the failure (children nested). */
+  trajectory?: Trajectory;
   /** The class names this error is an instance of, most specific first (see `isInstance`). */
   readonly [rlmErrorMarker]: readonly string[];
 

@@ -3,9 +3,6 @@ import { RLMError } from './rlm-error';
 
 /** The caller aborted the run through its `AbortSignal`. Carries what the run had. */
 export class RunAbortedError extends RLMError {
-  partialAnswer?: string;
-  trajectory?: Trajectory;
-
   constructor(options: { reason?: unknown; partialAnswer?: string; trajectory?: Trajectory }) {
     const reason = options.reason instanceof Error ? `: ${options.reason.message}` : '';
     super({ name: 'RunAbortedError', message: `The run was aborted${reason}.`, cause: options.reason });

@@ -83,15 +83,17 @@ export interface SubCallStartEvent extends RLMEventBase {
   readonly promptCharacters: number;
 }
 
-/** A sub-call ended. For `kind: 'rlm'`, the child run's own events came in between. */
+/**
+ * A sub-call ended. For `kind: 'rlm'`, the child run's own events came in between. Its usage and cost
+ * are on the `model-call-end` events it caused (role `'sub'`, or the child's calls), so that summing
+ * model-call events counts every token once.
+ */
 export interface SubCallEndEvent extends RLMEventBase {
   readonly type: 'sub-call-end';
   readonly callId: string;
   readonly kind: 'llm' | 'rlm';
   readonly model: string;
   readonly durationMs: number;
-  readonly usage?: LanguageModelUsage;
-  readonly costUsd?: number;
   readonly error?: { readonly name: string; readonly message: string };
 }
 

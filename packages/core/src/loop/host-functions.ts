@@ -96,8 +96,6 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         ...base,
         timestamp: Date.now(),
         durationMs: record.durationMs,
-        ...(record.usage ? { usage: record.usage } : {}),
-        ...(record.costUsd !== undefined ? { costUsd: record.costUsd } : {}),
         ...(record.error ? { error: record.error } : {}),
       });
     }

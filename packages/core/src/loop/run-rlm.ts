@@ -1,7 +1,7 @@
 import type { ContextValue } from '../environment/context-value';
 import type { CellResult, FinalAnswer, ReplSession } from '../environment/repl-environment';
 import { LimitExceededError } from '../errors/limit-exceeded-error';
-import { RunAbortedError } from '../errors/run-aborted-error';
+import { RLMError } from '../errors/rlm-error';
 import type { ChatMessage } from '../language-model/language-model';
 import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
 import {
@@ -12,7 +12,7 @@ import {
   turnFeedbackMessage,
 } from '../prompts/loop-messages';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
-import { extractRunnableCodeBlocks } from '../text/extract-code-blocks';
+import { extractRunnableCodeBlocks, removeFencedBlocks } from '../text/extract-code-blocks';
 import { findFinalInProse, unquote } from '../text/find-final-in-prose';
 import type {
   AnswerSource,
@@ -134,6 +134,7 @@ export async function runRLM(
   };
 
   let session: ReplSession | undefined;
+  let sessionStarting: Promise<ReplSession> | undefined;
   try {
     const hostFunctions = createHostFunctions(tree, {
       runId,
@@ -154,7 +155,14 @@ export async function runRLM(
       },
     });
 
-    session = await settings.environment.createSession({ context, hostFunctions, signal: runSignal });
+    // The sandbox starts while the first model call is in flight: context injection (up to a second
+    // at 50 MB) then costs no latency. A failure to start surfaces at the first cell.
+    sessionStarting = settings.environment.createSession({ context, hostFunctions, signal: runSignal });
+    sessionStarting.catch(() => undefined);
+    const openSession = async (): Promise<ReplSession> => {
+      session ??= await sessionStarting!;
+      return session;
+    };
     let consecutiveErrorTurns = 0;
 
     for (let turn = 1; turn <= settings.limits.maxTurns; turn++) {
@@ -207,7 +215,7 @@ export async function runRLM(
         }
         currentBlock = record;
         tree.emit({ type: 'cell-start', runId, depth, timestamp: Date.now(), turn, index, code: block.code });
-        const result = await session.runCell(block.code, {
+        const result = await (await openSession()).runCell(block.code, {
           timeoutMs: settings.cellTimeoutMs,
           maxOutputChars: CAPTURED_OUTPUT_CHARS,
           signal: runSignal,
@@ -230,7 +238,7 @@ export async function runRLM(
         const proseFinal = findFinalInProse(reply.text);
         const anyCellFailed = results.some((result) => result.error !== undefined);
         if (proseFinal && !anyCellFailed) {
-          const resolved = await resolveFinalFromProse(session, proseFinal, {
+          const resolved = await resolveFinalFromProse(await openSession(), proseFinal, {
             replyHasCode: blocks.length > 0,
             timeoutMs: settings.cellTimeoutMs,
             signal: runSignal,
@@ -303,7 +311,9 @@ export async function runRLM(
     trajectory.usage = usage.snapshot();
     trajectory.durationMs = performance.now() - started;
     trajectory.error = describeError(error);
-    const partialAnswer = recordedFinal?.value ?? lastReply;
+    const partialAnswer =
+      recordedFinal?.value ??
+      (lastReply === undefined ? undefined : removeFencedBlocks(lastReply).trim() || lastReply);
     if (partialAnswer !== undefined) trajectory.answer = partialAnswer;
     tree.emit({
       type: 'run-error',
@@ -316,7 +326,7 @@ export async function runRLM(
     });
     throw attachPartial(error, partialAnswer, trajectory);
   } finally {
-    await session?.dispose().catch(() => undefined);
+    await sessionStarting?.then((started) => started.dispose()).catch(() => undefined);
   }
 }
 
@@ -325,7 +335,7 @@ export async function runRLM(
  * last, so callers see the root trajectory (children's are nested in its sub-calls).
  */
 function attachPartial(error: unknown, partialAnswer: string | undefined, trajectory: Trajectory): unknown {
-  if (LimitExceededError.isInstance(error) || RunAbortedError.isInstance(error)) {
+  if (RLMError.isInstance(error)) {
     // Concurrent children may finish after their parent: never replace a shallower run's trajectory.
     if (error.trajectory && error.trajectory.depth < trajectory.depth) return error;
     const carrier = error;
