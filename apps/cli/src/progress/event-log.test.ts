@@ -77,9 +77,8 @@ describe('eventLogText', () => {
       kind: 'llm',
       model: 'openai:gpt-5-mini',
       durationMs: 1200,
-      usage: { inputTokens: 900, outputTokens: 12 },
     };
     expect(eventLogText(sub, state, false)).toBeUndefined();
-    expect(eventLogText(sub, state, true)).toBe('  llm_query → openai:gpt-5-mini · 1.2s · 900 in, 12 out');
+    expect(eventLogText(sub, state, true)).toBe('  llm_query → openai:gpt-5-mini · 1.2s');
   });
 });

@@ -47,10 +47,7 @@ export function eventLogText(event: RLMEvent, state: ProgressState, verbose: boo
         return line(`  sub-call to ${event.model} failed: ${oneLine(event.error.message, 160)}`);
       if (!verbose) return undefined;
       return line(
-        `  ${event.kind === 'rlm' ? 'rlm_query' : 'llm_query'} → ${event.model} · ${formatDuration(event.durationMs)}` +
-          (event.usage
-            ? ` · ${formatTokens(event.usage.inputTokens)} in, ${formatTokens(event.usage.outputTokens)} out`
-            : ''),
+        `  ${event.kind === 'rlm' ? 'rlm_query' : 'llm_query'} → ${event.model} · ${formatDuration(event.durationMs)}`,
       );
     case 'run-end':
       return event.depth > 0 ? line(`child RLM answered in ${formatDuration(event.durationMs)}`) : undefined;

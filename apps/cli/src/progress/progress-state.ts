@@ -62,7 +62,7 @@ export function createProgressState(startedAt: number, budget: ProgressBudget = 
 
 /**
  * Folds one event into the state (in place, since events arrive by the thousand). Tokens and cost
- * come from `model-call-end` only: a sub-call's `sub-call-end` repeats its model call's usage.
+ * come from `model-call-end` only (`sub-call-end` carries no usage).
  */
 export function applyProgressEvent(state: ProgressState, event: RLMEvent): void {
   const run = state.runs.get(event.runId);
