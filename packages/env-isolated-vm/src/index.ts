@@ -1,0 +1,5 @@
+export {
+  createIsolatedVMEnvironment,
+  type IsolatedVMEnvironmentOptions,
+  isolatedVM,
+} from './isolated-vm-environment';

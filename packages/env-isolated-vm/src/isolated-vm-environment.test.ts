@@ -1,0 +1,233 @@
+import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
+import { testEnvironment } from '@rlm/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIsolatedVMEnvironment, type IsolatedVMEnvironmentOptions } from './isolated-vm-environment';
+
+const MEMORY_LIMIT_MB = 128;
+
+testEnvironment(() => createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB }), { memoryLimit: true });
+
+describe('isolated-vm environment', () => {
+  const sessions: ReplSession[] = [];
+  afterEach(async () => {
+    await Promise.all(sessions.splice(0).map((session) => session.dispose()));
+  });
+
+  async function open(
+    options: IsolatedVMEnvironmentOptions = {},
+    context: unknown = 'the context',
+    signal?: AbortSignal,
+  ) {
+    const environment = createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB, ...options });
+    let release: ((value: string) => void) | undefined;
+    const signals: AbortSignal[] = [];
+    const session = await environment.createSession({
+      context: context as string,
+      hostFunctions: {
+        llm_query: async ([prompt]) => `answer:${String(prompt)}`,
+        slow: (_args, { signal: callSignal }) => {
+          signals.push(callSignal);
+          return new Promise<string>((resolve) => {
+            release = resolve;
+          });
+        },
+      },
+      ...(signal ? { signal } : {}),
+    });
+    sessions.push(session);
+    return { session, signals, release: (value: string) => release?.(value) };
+  }
+
+  it('stops an endless loop after an await at the timeout and keeps every variable', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 41;');
+    const started = performance.now();
+    const result = await session.runCell("await llm_query('x');\nwhile (true) {}", { timeoutMs: 300 });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(result.error?.kind).toBe('timeout');
+    expect(result.stateLost).toBeUndefined();
+    expect((await session.runCell('kept + 1')).value).toBe('42');
+  });
+
+  it('stops an endless loop in a .then callback of a host call, and keeps the variables', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 1;');
+    const result = await session.runCell("await llm_query('a').then(() => { for (;;) {} });", {
+      timeoutMs: 300,
+    });
+    expect(result.error?.kind).toBe('timeout');
+    expect(result.stateLost).toBeUndefined();
+    expect((await session.runCell('kept')).value).toBe('1');
+  });
+
+  it('disposes the isolate, says the state was lost and re-injects the context after running out of memory', async () => {
+    const { session } = await open({}, 'the context');
+    await session.runCell('const kept = 41;');
+    const result = await session.runCell(
+      'const chunks = [];\nwhile (true) chunks.push({ n: chunks.length, s: "x".repeat(64) + chunks.length });',
+      { timeoutMs: 60_000 },
+    );
+    expect(result.error?.kind).toBe('memory');
+    expect(result.error?.message).toMatch(/memoryLimitMb = 128/);
+    expect(result.stateLost).toMatch(/new isolate was started.*every variable from earlier cells is gone/s);
+    const after = await session.runCell('console.log(typeof kept, context)');
+    expect(after.stdout).toBe('undefined the context\n');
+  }, 90_000);
+
+  it('formats a last value that is a function, symbol, Proxy or huge object without failing the transfer', async () => {
+    const { session } = await open();
+    const values = await Promise.all([
+      session.runCell('function named() {}\nnamed'),
+      session.runCell("Symbol('tag')"),
+      // No `get` trap: resolving the cell's promise with the value reads its `then`, in every engine.
+      session.runCell(
+        "new Proxy({}, { ownKeys() { throw new Error('trap'); }, getPrototypeOf() { throw new Error('trap'); } })",
+      ),
+      session.runCell('Array.from({ length: 100000 }, (_, i) => ({ i }))'),
+      session.runCell("'x'.repeat(5_000_000)"),
+      session.runCell('(async () => 1)'),
+    ]);
+    expect(values.map((result) => result.error)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(values[0]?.value).toBe('[Function: named]');
+    expect(values[1]?.value).toBe('Symbol(tag)');
+    expect(values[2]?.value).toBe('[uninspectable value]');
+    expect(values[3]?.value).toMatch(/\.\.\. 99900 more items\n\]$/);
+    expect(values[4]?.value?.length).toBeLessThan(10_100);
+    expect(values[5]?.value).toBe('[Function (anonymous)]');
+  });
+
+  it('reports an error whose getters throw, and the session goes on', async () => {
+    const { session } = await open();
+    const result = await session.runCell(
+      "throw new Proxy(new Error('x'), { getPrototypeOf() { throw new Error('trap'); } });",
+    );
+    expect(result.error?.kind).toBe('runtime');
+    expect((await session.runCell('1 + 1')).value).toBe('2');
+  });
+
+  it('ignores a promise the cell left rejected without a handler, as other environments do', async () => {
+    const { session } = await open();
+    const result = await session.runCell("Promise.reject(new Error('nobody listens'));\n'value'");
+    expect(result.error).toBeUndefined();
+    expect(result.value).toBe('"value"');
+    const after = await session.runCell("await llm_query('next')");
+    expect(after.value).toBe('"answer:next"');
+  });
+
+  it('aborts the signal of a dropped call and tells the next cell that awaits it', async () => {
+    const { session, signals, release } = await open();
+    const first = await session.runCell("globalThis.pending = slow('x');\n'started'");
+    expect(first.error).toBeUndefined();
+    expect(signals.map((signal) => signal.aborted)).toEqual([true]);
+    release('"too late"');
+    const second = await session.runCell(
+      'try { await pending; } catch (error) { console.log(error.message); }',
+    );
+    expect(second.stdout).toMatch(/still running when its cell ended/);
+  });
+
+  it('names each cell in error stacks and finds the line in the cell', async () => {
+    const { session } = await open();
+    await session.runCell('1');
+    const result = await session.runCell('const a = 1;\nfunction f() {\n  return missing + 1;\n}\nf();');
+    // V8 points at the start of the `return` statement.
+    expect(result.error).toMatchObject({ kind: 'runtime', name: 'ReferenceError', line: 3, column: 3 });
+    expect(result.error?.stack).toMatch(
+      /^ReferenceError: missing is not defined\n {4}at f \(cell-2\.js:3:3\)\n/,
+    );
+  });
+
+  it('reports a syntax error only V8 finds as a syntax error', async () => {
+    const { session } = await open();
+    // acorn accepts this duplicate parameter in a sloppy function; V8 refuses it under 'use strict'.
+    const result = await session.runCell("function f(a, a) { 'use strict'; }");
+    expect(result.error).toMatchObject({ kind: 'syntax', name: 'SyntaxError' });
+  });
+
+  it('passes every kind of context exactly', async () => {
+    const environment = createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB });
+    const contexts = [
+      [],
+      [''],
+      ['a\u0001b', 'c\u0002', '\u0003'],
+      ['\u0001', '\u0002', '\u0003', '\u001e', '\u001f'],
+      ['x\u0000y', 'z'],
+      ['é€🚀', '', 'end'],
+      'with a \u0000 NUL and é€🚀',
+      { users: [{ name: 'ada', tags: ['x'] }], n: null, __proto__: { polluted: true } },
+      42,
+      null,
+    ];
+    for (const context of contexts) {
+      const session = await environment.createSession({ context: context as string, hostFunctions: {} });
+      sessions.push(session);
+      const result = await session.runCell('JSON.stringify(context)');
+      expect(result.value).toBe(JSON.stringify(JSON.stringify(context)));
+    }
+    const polluted = sessions.at(-3)!;
+    expect((await polluted.runCell('({}).polluted')).value).toBeUndefined();
+  });
+
+  it('runs cells one at a time, in the order they were given', async () => {
+    const { session } = await open();
+    const [first, second] = await Promise.all([
+      session.runCell("await llm_query('a'); globalThis.order = ['first']; 1"),
+      session.runCell("order.push('second'); order.join(' ')"),
+    ]);
+    expect(first.value).toBe('1');
+    expect(second.value).toBe('"first second"');
+  });
+
+  it('disposes the session when its signal aborts, failing the running cell', async () => {
+    const controller = new AbortController();
+    const { session } = await open({}, 'ctx', controller.signal);
+    const running = session.runCell("await slow('x')");
+    setTimeout(() => controller.abort(), 50);
+    expect((await running).error?.kind).toBe('aborted');
+    await expect(session.runCell('1')).rejects.toThrow(SandboxError);
+  });
+
+  it('aborts a cell whose code is still computing by disposing the isolate, and says the state was lost', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 1;');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = performance.now();
+    const result = await session.runCell('while (true) {}', { signal: controller.signal, timeoutMs: 60_000 });
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(result.error?.kind).toBe('aborted');
+    expect(result.stateLost).toMatch(/aborted while its code was still running/);
+    expect((await session.runCell('typeof kept')).value).toBe('"undefined"');
+  });
+
+  it('uses the default timeout of the environment', async () => {
+    const { session } = await open({ defaultTimeoutMs: 200 });
+    expect((await session.runCell('while (true) {}')).error?.kind).toBe('timeout');
+  });
+
+  it('provides no timers', async () => {
+    const { session } = await open();
+    const result = await session.runCell('[typeof setTimeout, typeof setInterval, typeof queueMicrotask]');
+    expect(result.value).toBe('[ "undefined", "undefined", "undefined" ]');
+  });
+
+  it('refuses a context that cannot fit the memory limit, saying what to change', async () => {
+    const environment = createIsolatedVMEnvironment({ memoryLimitMb: 16 });
+    const creating = environment.createSession({ context: 'é'.repeat(20_000_000), hostFunctions: {} });
+    await expect(creating).rejects.toThrow(SandboxError);
+    await expect(creating).rejects.toThrow(/memoryLimitMb/);
+  });
+
+  it('checks its options', () => {
+    expect(() => createIsolatedVMEnvironment({ memoryLimitMb: 4 })).toThrow(InvalidArgumentError);
+    expect(() => createIsolatedVMEnvironment({ memoryLimitMb: 1.5 })).toThrow(/memoryLimitMb/);
+    expect(() => createIsolatedVMEnvironment({ defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
+  });
+});

@@ -1,0 +1,110 @@
+import {
+  InvalidArgumentError,
+  type ReplEnvironment,
+  type ReplSession,
+  type ReplSessionOptions,
+} from '@rlm/core';
+import { IsolatedVMSession, type IsolatedVMSessionSettings } from './isolated-vm-session';
+import { assertNoNodeSnapshotFlag, type IsolatedVMModule, loadIsolatedVM } from './load-isolated-vm';
+
+/** Options of {@link createIsolatedVMEnvironment}. */
+export interface IsolatedVMEnvironmentOptions {
+  /**
+   * The most memory one session's isolate may use, in MiB (isolated-vm's `memoryLimit`). Past it the
+   * isolate is disposed and the session starts a new one (`stateLost`). Default 512: room for a 50 MB
+   * context (100 MB if it has characters beyond Latin-1) plus a few full-size copies made while
+   * working on it.
+   */
+  readonly memoryLimitMb?: number;
+  /** Wall-clock limit of one cell when `runCell` is given none, in milliseconds. Default 60,000. */
+  readonly defaultTimeoutMs?: number;
+  /** Characters of output one cell keeps when `runCell` is given no `maxOutputChars`. Default 1,000,000. */
+  readonly defaultMaxOutputChars?: number;
+  /**
+   * Refuse to start on Node 20+ when the process was not started with `--no-node-snapshot` (checked in
+   * `process.execArgv` and `NODE_OPTIONS`), which isolated-vm needs there. Default true. Turn it off
+   * only if your process gets the flag in a way that check cannot see.
+   */
+  readonly checkNodeSnapshotFlag?: boolean;
+}
+
+const DEFAULTS = {
+  memoryLimitMb: 512,
+  defaultTimeoutMs: 60_000,
+  defaultMaxOutputChars: 1_000_000,
+  checkNodeSnapshotFlag: true,
+} as const satisfies Required<IsolatedVMEnvironmentOptions>;
+
+/** isolated-vm refuses less than 8 MiB; the prelude and a context need a little more. */
+const MIN_MEMORY_LIMIT_MB = 16;
+/** V8's heap on 64-bit hosts. */
+const MAX_MEMORY_LIMIT_MB = 16_384;
+
+let loadedModule: Promise<IsolatedVMModule> | undefined;
+
+/** Imports isolated-vm once per process; a failed import is tried again next time. */
+function loadIsolatedVMOnce(): Promise<IsolatedVMModule> {
+  loadedModule ??= loadIsolatedVM().catch((error: unknown) => {
+    loadedModule = undefined;
+    throw error;
+  });
+  return loadedModule;
+}
+
+/**
+ * A REPL environment that runs JavaScript in a V8 isolate of the host process
+ * ([isolated-vm](https://github.com/laverdet/isolated-vm)): native V8 speed, its own heap with a
+ * memory limit, a per-cell time limit that also stops code running after an `await`, no file system,
+ * network, environment variables, timers or modules, and host functions (`llm_query`, …) that run
+ * concurrently.
+ *
+ * `isolated-vm` is a peer dependency loaded on the first `createSession`; when it is missing, or the
+ * process lacks `--no-node-snapshot`, `createSession` rejects with a `SandboxError` saying what to do.
+ *
+ * ```ts
+ * const rlm = createRLM({ model, environment: createIsolatedVMEnvironment({ memoryLimitMb: 1024 }) });
+ * ```
+ */
+export function createIsolatedVMEnvironment(options: IsolatedVMEnvironmentOptions = {}): ReplEnvironment {
+  const settings: IsolatedVMSessionSettings = {
+    memoryLimitMb: checkInteger(
+      'memoryLimitMb',
+      options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
+      MIN_MEMORY_LIMIT_MB,
+      MAX_MEMORY_LIMIT_MB,
+    ),
+    defaultTimeoutMs: checkInteger(
+      'defaultTimeoutMs',
+      options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs,
+      1,
+    ),
+    defaultMaxOutputChars: checkInteger(
+      'defaultMaxOutputChars',
+      options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
+      0,
+    ),
+  };
+  const checkNodeSnapshotFlag = options.checkNodeSnapshotFlag ?? DEFAULTS.checkNodeSnapshotFlag;
+  return {
+    specificationVersion: 'v1',
+    environmentId: 'isolated-vm',
+    language: 'javascript',
+    async createSession(sessionOptions: ReplSessionOptions): Promise<ReplSession> {
+      if (checkNodeSnapshotFlag) assertNoNodeSnapshotFlag();
+      return IsolatedVMSession.create(await loadIsolatedVMOnce(), settings, sessionOptions);
+    },
+  };
+}
+
+/** The isolated-vm environment with default options. Creating it loads nothing: isolated-vm is imported on the first session. */
+export const isolatedVM: ReplEnvironment = createIsolatedVMEnvironment();
+
+function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new InvalidArgumentError({
+      argument: name,
+      message: `createIsolatedVMEnvironment: ${name} must be an integer from ${min} to ${max}; got ${value}.`,
+    });
+  }
+  return value;
+}

@@ -1,0 +1,561 @@
+import type {
+  CellError,
+  CellErrorKind,
+  FinalAnswer,
+  JavaScriptPreludeCellOutput,
+  JsonValue,
+  ReplSessionOptions,
+  RewrittenJavaScriptCell,
+} from '@rlm/core';
+import { findCellErrorLocation, JAVASCRIPT_PRELUDE_SOURCE } from '@rlm/core';
+import type { Context, Isolate, Reference } from 'isolated-vm';
+import {
+  type DriverCellOutcome,
+  ISOLATED_VM_DRIVER_SOURCE,
+  type IsolatedVMDriverFunctions,
+} from './isolated-vm-driver-source';
+import type { IsolatedVMModule } from './load-isolated-vm';
+import { transferContext } from './transfer-context';
+
+/** The limits a sandbox is created with. */
+export interface IsolatedVMSandboxLimits {
+  /** isolated-vm's `memoryLimit` of the isolate, in MiB. */
+  readonly memoryLimitMb: number;
+}
+
+/** Options for one cell. */
+export interface SandboxCellOptions {
+  readonly fileName: string;
+  readonly timeoutMs: number;
+  readonly maxOutputChars: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What one cell produced inside the sandbox, before the session adds timing and recovery. */
+export interface SandboxCellOutcome {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly droppedOutputChars: number;
+  readonly value?: string;
+  readonly error?: CellError;
+  readonly final?: FinalAnswer;
+  /** Set when the isolate is gone (disposed after running out of memory, killed, or crashed), saying why. */
+  readonly broken?: string;
+}
+
+/** Why a cell was stopped from outside. */
+export type StopReason = 'timeout' | 'aborted';
+
+/** Setting up an isolate (prelude, context) may take this long; a 50 MB JSON context parses in ~1 s. */
+const SETUP_TIMEOUT_MS = 60_000;
+/** How long the driver's own bookkeeping after a cell may take. */
+const HOUSEKEEPING_MS = 1_000;
+/**
+ * After a cell's deadline, code still running in the isolate has this long to stop at its timeout
+ * before the isolate is disposed. isolated-vm terminates code at the timeout within milliseconds.
+ */
+const STOP_GRACE_MS = 1_000;
+/** After an abort, code still running in the isolate (it has the cell's own timeout) has this long to finish. */
+const ABORT_GRACE_MS = 250;
+/** Node's timers and isolated-vm's timeouts take at most 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+type IsolateCallResult<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'disposed'; readonly message: string }
+  /** The call ran, but isolated-vm replaced its result by a promise model code left rejected without a handler. */
+  | { readonly kind: 'failed'; readonly error: unknown };
+
+/** How the isolate was lost, when it was. */
+interface IsolateLoss {
+  readonly kind: CellErrorKind;
+  readonly message: string;
+}
+
+interface RunningCell {
+  readonly id: number;
+  /** `performance.now()` time by which the cell must end. */
+  readonly deadline: number;
+  ended: boolean;
+  stopReason?: StopReason;
+  /** A call into the isolate was cut off at its timeout. */
+  terminated: boolean;
+  wake(): void;
+}
+
+interface PendingHostCall {
+  readonly cell: RunningCell;
+  /** Aborted when the call is dropped, so the host function can stop its work. */
+  readonly controller: AbortController;
+}
+
+/**
+ * One V8 isolate (isolated-vm) with one context in which the shared prelude and the driver run. It
+ * runs one cell at a time; the session above recreates it when it is lost.
+ *
+ * The isolate gets nothing of the host but two fire-and-forget callbacks (start a host call, "the
+ * cell settled"); everything else crosses as strings. The host keeps References to the driver's
+ * functions only, and releases them, the context and the isolate on `dispose`.
+ */
+export class IsolatedVMSandbox {
+  private context: Context | undefined;
+  private readonly references: Reference[] = [];
+  private driver!: { [Name in keyof IsolatedVMDriverFunctions]: Reference<IsolatedVMDriverFunctions[Name]> };
+  private readonly pendingCalls = new Map<number, PendingHostCall>();
+  private running: RunningCell | undefined;
+  private cellCount = 0;
+  private loss: IsolateLoss | undefined;
+  private disposed = false;
+  /** Settles when the isolate is lost, so that no call into it waits for an answer that cannot come. */
+  private readonly lost: Promise<'lost'>;
+  private markLost!: () => void;
+
+  private constructor(
+    private readonly isolate: Isolate,
+    private readonly hostFunctions: ReplSessionOptions['hostFunctions'],
+    private readonly limits: IsolatedVMSandboxLimits,
+  ) {
+    this.lost = new Promise((resolve) => {
+      this.markLost = () => resolve('lost');
+    });
+  }
+
+  /** Creates an isolate and evaluates the prelude in it with `context` and the host functions. */
+  static async create(
+    ivm: IsolatedVMModule,
+    limits: IsolatedVMSandboxLimits,
+    sessionOptions: Pick<ReplSessionOptions, 'context' | 'hostFunctions'>,
+  ): Promise<IsolatedVMSandbox> {
+    let sandbox: IsolatedVMSandbox | undefined;
+    const isolate = new ivm.Isolate({
+      memoryLimit: limits.memoryLimitMb,
+      // Without a handler isolated-vm aborts the whole process; with one, only this sandbox is lost.
+      onCatastrophicError: (message) => sandbox?.onCatastrophicError(message),
+    });
+    sandbox = new IsolatedVMSandbox(isolate, sessionOptions.hostFunctions, limits);
+    try {
+      await sandbox.start(ivm, sessionOptions.context);
+    } catch (error) {
+      const lostForMemory = isolate.isDisposed && /memory limit/i.test(errorMessage(error));
+      sandbox.dispose();
+      if (lostForMemory) {
+        throw new Error(
+          `the isolate ran out of memory while receiving the context (memoryLimitMb is ${limits.memoryLimitMb})`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    return sandbox;
+  }
+
+  private keep<T>(reference: Reference<T>): Reference<T> {
+    this.references.push(reference);
+    return reference;
+  }
+
+  private async start(ivm: IsolatedVMModule, contextValue: ReplSessionOptions['context']) {
+    const context = await this.isolate.createContext();
+    this.context = context;
+    const prelude = this.keep(
+      await context.eval(JAVASCRIPT_PRELUDE_SOURCE, {
+        filename: 'rlm-prelude.js',
+        reference: true,
+        timeout: SETUP_TIMEOUT_MS,
+      }),
+    );
+    const driverFactory = this.keep(
+      await context.eval(ISOLATED_VM_DRIVER_SOURCE, {
+        filename: 'rlm-isolated-vm-driver.js',
+        reference: true,
+        timeout: SETUP_TIMEOUT_MS,
+      }),
+    );
+    const startHostCall = new ivm.Callback(
+      (cellId: unknown, callId: unknown, name: unknown, argsJson: unknown) =>
+        this.startHostCall(cellId, callId, name, argsJson),
+      { ignored: true },
+    );
+    const cellSettled = new ivm.Callback(
+      (cellId: unknown) => {
+        const running = this.running;
+        if (running && running.id === cellId) running.wake();
+      },
+      { ignored: true },
+    );
+    const transfer = transferContext(contextValue);
+    const driver = this.keep(
+      (await driverFactory.apply(
+        undefined,
+        [
+          prelude.derefInto(),
+          startHostCall,
+          cellSettled,
+          JSON.stringify(Object.keys(this.hostFunctions)),
+          transfer.kind,
+          transfer.payload,
+          transfer.separator,
+        ],
+        { result: { reference: true }, timeout: SETUP_TIMEOUT_MS },
+      )) as Reference<Record<string, unknown>>,
+    );
+    const functionReference = async <Name extends keyof IsolatedVMDriverFunctions>(name: Name) =>
+      this.keep((await driver.get(name, { reference: true })) as Reference<IsolatedVMDriverFunctions[Name]>);
+    this.driver = {
+      run: await functionReference('run'),
+      settle: await functionReference('settle'),
+      finish: await functionReference('finish'),
+      readFinished: await functionReference('readFinished'),
+      beginDrain: await functionReference('beginDrain'),
+      endDrain: await functionReference('endDrain'),
+    };
+  }
+
+  /** Whether the isolate is gone; the session must recreate the sandbox. */
+  get isLost(): boolean {
+    return this.loss !== undefined || this.isolate.isDisposed;
+  }
+
+  /** Runs one rewritten cell to the end. Never throws for the cell's own failures. */
+  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+    const startedAt = performance.now();
+    let wake!: () => void;
+    const settledOrStopped = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    const running: RunningCell = {
+      id: ++this.cellCount,
+      deadline: startedAt + options.timeoutMs,
+      ended: false,
+      terminated: false,
+      wake,
+    };
+    this.running = running;
+    const onAbort = () => this.stop('aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => this.stop('timeout'), clampTimer(options.timeoutMs));
+    if (options.signal?.aborted) this.stop('aborted');
+    try {
+      if (!running.stopReason && !this.isLost) {
+        const code = `${cell.code}\n//# sourceURL=${options.fileName}`;
+        const started = this.callIsolate(
+          this.driver.run,
+          [running.id, code, options.maxOutputChars],
+          running,
+        );
+        // An abort must not wait for synchronous code to reach its timeout: collectCell deals with it.
+        await Promise.race([
+          started.then((result) => this.noteCallResult(running, result)),
+          settledOrStopped,
+        ]);
+      }
+      if (!running.stopReason && !this.isLost) await settledOrStopped;
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      running.ended = true;
+      this.dropPendingCalls();
+    }
+
+    const collected = await this.collectCell(running);
+    if (this.running === running) this.running = undefined;
+    const loss =
+      this.loss ??
+      (this.isolate.isDisposed ? lossFromMessage('the isolate was disposed', this.limits) : undefined);
+    if (loss || !collected) {
+      const broken = loss?.message ?? "The sandbox could not collect the cell's output.";
+      return {
+        stdout: collected?.output.stdout ?? '',
+        stderr: collected?.output.stderr ?? '',
+        droppedOutputChars: collected?.output.droppedOutputChars ?? 0,
+        error: { kind: loss?.kind ?? 'crash', name: 'SandboxError', message: broken },
+        broken,
+      };
+    }
+    const { cell: outcome, output } = collected;
+    let error: CellError | undefined;
+    if (outcome.status === 'pending' || running.terminated) {
+      error = stopError(running.stopReason ?? 'timeout', options.timeoutMs);
+    } else if (outcome.status === 'rejected' || outcome.status === 'threw') {
+      error = describeCellError(outcome, options.fileName, cell);
+    }
+    return {
+      stdout: output.stdout,
+      stderr: output.stderr,
+      droppedOutputChars: output.droppedOutputChars,
+      ...(error ? { error } : outcome.value !== undefined ? { value: outcome.value } : {}),
+      ...(output.final ? { final: output.final } : {}),
+    };
+  }
+
+  /** Stops the running cell, if any, as soon as possible. */
+  stop(reason: StopReason) {
+    const running = this.running;
+    if (!running || running.ended) return;
+    running.stopReason ??= reason;
+    running.wake();
+  }
+
+  /**
+   * Ends the cell inside the isolate and reads its outcome. Code the cell left running inside stops at
+   * its timeout (the deadline); if the isolate is still busy a grace period later, or after an abort,
+   * it is disposed: nothing else can stop it.
+   */
+  private async collectCell(
+    running: RunningCell,
+  ): Promise<{ cell: DriverCellOutcome; output: JavaScriptPreludeCellOutput } | undefined> {
+    if (this.isLost) return undefined;
+    const now = performance.now();
+    const killInMs =
+      running.stopReason === 'aborted'
+        ? ABORT_GRACE_MS
+        : Math.max(0, running.deadline - now) + STOP_GRACE_MS + HOUSEKEEPING_MS;
+    const killer = setTimeout(() => {
+      this.kill(
+        running.stopReason === 'aborted'
+          ? {
+              kind: 'aborted',
+              message:
+                'The cell was aborted while its code was still running in the isolate, so the isolate was disposed.',
+            }
+          : {
+              kind: 'timeout',
+              message:
+                'The cell ran past its time limit and its code did not stop, so the isolate was disposed.',
+            },
+      );
+    }, clampTimer(killInMs));
+    try {
+      let finished = await this.callIsolate(this.driver.finish, [], HOUSEKEEPING_MS);
+      if (finished.kind === 'failed' || finished.kind === 'timeout') {
+        finished = await this.callIsolate(this.driver.readFinished, [], HOUSEKEEPING_MS);
+      }
+      if (finished.kind !== 'ok' || typeof finished.value !== 'string' || finished.value === '') {
+        return undefined;
+      }
+      const collected = JSON.parse(finished.value) as {
+        cell: DriverCellOutcome;
+        output: JavaScriptPreludeCellOutput;
+      };
+      if (collected.cell.pendingCalls > 0) {
+        // Whether the callbacks finish or hit the timeout, nothing of them is left for the next cell.
+        await this.callIsolate(this.driver.beginDrain, [], HOUSEKEEPING_MS);
+        await this.callIsolate(this.driver.endDrain, [], HOUSEKEEPING_MS);
+      }
+      return collected;
+    } finally {
+      clearTimeout(killer);
+    }
+  }
+
+  private timeLeft(running: RunningCell): number {
+    return running.deadline - performance.now();
+  }
+
+  /**
+   * Calls a driver function inside the isolate. A `RunningCell` as the limit gives the call the time
+   * left in that cell as its timeout; a number is the timeout itself.
+   */
+  private async callIsolate<T>(
+    reference: Reference<(...args: never[]) => T>,
+    args: readonly (string | number | boolean)[],
+    limit: RunningCell | number,
+  ): Promise<IsolateCallResult<T>> {
+    if (this.isLost) return { kind: 'disposed', message: 'the isolate is gone' };
+    const timeoutMs = typeof limit === 'number' ? limit : this.timeLeft(limit);
+    // After a catastrophic error the isolate's thread never answers again: stop waiting when it is lost.
+    const answer = await Promise.race([
+      reference
+        .apply(undefined, args as never, {
+          timeout: Math.min(Math.max(1, Math.ceil(timeoutMs)), MAX_TIMER_MS),
+        })
+        .then(
+          (value) => ({ value: value as T }),
+          (error: unknown) => ({ error }),
+        ),
+      this.lost,
+    ]);
+    if (answer === 'lost') return { kind: 'disposed', message: 'the isolate is gone' };
+    if ('value' in answer) return { kind: 'ok', value: answer.value };
+    const message = errorMessage(answer.error);
+    if (this.isolate.isDisposed || this.isLost) {
+      this.loss ??= lossFromMessage(message, this.limits);
+      this.markLost();
+      return { kind: 'disposed', message };
+    }
+    if (message === 'Script execution timed out.') return { kind: 'timeout' };
+    return { kind: 'failed', error: answer.error };
+  }
+
+  private noteCallResult(running: RunningCell, result: IsolateCallResult<unknown>) {
+    if (result.kind === 'timeout') {
+      running.terminated = true;
+      running.stopReason ??= 'timeout';
+      running.wake();
+    } else if (result.kind === 'disposed') {
+      running.wake();
+    }
+    // 'failed': model code left a rejected promise unhandled; inside the sandbox that passes silently.
+  }
+
+  private startHostCall(cellId: unknown, callId: unknown, name: unknown, argsJson: unknown): void {
+    if (
+      this.disposed ||
+      typeof callId !== 'number' ||
+      typeof name !== 'string' ||
+      typeof argsJson !== 'string'
+    ) {
+      return;
+    }
+    const running = this.running;
+    // Its cell ended before the host heard of the call: nobody will read the result, so it never starts.
+    if (!running || running.id !== cellId || running.ended) return;
+    const controller = new AbortController();
+    this.pendingCalls.set(callId, { cell: running, controller });
+    void this.invokeHostFunction(name, argsJson, controller.signal).then(
+      (resultJson) => this.settleHostCall(callId, true, resultJson),
+      (error: unknown) => this.settleHostCall(callId, false, errorMessage(error)),
+    );
+  }
+
+  private async invokeHostFunction(name: string, argsJson: string, signal: AbortSignal): Promise<string> {
+    const hostFunction = Object.hasOwn(this.hostFunctions, name) ? this.hostFunctions[name] : undefined;
+    if (typeof hostFunction !== 'function') throw new Error(`There is no host function named '${name}'.`);
+    const args: unknown = JSON.parse(argsJson);
+    if (!Array.isArray(args)) {
+      // Only a replaced toJSON (Object.prototype.toJSON, Array.prototype.toJSON) makes the prelude send anything else.
+      throw new Error(
+        `${name}: the arguments did not arrive as a list, because a toJSON method was replaced (e.g. Object.prototype.toJSON or Array.prototype.toJSON). Delete it to call ${name} again.`,
+      );
+    }
+    const result = await hostFunction(args as JsonValue[], { signal });
+    return result === undefined ? '' : (JSON.stringify(result) ?? '');
+  }
+
+  private async settleHostCall(callId: number, ok: boolean, payload: string) {
+    const call = this.pendingCalls.get(callId);
+    // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
+    if (!call || !this.pendingCalls.delete(callId) || call.cell.ended || this.disposed) return;
+    // Past the deadline the cell's timer stops it; the result is dropped.
+    if (this.timeLeft(call.cell) <= 0) return;
+    this.noteCallResult(
+      call.cell,
+      await this.callIsolate(this.driver.settle, [callId, ok, payload], call.cell),
+    );
+  }
+
+  /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
+  private dropPendingCalls() {
+    for (const call of this.pendingCalls.values()) {
+      // Tell the host nobody will read the result, so it can stop paying for it.
+      call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
+    }
+    this.pendingCalls.clear();
+  }
+
+  /** Disposes the isolate: the only way to stop code that does not stop at its timeout. */
+  private kill(loss: IsolateLoss) {
+    this.loss ??= loss;
+    try {
+      if (!this.isolate.isDisposed) this.isolate.dispose();
+    } catch {
+      // Already disposed.
+    }
+    this.markLost();
+    this.running?.wake();
+  }
+
+  /**
+   * isolated-vm calls this when V8 lost control of the isolate (e.g. an allocation inside one native
+   * operation overran the heap): its thread sleeps forever. Disposing it lets the process exit later.
+   */
+  private onCatastrophicError(message: string) {
+    this.kill({
+      kind: 'crash',
+      message: `isolated-vm reported that V8 lost control of the isolate (${message}), so it was disposed.`,
+    });
+  }
+
+  /** Releases every Reference, the context and the isolate. Safe to call twice. */
+  dispose() {
+    if (this.disposed) return;
+    this.stop('aborted');
+    this.disposed = true;
+    this.loss ??= { kind: 'aborted', message: 'The session was disposed while the cell was running.' };
+    this.markLost();
+    this.running?.wake();
+    this.dropPendingCalls();
+    for (const reference of this.references.splice(0)) {
+      try {
+        reference.release();
+      } catch {
+        // The isolate is already gone, and the reference with it.
+      }
+    }
+    try {
+      this.context?.release();
+    } catch {
+      // As above.
+    }
+    try {
+      if (!this.isolate.isDisposed) this.isolate.dispose();
+    } catch {
+      // As above.
+    }
+  }
+}
+
+function lossFromMessage(message: string, limits: IsolatedVMSandboxLimits): IsolateLoss {
+  if (/memory limit/i.test(message)) {
+    return {
+      kind: 'memory',
+      message: `The isolate ran out of memory (its limit is memoryLimitMb = ${limits.memoryLimitMb}) and was disposed.`,
+    };
+  }
+  return { kind: 'crash', message: `The isolate was lost: ${message}.` };
+}
+
+function describeCellError(
+  outcome: DriverCellOutcome,
+  fileName: string,
+  cell: RewrittenJavaScriptCell,
+): CellError {
+  const name = outcome.error?.name ?? 'Error';
+  const message = outcome.error?.message ?? 'The cell failed, and the error could not be read.';
+  const stack = outcome.error?.stack;
+  const location = stack ? findCellErrorLocation(stack, fileName, cell.firstLineColumnOffset) : undefined;
+  let kind: CellErrorKind = 'runtime';
+  if (outcome.status === 'threw' && name === 'SyntaxError') kind = 'syntax';
+  else if (name === 'RangeError' && /Array buffer allocation failed/.test(message)) kind = 'memory';
+  return {
+    kind,
+    name,
+    message:
+      kind === 'memory'
+        ? `${message}: the isolate has no memory left for it (its limit is the environment option memoryLimitMb). Work on smaller pieces, and drop variables you no longer need.`
+        : message,
+    ...(location ? { line: location.line } : {}),
+    ...(location?.column !== undefined ? { column: location.column } : {}),
+    ...(stack ? { stack } : {}),
+  };
+}
+
+function stopError(reason: StopReason, timeoutMs: number): CellError {
+  return reason === 'aborted'
+    ? { kind: 'aborted', name: 'AbortError', message: 'The cell was aborted.' }
+    : {
+        kind: 'timeout',
+        name: 'TimeoutError',
+        message: `The cell ran longer than its ${timeoutMs} ms limit and was stopped. Work on smaller pieces, or make fewer calls at once.`,
+      };
+}
+
+function clampTimer(ms: number): number {
+  return Math.min(Math.max(ms, 0), MAX_TIMER_MS);
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : String(error);
+}
