@@ -26,6 +26,14 @@ export interface IsolatedVMEnvironmentOptions {
    * only if your process gets the flag in a way that check cannot see.
    */
   readonly checkNodeSnapshotFlag?: boolean;
+  /**
+   * Called when isolated-vm reports a catastrophic error: V8 lost control of an isolate (e.g. one
+   * native operation such as `new Array(2 ** 32 - 1).fill(0)` allocated far past the limit in one go).
+   * The session has already ended the cell (`crash`, `stateLost`) and started a new isolate, but the
+   * lost isolate's thread sleeps forever with its memory, and the process no longer exits on its own.
+   * isolated-vm's authors advise finishing outstanding work and restarting the process. Default: none.
+   */
+  readonly onCatastrophicError?: (message: string) => void;
 }
 
 const DEFAULTS = {
@@ -33,7 +41,7 @@ const DEFAULTS = {
   defaultTimeoutMs: 60_000,
   defaultMaxOutputChars: 1_000_000,
   checkNodeSnapshotFlag: true,
-} as const satisfies Required<IsolatedVMEnvironmentOptions>;
+} as const satisfies Required<Omit<IsolatedVMEnvironmentOptions, 'onCatastrophicError'>>;
 
 /** isolated-vm refuses less than 8 MiB; the prelude and a context need a little more. */
 const MIN_MEMORY_LIMIT_MB = 16;
@@ -83,6 +91,7 @@ export function createIsolatedVMEnvironment(options: IsolatedVMEnvironmentOption
       options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
       0,
     ),
+    ...(options.onCatastrophicError ? { onCatastrophicError: options.onCatastrophicError } : {}),
   };
   const checkNodeSnapshotFlag = options.checkNodeSnapshotFlag ?? DEFAULTS.checkNodeSnapshotFlag;
   return {

@@ -17,10 +17,12 @@ import {
 import type { IsolatedVMModule } from './load-isolated-vm';
 import { transferContext } from './transfer-context';
 
-/** The limits a sandbox is created with. */
-export interface IsolatedVMSandboxLimits {
+/** What a sandbox is created with. */
+export interface IsolatedVMSandboxSettings {
   /** isolated-vm's `memoryLimit` of the isolate, in MiB. */
   readonly memoryLimitMb: number;
+  /** Told when isolated-vm reports that V8 lost control of an isolate (after the sandbox dealt with it). */
+  readonly onCatastrophicError?: (message: string) => void;
 }
 
 /** Options for one cell. */
@@ -114,7 +116,7 @@ export class IsolatedVMSandbox {
   private constructor(
     private readonly isolate: Isolate,
     private readonly hostFunctions: ReplSessionOptions['hostFunctions'],
-    private readonly limits: IsolatedVMSandboxLimits,
+    private readonly settings: IsolatedVMSandboxSettings,
   ) {
     this.lost = new Promise((resolve) => {
       this.markLost = () => resolve('lost');
@@ -124,16 +126,16 @@ export class IsolatedVMSandbox {
   /** Creates an isolate and evaluates the prelude in it with `context` and the host functions. */
   static async create(
     ivm: IsolatedVMModule,
-    limits: IsolatedVMSandboxLimits,
+    settings: IsolatedVMSandboxSettings,
     sessionOptions: Pick<ReplSessionOptions, 'context' | 'hostFunctions'>,
   ): Promise<IsolatedVMSandbox> {
     let sandbox: IsolatedVMSandbox | undefined;
     const isolate = new ivm.Isolate({
-      memoryLimit: limits.memoryLimitMb,
+      memoryLimit: settings.memoryLimitMb,
       // Without a handler isolated-vm aborts the whole process; with one, only this sandbox is lost.
       onCatastrophicError: (message) => sandbox?.onCatastrophicError(message),
     });
-    sandbox = new IsolatedVMSandbox(isolate, sessionOptions.hostFunctions, limits);
+    sandbox = new IsolatedVMSandbox(isolate, sessionOptions.hostFunctions, settings);
     try {
       await sandbox.start(ivm, sessionOptions.context);
     } catch (error) {
@@ -141,7 +143,7 @@ export class IsolatedVMSandbox {
       sandbox.dispose();
       if (lostForMemory) {
         throw new Error(
-          `the isolate ran out of memory while receiving the context (memoryLimitMb is ${limits.memoryLimitMb})`,
+          `the isolate ran out of memory while receiving the context (memoryLimitMb is ${settings.memoryLimitMb})`,
           { cause: error },
         );
       }
@@ -210,6 +212,14 @@ export class IsolatedVMSandbox {
       beginDrain: await functionReference('beginDrain'),
       endDrain: await functionReference('endDrain'),
     };
+    // Only the driver's functions are used from here on.
+    for (const done of [prelude, driverFactory, driver]) this.release(done);
+  }
+
+  private release(reference: Reference) {
+    const index = this.references.indexOf(reference);
+    if (index !== -1) this.references.splice(index, 1);
+    reference.release();
   }
 
   /** Whether the isolate is gone; the session must recreate the sandbox. */
@@ -262,7 +272,7 @@ export class IsolatedVMSandbox {
     if (this.running === running) this.running = undefined;
     const loss =
       this.loss ??
-      (this.isolate.isDisposed ? lossFromMessage('the isolate was disposed', this.limits) : undefined);
+      (this.isolate.isDisposed ? lossFromMessage('the isolate was disposed', this.settings) : undefined);
     if (loss || !collected) {
       const broken = loss?.message ?? "The sandbox could not collect the cell's output.";
       return {
@@ -279,6 +289,8 @@ export class IsolatedVMSandbox {
       error = stopError(running.stopReason ?? 'timeout', options.timeoutMs);
     } else if (outcome.status === 'rejected' || outcome.status === 'threw') {
       error = describeCellError(outcome, options.fileName, cell);
+      if (error.kind === 'syntax' && error.line === undefined)
+        error = await this.locateSyntaxError(error, cell, options);
     }
     return {
       stdout: output.stdout,
@@ -287,6 +299,29 @@ export class IsolatedVMSandbox {
       ...(error ? { error } : outcome.value !== undefined ? { value: outcome.value } : {}),
       ...(output.final ? { final: output.final } : {}),
     };
+  }
+
+  /**
+   * V8's `eval` reports no position for a syntax error (acorn, which finds nearly all of them first,
+   * does); compiling the same code as a script, which never runs, names the line and column.
+   */
+  private async locateSyntaxError(
+    error: CellError,
+    cell: RewrittenJavaScriptCell,
+    options: SandboxCellOptions,
+  ): Promise<CellError> {
+    try {
+      const script = await this.isolate.compileScript(cell.code, { filename: options.fileName });
+      script.release();
+    } catch (compileError) {
+      const match = /^(.*) \[(.+):(\d+):(\d+)\]$/s.exec(errorMessage(compileError));
+      if (match?.[2] === options.fileName) {
+        const line = Number(match[3]);
+        const column = Math.max(1, Number(match[4]) - (line === 1 ? cell.firstLineColumnOffset : 0));
+        return { ...error, message: match[1] ?? error.message, line, column };
+      }
+    }
+    return error;
   }
 
   /** Stops the running cell, if any, as soon as possible. */
@@ -380,7 +415,7 @@ export class IsolatedVMSandbox {
     if ('value' in answer) return { kind: 'ok', value: answer.value };
     const message = errorMessage(answer.error);
     if (this.isolate.isDisposed || this.isLost) {
-      this.loss ??= lossFromMessage(message, this.limits);
+      this.loss ??= lossFromMessage(message, this.settings);
       this.markLost();
       return { kind: 'disposed', message };
     }
@@ -475,6 +510,11 @@ export class IsolatedVMSandbox {
       kind: 'crash',
       message: `isolated-vm reported that V8 lost control of the isolate (${message}), so it was disposed.`,
     });
+    try {
+      this.settings.onCatastrophicError?.(message);
+    } catch {
+      // A failing listener must not take the sandbox's recovery down with it.
+    }
   }
 
   /** Releases every Reference, the context and the isolate. Safe to call twice. */
@@ -506,11 +546,11 @@ export class IsolatedVMSandbox {
   }
 }
 
-function lossFromMessage(message: string, limits: IsolatedVMSandboxLimits): IsolateLoss {
+function lossFromMessage(message: string, settings: IsolatedVMSandboxSettings): IsolateLoss {
   if (/memory limit/i.test(message)) {
     return {
       kind: 'memory',
-      message: `The isolate ran out of memory (its limit is memoryLimitMb = ${limits.memoryLimitMb}) and was disposed.`,
+      message: `The isolate ran out of memory (its limit is memoryLimitMb = ${settings.memoryLimitMb}) and was disposed.`,
     };
   }
   return { kind: 'crash', message: `The isolate was lost: ${message}.` };

@@ -6,11 +6,11 @@ import {
   rewriteJavaScriptCell,
   SandboxError,
 } from '@rlm/core';
-import { IsolatedVMSandbox, type IsolatedVMSandboxLimits } from './isolated-vm-sandbox';
+import { IsolatedVMSandbox, type IsolatedVMSandboxSettings } from './isolated-vm-sandbox';
 import type { IsolatedVMModule } from './load-isolated-vm';
 
 /** The settings a session runs with, resolved from the environment's options. */
-export interface IsolatedVMSessionSettings extends IsolatedVMSandboxLimits {
+export interface IsolatedVMSessionSettings extends IsolatedVMSandboxSettings {
   readonly defaultTimeoutMs: number;
   readonly defaultMaxOutputChars: number;
 }

@@ -84,9 +84,13 @@ export function hasNoNodeSnapshotFlag(
 }
 
 /** Throws a `SandboxError` saying how to add `--no-node-snapshot` when Node 20+ runs without it. */
-export function assertNoNodeSnapshotFlag(nodeVersion: string = process.versions.node): void {
+export function assertNoNodeSnapshotFlag(
+  nodeVersion: string = process.versions.node,
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string | undefined = process.env.NODE_OPTIONS,
+): void {
   const major = Number(nodeVersion.split('.')[0]);
-  if (major < 20 || hasNoNodeSnapshotFlag()) return;
+  if (major < 20 || hasNoNodeSnapshotFlag(execArgv, nodeOptions)) return;
   throw new SandboxError({
     environmentId: ENVIRONMENT_ID,
     message:
