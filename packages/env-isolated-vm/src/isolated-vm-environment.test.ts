@@ -77,6 +77,27 @@ describe('isolated-vm environment', () => {
     expect(after.stdout).toBe('undefined the context\n');
   }, 90_000);
 
+  it('keeps the session after an allocation that does not fit, when nothing was retained', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 41;');
+    const result = await session.runCell('const huge = new Uint8Array(200 * 1024 * 1024);');
+    expect(result.error).toMatchObject({ kind: 'memory', name: 'RangeError' });
+    expect(result.error?.message).toMatch(/^Array buffer allocation failed: the isolate has no memory left/);
+    expect(result.stateLost).toBeUndefined();
+    expect((await session.runCell('kept + 1')).value).toBe('42');
+  });
+
+  it('restarts at once, saying so, when the buffers a failed cell kept still fill the isolate', async () => {
+    const { session } = await open();
+    await session.runCell('const kept = 41;');
+    const result = await session.runCell(
+      'const buffers = [];\nwhile (true) buffers.push(new Uint8Array(1024 * 1024));',
+    );
+    expect(result.error?.kind).toBe('memory');
+    expect(result.stateLost).toMatch(/what the cells stored still fills it.*new isolate was started/s);
+    expect((await session.runCell('typeof kept')).value).toBe('"undefined"');
+  });
+
   it('survives a catastrophic error (V8 lost control of the isolate): a crash, stateLost, the listener told', async () => {
     const catastrophes: string[] = [];
     const { session } = await open({

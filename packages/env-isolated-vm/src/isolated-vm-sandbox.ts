@@ -59,6 +59,8 @@ const HOUSEKEEPING_MS = 1_000;
 const STOP_GRACE_MS = 1_000;
 /** After an abort, code still running in the isolate (it has the cell's own timeout) has this long to finish. */
 const ABORT_GRACE_MS = 250;
+/** After an allocation failed, the session goes on only while the isolate uses less than this share of its limit. */
+const MEMORY_HEADROOM_RATIO = 0.75;
 /** Node's timers and isolated-vm's timeouts take at most 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -292,6 +294,19 @@ export class IsolatedVMSandbox {
       if (error.kind === 'syntax' && error.line === undefined)
         error = await this.locateSyntaxError(error, cell, options);
     }
+    if (error?.kind === 'memory' && !(await this.hasMemoryHeadroom())) {
+      // Left as it is, the isolate would be disposed during the next cell, which did nothing wrong.
+      const broken = `The isolate ran out of memory (its limit is memoryLimitMb = ${this.settings.memoryLimitMb}), and what the cells stored still fills it, so it was disposed.`;
+      this.kill({ kind: 'memory', message: broken });
+      return {
+        stdout: output.stdout,
+        stderr: output.stderr,
+        droppedOutputChars: output.droppedOutputChars,
+        error,
+        ...(output.final ? { final: output.final } : {}),
+        broken,
+      };
+    }
     return {
       stdout: output.stdout,
       stderr: output.stderr,
@@ -322,6 +337,17 @@ export class IsolatedVMSandbox {
       }
     }
     return error;
+  }
+
+  /** After an allocation failed: is there room to go on, or do the cells' variables still fill the isolate? */
+  private async hasMemoryHeadroom(): Promise<boolean> {
+    try {
+      const heap = await this.isolate.getHeapStatistics();
+      const used = heap.used_heap_size + heap.externally_allocated_size;
+      return used < this.settings.memoryLimitMb * 1024 * 1024 * MEMORY_HEADROOM_RATIO;
+    } catch {
+      return false;
+    }
   }
 
   /** Stops the running cell, if any, as soon as possible. */
