@@ -96,8 +96,8 @@ export function assertNoNodeSnapshotFlag(
     message:
       `isolated-vm needs Node to run with --no-node-snapshot on Node 20 and later (this is Node ${nodeVersion}); ` +
       'without it, creating isolates can crash the whole process. Start Node with it (`node --no-node-snapshot app.js`, ' +
-      'or `NODE_OPTIONS=--no-node-snapshot` for the main process; worker threads cannot take it: use child processes, ' +
-      "e.g. vitest's pool 'forks' with execArgv ['--no-node-snapshot']). If your process sets the flag in a way this " +
+      'or `NODE_OPTIONS=--no-node-snapshot`; a worker thread cannot be given it, only its process: under vitest use ' +
+      "pool 'forks' with execArgv ['--no-node-snapshot']). If your process sets the flag in a way this " +
       'check cannot see, pass `checkNodeSnapshotFlag: false` to createIsolatedVMEnvironment.',
   });
 }
