@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
-import { testEnvironment } from '@rlm/core/testing';
+import { createRLM, InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
+import { MockLanguageModel, testEnvironment } from '@rlm/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIsolatedVMEnvironment, type IsolatedVMEnvironmentOptions } from './isolated-vm-environment';
 
@@ -273,6 +273,19 @@ describe('isolated-vm environment', () => {
       { cwd: fileURLToPath(new URL('..', import.meta.url)), env: { ...process.env, NODE_OPTIONS: '' } },
     );
     expect(stdout).toMatch(/^SandboxError: isolated-vm needs Node to run with --no-node-snapshot/);
+  });
+
+  it('runs an RLM: the model counts in the context, asks a sub-model, and answers with FINAL', async () => {
+    const model = new MockLanguageModel({
+      responses: [
+        "```javascript\nconst lines = context.split('\\n');\nconst verdict = await llm_query(`${lines.length} lines`);\nFINAL(verdict);\n```",
+      ],
+    });
+    const subModel = new MockLanguageModel({ responses: (request) => `sub saw: ${request.lastMessage}` });
+    const rlm = createRLM({ model, subModel, environment: createIsolatedVMEnvironment() });
+    const result = await rlm.completion('How many lines?', { context: 'one\ntwo\nthree' });
+    expect(result.answer).toBe('sub saw: 3 lines');
+    expect(result.answerSource).toBe('FINAL');
   });
 
   it('checks its options', () => {
