@@ -278,7 +278,7 @@ describe('isolated-vm environment', () => {
   it('runs an RLM: the model counts in the context, asks a sub-model, and answers with FINAL', async () => {
     const model = new MockLanguageModel({
       responses: [
-        "```javascript\nconst lines = context.split('\\n');\nconst verdict = await llm_query(`${lines.length} lines`);\nFINAL(verdict);\n```",
+        "```javascript\nconst lines = context.split('\\n');\nconst verdict = await llm_query(lines.length + ' lines');\nFINAL(verdict);\n```",
       ],
     });
     const subModel = new MockLanguageModel({ responses: (request) => `sub saw: ${request.lastMessage}` });
