@@ -11,43 +11,13 @@
  *
  * Prints the median and spread (min, p25, p75, max) in milliseconds.
  */
+
 import Anthropic from '@anthropic-ai/sdk';
 import type { ChatMessage } from '@rlm/core';
+import { type Stats, summarize } from '@rlm/core/benchmark';
 import { startTestServer } from '@rlm/test-server';
 import { toAnthropicPrompt } from '../src/anthropic-prompt';
 import { createAnthropic } from '../src/index';
-
-interface Stats {
-  readonly name: string;
-  readonly runs: number;
-  readonly median: number;
-  readonly min: number;
-  readonly p25: number;
-  readonly p75: number;
-  readonly max: number;
-  readonly note?: string;
-}
-
-function quantile(sorted: number[], q: number): number {
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
-}
-
-function summarize(name: string, samples: number[], note?: string): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    name,
-    runs: samples.length,
-    median: quantile(sorted, 0.5),
-    min: sorted[0]!,
-    p25: quantile(sorted, 0.25),
-    p75: quantile(sorted, 0.75),
-    max: sorted[sorted.length - 1]!,
-    ...(note ? { note } : {}),
-  };
-}
 
 const MODEL_ID = 'claude-sonnet-4-6';
 

@@ -2,49 +2,12 @@
  * Benchmarks of the QuickJS environment. Run: `pnpm --filter @rlm/env-quickjs bench`.
  * Prints the median and spread (min, p25, p75, max) of repeated runs, in milliseconds.
  */
+
 import type { ContextValue, HostFunction, ReplSession } from '@rlm/core';
+import { measure, type Stats, summarize } from '@rlm/core/benchmark';
 import { createQuickJSEnvironment } from '../src/index';
 
 const environment = createQuickJSEnvironment();
-
-interface Stats {
-  readonly name: string;
-  readonly runs: number;
-  readonly median: number;
-  readonly min: number;
-  readonly p25: number;
-  readonly p75: number;
-  readonly max: number;
-  readonly note?: string;
-}
-
-function quantile(sorted: number[], q: number): number {
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
-}
-
-function summarize(name: string, samples: number[], note?: string): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    name,
-    runs: samples.length,
-    median: quantile(sorted, 0.5),
-    min: sorted[0]!,
-    p25: quantile(sorted, 0.25),
-    p75: quantile(sorted, 0.75),
-    max: sorted[sorted.length - 1]!,
-    ...(note ? { note } : {}),
-  };
-}
-
-async function measure(runs: number, warmup: number, once: () => Promise<number>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await once());
-  return samples;
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
