@@ -164,7 +164,7 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   var MAX_ITEMS = 100;
   var MAX_NESTED_STRING = 10000;
 
-  var reservedNames = ['context', 'FINAL', 'FINAL_VAR', 'SHOW_VARS', 'console'];
+  var reservedNames = ${JSON.stringify(JAVASCRIPT_RESERVED_NAMES)};
   var hostFunctionNames = options.hostFunctionNames;
   var baselineGlobals = ObjectCreate(null);
   var initialGlobals = getOwnPropertyNames(global);
