@@ -32,7 +32,10 @@ export { UnsupportedSpecificationError } from './errors/unsupported-specificatio
 export type * from './events/rlm-event';
 export { findCellErrorLocation } from './javascript/cell-error-location';
 export {
+  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
   JAVASCRIPT_PRELUDE_SOURCE,
+  JAVASCRIPT_REMOVED_GLOBALS,
   JAVASCRIPT_RESERVED_NAMES,
   type JavaScriptPrelude,
   type JavaScriptPreludeBridge,

@@ -183,8 +183,6 @@ function initialize(message) {
       `the context takes ${heapUsedMb} MiB inside the sandbox, more than memoryLimitMb = ${message.memoryLimitMb}; raise memoryLimitMb`,
     );
   }
-  // Every cell starts by ending the clean-up phase of the one before (see finishCell).
-  control.beginCell(0);
 }
 
 /** Cuts a text to `limit` characters, keeping its head and tail, so a 10 MB message costs the host nothing. */
@@ -245,11 +243,11 @@ function finishCell(cell, result) {
   cell.finished = true;
   const output = control.endCell();
   send({ type: 'cellDone', id: cell.id, ...result }, output);
-  // The host dropped the calls the cell left running; rejecting them now, with output discarded and
-  // host calls refused, lets what the cell chained on them run to its end before the next cell
-  // begins, instead of acting inside it.
+  // The host dropped the calls the cell left running; rejecting them now (no cell is running, so
+  // output is discarded and host calls never reach the host) lets what the cell chained on them run
+  // to its end before the next cell begins, instead of acting inside it.
   pendingCalls.clear();
-  control.beginCell(0);
+  control.dropCalls();
 }
 
 function startCell(message) {

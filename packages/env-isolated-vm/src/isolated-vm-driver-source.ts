@@ -193,11 +193,9 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
     return finished;
   };
   driver.beginDrain = function () {
-    control.beginCell(0);
+    control.dropCalls();
   };
-  driver.endDrain = function () {
-    control.endCell();
-  };
+  driver.endDrain = function () {};
   driver.readFinished = function () {
     return finished;
   };

@@ -92,6 +92,7 @@ export class QuickJSSandbox {
   private readonly handles: QuickJSHandle[] = [];
   private controlBeginCell!: QuickJSHandle;
   private controlEndCell!: QuickJSHandle;
+  private controlDropCalls!: QuickJSHandle;
   private controlFormatValue!: QuickJSHandle;
   private controlDescribeError!: QuickJSHandle;
   private exportText!: QuickJSHandle;
@@ -205,6 +206,7 @@ export class QuickJSSandbox {
       );
       this.controlBeginCell = this.keep(context.getProp(control, 'beginCell'));
       this.controlEndCell = this.keep(context.getProp(control, 'endCell'));
+      this.controlDropCalls = this.keep(context.getProp(control, 'dropCalls'));
       this.controlFormatValue = this.keep(context.getProp(control, 'formatValue'));
       this.controlDescribeError = this.keep(context.getProp(control, 'describeError'));
     }, 30_000);
@@ -458,14 +460,13 @@ export class QuickJSSandbox {
     const { context, runtime } = this;
     this.refusingHostCalls = true;
     try {
-      // A zero-character cap: whatever the callbacks print is only counted, then thrown away.
-      this.callControl(this.controlBeginCell, (handle) => handle.dispose(), context.newNumber(0));
+      // No cell is running: whatever the callbacks print is thrown away, and their host calls never settle.
+      this.callControl(this.controlDropCalls, (handle) => handle.dispose());
       this.evalTimed(() => {
         const jobs = runtime.executePendingJobs();
         if (jobs.error) jobs.error.dispose();
       }, HOUSEKEEPING_MS);
       if (runtime.hasPendingJob()) this.drainJobs();
-      this.callControl(this.controlEndCell, (handle) => handle.dispose());
     } finally {
       this.refusingHostCalls = false;
       this.deadline = Number.POSITIVE_INFINITY;

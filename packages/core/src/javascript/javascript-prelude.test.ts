@@ -190,6 +190,112 @@ describe('JavaScript prelude', () => {
     expect(run('typeof llm_query')).toBe('function');
   });
 
+  it('after a cell ended, its leftovers print nothing, set no FINAL and never reach the host again', async () => {
+    const calls: string[] = [];
+    const { cell, control, run } = startPrelude({ hostFunctionNames: ['llm_query'] }, (_name, argsJson) => {
+      calls.push(argsJson);
+      return new Promise<string>(() => {});
+    });
+    // A callback that re-arms itself on every failure: left alone it would spin and call the host forever.
+    await cell(`
+      globalThis.rearmed = 0;
+      const again = () => { rearmed++; console.log('LATE'); FINAL('late'); llm_query('again').catch(again); };
+      llm_query('first').catch(again);
+    `);
+    expect(control.dropCalls()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(run('rearmed')).toBe(1);
+    expect(calls).toEqual(['["first"]']);
+    const next = await cell('return 1;');
+    expect(next).toMatchObject({ stdout: '', stderr: '', final: null, value: 1 });
+    expect(calls).toEqual(['["first"]']);
+    // The dropped call's promise tells a later cell what happened.
+    await cell(`globalThis.kept = llm_query('kept');`);
+    control.dropCalls();
+    const later = await cell(`try { await kept; } catch (e) { return e.message; }`);
+    expect(later.value).toMatch(/still running when its cell ended/);
+  });
+
+  it('hands the host at most maxHostCallsInFlight calls at once; the rest wait in order inside', async () => {
+    const started: number[] = [];
+    let inFlight = 0;
+    let peak = 0;
+    const { cell } = startPrelude(
+      { hostFunctionNames: ['llm_query'], maxHostCallsInFlight: 4 },
+      async (_name, argsJson) => {
+        started.push(JSON.parse(argsJson)[0] as number);
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return argsJson;
+      },
+    );
+    const output = await cell(`
+      const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => llm_query(i)));
+      return answers.map((a) => a[0]).join(',');
+    `);
+    expect(output.value).toBe(Array.from({ length: 40 }, (_, i) => i).join(','));
+    expect(peak).toBe(4);
+    expect(started).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('bounds the characters of arguments with the host, and refuses one call larger than that', async () => {
+    let charsWithHost = 0;
+    let peakChars = 0;
+    const { cell } = startPrelude(
+      { hostFunctionNames: ['llm_query'], maxHostCallCharsInFlight: 1000 },
+      async (_name, argsJson) => {
+        charsWithHost += argsJson.length;
+        peakChars = Math.max(peakChars, charsWithHost);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        charsWithHost -= argsJson.length;
+        return '"ok"';
+      },
+    );
+    const output = await cell(`
+      const answers = await Promise.all(Array.from({ length: 12 }, () => llm_query('x'.repeat(400))));
+      let refused; try { await llm_query('y'.repeat(2000)); } catch (e) { refused = e.name + ': ' + e.message; }
+      return [answers.length, refused];
+    `);
+    const [count, refused] = output.value as [number, string];
+    expect(count).toBe(12);
+    expect(peakChars).toBeLessThanOrEqual(1000);
+    expect(peakChars).toBeGreaterThan(400);
+    expect(refused).toMatch(
+      /^RangeError: llm_query: the arguments are 2004 characters of JSON, more than the 1000 one call may carry/,
+    );
+  });
+
+  it('removes the globals that let code outlive its cell or allocate uncounted memory', () => {
+    const { run } = startPrelude();
+    expect(
+      run(
+        `[typeof WebAssembly, typeof FinalizationRegistry, typeof Atomics.wait, typeof Atomics.waitAsync, typeof Atomics.add, typeof WeakRef]`,
+      ),
+    ).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'function', 'function']);
+    expect(
+      run(
+        `'WebAssembly' in globalThis || Object.getOwnPropertyNames(globalThis).includes('FinalizationRegistry')`,
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses to start when a global it must remove cannot be removed', () => {
+    const sandbox = vm.createContext({});
+    vm.runInContext(
+      `Object.defineProperty(globalThis, 'FinalizationRegistry', { value: function () {}, configurable: false })`,
+      sandbox,
+    );
+    const prelude = vm.runInContext(JAVASCRIPT_PRELUDE_SOURCE, sandbox) as (
+      b: unknown,
+      o: unknown,
+    ) => unknown;
+    expect(() => prelude({ hostCall: () => Promise.resolve('') }, { hostFunctionNames: [] })).toThrow(
+      /could not remove FinalizationRegistry/,
+    );
+  });
+
   it('describes thrown values: errors with a stack that starts with name and message, and non-errors', () => {
     const { control, run } = startPrelude();
     const error = control.describeError(run(`new RangeError('too far')`));

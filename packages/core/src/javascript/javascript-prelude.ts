@@ -28,7 +28,48 @@ export interface JavaScriptPreludeOptions {
   readonly context?: unknown;
   /** The JSON text of `context`; when present it wins over `context` and is parsed once, inside. */
   readonly contextJson?: string;
+  /**
+   * The most host calls handed to the bridge at once; later ones wait, in order, inside the sandbox
+   * (where the sandbox's memory limit counts them). Default {@link DEFAULT_MAX_HOST_CALLS_IN_FLIGHT}.
+   */
+  readonly maxHostCallsInFlight?: number;
+  /**
+   * The most characters of argument JSON handed to the bridge at once: what the host may have to hold
+   * of this session's calls. A call whose arguments alone are longer is refused at once with an error
+   * saying so. Default {@link DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT}.
+   */
+  readonly maxHostCallCharsInFlight?: number;
 }
+
+/**
+ * How many host calls one session hands to the host at once by default. The loop runs at most 16
+ * sub-calls concurrently anyway; the rest of a `Promise.all` of thousands waits inside the sandbox, so
+ * a flood of calls costs the host nothing until each one's turn comes.
+ */
+export const DEFAULT_MAX_HOST_CALLS_IN_FLIGHT = 32;
+
+/**
+ * How many characters of argument JSON one session hands to the host at once by default: 64 Mi, room
+ * for a whole 10M-token context in one `llm_query_batched` or `rlm_query`, while a cell that starts a
+ * dozen 40 MB calls makes them take turns instead of filling the host's heap.
+ */
+export const DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT = 64 * 1024 * 1024;
+
+/**
+ * Globals the prelude deletes before any model code runs, as `[object, property]` paths from the
+ * global object. Each one lets code schedule work that runs after its cell ended, outside the cell's
+ * time limit and the environment's control (finalizer callbacks, `Atomics.waitAsync` wake-ups,
+ * WebAssembly's background compilation), or allocate memory no sandbox limit counts
+ * (`WebAssembly.Memory`); `Atomics.wait` blocks a thread, of which a sandbox has exactly one. In
+ * isolated-vm one of them (`Atomics.waitAsync` with a timeout) aborted the whole host process. Model
+ * code has no use for any of them.
+ */
+export const JAVASCRIPT_REMOVED_GLOBALS: readonly (readonly [string, string?])[] = [
+  ['WebAssembly'],
+  ['FinalizationRegistry'],
+  ['Atomics', 'wait'],
+  ['Atomics', 'waitAsync'],
+];
 
 /** What the prelude reports about a thrown value; every field is a string, even for `throw 42`. */
 export interface JavaScriptPreludeErrorDescription {
@@ -57,17 +98,30 @@ export interface JavaScriptPreludeCellOutput {
  * 4. `endCell()`: returns the cell's output as JSON text ({@link JavaScriptPreludeCellOutput}) and
  *    restores every reserved name the cell overwrote.
  *
+ * 5. `dropCalls()` when the cell left host calls running or waiting: see below.
+ *
  * `endCell` must be called even when the cell timed out or failed, before the next `beginCell`.
- * Host calls still running at `endCell` are dropped: their results are ignored if they arrive, and
- * at the next `beginCell` their promises reject with an error saying so (marked as handled, so an
- * unhandled-rejection hook, as in Deno, does not fire for them). Promises model code derives from
- * them may still reject unhandled: an environment must let unhandled rejections inside the sandbox
- * pass silently, never crash on them.
+ * Nothing of an ended cell may act in a later one. From `endCell` until the next `beginCell` no cell
+ * is running: output is discarded, `FINAL`/`FINAL_VAR` do nothing, and a host function returns a
+ * promise that never settles without reaching the bridge (so code that re-arms itself on a failed
+ * call stops instead of spinning). Host calls still running or waiting at `endCell` are dropped:
+ * their results are ignored if they arrive, and `dropCalls()` rejects their promises with an error
+ * saying so (marked as handled, so an unhandled-rejection hook, as in Deno, does not fire for them).
+ * The environment calls `dropCalls()` right after `endCell` and then runs the sandbox's pending jobs
+ * under a short deadline, so that what the cell chained on those calls runs at once, silenced,
+ * instead of during the next cell. (`beginCell` also rejects leftovers, for environments that do not.)
+ * Promises model code derives from them may still reject unhandled: an environment must let
+ * unhandled rejections inside the sandbox pass silently, never crash on them.
  */
 export interface JavaScriptPreludeControl {
   beginCell(maxOutputChars: number): void;
   /** JSON text of a {@link JavaScriptPreludeCellOutput}. */
   endCell(): string;
+  /**
+   * Rejects the host calls that the ended cell left running or waiting, and returns how many there
+   * were. Call it after `endCell`, then run pending jobs (with a deadline) before the next cell.
+   */
+  dropCalls(): number;
   /** A display string for a cell's last value (strings quoted); `undefined` for `undefined`. */
   formatValue(value: unknown): string | undefined;
   describeError(error: unknown): JavaScriptPreludeErrorDescription;
@@ -112,6 +166,10 @@ export const JAVASCRIPT_RESERVED_NAMES: readonly string[] = [
  *   counted, so an output flood costs the host nothing.
  * - Host function wrappers are async: they JSON the arguments (trailing `undefined`s dropped), call
  *   the bridge, and parse the result; a rejection becomes an `Error` with the host's message.
+ * - At most `maxHostCallsInFlight` calls and `maxHostCallCharsInFlight` characters of arguments are
+ *   with the host at once; the rest wait in order inside the sandbox. A flood of calls therefore
+ *   cannot flood the host's event loop or heap.
+ * - The globals in {@link JAVASCRIPT_REMOVED_GLOBALS} are deleted before model code runs.
  */
 export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScriptPrelude(bridge, options) {
   'use strict';
@@ -138,6 +196,7 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   var regExpTest = uncurryThis(RegExp.prototype.test);
   var arrayJoin = uncurryThis(Array.prototype.join);
   var arraySort = uncurryThis(Array.prototype.sort);
+  var arraySlice = uncurryThis(Array.prototype.slice);
   var functionToString = uncurryThis(FunctionPrototype.toString);
   var numberToString = uncurryThis(Number.prototype.toString);
   var symbolToString = uncurryThis(Symbol.prototype.toString);
@@ -149,6 +208,7 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   var promiseThen = uncurryThis(Promise.prototype.then);
   var ErrorCtor = Error;
   var TypeErrorCtor = TypeError;
+  var RangeErrorCtor = RangeError;
   var MapCtor = Map;
   var SetCtor = Set;
   var mapForEach = uncurryThis(Map.prototype.forEach);
@@ -166,6 +226,23 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
 
   var reservedNames = ${JSON.stringify(JAVASCRIPT_RESERVED_NAMES)};
   var hostFunctionNames = options.hostFunctionNames;
+  var removedGlobals = ${JSON.stringify(JAVASCRIPT_REMOVED_GLOBALS)};
+  for (var rg = 0; rg < removedGlobals.length; rg++) {
+    var path = removedGlobals[rg];
+    var owner = path.length > 1 ? global[path[0]] : global;
+    var key = path.length > 1 ? path[1] : path[0];
+    if (owner === null || owner === undefined || !hasOwn(owner, key)) continue;
+    var removed = false;
+    try { removed = delete owner[key]; } catch (e) {}
+    if (!removed || hasOwn(owner, key)) {
+      throw new TypeErrorCtor('The sandbox could not remove ' + arrayJoin(path, '.') + ', which lets code outlive its cell.');
+    }
+  }
+  var maxCallsInFlight = positiveOption(options.maxHostCallsInFlight, ${DEFAULT_MAX_HOST_CALLS_IN_FLIGHT});
+  var maxCharsInFlight = positiveOption(options.maxHostCallCharsInFlight, ${DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT});
+  function positiveOption(value, fallback) {
+    return typeof value === 'number' && value >= 1 && value <= 9007199254740991 ? value : fallback;
+  }
   var baselineGlobals = ObjectCreate(null);
   var initialGlobals = getOwnPropertyNames(global);
   for (var g = 0; g < initialGlobals.length; g++) baselineGlobals[initialGlobals[g]] = true;
@@ -185,6 +262,12 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   var pendingCalls = ObjectCreate(null);
   var nextCallId = 1;
   var noop = function () {};
+  // Calls waiting for their turn (FIFO: a list and the index of its head) and what is with the host.
+  var waiting = [];
+  var waitingHead = 0;
+  var callsInFlight = 0;
+  var charsInFlight = 0;
+  var neverSettles = null;
 
   function push(list, item) { list[list.length] = item; }
 
@@ -412,6 +495,7 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
 
   // ---- FINAL, FINAL_VAR, SHOW_VARS ----
   function FINAL(value) {
+    if (!cellRunning) return;
     if (arguments.length === 0 || value === undefined) {
       throw new ErrorCtor('FINAL(value) was called without a value (undefined). Pass the answer itself, e.g. FINAL(answer), or name a variable with FINAL_VAR("answer").');
     }
@@ -419,6 +503,7 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   }
 
   function FINAL_VAR(name) {
+    if (!cellRunning) return;
     if (typeof name === 'string' && regExpTest(identifierPattern, name)) {
       if (!hasOwn(global, name)) {
         throw new ErrorCtor('FINAL_VAR: there is no variable named \'' + name + '\'. Assign it first (e.g. ' + name + ' = ...), or call FINAL(value) with the answer itself.');
@@ -505,6 +590,12 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   function makeHostFunction(name) {
     var wrapper = {
       [name]: function () {
+        // No cell is running: this is code of an ended cell (a callback it left behind). It gets a
+        // promise that never settles, so it can neither reach the host nor re-arm itself on a failure.
+        if (!cellRunning) {
+          if (neverSettles === null) neverSettles = new PromiseCtor(noop);
+          return neverSettles;
+        }
         var args = [];
         var count = arguments.length;
         while (count > 0 && arguments[count - 1] === undefined) count--;
@@ -515,53 +606,109 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
         } catch (error) {
           return apply(PromiseCtor.reject, PromiseCtor, [new TypeErrorCtor(name + ': the arguments must be JSON-serialisable (' + hostErrorMessage(error) + ').')]);
         }
-        var id = nextCallId++;
-        var call = { cell: cellNumber, resolve: noop, reject: noop, promise: null };
+        if (argsJson.length > maxCharsInFlight) {
+          return apply(PromiseCtor.reject, PromiseCtor, [new RangeErrorCtor(name + ': the arguments are ' + argsJson.length + ' characters of JSON, more than the ' + maxCharsInFlight + ' one call may carry to the host. Pass a smaller piece (slice the text, or split the work over several calls).')]);
+        }
+        var call = { id: nextCallId++, cell: cellNumber, name: name, argsJson: argsJson, resolve: noop, reject: noop, promise: null, started: false };
         var promise = new PromiseCtor(function (resolve, reject) {
           call.resolve = resolve;
           call.reject = reject;
         });
         call.promise = promise;
-        pendingCalls[id] = call;
-        var started;
-        try {
-          started = hostCall(name, argsJson);
-        } catch (error) {
-          delete pendingCalls[id];
-          call.reject(new ErrorCtor(hostErrorMessage(error)));
-          return promise;
-        }
-        promiseThen(started, function (resultJson) {
-          if (pendingCalls[id] !== call) return;
-          delete pendingCalls[id];
-          var result;
-          try {
-            result = resultJson === '' || resultJson === undefined ? undefined : jsonParse(resultJson);
-          } catch (error) {
-            call.reject(new ErrorCtor(name + ': the host returned invalid JSON.'));
-            return;
-          }
-          call.resolve(result);
-        }, function (reason) {
-          if (pendingCalls[id] !== call) return;
-          delete pendingCalls[id];
-          call.reject(new ErrorCtor(hostErrorMessage(reason)));
-        });
+        pendingCalls[call.id] = call;
+        push(waiting, call);
+        startWaitingCalls();
         return promise;
       },
     }[name];
     return wrapper;
   }
 
+  /** Hands waiting calls to the bridge, in order, while the limits on calls and characters in flight allow. */
+  function startWaitingCalls() {
+    while (waitingHead < waiting.length) {
+      var call = waiting[waitingHead];
+      if (pendingCalls[call.id] !== call) {
+        waitingHead++;
+        continue;
+      }
+      if (callsInFlight >= maxCallsInFlight) break;
+      if (callsInFlight > 0 && charsInFlight + call.argsJson.length > maxCharsInFlight) break;
+      waitingHead++;
+      startCall(call);
+    }
+    if (waitingHead === waiting.length) {
+      waiting = [];
+      waitingHead = 0;
+    } else if (waitingHead > 1024 && waitingHead * 2 > waiting.length) {
+      waiting = arraySlice(waiting, waitingHead);
+      waitingHead = 0;
+    }
+  }
+
+  function finishCall(call) {
+    if (!call.started) return;
+    call.started = false;
+    callsInFlight--;
+    charsInFlight -= call.argsJson.length;
+  }
+
+  function startCall(call) {
+    call.started = true;
+    callsInFlight++;
+    charsInFlight += call.argsJson.length;
+    var name = call.name;
+    var started;
+    try {
+      started = hostCall(name, call.argsJson);
+    } catch (error) {
+      delete pendingCalls[call.id];
+      finishCall(call);
+      call.reject(new ErrorCtor(hostErrorMessage(error)));
+      return;
+    }
+    promiseThen(started, function (resultJson) {
+      if (pendingCalls[call.id] !== call) return;
+      delete pendingCalls[call.id];
+      finishCall(call);
+      var result;
+      var failed = false;
+      try {
+        result = resultJson === '' || resultJson === undefined ? undefined : jsonParse(resultJson);
+      } catch (error) {
+        failed = true;
+      }
+      if (failed) call.reject(new ErrorCtor(name + ': the host returned invalid JSON.'));
+      else call.resolve(result);
+      startWaitingCalls();
+    }, function (reason) {
+      if (pendingCalls[call.id] !== call) return;
+      delete pendingCalls[call.id];
+      finishCall(call);
+      call.reject(new ErrorCtor(hostErrorMessage(reason)));
+      startWaitingCalls();
+    });
+  }
+
+  /** Rejects every call of a cell other than the running one (all of them when none runs); returns how many. */
   function rejectStaleCalls() {
     var ids = objectKeys(pendingCalls);
+    var dropped = 0;
     for (var i = 0; i < ids.length; i++) {
       var call = pendingCalls[ids[i]];
-      if (call.cell === cellNumber) continue;
+      if (cellRunning && call.cell === cellNumber) continue;
       delete pendingCalls[ids[i]];
+      dropped++;
       promiseThen(call.promise, undefined, noop);
       call.reject(new ErrorCtor('This host call was still running when its cell ended, so its result was dropped. Await every llm_query/rlm_query call in the cell that starts it.'));
     }
+    // Whatever the host still runs of them is no longer this session's to count: the environment
+    // aborted those calls when the cell ended.
+    waiting = [];
+    waitingHead = 0;
+    callsInFlight = 0;
+    charsInFlight = 0;
+    return dropped;
   }
 
   // ---- reserved globals ----
@@ -599,8 +746,9 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   // ---- control ----
   return {
     beginCell: function (limit) {
-      cellNumber++;
+      cellRunning = false;
       rejectStaleCalls();
+      cellNumber++;
       cellRunning = true;
       maxOutputChars = typeof limit === 'number' && limit >= 0 ? limit : 1000000;
       usedOutputChars = 0;
@@ -629,6 +777,10 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
       stderrParts = [];
       finalAnswer = null;
       return jsonStringify(output);
+    },
+    dropCalls: function () {
+      cellRunning = false;
+      return rejectStaleCalls();
     },
     formatValue: function (value) {
       if (value === undefined) return undefined;
