@@ -242,12 +242,14 @@ function finishCell(cell, result) {
   if (cell.finished) return;
   cell.finished = true;
   const output = control.endCell();
-  send({ type: 'cellDone', id: cell.id, ...result }, output);
-  // The host dropped the calls the cell left running; rejecting them now (no cell is running, so
+  // The host drops the calls the cell left running; rejecting them now (no cell is running, so
   // output is discarded and host calls never reach the host) lets what the cell chained on them run
-  // to its end before the next cell begins, instead of acting inside it.
+  // in the microtasks before the next task. The cell is reported done only in that task: a leftover
+  // that never stops keeps it from being done, so it is this cell's timeout, not the next cell's.
   pendingCalls.clear();
   control.dropCalls();
+  finishQueue.push(() => send({ type: 'cellDone', id: cell.id, ...result }, output));
+  taskChannel.port1.postMessage(null);
 }
 
 function startCell(message) {

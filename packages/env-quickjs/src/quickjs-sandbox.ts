@@ -457,7 +457,7 @@ export class QuickJSSandbox {
    * cell begins): code of an ended cell must not act in a later one. Throws when they never finish.
    */
   private settleDroppedCalls() {
-    const { context, runtime } = this;
+    const { runtime } = this;
     this.refusingHostCalls = true;
     try {
       // No cell is running: whatever the callbacks print is thrown away, and their host calls never settle.
