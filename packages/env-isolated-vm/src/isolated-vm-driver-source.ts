@@ -1,3 +1,9 @@
+import {
+  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
+  JAVASCRIPT_REMOVED_GLOBALS,
+} from '@rlm/core';
+
 /** How the context value travels into the isolate (see `transferContext`). */
 export type ContextTransferKind = 'value' | 'split' | 'json';
 
@@ -78,8 +84,24 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
   var ObjectCreate = Object.create;
   var jsonStringify = JSON.stringify;
   var jsonParse = JSON.parse;
+  var global = globalThis;
+  var TypeErrorCtor = TypeError;
+  var RangeErrorCtor = RangeError;
+  var reflectConstruct = Reflect.construct;
+  var defineProperty = Object.defineProperty;
+  var getOwnPropertyNames = Object.getOwnPropertyNames;
+  var getOwnPropertySymbols = Object.getOwnPropertySymbols;
+  var getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+  var hasOwn = uncurryThis(Object.prototype.hasOwnProperty);
+  var arrayJoin = uncurryThis(Array.prototype.join);
 
   var calls = ObjectCreate(null);
+  // What this isolate has handed to the host and not had settled: a backstop behind the prelude's own
+  // gate, with the same limits, so that the host never holds more of this session's arguments.
+  var maxCallsInFlight = ${DEFAULT_MAX_HOST_CALLS_IN_FLIGHT};
+  var maxCharsInFlight = ${DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT};
+  var callsInFlight = 0;
+  var charsInFlight = 0;
   var nextCallId = 1;
   var cellId = 0;
   var cell = null;
@@ -89,8 +111,18 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
   var bridge = ObjectCreate(null);
   bridge.hostCall = function (name, argsJson) {
     if (cell === null) throw new ErrorCtor('The cell that made this call has ended; its calls no longer reach the host.');
+    if (typeof name !== 'string' || typeof argsJson !== 'string') throw new TypeErrorCtor('A host call needs a name and its arguments as JSON text.');
+    if (callsInFlight >= maxCallsInFlight) {
+      throw new RangeErrorCtor(name + ': ' + callsInFlight + ' host calls are already with the host, the most this sandbox allows at once. Await some before starting more.');
+    }
+    if (argsJson.length > maxCharsInFlight - charsInFlight) {
+      throw new RangeErrorCtor(name + ': the arguments are ' + argsJson.length + ' characters of JSON, and ' + charsInFlight + ' are already with the host; at most ' + maxCharsInFlight + ' may be at once. Pass smaller pieces, or await earlier calls first.');
+    }
     var id = nextCallId++;
     var call = ObjectCreate(null);
+    call.chars = argsJson.length;
+    callsInFlight++;
+    charsInFlight += call.chars;
     var promise = new PromiseCtor(function (resolve, reject) {
       call.resolve = resolve;
       call.reject = reject;
@@ -106,6 +138,52 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
   else if (contextKind === 'split') options.context = stringSplit(contextPayload, separator);
   else options.context = contextPayload;
   var control = prelude(bridge, options);
+
+  // Defence in depth behind the prelude, which deletes these too: each lets code schedule work on
+  // isolated-vm's task runner that outlives its cell, and one (Atomics.waitAsync with a timeout posts a
+  // non-nestable delayed task, which isolated-vm 5 answers with std::terminate) aborts the host process.
+  var removedGlobals = ${JSON.stringify(JAVASCRIPT_REMOVED_GLOBALS)};
+  for (var r = 0; r < removedGlobals.length; r++) {
+    var path = removedGlobals[r];
+    var owner = path.length > 1 ? global[path[0]] : global;
+    var key = path.length > 1 ? path[1] : path[0];
+    if (owner === null || owner === undefined || !hasOwn(owner, key)) continue;
+    try { delete owner[key]; } catch (e) {}
+    if (hasOwn(owner, key)) {
+      throw new TypeErrorCtor('The isolate could not remove ' + arrayJoin(path, '.') + ', which can crash the host process or run code after its cell ended.');
+    }
+  }
+
+  // A resizable ArrayBuffer or growable SharedArrayBuffer gets its memory from V8's page allocator, not
+  // from the ArrayBuffer allocator that isolated-vm counts toward memoryLimit: 4 x 256 MiB of them took
+  // the host 1 GB past a 64 MB limit. The constructors refuse maxByteLength; the originals stay unreachable.
+  function refuseResizable(name) {
+    var Original = global[name];
+    if (typeof Original !== 'function') return;
+    var prototype = Original.prototype;
+    var Refusing = function (length) {
+      if (new.target === undefined) throw new TypeErrorCtor('Constructor ' + name + " requires 'new'");
+      var bufferOptions = arguments.length > 1 ? arguments[1] : undefined;
+      if (bufferOptions !== null && (typeof bufferOptions === 'object' || typeof bufferOptions === 'function') && bufferOptions.maxByteLength !== undefined) {
+        throw new RangeErrorCtor(name + ': resizable buffers (the maxByteLength option) are not available in this sandbox, because their memory would not count toward its memory limit. Create a buffer of the size you need, and copy into a bigger one to grow it.');
+      }
+      return reflectConstruct(Original, [length], new.target);
+    };
+    var keys = getOwnPropertyNames(Original);
+    var symbols = getOwnPropertySymbols(Original);
+    for (var s = 0; s < symbols.length; s++) keys[keys.length] = symbols[s];
+    for (var k = 0; k < keys.length; k++) {
+      if (keys[k] === 'prototype' || keys[k] === 'length' || keys[k] === 'name') continue;
+      defineProperty(Refusing, keys[k], getOwnPropertyDescriptor(Original, keys[k]));
+    }
+    defineProperty(Refusing, 'name', { value: name, configurable: true });
+    defineProperty(Refusing, 'length', { value: 1, configurable: true });
+    defineProperty(Refusing, 'prototype', { value: prototype, writable: false });
+    defineProperty(prototype, 'constructor', { value: Refusing, writable: true, enumerable: false, configurable: true });
+    defineProperty(global, name, { value: Refusing, writable: true, enumerable: false, configurable: true });
+  }
+  refuseResizable('ArrayBuffer');
+  refuseResizable('SharedArrayBuffer');
 
   function cut(text) {
     if (typeof text !== 'string' || text.length <= textLimit) return text;
@@ -143,6 +221,8 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
   driver.run = function (id, code, maxOutputChars) {
     // Calls of earlier cells are never settled again: the prelude rejects them at beginCell.
     calls = ObjectCreate(null);
+    callsInFlight = 0;
+    charsInFlight = 0;
     cellId = id;
     finished = '';
     textLimit = maxOutputChars > 1000 ? maxOutputChars : 1000;
@@ -177,6 +257,8 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
     var call = calls[id];
     if (!call) return;
     delete calls[id];
+    callsInFlight--;
+    charsInFlight -= call.chars;
     if (ok) call.resolve(payload);
     else call.reject(new ErrorCtor(payload));
   };
@@ -189,6 +271,8 @@ export const ISOLATED_VM_DRIVER_SOURCE: string = `(function rlmIsolatedVMDriver(
     if (state && state.value !== undefined) outcome.value = state.value;
     if (state && state.error) outcome.error = state.error;
     calls = ObjectCreate(null);
+    callsInFlight = 0;
+    charsInFlight = 0;
     finished = '{"cell":' + jsonStringify(outcome) + ',"output":' + control.endCell() + '}';
     return finished;
   };

@@ -3,8 +3,13 @@ import {
   type ReplEnvironment,
   type ReplSession,
   type ReplSessionOptions,
+  SandboxError,
 } from '@rlm/core';
-import { IsolatedVMSession, type IsolatedVMSessionSettings } from './isolated-vm-session';
+import {
+  IsolatedVMSession,
+  type IsolatedVMSessionSettings,
+  processCatastropheRefusal,
+} from './isolated-vm-session';
 import { assertNoNodeSnapshotFlag, type IsolatedVMModule, loadIsolatedVM } from './load-isolated-vm';
 
 /** Options of {@link createIsolatedVMEnvironment}. */
@@ -29,11 +34,24 @@ export interface IsolatedVMEnvironmentOptions {
   /**
    * Called when isolated-vm reports a catastrophic error: V8 lost control of an isolate (e.g. one
    * native operation such as `new Array(2 ** 32 - 1).fill(0)` allocated far past the limit in one go).
-   * The session has already ended the cell (`crash`, `stateLost`) and started a new isolate, but the
-   * lost isolate's thread sleeps forever with its memory, and the process no longer exits on its own.
+   * The session has already ended the cell (`crash`) and, within the limits below, started a new
+   * isolate (`stateLost`), but the lost isolate's thread sleeps forever with its memory (~200 MB),
+   * and the process no longer exits on its own (`process.exit()` still ends it, see the README).
    * isolated-vm's authors advise finishing outstanding work and restarting the process. Default: none.
    */
   readonly onCatastrophicError?: (message: string) => void;
+  /**
+   * How many times one session replaces an isolate lost to a catastrophic error. One more makes the
+   * session unusable: `runCell` rejects with a `SandboxError` that says so. Default 1.
+   */
+  readonly maxCatastrophicRestarts?: number;
+  /**
+   * After this many catastrophic errors in the whole process (all sessions and environments), no new
+   * isolate is started in it: restarts and `createSession` reject with a `SandboxError` saying to
+   * restart the process or use another environment. Bounds what lost isolates keep (~200 MB and a
+   * thread each). Default 3.
+   */
+  readonly maxCatastrophicErrorsPerProcess?: number;
 }
 
 const DEFAULTS = {
@@ -41,6 +59,8 @@ const DEFAULTS = {
   defaultTimeoutMs: 60_000,
   defaultMaxOutputChars: 1_000_000,
   checkNodeSnapshotFlag: true,
+  maxCatastrophicRestarts: 1,
+  maxCatastrophicErrorsPerProcess: 3,
 } as const satisfies Required<Omit<IsolatedVMEnvironmentOptions, 'onCatastrophicError'>>;
 
 /** isolated-vm refuses less than 8 MiB; the prelude and a context need a little more. */
@@ -91,6 +111,16 @@ export function createIsolatedVMEnvironment(options: IsolatedVMEnvironmentOption
       options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
       0,
     ),
+    maxCatastrophicRestarts: checkInteger(
+      'maxCatastrophicRestarts',
+      options.maxCatastrophicRestarts ?? DEFAULTS.maxCatastrophicRestarts,
+      0,
+    ),
+    maxCatastrophicErrorsPerProcess: checkInteger(
+      'maxCatastrophicErrorsPerProcess',
+      options.maxCatastrophicErrorsPerProcess ?? DEFAULTS.maxCatastrophicErrorsPerProcess,
+      1,
+    ),
     ...(options.onCatastrophicError ? { onCatastrophicError: options.onCatastrophicError } : {}),
   };
   const checkNodeSnapshotFlag = options.checkNodeSnapshotFlag ?? DEFAULTS.checkNodeSnapshotFlag;
@@ -100,6 +130,8 @@ export function createIsolatedVMEnvironment(options: IsolatedVMEnvironmentOption
     language: 'javascript',
     async createSession(sessionOptions: ReplSessionOptions): Promise<ReplSession> {
       if (checkNodeSnapshotFlag) assertNoNodeSnapshotFlag();
+      const refusal = processCatastropheRefusal(settings);
+      if (refusal) throw new SandboxError({ environmentId: 'isolated-vm', message: refusal });
       return IsolatedVMSession.create(await loadIsolatedVMOnce(), settings, sessionOptions);
     },
   };

@@ -7,8 +7,14 @@ import type {
   ReplSessionOptions,
   RewrittenJavaScriptCell,
 } from '@rlm/core';
-import { findCellErrorLocation, JAVASCRIPT_PRELUDE_SOURCE } from '@rlm/core';
+import {
+  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
+  findCellErrorLocation,
+  JAVASCRIPT_PRELUDE_SOURCE,
+} from '@rlm/core';
 import type { Context, Isolate, Reference } from 'isolated-vm';
+import { recordCatastrophicError } from './catastrophes';
 import {
   type DriverCellOutcome,
   ISOLATED_VM_DRIVER_SOURCE,
@@ -43,6 +49,8 @@ export interface SandboxCellOutcome {
   readonly final?: FinalAnswer;
   /** Set when the isolate is gone (disposed after running out of memory, killed, or crashed), saying why. */
   readonly broken?: string;
+  /** Set with `broken` when the isolate was lost to a catastrophic error (isolated-vm cannot reclaim it). */
+  readonly catastrophic?: string;
 }
 
 /** Why a cell was stopped from outside. */
@@ -61,6 +69,9 @@ const STOP_GRACE_MS = 1_000;
 const ABORT_GRACE_MS = 250;
 /** After an allocation failed, the session goes on only while the isolate uses less than this share of its limit. */
 const MEMORY_HEADROOM_RATIO = 0.75;
+/** The host's backstop behind the prelude's and the driver's gates: the same limits, checked again. */
+const MAX_HOST_CALLS_IN_FLIGHT = DEFAULT_MAX_HOST_CALLS_IN_FLIGHT;
+const MAX_HOST_CALL_CHARS_IN_FLIGHT = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
 /** Node's timers and isolated-vm's timeouts take at most 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -90,6 +101,8 @@ interface RunningCell {
 
 interface PendingHostCall {
   readonly cell: RunningCell;
+  /** Characters of argument JSON the call brought to the host. */
+  readonly chars: number;
   /** Aborted when the call is dropped, so the host function can stop its work. */
   readonly controller: AbortController;
 }
@@ -107,6 +120,10 @@ export class IsolatedVMSandbox {
   private readonly references: Reference[] = [];
   private driver!: { [Name in keyof IsolatedVMDriverFunctions]: Reference<IsolatedVMDriverFunctions[Name]> };
   private readonly pendingCalls = new Map<number, PendingHostCall>();
+  /** Characters of argument JSON of the calls in `pendingCalls`. */
+  private charsInFlight = 0;
+  /** The first message of isolated-vm's catastrophic-error handler for this isolate, once it called it. */
+  private catastrophe: string | undefined;
   private running: RunningCell | undefined;
   private cellCount = 0;
   private loss: IsolateLoss | undefined;
@@ -283,6 +300,7 @@ export class IsolatedVMSandbox {
         droppedOutputChars: collected?.output.droppedOutputChars ?? 0,
         error: { kind: loss?.kind ?? 'crash', name: 'SandboxError', message: broken },
         broken,
+        ...(this.catastrophe !== undefined ? { catastrophic: this.catastrophe } : {}),
       };
     }
     const { cell: outcome, output } = collected;
@@ -472,8 +490,25 @@ export class IsolatedVMSandbox {
     const running = this.running;
     // Its cell ended before the host heard of the call: nobody will read the result, so it never starts.
     if (!running || running.id !== cellId || running.ended) return;
+    // The prelude and the driver already keep a session within these limits; this is the backstop
+    // should either fail, so that the host never runs or holds more of one session's calls.
+    const chars = argsJson.length;
+    if (
+      this.pendingCalls.size >= MAX_HOST_CALLS_IN_FLIGHT ||
+      chars > MAX_HOST_CALL_CHARS_IN_FLIGHT - this.charsInFlight
+    ) {
+      const message =
+        `${name}: refused by the host: ${this.pendingCalls.size} calls with ${this.charsInFlight} characters of arguments ` +
+        `are already in flight, and this one brings ${chars}; at most ${MAX_HOST_CALLS_IN_FLIGHT} calls and ` +
+        `${MAX_HOST_CALL_CHARS_IN_FLIGHT} characters may be at once. Await earlier calls, or pass smaller pieces.`;
+      void this.callIsolate(this.driver.settle, [callId, false, message], running).then((result) =>
+        this.noteCallResult(running, result),
+      );
+      return;
+    }
     const controller = new AbortController();
-    this.pendingCalls.set(callId, { cell: running, controller });
+    this.pendingCalls.set(callId, { cell: running, chars, controller });
+    this.charsInFlight += chars;
     void this.invokeHostFunction(name, argsJson, controller.signal).then(
       (resultJson) => this.settleHostCall(callId, true, resultJson),
       (error: unknown) => this.settleHostCall(callId, false, errorMessage(error)),
@@ -497,7 +532,9 @@ export class IsolatedVMSandbox {
   private async settleHostCall(callId: number, ok: boolean, payload: string) {
     const call = this.pendingCalls.get(callId);
     // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
-    if (!call || !this.pendingCalls.delete(callId) || call.cell.ended || this.disposed) return;
+    if (!call || !this.pendingCalls.delete(callId)) return;
+    this.charsInFlight -= call.chars;
+    if (call.cell.ended || this.disposed) return;
     // Past the deadline the cell's timer stops it; the result is dropped.
     if (this.timeLeft(call.cell) <= 0) return;
     this.noteCallResult(
@@ -513,6 +550,7 @@ export class IsolatedVMSandbox {
       call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
     }
     this.pendingCalls.clear();
+    this.charsInFlight = 0;
   }
 
   /** Disposes the isolate: the only way to stop code that does not stop at its timeout. */
@@ -529,9 +567,15 @@ export class IsolatedVMSandbox {
 
   /**
    * isolated-vm calls this when V8 lost control of the isolate (e.g. an allocation inside one native
-   * operation overran the heap): its thread sleeps forever. Disposing it lets the process exit later.
+   * operation overran the heap): its thread sleeps forever, holding the isolate's memory. The sandbox
+   * marks the isolate lost, and the process counts it (see `catastrophes.ts`).
    */
   private onCatastrophicError(message: string) {
+    // isolated-vm may call again for the same isolate (e.g. "Script failed to terminate" when the
+    // cell's timeout cannot stop the lost thread): one isolate, one catastrophe.
+    if (this.catastrophe !== undefined) return;
+    this.catastrophe = message;
+    recordCatastrophicError();
     this.kill({
       kind: 'crash',
       message: `isolated-vm reported that V8 lost control of the isolate (${message}), so it was disposed.`,

@@ -6,6 +6,7 @@ import {
   rewriteJavaScriptCell,
   SandboxError,
 } from '@rlm/core';
+import { catastrophicErrorCount } from './catastrophes';
 import { IsolatedVMSandbox, type IsolatedVMSandboxSettings } from './isolated-vm-sandbox';
 import type { IsolatedVMModule } from './load-isolated-vm';
 
@@ -13,9 +14,29 @@ import type { IsolatedVMModule } from './load-isolated-vm';
 export interface IsolatedVMSessionSettings extends IsolatedVMSandboxSettings {
   readonly defaultTimeoutMs: number;
   readonly defaultMaxOutputChars: number;
+  /** How many times one session starts a new isolate after losing one to a catastrophic error. */
+  readonly maxCatastrophicRestarts: number;
+  /** After this many catastrophic errors in the process, no new isolate is started in it. */
+  readonly maxCatastrophicErrorsPerProcess: number;
 }
 
 const ENVIRONMENT_ID = 'isolated-vm';
+const CATASTROPHE_ADVICE =
+  'Restart the process when you can (a process that had one no longer exits on its own; process.exit() still ends it), ' +
+  'and give model code this much memory only in another environment: @rlm/env-deno runs each session in its own ' +
+  'process, @rlm/env-quickjs in WebAssembly.';
+
+/** Why no isolate may be started any more in this process, if that is so. */
+export function processCatastropheRefusal(settings: IsolatedVMSessionSettings): string | undefined {
+  const count = catastrophicErrorCount();
+  if (count < settings.maxCatastrophicErrorsPerProcess) return undefined;
+  return (
+    `isolated-vm lost control of ${count} isolates in this process (catastrophic errors, e.g. one native operation ` +
+    `allocating far past memoryLimitMb), the most it allows (maxCatastrophicErrorsPerProcess = ` +
+    `${settings.maxCatastrophicErrorsPerProcess}); each keeps its memory (about 200 MB) and a thread for good, so no new ` +
+    `isolate is started in this process. ${CATASTROPHE_ADVICE}`
+  );
+}
 /** How long `dispose` waits for a stopped cell to wrap up before disposing the isolate under it. */
 const DISPOSE_WAIT_MS = 1_500;
 
@@ -28,6 +49,8 @@ const DISPOSE_WAIT_MS = 1_500;
 export class IsolatedVMSession implements ReplSession {
   private sandbox: IsolatedVMSandbox | undefined;
   private cellCount = 0;
+  /** Isolates this session lost to catastrophic errors. */
+  private catastrophes = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private running: Promise<unknown> | undefined;
   private disposed = false;
@@ -61,6 +84,8 @@ export class IsolatedVMSession implements ReplSession {
   }
 
   private async createSandbox(): Promise<IsolatedVMSandbox> {
+    const refusal = processCatastropheRefusal(this.settings);
+    if (refusal) throw new SandboxError({ environmentId: ENVIRONMENT_ID, message: refusal });
     try {
       return await IsolatedVMSandbox.create(this.ivm, this.settings, this.options);
     } catch (error) {
@@ -112,15 +137,26 @@ export class IsolatedVMSession implements ReplSession {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     this.running = running;
-    const { broken, ...outcome } = await running.finally(() => {
+    const { broken, catastrophic, ...outcome } = await running.finally(() => {
       this.running = undefined;
     });
     let stateLost: string | undefined;
     if (broken) {
       sandbox.dispose();
       this.sandbox = undefined;
+      if (catastrophic !== undefined) this.catastrophes++;
       if (this.disposed) {
         stateLost = `${broken} The session was disposed.`;
+      } else if (catastrophic !== undefined && this.catastrophes > this.settings.maxCatastrophicRestarts) {
+        this.unusable =
+          `${broken} That is ${this.catastrophes} isolates this session lost to catastrophic errors, more than the ` +
+          `${this.settings.maxCatastrophicRestarts} it replaces (maxCatastrophicRestarts), so no new isolate was started. ` +
+          `Each lost isolate keeps its memory (about 200 MB) and a thread in this process for good. ${CATASTROPHE_ADVICE}`;
+        await this.dispose();
+        throw new SandboxError({
+          environmentId: ENVIRONMENT_ID,
+          message: `This isolated-vm session is unusable: ${this.unusable}`,
+        });
       } else {
         try {
           this.sandbox = await this.createSandbox();
