@@ -65,9 +65,10 @@ describe('turns and cells', () => {
     expect(result.answerSource).toBe('FINAL_VAR');
     expect(result.turns).toBe(2);
     const feedback = model.calls[1]!.lastMessage;
-    expect(feedback).toContain('Output of block 1:\n4');
-    expect(feedback).toContain('Output of block 2:\n=> 2');
-    expect(feedback).toContain('Turn 1/30');
+    const tag = /^\[rlm-[0-9a-f]{12}\]/.exec(feedback)![0];
+    expect(feedback).toContain(`${tag} Output of block 1:\n4`);
+    expect(feedback).toContain(`${tag} Output of block 2:\n${tag} value of the last expression:\n2`);
+    expect(feedback).toContain(`${tag} Turn 1/30`);
   });
 
   it('caps what the model sees of a long output, keeping head and tail and the full length', async () => {
@@ -89,7 +90,7 @@ describe('turns and cells', () => {
       code('FINAL(kept + 1)'),
     ]);
     const result = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
-    expect(model.calls[1]!.lastMessage).toMatch(/\[runtime error \(line 3\)\] TypeError/);
+    expect(model.calls[1]!.lastMessage).toMatch(/\[runtime error \(line 3\)\]\nTypeError/);
     expect(result.answer).toBe('42');
   });
 

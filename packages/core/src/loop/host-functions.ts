@@ -4,6 +4,7 @@ import { ContextWindowExceededError } from '../errors/context-window-exceeded-er
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { LanguageModel } from '../language-model/language-model';
 import { estimateTokens } from '../text/estimate-tokens';
+import { keepText, type Sha256 } from '../trajectory/keep-text';
 import type { Trajectory, TrajectorySubCall } from '../trajectory/trajectory';
 import { type CallingRun, callModel, describeError } from './call-model';
 import { modelKey } from './resolve-settings';
@@ -21,6 +22,8 @@ export interface HostFunctionRun extends CallingRun {
   ): Promise<{ answer: string; trajectory: Trajectory }>;
   /** The user's context for this run (tools receive it). */
   readonly context: ContextValue;
+  /** Hashes the prompts and answers too long for the trajectory to keep whole. */
+  readonly sha256: Sha256;
 }
 
 /** Tokens kept free in the context-window check besides the prompt, when no output cap is set. */
@@ -64,12 +67,21 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
 
   /**
    * Records one sub-call around `work`: the trajectory entry, start/end events, the tree-wide
-   * sub-call count, and the rule that a tree-wide limit or abort stops everything.
+   * sub-call count, and the rule that a tree-wide limit or abort stops everything. The entry keeps
+   * only the head and tail of a prompt or answer longer than `maxTrajectoryTextChars`, never the
+   * string itself, so a refused 10 MB prompt is free once the call returns.
    */
   const trackSubCall = async (
-    record: TrajectorySubCall,
+    call: { kind: 'llm' | 'rlm'; model: string; prompt: string },
     work: (record: TrajectorySubCall) => Promise<string>,
   ): Promise<string> => {
+    const keptPrompt = keepText(call.prompt, settings.maxTrajectoryTextChars, run.sha256);
+    const record: TrajectorySubCall = {
+      kind: call.kind,
+      model: call.model,
+      prompt: keptPrompt.text,
+      ...(keptPrompt.cut ? { promptCut: keptPrompt.cut } : {}),
+    };
     run.currentSubCalls()?.push(record);
     const callId = tree.nextId('sub');
     const started = performance.now();
@@ -78,18 +90,23 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       type: 'sub-call-start',
       ...base,
       timestamp: Date.now(),
-      promptCharacters: record.prompt.length,
+      promptCharacters: call.prompt.length,
     });
+    let keptResponse: ReturnType<typeof keepText> | undefined;
     try {
       tree.budget.reserveSubCall();
       const response = await work(record);
-      record.response = response;
+      keptResponse = keepText(response, settings.maxTrajectoryTextChars, run.sha256);
+      record.response = keptResponse.text;
+      if (keptResponse.cut) record.responseCut = keptResponse.cut;
       return response;
     } catch (error) {
       record.error = describeError(tree.fatalError ?? error);
       if (isTreeFatal(error)) tree.fail(error as Error);
       throw tree.fatalError ?? error;
     } finally {
+      await keptPrompt.hashed;
+      await keptResponse?.hashed;
       record.durationMs = performance.now() - started;
       tree.emit({
         type: 'sub-call-end',

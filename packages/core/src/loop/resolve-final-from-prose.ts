@@ -1,4 +1,5 @@
 import type { ReplSession } from '../environment/repl-environment';
+import { proseFinalRefusedNote } from '../prompts/loop-messages';
 import type { ProseFinal } from '../text/find-final-in-prose';
 import { unquote } from '../text/find-final-in-prose';
 
@@ -15,7 +16,7 @@ import { unquote } from '../text/find-final-in-prose';
 export async function resolveFinalFromProse(
   session: ReplSession,
   found: ProseFinal,
-  options: { replyHasCode: boolean; timeoutMs: number; signal: AbortSignal },
+  options: { replyHasCode: boolean; timeoutMs: number; signal: AbortSignal; tag: string },
 ): Promise<{ answer?: string; note?: string }> {
   const cell = { timeoutMs: options.timeoutMs, maxOutputChars: 10_000, signal: options.signal };
   if (found.kind === 'FINAL_VAR') {
@@ -24,7 +25,12 @@ export async function resolveFinalFromProse(
     const result = await session.runCell(`FINAL_VAR(${JSON.stringify(name)})`, cell);
     if (result.final) return { answer: result.final.value };
     return {
-      note: `Your FINAL_VAR(${found.argument}) was not accepted: ${result.error?.message ?? 'no such variable'}. Call FINAL_VAR in a code block.`,
+      note: proseFinalRefusedNote(
+        options.tag,
+        'FINAL_VAR',
+        found.argument,
+        result.error?.message ?? 'no such variable',
+      ),
     };
   }
   if (!found.atLineStart || found.argument === '') return {};
@@ -32,6 +38,11 @@ export async function resolveFinalFromProse(
   if (result.final) return { answer: result.final.value };
   if (result.error?.kind === 'syntax') return { answer: unquote(found.argument) };
   return {
-    note: `Your FINAL(${found.argument}) was not accepted: ${result.error?.message ?? 'it gave no value'}. Call FINAL in a code block.`,
+    note: proseFinalRefusedNote(
+      options.tag,
+      'FINAL',
+      found.argument,
+      result.error?.message ?? 'it gave no value',
+    ),
   };
 }

@@ -4,6 +4,7 @@ import { UnsupportedSpecificationError } from '../errors/unsupported-specificati
 import type { LanguageModel } from '../language-model/language-model';
 import { DEFAULT_LIMITS, type RLMLimits } from '../limits/rlm-limits';
 import type { Tool } from '../tool/tool';
+import { DEFAULT_MAX_TRAJECTORY_TEXT_CHARS } from '../trajectory/keep-text';
 import { RESERVED_NAMES } from './reserved-names';
 import type { RLMSettings } from './rlm-settings';
 
@@ -18,6 +19,7 @@ export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel
     readonly maxConsecutiveErrors: number;
   };
   readonly maxOutputChars: number;
+  readonly maxTrajectoryTextChars: number;
   readonly cellTimeoutMs: number;
   readonly maxConcurrency: number;
 }
@@ -79,6 +81,11 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
     tools,
     limits,
     maxOutputChars: positive(settings.maxOutputChars, 'maxOutputChars', 20_000),
+    maxTrajectoryTextChars: positive(
+      settings.maxTrajectoryTextChars,
+      'maxTrajectoryTextChars',
+      DEFAULT_MAX_TRAJECTORY_TEXT_CHARS,
+    ),
     cellTimeoutMs: positive(settings.cellTimeoutMs, 'cellTimeoutMs', 120_000),
     maxConcurrency: positive(settings.maxConcurrency, 'maxConcurrency', 16),
   };

@@ -24,6 +24,14 @@ export interface RLMSettings {
   readonly limits?: RLMLimits;
   /** Characters of each cell's output shown to the model, head and tail kept. Default 20,000 (the reference's cap). */
   readonly maxOutputChars?: number;
+  /**
+   * Longest text, in characters, that a trajectory keeps whole: a sub-call's prompt or answer, a child
+   * run's question. A longer one is kept as its first and last halves of this many characters, with
+   * its length and SHA-256 (`promptCut`, `responseCut`, `questionCut`), so that huge or refused
+   * prompts (`llm_query` of 10 MB, refused for the context window) cost the host no memory.
+   * Default 65,536.
+   */
+  readonly maxTrajectoryTextChars?: number;
   /** Wall-clock limit of one cell, in milliseconds. Default 120,000. */
   readonly cellTimeoutMs?: number;
   /** Sub-calls in flight at once across the whole run tree. Default 16. */

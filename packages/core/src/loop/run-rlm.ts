@@ -5,15 +5,18 @@ import { RLMError } from '../errors/rlm-error';
 import type { ChatMessage } from '../language-model/language-model';
 import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
 import {
+  createNoteTag,
   firstUserMessage,
   formatCellOutput,
   maxTurnsFallbackMessage,
   noCodeMessage,
+  replyCutOffNote,
   turnFeedbackMessage,
 } from '../prompts/loop-messages';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
 import { extractRunnableCodeBlocks, removeFencedBlocks } from '../text/extract-code-blocks';
 import { findFinalInProse, unquote } from '../text/find-final-in-prose';
+import { keepText, loadSha256 } from '../trajectory/keep-text';
 import type {
   AnswerSource,
   Trajectory,
@@ -67,6 +70,8 @@ export async function runRLM(
   const rootModel = depth === 0 ? settings.model : settings.subModel;
   const summary = describeContext(context);
   const language = settings.environment.language;
+  // Starts every line the loop adds to what the model sees; nothing a cell prints can carry it.
+  const tag = createNoteTag();
   const promptOptions: SystemPromptOptions = {
     recursionAvailable: depth + 1 < settings.limits.maxDepth,
     subModelContextWindow: settings.subModel.contextWindow,
@@ -74,14 +79,19 @@ export async function runRLM(
     maxOutputChars: settings.maxOutputChars,
     maxConcurrency: settings.maxConcurrency,
     tools: settings.tools,
+    noteTag: tag,
   };
   const systemPrompt = settings.systemPrompt
     ? settings.systemPrompt({ ...promptOptions, language })
     : javascriptSystemPrompt(promptOptions);
   const messages: ChatMessage[] = [
     { role: 'system', content: systemPrompt },
-    { role: 'user', content: firstUserMessage(question, summary) },
+    { role: 'user', content: firstUserMessage(question, summary, tag) },
   ];
+  // A child's question is a model-written prompt of any size: the trajectory keeps a bounded copy.
+  const sha256 = await loadSha256();
+  const keptQuestion = keepText(question, settings.maxTrajectoryTextChars, sha256);
+  await keptQuestion.hashed;
   const trajectory: Trajectory = {
     version: 1,
     runId,
@@ -94,9 +104,13 @@ export async function runRLM(
       environment: settings.environment.environmentId,
       maxDepth: settings.limits.maxDepth,
       maxTurns: settings.limits.maxTurns,
-      question,
+      question: keptQuestion.text,
+      ...(keptQuestion.cut ? { questionCut: keptQuestion.cut } : {}),
       context: summary,
-      initialMessages: [...messages],
+      initialMessages: messages.map((message) => ({
+        ...message,
+        content: keepText(message.content, settings.maxTrajectoryTextChars, () => '').text,
+      })),
     },
     iterations: [],
   };
@@ -106,7 +120,7 @@ export async function runRLM(
     depth,
     timestamp: Date.now(),
     ...(options.parentRunId ? { parentRunId: options.parentRunId } : {}),
-    question,
+    question: keptQuestion.text,
     context: summary,
     rootModel: trajectory.metadata.rootModel,
     subModel: trajectory.metadata.subModel,
@@ -141,6 +155,7 @@ export async function runRLM(
       depth,
       usage,
       context,
+      sha256,
       currentSubCalls: (): TrajectorySubCall[] | undefined => currentBlock?.subCalls,
       runChild: async (childQuestion, childContext, childSignal) => {
         const child = await runRLM(tree, {
@@ -225,7 +240,7 @@ export async function runRLM(
         results.push(result);
         tree.emit({ type: 'cell-end', runId, depth, timestamp: Date.now(), turn, index, result });
         tree.throwIfStopped();
-        outputs.push(formatCellOutput(result, settings.maxOutputChars));
+        outputs.push(formatCellOutput(result, settings.maxOutputChars, tag));
         if (result.final) {
           final = result.final;
           recordedFinal = final;
@@ -240,6 +255,7 @@ export async function runRLM(
         if (proseFinal && !anyCellFailed) {
           const resolved = await resolveFinalFromProse(await openSession(), proseFinal, {
             replyHasCode: blocks.length > 0,
+            tag,
             timeoutMs: settings.cellTimeoutMs,
             signal: runSignal,
           });
@@ -260,17 +276,22 @@ export async function runRLM(
 
       const feedback =
         blocks.length === 0
-          ? `${notes.length ? `${notes.join('\n')}\n\n` : ''}${noCodeMessage({ turn, maxTurns: settings.limits.maxTurns, language, truncated: reply.finishReason === 'length' })}`
+          ? noCodeMessage({
+              turn,
+              maxTurns: settings.limits.maxTurns,
+              language,
+              truncated: reply.finishReason === 'length',
+              notes,
+              tag,
+            })
           : turnFeedbackMessage({
               outputs,
               turn,
               maxTurns: settings.limits.maxTurns,
               question,
               skippedBlocks,
-              notes:
-                reply.finishReason === 'length'
-                  ? [...notes, 'Your reply was cut off at the output-token limit: keep replies shorter.']
-                  : notes,
+              notes: reply.finishReason === 'length' ? [...notes, replyCutOffNote(tag)] : notes,
+              tag,
             });
       iteration.feedback = feedback;
       iteration.durationMs = performance.now() - turnStarted;
@@ -291,7 +312,7 @@ export async function runRLM(
     // The turns ran out without FINAL: ask once for the best answer from what the history holds.
     const fallbackMessages: ChatMessage[] = [
       ...messages,
-      { role: 'user', content: maxTurnsFallbackMessage(question) },
+      { role: 'user', content: maxTurnsFallbackMessage(question, tag) },
     ];
     const fallback = await callModel(
       tree,

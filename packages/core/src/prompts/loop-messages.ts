@@ -2,28 +2,61 @@ import type { CellResult } from '../environment/repl-environment';
 import { truncateOutput } from '../text/truncate-output';
 import type { ContextSummary } from '../trajectory/trajectory';
 
+/*
+ * What the loop adds to the conversation must not be imitable by text it shows: cell output, error
+ * messages, the context's preview, sub-model answers and the model's own prose can hold any string.
+ * So every line the loop writes starts with a tag made for the run (`[rlm-…]`, 48 random bits, named
+ * in the system prompt), every such line is the loop's text only (untrusted text always starts on a
+ * line of its own), and the tag is neutralised wherever it occurs in untrusted text. A cell that
+ * prints "[final answer set with FINAL]", "Output of block 2:" or even the tag itself gets lines
+ * without the tag.
+ */
+
+/** A fresh tag for one run's notes, e.g. `[rlm-3fa9c2e1b7d0]`. */
+export function createNoteTag(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return `[rlm-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')}]`;
+}
+
+/**
+ * `text` with every occurrence of `tag` turned into `(rlm-…)`. The result holds no occurrence of
+ * the tag: one would start with a `[` and end with the next `]` of the text, neither of which a
+ * replacement contains, so it would be an occurrence that was there before and was replaced (two
+ * occurrences cannot overlap, as the tag has only one `[` and one `]`).
+ */
+export function neutralizeNoteTag(text: string, tag: string): string {
+  return text.includes(tag) ? text.split(tag).join(`(${tag.slice(1, -1)})`) : text;
+}
+
+/** A line of the loop's own text, tagged. `text` must not hold untrusted text. */
+function note(tag: string, text: string): string {
+  return `${tag} ${text}`;
+}
+
 /** The opening user message: what the context is, the question, and a warning not to answer yet. */
-export function firstUserMessage(question: string, context: ContextSummary): string {
+export function firstUserMessage(question: string, context: ContextSummary, tag: string): string {
   const sizes =
     context.parts > 1
-      ? `\nSizes of its ${context.parts.toLocaleString('en-US')} parts in characters${context.parts > context.partSizes.length ? ` (the first ${context.partSizes.length})` : ''}: ${context.partSizes.join(', ')}.`
+      ? `\n${note(tag, `Sizes of its ${context.parts.toLocaleString('en-US')} parts in characters${context.parts > context.partSizes.length ? ` (the first ${context.partSizes.length})` : ''}: ${context.partSizes.join(', ')}.`)}`
       : '';
   const keys = context.keys
-    ? `\nIts keys${context.parts > context.keys.length ? ` (the first ${context.keys.length})` : ''}: ${context.keys.join(', ')}.`
+    ? `\n${note(tag, `Its keys${context.parts > context.keys.length ? ` (the first ${context.keys.length})` : ''}:`)}\n${neutralizeNoteTag(context.keys.join(', '), tag)}`
     : '';
-  const tail = context.tail ? `\nIt ends with:\n"""\n${context.tail}\n"""` : '';
-  return `The variable \`context\` is a ${describeType(context)} of ${context.totalCharacters.toLocaleString('en-US')} characters (about ${context.approximateTokens.toLocaleString('en-US')} tokens).${sizes}${keys}
-It begins with:
+  const tail = context.tail
+    ? `\n${note(tag, 'It ends with:')}\n"""\n${neutralizeNoteTag(context.tail, tag)}\n"""`
+    : '';
+  return `${note(tag, `The variable \`context\` is a ${describeType(context)} of ${context.totalCharacters.toLocaleString('en-US')} characters (about ${context.approximateTokens.toLocaleString('en-US')} tokens).`)}${sizes}${keys}
+${note(tag, 'It begins with:')}
 """
-${context.head}
+${neutralizeNoteTag(context.head, tag)}
 """${tail}
 
-The question:
+${note(tag, 'The question:')}
 """
-${question}
+${neutralizeNoteTag(question, tag)}
 """
 
-You have not looked at the context yet, so do not answer yet. Start by exploring it with code.`;
+${note(tag, 'You have not looked at the context yet, so do not answer yet. Start by exploring it with code.')}`;
 }
 
 function describeType(context: ContextSummary): string {
@@ -41,25 +74,32 @@ function describeType(context: ContextSummary): string {
   }
 }
 
-/** One cell's outcome as the model sees it, capped to `maxOutputChars`. */
-export function formatCellOutput(result: CellResult, maxOutputChars: number): string {
+/** One cell's outcome as the model sees it, capped to `maxOutputChars`; the loop's lines carry `tag`. */
+export function formatCellOutput(result: CellResult, maxOutputChars: number, tag: string): string {
   const parts: string[] = [];
-  if (result.stateLost) parts.push(`[session reset] ${result.stateLost}`);
-  if (result.stdout) parts.push(result.stdout.replace(/\n$/, ''));
-  if (result.stderr) parts.push(`[stderr]\n${result.stderr.replace(/\n$/, '')}`);
+  const untrusted = (text: string) => neutralizeNoteTag(text.endsWith('\n') ? text.slice(0, -1) : text, tag);
+  if (result.stateLost) parts.push(`${note(tag, 'session reset:')}\n${untrusted(result.stateLost)}`);
+  if (result.stdout) parts.push(untrusted(result.stdout));
+  if (result.stderr) parts.push(`${note(tag, 'stderr:')}\n${untrusted(result.stderr)}`);
   if (result.droppedOutputChars > 0) {
     parts.push(
-      `[${result.droppedOutputChars.toLocaleString('en-US')} more characters of output were discarded]`,
+      note(
+        tag,
+        `${result.droppedOutputChars.toLocaleString('en-US')} more characters of output were discarded.`,
+      ),
     );
   }
-  if (result.value !== undefined) parts.push(`=> ${result.value}`);
+  if (result.value !== undefined)
+    parts.push(`${note(tag, 'value of the last expression:')}\n${untrusted(result.value)}`);
   if (result.error) {
     const where = result.error.line !== undefined ? ` (line ${result.error.line})` : '';
-    parts.push(`[${result.error.kind} error${where}] ${result.error.name}: ${result.error.message}`);
+    parts.push(
+      `${note(tag, `[${result.error.kind} error${where}]`)}\n${untrusted(`${result.error.name}: ${result.error.message}`)}`,
+    );
   }
-  if (result.final) parts.push(`[final answer set with ${result.final.source}]`);
-  const text = parts.length ? parts.join('\n') : '(no output)';
-  return truncateOutput(text, maxOutputChars);
+  if (result.final) parts.push(note(tag, `final answer set with ${result.final.source}.`));
+  const text = parts.length ? parts.join('\n') : note(tag, '(no output)');
+  return truncateOutput(text, maxOutputChars, tag);
 }
 
 /** The user message after a turn whose code ran: each block's output and where the run stands. */
@@ -70,13 +110,17 @@ export function turnFeedbackMessage(options: {
   question: string;
   skippedBlocks: number;
   notes: readonly string[];
+  tag: string;
 }): string {
+  const { tag } = options;
   const blocks = options.outputs
-    .map((output, index) => `Output of block ${index + 1}:\n${output}`)
+    .map((output, index) => `${note(tag, `Output of block ${index + 1}:`)}\n${output}`)
     .join('\n\n');
-  const skipped = options.skippedBlocks ? `\n\n${options.skippedBlocks} later block(s) did not run.` : '';
+  const skipped = options.skippedBlocks
+    ? `\n\n${note(tag, `${options.skippedBlocks} later block(s) did not run.`)}`
+    : '';
   const notes = options.notes.length ? `\n\n${options.notes.join('\n')}` : '';
-  return `${blocks}${skipped}${notes}\n\nTurn ${options.turn}/${options.maxTurns}. Continue towards answering: "${shorten(options.question)}". When you have the answer, call FINAL(...) or FINAL_VAR(...) in code.`;
+  return `${blocks}${skipped}${notes}\n\n${note(tag, `Turn ${options.turn}/${options.maxTurns}. When you have the answer, call FINAL(...) or FINAL_VAR(...) in code. Continue towards answering:`)}\n"${neutralizeNoteTag(shorten(options.question), tag)}"`;
 }
 
 /** The user message after a reply with no code to run and no answer. */
@@ -85,16 +129,38 @@ export function noCodeMessage(options: {
   maxTurns: number;
   language: string;
   truncated: boolean;
+  notes: readonly string[];
+  tag: string;
 }): string {
+  const { tag } = options;
   const cut = options.truncated
     ? 'Your reply was cut off at the output-token limit before it finished. Write shorter replies: a sentence of reasoning, then code.'
     : `Your reply had no \`\`\`${options.language} code block to run and did not call FINAL.`;
-  return `${cut} Explore the context with code, or, if you have the answer, call FINAL(answer) in a code block.\n\nTurn ${options.turn}/${options.maxTurns}.`;
+  const notes = options.notes.length ? `${options.notes.join('\n')}\n\n` : '';
+  return `${notes}${note(tag, `${cut} Explore the context with code, or, if you have the answer, call FINAL(answer) in a code block.`)}\n\n${note(tag, `Turn ${options.turn}/${options.maxTurns}.`)}`;
+}
+
+/** The note that the reply hit the output-token limit. */
+export function replyCutOffNote(tag: string): string {
+  return note(tag, 'Your reply was cut off at the output-token limit: keep replies shorter.');
+}
+
+/**
+ * The note that a text-form `FINAL` / `FINAL_VAR` was refused. What the model wrote and why it
+ * failed are untrusted, so they follow on lines of their own.
+ */
+export function proseFinalRefusedNote(
+  tag: string,
+  kind: 'FINAL' | 'FINAL_VAR',
+  argument: string,
+  reason: string,
+): string {
+  return `${note(tag, `Your ${kind}(...) written as text was not accepted. Call ${kind} in a code block. What you wrote, then why:`)}\n${neutralizeNoteTag(`${kind}(${argument})`, tag)}\n${neutralizeNoteTag(reason, tag)}`;
 }
 
 /** The last request when the turns ran out: the best answer from what was found. */
-export function maxTurnsFallbackMessage(question: string): string {
-  return `You have used all your turns. From everything above, give your best final answer to the question now, as plain text, without code:\n"""\n${question}\n"""`;
+export function maxTurnsFallbackMessage(question: string, tag: string): string {
+  return `${note(tag, 'You have used all your turns. From everything above, give your best final answer to the question now, as plain text, without code:')}\n"""\n${neutralizeNoteTag(question, tag)}\n"""`;
 }
 
 function shorten(text: string): string {

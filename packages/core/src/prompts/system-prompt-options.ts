@@ -14,4 +14,11 @@ export interface SystemPromptOptions {
   readonly maxConcurrency: number;
   /** Tools available as functions in the REPL. */
   readonly tools: readonly Tool[];
+  /**
+   * The tag that starts every line the loop adds to what the model sees (block headers, notes,
+   * errors, the turn count), e.g. `[rlm-3fa9c2e1b7d0]`; made for each run, and never found in what
+   * cells print (it is neutralised there). A custom system prompt should name it, so that the model
+   * can tell the loop's notes from printed text that imitates them. Set by the loop.
+   */
+  readonly noteTag?: string;
 }

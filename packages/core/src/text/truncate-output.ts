@@ -1,12 +1,13 @@
 /**
  * Caps text shown to the model, keeping its head and its tail (an error or a final count is often at
  * the end) and stating how much was left out, so the model knows to print less rather than believe
- * it saw everything.
+ * it saw everything. With `tag` (the run's note tag), the statement is a line of its own that starts
+ * with the tag, like every note of the loop.
  */
-export function truncateOutput(text: string, maxChars: number): string {
+export function truncateOutput(text: string, maxChars: number, tag?: string): string {
   if (text.length <= maxChars) return text;
   const marker = (omitted: number) =>
-    `\n… [${omitted.toLocaleString('en-US')} characters omitted: the output was ${text.length.toLocaleString('en-US')} characters; print less, or print slices] …\n`;
+    `\n${tag ? `${tag} ` : ''}… [${omitted.toLocaleString('en-US')} characters omitted: the output was ${text.length.toLocaleString('en-US')} characters; print less, or print slices] …\n`;
   const budget = Math.max(0, maxChars - marker(text.length).length);
   const headLength = Math.ceil(budget * 0.6);
   const tailLength = budget - headLength;

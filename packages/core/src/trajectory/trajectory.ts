@@ -36,14 +36,35 @@ export interface ContextSummary {
   readonly tail: string;
 }
 
+/**
+ * Marks a text that a trajectory did not keep whole because it was longer than
+ * `maxTrajectoryTextChars` (a refused 10 MB prompt, say): the kept string is its first `head` and
+ * last `tail` characters around a line saying what was cut.
+ */
+export interface TrajectoryTextCut {
+  /** Characters of the whole text. */
+  readonly length: number;
+  /** SHA-256 of the whole text's UTF-8 bytes, in hex, to check a copy kept elsewhere. */
+  readonly sha256: string;
+  /** Characters kept from its start. */
+  readonly head: number;
+  /** Characters kept from its end. */
+  readonly tail: number;
+}
+
 /** One sub-call made from a cell: `llm_query` (plain) or `rlm_query` (a child RLM). */
 export interface TrajectorySubCall {
   readonly kind: 'llm' | 'rlm';
   /** `provider:modelId` of the model that answered (the child's root model for `rlm`). */
   readonly model: string;
+  /** The prompt, or its head and tail when it was too long to keep (see `promptCut`). */
   readonly prompt: string;
-  /** The answer, when the call succeeded. */
+  /** Set when `prompt` is only the head and tail of a longer prompt. */
+  readonly promptCut?: TrajectoryTextCut;
+  /** The answer, when the call succeeded; its head and tail when it was too long to keep (see `responseCut`). */
   response?: string;
+  /** Set when `response` is only the head and tail of a longer answer. */
+  responseCut?: TrajectoryTextCut;
   usage?: LanguageModelUsage;
   costUsd?: number;
   durationMs?: number;
@@ -90,7 +111,10 @@ export interface TrajectoryMetadata {
   readonly environment: string;
   readonly maxDepth: number;
   readonly maxTurns: number;
+  /** The question; its head and tail when it was too long to keep (a child's question is a model-written prompt). */
   readonly question: string;
+  /** Set when `question` is only the head and tail of a longer one. */
+  readonly questionCut?: TrajectoryTextCut;
   readonly context: ContextSummary;
   /** The first two messages (system prompt and the opening user message); later ones are in the iterations. */
   readonly initialMessages: readonly ChatMessage[];
