@@ -1,0 +1,219 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { HostFunction } from '../environment/repl-environment';
+import type { SecurityCheck } from './test-environment-security';
+
+/**
+ * What a cell can make the host hold or do, whatever the sandbox's own limits: arguments in flight,
+ * floods of calls, arguments too long for the host to take, and what the host shows of itself in
+ * error texts.
+ */
+
+const MEBI = 1024 * 1024;
+
+/** Wraps `never` so the test sees how many characters of arguments the host holds at once. */
+function measureArgumentsInFlight() {
+  let charsInFlight = 0;
+  let peakChars = 0;
+  let calls = 0;
+  const wrapHostFunction = (name: string, hostFunction: HostFunction): HostFunction => {
+    if (name !== 'never') return hostFunction;
+    return (args, options) => {
+      calls++;
+      const chars = JSON.stringify(args).length;
+      charsInFlight += chars;
+      peakChars = Math.max(peakChars, charsInFlight);
+      options.signal.addEventListener('abort', () => {
+        charsInFlight -= chars;
+      });
+      return hostFunction(args, options);
+    };
+  };
+  return {
+    wrapHostFunction,
+    peakChars: () => peakChars,
+    charsInFlight: () => charsInFlight,
+    calls: () => calls,
+  };
+}
+
+/**
+ * A signal that aborts the attack's cell `afterMs` after `started()` first turns true (the host saw
+ * the attack), so that a cell waiting forever for its turn ends as soon as there is something to judge.
+ */
+function abortOnceStarted(started: () => boolean, afterMs = 500) {
+  const controller = new AbortController();
+  const poll = setInterval(() => {
+    if (!started()) return;
+    clearInterval(poll);
+    setTimeout(() => controller.abort(), afterMs);
+  }, 20);
+  return { signal: controller.signal, stop: () => clearInterval(poll) };
+}
+
+/** Paths of this machine that no text a cell sees may contain. */
+function hostPaths(): string[] {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return [process.cwd(), os.homedir(), os.tmpdir(), here, path.dirname(process.execPath)].filter(
+    (candidate) => candidate.length > 1,
+  );
+}
+
+export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
+  {
+    title:
+      'a dozen 40 MB arguments in flight at once: the host never holds more than a bounded share of them',
+    testTimeoutMs: 120_000,
+    async run(kit) {
+      const meter = measureArgumentsInFlight();
+      const session = await kit.open({ wrapHostFunction: meter.wrapHostFunction });
+      const abort = abortOnceStarted(() => meter.calls() > 0);
+      const result = await session.run(
+        "const big = 'x'.repeat(40_000_000);\nfor (let i = 0; i < 12; i++) never(big).catch(() => {});\nawait echo('after');\n'sent'",
+        { timeoutMs: 30_000, signal: abort.signal },
+      );
+      abort.stop();
+      // 12 × 40 MB = 480 M characters; the host may hold one or two at a time, not all.
+      expect(meter.peakChars(), 'the host held every in-flight argument at once').toBeLessThanOrEqual(
+        128 * MEBI,
+      );
+      // The twelve never settle: the cell waits for its turn (until aborted). Or the sandbox ran out of
+      // memory holding the calls that wait (its own limit counts them): then it paid, not the host.
+      expect(['aborted', 'timeout', 'memory'], 'the cell ended in an unexpected way').toContain(
+        result.error?.kind,
+      );
+      if (result.error?.kind !== 'memory') {
+        expect(meter.calls(), 'no 40 MB call reached the host, so nothing was measured').toBeGreaterThan(0);
+      }
+      const after = await session.run('await echo("unharmed");\ntypeof context', { timeoutMs: 10_000 });
+      expect(after.error).toBeUndefined();
+      expect(
+        meter.charsInFlight(),
+        'the dropped calls were never released (their signals did not abort)',
+      ).toBe(0);
+    },
+  },
+  {
+    title: 'a flood of host calls started without await reaches the host only as fast as it answers',
+    testTimeoutMs: 60_000,
+    async run(kit) {
+      let received = 0;
+      const session = await kit.open({
+        wrapHostFunction: (name, hostFunction) =>
+          name === 'never'
+            ? (args, options) => {
+                received++;
+                return hostFunction(args, options);
+              }
+            : hostFunction,
+      });
+      const flood = 20_000;
+      const abort = abortOnceStarted(() => received > 0);
+      // Calls that never settle: the host answers none, so none of the rest should reach it.
+      const result = await session.run(
+        `for (let i = 0; i < ${flood}; i++) never(i).catch(() => {});\nawait echo('after the flood');\n'flooded'`,
+        { timeoutMs: 30_000, signal: abort.signal },
+      );
+      abort.stop();
+      expect(received, 'every call of the flood reached the host').toBeLessThan(flood / 100);
+      expect(['aborted', 'timeout', 'memory'], 'the cell ended in an unexpected way').toContain(
+        result.error?.kind,
+      );
+      if (result.error?.kind !== 'memory') {
+        expect(received, 'the flood never reached the host: nothing was measured').toBeGreaterThan(0);
+      }
+      const after = await session.run('await echo("unharmed");\n1', { timeoutMs: 10_000 });
+      expect(after.error).toBeUndefined();
+    },
+  },
+  {
+    title: 'the host’s event loop stays responsive during a flood of host calls',
+    needs: ['cellsRunOffTheHostThread'],
+    testTimeoutMs: 60_000,
+    async run(kit) {
+      const session = await kit.open();
+      let worstLag = 0;
+      let last = performance.now();
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        worstLag = Math.max(worstLag, now - last - 5);
+        last = now;
+      }, 5);
+      try {
+        await session.run(
+          'for (let i = 0; i < 1e6; i++) nothing(i);\nconst answers = await Promise.all(Array.from({ length: 2000 }, (_, i) => nothing(i)));\nanswers.length',
+          { timeoutMs: 10_000 },
+        );
+      } finally {
+        clearInterval(ticker);
+      }
+      // Before the fix isolated-vm blocked the host for the whole 10 s; a busy machine may add ~100 ms.
+      expect(worstLag, 'the host’s event loop was blocked').toBeLessThan(1_000);
+      const after = await session.run('await echo("unharmed");\n1', { timeoutMs: 10_000 });
+      expect(after.error).toBeUndefined();
+    },
+  },
+  {
+    title:
+      'a host call whose arguments are longer than the host takes is refused inside, and the host survives',
+    testTimeoutMs: 120_000,
+    async run(kit) {
+      const session = await kit.open();
+      const before = session.host.calls.echo?.length ?? 0;
+      const result = await session.run(
+        `const outcomes = [];
+for (const length of [2 ** 27, 2 ** 29 - 24]) {
+  let text;
+  try { text = 'x'.repeat(length); } catch (error) { outcomes.push('no room: ' + error.name); continue; }
+  try { await echo(text); outcomes.push('sent'); } catch (error) { outcomes.push(error.name + ': ' + error.message.slice(0, 60)); }
+  text = undefined;
+}
+console.log(outcomes.join('\\n'));`,
+        { timeoutMs: 60_000 },
+      );
+      if (result.error) {
+        // Running out of memory on the way is a fair outcome; crashing the host is not (we are here).
+        expect(['memory', 'crash']).toContain(result.error.kind);
+      } else {
+        expect(result.stdout).not.toMatch(/^sent$/m);
+        expect(result.stdout).toMatch(/the arguments are \d+ characters|no room/);
+      }
+      expect(session.host.calls.echo?.slice(before) ?? []).toEqual([]);
+      const after = await session.run('await echo("unharmed");\ntypeof context', { timeoutMs: 10_000 });
+      expect(after.error).toBeUndefined();
+    },
+  },
+  {
+    title: 'errors and stack traces the cell sees name no file or folder of the host',
+    async run(kit) {
+      const session = await kit.open();
+      const result = await session.run(
+        `const texts = [];
+const collect = (error) => { try { texts.push(String(error && error.stack), String(error && error.message)); } catch (e) {} };
+try { null.boom; } catch (error) { collect(error); }
+try { await fail('x'); } catch (error) { collect(error); }
+try { await echo(1n); } catch (error) { collect(error); }
+try { JSON.parse('{'); } catch (error) { collect(error); }
+try { eval('(('); } catch (error) { collect(error); }
+try { new Function('(('); } catch (error) { collect(error); }
+try { await import('node:fs'); } catch (error) { collect(error); }
+try { (function deep(n) { return n ? deep(n - 1) : null.x; })(50); } catch (error) { collect(error); }
+collect(new Error('made'));
+const target = {}; if (typeof Error.captureStackTrace === 'function') { Error.captureStackTrace(target); texts.push(String(target.stack)); }
+try { FINAL_VAR('missing_variable'); } catch (error) { collect(error); }
+texts.join('\\n---\\n')`,
+      );
+      expect(result.error).toBeUndefined();
+      const seen = result.value ?? '';
+      expect(seen.length, 'nothing was collected').toBeGreaterThan(100);
+      for (const hostPath of hostPaths()) expect(seen, `a cell saw ${hostPath}`).not.toContain(hostPath);
+      expect(seen).not.toMatch(/file:\/\/|node_modules/);
+      const thrown = await session.run('null.boom');
+      const thrownTexts = `${thrown.error?.stack ?? ''}\n${thrown.error?.message ?? ''}`;
+      for (const hostPath of hostPaths()) expect(thrownTexts).not.toContain(hostPath);
+      expect(thrownTexts).not.toMatch(/file:\/\/|node_modules/);
+    },
+  },
+];
