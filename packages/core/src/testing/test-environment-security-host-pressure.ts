@@ -61,7 +61,66 @@ function hostPaths(): string[] {
   );
 }
 
+/** Ways to hold memory outside the JavaScript heap, 256 MiB at a time, each touched so it is really committed. */
+const BUFFER_KINDS: readonly { readonly name: string; readonly code: string }[] = [
+  { name: 'ArrayBuffer', code: 'new Uint8Array(new ArrayBuffer(SIZE)).fill(1).buffer' },
+  {
+    name: 'SharedArrayBuffer',
+    code: "typeof SharedArrayBuffer !== 'function' ? 'absent' : new Uint8Array(new SharedArrayBuffer(SIZE)).fill(1).buffer",
+  },
+  {
+    name: 'a resizable ArrayBuffer grown after creation',
+    code: `(() => {
+  let buffer;
+  try { buffer = new ArrayBuffer(16, { maxByteLength: SIZE }); } catch (error) { return 'absent'; }
+  if (typeof buffer.resize !== 'function' || buffer.maxByteLength !== SIZE) return 'absent';
+  buffer.resize(SIZE);
+  new Uint8Array(buffer).fill(1);
+  return buffer;
+})()`,
+  },
+  {
+    name: 'ArrayBuffer.prototype.transfer to a larger length',
+    code: "typeof ArrayBuffer.prototype.transfer !== 'function' ? 'absent' : (() => { const grown = new ArrayBuffer(16).transfer(SIZE); new Uint8Array(grown).fill(1); return grown; })()",
+  },
+  {
+    name: 'WebAssembly.Memory',
+    code: "typeof WebAssembly !== 'object' || WebAssembly === null ? 'absent' : (() => { const memory = new WebAssembly.Memory({ initial: SIZE / 65536 }); new Uint8Array(memory.buffer).fill(1); return memory; })()",
+  },
+];
+
 export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
+  {
+    title: `memory outside the heap (${BUFFER_KINDS.map((kind) => kind.name).join(', ')}) counts against the session’s memory limit`,
+    needs: ['memoryLimit'],
+    testTimeoutMs: 180_000,
+    async run(kit) {
+      let walked = 0;
+      for (const kind of BUFFER_KINDS) {
+        const session = await kit.open();
+        const held: string[] = [];
+        let absent = false;
+        for (let cell = 0; cell < 8; cell++) {
+          const result = await session.run(
+            `const SIZE = 256 * 1024 * 1024;\nglobalThis.held ??= [];\nconst made = ${kind.code};\nif (made !== 'absent') held.push(made);\nmade === 'absent' ? 'absent' : 'held ' + held.length`,
+            { timeoutMs: 30_000 },
+          );
+          if (result.value === '"absent"') {
+            absent = true;
+            break;
+          }
+          if (result.error || result.stateLost) break;
+          held.push(result.value ?? '');
+        }
+        if (!absent) walked++;
+        // The suite's environments run with limits of 64–512 MiB: 2 GiB held means the buffers are not counted.
+        expect(held.length, `${kind.name}: a session held ${held.length} × 256 MiB`).toBeLessThanOrEqual(2);
+        const after = await session.run('await echo("unharmed");\n1', { timeoutMs: 10_000 });
+        expect(after.error, `${kind.name}: the session is unusable afterwards`).toBeUndefined();
+      }
+      expect(walked, 'every kind of buffer was absent: the check tested nothing').toBeGreaterThan(0);
+    },
+  },
   {
     title:
       'a dozen 40 MB arguments in flight at once: the host never holds more than a bounded share of them',
