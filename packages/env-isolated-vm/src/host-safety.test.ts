@@ -223,8 +223,8 @@ describe('isolated-vm: routes that post tasks to the isolate, or block it, in a 
 
 describe('isolated-vm: memory that memoryLimitMb would not count', () => {
   it('refuses resizable and growable buffers (V8 gives them pages the limit never sees)', async () => {
-    const grow = (constructor: string, method: string) =>
-      `const buffers = [];\nfor (let i = 0; i < 4; i++) {\n  const b = new ${constructor}(1, { maxByteLength: 256 * 1024 * 1024 });\n  b.${method}(256 * 1024 * 1024);\n  new Uint8Array(b).fill(1);\n  buffers.push(b);\n}`;
+    const grow = (bufferClass: string, method: string) =>
+      `const buffers = [];\nfor (let i = 0; i < 4; i++) {\n  const b = new ${bufferClass}(1, { maxByteLength: 256 * 1024 * 1024 });\n  b.${method}(256 * 1024 * 1024);\n  new Uint8Array(b).fill(1);\n  buffers.push(b);\n}`;
     const cells = [
       grow('ArrayBuffer', 'resize'),
       grow('SharedArrayBuffer', 'grow'),
@@ -257,4 +257,96 @@ describe('isolated-vm: memory that memoryLimitMb would not count', () => {
     const rss = Number(/RSS (\d+)/.exec(run.stdout)?.[1]);
     expect(rss).toBeLessThan(400 * 1024 * 1024);
   }, 120_000);
+});
+
+/** One native operation that allocates far past the limit: isolated-vm's catastrophic out-of-memory. */
+const CATASTROPHE = 'new Array(2 ** 32 - 1).fill(0).length';
+
+function catastropheScript(environmentOptions: string, plan: readonly string[]): string {
+  return `
+const { createIsolatedVMEnvironment } = await import(${JSON.stringify(ENTRY)});
+const environment = createIsolatedVMEnvironment(${environmentOptions});
+const results = [];
+let session;
+for (const step of ${JSON.stringify(plan)}) {
+  try {
+    if (step === 'new session') {
+      await session?.dispose();
+      session = await environment.createSession({ context: 'ctx', hostFunctions: {} });
+      results.push({ value: 'session' });
+      continue;
+    }
+    const r = await session.runCell(step, { timeoutMs: 10000 });
+    results.push({ value: r.value, error: r.error && { kind: r.error.kind, name: r.error.name, message: r.error.message }, stateLost: r.stateLost });
+  } catch (error) {
+    results.push({ thrown: error.name + ': ' + error.message });
+  }
+}
+console.log('RESULTS ' + JSON.stringify(results));
+console.log('EXITING');
+process.exit(0);
+`;
+}
+
+describe('isolated-vm: catastrophic errors (V8 lost control of an isolate)', () => {
+  it('replaces a lost isolate once per session; the next catastrophe makes the session unusable, saying what to do', async () => {
+    const run = await runChild(
+      catastropheScript(
+        "{ memoryLimitMb: 64, maxCatastrophicErrorsPerProcess: 3, onCatastrophicError: (message) => console.log('LISTENER ' + message) }",
+        [
+          'new session',
+          'const kept = 1; kept',
+          CATASTROPHE,
+          'typeof kept',
+          CATASTROPHE,
+          '1 + 1',
+          'new session',
+          '2 + 2',
+        ],
+      ),
+      120_000,
+    );
+    const results = resultsOf(run);
+    expect(results[1]?.value).toBe('1');
+    expect(results[2]?.error).toMatchObject({ kind: 'crash', name: 'SandboxError' });
+    expect(results[2]?.stateLost).toMatch(/new isolate was started/);
+    expect(results[3]?.value).toBe('"undefined"');
+    expect(results[4]?.thrown).toMatch(
+      /^SandboxError: This isolated-vm session is unusable: isolated-vm reported that V8 lost control of the isolate \(Catastrophic out-of-memory error\).*2 isolates this session lost to catastrophic errors, more than the 1 it replaces \(maxCatastrophicRestarts\).*Restart the process.*@rlm\/env-deno/s,
+    );
+    expect(results[5]?.thrown).toMatch(/^SandboxError: This isolated-vm session is unusable/);
+    // Another session of the same process still works (2 of the 3 allowed so far).
+    expect(results[7]?.value).toBe('4');
+    // The listener hears of each lost isolate once (isolated-vm may report one twice).
+    expect(run.stdout.match(/^LISTENER .*$/gm)).toEqual([
+      'LISTENER Catastrophic out-of-memory error',
+      'LISTENER Catastrophic out-of-memory error',
+    ]);
+    // process.exit() would hang in isolated-vm's thread-pool destructor; it ends the process instead.
+    expect(run.stdout).toMatch(/EXITING/);
+    expect(run.signal).toBe('SIGKILL');
+    expect(run.ms).toBeLessThan(100_000);
+    expect(run.stderr).toMatch(
+      /@rlm\/env-isolated-vm: ending the process with SIGKILL \(exit code 0 was asked for\): isolated-vm lost control of 2 isolate\(s\)/,
+    );
+  }, 150_000);
+
+  it('starts no isolate in the process after maxCatastrophicErrorsPerProcess, neither a restart nor a new session', async () => {
+    const run = await runChild(
+      catastropheScript(
+        '{ memoryLimitMb: 64, maxCatastrophicRestarts: 5, maxCatastrophicErrorsPerProcess: 2 }',
+        ['new session', CATASTROPHE, CATASTROPHE, 'new session'],
+      ),
+      120_000,
+    );
+    const results = resultsOf(run);
+    expect(results[1]?.stateLost).toMatch(/new isolate was started/);
+    expect(results[2]?.thrown).toMatch(
+      /^SandboxError: This isolated-vm session is unusable: .*A new isolate could not be started: isolated-vm lost control of 2 isolates in this process .*\(maxCatastrophicErrorsPerProcess = 2\).*no new isolate is started in this process\. Restart the process/s,
+    );
+    expect(results[3]?.thrown).toMatch(
+      /^SandboxError: isolated-vm lost control of 2 isolates in this process .*maxCatastrophicErrorsPerProcess = 2/s,
+    );
+    expect(run.signal).toBe('SIGKILL');
+  }, 150_000);
 });
