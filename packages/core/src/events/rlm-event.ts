@@ -17,6 +17,7 @@ export interface RLMEventBase {
 export interface RunStartEvent extends RLMEventBase {
   readonly type: 'run-start';
   readonly parentRunId?: string;
+  /** The question; only its head and tail when it is longer than `maxTrajectoryTextChars` (a child's model-written prompt). */
   readonly question: string;
   readonly context: ContextSummary;
   readonly rootModel: string;
@@ -80,6 +81,7 @@ export interface SubCallStartEvent extends RLMEventBase {
   readonly callId: string;
   readonly kind: 'llm' | 'rlm';
   readonly model: string;
+  /** Characters of the whole prompt. Events never carry sub-call prompts or answers themselves. */
   readonly promptCharacters: number;
 }
 

@@ -9,30 +9,44 @@ export type Sha256 = (text: string) => string | Promise<string>;
 let loading: Promise<Sha256> | undefined;
 
 /**
- * The hash function trajectories use: `node:crypto` where there is one (synchronous, fed in slices of
- * 1 MiB so that hashing 10 MB costs no 10 MB copy), else Web Crypto (asynchronous). Loaded once.
+ * The hash function trajectories use: `node:crypto` where there is one (synchronous), else Web
+ * Crypto (asynchronous). Loaded once.
  */
 export function loadSha256(): Promise<Sha256> {
   loading ??= import('node:crypto').then(
-    (crypto): Sha256 =>
-      (text) => {
-        const hash = crypto.createHash('sha256');
-        for (let start = 0; start < text.length; ) {
-          let end = Math.min(text.length, start + 1_048_576);
-          // Never split a surrogate pair: each slice must encode as it does inside the whole text.
-          const last = text.charCodeAt(end - 1);
-          if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
-          hash.update(text.slice(start, end), 'utf8');
-          start = end;
-        }
-        return hash.digest('hex');
-      },
-    (): Sha256 => async (text) => {
-      const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-      return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-    },
+    (crypto) => nodeSha256(crypto.createHash),
+    () => webSha256,
   );
   return loading;
+}
+
+/**
+ * SHA-256 with `node:crypto`, fed in slices of 1 MiB so that hashing 10 MB makes no 10 MB copy. A
+ * slice never ends between the two halves of a surrogate pair, so the bytes are the whole text's.
+ */
+export function nodeSha256(
+  createHash: (algorithm: 'sha256') => {
+    update(data: string, encoding: 'utf8'): unknown;
+    digest(encoding: 'hex'): string;
+  },
+): Sha256 {
+  return (text) => {
+    const hash = createHash('sha256');
+    for (let start = 0; start < text.length; ) {
+      let end = Math.min(text.length, start + 1_048_576);
+      const last = text.charCodeAt(end - 1);
+      if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+      hash.update(text.slice(start, end), 'utf8');
+      start = end;
+    }
+    return hash.digest('hex');
+  };
+}
+
+/** SHA-256 with Web Crypto (any runtime), for where `node:crypto` is missing. */
+export async function webSha256(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** What a trajectory keeps of a text: the text itself, or its head and tail and a {@link TrajectoryTextCut}. */
