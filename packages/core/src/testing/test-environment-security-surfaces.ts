@@ -14,9 +14,19 @@ export interface AttackRoute {
   /** Short name shown in the probe's outcome lines, e.g. `require("fs")`. */
   readonly name: string;
   readonly code: string;
+  /**
+   * The real runtimes that have this API, as the route calls it. Core's own test proves each route
+   * against stand-ins wired to the host's real capabilities; a route no real runtime has would prove
+   * only that stand-in, so every route names at least one (and routes of APIs that are gone, such as
+   * Deno 1's `Deno.run`, are dropped).
+   */
+  readonly realIn: readonly RealRuntime[];
   /** The targets of this route when they differ from its surface's. */
   targets?(traps: SecurityTraps): JsonValue[];
 }
+
+/** Runtimes whose APIs the routes use: Node, Deno 2, Bun, QuickJS's `qjs` (`std`/`os`), browsers and their workers. */
+export type RealRuntime = 'node' | 'deno' | 'bun' | 'qjs' | 'browser';
 
 /** What one probe found. */
 export interface ProbeEvidence {
@@ -54,10 +64,17 @@ const PROBE_TIMEOUT_MS = 30_000;
 /** Time the host waits after a probe for effects that arrive late (a write or a connection in flight). */
 const SETTLE_MS = 200;
 
+/** How much of what an attempt returned the probe prints from its start. */
+export const SHOWN_HEAD_CHARS = 4_000;
+
 /**
  * Builds the probe cell: every attempt runs in its own `try`, so one refusal cannot hide the next,
- * and prints one outcome line. What an attempt returns is printed (up to 4,000 characters), so a
- * secret it read shows up in the output, where the host looks for it.
+ * and prints one outcome line. What an attempt returns is printed, so a secret it read shows up in the
+ * output, where the host looks for it: its first {@link SHOWN_HEAD_CHARS} characters, and then, from
+ * the whole of it however long, the text around every occurrence of each of `settings.needles`
+ * (text that is not secret but stands next to a secret: the canary's name, the secrets' prefixes).
+ * So a breach shows up even when what the route returned is long (a whole environment of a host
+ * with many variables) and the secret is far from its start.
  */
 export function buildProbeCell(attempts: readonly Attempt[], settings: Record<string, JsonValue>): string {
   const lines = [
@@ -65,8 +82,18 @@ export function buildProbeCell(attempts: readonly Attempt[], settings: Record<st
     `const S = ${JSON.stringify(settings)};`,
     'const outcomes = [];',
     'const show = (value) => {',
-    "  try { return String(typeof value === 'string' ? value : JSON.stringify(value)).slice(0, 4000); }",
+    '  let text;',
+    "  try { text = String(typeof value === 'string' ? value : JSON.stringify(value)); }",
     '  catch (error) { return typeof value; }',
+    `  let shown = text.slice(0, ${SHOWN_HEAD_CHARS});`,
+    '  for (const needle of S.needles || []) {',
+    `    let at = text.indexOf(needle, ${SHOWN_HEAD_CHARS} - needle.length);`,
+    '    for (let found = 0; at !== -1 && found < 20; found++) {',
+    "      shown += ' …' + text.slice(Math.max(0, at - 200), at + needle.length + 200);",
+    '      at = text.indexOf(needle, at + needle.length);',
+    '    }',
+    '  }',
+    '  return shown;',
     '};',
     'const script = (marker) => "require(\'fs\').writeFileSync(" + JSON.stringify(marker) + ", \'\')";',
     'const attempt = async (label, run, target) => {',
@@ -97,8 +124,23 @@ function plan(
   );
 }
 
+/**
+ * Text that stands next to a secret wherever a route could return one, and is no secret itself: the
+ * canary's name and the prefixes of the canary's and the secret file's random values.
+ */
+function needlesOf(traps: SecurityTraps): string[] {
+  const prefix = (value: string) => value.slice(0, value.lastIndexOf('-') + 1);
+  return [traps.canaryName, prefix(traps.canaryValue), prefix(traps.secret)].filter(
+    (needle) => needle.length > 0,
+  );
+}
+
 async function runProbe(session: ConformanceSession, traps: SecurityTraps, attempts: readonly Attempt[]) {
-  const cell = buildProbeCell(attempts, { node: process.execPath, port: traps.listenerPort });
+  const cell = buildProbeCell(attempts, {
+    node: process.execPath,
+    port: traps.listenerPort,
+    needles: needlesOf(traps),
+  });
   const result = await session.run(cell, { timeoutMs: PROBE_TIMEOUT_MS, maxOutputChars: 1_000_000 });
   const outcomes = result.stdout.split('\n').filter((line) => line.includes(' => '));
   return { result, outcomes };
@@ -154,48 +196,79 @@ function fileEffectSurface(name: string, routes: readonly AttackRoute[]): Attack
 // ---- reading files ----
 
 const READ_FILE_ROUTES: readonly AttackRoute[] = [
-  { name: 'require("fs")', code: "return require('fs').readFileSync(target, 'utf8');" },
+  {
+    name: 'require("fs")',
+    realIn: ['node', 'bun', 'deno'],
+    code: "return require('fs').readFileSync(target, 'utf8');",
+  },
   {
     name: 'require("node:fs/promises")',
+    realIn: ['node', 'bun', 'deno'],
     code: "return await require('node:fs/promises').readFile(target, 'utf8');",
   },
   {
     name: 'process.getBuiltinModule("fs")',
+    realIn: ['node'],
     code: "return process.getBuiltinModule('node:fs').readFileSync(target, 'utf8');",
   },
   {
     name: 'Function("return globalThis.process")',
+    realIn: ['node', 'bun', 'deno'],
     code: "return Function('return globalThis.process')().getBuiltinModule('fs').readFileSync(target, 'utf8');",
   },
-  { name: 'import("node:fs")', code: "return (await import('node:fs')).readFileSync(target, 'utf8');" },
-  { name: 'import("fs")', code: "return (await import('fs')).default.readFileSync(target, 'utf8');" },
+  {
+    name: 'import("node:fs")',
+    realIn: ['node', 'bun', 'deno'],
+    code: "return (await import('node:fs')).readFileSync(target, 'utf8');",
+  },
+  {
+    name: 'import("fs")',
+    realIn: ['node', 'bun'],
+    code: "return (await import('fs')).default.readFileSync(target, 'utf8');",
+  },
   {
     name: 'fetch(file:)',
+    realIn: ['deno', 'bun'],
     code: "return await (await fetch(target.startsWith('/') ? 'file://' + target : target)).text();",
   },
   {
     name: 'XMLHttpRequest(file:)',
+    realIn: ['browser'],
     code:
       'const request = new XMLHttpRequest();\n' +
       "request.open('GET', target.startsWith('/') ? 'file://' + target : target, false);\n" +
       'request.send();\n' +
       'return request.responseText;',
   },
-  { name: 'Deno.readTextFileSync', code: 'return Deno.readTextFileSync(target);' },
-  { name: 'Deno.readTextFile', code: 'return await Deno.readTextFile(target);' },
-  { name: 'Deno.readFileSync', code: 'return new TextDecoder().decode(Deno.readFileSync(target));' },
-  { name: 'std.loadFile', code: 'return std.loadFile(target);' },
-  { name: 'std.open', code: "const file = std.open(target, 'r'); return file.readAsString();" },
-  { name: 'Bun.file', code: 'return await Bun.file(target).text();' },
+  { name: 'Deno.readTextFileSync', realIn: ['deno'], code: 'return Deno.readTextFileSync(target);' },
+  { name: 'Deno.readTextFile', realIn: ['deno'], code: 'return await Deno.readTextFile(target);' },
+  {
+    name: 'Deno.readFileSync',
+    realIn: ['deno'],
+    code: 'return new TextDecoder().decode(Deno.readFileSync(target));',
+  },
+  { name: 'std.loadFile', realIn: ['qjs'], code: 'return std.loadFile(target);' },
+  {
+    name: 'std.open',
+    realIn: ['qjs'],
+    code: "const file = std.open(target, 'r'); return file.readAsString();",
+  },
+  { name: 'Bun.file', realIn: ['bun'], code: 'return await Bun.file(target).text();' },
 ];
 
 const IMPORT_FILE_ROUTES: readonly AttackRoute[] = [
   {
     name: 'import(file)',
+    realIn: ['node', 'bun', 'deno'],
     code: 'return (await import(target)).default;',
     targets: (traps) => [fileUrl(traps.secretModule), traps.secretModule],
   },
-  { name: 'require(file)', code: 'return require(target);', targets: (traps) => [traps.secretScript] },
+  {
+    name: 'require(file)',
+    realIn: ['node', 'bun'],
+    code: 'return require(target);',
+    targets: (traps) => [traps.secretScript],
+  },
 ];
 
 /** Reading a file of the host: the secret file, `/etc/passwd`, the project's `package.json`; or importing a module file. */
@@ -210,27 +283,43 @@ export const READ_FILES: AttackSurface = secretSurface(
 
 /** Creating a file or directory on the host. */
 export const WRITE_FILES: AttackSurface = fileEffectSurface('write a file on the host', [
-  { name: 'require("fs")', code: "require('fs').writeFileSync(target, 'x'); return 'written';" },
+  {
+    name: 'require("fs")',
+    realIn: ['node', 'bun', 'deno'],
+    code: "require('fs').writeFileSync(target, 'x'); return 'written';",
+  },
   {
     name: 'process.getBuiltinModule("fs")',
+    realIn: ['node'],
     code: "process.getBuiltinModule('fs').writeFileSync(target, 'x'); return 'written';",
   },
   {
     name: 'import("node:fs")',
+    realIn: ['node', 'bun', 'deno'],
     code: "(await import('node:fs')).writeFileSync(target, 'x'); return 'written';",
   },
-  { name: 'Deno.writeTextFileSync', code: "Deno.writeTextFileSync(target, 'x'); return 'written';" },
-  { name: 'Deno.writeTextFile', code: "await Deno.writeTextFile(target, 'x'); return 'written';" },
-  { name: 'Deno.mkdirSync', code: "Deno.mkdirSync(target); return 'made';" },
+  {
+    name: 'Deno.writeTextFileSync',
+    realIn: ['deno'],
+    code: "Deno.writeTextFileSync(target, 'x'); return 'written';",
+  },
+  {
+    name: 'Deno.writeTextFile',
+    realIn: ['deno'],
+    code: "await Deno.writeTextFile(target, 'x'); return 'written';",
+  },
+  { name: 'Deno.mkdirSync', realIn: ['deno'], code: "Deno.mkdirSync(target); return 'made';" },
   {
     name: 'std.open(w)',
+    realIn: ['qjs'],
     code: "const file = std.open(target, 'w'); file.puts('x'); file.close(); return 'written';",
   },
   {
     name: 'os.open',
+    realIn: ['qjs'],
     code: 'const fd = os.open(target, os.O_WRONLY | os.O_CREAT, 420); os.close(fd); return fd;',
   },
-  { name: 'Bun.write', code: "await Bun.write(target, 'x'); return 'written';" },
+  { name: 'Bun.write', realIn: ['bun'], code: "await Bun.write(target, 'x'); return 'written';" },
 ]);
 
 // ---- processes ----
@@ -239,38 +328,48 @@ export const WRITE_FILES: AttackSurface = fileEffectSurface('write a file on the
 export const SPAWN_PROCESSES: AttackSurface = fileEffectSurface('start a process', [
   {
     name: 'require("child_process").execFileSync',
+    realIn: ['node', 'bun', 'deno'],
     code: "require('child_process').execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
   },
   {
     name: 'require("child_process").spawnSync',
+    realIn: ['node', 'bun', 'deno'],
     code: "require('child_process').spawnSync(S.node, ['-e', script(target)]); return 'spawned';",
   },
   {
     name: 'process.getBuiltinModule("child_process")',
+    realIn: ['node'],
     code: "process.getBuiltinModule('child_process').execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
   },
   {
     name: 'import("node:child_process")',
+    realIn: ['node', 'bun', 'deno'],
     code: "(await import('node:child_process')).execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
   },
   {
     name: 'Deno.Command',
+    realIn: ['deno'],
     code: "new Deno.Command(S.node, { args: ['-e', script(target)] }).outputSync(); return 'spawned';",
   },
+  { name: 'os.exec', realIn: ['qjs'], code: "return os.exec([S.node, '-e', script(target)]);" },
   {
-    name: 'Deno.run',
-    code: "await Deno.run({ cmd: [S.node, '-e', script(target)] }).status(); return 'spawned';",
+    name: 'Bun.spawnSync',
+    realIn: ['bun'],
+    code: "Bun.spawnSync([S.node, '-e', script(target)]); return 'spawned';",
   },
-  { name: 'os.exec', code: "return os.exec([S.node, '-e', script(target)]);" },
-  { name: 'Bun.spawnSync', code: "Bun.spawnSync([S.node, '-e', script(target)]); return 'spawned';" },
 ]);
 
 // ---- network ----
 
 const CONNECT_ROUTES: readonly AttackRoute[] = [
-  { name: 'fetch', code: 'return await (await fetch(target)).text();' },
+  {
+    name: 'fetch',
+    realIn: ['node', 'deno', 'bun', 'browser'],
+    code: 'return await (await fetch(target)).text();',
+  },
   {
     name: 'XMLHttpRequest',
+    realIn: ['browser'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       '  const request = new XMLHttpRequest();\n' +
@@ -282,6 +381,7 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'WebSocket',
+    realIn: ['deno', 'bun', 'browser'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       "  const socket = new WebSocket(target.replace('http:', 'ws:'));\n" +
@@ -292,6 +392,7 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'EventSource',
+    realIn: ['deno', 'browser'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       '  const source = new EventSource(target);\n' +
@@ -301,12 +402,18 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'navigator.sendBeacon',
+    realIn: ['browser'],
     code: "if (!navigator.sendBeacon(target, 'x')) throw new Error('no'); return 'sent';",
   },
-  { name: 'import(http:)', code: "return (await import(target + '.mjs')).default;" },
-  { name: 'importScripts', code: 'importScripts(target); return typeof remoteCodeRan;' },
+  {
+    name: 'import(http:)',
+    realIn: ['deno', 'browser'],
+    code: "return (await import(target + '.mjs')).default;",
+  },
+  { name: 'importScripts', realIn: ['browser'], code: 'importScripts(target); return typeof remoteCodeRan;' },
   {
     name: 'require("http")',
+    realIn: ['node', 'bun', 'deno'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       "  require('http').get(target, (response) => { response.resume(); resolve(response.statusCode); }).on('error', reject);\n" +
@@ -314,6 +421,7 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'require("net")',
+    realIn: ['node', 'bun', 'deno'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       "  const socket = require('net').connect(S.port, '127.0.0.1', () => { socket.destroy(); resolve('connected'); });\n" +
@@ -322,6 +430,7 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'Deno.connect',
+    realIn: ['deno'],
     code:
       "const connection = await Deno.connect({ hostname: '127.0.0.1', port: S.port });\n" +
       "connection.close();\nreturn 'connected';",
@@ -349,12 +458,14 @@ export const CONNECT_TO_NETWORK: AttackSurface = {
 const LISTEN_ROUTES: readonly AttackRoute[] = [
   {
     name: 'Deno.listen',
+    realIn: ['deno'],
     code:
       "const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });\n" +
       "const port = listener.addr.port;\nlistener.close();\nreturn 'listening on ' + port;",
   },
   {
     name: 'require("net").createServer',
+    realIn: ['node', 'bun', 'deno'],
     code:
       "const server = require('net').createServer();\n" +
       "await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });\n" +
@@ -380,20 +491,37 @@ export const LISTEN_ON_NETWORK: AttackSurface = {
 export const READ_ENVIRONMENT: AttackSurface = secretSurface(
   "read the host's environment variables",
   [
-    { name: 'process.env', code: 'return process.env[target];' },
-    { name: 'process.env (all)', code: 'return JSON.stringify(process.env);' },
-    { name: 'require("process")', code: "return require('process').env[target];" },
+    { name: 'process.env', realIn: ['node', 'bun', 'deno'], code: 'return process.env[target];' },
+    {
+      name: 'process.env (all)',
+      realIn: ['node', 'bun', 'deno'],
+      code: 'return JSON.stringify(process.env);',
+    },
+    {
+      name: 'require("process")',
+      realIn: ['node', 'bun', 'deno'],
+      code: "return require('process').env[target];",
+    },
     {
       name: 'process.getBuiltinModule("process")',
+      realIn: ['node'],
       code: "return process.getBuiltinModule('process').env[target];",
     },
-    { name: 'import("node:process")', code: "return (await import('node:process')).env[target];" },
-    { name: 'Function("return process")', code: "return Function('return process')().env[target];" },
-    { name: 'Deno.env.get', code: 'return Deno.env.get(target);' },
-    { name: 'Deno.env.toObject', code: 'return JSON.stringify(Deno.env.toObject());' },
-    { name: 'std.getenv', code: 'return std.getenv(target);' },
-    { name: 'std.getenviron', code: 'return JSON.stringify(std.getenviron());' },
-    { name: 'Bun.env', code: 'return Bun.env[target];' },
+    {
+      name: 'import("node:process")',
+      realIn: ['node', 'bun', 'deno'],
+      code: "return (await import('node:process')).env[target];",
+    },
+    {
+      name: 'Function("return process")',
+      realIn: ['node', 'bun', 'deno'],
+      code: "return Function('return process')().env[target];",
+    },
+    { name: 'Deno.env.get', realIn: ['deno'], code: 'return Deno.env.get(target);' },
+    { name: 'Deno.env.toObject', realIn: ['deno'], code: 'return JSON.stringify(Deno.env.toObject());' },
+    { name: 'std.getenv', realIn: ['qjs'], code: 'return std.getenv(target);' },
+    { name: 'std.getenviron', realIn: ['qjs'], code: 'return JSON.stringify(std.getenviron());' },
+    { name: 'Bun.env', realIn: ['bun'], code: 'return Bun.env[target];' },
   ],
   (traps) => [traps.canaryName],
   (traps) => [traps.canaryValue],
@@ -402,13 +530,21 @@ export const READ_ENVIRONMENT: AttackSurface = secretSurface(
 // ---- stopping the host ----
 
 const STOP_ROUTES: readonly AttackRoute[] = [
-  { name: 'process.exit', code: "process.exit(7); return 'exit returned';" },
-  { name: 'process.reallyExit', code: "process.reallyExit(7); return 'exit returned';" },
-  { name: 'process.abort', code: "process.abort(); return 'abort returned';" },
-  { name: 'process.kill', code: "process.kill(process.pid, 'SIGTERM'); return 'signal sent';" },
-  { name: 'Deno.exit', code: "Deno.exit(7); return 'exit returned';" },
-  { name: 'std.exit', code: "std.exit(7); return 'exit returned';" },
-  { name: 'os.kill', code: "os.kill(os.getpid(), 15); return 'signal sent';" },
+  { name: 'process.exit', realIn: ['node', 'bun', 'deno'], code: "process.exit(7); return 'exit returned';" },
+  { name: 'process.reallyExit', realIn: ['node'], code: "process.reallyExit(7); return 'exit returned';" },
+  {
+    name: 'process.abort',
+    realIn: ['node', 'bun', 'deno'],
+    code: "process.abort(); return 'abort returned';",
+  },
+  {
+    name: 'process.kill',
+    realIn: ['node', 'bun', 'deno'],
+    code: "process.kill(process.pid, 'SIGTERM'); return 'signal sent';",
+  },
+  { name: 'Deno.exit', realIn: ['deno'], code: "Deno.exit(7); return 'exit returned';" },
+  { name: 'std.exit', realIn: ['qjs'], code: "std.exit(7); return 'exit returned';" },
+  { name: 'os.kill', realIn: ['qjs'], code: "os.kill(os.getpid(), 15); return 'signal sent';" },
 ];
 
 /**

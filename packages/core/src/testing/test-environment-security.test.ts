@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -13,7 +13,8 @@ import {
   type JavaScriptPreludeCellOutput,
 } from '../javascript/javascript-prelude';
 import { rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
-import { SECURITY_CHECK_GROUPS, type SecurityKit } from './test-environment-security';
+import { SECURITY_CHECK_GROUPS, type SecurityCheck, type SecurityKit } from './test-environment-security';
+import { createFixtureEnvironment, FIXTURE_HOLES, isFixtureHole } from './test-environment-security-fixture';
 import {
   type HostIntrinsicsSnapshot,
   restoreHostIntrinsics,
@@ -28,7 +29,11 @@ import { createSessionOpener } from './test-environment-session';
  * gets everything wrong on purpose — a bare `node:vm` context handed the host's `require`, `process`,
  * `fetch` and timers, stand-ins for the Deno, Bun and QuickJS `std`/`os` APIs wired to the host's real
  * ones, and the context passed by reference — and require every attack route to get through and be
- * seen, and every check marked `failsWhenHostIsExposed` to fail.
+ * seen, and every check marked `failsWhenHostIsExposed` to fail, with the message it declares.
+ *
+ * Then it runs every check that declares holes of the fixture sandbox
+ * (`test-environment-security-fixture.ts`) against the fixture without holes (it must pass) and with
+ * each of those holes (it must fail, with a message that names the breach).
  */
 
 /** Routes this harness cannot open for real, and why; every other route must be shown to work. */
@@ -61,8 +66,6 @@ function exposedGlobals(opened: OpenedResources): Record<string, unknown> {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  const spawnAndWait = (command: string, args: string[]) =>
-    new Promise((resolve) => spawn(command, args).on('exit', resolve));
   const connectTo = (port: number) =>
     new Promise<ReturnType<typeof connect>>((resolve, reject) => {
       const socket = connect(port, '127.0.0.1', () => resolve(socket));
@@ -163,7 +166,6 @@ function exposedGlobals(opened: OpenedResources): Record<string, unknown> {
       mkdirSync: (path: string) => mkdirSync(path),
       env: { get: (name: string) => process.env[name], toObject: () => ({ ...process.env }) },
       Command: FakeDenoCommand,
-      run: ({ cmd }: { cmd: string[] }) => ({ status: () => spawnAndWait(cmd[0]!, cmd.slice(1)) }),
       connect: async ({ port }: { port: number }) => {
         const socket = await connectTo(port);
         return { close: () => socket.destroy() };
@@ -283,10 +285,28 @@ function createExposedEnvironment(): ReplEnvironment {
   };
 }
 
+/** A variable that makes the host's environment far longer than what a probe prints from its start. */
+const PADDING_VARIABLE = 'RLM_SECURITY_SELF_TEST_PADDING';
+const PADDING_CHARS = 64 * 1024;
+
+/** Every check of the suite. */
+const ALL_CHECKS: readonly SecurityCheck[] = SECURITY_CHECK_GROUPS.flatMap((group) => group.checks);
+
+/** Runs a check that must fail, and returns its failure. */
+async function failureOf(check: SecurityCheck, kit: SecurityKit): Promise<Error> {
+  const failure = await check.run(kit).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(failure instanceof Error)) throw new Error(`The check passed (or failed with ${String(failure)}).`);
+  return failure;
+}
+
 describe('the security suite, against a sandbox that exposes the host', () => {
   const opener = createSessionOpener(createExposedEnvironment);
   let traps: SecurityTraps | undefined;
   let hostBefore: HostIntrinsicsSnapshot | undefined;
+  let paddingBefore: string | undefined;
   const kit: SecurityKit = {
     open: (options) => opener.open(options),
     get traps() {
@@ -294,6 +314,110 @@ describe('the security suite, against a sandbox that exposes the host', () => {
       return traps;
     },
     stopGraceMs: 5_000,
+  };
+
+  beforeAll(async () => {
+    // Before the traps, so the canary comes after it: whole-environment routes must be seen anyway.
+    paddingBefore = process.env[PADDING_VARIABLE];
+    process.env[PADDING_VARIABLE] = 'p'.repeat(PADDING_CHARS);
+    traps = await setSecurityTraps();
+  });
+  afterAll(async () => {
+    await traps?.close();
+    if (paddingBefore === undefined) delete process.env[PADDING_VARIABLE];
+    else process.env[PADDING_VARIABLE] = paddingBefore;
+  });
+  beforeEach(() => {
+    hostBefore = snapshotHostIntrinsics();
+    traps?.clearContacts();
+  });
+  afterEach(async () => {
+    await opener.dispose();
+    // The exposed sandbox pollutes the host's own prototypes on purpose; undo it.
+    if (hostBefore) restoreHostIntrinsics(hostBefore);
+  });
+
+  it('runs with a host environment longer than a probe prints from its start, the canary last', () => {
+    const whole = JSON.stringify(process.env);
+    expect(whole.length).toBeGreaterThan(PADDING_CHARS);
+    expect(whole.indexOf(kit.traps.canaryValue)).toBeGreaterThan(whole.indexOf(PADDING_VARIABLE));
+  });
+
+  for (const surface of ATTACK_SURFACES) {
+    for (const route of surface.routes) {
+      const name = `${surface.name}: ${route.name}`;
+      if (NOT_REPRODUCIBLE.has(name)) continue;
+      it(`sees the route get through — ${name}`, async () => {
+        const session = await opener.open();
+        const evidence = await surface.probe(session, kit.traps, [route]);
+        expect(evidence.outcomes).toHaveLength(evidence.attempts);
+        expect(evidence.breaches.length, evidence.outcomes.join('\n').slice(0, 2_000)).toBeGreaterThan(0);
+      });
+    }
+  }
+
+  it('lists only routes that exist, each of an API some real runtime has', () => {
+    const names = new Set(
+      ATTACK_SURFACES.flatMap((surface) => surface.routes.map((route) => `${surface.name}: ${route.name}`)),
+    );
+    expect([...NOT_REPRODUCIBLE.keys()].filter((name) => !names.has(name))).toEqual([]);
+    const unreal = ATTACK_SURFACES.flatMap((surface) =>
+      surface.routes.filter((route) => route.realIn.length === 0).map((route) => route.name),
+    );
+    expect(unreal, 'routes that no real runtime has').toEqual([]);
+  });
+
+  for (const check of ALL_CHECKS.filter((candidate) => candidate.failsWhenHostIsExposed)) {
+    it(`fails the check, naming the breach — ${check.title}`, async () => {
+      const expected = check.catches?.hostExposed;
+      expect(expected, 'the check must declare `catches.hostExposed`: what its failure says').toBeInstanceOf(
+        RegExp,
+      );
+      const failure = await failureOf(check, kit);
+      expect(failure.message, `the failure said: ${failure.message}`).toMatch(expected as RegExp);
+    }, 60_000);
+  }
+});
+
+describe('every check of the suite is shown to fail against a sandbox with the hole it guards', () => {
+  it('declares at least one hole (or fails when the host is exposed), and only holes that exist', () => {
+    const undeclared = ALL_CHECKS.filter(
+      (check) => !check.failsWhenHostIsExposed && Object.keys(check.catches ?? {}).length === 0,
+    ).map((check) => check.title);
+    expect(undeclared, `checks that no sandbox is shown to fail: ${undeclared.join('; ')}`).toEqual([]);
+    const unknown = ALL_CHECKS.flatMap((check) =>
+      Object.keys(check.catches ?? {})
+        .filter((hole) => hole !== 'hostExposed' && !isFixtureHole(hole))
+        .map((hole) => `${check.title}: ${hole}`),
+    );
+    expect(unknown, 'holes the fixture does not have').toEqual([]);
+    const exposedWithoutFlag = ALL_CHECKS.filter(
+      (check) => check.catches?.hostExposed && !check.failsWhenHostIsExposed,
+    ).map((check) => check.title);
+    expect(exposedWithoutFlag, 'checks that declare hostExposed without failsWhenHostIsExposed').toEqual([]);
+  });
+
+  it('has no hole that no check catches', () => {
+    const caught = new Set(ALL_CHECKS.flatMap((check) => Object.keys(check.catches ?? {})));
+    expect(Object.keys(FIXTURE_HOLES).filter((hole) => !caught.has(hole))).toEqual([]);
+  });
+});
+
+describe('the security suite, against the fixture sandbox with one hole at a time', () => {
+  let traps: SecurityTraps | undefined;
+  let hostBefore: HostIntrinsicsSnapshot | undefined;
+  const kitFor = (holes: readonly string[]) => {
+    const opener = createSessionOpener(() => createFixtureEnvironment(holes.filter(isFixtureHole)));
+    const kit: SecurityKit = {
+      open: (options) => opener.open(options),
+      get traps() {
+        if (!traps) throw new Error('The traps are not set up yet.');
+        return traps;
+      },
+      // The hole `lateStop` stops cells 2 s late: more than this.
+      stopGraceMs: 1_000,
+    };
+    return { kit, dispose: () => opener.dispose() };
   };
 
   beforeAll(async () => {
@@ -306,44 +430,40 @@ describe('the security suite, against a sandbox that exposes the host', () => {
     hostBefore = snapshotHostIntrinsics();
     traps?.clearContacts();
   });
-  afterEach(async () => {
-    await opener.dispose();
-    // The exposed sandbox pollutes the host's own prototypes on purpose; undo it.
+  afterEach(() => {
     if (hostBefore) restoreHostIntrinsics(hostBefore);
   });
 
-  for (const surface of ATTACK_SURFACES) {
-    for (const route of surface.routes) {
-      const name = `${surface.name}: ${route.name}`;
-      if (NOT_REPRODUCIBLE.has(name)) continue;
-      it(`sees the route get through — ${name}`, async () => {
-        const session = await opener.open();
-        const evidence = await surface.probe(session, kit.traps, [route]);
-        expect(evidence.outcomes).toHaveLength(evidence.attempts);
-        expect(evidence.breaches.length, evidence.outcomes.join('\n')).toBeGreaterThan(0);
-      });
-    }
-  }
-
-  it('lists only routes that exist', () => {
-    const names = new Set(
-      ATTACK_SURFACES.flatMap((surface) => surface.routes.map((route) => `${surface.name}: ${route.name}`)),
+  for (const check of ALL_CHECKS) {
+    const holes = Object.entries(check.catches ?? {}).filter(([hole]) => isFixtureHole(hole));
+    if (holes.length === 0) continue;
+    const timeout = Math.max(check.testTimeoutMs ?? 0, 60_000);
+    it(
+      `passes without holes — ${check.title}`,
+      async () => {
+        const { kit, dispose } = kitFor([]);
+        try {
+          await check.run(kit);
+        } finally {
+          await dispose();
+        }
+      },
+      timeout,
     );
-    expect([...NOT_REPRODUCIBLE.keys()].filter((name) => !names.has(name))).toEqual([]);
-  });
-
-  const provable = SECURITY_CHECK_GROUPS.flatMap((group) => group.checks).filter(
-    (check) => check.failsWhenHostIsExposed,
-  );
-  for (const check of provable) {
-    it(`fails the check — ${check.title}`, async () => {
-      const failure = await check.run(kit).then(
-        () => undefined,
-        (error: unknown) => error,
+    for (const [hole, expected] of holes) {
+      it(
+        `fails with the hole ${hole}, naming the breach — ${check.title}`,
+        async () => {
+          const { kit, dispose } = kitFor([hole]);
+          try {
+            const failure = await failureOf(check, kit);
+            expect(failure.message, `the failure said: ${failure.message}`).toMatch(expected);
+          } finally {
+            await dispose();
+          }
+        },
+        timeout,
       );
-      expect(failure).toBeInstanceOf(Error);
-      // An assertion of the check failed, not the check's own code.
-      expect((failure as Error).name).toBe('AssertionError');
-    }, 60_000);
+    }
   }
 });

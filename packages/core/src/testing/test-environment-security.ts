@@ -2,14 +2,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { JsonValue } from '../environment/context-value';
 import type { CellResult, HostFunction, ReplEnvironment } from '../environment/repl-environment';
 import type { EnvironmentCapabilities } from './test-environment';
+import { DEFERRED_WORK_CHECKS } from './test-environment-security-deferred-work';
+import { HOST_PRESSURE_CHECKS } from './test-environment-security-host-pressure';
 import {
   compareHostIntrinsics,
   findNonJson,
   type HostIntrinsicsSnapshot,
   snapshotHostIntrinsics,
 } from './test-environment-security-oracles';
-import { DEFERRED_WORK_CHECKS } from './test-environment-security-deferred-work';
-import { HOST_PRESSURE_CHECKS } from './test-environment-security-host-pressure';
 import { ATTACK_SURFACES, type AttackSurface } from './test-environment-security-surfaces';
 import { fileUrl, type SecurityTraps, setSecurityTraps } from './test-environment-security-traps';
 import {
@@ -52,6 +52,15 @@ export interface SecurityCheck {
    * context) fails this check. Core's own tests run such a sandbox to prove these checks can fail.
    */
   readonly failsWhenHostIsExposed?: boolean;
+  /**
+   * The holes this check must catch, each with a pattern its failure message must match, so that it
+   * is shown to fail for that breach and not for something else. The keys are the holes of core's
+   * fixture sandbox (`FIXTURE_HOLES` in `test-environment-security-fixture.ts`), and `hostExposed` for
+   * the sandbox that exposes the host ({@link failsWhenHostIsExposed}). Core's self-test runs the
+   * check against the fixture with each hole (it must fail, with a matching message) and without
+   * holes (it must pass). Every check declares at least one.
+   */
+  readonly catches?: Readonly<Record<string, RegExp>>;
   run(kit: SecurityKit): Promise<void>;
 }
 
@@ -89,8 +98,11 @@ export async function expectSessionUnharmed(
 
 /** Fails unless the cell ended at its timeout (a restart is allowed) within the environment's grace. */
 function expectStoppedInTime(result: CellResult, timeoutMs: number, startedAt: number, stopGraceMs: number) {
-  expect(result.error?.kind).toBe('timeout');
-  expect(performance.now() - startedAt).toBeLessThan(timeoutMs + stopGraceMs);
+  const elapsed = Math.round(performance.now() - startedAt);
+  expect(elapsed, `the cell stopped after ${elapsed} ms, more than its timeout plus the grace`).toBeLessThan(
+    timeoutMs + stopGraceMs,
+  );
+  expect(result.error?.kind, 'the cell did not end with a timeout').toBe('timeout');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,19 +110,29 @@ function expectStoppedInTime(result: CellResult, timeoutMs: number, startedAt: n
 // ---------------------------------------------------------------------------------------------
 
 /**
- * In-sandbox helpers, pasted at the top of a block: `check(label, value)` records `label` in
- * `foreign` when the value leads to a global object other than the sandbox's own, through its
- * constructor's constructor (`x.constructor.constructor('return globalThis')()`) or through the root
- * of its prototype chain; `callersOf(fn)` walks `fn.caller` as far as the engine allows.
+ * In-sandbox helpers, pasted at the top of a block: `check(label, value)` follows the value to the
+ * global objects it leads to, through its constructor's constructor
+ * (`x.constructor.constructor('return globalThis')()`) and through the root of its prototype chain.
+ * It records `label` in `foreign` when one of them is not the sandbox's own global, and in
+ * `unreached` when neither route reached any global (so a probe that silently reaches nothing cannot
+ * pass); `checked` counts the values followed. `realmReport()` is the JSON text of all three, for the
+ * host to judge with {@link expectRealmReport}. `callersOf(fn)` walks `fn.caller` as far as the engine
+ * allows.
  */
 const REALM_PROBE = `
 const sandboxGlobal = globalThis;
 const foreign = [];
+const unreached = [];
+let checked = 0;
+const isGlobalObject = (candidate) => candidate !== null && (typeof candidate === 'object' || typeof candidate === 'function');
 const reachedGlobals = (value) => {
   const reached = [];
   try {
     const MaybeFunction = value.constructor.constructor;
-    if (typeof MaybeFunction === 'function') reached.push(MaybeFunction('return globalThis')());
+    if (typeof MaybeFunction === 'function') {
+      const reachedGlobal = MaybeFunction('return globalThis')();
+      if (isGlobalObject(reachedGlobal)) reached.push(reachedGlobal);
+    }
   } catch (error) {}
   try {
     let root = value;
@@ -121,16 +143,23 @@ const reachedGlobals = (value) => {
     }
     const descriptor = Object.getOwnPropertyDescriptor(root, 'constructor');
     const RootFunction = descriptor && typeof descriptor.value === 'function' ? descriptor.value.constructor : undefined;
-    if (typeof RootFunction === 'function') reached.push(RootFunction('return globalThis')());
+    if (typeof RootFunction === 'function') {
+      const reachedGlobal = RootFunction('return globalThis')();
+      if (isGlobalObject(reachedGlobal)) reached.push(reachedGlobal);
+    }
   } catch (error) {}
   return reached;
 };
 const check = (label, value) => {
   if (value === null || value === undefined) return;
-  for (const reached of reachedGlobals(value)) {
-    if (reached !== sandboxGlobal && !foreign.includes(label)) foreign.push(label);
+  checked++;
+  const reached = reachedGlobals(value);
+  if (reached.length === 0 && !unreached.includes(label)) unreached.push(label);
+  for (const reachedGlobal of reached) {
+    if (reachedGlobal !== sandboxGlobal && !foreign.includes(label)) foreign.push(label);
   }
 };
+const realmReport = () => JSON.stringify({ foreign, unreached, checked });
 const callersOf = (start) => {
   const chain = [];
   let current = start;
@@ -145,6 +174,40 @@ const callersOf = (start) => {
 };
 `;
 
+/** What {@link REALM_PROBE}'s `realmReport()` prints. */
+interface RealmReport {
+  readonly foreign: string[];
+  readonly unreached: string[];
+  readonly checked: number;
+}
+
+/**
+ * Judges a line printed by `realmReport()`: no value led to another global, every value led to the
+ * sandbox's own, and at least `minimumChecked` values were followed (so a probe that found nothing to
+ * check fails).
+ */
+function expectRealmReport(line: string | undefined, minimumChecked: number, what: string): RealmReport {
+  let report: RealmReport;
+  try {
+    report = JSON.parse(line ?? '') as RealmReport;
+  } catch {
+    throw new Error(`${what}: the realm probe printed no report (${JSON.stringify(line)}).`);
+  }
+  expect(
+    report.foreign,
+    `${what}: these lead to another global than the sandbox’s (a host object): ${report.foreign.join(', ')}`,
+  ).toEqual([]);
+  expect(
+    report.unreached,
+    `${what}: the realm probe reached no global from these: ${report.unreached.join(', ')}`,
+  ).toEqual([]);
+  expect(
+    report.checked,
+    `${what}: the realm probe followed fewer values than it was given`,
+  ).toBeGreaterThanOrEqual(minimumChecked);
+  return report;
+}
+
 const OBJECT_CONTEXT: JsonValue = { doc: 'text', list: [1, 'two'], nested: { deep: [{}] } };
 
 const HOST_OBJECT_CHECKS: readonly SecurityCheck[] = [
@@ -152,6 +215,12 @@ const HOST_OBJECT_CHECKS: readonly SecurityCheck[] = [
     title:
       'values the host passes in (context, functions, results, errors) lead only to the sandbox’s own global',
     failsWhenHostIsExposed: true,
+    catches: {
+      hostExposed: /these lead to another global than the sandbox’s \(a host object\): context\b/,
+      contextByReference: /these lead to another global than the sandbox’s \(a host object\): context\b/,
+      hostFunctionsOfTheHost:
+        /these lead to another global than the sandbox’s \(a host object\): llm_query, echo\b/,
+    },
     async run(kit) {
       const contexts: Array<[JsonValue, string]> = [
         [DEFAULT_CONFORMANCE_CONTEXT, `string ${DEFAULT_CONFORMANCE_CONTEXT.length}`],
@@ -184,114 +253,176 @@ check('llm_query result', await llm_query('realm'));
 check('nothing result', await nothing());
 try { await fail('x'); } catch (error) { check('host rejection', error); check('host rejection stack', error.stack); }
 try { await echo(1n); } catch (error) { check('refused arguments', error); }
-console.log(JSON.stringify(foreign));
+console.log(realmReport());
 }`,
         );
-        expect(result.error).toBeUndefined();
-        expect(result.stdout).toBe('[]\n');
+        expect(result.error, 'the probe cell failed').toBeUndefined();
+        // At least: context, 9 globals, console.log, the promise and its then, 6 parts of the result,
+        // the llm_query result, the rejection and its stack, and the refused call's error.
+        expectRealmReport(result.stdout.trim(), 24, `context ${JSON.stringify(context)}`);
         await expectSessionUnharmed(session, expectedContext);
       }
     },
   },
   {
     title: 'Error.prepareStackTrace and Error.captureStackTrace hand the cell only sandbox frames',
+    catches: {
+      hostCallSites:
+        /call sites and what they return: these lead to another global than the sandbox’s .*: call site/,
+    },
     async run(kit) {
       const session = await kit.open();
       const result = await session.run(
         `{${REALM_PROBE}
 const sites = [];
-Error.prepareStackTrace = (error, callSites) => { if (Array.isArray(callSites)) sites.push(...callSites); return 'prepared'; };
-try { await fail('x'); } catch (error) { String(error.stack); }
+let hookCalls = 0;
+Error.prepareStackTrace = (error, callSites) => { hookCalls++; if (Array.isArray(callSites)) sites.push(...callSites); return 'prepared'; };
+// Whether this engine calls the hook at all (QuickJS does not; Deno's sandbox locks it away).
+const engineCallsHook = String(new Error('control').stack) === 'prepared';
+// First without an await: the frames below the cell's first step are whatever started the cell.
 try { null.boom; } catch (error) { String(error.stack); }
-try { await echo(1n); } catch (error) { String(error.stack); }
 try { JSON.parse('{'); } catch (error) { String(error.stack); }
+const early = {};
+if (typeof Error.captureStackTrace === 'function') { Error.captureStackTrace(early); String(early.stack); }
+try { await fail('x'); } catch (error) { String(error.stack); }
+try { await echo(1n); } catch (error) { String(error.stack); }
+try { null.boom; } catch (error) { String(error.stack); }
 const target = {};
 if (typeof Error.captureStackTrace === 'function') { Error.captureStackTrace(target); String(target.stack); }
 delete Error.prepareStackTrace;
 for (const site of sites) {
   check('call site', site);
   for (const method of ['getThis', 'getFunction', 'getTypeName', 'getEvalOrigin', 'getFileName']) {
-    try { if (typeof site[method] === 'function') check('call site ' + method, site[method]()); } catch (error) {}
+    try { if (typeof site[method] === 'function') check('call site ' + method + '()', site[method]()); } catch (error) {}
   }
 }
-console.log(JSON.stringify(foreign));
+console.log(realmReport());
+console.log(JSON.stringify({ engineCallsHook, hookCalls, sites: sites.length }));
 }`,
       );
-      expect(result.error).toBeUndefined();
-      expect(result.stdout).toBe('[]\n');
+      expect(result.error, 'the probe cell failed').toBeUndefined();
+      const [realmLine, walkLine] = result.stdout.trim().split('\n');
+      const walk = JSON.parse(walkLine ?? '{}') as {
+        engineCallsHook: boolean;
+        hookCalls: number;
+        sites: number;
+      };
+      if (walk.engineCallsHook) {
+        // The hook ran for the control and for each of the six errors after it, and each had frames.
+        expect(
+          walk.hookCalls,
+          'the stack-trace hook ran for fewer errors than it was given',
+        ).toBeGreaterThanOrEqual(7);
+        expect(walk.sites, 'the stack-trace hook was handed no call sites').toBeGreaterThanOrEqual(6);
+      }
+      expectRealmReport(realmLine, walk.engineCallsHook ? walk.sites : 0, 'call sites and what they return');
       await expectSessionUnharmed(session);
     },
   },
   {
     title: '`fn.caller` chains from functions the environment calls (toJSON, getters) stay inside',
+    catches: {
+      sloppyHostReadsErrors:
+        /fn\.caller of an error getter: these lead to another global than the sandbox’s .*: caller of an error getter/,
+    },
     async run(kit) {
       const session = await kit.open();
       const during = await session.run(
         `{${REALM_PROBE}
 const seen = [];
-await echo({ toJSON: function toJSONProbe() { seen.push(...callersOf(toJSONProbe)); return 'json'; } });
+const runs = { toJSON: 0, getter: 0 };
+// The walker itself, on a chain it must be able to walk where the engine implements fn.caller.
+function innerControl() { return callersOf(innerControl); }
+function outerControl() { return innerControl(); }
+const controlChain = outerControl();
+let walker = 'broken';
+try { walker = controlChain[0] === outerControl ? 'walks' : innerControl.caller == null ? 'no caller' : 'broken'; } catch (error) { walker = 'no caller'; }
+await echo({ toJSON: function toJSONProbe() { runs.toJSON++; seen.push(...callersOf(toJSONProbe)); return 'json'; } });
 const answer = {};
-Object.defineProperty(answer, 'value', { enumerable: true, get: function answerProbe() { seen.push(...callersOf(answerProbe)); return 42; } });
+Object.defineProperty(answer, 'value', { enumerable: true, get: function answerProbe() { runs.getter++; seen.push(...callersOf(answerProbe)); return 42; } });
 FINAL(answer);
-for (const fn of seen) check('caller', fn);
-console.log(JSON.stringify(foreign));
+for (const fn of seen) check('caller of toJSON or of a getter FINAL read', fn);
+console.log(realmReport());
+console.log(JSON.stringify({ walker, runs, callers: seen.length }));
 }`,
       );
-      expect(during.error).toBeUndefined();
-      expect(during.stdout).toBe('[]\n');
+      expect(during.error, 'the probe cell failed').toBeUndefined();
+      const [duringRealm, duringWalk] = during.stdout.trim().split('\n');
+      const walk = JSON.parse(duringWalk ?? '{}') as { walker: string; runs: Record<string, number> };
+      expect(['walks', 'no caller'], 'the fn.caller walker cannot walk a plain chain').toContain(walk.walker);
+      expect(walk.runs, 'the probes were not called by the environment').toEqual({ toJSON: 1, getter: 1 });
+      expectRealmReport(duringRealm, 0, 'fn.caller of a toJSON or getter the environment called');
       // Getters of a thrown error run when the environment describes it, after the cell's code.
       const thrown = await session.run(
-        `${REALM_PROBE.replaceAll('const ', 'var ')}
+        `${REALM_PROBE.replaceAll('const ', 'var ').replace('let checked', 'var checked')}
 var reportedCallers = [];
+var errorGetterRuns = 0;
 var error = new Error('original');
 for (const key of ['message', 'name', 'stack']) {
-  Object.defineProperty(error, key, { configurable: true, get: function errorGetterProbe() { reportedCallers.push(...callersOf(errorGetterProbe)); return 'from a getter'; } });
+  Object.defineProperty(error, key, { configurable: true, get: function errorGetterProbe() { errorGetterRuns++; reportedCallers.push(...callersOf(errorGetterProbe)); return 'from a getter'; } });
 }
 throw error;`,
       );
       expect(thrown.error?.kind).toBe('runtime');
       const report = await session.run(
-        "for (const fn of reportedCallers) check('caller of an error getter', fn);\nconsole.log(JSON.stringify(foreign));",
+        "for (const fn of reportedCallers) check('caller of an error getter the environment called', fn);\nconsole.log(realmReport());\nconsole.log(errorGetterRuns);",
       );
-      expect(report.error).toBeUndefined();
-      expect(report.stdout).toBe('[]\n');
+      expect(report.error, 'the report cell failed').toBeUndefined();
+      const [thrownRealm, getterRuns] = report.stdout.trim().split('\n');
+      expect(Number(getterRuns), 'the environment read no getter of the thrown error').toBeGreaterThan(0);
+      expectRealmReport(thrownRealm, 0, 'fn.caller of an error getter');
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'Symbol.species hooks on host-call promises and results are handed only sandbox values',
+    catches: {
+      hostFunctionsOfTheHost:
+        /values handed to Symbol\.species hooks: these lead to another global than the sandbox’s .*: species hook: executor/,
+    },
     async run(kit) {
       const session = await kit.open();
       const result = await session.run(
         `{${REALM_PROBE}
 const handed = [];
+const hooks = { promiseSpecies: 0, arraySpecies: 0 };
 class SpeciesPromise extends Promise {
   constructor(executor) {
-    super((resolve, reject) => { handed.push(resolve, reject); return executor(resolve, reject); });
-    handed.push(executor);
+    hooks.promiseSpecies++;
+    super((resolve, reject) => { handed.push(['resolve function', resolve], ['reject function', reject]); return executor(resolve, reject); });
+    handed.push(['executor', executor]);
   }
 }
 const pending = echo('species');
 Object.defineProperty(pending, 'constructor', { value: { [Symbol.species]: SpeciesPromise } });
-await pending.then((value) => { handed.push(value); return value; });
+await pending.then((value) => { handed.push(['fulfilled value', value]); return value; });
 const reply = await echo('species');
 Object.defineProperty(reply.nested.list, 'constructor', {
-  value: { [Symbol.species]: function Species(length) { handed.push(this); return new Array(length); } },
+  value: { [Symbol.species]: function Species(length) { hooks.arraySpecies++; handed.push(['array species this', this]); return new Array(length); } },
 });
-handed.push(reply.nested.list.map((item) => item));
-for (const value of handed) check('handed to a species hook', value);
-console.log(JSON.stringify(foreign), handed.length);
+handed.push(['mapped array', reply.nested.list.map((item) => item)]);
+for (const [label, value] of handed) check('species hook: ' + label, value);
+console.log(realmReport());
+console.log(JSON.stringify(hooks));
 }`,
       );
-      expect(result.error).toBeUndefined();
-      // Nine values prove every hook ran: `then` and the `await` of its SpeciesPromise each build one
-      // (resolve, reject, executor), then the value, the array species' `this` and the mapped array.
-      expect(result.stdout).toBe('[] 9\n');
+      expect(result.error, 'the probe cell failed').toBeUndefined();
+      const [realmLine, hooksLine] = result.stdout.trim().split('\n');
+      // `then` and the `await` of its SpeciesPromise each build one, the array's `map` one more.
+      expect(JSON.parse(hooksLine ?? '{}'), 'the species hooks did not all run').toEqual({
+        promiseSpecies: 2,
+        arraySpecies: 1,
+      });
+      // Nine values: two (resolve, reject, executor), the value, the array species' `this`, the mapped array.
+      expectRealmReport(realmLine, 9, 'values handed to Symbol.species hooks');
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'host functions receive plain JSON only, whatever the cell passes (proxies, getters, toJSON, …)',
+    catches: {
+      argumentsInSandboxRealm: /received something other than plain host JSON: expected 'value/,
+    },
     async run(kit) {
       const session = await kit.open();
       const result = await session.run(
@@ -357,7 +488,10 @@ console.log(outcomes.join('\\n'));
       const received = session.host.calls.echo ?? [];
       expect(received.map((args) => args[0])).toEqual(sent.map(([label]) => label));
       for (const [index, args] of received.entries()) {
-        expect(findNonJson(args), `echo(${JSON.stringify(args[0])}) received`).toBeUndefined();
+        expect(
+          findNonJson(args),
+          `echo(${JSON.stringify(args[0])}) received something other than plain host JSON`,
+        ).toBeUndefined();
         expect(args).toEqual(sent[index]);
       }
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -374,6 +508,9 @@ const CODE_GENERATION_CHECKS: readonly SecurityCheck[] = [
   {
     title: 'eval, Function and the async and generator Function constructors reach only the sandbox’s global',
     failsWhenHostIsExposed: true,
+    catches: {
+      hostExposed: /what code made from strings reached: .*(ANOTHER GLOBAL|with process)/,
+    },
     async run(kit) {
       const session = await kit.open({ context: OBJECT_CONTEXT });
       const result = await session.run(
@@ -415,13 +552,23 @@ console.log(lines.join('\\n'));
         'Function of a host result',
         'Function of FINAL',
       ];
-      expect(result.stdout).toBe(`${labels.map((label) => `${label}: this sandbox`).join('\n')}\n`);
+      const reachedElsewhere = result.stdout
+        .trim()
+        .split('\n')
+        .filter((line) => !line.endsWith(': this sandbox'));
+      expect(reachedElsewhere, `what code made from strings reached: ${reachedElsewhere.join('; ')}`).toEqual(
+        [],
+      );
+      expect(result.stdout, 'what code made from strings reached').toBe(
+        `${labels.map((label) => `${label}: this sandbox`).join('\n')}\n`,
+      );
       await expectSessionUnharmed(session, 'object undefined');
     },
   },
   {
     title: 'import() loads nothing: no built-in module, file, URL, data: URL or package',
     failsWhenHostIsExposed: true,
+    catches: { hostExposed: /what import\(\) loaded: expected 'loaded / },
     async run(kit) {
       const session = await kit.open();
       const { traps } = kit;
@@ -446,7 +593,9 @@ console.log(outcomes.join(' '), typeof dataModuleRan, typeof remoteCodeRan);`,
         { timeoutMs: 30_000 },
       );
       expect(result.error).toBeUndefined();
-      expect(result.stdout).toBe(`${specifiers.map(() => 'refused').join(' ')} undefined undefined\n`);
+      expect(result.stdout, 'what import() loaded').toBe(
+        `${specifiers.map(() => 'refused').join(' ')} undefined undefined\n`,
+      );
       await expectSessionUnharmed(session);
     },
   },
@@ -463,10 +612,37 @@ function callsStartingWith(session: ConformanceSession, name: string, prefix: st
   );
 }
 
+/**
+ * A cell that was running when its session was disposed, or that was started after: it must end with
+ * an `aborted` error, or reject with an error that says the session was disposed — not with whatever
+ * broke inside the environment (a `TypeError` from a freed sandbox says nothing and may hide worse).
+ */
+async function expectEndedByDispose(running: Promise<CellResult>, what: string): Promise<void> {
+  const outcome = await running.then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  if ('result' in outcome) {
+    expect(
+      outcome.result.error?.kind,
+      `${what} resolved instead of rejecting, so it must end with an \`aborted\` error`,
+    ).toBe('aborted');
+    return;
+  }
+  const message =
+    outcome.error instanceof Error
+      ? `${outcome.error.name}: ${outcome.error.message}`
+      : String(outcome.error);
+  expect(message, `${what} rejected with an error that does not say the session was disposed`).toMatch(
+    /dispos/i,
+  );
+}
+
 const OUTLIVING_CHECKS: readonly SecurityCheck[] = [
   {
     title: 'timers set by a cell never fire after it ended: no host call, no output, no state change',
     failsWhenHostIsExposed: true,
+    catches: { hostExposed: /timers ran after the cell ended/ },
     async run(kit) {
       const session = await kit.open();
       const scheduled = await session.run(
@@ -484,14 +660,22 @@ kinds.join(' ')`,
       );
       expect(scheduled.error).toBeUndefined();
       await sleep(300);
-      expect(callsStartingWith(session, 'echo', 'late')).toEqual([]);
+      expect(
+        callsStartingWith(session, 'echo', 'late'),
+        'host calls from timers after the cell ended',
+      ).toEqual([]);
       const after = await session.run(
         "const first = globalThis.lateRuns || 0;\nawait echo('between');\nconsole.log(first, globalThis.lateRuns || 0);",
       );
       expect(after.error).toBeUndefined();
-      expect(after.stdout).toBe('0 0\n');
+      expect(after.stdout, 'timers ran after the cell ended (runs before, during the next cell)').toBe(
+        '0 0\n',
+      );
       await sleep(100);
-      expect(callsStartingWith(session, 'echo', 'late')).toEqual([]);
+      expect(
+        callsStartingWith(session, 'echo', 'late'),
+        'host calls from callbacks after the cell ended',
+      ).toEqual([]);
       await expectSessionUnharmed(session);
     },
   },
@@ -499,6 +683,10 @@ kinds.join(' ')`,
     title:
       'callbacks chained on host calls a cell did not await never run in a later cell, nor get the late result',
     failsWhenHostIsExposed: true,
+    catches: {
+      hostExposed:
+        /callbacks printed into the cell|a later cell saw the callbacks run|host calls from callbacks after the cell ended/,
+    },
     async run(kit) {
       const session = await kit.open({ latencyMs: 100 });
       const first = await session.run(
@@ -510,22 +698,31 @@ never('forever').then(late('never-then'), late('never-rejected'));
 'started'`,
       );
       expect(first.error).toBeUndefined();
-      expect(first.stdout).toBe('');
+      expect(first.stdout, 'callbacks printed into the cell').toBe('');
       await sleep(300);
-      expect(callsStartingWith(session, 'echo', 'late')).toEqual([]);
+      expect(
+        callsStartingWith(session, 'echo', 'late'),
+        'host calls from callbacks after the cell ended',
+      ).toEqual([]);
       const second = await session.run(
         "const before = globalThis.lateRuns;\nawait echo('between');\nawait null;\nconsole.log(before === globalThis.lateRuns, typeof lateValue === 'string' && lateValue.startsWith('answer:'));",
       );
       expect(second.error).toBeUndefined();
-      expect(second.stdout).toBe('true false\n');
+      expect(second.stdout, 'a later cell saw the callbacks run, or the late result').toBe('true false\n');
       await sleep(100);
-      expect(callsStartingWith(session, 'echo', 'late')).toEqual([]);
+      expect(
+        callsStartingWith(session, 'echo', 'late'),
+        'host calls from callbacks after the cell ended',
+      ).toEqual([]);
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'an endless loop of host calls a cell left running stops when the cell ends, and at dispose',
-    failsWhenHostIsExposed: true,
+    catches: {
+      hostFunctionsOfTheHost: /host calls after the cell ended/,
+      disposeBreaksCells: /rejected with an error that does not say the session was disposed/,
+    },
     async run(kit) {
       const session = await kit.open({ latencyMs: 20 });
       const started = await session.run(
@@ -534,7 +731,9 @@ never('forever').then(late('never-then'), late('never-rejected'));
       expect(started.error).toBeUndefined();
       const countAfterCell = callsStartingWith(session, 'llm_query', 'loop').length;
       await sleep(300);
-      expect(callsStartingWith(session, 'llm_query', 'loop')).toHaveLength(countAfterCell);
+      expect(callsStartingWith(session, 'llm_query', 'loop'), 'host calls after the cell ended').toHaveLength(
+        countAfterCell,
+      );
       const next = await session.run("await echo('next');\nawait null;\n'next'");
       expect(next.error).toBeUndefined();
       expect(next.stdout).toBe('');
@@ -547,14 +746,19 @@ never('forever').then(late('never-then'), late('never-rejected'));
       );
       await sleep(100);
       await other.session.dispose();
-      await running.catch(() => undefined);
+      await expectEndedByDispose(running, 'the cell running when its session was disposed');
       const countAtDispose = callsStartingWith(other, 'llm_query', 'loop').length;
       await sleep(300);
-      expect(callsStartingWith(other, 'llm_query', 'loop')).toHaveLength(countAtDispose);
+      expect(
+        callsStartingWith(other, 'llm_query', 'loop'),
+        'host calls after the session was disposed',
+      ).toHaveLength(countAtDispose);
+      await expectEndedByDispose(other.session.runCell('1'), 'a cell run after dispose');
     },
   },
   {
     title: 'an endless microtask loop ends at the timeout and does not run on afterwards',
+    catches: { lateStop: /more than its timeout plus the grace/ },
     needs: ['interruptsSynchronousCode'],
     async run(kit) {
       const session = await kit.open();
@@ -575,13 +779,14 @@ never('forever').then(late('never-then'), late('never-rejected'));
   },
   {
     title: 'a promise that never settles ends at the timeout; the variables stay',
+    catches: { restartOnTimeout: /a cell that only waited was restarted/ },
     async run(kit) {
       const session = await kit.open();
       await session.ok("const kept = 'kept';");
       const startedAt = performance.now();
       const result = await session.run('await new Promise(() => {});', { timeoutMs: 300 });
       expectStoppedInTime(result, 300, startedAt, kit.stopGraceMs);
-      expect(result.stateLost).toBeUndefined();
+      expect(result.stateLost, 'a cell that only waited was restarted').toBeUndefined();
       expect((await session.ok('kept')).value).toBe('"kept"');
       await expectSessionUnharmed(session);
     },
@@ -593,19 +798,38 @@ never('forever').then(late('never-then'), late('never-rejected'));
 // ---------------------------------------------------------------------------------------------
 
 /** Single allocations and growth loops that no memory limit can hold. */
-const ALLOCATION_BOMBS: readonly string[] = [
-  'let doubling = [1];\nwhile (true) doubling = doubling.concat(doubling);',
-  "let text = 'x';\nwhile (true) text += text;",
-  'const huge = new Uint8Array(2 ** 30);\nhuge.length',
-  'const buffer = new ArrayBuffer(2 ** 31);\nbuffer.byteLength',
-  'new Array(2 ** 32 - 1).fill(0).length',
-  "'x'.repeat(2 ** 29).length",
-  'const grow = new Map();\nfor (let i = 0; ; i++) grow.set(i, { i, text: String(i).repeat(64) });',
+export interface AllocationBomb {
+  readonly code: string;
+  /**
+   * Set when the engine may refuse the allocation at once, before memory runs short, because it is
+   * beyond a size limit of the engine's own: then a runtime `RangeError` or `InternalError` whose
+   * message matches is accepted too. Without it only a memory error or a restart passes: the bomb
+   * reaches any memory limit.
+   */
+  readonly refusedAtOnceIf?: RegExp;
+}
+
+/** Single allocations and growth loops that no memory limit can hold. */
+export const ALLOCATION_BOMBS: readonly AllocationBomb[] = [
+  { code: 'let doubling = [1];\nwhile (true) doubling = doubling.concat(doubling);' },
+  // Distinct flat strings, each a megabyte, all held: string memory that grows until the limit.
+  { code: "const held = [];\nfor (let i = 0; ; i++) held.push(JSON.stringify('s'.repeat(1 << 20) + i));" },
+  { code: 'new Array(2 ** 32 - 1).fill(0).length' },
+  { code: 'const grow = new Map();\nfor (let i = 0; ; i++) grow.set(i, { i, text: String(i).repeat(64) });' },
+  // V8 builds `text += text` as a rope and stops it at its maximum string length ("Invalid string
+  // length") long before memory runs out; the same for one huge `repeat`. QuickJS: "string too long".
+  { code: "let text = 'x';\nwhile (true) text += text;", refusedAtOnceIf: /string length|string too long/i },
+  { code: "'x'.repeat(2 ** 29).length", refusedAtOnceIf: /string length|string too long|repeat count/i },
+  // Buffers beyond what the engine allocates at all ("Array buffer allocation failed", QuickJS:
+  // "invalid array buffer length").
+  { code: 'const huge = new Uint8Array(2 ** 30);\nhuge.length', refusedAtOnceIf: /array ?buffer/i },
+  { code: 'const buffer = new ArrayBuffer(2 ** 31);\nbuffer.byteLength', refusedAtOnceIf: /array ?buffer/i },
 ];
 
 const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   {
     title: 'an output flood on both streams keeps exactly the cap, and says how much it dropped',
+    catches: { uncappedOutput: /the output was not cut to the cap/ },
     async run(kit) {
       const session = await kit.open();
       const result = await session.run(
@@ -613,17 +837,19 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
         { maxOutputChars: 100_000 },
       );
       expect(result.error).toBeUndefined();
-      expect(result.stdout.length + result.stderr.length).toBe(100_000);
+      expect(result.stdout.length + result.stderr.length, 'the output was not cut to the cap').toBe(100_000);
       expect(result.droppedOutputChars).toBe(10_000_000 - 100_000);
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'a 10 MB line is cut to the cap exactly',
+    catches: { uncappedOutput: /the output was not cut to the cap/ },
     async run(kit) {
       const session = await kit.open();
       const result = await session.run("console.log('y'.repeat(10_000_000));", { maxOutputChars: 1_000_000 });
       expect(result.error).toBeUndefined();
+      expect(result.stdout.length, 'the output was not cut to the cap').toBe(1_000_000);
       expect(result.stdout).toBe('y'.repeat(1_000_000));
       expect(result.droppedOutputChars).toBe(10_000_001 - 1_000_000);
       await expectSessionUnharmed(session);
@@ -631,6 +857,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   },
   {
     title: 'a 100 MB string printed once is cut to the cap, or ends in a memory error; the host survives',
+    catches: { uncappedOutput: /the output was not cut to the cap/ },
     needs: ['memoryLimit'],
     testTimeoutMs: 90_000,
     async run(kit) {
@@ -639,8 +866,9 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
         maxOutputChars: 100_000,
         timeoutMs: 60_000,
       });
-      if (result.error) expectMemoryFailure(result);
+      if (result.error) expectMemoryFailure(result, 'a 100 MB string printed once');
       else {
+        expect(result.stdout.length, 'the output was not cut to the cap').toBe(100_000);
         expect(result.stdout).toBe('z'.repeat(100_000));
         expect(result.droppedOutputChars).toBe(100 * 1024 * 1024 + 1 - 100_000);
       }
@@ -649,6 +877,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   },
   {
     title: 'deep recursion ends in a clean runtime error; the variables stay',
+    catches: { stackOverflowAsCrash: /must end in a runtime error: expected 'crash'/ },
     async run(kit) {
       const session = await kit.open();
       await session.ok("const kept = 'kept';");
@@ -661,8 +890,8 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
       ];
       for (const code of recursions) {
         const result = await session.run(code, { timeoutMs: 30_000 });
-        expect(result.error?.kind, code).toBe('runtime');
-        expect(result.stateLost, code).toBeUndefined();
+        expect(result.error?.kind, `${code}: must end in a runtime error`).toBe('runtime');
+        expect(result.stateLost, `${code}: must not restart the sandbox`).toBeUndefined();
       }
       expect((await session.ok('kept')).value).toBe('"kept"');
       await expectSessionUnharmed(session);
@@ -671,6 +900,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   {
     title:
       'a value nested 100,000 deep, stringified, parsed or sent to the host, works or fails closed (an error, or a restart that says so)',
+    catches: { stackOverflowAsCrash: /failed without a restart, so it must be a runtime error/ },
     async run(kit) {
       const session = await kit.open();
       const cells = [
@@ -684,25 +914,34 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
         // out of stack. Both are safe; what must never happen is a hang, a host crash or a silent
         // empty state.
         if (result.error === undefined) expect(result.value, code).toMatch(/^[0-9]+$/);
-        else if (result.stateLost === undefined) expect(result.error.kind, code).toBe('runtime');
-        else expect(result.error.kind, code).toBe('crash');
+        else if (result.stateLost === undefined)
+          expect(result.error.kind, `${code}: failed without a restart, so it must be a runtime error`).toBe(
+            'runtime',
+          );
+        else expect(result.error.kind, `${code}: restarted, so it must be a crash`).toBe('crash');
       }
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'allocation bombs end in a memory error (or a restart that says so), and the next cell runs',
+    catches: {
+      memoryErrorsAsRangeErrors:
+        /must end in a memory error or a restart that says so, not runtime error RangeError: Invalid string length/,
+    },
     needs: ['memoryLimit'],
     testTimeoutMs: 180_000,
     async run(kit) {
       const session = await kit.open();
-      for (const code of ALLOCATION_BOMBS) {
+      for (const { code, refusedAtOnceIf } of ALLOCATION_BOMBS) {
         const result = await session.run(code, { timeoutMs: 60_000 });
-        expect(result.error, code).toBeDefined();
-        // An engine may refuse an impossible size at once (RangeError; QuickJS: InternalError).
         const refusedAtOnce =
-          result.error?.kind === 'runtime' && ['RangeError', 'InternalError'].includes(result.error.name);
-        if (!refusedAtOnce) expectMemoryFailure(result);
+          refusedAtOnceIf !== undefined &&
+          result.error?.kind === 'runtime' &&
+          result.stateLost === undefined &&
+          ['RangeError', 'InternalError'].includes(result.error.name) &&
+          refusedAtOnceIf.test(result.error.message);
+        if (!refusedAtOnce) expectMemoryFailure(result, `allocation bomb ${JSON.stringify(code)}`);
         expect((await session.ok('context.length')).value, code).toBe(
           String(DEFAULT_CONFORMANCE_CONTEXT.length),
         );
@@ -712,6 +951,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   },
   {
     title: 'catastrophic regex backtracking stops at the timeout',
+    catches: { lateStop: /more than its timeout plus the grace/ },
     needs: ['interruptsSynchronousCode'],
     async run(kit) {
       const session = await kit.open();
@@ -733,6 +973,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
   {
     title:
       'code that never returns inside something the environment calls (toJSON, getters, Atomics.wait) stops in time',
+    catches: { lateStop: /more than its timeout plus the grace/ },
     needs: ['interruptsSynchronousCode'],
     async run(kit) {
       const session = await kit.open();
@@ -759,13 +1000,18 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
         const result = await session.run(code, { timeoutMs: 1_000 });
         if (mustFail) expect(result.error, code).toBeDefined();
         expect(result.stateLost === undefined || result.error !== undefined, code).toBe(true);
-        expect(performance.now() - startedAt, code).toBeLessThan(1_000 + kit.stopGraceMs);
+        const elapsed = Math.round(performance.now() - startedAt);
+        expect(
+          elapsed,
+          `${code}: stopped after ${elapsed} ms, more than its timeout plus the grace`,
+        ).toBeLessThan(1_000 + kit.stopGraceMs);
       }
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'value, error name, message and stack are each cut to the output cap (at least 1,000 characters)',
+    catches: { uncappedResultTexts: /a result text longer than the cap/ },
     async run(kit) {
       const session = await kit.open();
       const cap = 50_000;
@@ -779,7 +1025,7 @@ const RESOURCE_CHECKS: readonly SecurityCheck[] = [
         const result = await session.run(code, { maxOutputChars: cap, timeoutMs: 30_000 });
         expect(result.stateLost, code).toBeUndefined();
         for (const text of [result.value, result.error?.name, result.error?.message, result.error?.stack]) {
-          expect(text?.length ?? 0, code).toBeLessThanOrEqual(cap);
+          expect(text?.length ?? 0, `${code}: a result text longer than the cap`).toBeLessThanOrEqual(cap);
         }
       }
       const small = await session.run("throw new Error('q'.repeat(5_000));", { maxOutputChars: 10 });
@@ -804,18 +1050,19 @@ const TEXT_CHECKS: readonly SecurityCheck[] = [
   {
     title:
       'lone surrogates, NUL bytes and line separators come through stdout, stderr, value, errors and FINAL exactly',
+    catches: { textsThroughUtf8: /odd text changed on the way/ },
     async run(kit) {
       const session = await kit.open();
       const printed = await session.run(
         `const odd = ${ODD_TEXT_SOURCE};\nconsole.log(odd);\nconsole.error(odd);\nFINAL(odd);\nodd`,
       );
       expect(printed.error).toBeUndefined();
-      expect(printed.stdout).toBe(`${ODD_TEXT}\n`);
-      expect(printed.stderr).toBe(`${ODD_TEXT}\n`);
-      expect(printed.final?.value).toBe(ODD_TEXT);
-      expect(printed.value).toBe(JSON.stringify(ODD_TEXT));
+      expect(printed.stdout, 'odd text changed on the way through stdout').toBe(`${ODD_TEXT}\n`);
+      expect(printed.stderr, 'odd text changed on the way through stderr').toBe(`${ODD_TEXT}\n`);
+      expect(printed.final?.value, 'odd text changed on the way through FINAL').toBe(ODD_TEXT);
+      expect(printed.value, 'odd text changed on the way through the value').toBe(JSON.stringify(ODD_TEXT));
       const thrown = await session.run('throw new Error(odd);');
-      expect(thrown.error?.message).toBe(ODD_TEXT);
+      expect(thrown.error?.message, 'odd text changed on the way through an error').toBe(ODD_TEXT);
       const thrownText = await session.run('throw odd;');
       expect(thrownText.error?.message).toContain('nul');
       await expectSessionUnharmed(session);
@@ -823,17 +1070,22 @@ const TEXT_CHECKS: readonly SecurityCheck[] = [
   },
   {
     title: 'the cap cuts between the halves of a surrogate pair without breaking the transfer',
+    catches: {
+      textsThroughUtf8: /the output cut inside a surrogate pair/,
+      uncappedOutput: /the output cut inside a surrogate pair/,
+    },
     async run(kit) {
       const session = await kit.open();
       const result = await session.run("console.log('🚀'.repeat(10));", { maxOutputChars: 5 });
       expect(result.error).toBeUndefined();
-      expect(result.stdout).toBe('🚀🚀\ud83d');
+      expect(result.stdout, 'the output cut inside a surrogate pair').toBe('🚀🚀\ud83d');
       expect(result.droppedOutputChars).toBe(21 - 5);
       await expectSessionUnharmed(session);
     },
   },
   {
     title: 'strings whose JSON is far longer than the cap come through whole when they fit it',
+    catches: { capCountsJson: /output that fits the cap was cut/ },
     async run(kit) {
       const session = await kit.open();
       // Three characters that JSON writes as ten: \" \\ \u0000.
@@ -843,6 +1095,7 @@ const TEXT_CHECKS: readonly SecurityCheck[] = [
       );
       const heavy = '"\\\u0000'.repeat(200_000);
       expect(result.error).toBeUndefined();
+      expect(result.stdout.length, 'output that fits the cap was cut').toBe(heavy.length + 1);
       expect(result.stdout).toBe(`${heavy}\n`);
       expect(result.droppedOutputChars).toBe(0);
       expect(result.final?.value).toBe(heavy);
@@ -867,11 +1120,27 @@ Function.prototype.bind = function () { return () => 'hacked'; };
 Promise.prototype.then = function () { return this; }; Promise.resolve = () => 'hacked';
 Reflect.apply = () => 'hacked'; Error.prepareStackTrace = () => 'hacked'; Error.stackTraceLimit = 0;`;
 
+/**
+ * A host-function wrapper that judges the arguments exactly as the host function receives them
+ * (before anything copies them): it pushes `'plain'`, or `<name>: <why not plain JSON>`.
+ */
+function recordArguments(received: string[]): (name: string, hostFunction: HostFunction) => HostFunction {
+  return (name, hostFunction) => (args, options) => {
+    const problem = Array.isArray(args) ? findNonJson(args) : 'the arguments are not a list';
+    received.push(problem === undefined ? 'plain' : `${name}: ${problem}`);
+    return hostFunction(args, options);
+  };
+}
+
 const POLLUTION_CHECKS: readonly SecurityCheck[] = [
   {
     title:
       'polluting the sandbox’s intrinsics, the context’s and host results’ prototypes leaves the host’s untouched',
     failsWhenHostIsExposed: true,
+    catches: {
+      hostExposed: /host intrinsics changed: (added|changed|removed) /,
+      contextByReference: /host intrinsics changed: (added|changed|removed) /,
+    },
     async run(kit) {
       for (const context of [OBJECT_CONTEXT, ['first', 'second']]) {
         const session = await kit.open({ context });
@@ -885,7 +1154,8 @@ reply.__proto__.viaResult = 1; reply.nested.list.__proto__.viaNested = 1; reply.
 await echo(JSON.parse('{"__proto__": {"viaArgument": 1}}'));
 ${POLLUTION}`,
         );
-        expect(compareHostIntrinsics(before, snapshotHostIntrinsics())).toEqual([]);
+        const changes = compareHostIntrinsics(before, snapshotHostIntrinsics());
+        expect(changes, `host intrinsics changed: ${changes.join(', ')}`).toEqual([]);
         const probe: Record<string, unknown> = {};
         for (const key of ['polluted', 'viaContext', 'viaContextRoot', 'viaResult', 'viaArgument']) {
           expect(probe[key], key).toBeUndefined();
@@ -896,6 +1166,7 @@ ${POLLUTION}`,
   {
     title:
       'after a cell replaced the intrinsics the prelude uses, later cells still print, call the host and answer',
+    catches: { liveSandboxJson: /what a later cell printed/ },
     async run(kit) {
       const session = await kit.open();
       await session.run(POLLUTION);
@@ -904,8 +1175,8 @@ ${POLLUTION}`,
         "console.log('printed', [1, 2], { a: 'b' });\nconsole.error('warned');\nFINAL(await echo('x', [1, 2], { k: 'v' }));",
       );
       expect(result.error).toBeUndefined();
-      expect(result.stdout).toBe('printed [ 1, 2 ] { a: "b" }\n');
-      expect(result.stderr).toBe('warned\n');
+      expect(result.stdout, 'what a later cell printed').toBe('printed [ 1, 2 ] { a: "b" }\n');
+      expect(result.stderr, 'what a later cell printed on stderr').toBe('warned\n');
       expect(result.final?.value).toBe(JSON.stringify(echoReply('x', [1, 2], { k: 'v' }), null, 2));
       expect(session.host.calls.echo?.slice(before)).toEqual([['x', [1, 2], { k: 'v' }]]);
       const vars = await session.run('console.log(SHOW_VARS())');
@@ -916,8 +1187,13 @@ ${POLLUTION}`,
   },
   {
     title: 'a replaced toJSON cannot make the host receive anything but a list of JSON values',
+    catches: {
+      argumentsInSandboxRealm:
+        /echo received something other than plain host JSON: echo: value: its prototype is not the host's Array\.prototype/,
+    },
     async run(kit) {
-      const session = await kit.open();
+      const received: string[] = [];
+      const session = await kit.open({ wrapHostFunction: recordArguments(received) });
       const result = await session.run(
         `const outcomes = [];
 for (const [owner, replacement] of [[Object.prototype, () => 'hacked'], [Array.prototype, () => ({ not: 'a list' })], [String.prototype, () => 1]]) {
@@ -929,10 +1205,11 @@ console.log(outcomes.length);`,
       );
       expect(result.error).toBeUndefined();
       expect(result.stdout).toBe('3\n');
-      for (const args of session.host.calls.echo ?? []) {
-        expect(Array.isArray(args), `echo received ${JSON.stringify(args)}`).toBe(true);
-        expect(findNonJson(args)).toBeUndefined();
-      }
+      expect(received.length, 'echo was called fewer times than the cell reached it').toBeGreaterThan(0);
+      const problems = received.filter((problem) => problem !== 'plain');
+      expect(problems, `echo received something other than plain host JSON: ${problems.join('; ')}`).toEqual(
+        [],
+      );
       await expectSessionUnharmed(session);
     },
   },
@@ -943,13 +1220,19 @@ function surfaceCheck(surface: AttackSurface): SecurityCheck {
   return {
     title: `cannot ${surface.name}, by any route (${surface.routes.map((route) => route.name).join(', ')})`,
     failsWhenHostIsExposed: true,
+    catches: {
+      hostExposed: new RegExp(`cannot ${surface.name}: these attempts got through: \\S`),
+    },
     testTimeoutMs: 60_000,
     async run(kit) {
       const session = await kit.open();
       const evidence = await surface.probe(session, kit.traps);
       expect(evidence.result.error, 'the probe cell itself failed').toBeUndefined();
       expect(evidence.outcomes, 'every attempt reports an outcome').toHaveLength(evidence.attempts);
-      expect(evidence.breaches).toEqual([]);
+      expect(
+        evidence.breaches,
+        `cannot ${surface.name}: these attempts got through: ${evidence.breaches.join('; ').slice(0, 2_000)}`,
+      ).toEqual([]);
       await expectSessionUnharmed(session);
     },
   };

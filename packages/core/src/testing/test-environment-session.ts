@@ -141,9 +141,16 @@ export function createSessionOpener(
   };
 }
 
-/** A cell that ran out of memory: a `memory` error, or a restart (`stateLost`) after a memory or crash error. */
-export function expectMemoryFailure(result: CellResult): void {
-  expect(result.error).toBeDefined();
-  if (result.stateLost === undefined) expect(result.error?.kind).toBe('memory');
-  else expect(['memory', 'crash']).toContain(result.error?.kind);
+/**
+ * A cell that ran out of memory: a `memory` error, or a restart (`stateLost`) after a memory or crash
+ * error. `what` (e.g. the cell's code) starts the failure message.
+ */
+export function expectMemoryFailure(result: CellResult, what = 'the cell'): void {
+  const got = result.error
+    ? `${result.error.kind} error ${result.error.name}: ${result.error.message.slice(0, 200)}`
+    : 'no error';
+  const message = `${what}: must end in a memory error or a restart that says so, not ${got}${result.stateLost ? ' (restarted)' : ''}`;
+  expect(result.error, message).toBeDefined();
+  if (result.stateLost === undefined) expect(result.error?.kind, message).toBe('memory');
+  else expect(['memory', 'crash'], message).toContain(result.error?.kind);
 }
