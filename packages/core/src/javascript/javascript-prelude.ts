@@ -250,7 +250,6 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   var contextValue = typeof options.contextJson === 'string' ? jsonParse(options.contextJson) : options.context;
 
   // ---- state of the current cell ----
-  var cellNumber = 0;
   var cellRunning = false;
   var maxOutputChars = 1000000;
   var usedOutputChars = 0;
@@ -259,7 +258,8 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   var stderrParts = [];
   var finalAnswer = null;
   var overrides = ObjectCreate(null);
-  var pendingCalls = ObjectCreate(null);
+  // Calls with the host, by id (at most maxCallsInFlight of them); waiting calls are only in \`waiting\`.
+  var startedCalls = ObjectCreate(null);
   var nextCallId = 1;
   var noop = function () {};
   // Calls waiting for their turn (FIFO: a list and the index of its head) and what is with the host.
@@ -609,13 +609,13 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
         if (argsJson.length > maxCharsInFlight) {
           return apply(PromiseCtor.reject, PromiseCtor, [new RangeErrorCtor(name + ': the arguments are ' + argsJson.length + ' characters of JSON, more than the ' + maxCharsInFlight + ' one call may carry to the host. Pass a smaller piece (slice the text, or split the work over several calls).')]);
         }
-        var call = { id: nextCallId++, cell: cellNumber, name: name, argsJson: argsJson, resolve: noop, reject: noop, promise: null, started: false };
+        // state: 'waiting' for its turn, 'started' (with the host), or 'done' (settled or dropped).
+        var call = { id: nextCallId++, name: name, argsJson: argsJson, resolve: noop, reject: noop, promise: null, state: 'waiting' };
         var promise = new PromiseCtor(function (resolve, reject) {
           call.resolve = resolve;
           call.reject = reject;
         });
         call.promise = promise;
-        pendingCalls[call.id] = call;
         push(waiting, call);
         startWaitingCalls();
         return promise;
@@ -628,7 +628,7 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
   function startWaitingCalls() {
     while (waitingHead < waiting.length) {
       var call = waiting[waitingHead];
-      if (pendingCalls[call.id] !== call) {
+      if (call.state !== 'waiting') {
         waitingHead++;
         continue;
       }
@@ -646,15 +646,19 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
     }
   }
 
+  /** Takes a started call off the books; false when it was already settled or dropped. */
   function finishCall(call) {
-    if (!call.started) return;
-    call.started = false;
+    if (call.state !== 'started') return false;
+    call.state = 'done';
+    delete startedCalls[call.id];
     callsInFlight--;
     charsInFlight -= call.argsJson.length;
+    return true;
   }
 
   function startCall(call) {
-    call.started = true;
+    call.state = 'started';
+    startedCalls[call.id] = call;
     callsInFlight++;
     charsInFlight += call.argsJson.length;
     var name = call.name;
@@ -662,15 +666,12 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
     try {
       started = hostCall(name, call.argsJson);
     } catch (error) {
-      delete pendingCalls[call.id];
       finishCall(call);
       call.reject(new ErrorCtor(hostErrorMessage(error)));
       return;
     }
     promiseThen(started, function (resultJson) {
-      if (pendingCalls[call.id] !== call) return;
-      delete pendingCalls[call.id];
-      finishCall(call);
+      if (!finishCall(call)) return;
       var result;
       var failed = false;
       try {
@@ -682,33 +683,35 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
       else call.resolve(result);
       startWaitingCalls();
     }, function (reason) {
-      if (pendingCalls[call.id] !== call) return;
-      delete pendingCalls[call.id];
-      finishCall(call);
+      if (!finishCall(call)) return;
       call.reject(new ErrorCtor(hostErrorMessage(reason)));
       startWaitingCalls();
     });
   }
 
-  /** Rejects every call of a cell other than the running one (all of them when none runs); returns how many. */
+  /**
+   * Rejects every call still with the host or waiting, and returns how many there were. Called when
+   * no cell runs (dropCalls, beginCell), so every such call belongs to a cell that has ended.
+   */
   function rejectStaleCalls() {
-    var ids = objectKeys(pendingCalls);
-    var dropped = 0;
-    for (var i = 0; i < ids.length; i++) {
-      var call = pendingCalls[ids[i]];
-      if (cellRunning && call.cell === cellNumber) continue;
-      delete pendingCalls[ids[i]];
-      dropped++;
-      promiseThen(call.promise, undefined, noop);
-      call.reject(new ErrorCtor('This host call was still running when its cell ended, so its result was dropped. Await every llm_query/rlm_query call in the cell that starts it.'));
-    }
+    var stale = [];
+    var ids = objectKeys(startedCalls);
+    for (var i = 0; i < ids.length; i++) push(stale, startedCalls[ids[i]]);
+    for (var w = waitingHead; w < waiting.length; w++) if (waiting[w].state === 'waiting') push(stale, waiting[w]);
     // Whatever the host still runs of them is no longer this session's to count: the environment
     // aborted those calls when the cell ended.
+    startedCalls = ObjectCreate(null);
     waiting = [];
     waitingHead = 0;
     callsInFlight = 0;
     charsInFlight = 0;
-    return dropped;
+    for (var k = 0; k < stale.length; k++) {
+      var call = stale[k];
+      call.state = 'done';
+      promiseThen(call.promise, undefined, noop);
+      call.reject(new ErrorCtor('This host call was still running when its cell ended, so its result was dropped. Await every llm_query/rlm_query call in the cell that starts it.'));
+    }
+    return stale.length;
   }
 
   // ---- reserved globals ----
@@ -748,7 +751,6 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
     beginCell: function (limit) {
       cellRunning = false;
       rejectStaleCalls();
-      cellNumber++;
       cellRunning = true;
       maxOutputChars = typeof limit === 'number' && limit >= 0 ? limit : 1000000;
       usedOutputChars = 0;
