@@ -4,6 +4,7 @@ import type { CellResult, HostFunction, ReplEnvironment } from '../environment/r
 import type { EnvironmentCapabilities } from './test-environment';
 import { DEFERRED_WORK_CHECKS } from './test-environment-security-deferred-work';
 import { HOST_PRESSURE_CHECKS } from './test-environment-security-host-pressure';
+import { REALM_CHECKS } from './test-environment-security-realm';
 import {
   compareHostIntrinsics,
   findNonJson,
@@ -1252,6 +1253,7 @@ export const SECURITY_CHECK_GROUPS: readonly SecurityCheckGroup[] = [
   { name: 'prototype pollution', checks: POLLUTION_CHECKS },
   { name: 'work that outlives its cell, without timers', checks: DEFERRED_WORK_CHECKS },
   { name: 'pressure on the host', checks: HOST_PRESSURE_CHECKS },
+  { name: 'the realm behind the sandbox, and what sessions share', checks: REALM_CHECKS },
 ];
 
 /**
