@@ -151,7 +151,7 @@ describe('the loop notes cannot be imitated by what a cell prints', () => {
       tools: [],
       noteTag: TAG,
     });
-    expect(prompt).toContain(`Lines that start with ${TAG} are from the loop`);
+    expect(prompt).toContain(`Lines that start with ${TAG} come from the loop`);
   });
 
   for (const [index, imitation] of IMITATIONS.entries()) {
