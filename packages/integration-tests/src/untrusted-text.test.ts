@@ -209,17 +209,20 @@ function collectGarbage(): () => void {
 }
 
 describe('finding 6: a trajectory keeps a bounded record of huge or refused prompts', () => {
-  it('many refused 4 MB prompts per turn: host memory stays flat and the trajectory serialises and reads back', async () => {
+  it('many refused 2 MB prompts per turn, one by one and batched: host memory stays flat and the trajectory serialises and reads back', async () => {
     const gc = collectGarbage();
-    const TURNS = 6;
+    const TURNS = 4;
     const PER_TURN = 10;
-    const PROMPT_CHARS = 4_000_000;
+    const PROMPT_CHARS = 2_000_000;
     const model = new MockLanguageModel({
       modelId: 'root',
+      // Even turns call llm_query one prompt at a time, odd turns llm_query_batched (20 MB at once).
       responses: (request) =>
         request.index < TURNS
           ? code(
-              `const big${request.index} = "x".repeat(${PROMPT_CHARS});\nlet refused${request.index} = 0;\nfor (let i = 0; i < ${PER_TURN}; i++) {\n  try { await llm_query(big${request.index} + "|" + i) } catch { refused${request.index}++ }\n}\nconsole.log(refused${request.index})`,
+              request.index % 2 === 0
+                ? `const big${request.index} = "x".repeat(${PROMPT_CHARS});\nlet refused${request.index} = 0;\nfor (let i = 0; i < ${PER_TURN}; i++) {\n  try { await llm_query(big${request.index} + "|" + i) } catch { refused${request.index}++ }\n}\nconsole.log(refused${request.index})`
+                : `const big${request.index} = "x".repeat(${PROMPT_CHARS});\nconst answers${request.index} = await llm_query_batched(Array.from({ length: ${PER_TURN} }, (_, i) => big${request.index} + "|" + i));\nconsole.log(answers${request.index}.filter((answer) => answer.startsWith("Error:")).length)`,
             )
           : code('FINAL("done")'),
     });
@@ -236,9 +239,9 @@ describe('finding 6: a trajectory keeps a bounded record of huge or refused prom
     });
     expect(result.answer).toBe('done');
     expect(subModel.calls).toHaveLength(0); // every prompt was refused before sending
-    expect(model.calls[1]!.lastMessage).toContain(`\n${PER_TURN}\n`);
+    for (const turn of [1, 2]) expect(model.calls[turn]!.lastMessage).toContain(`\n${PER_TURN}\n`);
 
-    // Each turn made 40 MB of prompts; whole, they would add 40 MB to the heap per turn.
+    // Each turn made 20 MB of prompts; kept whole, they would add 20 MB to the heap per turn.
     const growth = heapAtTurnEnd[TURNS - 1]! - heapAtTurnEnd[0]!;
     if (process.env.RLM_REPORT_HEAP)
       console.log(
@@ -271,7 +274,7 @@ describe('finding 6: a trajectory keeps a bounded record of huge or refused prom
     // Each record is written twice (the reference's fields and ours): still about 140 kB per prompt.
     expect(jsonl.length).toBeLessThan(TURNS * PER_TURN * 2 * 70_000 + 1_000_000);
     expect(parseTrajectoryJsonl(jsonl)).toEqual(JSON.parse(JSON.stringify(result.trajectory)));
-  });
+  }, 120_000);
 
   it('maxTrajectoryTextChars bounds answers and child questions too, and is checked', async () => {
     const long = 'y'.repeat(5_000);
