@@ -184,18 +184,18 @@ describe('finding 7: replies of 1 MB built to make parsers backtrack do not stal
       responses: (request) => replies[request.index] ?? code('FINAL("survived")'),
     });
     const { subModel } = scriptedModels([]);
-    const turns = new Map<number, number>();
+    const started = new Map<number, number>();
+    const durations: number[] = [];
     const result = await quickjsRLM({ model, subModel }).completion('q', {
       context: 'c',
       onEvent: (event: RLMEvent) => {
-        if (event.type === 'model-call-end' && event.depth === 0) turns.set(event.timestamp, 0);
-        if (event.type === 'turn-start') turns.set(-event.turn, performance.now());
-        if (event.type === 'turn-end') turns.set(event.turn, performance.now() - turns.get(-event.turn)!);
+        if (event.type === 'turn-start') started.set(event.turn, performance.now());
+        if (event.type === 'turn-end') durations.push(performance.now() - started.get(event.turn)!);
       },
     });
     expect(result.answer).toBe('survived');
     expect(result.turns).toBe(replies.length + 1);
-    const durations = replies.map((_, index) => turns.get(index + 1)!);
+    expect(durations).toHaveLength(replies.length + 1);
     for (const [index, name] of Object.keys(ADVERSARIAL_REPLIES).entries()) {
       expect(durations[index], name).toBeLessThan(2_000);
     }
