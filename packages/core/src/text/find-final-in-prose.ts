@@ -88,12 +88,17 @@ const OUTSIDE = 0;
 const inQuote = (quote: number) => 1 + quote;
 const escaped = (quote: number) => 4 + quote;
 
+/** One scan, or several (most depths hold one: no array for those). */
+type Scans = number | number[];
+
+const countOf = (scans: Scans) => (typeof scans === 'number' ? 1 : scans.length);
+
 /** Scans that share a lexical state: their depths differ by constants, so they move together. */
 interface Group {
   /** depth of a scan = key + offset. */
   offset: number;
-  /** key → the scans (indexes into `starts`) at that depth. */
-  readonly byKey: Map<number, number[]>;
+  /** key → the scan (an index into `starts`) or scans at that depth. */
+  readonly byKey: Map<number, Scans>;
   size: number;
 }
 
@@ -131,11 +136,12 @@ function findClosingParentheses(text: string, starts: readonly number[]): Int32A
         else {
           none.offset--;
           const closing = none.byKey.get(-none.offset);
-          if (closing) {
-            for (const scan of closing) closes[scan] = index;
+          if (closing !== undefined) {
+            if (typeof closing === 'number') closes[closing] = index;
+            else for (const scan of closing) closes[scan] = index;
             none.byKey.delete(-none.offset);
-            none.size -= closing.length;
-            active -= closing.length;
+            none.size -= countOf(closing);
+            active -= countOf(closing);
             if (none.size === 0) groups[OUTSIDE] = undefined;
           }
         }
@@ -175,9 +181,10 @@ function settleEscapes(groups: Array<Group | undefined>, except: number): void {
 }
 
 function add(group: Group, key: number, scan: number): void {
-  const list = group.byKey.get(key);
-  if (list) list.push(scan);
-  else group.byKey.set(key, [scan]);
+  const scans = group.byKey.get(key);
+  if (scans === undefined) group.byKey.set(key, scan);
+  else if (typeof scans === 'number') group.byKey.set(key, [scans, scan]);
+  else scans.push(scan);
   group.size++;
 }
 
@@ -189,15 +196,20 @@ function merge(a: Group | undefined, b: Group | undefined): Group | undefined {
   for (const [key, scans] of small.byKey) {
     const rebased = key + small.offset - large.offset;
     const existing = large.byKey.get(rebased);
-    if (!existing) large.byKey.set(rebased, scans);
-    else if (existing.length >= scans.length) for (const scan of scans) existing.push(scan);
-    else {
-      for (const scan of existing) scans.push(scan);
-      large.byKey.set(rebased, scans);
-    }
+    if (existing === undefined) large.byKey.set(rebased, scans);
+    else large.byKey.set(rebased, join(existing, scans));
   }
   large.size += small.size;
   return large;
+}
+
+/** Both lists as one, the shorter appended to the longer (so a scan is copied O(log n) times). */
+function join(a: Scans, b: Scans): Scans {
+  if (typeof a === 'number' && typeof b === 'number') return [a, b];
+  const [long, short] = countOf(a) >= countOf(b) ? [a as number[], b] : [b as number[], a];
+  if (typeof short === 'number') long.push(short);
+  else for (const scan of short) long.push(scan);
+  return long;
 }
 
 function isWordCharacter(code: number): boolean {
