@@ -198,12 +198,12 @@ function fileEffectSurface(name: string, routes: readonly AttackRoute[]): Attack
 const READ_FILE_ROUTES: readonly AttackRoute[] = [
   {
     name: 'require("fs")',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code: "return require('fs').readFileSync(target, 'utf8');",
   },
   {
     name: 'require("node:fs/promises")',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code: "return await require('node:fs/promises').readFile(target, 'utf8');",
   },
   {
@@ -213,7 +213,7 @@ const READ_FILE_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'Function("return globalThis.process")',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code: "return Function('return globalThis.process')().getBuiltinModule('fs').readFileSync(target, 'utf8');",
   },
   {
@@ -285,7 +285,7 @@ export const READ_FILES: AttackSurface = secretSurface(
 export const WRITE_FILES: AttackSurface = fileEffectSurface('write a file on the host', [
   {
     name: 'require("fs")',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code: "require('fs').writeFileSync(target, 'x'); return 'written';",
   },
   {
@@ -328,12 +328,12 @@ export const WRITE_FILES: AttackSurface = fileEffectSurface('write a file on the
 export const SPAWN_PROCESSES: AttackSurface = fileEffectSurface('start a process', [
   {
     name: 'require("child_process").execFileSync',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code: "require('child_process').execFileSync(S.node, ['-e', script(target)]); return 'spawned';",
   },
   {
     name: 'require("child_process").spawnSync',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code: "require('child_process').spawnSync(S.node, ['-e', script(target)]); return 'spawned';",
   },
   {
@@ -413,7 +413,7 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   { name: 'importScripts', realIn: ['browser'], code: 'importScripts(target); return typeof remoteCodeRan;' },
   {
     name: 'require("http")',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       "  require('http').get(target, (response) => { response.resume(); resolve(response.statusCode); }).on('error', reject);\n" +
@@ -421,7 +421,7 @@ const CONNECT_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'require("net")',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code:
       'return await new Promise((resolve, reject) => {\n' +
       "  const socket = require('net').connect(S.port, '127.0.0.1', () => { socket.destroy(); resolve('connected'); });\n" +
@@ -465,7 +465,7 @@ const LISTEN_ROUTES: readonly AttackRoute[] = [
   },
   {
     name: 'require("net").createServer',
-    realIn: ['node', 'bun', 'deno'],
+    realIn: ['node', 'bun'],
     code:
       "const server = require('net').createServer();\n" +
       "await new Promise((resolve, reject) => { server.once('error', reject); server.listen(0, '127.0.0.1', resolve); });\n" +
@@ -499,7 +499,7 @@ export const READ_ENVIRONMENT: AttackSurface = secretSurface(
     },
     {
       name: 'require("process")',
-      realIn: ['node', 'bun', 'deno'],
+      realIn: ['node', 'bun'],
       code: "return require('process').env[target];",
     },
     {
