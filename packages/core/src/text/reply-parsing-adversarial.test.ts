@@ -202,8 +202,8 @@ const FRAGMENTS = [
   '"a (b)"',
 ];
 
-function randomReply(next: () => number): string {
-  const length = Math.floor(next() * 40);
+function randomReply(next: () => number, maxFragments = 40): string {
+  const length = Math.floor(next() * maxFragments);
   let reply = '';
   for (let i = 0; i < length; i++) reply += FRAGMENTS[Math.floor(next() * FRAGMENTS.length)];
   return reply;
@@ -215,6 +215,14 @@ describe('the linear parsers agree with the regex parsers they replace', () => {
     for (let i = 0; i < 20_000; i++) {
       const reply = randomReply(next);
       expect(extractFencedBlocks(reply), JSON.stringify(reply)).toEqual(referenceFencedBlocks(reply));
+      expect(findFinalInProse(reply), JSON.stringify(reply)).toEqual(referenceFinalInProse(reply));
+    }
+  });
+
+  it('on 2,000 longer random replies of calls, quotes and escapes (deep merges of scans)', () => {
+    const next = random(10);
+    for (let i = 0; i < 2_000; i++) {
+      const reply = randomReply(next, 300);
       expect(findFinalInProse(reply), JSON.stringify(reply)).toEqual(referenceFinalInProse(reply));
     }
   });
