@@ -1,4 +1,4 @@
-import type { CellResult } from '../environment/repl-environment';
+import type { CellErrorKind, CellResult } from '../environment/repl-environment';
 import { truncateOutput } from '../text/truncate-output';
 import type { ContextSummary } from '../trajectory/trajectory';
 
@@ -74,30 +74,46 @@ function describeType(context: ContextSummary): string {
   }
 }
 
+const CELL_ERROR_KINDS: readonly CellErrorKind[] = [
+  'syntax',
+  'runtime',
+  'timeout',
+  'memory',
+  'aborted',
+  'crash',
+];
+
 /** One cell's outcome as the model sees it, capped to `maxOutputChars`; the loop's lines carry `tag`. */
 export function formatCellOutput(result: CellResult, maxOutputChars: number, tag: string): string {
   const parts: string[] = [];
-  const untrusted = (text: string) => neutralizeNoteTag(text.endsWith('\n') ? text.slice(0, -1) : text, tag);
+  const untrusted = (value: string) => {
+    const text = String(value);
+    return neutralizeNoteTag(text.endsWith('\n') ? text.slice(0, -1) : text, tag);
+  };
   if (result.stateLost) parts.push(`${note(tag, 'session reset:')}\n${untrusted(result.stateLost)}`);
   if (result.stdout) parts.push(untrusted(result.stdout));
   if (result.stderr) parts.push(`${note(tag, 'stderr:')}\n${untrusted(result.stderr)}`);
-  if (result.droppedOutputChars > 0) {
-    parts.push(
-      note(
-        tag,
-        `${result.droppedOutputChars.toLocaleString('en-US')} more characters of output were discarded.`,
-      ),
-    );
+  // What goes on the loop's own lines is checked: a sandbox that forges its results (issue 8,
+  // finding 3) must not get text onto a tagged line through fields typed as numbers or enums.
+  const dropped = Number(result.droppedOutputChars);
+  if (dropped > 0) {
+    parts.push(note(tag, `${dropped.toLocaleString('en-US')} more characters of output were discarded.`));
   }
   if (result.value !== undefined)
     parts.push(`${note(tag, 'value of the last expression:')}\n${untrusted(result.value)}`);
   if (result.error) {
-    const where = result.error.line !== undefined ? ` (line ${result.error.line})` : '';
+    const line = result.error.line;
+    const where = Number.isSafeInteger(line) ? ` (line ${line})` : '';
+    const kind = CELL_ERROR_KINDS.includes(result.error.kind) ? result.error.kind : 'crash';
     parts.push(
-      `${note(tag, `[${result.error.kind} error${where}]`)}\n${untrusted(`${result.error.name}: ${result.error.message}`)}`,
+      `${note(tag, `[${kind} error${where}]`)}\n${untrusted(`${result.error.name}: ${result.error.message}`)}`,
     );
   }
-  if (result.final) parts.push(note(tag, `final answer set with ${result.final.source}.`));
+  if (result.final) {
+    parts.push(
+      note(tag, `final answer set with ${result.final.source === 'FINAL_VAR' ? 'FINAL_VAR' : 'FINAL'}.`),
+    );
+  }
   const text = parts.length ? parts.join('\n') : note(tag, '(no output)');
   return truncateOutput(text, maxOutputChars, tag);
 }

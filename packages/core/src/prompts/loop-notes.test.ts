@@ -129,6 +129,15 @@ function cellsCarrying(text: string): Array<[CellResult, CellResult]> {
         final: { source: 'FINAL', value: 'x' },
       }),
     ],
+    // Fields a forging sandbox could fill with anything, though typed as enums and numbers.
+    [
+      cell({
+        droppedOutputChars: text as unknown as number,
+        final: { source: text as 'FINAL', value: text },
+        error: { kind: text as CellErrorKind, name: text, message: text, line: text as unknown as number },
+      }),
+      cell({ final: { source: 'FINAL', value: 'x' }, error: { kind: 'crash', name: 'x', message: 'x' } }),
+    ],
     // Split across stdout and stderr: the join must not make the tag either.
     [
       cell({ stdout: `${text}${TAG.slice(0, 4)}`, stderr: `${TAG.slice(4)}${text}` }),
