@@ -10,7 +10,8 @@
  *   error): how long each such cell takes, and the host's RSS after each, above the start.
  *
  * Run: pnpm --filter @rlm/env-isolated-vm bench:host-pressure [-- --attack flood] [-- --entry <index.ts>]
- * (`--entry` measures another copy of the package, e.g. an older one; BENCH_REPEATS sets the runs.)
+ * (`--entry` measures another copy of the package, e.g. an older one; BENCH_REPEATS sets the runs,
+ * BENCH_HOLD_MS how long each `hold` call lasts.)
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -22,6 +23,9 @@ const ATTACKS = ['flood', 'arguments', 'catastrophe'] as const;
 type AttackName = (typeof ATTACKS)[number];
 
 type Measurement = Record<string, number | string>;
+
+/** How long `hold` keeps each call (BENCH_HOLD_MS; default 300 ms). */
+const HOLD_MS = Number(process.env.BENCH_HOLD_MS ?? 300);
 
 async function environmentFrom(entry: string, options: Record<string, unknown>): Promise<ReplEnvironment> {
   const module = (await import(entry)) as {
@@ -67,7 +71,7 @@ async function measure(entry: string, attack: AttackName): Promise<Measurement> 
     },
     hold: async (args) => {
       hostCalls++;
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
       return String(args[0]);
     },
   };

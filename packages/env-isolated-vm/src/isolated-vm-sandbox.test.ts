@@ -1,6 +1,7 @@
 import { rewriteJavaScriptCell } from '@rlm/core';
 import type { Isolate, Reference } from 'isolated-vm';
 import { describe, expect, it } from 'vitest';
+import { ISOLATED_VM_DRIVER_SOURCE } from './isolated-vm-driver-source';
 import { IsolatedVMSandbox, parseArgumentList } from './isolated-vm-sandbox';
 import { loadIsolatedVM } from './load-isolated-vm';
 
@@ -60,6 +61,29 @@ describe('isolated-vm sandbox', () => {
     for (const reference of references) expect(() => reference.typeof).toThrow();
     expect(() => internals.isolate.getHeapStatisticsSync()).toThrow(/disposed/);
     expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
+  });
+
+  it('runs at most 32 calls and 64 Mi characters of arguments at once on the host, whatever reaches it', async () => {
+    const { sandbox, signals } = await createSandbox();
+    const internals = sandbox as unknown as {
+      running?: { id: number };
+      startHostCall(cellId: unknown, callId: unknown, name: unknown, argsJson: unknown): void;
+    };
+    try {
+      const running = sandbox.runCell(cell("await never('the cell waits')"), cellOptions);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const cellId = internals.running?.id;
+      expect(signals).toHaveLength(1);
+      // As if the prelude's and the driver's gates were both gone: calls the isolate never counted.
+      internals.startHostCall(cellId, 10_000, 'never', JSON.stringify(['x'.repeat(64 * 1024 * 1024)]));
+      expect(signals).toHaveLength(1);
+      for (let id = 10_001; id < 10_100; id++) internals.startHostCall(cellId, id, 'never', '["y"]');
+      expect(signals).toHaveLength(32);
+      sandbox.stop('aborted');
+      expect((await running).error?.kind).toBe('aborted');
+    } finally {
+      sandbox.dispose();
+    }
   });
 
   it('gives a syntax error that only V8 finds its line and column', async () => {
@@ -129,5 +153,84 @@ describe('parseArgumentList', () => {
     }
     const unterminated = `["${long('u')}`;
     expect(() => parseArgumentList(unterminated)).toThrow(SyntaxError);
+  });
+});
+
+describe('the driver, behind a prelude that removes nothing and gates nothing', () => {
+  /** A stand-in prelude that leaves every global in place and hands the bridge to model code. */
+  const LEAKY_PRELUDE = `(function (bridge, options) {
+    globalThis.leakedBridge = bridge;
+    return {
+      beginCell() {},
+      endCell() { return '{"stdout":"","stderr":"","droppedOutputChars":0,"final":null}'; },
+      dropCalls() { return 0; },
+      formatValue(value) { return String(value); },
+      describeError(error) { return { name: 'Error', message: String(error && error.message), stack: '' }; },
+    };
+  })`;
+
+  it('removes the task-posting globals itself, refuses resizable buffers, and caps calls and characters in flight', async () => {
+    const ivm = await loadIsolatedVM();
+    const isolate = new ivm.Isolate({ memoryLimit: 64 });
+    try {
+      const context = await isolate.createContext();
+      const prelude = await context.eval(LEAKY_PRELUDE, { reference: true });
+      const factory = await context.eval(ISOLATED_VM_DRIVER_SOURCE, { reference: true });
+      const started: number[] = [];
+      const startHostCall = new ivm.Callback(
+        (_cell: number, _id: number, _name: string, argsJson: string) => {
+          started.push(argsJson.length);
+        },
+      );
+      const driver = (await factory.apply(
+        undefined,
+        [prelude.derefInto(), startHostCall, new ivm.Callback(() => {}), '[]', 'value', '', ''],
+        { result: { reference: true } },
+      )) as Reference<Record<string, unknown>>;
+      const run = (await driver.get('run', { reference: true })) as Reference<(...args: unknown[]) => void>;
+      const evaluate = (code: string) => context.eval(code, { copy: true });
+      expect(
+        await evaluate(
+          '[typeof WebAssembly, typeof FinalizationRegistry, typeof Atomics.wait, typeof Atomics.waitAsync].join()',
+        ),
+      ).toBe('undefined,undefined,undefined,undefined');
+      expect(
+        await evaluate(
+          "try { new ArrayBuffer(1, { maxByteLength: 2 }); 'created' } catch (e) { e.name + ': ' + e.message.slice(0, 60) }",
+        ),
+      ).toBe('RangeError: ArrayBuffer: resizable buffers (the maxByteLength option) ar');
+      // A cell that floods the bridge directly: the driver hands the host 32 calls, then refuses.
+      await run.apply(
+        undefined,
+        [
+          1,
+          "globalThis.refusals = [];\nfor (let i = 0; i < 1000; i++) { try { leakedBridge.hostCall('f', '[1]'); } catch (e) { refusals.push(e.message); } }",
+          1000,
+        ],
+        {},
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(started.length).toBe(32);
+      expect(await evaluate('refusals.length')).toBe(968);
+      expect(await evaluate('refusals[0]')).toMatch(
+        /^f: 32 host calls are already with the host, the most this sandbox allows at once/,
+      );
+      // A new cell starts from nothing in flight; one call may carry at most 64 Mi characters.
+      await run.apply(
+        undefined,
+        [
+          2,
+          "try { leakedBridge.hostCall('f', 'x'.repeat(64 * 1024 * 1024 + 1)); globalThis.big = 'sent'; } catch (e) { globalThis.big = e.message; }",
+          1000,
+        ],
+        {},
+      );
+      expect(await evaluate('big')).toMatch(
+        /^f: the arguments are 67108865 characters of JSON, and 0 are already with the host; at most 67108864 may be at once/,
+      );
+      expect(started.length).toBe(32);
+    } finally {
+      isolate.dispose();
+    }
   });
 });
