@@ -5,11 +5,8 @@ import { createQuickJSEnvironment, type QuickJSEnvironmentOptions } from './quic
 
 const MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 
-// QuickJS runs cells on the host's thread (in WebAssembly): a busy cell holds the event loop until its
-// time limit, so the event-loop lag check does not apply (SECURITY.md).
 testEnvironment(() => createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES }), {
   memoryLimit: true,
-  cellsRunOffTheHostThread: false,
 });
 
 describe('QuickJS environment', () => {

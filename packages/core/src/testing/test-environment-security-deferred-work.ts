@@ -195,6 +195,10 @@ export const DEFERRED_WORK_CHECKS: readonly SecurityCheck[] = [
   {
     title: `nothing a cell leaves behind (${VARIANTS.map((variant) => variant.name).join('; ')}) runs, prints, answers or calls the host after it ended`,
     testTimeoutMs: 60_000,
+    catches: {
+      engineDeferredWork: /a leftover (ran|printed|set FINAL|called the host)/,
+      noDropCalls: /a leftover (ran during|printed into|set FINAL in|called the host)/,
+    },
     async run(kit) {
       const outcomes: Record<string, string> = {};
       for (const variant of VARIANTS) outcomes[variant.name] = await runVariant(kit, variant);
@@ -208,6 +212,7 @@ export const DEFERRED_WORK_CHECKS: readonly SecurityCheck[] = [
     title: `a leftover that spins forever (${SPINNERS.map((spinner) => spinner.name).join('; ')}) costs a later cell neither its time nor its variables`,
     needs: ['interruptsSynchronousCode'],
     testTimeoutMs: 90_000,
+    catches: { noDropCalls: /the next cell: the cell failed/ },
     async run(kit) {
       let walked = 0;
       for (const spinner of SPINNERS) {

@@ -16,6 +16,10 @@ import {
 } from '../javascript/javascript-prelude';
 import { rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
 import { ALLOCATION_BOMBS } from './test-environment-security';
+import { BUFFER_CELL_PREFIX } from './test-environment-security-host-pressure';
+
+/** The store behind `localStorage` with the hole `sharedStorage`: one for every session. */
+const sharedStore = new Map<string, string>();
 
 /**
  * A small sandbox for testing the security suite itself, never for running model code: a `node:vm`
@@ -73,6 +77,16 @@ export const FIXTURE_HOLES = {
     'a stack overflow is reported as a `crash` of the sandbox, without a restart, instead of a runtime error',
   liveSandboxJson:
     'the output of a cell is parsed with the sandbox’s current `JSON.parse`, which model code can replace',
+  engineDeferredWork:
+    '`FinalizationRegistry`, `WebAssembly` and `Atomics.waitAsync`/`wait` are put back after the prelude removed them, so a cell can schedule work that runs after it ended',
+  noDropCalls:
+    'the calls a cell left running are not dropped when it ends (no `dropCalls()`): they reject when the next cell begins, so what was chained on them runs during that cell',
+  ungatedHostCalls:
+    'the prelude is given no limit on host calls and characters in flight, so every call of a flood, and every huge argument, reaches the host at once',
+  uncountedBuffers:
+    'buffers outside the heap (array buffers, WebAssembly memories) are not counted against the memory limit',
+  sharedStorage:
+    'every session gets a `localStorage` backed by one store of the host, shared by all sessions',
 } as const;
 
 /** The name of a hole of the fixture; see {@link FIXTURE_HOLES}. */
@@ -113,6 +127,7 @@ type Outcome =
   | { readonly kind: 'value'; readonly value: unknown }
   | { readonly kind: 'thrown'; readonly thrown: unknown }
   | { readonly kind: 'timeout'; readonly interrupted: boolean }
+  | { readonly kind: 'aborted' }
   | { readonly kind: 'disposed' };
 
 /**
@@ -139,6 +154,8 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
   /** When the running cell must stop, in `performance.now()` time. */
   let deadline = 0;
   let queue: Promise<unknown> = Promise.resolve();
+  /** Cells of the buffer check answered so far (see `BUFFER_CELL_PREFIX`). */
+  let bufferCells = 0;
 
   const remaining = () => Math.max(1, Math.ceil(deadline - performance.now()));
 
@@ -247,11 +264,31 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
     };
     const prelude = vm.runInContext(JAVASCRIPT_PRELUDE_SOURCE, sandboxContext) as JavaScriptPrelude;
     const ownFunctions = holes.has('hostFunctionsOfTheHost');
+    // Saved before the prelude removes them, for the hole `engineDeferredWork`.
+    const deferredWorkGlobals = vm.runInContext(
+      '({ FinalizationRegistry, WebAssembly, wait: Atomics.wait, waitAsync: Atomics.waitAsync })',
+      sandboxContext,
+    ) as Record<string, unknown>;
     const control = prelude(bridge, {
+      ...(holes.has('ungatedHostCalls')
+        ? { maxHostCallsInFlight: Number.MAX_SAFE_INTEGER, maxHostCallCharsInFlight: Number.MAX_SAFE_INTEGER }
+        : {}),
       hostFunctionNames: ownFunctions ? [] : Object.keys(hostFunctions),
       ...(holes.has('contextByReference') ? { context } : { contextJson: JSON.stringify(context) }),
     });
     (sandbox as { control: JavaScriptPreludeControl }).control = control;
+    if (holes.has('engineDeferredWork')) {
+      vm.runInContext(
+        '(saved) => { globalThis.FinalizationRegistry = saved.FinalizationRegistry; globalThis.WebAssembly = saved.WebAssembly; Atomics.wait = saved.wait; Atomics.waitAsync = saved.waitAsync; }',
+        sandboxContext,
+      )(deferredWorkGlobals);
+    }
+    if (holes.has('sharedStorage')) {
+      (sandboxContext as Record<string, unknown>).localStorage = {
+        setItem: (key: string, value: string) => sharedStore.set(String(key), String(value)),
+        getItem: (key: string) => sharedStore.get(String(key)) ?? null,
+      };
+    }
     if (ownFunctions) {
       for (const name of Object.keys(hostFunctions)) {
         (sandboxContext as Record<string, unknown>)[name] = (...args: unknown[]) => {
@@ -300,7 +337,12 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
     broken = false;
   };
 
-  const runCellNow = async (code: string, timeoutMs: number, maxOutputChars: number): Promise<CellResult> => {
+  const runCellNow = async (
+    code: string,
+    timeoutMs: number,
+    maxOutputChars: number,
+    signal?: AbortSignal,
+  ): Promise<CellResult> => {
     const disposedError = () =>
       holes.has('disposeBreaksCells')
         ? new TypeError("Cannot read properties of null (reading 'runInContext')")
@@ -339,11 +381,35 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
       };
     }
 
+    if (code.startsWith(BUFFER_CELL_PREFIX)) {
+      // Buffers of 256 MiB would land in the host's own heap: answered without running them, as
+      // an environment with a memory limit does, or (the hole) as one that does not count them.
+      bufferCells++;
+      if (holes.has('uncountedBuffers')) {
+        return {
+          stdout: '',
+          stderr: '',
+          droppedOutputChars: 0,
+          value: `"held ${bufferCells}"`,
+          durationMs: durationMs(),
+        };
+      }
+      const message =
+        'Array buffer allocation failed (the fixture answers 256 MiB buffers without allocating them).';
+      return {
+        stdout: '',
+        stderr: '',
+        droppedOutputChars: 0,
+        error: { kind: 'memory', name: 'RangeError', message },
+        durationMs: durationMs(),
+      };
+    }
     const sandbox = current;
     deadline = startedAt + timeoutMs + (holes.has('lateStop') ? LATE_STOP_MS : 0);
     const cap = holes.has('uncappedOutput') ? Number.MAX_SAFE_INTEGER : maxOutputChars;
     let outcome: Outcome;
     let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => endWait?.({ kind: 'aborted' });
     try {
       // The prelude's own bookkeeping runs no code of the cell: called directly.
       sandbox.control.beginCell(cap);
@@ -351,6 +417,8 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
         endWait = resolve;
         timer = setTimeout(() => resolve({ kind: 'timeout', interrupted: false }), remaining());
       });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
       const completion = vm.runInContext(rewritten.code, sandbox.context, {
         filename: 'cell.js',
         timeout: remaining(),
@@ -366,6 +434,7 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
     } finally {
       endWait = undefined;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
     if (outcome.kind === 'disposed') {
       sandbox.restoreHostHook();
@@ -400,6 +469,8 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
         message: `The cell ran past its ${timeoutMs} ms timeout.`,
       };
       value = undefined;
+    } else if (outcome.kind === 'aborted') {
+      error = { kind: 'aborted', name: 'AbortError', message: 'The cell was aborted.' };
     }
 
     // The prelude's bookkeeping again, called directly: running the sandbox's jobs here would run
@@ -411,10 +482,13 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
     const output = parse(text) as JavaScriptPreludeCellOutput;
     for (const call of sandbox.calls) call.abort();
     sandbox.calls.clear();
-    if (!interrupted) {
-      // What the cell chained on its dropped calls runs now, silenced, under a short deadline.
-      sandbox.control.dropCalls?.();
+    let leftoverInterrupted = false;
+    if (!interrupted && !holes.has('noDropCalls')) {
+      // What the cell chained on its dropped calls runs now, silenced, under a short deadline; if it
+      // has to be interrupted, that is this cell's doing, and this cell says so.
+      sandbox.control.dropCalls();
       pump(sandbox);
+      leftoverInterrupted = broken;
     }
     sandbox.restoreHostHook();
 
@@ -422,6 +496,10 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
     if (interrupted || (outcome.kind === 'timeout' && holes.has('restartOnTimeout'))) {
       restart();
       stateLost = 'The cell had to be interrupted, so the sandbox was restarted: every variable is gone.';
+    } else if (leftoverInterrupted) {
+      restart();
+      stateLost =
+        'What the cell left running on its dropped calls had to be interrupted, so the sandbox was restarted: every variable is gone.';
     } else if (restartedBefore) stateLost = BROKEN_BETWEEN_CELLS;
 
     const cut = (text: string) => (holes.has('uncappedResultTexts') ? text : text.slice(0, textLimit));
@@ -476,7 +554,12 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
   return {
     runCell(code, runOptions = {}) {
       const result = queue.then(() =>
-        runCellNow(code, runOptions.timeoutMs ?? 10_000, runOptions.maxOutputChars ?? 1_000_000),
+        runCellNow(
+          code,
+          runOptions.timeoutMs ?? 10_000,
+          runOptions.maxOutputChars ?? 1_000_000,
+          runOptions.signal,
+        ),
       );
       queue = result.catch(() => {});
       return result;

@@ -126,6 +126,7 @@ export const REALM_CHECKS: readonly SecurityCheck[] = [
   {
     title: `a stack-trace hook installed by rewiring the sandbox’s intrinsics (${HOOK_INSTALLS.map((install) => install.name).join('; ')}) is handed only sandbox values`,
     testTimeoutMs: 60_000,
+    catches: { hostCallSites: /the hook reached a realm outside the sandbox/ },
     async run(kit) {
       for (const install of HOOK_INSTALLS) {
         const session = await kit.open();
@@ -161,6 +162,7 @@ console.log(JSON.stringify({ foreign, sitesSeen, hookCalls, probeWorks }));
   {
     title:
       'two sessions share no storage: localStorage, sessionStorage, caches, indexedDB, BroadcastChannel, intrinsics, the global object, context',
+    catches: { sharedStorage: /another session’s secret was read through/ },
     async run(kit) {
       const secret = Math.random().toString(36).slice(2);
       const writer = await kit.open({ context: `the writer's context rlm-shared-secret-${secret}` });

@@ -4,13 +4,13 @@ import type { CellResult, HostFunction, ReplEnvironment } from '../environment/r
 import type { EnvironmentCapabilities } from './test-environment';
 import { DEFERRED_WORK_CHECKS } from './test-environment-security-deferred-work';
 import { HOST_PRESSURE_CHECKS } from './test-environment-security-host-pressure';
-import { REALM_CHECKS } from './test-environment-security-realm';
 import {
   compareHostIntrinsics,
   findNonJson,
   type HostIntrinsicsSnapshot,
   snapshotHostIntrinsics,
 } from './test-environment-security-oracles';
+import { REALM_CHECKS } from './test-environment-security-realm';
 import { ATTACK_SURFACES, type AttackSurface } from './test-environment-security-surfaces';
 import { fileUrl, type SecurityTraps, setSecurityTraps } from './test-environment-security-traps';
 import {
@@ -22,14 +22,7 @@ import {
 } from './test-environment-session';
 
 /** A capability some security checks need; an environment that lacks it fails them. */
-export type SecurityCapability = 'memoryLimit' | 'interruptsSynchronousCode' | 'cellsRunOffTheHostThread';
-
-/**
- * Capabilities whose absence is a documented limit of an engine rather than a hole: a check that
- * needs one is skipped, saying why, instead of failing. (QuickJS runs cells on the host's thread, so
- * a busy cell holds the host's event loop for as long as its time limit allows.)
- */
-const SKIPPED_WITHOUT: ReadonlySet<SecurityCapability> = new Set(['cellsRunOffTheHostThread']);
+export type SecurityCapability = 'memoryLimit' | 'interruptsSynchronousCode';
 
 /** What a security check gets to work with. */
 export interface SecurityKit {
@@ -1273,7 +1266,6 @@ export function describeSecurityConformance(
   const has: Record<SecurityCapability, boolean> = {
     memoryLimit: capabilities.memoryLimit ?? true,
     interruptsSynchronousCode: capabilities.interruptsSynchronousCode ?? true,
-    cellsRunOffTheHostThread: capabilities.cellsRunOffTheHostThread ?? true,
   };
   const stopGraceMs = capabilities.stopGraceMs ?? 5_000;
 
@@ -1340,10 +1332,7 @@ export function describeSecurityConformance(
       describe(group.name, () => {
         for (const check of group.checks) {
           const missing = (check.needs ?? []).filter((capability) => !has[capability]);
-          const skippedFor = missing.filter((capability) => SKIPPED_WITHOUT.has(capability));
-          if (skippedFor.length > 0) {
-            it.skip(`${check.title} (skipped: the environment declares ${skippedFor.map((capability) => `${capability}: false`).join(' and ')})`, () => {});
-          } else if (missing.length > 0) {
+          if (missing.length > 0) {
             it(check.title, () => {
               throw new Error(
                 `This environment declares ${missing.map((capability) => `${capability}: false`).join(' and ')}, so it cannot stop this attack; see SECURITY.md.`,

@@ -21,12 +21,6 @@ export interface EnvironmentCapabilities {
   /** A per-cell timeout stops synchronous code such as `while (true) {}`. Default true. */
   readonly interruptsSynchronousCode?: boolean;
   /**
-   * Cells run outside the host's thread (another thread or process), so a busy cell leaves the host's
-   * event loop free. Default true; an environment that declares false skips the check that measures
-   * the host's event-loop lag during a flood (see SECURITY.md).
-   */
-  readonly cellsRunOffTheHostThread?: boolean;
-  /**
    * Milliseconds a session may take to stop a cell after its timeout, restart included. Default 5,000.
    */
   readonly stopGraceMs?: number;
