@@ -86,6 +86,7 @@ export type {
   TrajectoryIteration,
   TrajectoryMetadata,
   TrajectorySubCall,
+  TrajectoryTextCut,
 } from './trajectory/trajectory';
 export {
   parseTrajectoryJsonl,
