@@ -38,6 +38,14 @@ export function recordCatastrophicError(): number {
   const current = record();
   current.count++;
   installExitGuard(current);
+  if (current.count === 1) {
+    process.emitWarning(
+      'isolated-vm lost control of an isolate (a catastrophic error): its thread and memory stay in this process for good, ' +
+        'and the process no longer exits on its own. Call process.exit() when done (it ends the process with SIGKILL), ' +
+        'and restart the process when you can.',
+      { code: 'RLM_ISOLATED_VM_CATASTROPHIC_ERROR' },
+    );
+  }
   return current.count;
 }
 

@@ -330,6 +330,8 @@ describe('isolated-vm: catastrophic errors (V8 lost control of an isolate)', () 
     expect(run.stderr).toMatch(
       /@rlm\/env-isolated-vm: ending the process with SIGKILL \(exit code 0 was asked for\): isolated-vm lost control of 2 isolate\(s\)/,
     );
+    // Said once, at the first catastrophe, as a process warning.
+    expect(run.stderr.match(/RLM_ISOLATED_VM_CATASTROPHIC_ERROR/g)).toHaveLength(1);
   }, 150_000);
 
   it('starts no isolate in the process after maxCatastrophicErrorsPerProcess, neither a restart nor a new session', async () => {
