@@ -199,6 +199,7 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
     // A null prototype: `globalThis.constructor` of a context made from `{}` is the host's `Object`.
     const sandboxContext = vm.createContext(Object.create(null), { microtaskMode: 'afterEvaluate' });
     const SandboxPromise = vm.runInContext('Promise', sandboxContext) as PromiseConstructor;
+    silenceUnhandledRejectionsOf(SandboxPromise.prototype);
     const sandboxJson = vm.runInContext('JSON', sandboxContext) as JSON;
     const sandboxJsonParse = sandboxJson.parse;
     const calls = new Set<AbortController>();
@@ -580,6 +581,45 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
 const readThrownSloppily = vm.runInThisContext(
   '(function readThrown(thrown) { try { return [String(thrown.name), String(thrown.message)]; } catch (error) { return []; } })',
 ) as (thrown: unknown) => string[];
+
+/** `Promise.prototype` of every fixture sandbox made so far. */
+const sandboxPromisePrototypes = new WeakSet<object>();
+let rejectionFilterInstalled = false;
+
+/**
+ * Lets unhandled rejections of a sandbox's promises pass silently, as the prelude's contract asks of
+ * an environment (model code may leave a promise rejected on a dropped call). A `node:vm` context
+ * shares the host's process, where Node reports them to every `unhandledRejection` listener (the
+ * test runner's too) or crashes; so the fixture answers for its own promises before anyone hears of
+ * them, and passes every other rejection on unchanged.
+ */
+function silenceUnhandledRejectionsOf(promisePrototype: object): void {
+  sandboxPromisePrototypes.add(promisePrototype);
+  if (rejectionFilterInstalled) return;
+  rejectionFilterInstalled = true;
+  const emit = process.emit;
+  const ofASandbox = (promise: unknown) => {
+    // Only the sandbox's own objects can have a prototype chain that throws (a Proxy of model code).
+    try {
+      let prototype = promise !== null && typeof promise === 'object' ? Object.getPrototypeOf(promise) : null;
+      for (let depth = 0; prototype !== null && depth < 100; depth++) {
+        if (sandboxPromisePrototypes.has(prototype)) return true;
+        prototype = Object.getPrototypeOf(prototype);
+      }
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  process.emit = function emitUnlessOfASandbox(
+    this: NodeJS.Process,
+    event: string | symbol,
+    ...args: unknown[]
+  ) {
+    if (event === 'unhandledRejection' && ofASandbox(args[1])) return true;
+    return Reflect.apply(emit, this, [event, ...args]) as boolean;
+  } as typeof process.emit;
+}
 
 function isTimeout(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
