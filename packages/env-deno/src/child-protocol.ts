@@ -1,8 +1,42 @@
+import { DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT, DEFAULT_MAX_HOST_CALLS_IN_FLIGHT } from '@rlm/core';
+
 /**
  * The messages between the host and its Deno child (see `child/deno-child.js` for the whole
  * protocol). A line is a JSON header, optionally followed by a tab and a JSON payload passed through
  * unparsed; JSON text never holds a raw tab or newline, so the first tab always ends the header.
+ *
+ * Every line from the child starts with `{"k":<key>,"n":<n>,`: the per-process secret the host sent in
+ * `init` and the line's number. The host checks both before it reads anything else of a line, so a
+ * line written by code that got out of the sandbox into the child's own realm ends the session.
  */
+
+/** Host calls one session has with the host at once (the prelude queues the rest inside the sandbox). */
+export const MAX_HOST_CALLS_IN_FLIGHT = DEFAULT_MAX_HOST_CALLS_IN_FLIGHT;
+
+/** Characters of argument JSON one session has with the host at once, and the most one call may carry. */
+export const MAX_HOST_CALL_CHARS_IN_FLIGHT = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
+
+/** The longest result JSON (or failure message) the host hands back to a sandbox in one answer. */
+export const MAX_HOST_RESULT_CHARS = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
+
+/**
+ * The longest line either side writes, in characters: one call's arguments at their cap, plus room for
+ * the header. A cell whose output, value and answer need more fails inside the child with an error
+ * saying so.
+ */
+export const MAX_LINE_CHARS = MAX_HOST_CALL_CHARS_IN_FLIGHT + 1024 * 1024;
+
+/**
+ * The longest line the host reads, in bytes: UTF-8 takes at most 3 bytes per UTF-16 code unit. A
+ * longer line (or stream without a newline) ends the session; its text (at most ~195 Mi characters)
+ * stays far below V8's longest string (~512 Mi characters), which the host could not even hold.
+ */
+export const MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
+
+/** How every line of the child numbered `lineNumber` starts, for the process whose secret is `key`. */
+export function childLinePrefix(key: string, lineNumber: number): string {
+  return `{"k":${JSON.stringify(key)},"n":${lineNumber},`;
+}
 
 /** What the child reports about a thrown value; every field is a string. */
 export interface ChildErrorDescription {
@@ -91,10 +125,4 @@ function isErrorDescription(value: unknown): value is ChildErrorDescription {
   if (typeof value !== 'object' || value === null) return false;
   const { name, message, stack } = value as Record<string, unknown>;
   return typeof name === 'string' && typeof message === 'string' && typeof stack === 'string';
-}
-
-/** Formats a message to the child as one line: the header, then a tab and the payload if given. */
-export function formatHostFrame(header: Record<string, unknown>, payload?: string): string {
-  const head = JSON.stringify(header);
-  return payload === undefined ? `${head}\n` : `${head}\t${payload}\n`;
 }

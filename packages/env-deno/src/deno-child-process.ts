@@ -1,4 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   type CellError,
   type CellErrorKind,
@@ -16,8 +19,13 @@ import {
   type CellDoneMessage,
   type ChildErrorDescription,
   type ChildFrame,
-  formatHostFrame,
+  childLinePrefix,
   type HostCallMessage,
+  MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  MAX_HOST_CALLS_IN_FLIGHT,
+  MAX_HOST_RESULT_CHARS,
+  MAX_LINE_BYTES,
+  MAX_LINE_CHARS,
   parseChildFrame,
 } from './child-protocol';
 import {
@@ -26,9 +34,9 @@ import {
   reserveContextFile,
   writeContextFile,
 } from './context-file';
-import { denoRunCommand } from './deno-command';
+import { CHILD_SCRIPT_PATH, denoRunCommand } from './deno-command';
 import { LineReader } from './line-reader';
-import { readPrivateMemoryBytes } from './memory-usage';
+import { readCpuTimeMs, readProcessStatus, readWorkerThreadCount } from './memory-usage';
 
 const ENVIRONMENT_ID = 'deno';
 const MEBIBYTE = 1024 * 1024;
@@ -36,8 +44,16 @@ const MEBIBYTE = 1024 * 1024;
 const STOP_GRACE_MS = 500;
 /** How often the memory of a process running a cell is checked (Linux only). */
 const MEMORY_POLL_MS = 100;
-/** A longer line cannot be a real message: V8 strings end at about 512 MiB. */
-const MAX_LINE_BYTES = 1024 * MEBIBYTE;
+/** How often an idle process (no cell running) is checked for threads and CPU time (Linux only). */
+const IDLE_POLL_MS = 500;
+/** CPU time per idle poll that counts as running code: half a core. */
+const IDLE_BUSY_MS = IDLE_POLL_MS / 2;
+/** Busy idle polls in a row after which the process is killed: nothing of the sandbox may run between cells. */
+const IDLE_BUSY_POLLS = 4;
+/** Threads Deno may add to those it started with (its runtime's pool grows as it works) before the process is killed. */
+const MAX_EXTRA_THREADS = 16;
+/** The characters of a protocol line a protocol failure quotes. */
+const QUOTED_LINE_CHARS = 200;
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL_CHARS = 8192;
 /** Node's timers take at most 2^31 - 1 ms. */
@@ -52,6 +68,8 @@ export interface DenoChildSettings {
   readonly cacheDirectory: string;
   /** Where each child's context file is written. */
   readonly temporaryDirectory: string;
+  /** The program the child runs; default this package's `child/deno-child.js` (tests swap in a leaky copy). */
+  readonly childScriptPath?: string;
 }
 
 /** Options for one cell. */
@@ -78,7 +96,7 @@ export interface ChildCellOutcome {
 export type StopReason = 'timeout' | 'aborted';
 
 /** Why the host killed the process, if it did. */
-type KillReason = 'stopped' | 'memory' | 'protocol' | 'startup' | 'disposed';
+type KillReason = 'stopped' | 'memory' | 'protocol' | 'startup' | 'disposed' | 'threads' | 'idle';
 
 interface ChildExit {
   readonly code: number | null;
@@ -96,6 +114,8 @@ interface RunningCell {
 interface PendingHostCall {
   /** Aborted when the call is dropped, so the host function can stop its work. */
   readonly controller: AbortController;
+  /** Characters of its argument JSON. */
+  readonly chars: number;
 }
 
 /**
@@ -116,9 +136,24 @@ export class DenoChildProcess {
   private markReady: (() => void) | undefined;
   private runningCell: RunningCell | undefined;
   private readonly pendingCalls = new Map<number, PendingHostCall>();
+  /** Characters of argument JSON of the running cell's calls not yet answered. */
+  private cellCallChars = 0;
+  /** Characters of argument JSON that host functions still work on, dropped calls included. */
+  private heldCallChars = 0;
   private nextCellId = 1;
   /** Private memory right after start-up (Linux); a cell may add at most `memoryLimitMb` to it. */
   private memoryBaseline: number | undefined;
+  /** The process's threads right after start-up (Linux); a thread more is code the sandbox cannot start. */
+  private threadBaseline: number | undefined;
+  private idleWatch: NodeJS.Timeout | undefined;
+  private idleCpuMs: number | undefined;
+  private idleBusyPolls = 0;
+  private killDetail = '';
+  /** The secret every line of the child starts with, and the number of the next line. */
+  private readonly key = randomBytes(18).toString('base64url');
+  private lineNumber = 1;
+  private expectedPrefix = childLinePrefix(this.key, 1);
+  private ready = false;
 
   private hostFunctions: Readonly<Record<string, HostFunction>> = {};
   private initializeStarted = false;
@@ -133,11 +168,12 @@ export class DenoChildProcess {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
-    this.reader = new LineReader(
-      (line) => this.handleLine(line),
-      MAX_LINE_BYTES,
-      () => this.failProtocol(`it sent a line longer than ${MAX_LINE_BYTES / MEBIBYTE} MiB`),
-    );
+    this.reader = new LineReader((line) => this.handleLine(line), {
+      maxLineBytes: MAX_LINE_BYTES,
+      checkStart: (head) => head.toString('latin1').startsWith(this.expectedPrefix),
+      checkStartBytes: this.expectedPrefix.length + 32,
+      onFailure: (reason) => this.failProtocol(reason),
+    });
     child.stdout.on('data', (chunk: Buffer) => this.reader.push(chunk));
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (text: string) => {
@@ -165,6 +201,7 @@ export class DenoChildProcess {
       readablePath: contextFile.path,
       memoryLimitMb: settings.memoryLimitMb,
       cacheDirectory: settings.cacheDirectory,
+      ...(settings.childScriptPath !== undefined ? { scriptPath: settings.childScriptPath } : {}),
     });
     const child = spawn(settings.denoPath, args, {
       cwd: settings.cacheDirectory,
@@ -210,6 +247,10 @@ export class DenoChildProcess {
         contextKind: encoding.kind,
         ...(encoding.separator !== undefined ? { separator: encoding.separator } : {}),
         memoryLimitMb: this.settings.memoryLimitMb,
+        key: this.key,
+        maxHostCallsInFlight: MAX_HOST_CALLS_IN_FLIGHT,
+        maxHostCallCharsInFlight: MAX_HOST_CALL_CHARS_IN_FLIGHT,
+        maxLineChars: MAX_LINE_CHARS,
       });
     } finally {
       // The child has read the context (or never will): nothing of it stays on disk.
@@ -229,7 +270,10 @@ export class DenoChildProcess {
     const outcome = await Promise.race([ready.then(() => 'ready' as const), this.exited, timedOut]);
     clearTimeout(timer);
     if (outcome === 'ready') {
-      this.memoryBaseline = readPrivateMemoryBytes(this.child.pid ?? -1);
+      const status = readProcessStatus(this.child.pid ?? -1);
+      this.memoryBaseline = status?.privateBytes;
+      this.threadBaseline = status?.threads;
+      this.startIdleWatch();
       return;
     }
     if (outcome === 'timeout') {
@@ -278,24 +322,51 @@ export class DenoChildProcess {
 
   private stderrHint(): string {
     const tail = this.stderrTail.trim();
-    return tail ? ` Its last output: ${tail.slice(-600)}` : '';
+    return tail ? ` Its last output: ${this.scrubPaths(tail.slice(-600))}` : '';
+  }
+
+  /**
+   * The text with the host's paths (this package's, the Deno binary's, the temporary directories)
+   * replaced by neutral names: what a cell sees never tells where anything is installed.
+   */
+  scrubPaths(text: string): string {
+    return scrubHostPaths(text, this.settings);
   }
 
   private onExit(exit: ChildExit) {
     if (this.exit) return;
     this.exit = exit;
+    clearInterval(this.idleWatch);
     if (!this.initializeStarted) this.exitedWhileWaiting = true;
     this.dropPendingCalls();
     this.runningCell?.finish(undefined);
     this.markExited(exit);
   }
 
+  /** Writes one line to the child: the header, then a tab and the payload if given, without joining them. */
   private send(header: Record<string, unknown>, payload?: string) {
     if (this.exit || this.child.stdin.destroyed) return;
-    this.child.stdin.write(formatHostFrame(header, payload));
+    const head = JSON.stringify(header);
+    if (payload === undefined) {
+      this.child.stdin.write(`${head}\n`);
+      return;
+    }
+    this.child.stdin.write(`${head}\t`);
+    this.child.stdin.write(payload);
+    this.child.stdin.write('\n');
   }
 
   private handleLine(line: string) {
+    // A line that does not start with this process's secret and the next line number was not written
+    // by the child's protocol code: code that got out of the sandbox wrote it. Nothing of it is read.
+    if (!line.startsWith(this.expectedPrefix)) {
+      this.failProtocol(
+        `it wrote a line that did not come from its protocol code: ${JSON.stringify(line.slice(0, QUOTED_LINE_CHARS))}`,
+      );
+      return;
+    }
+    this.lineNumber++;
+    this.expectedPrefix = childLinePrefix(this.key, this.lineNumber);
     let frame: ChildFrame;
     try {
       frame = parseChildFrame(line);
@@ -306,16 +377,29 @@ export class DenoChildProcess {
     const { message } = frame;
     switch (message.type) {
       case 'ready':
-        this.markReady?.();
+        if (this.ready || this.markReady === undefined) {
+          this.failProtocol('it said it was ready twice');
+          return;
+        }
+        this.ready = true;
+        this.markReady();
         return;
       case 'fatal':
+        if (this.ready) {
+          this.failProtocol('it reported a set-up failure after it was set up');
+          return;
+        }
         this.fatalMessage = message.message;
         return;
       case 'hostCall':
         this.startHostCall(message, frame.payload);
         return;
       case 'cellDone':
-        if (this.runningCell?.id === message.id) this.runningCell.finish(frame);
+        if (this.runningCell?.id !== message.id) {
+          this.failProtocol(`it reported cell ${message.id} done, which is not the cell running`);
+          return;
+        }
+        this.runningCell.finish(frame);
         return;
     }
   }
@@ -326,27 +410,63 @@ export class DenoChildProcess {
   }
 
   private startHostCall(message: HostCallMessage, argsJson: string | undefined) {
-    // Only calls of the running cell start: one made by code a finished cell left behind would
-    // cost money for a result nobody reads. The prelude rejects it when the next cell begins.
-    if (this.runningCell === undefined || message.cell !== this.runningCell.id) return;
-    const call: PendingHostCall = { controller: new AbortController() };
+    // The child hands over only calls of the running cell, at most MAX_HOST_CALLS_IN_FLIGHT calls and
+    // MAX_HOST_CALL_CHARS_IN_FLIGHT characters of arguments at once (the prelude queues the rest
+    // inside the sandbox): a line beyond that did not come from the sandbox's bridge.
+    const chars = argsJson?.length ?? 0;
+    if (this.runningCell === undefined || message.cell !== this.runningCell.id) {
+      this.failProtocol(`it started a host call for cell ${message.cell}, which is not the cell running`);
+      return;
+    }
+    if (this.pendingCalls.has(message.callId)) {
+      this.failProtocol(`it started host call ${message.callId} twice`);
+      return;
+    }
+    if (
+      this.pendingCalls.size >= MAX_HOST_CALLS_IN_FLIGHT ||
+      this.cellCallChars + chars > MAX_HOST_CALL_CHARS_IN_FLIGHT
+    ) {
+      this.failProtocol(
+        `it had more than ${MAX_HOST_CALLS_IN_FLIGHT} host calls or ${MAX_HOST_CALL_CHARS_IN_FLIGHT} characters of arguments with the host at once`,
+      );
+      return;
+    }
+    const call: PendingHostCall = { controller: new AbortController(), chars };
     this.pendingCalls.set(message.callId, call);
-    this.invokeHostFunction(message.name, argsJson, call.controller.signal).then(
-      (resultJson) =>
-        this.answerHostCall(
-          message.callId,
-          call,
-          { type: 'hostResult', callId: message.callId, ok: true },
-          resultJson,
-        ),
-      (error: unknown) =>
-        this.answerHostCall(message.callId, call, {
-          type: 'hostResult',
-          callId: message.callId,
-          ok: false,
-          message: errorMessage(error),
-        }),
-    );
+    this.cellCallChars += chars;
+    // Host functions of ended cells that ignore their abort signal still hold their arguments: the
+    // host holds at most MAX_HOST_CALL_CHARS_IN_FLIGHT characters of one child's arguments at once.
+    if (this.heldCallChars + chars > MAX_HOST_CALL_CHARS_IN_FLIGHT) {
+      this.answerHostCall(message.callId, call, {
+        type: 'hostResult',
+        callId: message.callId,
+        ok: false,
+        message: `${message.name}: the host is still working on ${this.heldCallChars} characters of arguments of calls whose cells have ended; with this call's ${chars} it would hold more than ${MAX_HOST_CALL_CHARS_IN_FLIGHT}. Try again later, or pass a smaller piece.`,
+      });
+      return;
+    }
+    this.heldCallChars += chars;
+    const release = () => {
+      this.heldCallChars -= chars;
+    };
+    this.invokeHostFunction(message.name, argsJson, call.controller.signal)
+      .finally(release)
+      .then(
+        (resultJson) =>
+          this.answerHostCall(
+            message.callId,
+            call,
+            { type: 'hostResult', callId: message.callId, ok: true },
+            resultJson,
+          ),
+        (error: unknown) =>
+          this.answerHostCall(message.callId, call, {
+            type: 'hostResult',
+            callId: message.callId,
+            ok: false,
+            message: errorMessage(error),
+          }),
+      );
   }
 
   private async invokeHostFunction(
@@ -359,7 +479,13 @@ export class DenoChildProcess {
     const args: unknown = JSON.parse(argsJson ?? '[]');
     if (!Array.isArray(args)) throw new Error(`${name}: the arguments did not arrive as a list.`);
     const result = await hostFunction(args as JsonValue[], { signal });
-    return result === undefined ? '' : (JSON.stringify(result) ?? '');
+    const resultJson = result === undefined ? '' : (JSON.stringify(result) ?? '');
+    if (resultJson.length > MAX_HOST_RESULT_CHARS) {
+      throw new Error(
+        `${name} returned ${resultJson.length} characters of JSON, more than the ${MAX_HOST_RESULT_CHARS} the Deno sandbox takes in one result. Ask for a smaller piece.`,
+      );
+    }
+    return resultJson;
   }
 
   private answerHostCall(
@@ -371,7 +497,15 @@ export class DenoChildProcess {
     // A call dropped when its cell ended has no one left to answer.
     if (this.pendingCalls.get(callId) !== call) return;
     this.pendingCalls.delete(callId);
-    this.send(header, payload);
+    this.cellCallChars -= call.chars;
+    if (typeof header.message === 'string' && header.message.length > MAX_HOST_RESULT_CHARS) {
+      header.message = `${header.message.slice(0, MAX_HOST_RESULT_CHARS - 100)} … [the message was cut]`;
+    }
+    try {
+      this.send(header, payload);
+    } catch (error) {
+      this.failProtocol(`the host could not send it a result (${errorMessage(error)})`);
+    }
   }
 
   /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
@@ -381,6 +515,7 @@ export class DenoChildProcess {
       call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
     }
     this.pendingCalls.clear();
+    this.cellCallChars = 0;
   }
 
   /** Whether the process has ended. */
@@ -441,8 +576,13 @@ export class DenoChildProcess {
     }
     if (done === undefined) return this.lostOutcome(stopReason, options);
     const output = parseCellOutput(done.payload);
-    if (output === undefined) {
-      this.failProtocol('its cell output was not valid');
+    const invalid =
+      output === undefined
+        ? 'its cell output was not valid'
+        : checkCellBounds(done.message as CellDoneMessage, output, options.maxOutputChars);
+    if (output === undefined || invalid !== undefined) {
+      this.failProtocol(invalid ?? 'its cell output was not valid');
+      await this.exited;
       return this.lostOutcome(stopReason, options);
     }
     // A buffer of untouched pages (`new ArrayBuffer(2 ** 31)`) is made in an instant, between two checks.
@@ -476,7 +616,10 @@ export class DenoChildProcess {
     };
   }
 
-  /** Kills the process when its private memory grows past the limit (Linux; elsewhere V8's heap limit only). */
+  /**
+   * Kills the process when its private memory grows past the limit, or when it has more threads
+   * than it started with (Linux; elsewhere V8's heap limit only).
+   */
   private watchMemory(): NodeJS.Timeout | undefined {
     if (this.memoryBaseline === undefined) return undefined;
     return setInterval(() => {
@@ -484,12 +627,65 @@ export class DenoChildProcess {
     }, MEMORY_POLL_MS);
   }
 
-  /** Whether the process's private memory grew past `memoryLimitMb` since start-up (Linux only). */
+  /**
+   * Whether the process's private memory grew past `memoryLimitMb` since start-up (Linux only). A
+   * thread more than at start-up (a `Worker`, which nothing in the sandbox can start) kills it too.
+   */
   private isOverMemoryLimit(): boolean {
     const pid = this.child.pid;
     if (this.memoryBaseline === undefined || pid === undefined || this.exit) return false;
-    const used = readPrivateMemoryBytes(pid);
-    return used !== undefined && used > this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE;
+    const status = readProcessStatus(pid);
+    if (status === undefined) return false;
+    this.checkThreads(status.threads);
+    return status.privateBytes > this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE;
+  }
+
+  /**
+   * Deno names the thread of each `Worker` (web or `node:worker_threads`) `worker-<n>`; its own threads
+   * (V8's, tokio's) come and go as it works. A worker, or a flood of threads, kills the process.
+   */
+  private checkThreads(threads: number) {
+    const pid = this.child.pid;
+    if (this.threadBaseline === undefined || pid === undefined || threads <= this.threadBaseline) return;
+    const workers = readWorkerThreadCount(pid);
+    if (workers > 0) {
+      this.killDetail = `it started ${workers === 1 ? 'a Worker thread' : `${workers} Worker threads`}`;
+      this.kill('threads');
+    } else if (threads > this.threadBaseline + MAX_EXTRA_THREADS) {
+      this.killDetail = `it runs ${threads} threads, ${threads - this.threadBaseline} more than it started with`;
+      this.kill('threads');
+    }
+  }
+
+  /**
+   * Between cells nothing of the sandbox may run: every poll checks the process's threads, and CPU
+   * time spent while no cell runs (a loop left behind, a Worker) kills it after a few busy polls.
+   * The next cell then reports it and starts a new process. Linux only; the timer never keeps the
+   * host alive.
+   */
+  private startIdleWatch() {
+    const pid = this.child.pid;
+    if (pid === undefined || this.threadBaseline === undefined) return;
+    this.idleWatch = setInterval(() => {
+      if (this.exit) return;
+      if (this.runningCell !== undefined) {
+        this.idleCpuMs = undefined;
+        this.idleBusyPolls = 0;
+        return;
+      }
+      const status = readProcessStatus(pid);
+      if (status !== undefined) this.checkThreads(status.threads);
+      const cpuMs = readCpuTimeMs(pid);
+      if (cpuMs === undefined) return;
+      const used = this.idleCpuMs === undefined ? 0 : cpuMs - this.idleCpuMs;
+      this.idleCpuMs = cpuMs;
+      this.idleBusyPolls = used >= IDLE_BUSY_MS ? this.idleBusyPolls + 1 : 0;
+      if (this.idleBusyPolls >= IDLE_BUSY_POLLS) {
+        this.killDetail = `it kept a CPU busy for ${(IDLE_BUSY_POLLS * IDLE_POLL_MS) / 1000} s while no cell was running`;
+        this.kill('idle');
+      }
+    }, IDLE_POLL_MS);
+    this.idleWatch.unref();
   }
 
   /** The outcome of a cell whose process ended before the cell did. */
@@ -508,7 +704,9 @@ export class DenoChildProcess {
       kind = 'memory';
       broken = `The Deno process ran out of memory (its JavaScript heap is limited to memoryLimitMb = ${memoryLimitMb} MiB) and died.`;
     } else if (this.killReason === 'protocol') {
-      broken = `The Deno process broke the host protocol (${this.protocolFailure}) and was killed.`;
+      broken = `The Deno process broke the host protocol (${this.protocolFailure}) and was killed. Code that got out of the sandbox, or a broken Deno, does that; the session goes on in a new process.`;
+    } else if (this.killReason === 'threads' || this.killReason === 'idle') {
+      broken = `The Deno process ran code outside any cell (${this.killDetail}), which nothing in the sandbox can do, and was killed.`;
     } else if (this.killReason === 'disposed') {
       return {
         ...EMPTY_OUTPUT,
@@ -537,6 +735,56 @@ export class DenoChildProcess {
     this.kill('disposed');
     await this.exited;
   }
+}
+
+/**
+ * Whether a cell's reported output keeps the bounds the child guarantees (the prelude caps output
+ * inside the sandbox; the child cuts value and error texts): a report past them was not written by
+ * the child's own code. Returns what is wrong, or `undefined`.
+ */
+function checkCellBounds(
+  message: CellDoneMessage,
+  output: JavaScriptPreludeCellOutput,
+  maxOutputChars: number,
+): string | undefined {
+  const limit = Math.max(maxOutputChars, MIN_TEXT_CHARS);
+  if (output.stdout.length + output.stderr.length > maxOutputChars) {
+    return `it reported ${output.stdout.length + output.stderr.length} characters of output for a cell capped at ${maxOutputChars}`;
+  }
+  if (!Number.isSafeInteger(output.droppedOutputChars) || output.droppedOutputChars < 0) {
+    return 'it reported a count of dropped output that is not a count';
+  }
+  const texts = [message.value, message.error?.name, message.error?.message, message.error?.stack];
+  if (texts.some((text) => text !== undefined && text.length > limit)) {
+    return `it reported a value or error text longer than ${limit} characters`;
+  }
+  return undefined;
+}
+
+/** What the child keeps of a value, error name, message or stack at the least, whatever the output cap. */
+const MIN_TEXT_CHARS = 1000;
+
+/**
+ * `text` with the host's paths replaced by neutral names: this package's child program (as a path
+ * and as a file URL), the Deno binary, Deno's cache directory and the temporary directory.
+ */
+export function scrubHostPaths(
+  text: string,
+  settings: Pick<DenoChildSettings, 'denoPath' | 'cacheDirectory' | 'temporaryDirectory'>,
+): string {
+  const replacements: [string, string][] = [
+    [pathToFileURL(CHILD_SCRIPT_PATH).href, 'rlm-deno-child.js'],
+    [CHILD_SCRIPT_PATH, 'rlm-deno-child.js'],
+    [dirname(dirname(CHILD_SCRIPT_PATH)), '<@rlm/env-deno>'],
+    [settings.denoPath, '<deno>'],
+    [settings.cacheDirectory, '<deno cache>'],
+    [settings.temporaryDirectory, '<temporary directory>'],
+  ];
+  let scrubbed = text;
+  for (const [path, name] of replacements) {
+    if (path.length > 1) scrubbed = scrubbed.split(path).join(name);
+  }
+  return scrubbed;
 }
 
 /** Children still running; the host kills them when it exits, so none outlives it. */

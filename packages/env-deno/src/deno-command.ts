@@ -39,7 +39,9 @@ export function denoRunCommand(options: DenoCommandOptions): DenoCommand {
       '--no-npm',
       '--cached-only',
       `--allow-read=${escapePermissionList(options.readablePath)}`,
-      `--v8-flags=--max-old-space-size=${options.memoryLimitMb}`,
+      // WebAssembly is gone from the sandbox (the prelude deletes it); its memories are bounded by the
+      // limit anyway, in 64 KiB pages, for the child's own realm.
+      `--v8-flags=--max-old-space-size=${options.memoryLimitMb},--wasm-max-mem-pages=${options.memoryLimitMb * 16}`,
       options.scriptPath ?? CHILD_SCRIPT_PATH,
     ],
     env: childEnvironment(options.cacheDirectory),

@@ -71,6 +71,18 @@ const MAX_MEMORY_LIMIT_MB = 1024 * 1024;
  * ```
  */
 export function createDenoEnvironment(options: DenoEnvironmentOptions = {}): ReplEnvironment {
+  return createDenoEnvironmentWith(options);
+}
+
+/**
+ * {@link createDenoEnvironment}, with a child program of the caller's choice: for this package's own
+ * tests, which run copies of the child with one wall taken out to show that the walls behind it hold.
+ * Not exported from the package.
+ */
+export function createDenoEnvironmentWith(
+  options: DenoEnvironmentOptions,
+  internal: { readonly childScriptPath?: string } = {},
+): ReplEnvironment {
   const { denoPath } = options;
   if (denoPath !== undefined && (typeof denoPath !== 'string' || denoPath.length === 0)) {
     throw new InvalidArgumentError({
@@ -95,6 +107,7 @@ export function createDenoEnvironment(options: DenoEnvironmentOptions = {}): Rep
     temporaryDirectory: options.temporaryDirectory ?? tmpdir(),
     keepSpareProcess: options.keepSpareProcess ?? true,
     resolveDenoPath: () => resolveDenoBinary(denoPath),
+    ...(internal.childScriptPath !== undefined ? { childScriptPath: internal.childScriptPath } : {}),
   });
   const settings: DenoSessionSettings = {
     launcher,

@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ContextValue, HostFunction } from '@rlm/core';
 import { makeTemporaryDirectory } from './context-file';
-import { DenoChildProcess, type DenoChildSettings } from './deno-child-process';
+import { DenoChildProcess, type DenoChildSettings, scrubHostPaths } from './deno-child-process';
 
 /** How an environment starts its processes. */
 export interface DenoLauncherOptions extends Omit<DenoChildSettings, 'denoPath' | 'cacheDirectory'> {
@@ -13,10 +15,22 @@ export interface DenoLauncherOptions extends Omit<DenoChildSettings, 'denoPath' 
 /** Deno's cache directories, one per parent directory, shared by every environment of this host process. */
 const cacheDirectories = new Map<string, Promise<string>>();
 
+/**
+ * Makes Deno's cache directory, in which its storage APIs can keep nothing: `localStorage` and the
+ * Cache API keep their data under `location_data`, per program, and every child runs the same
+ * program, so two sessions would share it (and write to disk without a write permission). An empty,
+ * read-only file in its place makes every such write fail; the child deletes those APIs too.
+ */
+async function makeCacheDirectory(parent: string): Promise<string> {
+  const directory = await makeTemporaryDirectory(parent, 'rlm-deno-cache-');
+  await writeFile(join(directory, 'location_data'), '', { mode: 0o400 });
+  return directory;
+}
+
 function cacheDirectoryIn(parent: string): Promise<string> {
   let directory = cacheDirectories.get(parent);
   if (directory === undefined) {
-    directory = makeTemporaryDirectory(parent, 'rlm-deno-cache-');
+    directory = makeCacheDirectory(parent);
     // A failure is not cached: the next start tries again.
     directory.catch(() => cacheDirectories.delete(parent));
     cacheDirectories.set(parent, directory);
@@ -34,8 +48,10 @@ const launchers = new Map<string, DenoLauncher>();
 export function sharedLauncher(
   options: DenoLauncherOptions & { readonly denoPath: string | undefined },
 ): DenoLauncher {
-  const { denoPath, memoryLimitMb, startupTimeoutMs, temporaryDirectory, keepSpareProcess } = options;
+  const { denoPath, memoryLimitMb, startupTimeoutMs, temporaryDirectory, keepSpareProcess, childScriptPath } =
+    options;
   const key = JSON.stringify([
+    childScriptPath ?? null,
     denoPath ?? null,
     memoryLimitMb,
     startupTimeoutMs,
@@ -60,6 +76,7 @@ export function sharedLauncher(
 export class DenoLauncher {
   private spare: Promise<DenoChildProcess | undefined> | undefined;
   private settings: Promise<DenoChildSettings> | undefined;
+  private resolvedSettings: DenoChildSettings | undefined;
 
   constructor(private readonly options: DenoLauncherOptions) {}
 
@@ -67,13 +84,23 @@ export class DenoLauncher {
     this.settings ??= (async () => {
       const denoPath = this.options.resolveDenoPath();
       const cacheDirectory = await cacheDirectoryIn(this.options.temporaryDirectory);
-      return { ...this.options, denoPath, cacheDirectory };
+      this.resolvedSettings = { ...this.options, denoPath, cacheDirectory };
+      return this.resolvedSettings;
     })();
     // A missing binary is not remembered: the user may install it and try again.
     this.settings.catch(() => {
       this.settings = undefined;
     });
     return this.settings;
+  }
+
+  /** `text` without the host's paths (see {@link scrubHostPaths}), for what a cell gets to see. */
+  scrubPaths(text: string): string {
+    return scrubHostPaths(text, {
+      denoPath: this.resolvedSettings?.denoPath ?? '',
+      cacheDirectory: this.resolvedSettings?.cacheDirectory ?? '',
+      temporaryDirectory: this.options.temporaryDirectory,
+    });
   }
 
   /** Starts a process ready to run cells on `context`; throws a `SandboxError` saying why it could not. */

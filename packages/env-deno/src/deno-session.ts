@@ -84,7 +84,7 @@ export class DenoSession implements ReplSession {
     const restarted = this.process === undefined ? await this.restart() : undefined;
     const process = this.process;
     if (process === undefined) {
-      const message = `The Deno process of this session is gone and could not be restarted: ${restarted}`;
+      const message = `The Deno process of this session is gone and could not be restarted: ${this.settings.launcher.scrubPaths(restarted ?? '')}`;
       return {
         stdout: '',
         stderr: '',
@@ -116,7 +116,7 @@ export class DenoSession implements ReplSession {
         stateLost =
           failure === undefined
             ? `${broken} A new Deno process was started: \`context\` and the functions are back, but every variable from earlier cells is gone.`
-            : `${broken} A new Deno process could not be started (${failure}); the next cell tries again.`;
+            : `${broken} A new Deno process could not be started (${this.settings.launcher.scrubPaths(failure)}); the next cell tries again.`;
       }
     }
     return { ...outcome, durationMs: durationMs(), ...(stateLost ? { stateLost } : {}) };

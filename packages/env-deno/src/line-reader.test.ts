@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { LineReader } from './line-reader';
 
-function collect(maxLineBytes?: number) {
+function collect(maxLineBytes?: number, checkStart?: (head: Buffer) => boolean) {
   const lines: string[] = [];
-  let overflows = 0;
-  const reader = new LineReader(
-    (line) => lines.push(line),
-    maxLineBytes,
-    () => overflows++,
-  );
-  return { lines, reader, overflows: () => overflows };
+  const failures: string[] = [];
+  const reader = new LineReader((line) => lines.push(line), {
+    ...(maxLineBytes !== undefined ? { maxLineBytes } : {}),
+    ...(checkStart ? { checkStart, checkStartBytes: 4 } : {}),
+    onFailure: (reason) => failures.push(reason),
+  });
+  return { lines, reader, failures, overflows: () => failures.length };
 }
 
 describe('LineReader', () => {
@@ -55,5 +55,37 @@ describe('LineReader', () => {
     reader.push(Buffer.from('\nlater\n'));
     expect(lines).toEqual(['short']);
     expect(overflows()).toBe(1);
+  });
+
+  it('fails an unterminated stream past the limit once, holding no more than the limit', () => {
+    const { reader, failures } = collect(1000);
+    for (let i = 0; i < 100; i++) reader.push(Buffer.alloc(100, 120));
+    expect(failures).toEqual(['it sent more than 1000 bytes without ending the line']);
+    expect(reader.bufferedBytes).toBe(0);
+  });
+
+  it('refuses a line whose start is wrong before buffering the rest of it', () => {
+    const { lines, reader, failures } = collect(undefined, (head) => head.toString() === 'good');
+    reader.push(Buffer.from('good line\ngo'));
+    reader.push(Buffer.from('od again\nbad!'));
+    reader.push(Buffer.from(' and more'));
+    expect(lines).toEqual(['good line', 'good again']);
+    expect(failures).toEqual(['it sent a line that is not a message of the protocol']);
+    reader.push(Buffer.from('\nlater\n'));
+    expect(lines).toEqual(['good line', 'good again']);
+  });
+
+  it('turns a failure of the line handler into a failure of the stream, never a throw', () => {
+    const failures: string[] = [];
+    const reader = new LineReader(
+      () => {
+        throw new RangeError('Cannot create a string longer than 0x1fffffe8 characters');
+      },
+      { onFailure: (reason) => failures.push(reason) },
+    );
+    expect(() => reader.push(Buffer.from('x\ny\n'))).not.toThrow();
+    expect(failures).toEqual([
+      'a line could not be read (Cannot create a string longer than 0x1fffffe8 characters)',
+    ]);
   });
 });
