@@ -285,6 +285,17 @@ function createExposedEnvironment(): ReplEnvironment {
   };
 }
 
+/**
+ * Checks (by title) that the fixture without holes cannot pass, and why: a limit of `node:vm`, not a
+ * hole of the fixture. Every other check passes against it.
+ */
+const FIXTURE_CANNOT_PASS: ReadonlyMap<string, string> = new Map([
+  [
+    'errors and stack traces the cell sees name no file or folder of the host',
+    'a node:vm context shares the host’s stack: frames of the host (node:vm, the fixture’s file) show in the sandbox’s stack traces',
+  ],
+]);
+
 /** A variable that makes the host's environment far longer than what a probe prints from its start. */
 const PADDING_VARIABLE = 'RLM_SECURITY_SELF_TEST_PADDING';
 const PADDING_CHARS = 64 * 1024;
@@ -397,6 +408,11 @@ describe('every check of the suite is shown to fail against a sandbox with the h
     expect(exposedWithoutFlag, 'checks that declare hostExposed without failsWhenHostIsExposed').toEqual([]);
   });
 
+  it('excuses from the fixture only checks that exist', () => {
+    const titles = new Set(ALL_CHECKS.map((check) => check.title));
+    expect([...FIXTURE_CANNOT_PASS.keys()].filter((title) => !titles.has(title))).toEqual([]);
+  });
+
   it('has no hole that no check catches', () => {
     const caught = new Set(ALL_CHECKS.flatMap((check) => Object.keys(check.catches ?? {})));
     expect(Object.keys(FIXTURE_HOLES).filter((hole) => !caught.has(hole))).toEqual([]);
@@ -436,8 +452,26 @@ describe('the security suite, against the fixture sandbox with one hole at a tim
 
   for (const check of ALL_CHECKS) {
     const holes = Object.entries(check.catches ?? {}).filter(([hole]) => isFixtureHole(hole));
-    if (holes.length === 0) continue;
     const timeout = Math.max(check.testTimeoutMs ?? 0, 60_000);
+    // Checks proven only against the exposed sandbox still pass against the fixture without holes
+    // (so the fixture is sound there too), unless the fixture cannot, for a reason of its own.
+    if (holes.length === 0) {
+      const reason = FIXTURE_CANNOT_PASS.get(check.title);
+      if (reason === undefined)
+        it(
+          `passes without holes — ${check.title}`,
+          async () => {
+            const { kit, dispose } = kitFor([]);
+            try {
+              await check.run(kit);
+            } finally {
+              await dispose();
+            }
+          },
+          timeout,
+        );
+      continue;
+    }
     it(
       `passes without holes — ${check.title}`,
       async () => {
