@@ -53,6 +53,8 @@ const sharedStore = new Map<string, string>();
 /** The holes the fixture can have, each with what is wrong when it has it. */
 export const FIXTURE_HOLES = {
   contextByReference: 'the context is the host’s own value, not one built inside the sandbox',
+  hostObjectsInResults:
+    'host functions (functions of the sandbox, returning promises of the sandbox) settle with objects the host parsed, so a result is a host object',
   hostFunctionsOfTheHost:
     'the host functions are the host’s own functions returning the host’s promises, defined on the sandbox’s global beside the prelude instead of through it (no gate when the cell ends)',
   argumentsInSandboxRealm:
@@ -264,7 +266,7 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
       },
     };
     const prelude = vm.runInContext(JAVASCRIPT_PRELUDE_SOURCE, sandboxContext) as JavaScriptPrelude;
-    const ownFunctions = holes.has('hostFunctionsOfTheHost');
+    const ownFunctions = holes.has('hostFunctionsOfTheHost') || holes.has('hostObjectsInResults');
     // Saved before the prelude removes them, for the hole `engineDeferredWork`.
     const deferredWorkGlobals = vm.runInContext(
       '({ FinalizationRegistry, WebAssembly, wait: Atomics.wait, waitAsync: Atomics.waitAsync })',
@@ -290,7 +292,23 @@ function createFixtureSession(options: ReplSessionOptions, holes: ReadonlySet<Fi
         getItem: (key: string) => sharedStore.get(String(key)) ?? null,
       };
     }
-    if (ownFunctions) {
+    if (holes.has('hostObjectsInResults')) {
+      const call = (name: string, argsJson: string) =>
+        new SandboxPromise((resolve, reject) => {
+          startHostCall(name, JSON.parse(argsJson), (outcome) => {
+            // The hole: parsed by the host, so the cell gets the host's objects.
+            if ('json' in outcome) resolve(outcome.json === '' ? undefined : JSON.parse(outcome.json));
+            else reject(outcome.message);
+          });
+        });
+      const makeFunction = vm.runInContext(
+        '(name, call) => ({ [name]: function (...args) { return call(name, JSON.stringify(args)); } })[name]',
+        sandboxContext,
+      ) as (name: string, call: (name: string, argsJson: string) => Promise<unknown>) => unknown;
+      for (const name of Object.keys(hostFunctions)) {
+        (sandboxContext as Record<string, unknown>)[name] = makeFunction(name, call);
+      }
+    } else if (ownFunctions) {
       for (const name of Object.keys(hostFunctions)) {
         (sandboxContext as Record<string, unknown>)[name] = (...args: unknown[]) => {
           const promise = new Promise((resolve, reject) => {

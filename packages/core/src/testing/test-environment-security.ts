@@ -214,6 +214,8 @@ const HOST_OBJECT_CHECKS: readonly SecurityCheck[] = [
       contextByReference: /these lead to another global than the sandbox’s \(a host object\): context\b/,
       hostFunctionsOfTheHost:
         /these lead to another global than the sandbox’s \(a host object\): llm_query, echo\b/,
+      hostObjectsInResults:
+        /these lead to another global than the sandbox’s \(a host object\): host result\b/,
     },
     async run(kit) {
       const contexts: Array<[JsonValue, string]> = [
@@ -1134,6 +1136,7 @@ const POLLUTION_CHECKS: readonly SecurityCheck[] = [
     catches: {
       hostExposed: /host intrinsics changed: (added|changed|removed) /,
       contextByReference: /host intrinsics changed: (added|changed|removed) /,
+      hostObjectsInResults: /host intrinsics changed: added Object\.prototype\.viaResult/,
     },
     async run(kit) {
       for (const context of [OBJECT_CONTEXT, ['first', 'second']]) {
