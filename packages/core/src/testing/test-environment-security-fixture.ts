@@ -30,14 +30,15 @@ const sharedStore = new Map<string, string>();
  * capped inside, result texts cut, dropped calls rejected and aborted when their cell ends, a restart
  * (`stateLost`) after code had to be interrupted.
  *
- * Without holes it passes every check that declares a hole (core's self-test runs each such check
- * against it to show that). With a hole it has exactly one bug of a kind a real environment could
+ * Without holes it passes every check of the suite (core's self-test runs each one against it to
+ * show that), but those its `FIXTURE_CANNOT_PASS` list excuses for a limit of `node:vm`. With a hole it has exactly one bug of a kind a real environment could
  * have, and each check that declares that hole in `catches` must fail against it, with a message
  * that names the breach.
  *
  * What it cannot do for real: memory. It shares the host's heap, so the allocation bombs of
- * {@link ALLOCATION_BOMBS} are never run; the fixture answers them the way an environment with a
- * memory limit does (a memory error and a restart), or, with a hole, the way it must not.
+ * {@link ALLOCATION_BOMBS} and the 256 MiB buffer cells (`BUFFER_CELL_PREFIX`) are never run; the
+ * fixture answers them the way an environment with a memory limit does, or, with a hole, the way it
+ * must not. Nor can it keep the host's frames out of stack traces, or run cells off the host's thread.
  *
  * ## Adding a hole
  * 1. Add an entry to {@link FIXTURE_HOLES}: its name, and one sentence saying what is wrong.
