@@ -423,3 +423,61 @@ describe('isolated-vm: what a cell can make the host hold or wait for', () => {
     expect(outcome?.peakHeapMb).toBeLessThan(400);
   }, 150_000);
 });
+
+describe('isolated-vm: tight loops of awaited host calls', () => {
+  // Each call into the isolate with a timeout leaves a timer in isolated-vm's timer thread until the
+  // cell's deadline; ~35,000 due at once overflowed that thread's stack (SIGSEGV, the host gone).
+  const LOOPS: readonly { readonly name: string; readonly code: string }[] = [
+    { name: 'await in an endless loop', code: 'for (;;) await noop();' },
+    {
+      name: 'a promise chain that re-arms itself',
+      code: 'function again() { return noop().then(again, again); }\nawait again();',
+    },
+    { name: 'a refused call, caught, in a loop', code: 'for (;;) { try { await fail(); } catch {} }' },
+    {
+      name: 'batches of 32 at once',
+      code: 'for (;;) await Promise.all(Array.from({ length: 32 }, () => noop()));',
+    },
+  ];
+
+  function loopScript(code: string): string {
+    return `
+const { createIsolatedVMEnvironment } = await import(${JSON.stringify(ENTRY)});
+let calls = 0;
+const hostFunctions = {
+  noop: async () => { calls++; return null; },
+  fail: async () => { calls++; throw new Error('refused'); },
+};
+const session = await createIsolatedVMEnvironment({ memoryLimitMb: 128 }).createSession({ context: 'c', hostFunctions });
+const results = [];
+for (const cell of [${JSON.stringify(code)}, ${JSON.stringify(code)}, 'let i = 0;\\nfor (;;) { await noop(); if (++i > 6000) for (;;) {} }']) {
+  const r = await session.runCell(cell, { timeoutMs: 4000 });
+  results.push({ error: r.error && { kind: r.error.kind, name: r.error.name, message: r.error.message }, stateLost: r.stateLost });
+}
+// The timers of the last cells fall due now.
+await new Promise((resolve) => setTimeout(resolve, 2000));
+const after = await session.runCell('1 + 1');
+results.push({ value: after.value });
+console.log('RESULTS ' + JSON.stringify(results));
+console.log('CALLS ' + calls);
+process.exit(0);
+`;
+  }
+
+  it('none of them crashes the host; past 5,000 calls in a cell, code that will not stop costs a restart', async () => {
+    const runs = await inBatches(LOOPS, 2, (loop) => runChild(loopScript(loop.code), 90_000));
+    const report = LOOPS.map((loop, index) => {
+      const run = runs[index] as ChildRun;
+      return `${loop.name}: ${run.code === 0 ? 'survived' : `the host process ended (exit ${run.code}, ${run.signal})`}`;
+    });
+    expect(report).toEqual(LOOPS.map((loop) => `${loop.name}: survived`));
+    for (const run of runs) {
+      const results = resultsOf(run);
+      expect(results[0]?.error?.kind).toBe('timeout');
+      expect(results[0]?.stateLost).toBeUndefined();
+      expect(results[2]?.error?.kind).toBe('timeout');
+      expect(results[2]?.stateLost).toMatch(/its code did not stop, so the isolate was disposed/);
+      expect(results[3]?.value).toBe('2');
+    }
+  }, 240_000);
+});

@@ -160,6 +160,26 @@ describe('isolated-vm environment', () => {
     expect(second.stdout).toMatch(/still running when its cell ended/);
   });
 
+  it('runs what a cell chained on its dropped calls when it ends: a spin is its own cost, a re-arm stops, nothing prints later', async () => {
+    const { session, release } = await open();
+    await session.runCell('const kept = 1;');
+    // The leftover spins when the dropped call rejects: it is stopped within the cell's wrap-up.
+    const spinning = await session.runCell("slow('x').catch(() => { for (;;) {} });\n'left spinning'", {
+      timeoutMs: 5_000,
+    });
+    expect(spinning.value).toBe('"left spinning"');
+    const innocent = await session.runCell('kept + 1', { timeoutMs: 300 });
+    expect(innocent).toMatchObject({ value: '2' });
+    expect(innocent.error).toBeUndefined();
+    expect(innocent.stateLost).toBeUndefined();
+    // A leftover that re-arms itself on every failure gets a call that never settles, once.
+    await session.runCell("function again() { return llm_query('again').then(again, again); }\nagain();");
+    await session.runCell("slow('y').then(() => console.log('LEAK'), () => console.log('LEAK'));");
+    release('"late"');
+    const later = await session.runCell("console.log('only this'); await llm_query('z')");
+    expect(later).toMatchObject({ stdout: 'only this\n', value: '"answer:z"' });
+  });
+
   it('names each cell in error stacks and finds the line in the cell', async () => {
     const { session } = await open();
     await session.runCell('1');

@@ -72,6 +72,33 @@ const MEMORY_HEADROOM_RATIO = 0.75;
 /** The host's backstop behind the prelude's and the driver's gates: the same limits, checked again. */
 const MAX_HOST_CALLS_IN_FLIGHT = DEFAULT_MAX_HOST_CALLS_IN_FLIGHT;
 const MAX_HOST_CALL_CHARS_IN_FLIGHT = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
+/**
+ * How many calls into isolates, per second of deadline and per process, get isolated-vm's `timeout`.
+ *
+ * Every timed call leaves a timer in isolated-vm's timer thread until its deadline, even after the
+ * call returned, and when the thread wakes it drops the dead timers that are due by recursing once per
+ * timer: ~35,000 of them due at once overflow its stack and the host dies (SIGSEGV). The settles of
+ * one cell all end at the cell's deadline, so `for (;;) await noop()` reached that in 3 s. Calls past
+ * this budget run without a timer; if their code then runs past the cell's deadline, the host's
+ * watchdog disposes the isolate (`stateLost`) instead of stopping it in place.
+ */
+const MAX_TIMED_CALLS_PER_DEADLINE_SECOND = 5_000;
+const timedCallsByDeadlineSecond = new Map<number, number>();
+
+/** Takes one timed call from the budget of the second `deadline` (a `performance.now()` time) falls in. */
+function reserveTimedCall(deadline: number): boolean {
+  const second = Math.floor(deadline / 1000);
+  const used = timedCallsByDeadlineSecond.get(second) ?? 0;
+  if (timedCallsByDeadlineSecond.size > 256) {
+    const past = Math.floor(performance.now() / 1000) - 2;
+    for (const key of timedCallsByDeadlineSecond.keys())
+      if (key < past) timedCallsByDeadlineSecond.delete(key);
+  }
+  if (used >= MAX_TIMED_CALLS_PER_DEADLINE_SECOND) return false;
+  timedCallsByDeadlineSecond.set(second, used + 1);
+  return true;
+}
+
 /** Node's timers and isolated-vm's timeouts take at most 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -443,16 +470,17 @@ export class IsolatedVMSandbox {
   ): Promise<IsolateCallResult<T>> {
     if (this.isLost) return { kind: 'disposed', message: 'the isolate is gone' };
     const timeoutMs = typeof limit === 'number' ? limit : this.timeLeft(limit);
+    const deadline = typeof limit === 'number' ? performance.now() + limit : limit.deadline;
+    // 0: no timer (see MAX_TIMED_CALLS_PER_DEADLINE_SECOND); the cell's watchdog still ends the cell.
+    const timeout = reserveTimedCall(deadline)
+      ? Math.min(Math.max(1, Math.ceil(timeoutMs)), MAX_TIMER_MS)
+      : 0;
     // After a catastrophic error the isolate's thread never answers again: stop waiting when it is lost.
     const answer = await Promise.race([
-      reference
-        .apply(undefined, args as never, {
-          timeout: Math.min(Math.max(1, Math.ceil(timeoutMs)), MAX_TIMER_MS),
-        })
-        .then(
-          (value) => ({ value: value as T }),
-          (error: unknown) => ({ error }),
-        ),
+      reference.apply(undefined, args as never, { timeout }).then(
+        (value) => ({ value: value as T }),
+        (error: unknown) => ({ error }),
+      ),
       this.lost,
     ]);
     if (answer === 'lost') return { kind: 'disposed', message: 'the isolate is gone' };
