@@ -46,14 +46,12 @@ const STOP_GRACE_MS = 500;
 const MEMORY_POLL_MS = 100;
 /** How often an idle process (no cell running) is checked for threads and CPU time (Linux only). */
 const IDLE_POLL_MS = 500;
-/** CPU time per idle poll that counts as running code: half a core. */
-const IDLE_BUSY_MS = IDLE_POLL_MS / 2;
+/** CPU time per idle poll that counts as running code: a fifth of a core (an idle child uses none). */
+const IDLE_BUSY_MS = IDLE_POLL_MS / 5;
 /** Busy idle polls in a row after which the process is killed: nothing of the sandbox may run between cells. */
 const IDLE_BUSY_POLLS = 4;
 /** Threads Deno may add to those it started with (its runtime's pool grows as it works) before the process is killed. */
 const MAX_EXTRA_THREADS = 16;
-/** The characters of a protocol line a protocol failure quotes. */
-const QUOTED_LINE_CHARS = 200;
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL_CHARS = 8192;
 /** Node's timers take at most 2^31 - 1 ms. */
@@ -361,7 +359,7 @@ export class DenoChildProcess {
     // by the child's protocol code: code that got out of the sandbox wrote it. Nothing of it is read.
     if (!line.startsWith(this.expectedPrefix)) {
       this.failProtocol(
-        `it wrote a line that did not come from its protocol code: ${JSON.stringify(line.slice(0, QUOTED_LINE_CHARS))}`,
+        `it wrote a line that did not come from its protocol code, ${line.length} characters without its secret and line number`,
       );
       return;
     }

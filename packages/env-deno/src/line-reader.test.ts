@@ -70,7 +70,7 @@ describe('LineReader', () => {
     reader.push(Buffer.from('od again\nbad!'));
     reader.push(Buffer.from(' and more'));
     expect(lines).toEqual(['good line', 'good again']);
-    expect(failures).toEqual(['it sent a line that is not a message of the protocol']);
+    expect(failures).toEqual(['it wrote a line that did not come from its protocol code']);
     reader.push(Buffer.from('\nlater\n'));
     expect(lines).toEqual(['good line', 'good again']);
   });

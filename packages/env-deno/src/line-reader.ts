@@ -91,7 +91,7 @@ export class LineReader {
     if (checkStart === undefined || this.startChecked || this.piecesLength < this.checkStartBytes) return;
     this.startChecked = true;
     const head = Buffer.concat(this.pieces, this.piecesLength).subarray(0, this.checkStartBytes);
-    if (!checkStart(head)) this.fail('it sent a line that is not a message of the protocol');
+    if (!checkStart(head)) this.fail('it wrote a line that did not come from its protocol code');
   }
 
   /** Bytes of the line that has not ended yet. */
