@@ -173,8 +173,11 @@ describe('isolated-vm environment', () => {
     expect(innocent.error).toBeUndefined();
     expect(innocent.stateLost).toBeUndefined();
     // A leftover that re-arms itself on every failure gets a call that never settles, once.
-    await session.runCell("function again() { return llm_query('again').then(again, again); }\nagain();");
-    await session.runCell("slow('y').then(() => console.log('LEAK'), () => console.log('LEAK'));");
+    const armed = await session.runCell(
+      "function again() { return llm_query('again').then(again, again); }\nagain();\n'armed'",
+    );
+    expect(armed.value).toBe('"armed"');
+    await session.runCell("slow('y').then(() => console.log('LEAK'), () => console.log('LEAK'));\n'left'");
     release('"late"');
     const later = await session.runCell("console.log('only this'); await llm_query('z')");
     expect(later).toMatchObject({ stdout: 'only this\n', value: '"answer:z"' });
