@@ -52,6 +52,8 @@ const IDLE_BUSY_MS = IDLE_POLL_MS / 5;
 const IDLE_BUSY_POLLS = 4;
 /** Threads Deno may add to those it started with (its runtime's pool grows as it works) before the process is killed. */
 const MAX_EXTRA_THREADS = 16;
+/** Payloads up to this many characters are written to the child together with their header. */
+const SINGLE_WRITE_CHARS = 1024 * 1024;
 /** How much of the child's stderr is kept to explain a crash. */
 const STDERR_TAIL_CHARS = 8192;
 /** Node's timers take at most 2^31 - 1 ms. */
@@ -347,6 +349,11 @@ export class DenoChildProcess {
     const head = JSON.stringify(header);
     if (payload === undefined) {
       this.child.stdin.write(`${head}\n`);
+      return;
+    }
+    // A small payload goes in one write; a large one is not copied into a second string first.
+    if (payload.length <= SINGLE_WRITE_CHARS) {
+      this.child.stdin.write(`${head}\t${payload}\n`);
       return;
     }
     this.child.stdin.write(`${head}\t`);
