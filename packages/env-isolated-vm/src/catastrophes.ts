@@ -4,8 +4,8 @@ import { writeSync } from 'node:fs';
  * What this process has lost to isolated-vm's catastrophic errors.
  *
  * When V8 loses control of an isolate (e.g. one native operation allocates far past the limit),
- * isolated-vm's handler puts the isolate's thread to sleep forever, with the isolate's memory (about
- * 200 MB after `new Array(2 ** 32 - 1).fill(0)`). Nothing can reclaim either, and two things follow:
+ * isolated-vm's handler puts the isolate's thread to sleep forever, with the isolate's memory (100–200
+ * MB after `new Array(2 ** 32 - 1).fill(0)`). Nothing can reclaim either, and two things follow:
  *
  * - the event loop keeps a handle that never closes, so the process no longer exits on its own;
  * - `process.exit()` hangs: `exit()` runs the addon's static destructors, and the destructor of

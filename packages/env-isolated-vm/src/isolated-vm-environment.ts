@@ -35,7 +35,7 @@ export interface IsolatedVMEnvironmentOptions {
    * Called when isolated-vm reports a catastrophic error: V8 lost control of an isolate (e.g. one
    * native operation such as `new Array(2 ** 32 - 1).fill(0)` allocated far past the limit in one go).
    * The session has already ended the cell (`crash`) and, within the limits below, started a new
-   * isolate (`stateLost`), but the lost isolate's thread sleeps forever with its memory (~200 MB),
+   * isolate (`stateLost`), but the lost isolate's thread sleeps forever with its memory (100–200 MB),
    * and the process no longer exits on its own (`process.exit()` still ends it, see the README).
    * isolated-vm's authors advise finishing outstanding work and restarting the process. Default: none.
    */
@@ -48,7 +48,7 @@ export interface IsolatedVMEnvironmentOptions {
   /**
    * After this many catastrophic errors in the whole process (all sessions and environments), no new
    * isolate is started in it: restarts and `createSession` reject with a `SandboxError` saying to
-   * restart the process or use another environment. Bounds what lost isolates keep (~200 MB and a
+   * restart the process or use another environment. Bounds what lost isolates keep (100–200 MB and a
    * thread each). Default 3.
    */
   readonly maxCatastrophicErrorsPerProcess?: number;

@@ -33,7 +33,7 @@ export function processCatastropheRefusal(settings: IsolatedVMSessionSettings): 
   return (
     `isolated-vm lost control of ${count} isolates in this process (catastrophic errors, e.g. one native operation ` +
     `allocating far past memoryLimitMb), the most it allows (maxCatastrophicErrorsPerProcess = ` +
-    `${settings.maxCatastrophicErrorsPerProcess}); each keeps its memory (about 200 MB) and a thread for good, so no new ` +
+    `${settings.maxCatastrophicErrorsPerProcess}); each keeps its memory (100–200 MB) and a thread for good, so no new ` +
     `isolate is started in this process. ${CATASTROPHE_ADVICE}`
   );
 }
@@ -151,7 +151,7 @@ export class IsolatedVMSession implements ReplSession {
         this.unusable =
           `${broken} That is ${this.catastrophes} isolates this session lost to catastrophic errors, more than the ` +
           `${this.settings.maxCatastrophicRestarts} it replaces (maxCatastrophicRestarts), so no new isolate was started. ` +
-          `Each lost isolate keeps its memory (about 200 MB) and a thread in this process for good. ${CATASTROPHE_ADVICE}`;
+          `Each lost isolate keeps its memory (100–200 MB) and a thread in this process for good. ${CATASTROPHE_ADVICE}`;
         await this.dispose();
         throw new SandboxError({
           environmentId: ENVIRONMENT_ID,
