@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 
 /**
  * What this process has lost to isolated-vm's catastrophic errors.
@@ -12,8 +13,9 @@ import { writeSync } from 'node:fs';
  *   isolated-vm's thread pool joins every pool thread, the sleeping one included (seen with gdb:
  *   `__run_exit_handlers` → `ivm::thread_pool_t::~thread_pool_t` → `std::thread::join`).
  *
- * The count is kept per process (on `globalThis`, so that two copies of this package share it), to
- * cap how many such isolates a process accumulates.
+ * The count is kept per process (on `globalThis`, so that two copies of this package share it; a
+ * worker thread, with its own `globalThis`, keeps its own), to cap how many such isolates a process
+ * accumulates.
  */
 interface CatastropheRecord {
   count: number;
@@ -57,7 +59,8 @@ export function recordCatastrophicError(): number {
  * killed process cannot return it.
  */
 function installExitGuard(current: CatastropheRecord): void {
-  if (current.exitGuardInstalled) return;
+  // In a worker thread `process.exit()` ends only the worker; the hang is the process's exit.
+  if (current.exitGuardInstalled || !isMainThread) return;
   const target = process as unknown as { reallyExit?: (code?: number) => void };
   const reallyExit = target.reallyExit;
   if (typeof reallyExit !== 'function') return;
