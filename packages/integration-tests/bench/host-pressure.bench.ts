@@ -114,10 +114,16 @@ async function main(): Promise<void> {
   }
   const repeats = Number(process.env.BENCH_REPEATS ?? 3);
   const environments = argument('env') ? [argument('env') as EnvironmentName] : ENVIRONMENTS;
-  const attacks = argument('attack') ? [argument('attack') as AttackName] : (Object.keys(ATTACKS) as AttackName[]);
+  const attacks = argument('attack')
+    ? [argument('attack') as AttackName]
+    : (Object.keys(ATTACKS) as AttackName[]);
   const self = fileURLToPath(import.meta.url);
-  console.log(`Host pressure, ${repeats} fresh processes each; ${os.cpus()[0]?.model}, load ${os.loadavg()[0]?.toFixed(1)}`);
-  console.log('| environment | attack | worst event-loop lag ms | peak RSS +MB | peak heap+external +MB | cell ms | outcome | host calls |');
+  console.log(
+    `Host pressure, ${repeats} fresh processes each; ${os.cpus()[0]?.model}, load ${os.loadavg()[0]?.toFixed(1)}`,
+  );
+  console.log(
+    '| environment | attack | worst event-loop lag ms | peak RSS +MB | peak heap+external +MB | cell ms | outcome | host calls |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const environment of environments) {
     for (const attack of attacks) {
@@ -125,7 +131,17 @@ async function main(): Promise<void> {
       for (let run = 0; run < repeats; run++) {
         const output = execFileSync(
           process.execPath,
-          ['--no-node-snapshot', '--expose-gc', '--import', 'tsx', self, '--child', environment, '--attack', attack],
+          [
+            '--no-node-snapshot',
+            '--expose-gc',
+            '--import',
+            'tsx',
+            self,
+            '--child',
+            environment,
+            '--attack',
+            attack,
+          ],
           { encoding: 'utf8', maxBuffer: 1 << 20, timeout: 180_000 },
         );
         samples.push(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Measurement);
