@@ -145,6 +145,8 @@ export class DenoChildProcess {
   private memoryBaseline: number | undefined;
   /** The process's threads right after start-up (Linux); a thread more is code the sandbox cannot start. */
   private threadBaseline: number | undefined;
+  /** The most threads seen without a worker among them; only more are looked at again. */
+  private threadScanFloor = 0;
   private idleWatch: NodeJS.Timeout | undefined;
   private idleCpuMs: number | undefined;
   private idleBusyPolls = 0;
@@ -273,6 +275,7 @@ export class DenoChildProcess {
       const status = readProcessStatus(this.child.pid ?? -1);
       this.memoryBaseline = status?.privateBytes;
       this.threadBaseline = status?.threads;
+      this.threadScanFloor = status?.threads ?? 0;
       this.startIdleWatch();
       return;
     }
@@ -454,24 +457,26 @@ export class DenoChildProcess {
     const release = () => {
       this.heldCallChars -= chars;
     };
-    this.invokeHostFunction(message.name, argsJson, call.controller.signal)
-      .finally(release)
-      .then(
-        (resultJson) =>
-          this.answerHostCall(
-            message.callId,
-            call,
-            { type: 'hostResult', callId: message.callId, ok: true },
-            resultJson,
-          ),
-        (error: unknown) =>
-          this.answerHostCall(message.callId, call, {
-            type: 'hostResult',
-            callId: message.callId,
-            ok: false,
-            message: errorMessage(error),
-          }),
-      );
+    this.invokeHostFunction(message.name, argsJson, call.controller.signal).then(
+      (resultJson) => {
+        release();
+        this.answerHostCall(
+          message.callId,
+          call,
+          { type: 'hostResult', callId: message.callId, ok: true },
+          resultJson,
+        );
+      },
+      (error: unknown) => {
+        release();
+        this.answerHostCall(message.callId, call, {
+          type: 'hostResult',
+          callId: message.callId,
+          ok: false,
+          message: errorMessage(error),
+        });
+      },
+    );
   }
 
   private async invokeHostFunction(
@@ -651,8 +656,10 @@ export class DenoChildProcess {
    */
   private checkThreads(threads: number) {
     const pid = this.child.pid;
-    if (this.threadBaseline === undefined || pid === undefined || threads <= this.threadBaseline) return;
+    if (this.threadBaseline === undefined || pid === undefined || threads <= this.threadScanFloor) return;
     const workers = readWorkerThreadCount(pid);
+    // Deno's own threads come and go: the threads are looked at again only when there are more.
+    if (workers === 0) this.threadScanFloor = threads;
     if (workers > 0) {
       this.killDetail = `it started ${workers === 1 ? 'a Worker thread' : `${workers} Worker threads`}`;
       this.kill('threads');

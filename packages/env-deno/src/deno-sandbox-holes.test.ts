@@ -21,7 +21,7 @@ const onLinux = process.platform === 'linux';
 const MEBI = 1024 * 1024;
 
 /** Walls a leaky copy of the child program can lack. */
-type Hole = 'stack-trace lock' | 'child realm globals' | 'in-flight gate';
+type Hole = 'stack-trace lock' | 'child realm globals' | 'in-flight gate' | 'line cap';
 
 /** Pasted at the start of a cell: in a child without the stack-trace lock, `outside` is the child program's global. */
 const ESCAPE = `
@@ -79,6 +79,7 @@ describe('Deno sandbox holes (issue 8)', () => {
       cut('maxHostCallsInFlight: maxCallsInFlight,', 'maxHostCallsInFlight: 1e9,');
       cut('maxHostCallCharsInFlight: maxCharsInFlight,', 'maxHostCallCharsInFlight: 1e12,');
     }
+    if (holes.includes('line cap')) cut('if (!fits(fields, output)) {', 'if (false) {');
     const path = join(temporaryDirectory(), `leaky-child-${leakyChildren.size}.js`);
     writeFileSync(path, source);
     leakyChildren.set(name, path);
@@ -461,6 +462,21 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
       expect(result.stateLost).toBeUndefined();
       expect((await session.runCell('big.length')).value).toBe(String(MAX_LINE_CHARS));
     }, 60_000);
+
+    it('ends the session, not the host, when a line passes what the host reads (the child’s own cap taken out)', async () => {
+      const { session } = await open({ memoryLimitMb: 3072, holes: ['line cap'] });
+      const result = await session.runCell(
+        `FINAL('x'.repeat(${70 * MEBI}) + '\\u0000'.repeat(${24 * MEBI}));`,
+        {
+          timeoutMs: 60_000,
+        },
+      );
+      expectSessionRecovered(
+        result,
+        /broke the host protocol \(it sent more than \d+ bytes without ending the line\)/,
+      );
+      expect((await session.runCell('await echo("after")')).value).toBe('"after"');
+    }, 120_000);
 
     it('refuses a host result too large to hand in, saying so', async () => {
       const { session } = await open({
