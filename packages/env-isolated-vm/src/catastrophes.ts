@@ -30,9 +30,12 @@ function record(): CatastropheRecord {
   return holder[RECORD_KEY];
 }
 
-/** How many isolates this process has lost to catastrophic errors. */
+/**
+ * How many isolates this process has lost to catastrophic errors. Reads without creating the record:
+ * a process that never lost one keeps its global object as it was.
+ */
 export function catastrophicErrorCount(): number {
-  return record().count;
+  return (globalThis as typeof globalThis & { [RECORD_KEY]?: CatastropheRecord })[RECORD_KEY]?.count ?? 0;
 }
 
 /** Counts one lost isolate and makes sure `process.exit()` can still end the process. */

@@ -97,6 +97,35 @@ const BUFFER_KINDS: readonly { readonly name: string; readonly code: string }[] 
 
 export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
   {
+    title:
+      'tight loops of awaited host calls (plain, batched, re-awaiting a settled call) end at the timeout and the host survives',
+    catches: { lateStop: /a tight loop of awaited host calls ran past its timeout/ },
+    testTimeoutMs: 60_000,
+    async run(kit) {
+      // isolated-vm once left a timer per call into the isolate, and a native thread recursed once
+      // per due timer: tens of thousands of them crashed the host process (SIGSEGV).
+      const loops = [
+        'for (;;) await nothing();',
+        "for (;;) await echo('x');",
+        'for (;;) await Promise.all([nothing(), nothing(), nothing(), nothing()]);',
+        'const settled = nothing(); for (;;) { await settled; await nothing(); }',
+      ];
+      for (const loop of loops) {
+        const session = await kit.open();
+        await session.ok('globalThis.kept = 1;');
+        const startedAt = performance.now();
+        const result = await session.run(loop, { timeoutMs: 1_500 });
+        const elapsed = performance.now() - startedAt;
+        expect(result.error?.kind, `${loop}: the loop ended in an unexpected way`).toBe('timeout');
+        expect(elapsed, `${loop}: a tight loop of awaited host calls ran past its timeout`).toBeLessThan(
+          1_500 + kit.stopGraceMs,
+        );
+        const after = await session.run('await echo("unharmed");\ntypeof kept', { timeoutMs: 10_000 });
+        expect(after.error, `${loop}: the session is unusable afterwards`).toBeUndefined();
+      }
+    },
+  },
+  {
     title: `memory outside the heap (${BUFFER_KINDS.map((kind) => kind.name).join(', ')}) counts against the session’s memory limit`,
     needs: ['memoryLimit'],
     testTimeoutMs: 180_000,
