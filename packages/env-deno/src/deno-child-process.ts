@@ -670,8 +670,8 @@ export class DenoChildProcess {
   }
 
   /**
-   * Between cells nothing of the sandbox may run: every poll checks the process's threads, and CPU
-   * time spent while no cell runs (a loop left behind, a Worker) kills it after a few busy polls.
+   * Between cells nothing of the sandbox may run: every poll checks the process's threads and memory,
+   * and CPU time spent while no cell runs (a loop left behind, a Worker) kills it after a few busy polls.
    * The next cell then reports it and starts a new process. Linux only; the timer never keeps the
    * host alive.
    */
@@ -686,7 +686,16 @@ export class DenoChildProcess {
         return;
       }
       const status = readProcessStatus(pid);
-      if (status !== undefined) this.checkThreads(status.threads);
+      if (status !== undefined) {
+        this.checkThreads(status.threads);
+        if (
+          this.memoryBaseline !== undefined &&
+          status.privateBytes > this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE
+        ) {
+          this.kill('memory');
+          return;
+        }
+      }
       const cpuMs = readCpuTimeMs(pid);
       if (cpuMs === undefined) return;
       const used = this.idleCpuMs === undefined ? 0 : cpuMs - this.idleCpuMs;
