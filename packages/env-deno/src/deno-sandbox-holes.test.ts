@@ -387,6 +387,12 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
     it('lets an idle session sit between cells', async () => {
       const { session } = await open();
       await session.runCell('const kept = await echo(1);');
+      // A cell that leaves garbage for the collector to clear while no cell runs.
+      const heavy = await session.runCell(
+        'let junk = Array.from({ length: 200 }, (_, i) => String(i).repeat(500_000)); junk.length',
+      );
+      expect(heavy.value).toBe('200');
+      await session.runCell('junk = null;');
       const next = await nextCellAfter(session, 2500);
       expect(next.value).toBe('2');
       expect(next.stateLost).toBeUndefined();
