@@ -496,6 +496,38 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
       expect((await session.runCell('1')).value).toBe('1');
     }, 60_000);
 
+    it('counts arguments that host functions of ended cells still hold, refusing calls past the cap', async () => {
+      let release: () => void = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const { session } = await open({
+        memoryLimitMb: 1024,
+        // Ignores its abort signal: the host keeps its arguments until it returns.
+        hostFunctions: {
+          stubborn: async ([text]) => {
+            await released;
+            return String(text).length;
+          },
+        },
+      });
+      const left = await session.runCell(
+        `globalThis.pending = stubborn('x'.repeat(${40 * MEBI})); 'left running'`,
+      );
+      expect(left.value).toBe('"left running"');
+      const refused = await session.runCell(`await stubborn('y'.repeat(${40 * MEBI}))`, {
+        timeoutMs: 30_000,
+      });
+      expect(refused.error?.message).toMatch(
+        /stubborn: the host is still working on 41943044 characters of arguments of calls whose cells have ended; with this call's 41943044 it would hold more than 67108864/,
+      );
+      expect(refused.stateLost).toBeUndefined();
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const after = await session.runCell(`await stubborn('z'.repeat(${40 * MEBI}))`, { timeoutMs: 30_000 });
+      expect(after.value).toBe(String(40 * MEBI));
+    }, 60_000);
+
     /** Host functions that record the largest total of arguments they held at once. */
     function measuringHost() {
       let held = 0;
