@@ -705,11 +705,15 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = String.raw`(function rlmJavaScr
     waitingHead = 0;
     callsInFlight = 0;
     charsInFlight = 0;
+    if (stale.length === 0) return 0;
+    // One error for all of them: a flood may leave a million calls waiting, and building a million
+    // errors (each with its stack) would cost seconds.
+    var dropped = new ErrorCtor('This host call was still running when its cell ended, so its result was dropped. Await every llm_query/rlm_query call in the cell that starts it.');
     for (var k = 0; k < stale.length; k++) {
       var call = stale[k];
       call.state = 'done';
       promiseThen(call.promise, undefined, noop);
-      call.reject(new ErrorCtor('This host call was still running when its cell ended, so its result was dropped. Await every llm_query/rlm_query call in the cell that starts it.'));
+      call.reject(dropped);
     }
     return stale.length;
   }
