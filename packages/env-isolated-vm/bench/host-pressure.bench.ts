@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFunction, ReplEnvironment } from '@rlm/core';
-import { summarize } from '@rlm/core/benchmark';
+import { summarize, watchHost } from '@rlm/core/benchmark';
 
 const ATTACKS = ['flood', 'arguments', 'catastrophe'] as const;
 type AttackName = (typeof ATTACKS)[number];
@@ -32,34 +32,6 @@ async function environmentFrom(entry: string, options: Record<string, unknown>):
     createIsolatedVMEnvironment: (options: Record<string, unknown>) => ReplEnvironment;
   };
   return module.createIsolatedVMEnvironment(options);
-}
-
-/** Samples the host's event-loop lag and memory every millisecond until stopped. */
-function startProbe() {
-  const base = process.memoryUsage();
-  let peakRss = base.rss;
-  let peakHeap = base.heapUsed + base.external;
-  let worstLag = 0;
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    worstLag = Math.max(worstLag, now - last - 1);
-    last = now;
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed + usage.external);
-  }, 1);
-  return () => {
-    clearInterval(ticker);
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed + usage.external);
-    return {
-      worstLagMs: worstLag,
-      peakRssDeltaMb: (peakRss - base.rss) / 2 ** 20,
-      peakHeapDeltaMb: (peakHeap - base.heapUsed - base.external) / 2 ** 20,
-    };
-  };
 }
 
 async function measure(entry: string, attack: AttackName): Promise<Measurement> {
@@ -105,12 +77,12 @@ async function measure(entry: string, attack: AttackName): Promise<Measurement> 
     attack === 'flood'
       ? 'for (let i = 0; i < 1e6; i++) noop(i);'
       : "const s = 'x'.repeat(40_000_000); await Promise.all(Array.from({ length: 12 }, (_, i) => hold(i, s)));";
-  const stop = startProbe();
+  const watch = watchHost();
   const started = performance.now();
   const outcome = await session.runCell(code, { timeoutMs: attack === 'flood' ? 10_000 : 60_000 });
   const cellMs = performance.now() - started;
   return {
-    ...stop(),
+    ...watch.stop(),
     cellMs,
     hostCalls,
     outcome: outcome.error ? `${outcome.error.kind}${outcome.stateLost ? '+restart' : ''}` : 'ok',

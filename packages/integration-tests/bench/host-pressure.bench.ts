@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFunction, ReplEnvironment } from '@rlm/core';
+import { watchHost } from '@rlm/core/benchmark';
 import { type Summary, summarize } from './statistics';
 
 const ENVIRONMENTS = ['quickjs', 'isolated-vm', 'deno'] as const;
@@ -64,31 +65,13 @@ async function measure(environmentName: EnvironmentName, attackName: AttackName)
   const session = await environment.createSession({ context: 'pressure', hostFunctions });
   await session.runCell('1 + 1');
   globalThis.gc?.();
-  const base = process.memoryUsage();
-  let peakRss = base.rss;
-  let peakHeap = base.heapUsed + base.external;
-  let worstLag = 0;
-  let last = performance.now();
-  // A 1 ms ticker: the longest gap between ticks, less the tick, is how long the event loop was blocked.
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    worstLag = Math.max(worstLag, now - last - 1);
-    last = now;
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed + usage.external);
-  }, 1);
+  const watch = watchHost();
   const started = performance.now();
   const result = await session.runCell(attack.code, { timeoutMs: attack.timeoutMs });
   const cellMs = performance.now() - started;
-  clearInterval(ticker);
-  const after = process.memoryUsage();
-  peakRss = Math.max(peakRss, after.rss);
-  peakHeap = Math.max(peakHeap, after.heapUsed + after.external);
+  const watched = watch.stop();
   const measurement: Measurement = {
-    worstLagMs: worstLag,
-    peakRssDeltaMb: (peakRss - base.rss) / 2 ** 20,
-    peakHeapDeltaMb: (peakHeap - base.heapUsed - base.external) / 2 ** 20,
+    ...watched,
     cellMs,
     outcome: result.error ? `${result.error.kind}${result.stateLost ? '+restart' : ''}` : 'ok',
     hostCalls,
