@@ -95,21 +95,48 @@ describe('errors mapped into core', () => {
     });
   }
 
-  it('a body that is not JSON → APICallError naming the base URL, not retried (JSON and SSE)', async () => {
+  it('a body or stream event that does not parse → retryable APICallError naming the base URL, after the retries (JSON and SSE)', async () => {
     const server = await serverWith(
+      { fault: 'malformed-json' },
+      { fault: 'malformed-json' },
       { fault: 'malformed-json' },
       { fault: 'malformed-json' },
       { text: 'never' },
     );
-    const json = await failure(modelFor(server).doGenerate({ messages }));
-    const streamed = await failure(modelFor(server, { stream: true }).doGenerate({ messages }));
+    const json = await failure(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
+    const streamed = await failure(
+      modelFor(server, { stream: true }, { maxRetries: 1 }).doGenerate({ messages }),
+    );
     for (const error of [json, streamed]) {
       expect(APICallError.isInstance(error)).toBe(true);
-      expect(error.isRetryable).toBe(false);
+      expect(error.isRetryable).toBe(true);
+      expect(error.statusCode).toBe(200);
       expect(error.message).toContain(server.anthropicBaseURL);
+      expect(error.message).toContain('the call is retried');
     }
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(4);
   });
+
+  for (const stream of [false, true]) {
+    it(`a truncated body, a broken stream event or a connection cut mid-answer, then a good answer → the answer (${stream ? 'SSE' : 'JSON'})`, async () => {
+      const server = await serverWith(
+        { fault: 'malformed-json' },
+        { fault: 'drop-connection', afterBytes: 60 },
+        { fault: 'drop-connection' },
+        { text: 'recovered' },
+      );
+      const retried: unknown[] = [];
+      const result = await modelFor(
+        server,
+        { stream },
+        { maxRetries: 3, retry: { initialDelayMs: 1, onRetry: ({ error }) => retried.push(error) } },
+      ).doGenerate({ messages });
+      expect(result.text).toBe('recovered');
+      expect(server.requests).toHaveLength(4);
+      expect(retried).toHaveLength(3);
+      expect(retried.every((error) => APICallError.isInstance(error) && error.isRetryable)).toBe(true);
+    });
+  }
 
   it('a dropped connection → APIConnectionError naming the base URL, after retries (JSON and mid-stream)', async () => {
     const server = await serverWith(

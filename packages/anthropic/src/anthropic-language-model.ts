@@ -22,7 +22,7 @@ import {
   toFinishReason,
 } from './anthropic-response';
 import { computeAnthropicCostUsd, toLanguageModelUsage } from './anthropic-usage';
-import { mapAnthropicError } from './map-anthropic-error';
+import { type AnthropicErrorContext, mapAnthropicError, notAMessageError } from './map-anthropic-error';
 
 /** `max_tokens` when neither the call nor the model settings give one. */
 export const DEFAULT_MAX_OUTPUT_TOKENS = 16_384;
@@ -158,17 +158,20 @@ export class AnthropicLanguageModel implements LanguageModel {
         requestOptions,
       );
       if (!isAnthropicMessage(message)) {
-        throw new SyntaxError(`expected a Messages API object, got ${describe(message)}`);
+        throw notAMessageError(
+          this.errorContext(),
+          `expected a Messages API object, got ${describe(message)}`,
+        );
       }
       return readAnthropicMessage(message as Anthropic.Message);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw mapAnthropicError(error, {
-        modelId: this.modelId,
-        baseURL: this.config.baseURL(),
-        contextWindow: this.contextWindow,
-      });
+      throw mapAnthropicError(error, this.errorContext());
     }
+  }
+
+  private errorContext(): AnthropicErrorContext {
+    return { modelId: this.modelId, baseURL: this.config.baseURL(), contextWindow: this.contextWindow };
   }
 
   private requestBody(options: LanguageModelCallOptions): RequestBody {

@@ -54,6 +54,10 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Anthr
       baseURL: baseURL(),
       // One retry policy (core's retryWithBackoff, in the model) instead of two stacked ones.
       maxRetries: 0,
+      // Every failure reaches the caller as an error with the details; the SDK's console logging
+      // (a line per stream event that does not parse) would repeat it for each of hundreds of
+      // sub-calls. ANTHROPIC_LOG still turns it on for debugging.
+      ...(readEnvironment('ANTHROPIC_LOG') ? {} : { logLevel: 'off' as const }),
       ...(settings.fetch ? { fetch: settings.fetch } : {}),
     });
     return client;

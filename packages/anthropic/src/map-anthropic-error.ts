@@ -48,13 +48,16 @@ export function mapAnthropicError(error: unknown, context: AnthropicErrorContext
     return connectionError(context, url, error.message, error);
   }
   if (error instanceof SyntaxError) {
+    // A body or stream event that claims to be JSON but does not parse: a response cut or garbled
+    // on the way (a proxy, a dropped connection, an overloaded server). Retried like them.
     return new APICallError({
       provider: PROVIDER,
       message:
-        `The answer from ${url} is not valid JSON (${error.message}). ` +
-        `Check that baseURL (${context.baseURL}) points at the Anthropic Messages API.`,
+        `The answer from ${url} is not valid JSON (${error.message}); the call is retried. ` +
+        `If it keeps happening, check that baseURL (${context.baseURL}) points at the Anthropic Messages API.`,
       url,
-      isRetryable: false,
+      statusCode: 200,
+      isRetryable: true,
       cause: error,
     });
   }
@@ -62,6 +65,23 @@ export function mapAnthropicError(error: unknown, context: AnthropicErrorContext
     return connectionError(context, url, (error as Error).message, error);
   }
   return error;
+}
+
+/**
+ * A well-formed answer that is not a Messages API object (an HTML page, another API's JSON): the
+ * base URL points at something else, and asking again would give the same answer, so not retried.
+ */
+export function notAMessageError(context: AnthropicErrorContext, description: string): APICallError {
+  const url = `${context.baseURL}/v1/messages`;
+  return new APICallError({
+    provider: PROVIDER,
+    message:
+      `The answer from ${url} is not a Messages API object (${description}). ` +
+      `Check that baseURL (${context.baseURL}) points at the Anthropic Messages API.`,
+    url,
+    statusCode: 200,
+    isRetryable: false,
+  });
 }
 
 function statusError(

@@ -150,17 +150,42 @@ describe('errors from the server, mapped into core’s hierarchy', () => {
   });
 
   for (const stream of [false, true]) {
-    it(`a body that is not a chat completion → APICallError pointing at baseURL, not retried (${stream ? 'stream' : 'JSON'})`, async () => {
-      const { server, error } = await callAgainst([{ fault: 'malformed-json' }, { text: 'unused' }], {
-        maxRetries: 2,
-        stream,
-      });
+    it(`a body or stream event that does not parse → retryable APICallError pointing at baseURL, after the retries (${stream ? 'stream' : 'JSON'})`, async () => {
+      const { server, error } = await callAgainst(
+        [{ fault: 'malformed-json' }, { fault: 'malformed-json' }, { fault: 'malformed-json' }],
+        { maxRetries: 2, stream },
+      );
       expect(APICallError.isInstance(error)).toBe(true);
       const apiError = error as APICallError;
-      expect(apiError.isRetryable).toBe(false);
+      expect(apiError.isRetryable).toBe(true);
+      expect(apiError.statusCode).toBe(200);
       expect(apiError.message).toContain(`The server at ${server.openaiBaseURL} `);
+      expect(apiError.message).toContain('the call is retried');
       expect(apiError.message).toContain('it usually ends in /v1');
-      expect(server.requests).toHaveLength(1);
+      expect(server.requests).toHaveLength(3);
+    });
+
+    it(`a truncated body or broken stream, then a good answer → the answer (${stream ? 'stream' : 'JSON'})`, async () => {
+      const server = await start({
+        replies: [
+          { fault: 'malformed-json' },
+          { fault: 'drop-connection', afterBytes: 40 },
+          { fault: 'drop-connection' },
+          { text: 'made it' },
+        ],
+      });
+      const seen: unknown[] = [];
+      const model = createOpenAI({
+        baseURL: server.openaiBaseURL,
+        apiKey: 'k',
+        maxRetries: 3,
+        retry: { initialDelayMs: 1, onRetry: ({ error }) => seen.push(error) },
+      })('gpt-4.1', { stream });
+      const result = await model.doGenerate({ messages });
+      expect(result.text).toBe('made it');
+      expect(server.requests).toHaveLength(4);
+      expect(seen).toHaveLength(3);
+      expect(seen.every((error) => APICallError.isInstance(error) && error.isRetryable)).toBe(true);
     });
 
     it(`a dropped connection → APIConnectionError, retried until it works (${stream ? 'stream' : 'JSON'})`, async () => {

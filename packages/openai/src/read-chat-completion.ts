@@ -21,13 +21,17 @@ interface WireChatCompletion {
 export function readChatCompletion(body: unknown, context: OpenAIRequestContext): GeneratedChatText {
   if (typeof body !== 'object' || body === null) {
     const text = typeof body === 'string' ? body : String(body);
-    throw malformedResponseError(context, `answered ${describeText(text)}`, { responseBody: text });
+    throw malformedResponseError(context, `answered ${describeText(text)}`, {
+      responseBody: text,
+      retryable: false,
+    });
   }
   const completion = body as WireChatCompletion;
   const choice = Array.isArray(completion.choices) ? completion.choices[0] : undefined;
   if (!choice) {
     throw malformedResponseError(context, 'answered JSON without choices', {
       responseBody: safeStringify(body),
+      retryable: false,
     });
   }
   const message = choice.message;
