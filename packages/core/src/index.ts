@@ -95,4 +95,5 @@ export {
   trajectoryToJsonl,
   writeTrajectoryJsonl,
 } from './trajectory/trajectory-jsonl';
+export type { FailedSubCallReason, FailedSubCalls } from './usage/failed-sub-calls';
 export type { RunUsage, UsageTotals } from './usage/usage-totals';

@@ -1,6 +1,7 @@
 import type { CellResult } from '../environment/repl-environment';
 import type { FinishReason, LanguageModelUsage } from '../language-model/language-model';
 import type { AnswerSource, ContextSummary } from '../trajectory/trajectory';
+import type { FailedSubCalls } from '../usage/failed-sub-calls';
 import type { RunUsage } from '../usage/usage-totals';
 
 /** Fields every event carries. Child RLMs emit into the same stream with their own `runId`. */
@@ -121,6 +122,8 @@ export interface RunEndEvent extends RLMEventBase {
   readonly answer: string;
   readonly answerSource: AnswerSource;
   readonly usage: RunUsage;
+  /** Sub-calls of this run and its children that failed, out of all they made. */
+  readonly failedSubCalls: FailedSubCalls;
   readonly durationMs: number;
 }
 
@@ -129,6 +132,8 @@ export interface RunErrorEvent extends RLMEventBase {
   readonly type: 'run-error';
   readonly error: { readonly name: string; readonly message: string };
   readonly usage: RunUsage;
+  /** Sub-calls of this run and its children that failed, out of all they made. */
+  readonly failedSubCalls: FailedSubCalls;
   readonly durationMs: number;
 }
 

@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import type { RLMLimits } from '../limits/rlm-limits';
 import type { AnswerSource, Trajectory } from '../trajectory/trajectory';
+import type { FailedSubCalls } from '../usage/failed-sub-calls';
 import type { RunUsage } from '../usage/usage-totals';
 import { createEventStream } from './event-stream';
 import { resolveSettings } from './resolve-settings';
@@ -32,6 +33,12 @@ export interface RLMResult {
   readonly usage: RunUsage;
   /** Cost in US dollars of the calls whose price was known (see `usage.total.callsWithUnknownCost`). */
   readonly costUsd: number;
+  /**
+   * Sub-calls of the whole tree that failed (`count`) out of all made (`total`), with their reasons.
+   * The answer may be built without them: the model was told of each, but check `count` before
+   * trusting an aggregate.
+   */
+  readonly failedSubCalls: FailedSubCalls;
   /** Root-model turns the root run took. */
   readonly turns: number;
   /** Wall-clock time, in milliseconds. */
@@ -94,6 +101,7 @@ export function createRLM(settings: RLMSettings): RLM {
         answerSource: outcome.answerSource,
         usage,
         costUsd: usage.total.costUsd,
+        failedSubCalls: outcome.trajectory.failedSubCalls!,
         turns: outcome.turns,
         durationMs: performance.now() - started,
         trajectory: outcome.trajectory,

@@ -6,6 +6,7 @@ import type { LanguageModel } from '../language-model/language-model';
 import { estimateTokens } from '../text/estimate-tokens';
 import { keepText, type Sha256 } from '../trajectory/keep-text';
 import type { Trajectory, TrajectorySubCall } from '../trajectory/trajectory';
+import type { FailedSubCallTracker } from '../usage/failed-sub-calls';
 import { type CallingRun, callModel, describeError } from './call-model';
 import { modelKey } from './resolve-settings';
 import { isTreeFatal, type RunTree } from './run-tree';
@@ -24,6 +25,8 @@ export interface HostFunctionRun extends CallingRun {
   readonly context: ContextValue;
   /** Hashes the prompts and answers too long for the trajectory to keep whole. */
   readonly sha256: Sha256;
+  /** Counts this run's sub-calls and their failures. */
+  readonly failures: FailedSubCallTracker;
 }
 
 /** Tokens kept free in the context-window check besides the prompt, when no output cap is set. */
@@ -83,6 +86,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       ...(keptPrompt.cut ? { promptCut: keptPrompt.cut } : {}),
     };
     run.currentSubCalls()?.push(record);
+    run.failures.started();
     const callId = tree.nextId('sub');
     const started = performance.now();
     const base = { runId: run.runId, depth: run.depth, callId, kind: record.kind, model: record.model };
@@ -102,6 +106,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       return response;
     } catch (error) {
       record.error = describeError(tree.fatalError ?? error);
+      run.failures.failedWith(record.error);
       if (isTreeFatal(error)) tree.fail(error as Error);
       throw tree.fatalError ?? error;
     } finally {

@@ -6,6 +6,7 @@ import type { ChatMessage } from '../language-model/language-model';
 import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
 import {
   createNoteTag,
+  failedSubCallsNote,
   firstUserMessage,
   formatCellOutput,
   maxTurnsFallbackMessage,
@@ -24,6 +25,7 @@ import type {
   TrajectoryIteration,
   TrajectorySubCall,
 } from '../trajectory/trajectory';
+import { FailedSubCallTracker } from '../usage/failed-sub-calls';
 import { UsageTracker } from '../usage/usage-totals';
 import { callModel, describeError } from './call-model';
 import { describeContext } from './describe-context';
@@ -56,6 +58,7 @@ export async function runRLM(
     depth: number;
     parentRunId?: string;
     parentUsage?: UsageTracker;
+    parentFailures?: FailedSubCallTracker;
     /** Stops this run (not the tree): a child whose parent's cell dropped it. */
     signal?: AbortSignal;
   },
@@ -67,6 +70,7 @@ export async function runRLM(
   const started = performance.now();
   // A child's calls are added to its parent's usage too, whether the child succeeds or fails.
   const usage = new UsageTracker(options.parentUsage);
+  const failures = new FailedSubCallTracker(options.parentFailures);
   const rootModel = depth === 0 ? settings.model : settings.subModel;
   const summary = describeContext(context);
   const language = settings.environment.language;
@@ -133,6 +137,7 @@ export async function runRLM(
     trajectory.answer = answer;
     trajectory.answerSource = answerSource;
     trajectory.usage = usage.snapshot();
+    trajectory.failedSubCalls = failures.snapshot();
     trajectory.durationMs = performance.now() - started;
     tree.emit({
       type: 'run-end',
@@ -142,6 +147,7 @@ export async function runRLM(
       answer,
       answerSource,
       usage: trajectory.usage,
+      failedSubCalls: trajectory.failedSubCalls,
       durationMs: trajectory.durationMs,
     });
     return { answer, answerSource, trajectory, turns };
@@ -156,6 +162,7 @@ export async function runRLM(
       usage,
       context,
       sha256,
+      failures,
       currentSubCalls: (): TrajectorySubCall[] | undefined => currentBlock?.subCalls,
       runChild: async (childQuestion, childContext, childSignal) => {
         const child = await runRLM(tree, {
@@ -164,6 +171,7 @@ export async function runRLM(
           depth: depth + 1,
           parentRunId: runId,
           parentUsage: usage,
+          parentFailures: failures,
           signal: childSignal,
         });
         return { answer: child.answer, trajectory: child.trajectory };
@@ -240,7 +248,9 @@ export async function runRLM(
         results.push(result);
         tree.emit({ type: 'cell-end', runId, depth, timestamp: Date.now(), turn, index, result });
         tree.throwIfStopped();
-        outputs.push(formatCellOutput(result, settings.maxOutputChars, tag));
+        outputs.push(
+          formatCellOutput(result, settings.maxOutputChars, tag) + failedSubCallsNote(record.subCalls, tag),
+        );
         if (result.final) {
           final = result.final;
           recordedFinal = final;
@@ -330,6 +340,7 @@ export async function runRLM(
   } catch (thrown) {
     const error = tree.fatalError ?? thrown;
     trajectory.usage = usage.snapshot();
+    trajectory.failedSubCalls = failures.snapshot();
     trajectory.durationMs = performance.now() - started;
     trajectory.error = describeError(error);
     const partialAnswer =
@@ -343,6 +354,7 @@ export async function runRLM(
       timestamp: Date.now(),
       error: trajectory.error,
       usage: trajectory.usage,
+      failedSubCalls: trajectory.failedSubCalls,
       durationMs: trajectory.durationMs,
     });
     throw attachPartial(error, partialAnswer, trajectory);

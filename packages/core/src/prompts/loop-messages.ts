@@ -156,6 +156,35 @@ export function noCodeMessage(options: {
   return `${notes}${note(tag, `${cut} Explore the context with code, or, if you have the answer, call FINAL(answer) in a code block.`)}\n\n${note(tag, `Turn ${options.turn}/${options.maxTurns}.`)}`;
 }
 
+/**
+ * After a block whose sub-calls failed: how many, what the model got instead of answers, what to do,
+ * then the reasons (untrusted: error messages quote providers) on lines of their own. Empty when none
+ * failed.
+ */
+export function failedSubCallsNote(
+  subCalls: readonly { readonly error?: { readonly name: string; readonly message: string } }[],
+  tag: string,
+): string {
+  const reasons = new Map<string, number>();
+  let failed = 0;
+  for (const call of subCalls) {
+    if (!call.error) continue;
+    failed++;
+    const reason = shorten(`${call.error.name}: ${call.error.message}`, 300);
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  if (failed === 0) return '';
+  const listed = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  const more =
+    reasons.size > listed.length
+      ? `\n${note(tag, `…and ${reasons.size - listed.length} other reason(s).`)}`
+      : '';
+  return `\n${note(
+    tag,
+    `${failed} of ${subCalls.length} sub-call(s) of this block FAILED and have no answer: a failed llm_query/rlm_query threw, a failed item of llm_query_batched/rlm_query_batched is a string starting with "Error:". Retry those prompts, or leave them out and say in your answer what is missing; never count them as answers. Reasons (count, then reason):`,
+  )}\n${listed.map(([reason, count]) => neutralizeNoteTag(`${count}× ${reason}`, tag)).join('\n')}${more}`;
+}
+
 /** The note that the reply hit the output-token limit. */
 export function replyCutOffNote(tag: string): string {
   return note(tag, 'Your reply was cut off at the output-token limit: keep replies shorter.');
@@ -179,6 +208,6 @@ export function maxTurnsFallbackMessage(question: string, tag: string): string {
   return `${note(tag, 'You have used all your turns. From everything above, give your best final answer to the question now, as plain text, without code:')}\n"""\n${neutralizeNoteTag(question, tag)}\n"""`;
 }
 
-function shorten(text: string): string {
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
+function shorten(text: string, length = 500): string {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
 }

@@ -1,6 +1,7 @@
 import type { ContextValue } from '../environment/context-value';
 import type { CellResult } from '../environment/repl-environment';
 import type { ChatMessage, FinishReason, LanguageModelUsage } from '../language-model/language-model';
+import type { FailedSubCalls } from '../usage/failed-sub-calls';
 import type { RunUsage } from '../usage/usage-totals';
 
 /** How the run's answer was obtained. */
@@ -133,6 +134,8 @@ export interface Trajectory {
   answer?: string;
   answerSource?: AnswerSource;
   usage?: RunUsage;
+  /** Sub-calls of this run and its children that failed, out of all they made (set when the run ends). */
+  failedSubCalls?: FailedSubCalls;
   durationMs?: number;
   /** Set when the run failed; the answer may still hold a partial one. */
   error?: { readonly name: string; readonly message: string };
