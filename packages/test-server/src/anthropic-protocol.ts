@@ -4,6 +4,7 @@ import type { RecordedMessage } from './recorded-request';
 import type { TextReply } from './scripted-reply';
 import { formatSseEvent, splitIntoDeltas } from './sse-event';
 import type { CompletionRequest, WireError, WireErrorResponse, WireProtocol } from './wire-protocol';
+import { retryAfterHeaders } from './wire-protocol';
 
 /** The window an Anthropic `context-length` fault states when the script gives none (Claude's). */
 const defaultContextWindow = 200_000;
@@ -211,7 +212,8 @@ function renderAnthropicError(error: WireError): WireErrorResponse {
   });
   switch (error.kind) {
     case 'rate-limit': {
-      const wait = error.retryAfterSeconds;
+      const wait =
+        error.retryAfterSeconds ?? (error.retryAfterMs === undefined ? undefined : error.retryAfterMs / 1000);
       return answer(
         429,
         'rate_limit_error',
@@ -220,7 +222,7 @@ function renderAnthropicError(error: WireError): WireErrorResponse {
           'anthropic-ratelimit-requests-limit': '50',
           'anthropic-ratelimit-requests-remaining': '0',
           'anthropic-ratelimit-requests-reset': new Date(Date.now() + (wait ?? 1) * 1000).toISOString(),
-          ...(wait === undefined ? {} : { 'retry-after': String(wait) }),
+          ...retryAfterHeaders(error),
         },
       );
     }

@@ -1,3 +1,4 @@
+export type { FaultMix } from './fault-mix';
 export type { LatencyOption } from './latency';
 export type { RecordedMessage, RecordedRequest, WireProtocolName } from './recorded-request';
 export type { Responder } from './reply-script';

@@ -4,6 +4,7 @@ import type { RecordedMessage } from './recorded-request';
 import type { TextReply } from './scripted-reply';
 import { formatSseEvent, splitIntoDeltas } from './sse-event';
 import type { CompletionRequest, WireError, WireErrorResponse, WireProtocol } from './wire-protocol';
+import { retryAfterHeaders } from './wire-protocol';
 
 /** The window an OpenAI `context-length` fault states when the script gives none (gpt-4o's). */
 const defaultContextWindow = 128_000;
@@ -175,18 +176,19 @@ function renderOpenAIError(error: WireError): WireErrorResponse {
   });
   switch (error.kind) {
     case 'rate-limit': {
-      const wait = error.retryAfterSeconds;
+      const wait =
+        error.retryAfterSeconds ?? (error.retryAfterMs === undefined ? undefined : error.retryAfterMs / 1000);
       return answer(
         429,
-        `Rate limit reached for ${error.model} in organization org-rlm-test-server on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in ${wait ?? 1}s. Visit https://platform.openai.com/account/rate-limits to learn more.`,
+        `Rate limit reached for ${error.model} in organization org-rlm-test-server on requests per min (RPM): Limit 60, Used 60, Requested 1. Please try again in ${formatWait(wait ?? 1)}. Visit https://platform.openai.com/account/rate-limits to learn more.`,
         'requests',
         null,
         'rate_limit_exceeded',
         {
           'x-ratelimit-limit-requests': '60',
           'x-ratelimit-remaining-requests': '0',
-          'x-ratelimit-reset-requests': `${wait ?? 1}s`,
-          ...(wait === undefined ? {} : { 'retry-after': String(wait) }),
+          'x-ratelimit-reset-requests': formatWait(wait ?? 1),
+          ...retryAfterHeaders(error),
         },
       );
     }
@@ -274,4 +276,9 @@ function normaliseRole(role: unknown): RecordedMessage['role'] {
 function firstNumber(...values: unknown[]): number | undefined {
   for (const value of values) if (typeof value === 'number') return value;
   return undefined;
+}
+
+/** A wait as OpenAI writes it: `200ms` under a second, else `1s`, `1.5s`. */
+function formatWait(seconds: number): string {
+  return seconds < 1 ? `${Math.round(seconds * 1000)}ms` : `${seconds}s`;
 }

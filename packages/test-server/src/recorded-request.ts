@@ -1,3 +1,5 @@
+import type { ScriptedFault } from './scripted-reply';
+
 /** Which of the two wire protocols a request spoke. */
 export type WireProtocolName = 'openai' | 'anthropic';
 
@@ -38,4 +40,6 @@ export interface RecordedRequest {
   messages: RecordedMessage[];
   /** `Date.now()` when the body had fully arrived. */
   receivedAt: number;
+  /** (Addition) The fault the server's `faults` mix drew for this request, answered instead of the script. */
+  injectedFault?: ScriptedFault['fault'];
 }

@@ -6,7 +6,7 @@ import { modelList } from './model-list';
 import { openaiProtocol } from './openai-protocol';
 import type { RecordedRequest } from './recorded-request';
 import type { ReplyScript } from './reply-script';
-import type { ScriptedReply, ScriptedUsage, TextReply } from './scripted-reply';
+import type { ScriptedFault, ScriptedReply, ScriptedUsage, TextReply } from './scripted-reply';
 import type { WireError, WireProtocol } from './wire-protocol';
 
 /** What a request handler needs from the server it belongs to. */
@@ -14,6 +14,8 @@ export interface RequestHandlerState {
   readonly script: ReplyScript;
   readonly requests: RecordedRequest[];
   readonly pickLatencyMs: () => number;
+  /** Draws the random fault (if any) that answers this request instead of the script. */
+  readonly pickFault: (request: RecordedRequest) => ScriptedFault | undefined;
   /** Answers in progress; the server aborts them all on `close()` so none waits on a timer past it. */
   readonly inProgress: Set<AbortController>;
   readonly onRequest?: (request: RecordedRequest) => void;
@@ -88,6 +90,12 @@ export async function handleRequest(
     sendError(protocol, response, invalid);
     return;
   }
+  const injected = state.pickFault(recorded);
+  if (injected !== undefined) {
+    recorded.injectedFault = injected.fault;
+    await sendReply(protocol, recorded, injected, state.pickLatencyMs(), response, cancel.signal);
+    return;
+  }
   const outcome = await state.script.next(recorded, number);
   const latencyMs = state.pickLatencyMs();
   if ('problem' in outcome) {
@@ -145,6 +153,7 @@ async function sendReply(
         kind: 'rate-limit',
         model: request.model,
         ...(reply.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: reply.retryAfterSeconds }),
+        ...(reply.retryAfterMs === undefined ? {} : { retryAfterMs: reply.retryAfterMs }),
       });
       return;
     case 'server-error':

@@ -35,10 +35,16 @@ export interface TextReply {
   chunkDelayMs?: number;
 }
 
-/** 429 with the provider's own error body; `Retry-After` is sent only when `retryAfterSeconds` is given. */
+/**
+ * 429 with the provider's own error body. `Retry-After` is sent only when `retryAfterSeconds` or
+ * `retryAfterMs` is given; `retryAfterMs` also sends `retry-after-ms` (as OpenAI does), for waits
+ * under a second, with `Retry-After` rounded up to whole seconds unless `retryAfterSeconds` says otherwise.
+ */
 export interface RateLimitFault {
   fault: 'rate-limit';
   retryAfterSeconds?: number;
+  /** (Addition) The wait in milliseconds, sent as `retry-after-ms`. */
+  retryAfterMs?: number;
 }
 
 /** A 5xx with the provider's own error body; 529 is Anthropic's "overloaded". Default 500. */
@@ -139,6 +145,7 @@ export function assertScriptedReply(reply: unknown, argument: string): asserts r
     switch (fault) {
       case 'rate-limit':
         checkOptionalNonNegative(record.retryAfterSeconds, 'retryAfterSeconds', fail);
+        checkOptionalNonNegative(record.retryAfterMs, 'retryAfterMs', fail);
         break;
       case 'server-error':
         if (record.status !== undefined && !serverErrorStatuses.includes(record.status as number)) {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { InvalidArgumentError } from '@rlm/core';
+import { createFaultPicker, type FaultMix } from './fault-mix';
 import { createLatencyPicker, type LatencyOption } from './latency';
 import type { RecordedRequest } from './recorded-request';
 import { ReplyScript, type Responder } from './reply-script';
@@ -19,6 +20,13 @@ export interface TestServerOptions {
   port?: number;
   /** (Addition) Called with each recorded request before it is answered, e.g. to log it. */
   onRequest?: (request: RecordedRequest) => void;
+  /**
+   * (Addition) Faults drawn at random, per request, from a seeded generator, answered instead of the
+   * script (which they do not consume): `{ rate429: 0.3, retryAfterMs: 200, rate503: 0.05,
+   * dropMidStream: 0.02, malformedJson: 0.01, seed: 7 }`. Each drawn fault is recorded on the request
+   * as `injectedFault`. Default: none.
+   */
+  faults?: FaultMix;
 }
 
 /** A running server. */
@@ -60,6 +68,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     });
   }
   const pickLatencyMs = createLatencyPicker(options.latencyMs);
+  const pickFault = createFaultPicker(options.faults);
   const script = new ReplyScript(options.respond, options.replies);
   const requests: RecordedRequest[] = [];
   const inProgress = new Set<AbortController>();
@@ -71,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         script,
         requests,
         pickLatencyMs,
+        pickFault,
         inProgress,
         ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       },

@@ -1,6 +1,23 @@
 import type { RecordedRequest, WireProtocolName } from './recorded-request';
 import type { ScriptedUsage, TextReply } from './scripted-reply';
 
+/**
+ * The `Retry-After` and `retry-after-ms` headers of a rate limit: `retry-after-ms` when `retryAfterMs`
+ * is given, `Retry-After` from `retryAfterSeconds`, else from `retryAfterMs` rounded up to seconds.
+ */
+export function retryAfterHeaders(error: {
+  readonly retryAfterSeconds?: number;
+  readonly retryAfterMs?: number;
+}): Record<string, string> {
+  const seconds =
+    error.retryAfterSeconds ??
+    (error.retryAfterMs === undefined ? undefined : Math.ceil(error.retryAfterMs / 1000));
+  return {
+    ...(seconds === undefined ? {} : { 'retry-after': String(seconds) }),
+    ...(error.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(error.retryAfterMs) }),
+  };
+}
+
 /** A complete HTTP answer other than a completion: an error in the provider's own format. */
 export interface WireErrorResponse {
   readonly status: number;
@@ -11,7 +28,12 @@ export interface WireErrorResponse {
 
 /** Everything the server can fail with, before it is put in a provider's words. */
 export type WireError =
-  | { readonly kind: 'rate-limit'; readonly model: string; readonly retryAfterSeconds?: number }
+  | {
+      readonly kind: 'rate-limit';
+      readonly model: string;
+      readonly retryAfterSeconds?: number;
+      readonly retryAfterMs?: number;
+    }
   | { readonly kind: 'server-error'; readonly status: number }
   | { readonly kind: 'invalid-key' }
   | { readonly kind: 'model-not-found'; readonly model: string }
