@@ -1,10 +1,8 @@
 import { main } from './main';
 
-const code = await main();
-// End the process once what was written is flushed, rather than when the event loop empties: a
-// sandbox may keep a handle open for good (isolated-vm, after an isolate it lost to a catastrophic
-// error, keeps a thread and its handle), and the answer has been given.
-const flushed = (stream: NodeJS.WriteStream) =>
-  new Promise<void>((resolve) => stream.write('', () => resolve()));
-await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
-process.exit(code);
+process.exitCode = await main();
+// The answer has been given: the process ends when its event loop empties, which lets a sandbox
+// finish tearing down (isolated-vm frees an isolate on a thread of its own; exiting under it can
+// crash). If something keeps the loop alive for good — isolated-vm keeps a handle for every isolate
+// it lost to a catastrophic error — this timer, which alone keeps nothing alive, ends it.
+setTimeout(() => process.exit(), 2_000).unref();

@@ -78,7 +78,8 @@ async function measure(environmentName: EnvironmentName, attackName: AttackName)
   };
   console.log(JSON.stringify(measurement));
   await session.dispose();
-  process.exit(0);
+  // Let the sandbox finish tearing down (exiting under isolated-vm's disposal of an isolate can crash).
+  setTimeout(() => process.exit(0), 2_000).unref();
 }
 
 function argument(name: string): string | undefined {
