@@ -64,14 +64,22 @@ describe('errors mapped into core', () => {
     expect(server.requests).toHaveLength(1);
   });
 
-  it('429 on every attempt → RateLimitError with retryAfterMs, after maxRetries retries', async () => {
+  it('429 on every attempt → RateLimitError with retryAfterMs, after retry.maxRateLimitRetries retries', async () => {
     const server = await serverWith(
       { fault: 'rate-limit', retryAfterSeconds: 0 },
       { fault: 'rate-limit', retryAfterSeconds: 0 },
       { fault: 'rate-limit', retryAfterSeconds: 0 },
       { text: 'never' },
     );
-    const error = await failure(modelFor(server, {}, { maxRetries: 2 }).doGenerate({ messages }));
+    const error = await failure(
+      modelFor(
+        server,
+        {},
+        { maxRetries: 0, retry: { initialDelayMs: 1, maxRateLimitRetries: 2 } },
+      ).doGenerate({
+        messages,
+      }),
+    );
     expect(RateLimitError.isInstance(error)).toBe(true);
     expect(error.statusCode).toBe(429);
     expect(error.retryAfterMs).toBe(0);
@@ -220,6 +228,52 @@ describe('retries', () => {
     expect(delays).toEqual([1_000]);
     const [first, second] = server.requests;
     expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
+  });
+
+  it('waits what retry-after-ms says (200 ms), not the Retry-After rounded up to a second', async () => {
+    const server = await serverWith({ fault: 'rate-limit', retryAfterMs: 200 }, { text: 'soon after' });
+    const delays: number[] = [];
+    const result = await modelFor(
+      server,
+      {},
+      { retry: { initialDelayMs: 5_000, onRetry: ({ delayMs }) => delays.push(delayMs) } },
+    ).doGenerate({ messages });
+    expect(result.text).toBe('soon after');
+    expect(delays).toEqual([200]);
+    const [first, second] = server.requests;
+    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(190);
+    expect(second!.receivedAt - first!.receivedAt).toBeLessThan(900);
+  });
+
+  it('Retry-After: 0 retries at once, not after the computed backoff', async () => {
+    const server = await serverWith({ fault: 'rate-limit', retryAfterSeconds: 0 }, { text: 'right away' });
+    const delays: number[] = [];
+    const started = performance.now();
+    const result = await modelFor(
+      server,
+      {},
+      { retry: { initialDelayMs: 5_000, onRetry: ({ delayMs }) => delays.push(delayMs) } },
+    ).doGenerate({ messages });
+    expect(result.text).toBe('right away');
+    expect(delays).toEqual([0]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('rate limits are retried apart from maxRetries (default 10 of them): 6 429s and 2 529s, then the answer', async () => {
+    const server = await serverWith(
+      { fault: 'rate-limit', retryAfterMs: 1 },
+      { fault: 'server-error', status: 529 },
+      { fault: 'rate-limit', retryAfterMs: 1 },
+      { fault: 'rate-limit', retryAfterMs: 1 },
+      { fault: 'rate-limit', retryAfterMs: 1 },
+      { fault: 'server-error', status: 529 },
+      { fault: 'rate-limit', retryAfterMs: 1 },
+      { fault: 'rate-limit', retryAfterMs: 1 },
+      { text: 'patience' },
+    );
+    const result = await modelFor(server, { stream: true }, { maxRetries: 2 }).doGenerate({ messages });
+    expect(result.text).toBe('patience');
+    expect(server.requests).toHaveLength(9);
   });
 
   it('fails at once when Retry-After is longer than maxRetryAfterMs', async () => {

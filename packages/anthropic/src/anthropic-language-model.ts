@@ -45,7 +45,8 @@ export interface AnthropicModelConfig {
   /** The provider's extra headers, sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeout?: number;
-  readonly maxRetries: number;
+  /** Default: core's (4 retries, and 10 more for rate limits). */
+  readonly maxRetries?: number;
   readonly retry?: AnthropicRetrySettings;
 }
 
@@ -109,7 +110,7 @@ export class AnthropicLanguageModel implements LanguageModel {
     const client = this.config.client();
 
     const response = await retryWithBackoff(() => this.attempt(client, body, stream, signal), {
-      maxRetries: this.config.maxRetries,
+      ...(this.config.maxRetries !== undefined ? { maxRetries: this.config.maxRetries } : {}),
       ...this.config.retry,
       ...(signal ? { signal } : {}),
     });

@@ -1,5 +1,10 @@
 /** How failed calls are retried (Anthropic's own SDK retries are always off; this is the one policy). */
 export interface AnthropicRetrySettings {
+  /**
+   * Retries after rate limits (429, or a `rate_limit_error` event), counted apart from `maxRetries`.
+   * Default 10 (0 when `maxRetries` is 0).
+   */
+  readonly maxRateLimitRetries?: number;
   /** Delay before the first retry, in milliseconds; doubled each time, with full jitter. Default 500. */
   readonly initialDelayMs?: number;
   /** Cap on one computed delay, in milliseconds. Default 20,000. */
@@ -29,8 +34,10 @@ export interface AnthropicProviderSettings {
    */
   readonly timeout?: number;
   /**
-   * Retries after the first attempt, for rate limits (429, honouring `Retry-After`), overload (529),
-   * server errors (5xx), timeouts and dropped connections. Default 2.
+   * Retries after a failed attempt: overload (529), server errors (5xx, 408, 409), timeouts, dropped
+   * connections and responses cut or garbled on the way. Default 4. Rate limits (429, honouring
+   * `Retry-After`) have their own count, `retry.maxRateLimitRetries` (default 10); `0` here turns
+   * retrying off altogether unless that is set.
    */
   readonly maxRetries?: number;
   /** Backoff tuning. */

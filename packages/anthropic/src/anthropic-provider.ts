@@ -34,6 +34,13 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Anthr
       message: `maxRetries must be a whole number of at least 0, got ${settings.maxRetries}.`,
     });
   }
+  const rateLimitRetries = settings.retry?.maxRateLimitRetries;
+  if (rateLimitRetries !== undefined && !(Number.isInteger(rateLimitRetries) && rateLimitRetries >= 0)) {
+    throw new InvalidArgumentError({
+      argument: 'retry.maxRateLimitRetries',
+      message: `retry.maxRateLimitRetries must be a whole number of at least 0, got ${rateLimitRetries}.`,
+    });
+  }
   let client: Anthropic | undefined;
   const baseURL = () =>
     (settings.baseURL ?? readEnvironment('ANTHROPIC_BASE_URL') ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -67,7 +74,7 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Anthr
     new AnthropicLanguageModel(withoutProviderPrefix(modelId), modelSettings, {
       client: getClient,
       baseURL,
-      maxRetries: settings.maxRetries ?? 2,
+      ...(settings.maxRetries !== undefined ? { maxRetries: settings.maxRetries } : {}),
       ...(settings.headers ? { headers: settings.headers } : {}),
       ...(settings.timeout !== undefined ? { timeout: settings.timeout } : {}),
       ...(settings.retry ? { retry: settings.retry } : {}),

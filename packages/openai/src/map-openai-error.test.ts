@@ -27,14 +27,19 @@ async function failureOf(promise: Promise<unknown>): Promise<unknown> {
 
 async function callAgainst(
   replies: ScriptedReply[],
-  settings: { maxRetries?: number; stream?: boolean } = {},
+  settings: { maxRetries?: number; maxRateLimitRetries?: number; stream?: boolean } = {},
 ) {
   const server = await start({ replies });
   const provider = createOpenAI({
     baseURL: server.openaiBaseURL,
     apiKey: 'k',
     maxRetries: settings.maxRetries ?? 0,
-    retry: { initialDelayMs: 1 },
+    retry: {
+      initialDelayMs: 1,
+      ...(settings.maxRateLimitRetries === undefined
+        ? {}
+        : { maxRateLimitRetries: settings.maxRateLimitRetries }),
+    },
   });
   const error = await failureOf(
     provider('gpt-4.1', { stream: settings.stream ?? false, contextWindow: 50_000 }).doGenerate({ messages }),
@@ -137,7 +142,7 @@ describe('errors from the server, mapped into core’s hierarchy', () => {
         // The last attempt's wait is reported, not waited for.
         { fault: 'rate-limit', retryAfterSeconds: 30 },
       ],
-      { maxRetries: 1 },
+      { maxRetries: 0, maxRateLimitRetries: 1 },
     );
     expect(RateLimitError.isInstance(error)).toBe(true);
     const limited = error as RateLimitError;

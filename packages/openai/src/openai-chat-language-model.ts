@@ -31,8 +31,12 @@ export interface OpenAIChatModelConfig {
   readonly provider: string;
   /** The SDK client, built on first use. */
   readonly connect: () => OpenAIConnection;
-  readonly maxRetries: number;
-  readonly retry?: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'>;
+  /** Default: core's (4 retries, and 10 more for rate limits). */
+  readonly maxRetries?: number;
+  readonly retry?: Pick<
+    RetryOptions,
+    'maxRateLimitRetries' | 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'
+  >;
   readonly defaultContextWindow: number;
 }
 
@@ -100,7 +104,7 @@ export class OpenAIChatLanguageModel implements LanguageModel {
     try {
       generated = await retryWithBackoff(() => this.attempt(connection.client, body, context, signal), {
         ...this.config.retry,
-        maxRetries: this.config.maxRetries,
+        ...(this.config.maxRetries === undefined ? {} : { maxRetries: this.config.maxRetries }),
         ...(signal ? { signal } : {}),
       });
     } catch (error) {

@@ -27,13 +27,21 @@ export interface OpenAIProviderSettings {
    */
   readonly timeout?: number;
   /**
-   * Retries after a failed attempt (rate limits, 408/409/5xx, timeouts, dropped connections), with
-   * exponential backoff and full jitter, honouring `Retry-After`. Default 2. The SDK's own retries
+   * Retries after a failed attempt (408/409/5xx, timeouts, dropped connections, responses cut or
+   * garbled on the way), with exponential backoff and full jitter. Default 4. Rate limits (429,
+   * honouring `retry-after-ms` and `Retry-After`) have their own count, `retry.maxRateLimitRetries`
+   * (default 10); `0` here turns retrying off altogether unless that is set. The SDK's own retries
    * are off, so this is the only retry policy.
    */
   readonly maxRetries?: number;
-  /** Fine-tuning of the backoff: first delay (default 500 ms), longest delay, longest `Retry-After` honoured, a hook. */
-  readonly retry?: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'>;
+  /**
+   * Fine-tuning of the backoff: retries of rate limits (default 10), first delay (default 500 ms),
+   * longest delay, longest `Retry-After` honoured, a hook.
+   */
+  readonly retry?: Pick<
+    RetryOptions,
+    'maxRateLimitRetries' | 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'
+  >;
   /**
    * The provider id reported in usage and trajectories, e.g. `'vllm'` or `'openrouter'`. Default
    * `'openai'`. Calls read `providerOptions.openai` and, when it differs, `providerOptions[name]`.

@@ -27,6 +27,7 @@ const DEFAULT_CONTEXT_WINDOW = 128_000;
  */
 export function createOpenAI(settings: OpenAIProviderSettings = {}): OpenAIProvider {
   assertIntegerSetting(settings.maxRetries, 'maxRetries', 0);
+  assertIntegerSetting(settings.retry?.maxRateLimitRetries, 'retry.maxRateLimitRetries', 0);
   assertPositiveSetting(settings.timeout, 'timeout');
   assertIntegerSetting(settings.defaultContextWindow, 'defaultContextWindow', 1);
   if (settings.name !== undefined && settings.name.trim() === '') {
@@ -39,7 +40,7 @@ export function createOpenAI(settings: OpenAIProviderSettings = {}): OpenAIProvi
   const config = {
     provider: providerId,
     connect: lazyOpenAIConnection(settings),
-    maxRetries: settings.maxRetries ?? 2,
+    ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
     ...(settings.retry ? { retry: settings.retry } : {}),
     defaultContextWindow: settings.defaultContextWindow ?? DEFAULT_CONTEXT_WINDOW,
   };

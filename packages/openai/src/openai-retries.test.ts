@@ -49,6 +49,58 @@ describe('retries and aborts', () => {
     expect(server.requests[1]!.receivedAt - server.requests[0]!.receivedAt).toBeGreaterThanOrEqual(990);
   });
 
+  for (const stream of [false, true]) {
+    it(`waits what retry-after-ms says (200 ms), not the Retry-After rounded up to a second (${stream ? 'stream' : 'JSON'})`, async () => {
+      const server = await start({
+        replies: [{ fault: 'rate-limit', retryAfterMs: 200 }, { text: 'soon after' }],
+      });
+      const delays: number[] = [];
+      const model = createOpenAI({
+        baseURL: server.openaiBaseURL,
+        apiKey: 'k',
+        retry: { initialDelayMs: 5_000, onRetry: ({ delayMs }) => delays.push(delayMs) },
+      })('gpt-4.1', { stream });
+      const result = await model.doGenerate({ messages });
+      expect(result.text).toBe('soon after');
+      expect(delays).toEqual([200]);
+      const gap = server.requests[1]!.receivedAt - server.requests[0]!.receivedAt;
+      expect(gap).toBeGreaterThanOrEqual(190);
+      expect(gap).toBeLessThan(900);
+    });
+  }
+
+  it('Retry-After: 0 retries at once, not after the computed backoff', async () => {
+    const server = await start({
+      replies: [{ fault: 'rate-limit', retryAfterSeconds: 0 }, { text: 'right away' }],
+    });
+    const delays: number[] = [];
+    const started = performance.now();
+    const result = await createOpenAI({
+      baseURL: server.openaiBaseURL,
+      apiKey: 'k',
+      retry: { initialDelayMs: 5_000, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    })('gpt-4.1').doGenerate({ messages });
+    expect(result.text).toBe('right away');
+    expect(delays).toEqual([0]);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('rate limits are retried apart from maxRetries (default 10 of them): 6 429s and 2 503s, then the answer', async () => {
+    const limited = { fault: 'rate-limit', retryAfterMs: 1 } as const;
+    const down = { fault: 'server-error', status: 503 } as const;
+    const server = await start({
+      replies: [limited, down, limited, limited, limited, down, limited, limited, { text: 'patience' }],
+    });
+    const result = await createOpenAI({
+      baseURL: server.openaiBaseURL,
+      apiKey: 'k',
+      maxRetries: 2,
+      retry: { initialDelayMs: 1 },
+    })('gpt-4.1').doGenerate({ messages });
+    expect(result.text).toBe('patience');
+    expect(server.requests).toHaveLength(9);
+  });
+
   it('does not retry when maxRetries is 0 (and the SDK does not retry behind our back)', async () => {
     const server = await start({ replies: [{ fault: 'server-error' }, { text: 'unused' }] });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k', maxRetries: 0 })('gpt-4.1');

@@ -92,6 +92,91 @@ describe('retryWithBackoff', () => {
     expect(parseRetryAfter(headers({ 'retry-after': 'soon' }))).toBeUndefined();
     expect(parseRetryAfter(headers({}))).toBeUndefined();
   });
+
+  it('reads retry-after-ms before Retry-After, 0 as "now" (not absent), and a bad retry-after-ms as absent', () => {
+    const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '200', 'retry-after': '1' }))).toBe(200);
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '0', 'retry-after': '1' }))).toBe(0);
+    expect(parseRetryAfter(headers({ 'retry-after': '0' }))).toBe(0);
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '12.5' }))).toBe(12.5);
+    expect(parseRetryAfter(headers({ 'retry-after-ms': 'soon', 'retry-after': '2' }))).toBe(2000);
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '', 'retry-after': '' }))).toBeUndefined();
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '-5' }))).toBe(0);
+  });
+
+  it('a Retry-After of 0 retries at once, without the computed backoff', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const started = performance.now();
+    const result = await retryWithBackoff(
+      async () => {
+        if (calls++ < 2) {
+          throw new RateLimitError({ provider: 'p', message: 'now', statusCode: 429, retryAfterMs: 0 });
+        }
+        return 'ok';
+      },
+      { initialDelayMs: 10_000, random: () => 1, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    );
+    expect(result).toBe('ok');
+    expect(delays).toEqual([0, 0]);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('retryWithBackoff: rate limits counted apart', () => {
+  const rateLimit = () =>
+    new RateLimitError({ provider: 'p', message: 'slow down', statusCode: 429, retryAfterMs: 0 });
+  const serverError = () => new APICallError({ provider: 'p', message: 'down', statusCode: 503 });
+
+  /** Runs `failures` (then success) through retryWithBackoff; how many attempts, and how it ended. */
+  async function run(failures: (() => Error)[], options: Parameters<typeof retryWithBackoff>[1] = {}) {
+    let calls = 0;
+    const outcome = await retryWithBackoff(
+      async () => {
+        const next = failures[calls++];
+        if (next) throw next();
+        return 'ok';
+      },
+      { initialDelayMs: 1, maxDelayMs: 2, ...options },
+    ).catch((error: Error) => error.message);
+    return { calls, outcome };
+  }
+
+  it('by default: 4 retries of other failures and 10 of rate limits, each counted on its own', async () => {
+    expect(await run(Array(4).fill(serverError))).toEqual({ calls: 5, outcome: 'ok' });
+    expect(await run(Array(5).fill(serverError))).toEqual({ calls: 5, outcome: 'down' });
+    expect(await run(Array(10).fill(rateLimit))).toEqual({ calls: 11, outcome: 'ok' });
+    expect(await run(Array(11).fill(rateLimit))).toEqual({ calls: 11, outcome: 'slow down' });
+    // Interleaved: 10 rate limits and 4 server errors in one call still end in the answer.
+    const mixed = [...Array(10).fill(rateLimit), ...Array(4).fill(serverError)].sort(
+      () => 0.5 - Math.random(),
+    );
+    expect(await run(mixed)).toEqual({ calls: 15, outcome: 'ok' });
+  });
+
+  it('maxRetries counts only other failures; maxRateLimitRetries the rate limits', async () => {
+    expect(await run([rateLimit, rateLimit, rateLimit, serverError], { maxRetries: 1 })).toEqual({
+      calls: 5,
+      outcome: 'ok',
+    });
+    expect(await run([serverError, rateLimit, serverError], { maxRetries: 1 })).toEqual({
+      calls: 3,
+      outcome: 'down',
+    });
+    expect(await run([rateLimit, rateLimit, rateLimit], { maxRateLimitRetries: 2 })).toEqual({
+      calls: 3,
+      outcome: 'slow down',
+    });
+  });
+
+  it('maxRetries 0 turns retrying off, rate limits included, unless maxRateLimitRetries is given', async () => {
+    expect(await run([rateLimit], { maxRetries: 0 })).toEqual({ calls: 1, outcome: 'slow down' });
+    expect(await run([serverError], { maxRetries: 0 })).toEqual({ calls: 1, outcome: 'down' });
+    expect(await run([rateLimit, rateLimit], { maxRetries: 0, maxRateLimitRetries: 2 })).toEqual({
+      calls: 3,
+      outcome: 'ok',
+    });
+  });
 });
 
 describe('computeCostUsd', () => {

@@ -1,10 +1,26 @@
+import { RateLimitError } from '../errors/api-call-error';
 import { RLMError } from '../errors/rlm-error';
 import { abortableSleep } from '../util/abortable-sleep';
 
+/** Retries of failures other than rate limits, when not given. */
+export const DEFAULT_MAX_RETRIES = 4;
+/** Retries of rate limits (429), counted apart from other failures, when not given. */
+export const DEFAULT_MAX_RATE_LIMIT_RETRIES = 10;
+
 /** How a provider retries a failed call. */
 export interface RetryOptions {
-  /** Retries after the first attempt. Default 2. */
+  /**
+   * Retries after failures other than rate limits (5xx, timeouts, dropped connections, responses cut
+   * or garbled on the way). Default 4. `0` turns retrying off altogether, rate limits included
+   * (unless `maxRateLimitRetries` is given).
+   */
   readonly maxRetries?: number;
+  /**
+   * Retries after rate limits (`RateLimitError`, a 429), counted apart from `maxRetries`: a server
+   * that says "wait" is no sign that the call is broken, and under load most failures are these.
+   * Default 10 (0 when `maxRetries` is 0).
+   */
+  readonly maxRateLimitRetries?: number;
   /** Delay before the first retry, in milliseconds; doubled each time. Default 500. */
   readonly initialDelayMs?: number;
   /** Cap on one delay, in milliseconds (a server's `Retry-After` may exceed it up to `maxRetryAfterMs`). Default 20,000. */
@@ -23,16 +39,17 @@ export interface RetryOptions {
 
 /**
  * Runs `attempt` and retries retryable failures with exponential backoff and full jitter, honouring
- * a server's `Retry-After` (`retryAfterMs` on the error). An aborted signal stops everything at once
- * with the signal's reason. Provider-neutral: `@rlm/openai` and `@rlm/anthropic` both use it, with
- * their SDK's own retries turned off so that there is one policy.
+ * a server's `Retry-After` (`retryAfterMs` on the error; `0` means "now"). Rate limits and other
+ * failures have their own retry counts (`maxRateLimitRetries`, `maxRetries`). An aborted signal stops
+ * everything at once with the signal's reason. Provider-neutral: `@rlm/openai` and `@rlm/anthropic`
+ * both use it, with their SDK's own retries turned off so that there is one policy.
  */
 export async function retryWithBackoff<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
   const {
-    maxRetries = 2,
+    maxRetries = DEFAULT_MAX_RETRIES,
     initialDelayMs = 500,
     maxDelayMs = 20_000,
     maxRetryAfterMs = 60_000,
@@ -41,13 +58,24 @@ export async function retryWithBackoff<T>(
     onRetry,
     random = Math.random,
   } = options;
+  const maxRateLimitRetries =
+    options.maxRateLimitRetries ?? (maxRetries === 0 ? 0 : DEFAULT_MAX_RATE_LIMIT_RETRIES);
+  let rateLimitRetries = 0;
+  let otherRetries = 0;
   for (let attemptNumber = 0; ; attemptNumber++) {
     signal?.throwIfAborted();
     try {
       return await attempt(attemptNumber);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      if (attemptNumber >= maxRetries || !shouldRetry(error)) throw error;
+      if (!shouldRetry(error)) throw error;
+      if (RateLimitError.isInstance(error)) {
+        if (rateLimitRetries >= maxRateLimitRetries) throw error;
+        rateLimitRetries++;
+      } else {
+        if (otherRetries >= maxRetries) throw error;
+        otherRetries++;
+      }
       const retryAfterMs = (error as { retryAfterMs?: unknown }).retryAfterMs;
       let delayMs: number;
       if (typeof retryAfterMs === 'number' && retryAfterMs >= 0) {
