@@ -2,7 +2,7 @@ import {
   APICallError,
   ContextWindowExceededError,
   InvalidArgumentError,
-  LimitExceededError,
+  type LimitExceededError,
   parseTrajectoryJsonl,
   type RLMEvent,
   RunAbortedError,
@@ -301,20 +301,22 @@ describe('limits', () => {
     expect(model.calls[2]!.lastMessage).toContain('You have used all your turns');
   });
 
-  it('maxSubCalls stops the run with the partial answer and the trajectory', async () => {
+  it('maxSubCalls fails only the sub-calls over it, which the model sees fail, and the run goes on', async () => {
     const { model, subModel } = scriptedModels([
       code('const first = await llm_query("a"); console.log(first)'),
-      code('await llm_query("b"); await llm_query("c")'),
+      code('await llm_query("b"); try { await llm_query("c") } catch (error) { console.log(error.message) }'),
+      code('FINAL("with what I have")'),
     ]);
-    const error = await quickjsRLM({ model, subModel, limits: { maxSubCalls: 2 } })
-      .completion('q', { context: 'c' })
-      .catch((caught: unknown) => caught);
-    expect(LimitExceededError.isInstance(error)).toBe(true);
-    const limit = error as LimitExceededError;
-    expect(limit.limit).toBe('maxSubCalls');
-    expect(limit.trajectory?.iterations).toHaveLength(2);
-    expect(limit.partialAnswer).toBe('Next step.'); // the prose of the last reply, without its code
+    const result = await quickjsRLM({ model, subModel, limits: { maxSubCalls: 2 } }).completion('q', {
+      context: 'c',
+    });
+    expect(result.answer).toBe('with what I have');
     expect(subModel.calls).toHaveLength(2);
+    expect(model.calls[2]!.lastMessage).toContain(
+      'Not sent: the run already made 2 sub-calls, its limit (limits.maxSubCalls).',
+    );
+    expect(result.failedSubCalls.count).toBe(1);
+    expect(result.failedSubCalls.total).toBe(3);
   });
 
   it('a provider error mid-run still carries the trajectory and the partial answer', async () => {
@@ -364,15 +366,17 @@ describe('limits', () => {
     const subModel = new MockLanguageModel({
       responses: (request) =>
         request.messages[0]?.role === 'system'
-          ? code('await llm_query("3"); await llm_query("4"); FINAL("child done")')
+          ? code('FINAL((await llm_query_batched(["3", "4"])).join(" | "))')
           : 'ok',
     });
-    const error = await quickjsRLM({ model, subModel, limits: { maxDepth: 2, maxSubCalls: 4 } })
-      .completion('q', { context: 'c' })
-      .catch((e: unknown) => e);
+    const result = await quickjsRLM({ model, subModel, limits: { maxDepth: 2, maxSubCalls: 4 } }).completion(
+      'q',
+      { context: 'c' },
+    );
     // Two plain calls + the child itself use 3 of 4; the child's second call is the fifth.
-    expect((error as LimitExceededError).limit).toBe('maxSubCalls');
+    expect(result.answer).toMatch(/^ok \| Error: Not sent: the run already made 4 sub-calls/);
     expect(subModel.calls.filter((call) => call.messages[0]?.role !== 'system')).toHaveLength(3);
+    expect(result.failedSubCalls).toMatchObject({ count: 1, total: 5 });
   });
 
   it('timeoutMs stops the whole run, cells and calls in flight included', async () => {

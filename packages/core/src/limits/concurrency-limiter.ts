@@ -1,24 +1,79 @@
+/** A task waiting for a slot. */
+interface Waiter {
+  readonly grant: () => void;
+  readonly reject: (reason: unknown) => void;
+  readonly signal: AbortSignal | undefined;
+  /** Granted or dropped: a queue entry that is done is skipped. */
+  done: boolean;
+}
+
+/** A FIFO queue: an array read from a moving head, compacted when the read part dominates. O(1) amortised. */
+class Queue<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head] = undefined as T;
+    this.head++;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  forEach(visit: (item: T) => void): void {
+    for (let index = this.head; index < this.items.length; index++) visit(this.items[index]!);
+  }
+}
+
+/** The highest priority a task can ask for; higher runs first. */
+export const MAX_PRIORITY = 16;
+
 /**
- * Runs at most `limit` tasks at once; the rest wait in order. One limiter serves a whole run tree so
- * that `llm_query_batched` over thousands of chunks, and children doing the same, never exceed the
+ * Runs at most `limit` tasks at once; the rest wait in order. One limiter serves a whole run tree:
+ * every model call (root, child root, sub-call) and every sandbox creation takes a slot, so that
+ * `llm_query_batched` over thousands of chunks, and children doing the same, never exceed the
  * provider's rate limits (the reference caps at 16).
  *
- * Only leaf work (a model call) holds a slot, never a task that waits on other tasks, so nested
- * runs cannot deadlock.
+ * Waiting is O(1) per task: one FIFO queue per priority (a handful: the loop uses the run depth, so
+ * deeper work, which finishes what was started, goes first) and one abort listener per signal, not
+ * per task, however many tasks wait on it. Only leaf work (a model call, creating a sandbox) holds a
+ * slot, never a task that waits on other tasks, so nested runs cannot deadlock.
  */
 export class ConcurrencyLimiter {
   private active = 0;
-  private readonly waiting: Array<() => void> = [];
+  private queued = 0;
+  private readonly queues: Array<Queue<Waiter> | undefined> = [];
+  private top = -1;
+  private readonly bySignal = new Map<AbortSignal, { count: number; onAbort: () => void }>();
 
   constructor(readonly limit: number) {}
 
-  async run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.acquire(signal);
-    try {
-      return await task();
-    } finally {
-      this.release();
+  /** Runs `task` in a slot. `priority` (0 to {@link MAX_PRIORITY}, default 0): higher waits less. */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal, priority = 0): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.limit && this.queued === 0) {
+      this.active++;
+      return this.start(task);
     }
+    // A queued task costs one promise and one small record until its turn.
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue(
+        { grant: () => this.start(task).then(resolve, reject), reject, signal, done: false },
+        priority,
+      );
+    });
   }
 
   /** How many tasks hold a slot now. */
@@ -26,30 +81,154 @@ export class ConcurrencyLimiter {
     return this.active;
   }
 
-  private acquire(signal?: AbortSignal): Promise<void> {
-    signal?.throwIfAborted();
-    if (this.active < this.limit) {
+  /** How many tasks wait for a slot now. */
+  get waiting(): number {
+    return this.queued;
+  }
+
+  /** Takes a slot (waiting for one); give it back with {@link release}. Rejects with the signal's reason if it aborts first. */
+  acquire(signal?: AbortSignal, priority = 0): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.limit && this.queued === 0) {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.active++;
-        resolve();
-      };
-      const onAbort = () => {
-        const position = this.waiting.indexOf(grant);
-        if (position !== -1) this.waiting.splice(position, 1);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(grant);
+    return new Promise<void>((resolve, reject) => {
+      this.enqueue({ grant: resolve, reject, signal, done: false }, priority);
     });
   }
 
-  private release(): void {
+  private start<T>(task: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = task();
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        this.release();
+        return value;
+      },
+      (error: unknown) => {
+        this.release();
+        throw error;
+      },
+    );
+  }
+
+  private enqueue(waiter: Waiter, priority: number): void {
+    const level = priority > 0 ? Math.min(MAX_PRIORITY, Math.floor(priority)) : 0;
+    let queue = this.queues[level];
+    if (!queue) {
+      queue = new Queue();
+      this.queues[level] = queue;
+    }
+    queue.push(waiter);
+    this.queued++;
+    if (level > this.top) this.top = level;
+    if (waiter.signal) this.watch(waiter.signal);
+  }
+
+  /** Gives a slot back and hands it to the next waiting task, if any. */
+  release(): void {
     this.active--;
-    this.waiting.shift()?.();
+    while (this.active < this.limit && this.queued > 0) {
+      const waiter = this.next();
+      if (!waiter) break;
+      this.active++;
+      waiter.grant();
+    }
+  }
+
+  private next(): Waiter | undefined {
+    for (let level = this.top; level >= 0; level--) {
+      const queue = this.queues[level];
+      if (!queue) continue;
+      for (let waiter = queue.shift(); waiter; waiter = queue.shift()) {
+        if (waiter.done) continue;
+        waiter.done = true;
+        this.queued--;
+        if (waiter.signal) this.unwatch(waiter.signal);
+        return waiter;
+      }
+      if (level === this.top) this.top--;
+    }
+    return undefined;
+  }
+
+  /**
+   * One abort listener per signal, however many tasks wait on it: on abort it drops them all in one
+   * pass over the queues (each task is visited once, when its signal aborts).
+   */
+  private watch(signal: AbortSignal): void {
+    const entry = this.bySignal.get(signal);
+    if (entry) {
+      entry.count++;
+      return;
+    }
+    const onAbort = () => {
+      this.bySignal.delete(signal);
+      for (const queue of this.queues) {
+        queue?.forEach((waiter) => {
+          if (waiter.done || waiter.signal !== signal) return;
+          waiter.done = true;
+          this.queued--;
+          waiter.reject(signal.reason);
+        });
+      }
+    };
+    this.bySignal.set(signal, { count: 1, onAbort });
+    signal.addEventListener('abort', onAbort, { once: true });
+  }
+
+  private unwatch(signal: AbortSignal): void {
+    const entry = this.bySignal.get(signal);
+    if (!entry) return;
+    entry.count--;
+    if (entry.count === 0) {
+      this.bySignal.delete(signal);
+      signal.removeEventListener('abort', entry.onAbort);
+    }
+  }
+}
+
+/**
+ * A slot of a limiter held by one piece of work, which can give it back for a while (a retry's
+ * backoff) and take it again. Releasing or closing twice is harmless.
+ */
+export class LimiterSlot {
+  private held = false;
+  private closed = false;
+
+  constructor(
+    private readonly limiter: ConcurrencyLimiter,
+    readonly priority = 0,
+  ) {}
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** Takes the slot (waits for one). `priority` defaults to this slot's. */
+  async hold(signal?: AbortSignal, priority = this.priority): Promise<void> {
+    if (this.held || this.closed) return;
+    await this.limiter.acquire(signal, priority);
+    if (this.closed) this.limiter.release();
+    else this.held = true;
+  }
+
+  /** Gives the slot back until the next {@link hold}. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    this.limiter.release();
+  }
+
+  /** Gives the slot back for good. */
+  close(): void {
+    this.release();
+    this.closed = true;
   }
 }

@@ -1,5 +1,10 @@
+import { LimitExceededError } from '../errors/limit-exceeded-error';
 import type { ModelCallRole } from '../events/rlm-event';
 import type { ChatMessage, LanguageModel, LanguageModelResult } from '../language-model/language-model';
+import { LimiterSlot } from '../limits/concurrency-limiter';
+import { registerCallSlot } from '../limits/retry-slots';
+import type { BudgetReservation } from '../limits/run-budget';
+import { estimateTokens } from '../text/estimate-tokens';
 import type { UsageTracker } from '../usage/usage-totals';
 import { modelKey } from './resolve-settings';
 import type { RunTree } from './run-tree';
@@ -12,8 +17,9 @@ export interface CallingRun {
 }
 
 /**
- * One model call with everything the loop adds around a provider: the budget check before, the
- * tree's abort signal, usage and cost accounting after, and start/end events. A call that fails
+ * One model call with everything the loop adds around a provider: a slot of the tree's limiter
+ * while in flight, a budget reservation before sending, the tree's abort signal, usage and cost
+ * accounting after (an aborted call's prompt counted as an estimate), and start/end events. A call that fails
  * because the tree was stopped rethrows the tree's fatal error, not the provider's abort error.
  */
 export async function callModel(
@@ -24,54 +30,86 @@ export async function callModel(
   role: ModelCallRole,
   maxOutputTokens: number | undefined,
   signal: AbortSignal = tree.signal,
+  priority: number = run.depth,
 ): Promise<LanguageModelResult> {
   tree.throwIfStopped();
   signal.throwIfAborted();
-  try {
-    tree.budget.assertAvailable();
-  } catch (error) {
-    tree.fail(error as Error);
-    throw error;
-  }
-  const callId = tree.nextId('call');
   const key = modelKey(model);
-  const started = performance.now();
-  const base = { runId: run.runId, depth: run.depth, callId, role, model: key };
-  tree.emit({
-    type: 'model-call-start',
-    ...base,
-    timestamp: Date.now(),
-    promptCharacters: messages.reduce((sum, message) => sum + message.content.length, 0),
-  });
+  // Every model call of the tree (root, child root, sub-call) takes a slot of the one limiter, only
+  // while it is in flight; a retry's backoff inside the provider gives it back (see retry-slots).
+  const slot = new LimiterSlot(tree.limiter, priority);
+  const callController = new AbortController();
+  const onAbort = () => callController.abort(signal.reason);
+  let reservation: BudgetReservation | undefined;
   try {
-    const result = await model.doGenerate({
-      messages,
-      abortSignal: signal,
-      ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
-      ...(tree.settings.providerOptions ? { providerOptions: tree.settings.providerOptions } : {}),
-    });
-    run.usage.record(key, result.usage, result.costUsd);
-    tree.budget.record(result.usage, result.costUsd);
+    await slot.hold(signal);
+    const inputTokens = messages.reduce((sum, message) => sum + estimateTokens(message.content), 0);
+    try {
+      reservation = await tree.budget.reserve(
+        tree.budget.estimate(key, inputTokens, maxOutputTokens),
+        signal,
+      );
+    } catch (error) {
+      if (LimitExceededError.isInstance(error)) tree.fail(error);
+      throw error;
+    }
+    if (signal.aborted) throw signal.reason;
+    signal.addEventListener('abort', onAbort, { once: true });
+    registerCallSlot(callController.signal, slot);
+    const callId = tree.nextId('call');
+    const started = performance.now();
+    const base = { runId: run.runId, depth: run.depth, callId, role, model: key };
     tree.emit({
-      type: 'model-call-end',
+      type: 'model-call-start',
       ...base,
       timestamp: Date.now(),
-      durationMs: performance.now() - started,
-      usage: result.usage,
-      ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
-      ...(result.finishReason !== undefined ? { finishReason: result.finishReason } : {}),
+      promptCharacters: messages.reduce((sum, message) => sum + message.content.length, 0),
     });
-    return result;
+    try {
+      const result = await model.doGenerate({
+        messages,
+        abortSignal: callController.signal,
+        ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
+        ...(tree.settings.providerOptions ? { providerOptions: tree.settings.providerOptions } : {}),
+      });
+      run.usage.record(key, result.usage, result.costUsd);
+      tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });
+      reservation = undefined;
+      tree.emit({
+        type: 'model-call-end',
+        ...base,
+        timestamp: Date.now(),
+        durationMs: performance.now() - started,
+        usage: result.usage,
+        ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
+        ...(result.finishReason !== undefined ? { finishReason: result.finishReason } : {}),
+      });
+      return result;
+    } catch (error) {
+      if (callController.signal.aborted && reservation) {
+        // Stopped in flight: the prompt was sent and may be billed. Count its tokens, estimated
+        // from the prompt (output unknown, counted 0), at the model's average price so far.
+        const usage = { inputTokens, outputTokens: 0 };
+        const costUsd = tree.budget.estimate(key, inputTokens, 0).costUsd || undefined;
+        run.usage.recordAborted(key, usage, costUsd);
+        tree.budget.settle(reservation, { modelKey: key, usage, costUsd, estimated: true });
+        reservation = undefined;
+      }
+      tree.emit({
+        type: 'model-call-end',
+        ...base,
+        timestamp: Date.now(),
+        durationMs: performance.now() - started,
+        error: describeError(tree.fatalError ?? error),
+      });
+      throw error;
+    }
   } catch (error) {
-    const reported = tree.fatalError ?? error;
-    tree.emit({
-      type: 'model-call-end',
-      ...base,
-      timestamp: Date.now(),
-      durationMs: performance.now() - started,
-      error: describeError(reported),
-    });
-    throw reported;
+    throw tree.fatalError ?? error;
+  } finally {
+    if (reservation) tree.budget.settle(reservation);
+    signal.removeEventListener('abort', onAbort);
+    slot.close();
   }
 }
 

@@ -27,6 +27,15 @@ export interface HostFunctionRun extends CallingRun {
   readonly sha256: Sha256;
   /** Counts this run's sub-calls and their failures. */
   readonly failures: FailedSubCallTracker;
+  /** Sub-calls in flight; each removes itself once its record is closed. */
+  readonly pendingSubCalls: Set<Promise<unknown>>;
+}
+
+/** Batch items started between two yields to the event loop. */
+const BATCH_START_SLICE = 500;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** Tokens kept free in the context-window check besides the prompt, when no output cap is set. */
@@ -74,7 +83,18 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
    * only the head and tail of a prompt or answer longer than `maxTrajectoryTextChars`, never the
    * string itself, so a refused 10 MB prompt is free once the call returns.
    */
-  const trackSubCall = async (
+  const trackSubCall = (
+    call: { kind: 'llm' | 'rlm'; model: string; prompt: string },
+    work: (record: TrajectorySubCall) => Promise<string>,
+  ): Promise<string> => {
+    const settled = recordSubCall(call, work);
+    const pending = settled.catch(() => undefined);
+    run.pendingSubCalls.add(pending);
+    pending.then(() => run.pendingSubCalls.delete(pending));
+    return settled;
+  };
+
+  const recordSubCall = async (
     call: { kind: 'llm' | 'rlm'; model: string; prompt: string },
     work: (record: TrajectorySubCall) => Promise<string>,
   ): Promise<string> => {
@@ -134,9 +154,16 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     trackSubCall({ kind, model: modelKey(model), prompt }, async (record) => {
       checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
       const messages = [{ role: 'user' as const, content: prompt }];
-      const result = await tree.limiter.run(
-        () => callModel(tree, run, model, messages, 'sub', settings.subMaxOutputTokens, signal),
+      // Deeper work first (priority depth + 1): it finishes what was started before new children start.
+      const result = await callModel(
+        tree,
+        run,
+        model,
+        messages,
+        'sub',
+        settings.subMaxOutputTokens,
         signal,
+        run.depth + 1,
       );
       record.usage = result.usage;
       if (result.costUsd !== undefined) record.costUsd = result.costUsd;
@@ -171,12 +198,24 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     });
   };
 
-  /** Runs every item; a failed item becomes "Error: …" unless the whole tree must stop. */
+  /**
+   * Runs every item; a failed item becomes "Error: …" (the run counts it, and the note after the block
+   * tells the model) unless the whole tree must stop. Items start in slices, yielding to the event
+   * loop between them, so that fanning out 50k items never blocks it for long.
+   */
   const batch = async <T>(
     items: readonly T[],
     call: (item: T, index: number) => Promise<string>,
   ): Promise<string[]> => {
-    const settled = await Promise.allSettled(items.map(call));
+    const started: Promise<string>[] = [];
+    for (let index = 0; index < items.length; index++) {
+      if (index > 0 && index % BATCH_START_SLICE === 0) {
+        await yieldToEventLoop();
+        tree.throwIfStopped();
+      }
+      started.push(call(items[index]!, index));
+    }
+    const settled = await Promise.allSettled(started);
     tree.throwIfStopped();
     return settled.map((outcome) =>
       outcome.status === 'fulfilled' ? outcome.value : `Error: ${describeError(outcome.reason).message}`,

@@ -3,6 +3,7 @@ import type { CellResult, FinalAnswer, ReplSession } from '../environment/repl-e
 import { LimitExceededError } from '../errors/limit-exceeded-error';
 import { RLMError } from '../errors/rlm-error';
 import type { ChatMessage } from '../language-model/language-model';
+import { MAX_PRIORITY } from '../limits/concurrency-limiter';
 import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
 import {
   createNoteTag,
@@ -66,11 +67,21 @@ export async function runRLM(
   const { settings } = tree;
   const { question, context, depth } = options;
   const runId = tree.nextId('run');
-  const runSignal = options.signal ? AbortSignal.any([tree.signal, options.signal]) : tree.signal;
+  const runController = new AbortController();
+  const runSignal = AbortSignal.any(
+    options.signal
+      ? [tree.signal, options.signal, runController.signal]
+      : [tree.signal, runController.signal],
+  );
   const started = performance.now();
   // A child's calls are added to its parent's usage too, whether the child succeeds or fails.
   const usage = new UsageTracker(options.parentUsage);
   const failures = new FailedSubCallTracker(options.parentFailures);
+  // Sub-calls not yet settled: the run ends only after each has closed its record.
+  const pendingSubCalls = new Set<Promise<unknown>>();
+  const settleSubCalls = async (): Promise<void> => {
+    while (pendingSubCalls.size > 0) await Promise.allSettled([...pendingSubCalls]);
+  };
   const rootModel = depth === 0 ? settings.model : settings.subModel;
   const summary = describeContext(context);
   const language = settings.environment.language;
@@ -163,6 +174,7 @@ export async function runRLM(
       context,
       sha256,
       failures,
+      pendingSubCalls,
       currentSubCalls: (): TrajectorySubCall[] | undefined => currentBlock?.subCalls,
       runChild: async (childQuestion, childContext, childSignal) => {
         const child = await runRLM(tree, {
@@ -178,12 +190,22 @@ export async function runRLM(
       },
     });
 
-    // The sandbox starts while the first model call is in flight: context injection (up to a second
-    // at 50 MB) then costs no latency. A failure to start surfaces at the first cell.
-    sessionStarting = settings.environment.createSession({ context, hostFunctions, signal: runSignal });
-    sessionStarting.catch(() => undefined);
+    // Creating a sandbox takes a slot of the tree's limiter, ahead of calls not yet started. The
+    // root's starts while its first model call is in flight: context injection (up to a second at
+    // 50 MB) then costs no latency. A child's starts when its first cell needs it, so children
+    // queued behind a fan-out hold no sandbox. A failure to start surfaces at the first cell.
+    const startSession = (): Promise<ReplSession> => {
+      sessionStarting ??= tree.limiter.run(
+        () => settings.environment.createSession({ context, hostFunctions, signal: runSignal }),
+        runSignal,
+        MAX_PRIORITY,
+      );
+      sessionStarting.catch(() => undefined);
+      return sessionStarting;
+    };
+    if (depth === 0) startSession();
     const openSession = async (): Promise<ReplSession> => {
-      session ??= await sessionStarting!;
+      session ??= await startSession();
       return session;
     };
     let consecutiveErrorTurns = 0;
@@ -281,6 +303,7 @@ export async function runRLM(
         iteration.finalAnswer = final.value;
         iteration.durationMs = performance.now() - turnStarted;
         tree.emit({ type: 'turn-end', runId, depth, timestamp: Date.now(), turn, finalAnswer: final.value });
+        await settleSubCalls();
         return finish(final.value, answerSource ?? final.source, turn);
       }
 
@@ -336,8 +359,12 @@ export async function runRLM(
     const written = findFinalInProse(fallback.text);
     const answer =
       written?.atLineStart && written.kind === 'FINAL' ? unquote(written.argument) : fallback.text.trim();
+    await settleSubCalls();
     return finish(answer, 'max-turns-fallback', settings.limits.maxTurns);
   } catch (thrown) {
+    // Sub-calls still in flight are stopped and their records closed before the run reports its end.
+    runController.abort(thrown);
+    await settleSubCalls();
     const error = tree.fatalError ?? thrown;
     trajectory.usage = usage.snapshot();
     trajectory.failedSubCalls = failures.snapshot();
@@ -364,14 +391,16 @@ export async function runRLM(
 }
 
 /**
- * Errors that carry a run's state get this run's partial answer and trajectory; the root's catch runs
- * last, so callers see the root trajectory (children's are nested in its sub-calls).
+ * The error that ends a run gets this run's partial answer and trajectory, whatever its class: an
+ * `RLMError` declares `trajectory` and `partialAnswer`, and any other error object (a custom
+ * provider's, a TypeError) gets the same two properties. The root's catch runs last, so callers see
+ * the root trajectory (children's are nested in its sub-calls).
  */
 function attachPartial(error: unknown, partialAnswer: string | undefined, trajectory: Trajectory): unknown {
-  if (RLMError.isInstance(error)) {
+  if (RLMError.isInstance(error) || (error instanceof Error && Object.isExtensible(error))) {
+    const carrier = error as { trajectory?: Trajectory; partialAnswer?: string };
     // Concurrent children may finish after their parent: never replace a shallower run's trajectory.
-    if (error.trajectory && error.trajectory.depth < trajectory.depth) return error;
-    const carrier = error;
+    if (carrier.trajectory && carrier.trajectory.depth < trajectory.depth) return error;
     carrier.trajectory = trajectory;
     if (partialAnswer !== undefined) carrier.partialAnswer = partialAnswer;
   }

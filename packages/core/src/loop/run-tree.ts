@@ -96,14 +96,14 @@ export class RunTree {
   }
 }
 
-/** Whether an error stops the whole tree rather than only the call that raised it. */
+/**
+ * Whether an error stops the whole tree rather than only the call that raised it. `maxSubCalls` is
+ * not: the sub-calls over it fail one by one, and the model sees them fail.
+ */
 export function isTreeFatal(error: unknown): boolean {
   if (RunAbortedError.isInstance(error)) return true;
   return (
     LimitExceededError.isInstance(error) &&
-    (error.limit === 'maxTokens' ||
-      error.limit === 'maxCostUsd' ||
-      error.limit === 'maxSubCalls' ||
-      error.limit === 'timeoutMs')
+    (error.limit === 'maxTokens' || error.limit === 'maxCostUsd' || error.limit === 'timeoutMs')
   );
 }

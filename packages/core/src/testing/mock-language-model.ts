@@ -7,7 +7,7 @@ import type {
   LanguageModelUsage,
 } from '../language-model/language-model';
 import { estimateTokens } from '../text/estimate-tokens';
-import { abortableSleep } from '../util/abortable-sleep';
+import { abortableDelay } from '../util/abortable-sleep';
 
 /** One scripted reply: text, or the whole result, or an error to throw. */
 export type MockReply = string | MockResult | Error;
@@ -95,7 +95,7 @@ export class MockLanguageModel implements LanguageModel {
         typeof reply === 'object' && !(reply instanceof Error) && reply.latencyMs !== undefined
           ? reply.latencyMs
           : this.latency();
-      if (latency > 0) await abortableSleep(latency, options.abortSignal);
+      if (latency > 0) await abortableDelay(latency, options.abortSignal);
       options.abortSignal?.throwIfAborted();
       if (reply instanceof Error) throw reply;
       const scripted: MockResult = typeof reply === 'string' ? { text: reply } : reply;

@@ -14,6 +14,12 @@ export interface UsageTotals {
   costUsd: number;
   /** Calls whose cost the provider could not tell (no price known): `costUsd` undercounts by these. */
   callsWithUnknownCost: number;
+  /**
+   * Calls stopped in flight (an abort, a limit, a cell's end), included in `calls`: their prompt was
+   * sent, so their input tokens are estimated from it (output counted 0) and their cost estimated at
+   * the model's average price so far (unknown when there was none).
+   */
+  abortedCalls: number;
 }
 
 /** Usage of one run, in total and per model (keyed `provider:modelId`). */
@@ -30,6 +36,7 @@ export function emptyUsageTotals(): UsageTotals {
     cachedInputTokens: 0,
     costUsd: 0,
     callsWithUnknownCost: 0,
+    abortedCalls: 0,
   };
 }
 
@@ -63,6 +70,24 @@ export class UsageTracker {
       this.byModel.set(modelKey, totals);
     }
     addCallToTotals(totals, usage, costUsd);
+  }
+
+  /** A call stopped in flight, with its estimated usage and cost. */
+  recordAborted(modelKey: string, usage: LanguageModelUsage, costUsd: number | undefined): void {
+    this.parent?.recordAbortedOnly(modelKey);
+    this.record(modelKey, usage, costUsd);
+    this.markAborted(modelKey);
+  }
+
+  private recordAbortedOnly(modelKey: string): void {
+    this.parent?.recordAbortedOnly(modelKey);
+    this.markAborted(modelKey);
+  }
+
+  private markAborted(modelKey: string): void {
+    this.total.abortedCalls += 1;
+    const totals = this.byModel.get(modelKey);
+    if (totals) totals.abortedCalls += 1;
   }
 
   snapshot(): RunUsage {
