@@ -6,6 +6,12 @@
 export const EXIT_CODES = {
   /** The run answered; the answer is on stdout. */
   answered: 0,
+  /**
+   * The run answered, but some of its sub-calls failed (after the provider's retries, or refused
+   * before sending): the answer is on stdout, and stderr says "answered, N of M sub-calls failed" and
+   * why. The model was told of each failure, but the answer may rest on missing pieces.
+   */
+  answeredWithFailedSubCalls: 4,
   /** The run failed: the provider, the network or the sandbox (message on stderr). */
   runtimeError: 1,
   /** The command was wrong: an option, the context, the model, a key, a missing package. Nothing was sent. */

@@ -242,7 +242,7 @@ describe('rlm end to end against the test server', () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'app.log'), LOG_A);
     const run = await runBuiltCli(
-      [QUESTION, '-c', 'app.log', ...modelArgs(), '--max-sub-calls', '1', '--trajectory', 'stopped.jsonl'],
+      [QUESTION, '-c', 'app.log', ...modelArgs(), '--max-tokens', '1500', '--trajectory', 'stopped.jsonl'],
       {
         cwd,
         env: keyEnv,
@@ -252,11 +252,23 @@ describe('rlm end to end against the test server', () => {
     // The best the run had: the prose of the root model's last reply (its code left out).
     expect(run.stdout).toBe('Now classify every ERROR line with the sub-model and count the labels.\n');
     expect(run.stderr).toMatch(
-      /rlm: stopped: .*maxSubCalls.* The answer on stdout is PARTIAL: the best the run had when it stopped\./,
+      /rlm: stopped: .*maxTokens.* The answer on stdout is PARTIAL: the best the run had when it stopped\./,
     );
-    expect(run.stderr).toMatch(/rlm: limit maxSubCalls reached · 2 turns/);
+    expect(run.stderr).toMatch(/rlm: limit maxTokens reached · 2 turns/);
     const trajectory = await readTrajectoryJsonl(join(cwd, 'stopped.jsonl'));
     expect(trajectory.error?.name).toBe('LimitExceededError');
+  });
+
+  it('--max-sub-calls fails only the calls over it: the run answers, and exits 4 because one sub-call failed', async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'app.log'), LOG_A);
+    const run = await runBuiltCli([QUESTION, '-c', 'app.log', ...modelArgs(), '--max-sub-calls', '1'], {
+      cwd,
+      env: keyEnv,
+    });
+    expect(run.exitCode).toBe(4);
+    expect(run.stderr).toContain('rlm: answered, 1 of 2 sub-calls failed (exit 4)');
+    expect(run.stderr).toMatch(/maxSubCalls/);
   });
 
   it('stops on SIGINT (Ctrl-C without a terminal): cancels the slow call, prints the partial answer, exits 130', async () => {
@@ -352,19 +364,94 @@ describe('rlm errors a newcomer meets', () => {
     );
   });
 
-  it('rate limited on every try: exit 1 after the retries', async () => {
+  it('rate limited on every try: exit 1 after the rate-limit retries (10, apart from --max-retries)', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'a.txt'), 'text');
-    server.setResponder(() => ({ fault: 'rate-limit', retryAfterSeconds: 0 }));
+    server.setResponder(() => ({ fault: 'rate-limit', retryAfterMs: 0 }));
     const run = await runBuiltCli(['q', '-c', 'a.txt', ...modelArgs(), '--max-retries', '1'], {
       cwd,
       env: keyEnv,
     });
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain(
-      `rlm: The server at ${server.openaiBaseURL} kept answering "rate limited" (HTTP 429), also after 1 retry.`,
+      `rlm: The server at ${server.openaiBaseURL} kept answering "rate limited" (HTTP 429), also after 10 retries.`,
     );
-    expect(server.requests).toHaveLength(2);
+    expect(server.requests).toHaveLength(11);
+  });
+
+  it('a provider error on root turn 2 (a persistent 503): exit 1, and the trajectory, the turns and the usage so far are still written', async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'app.log'), LOG_A);
+    server.setResponder((request) => {
+      const rootTurn = request.messages.filter((message) => message.role === 'assistant').length + 1;
+      return request.messages[0]?.role === 'system' && rootTurn >= 2
+        ? { fault: 'server-error', status: 503 }
+        : logAnalystReply(request);
+    });
+    const run = await runBuiltCli(
+      [
+        QUESTION,
+        '-c',
+        'app.log',
+        ...modelArgs(),
+        '--max-retries',
+        '1',
+        '--trajectory',
+        'failed.jsonl',
+        '--json',
+      ],
+      { cwd, env: keyEnv },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).not.toContain('no trajectory written');
+    expect(run.stderr).toContain('rlm: trajectory written to');
+    // Turn 1 was answered, then turn 2 failed on both attempts.
+    expect(server.requests).toHaveLength(3);
+    const result = JSON.parse(run.stdout);
+    expect(result.turns).toBeGreaterThan(0);
+    expect(result.usage.total).toMatchObject({ calls: 1, inputTokens: 1200, outputTokens: 60 });
+    expect(result.error).toMatchObject({ name: 'APICallError' });
+    expect(result.exitCode).toBe(1);
+    expect(result.trajectoryFile).toBe(join(cwd, 'failed.jsonl'));
+    // The best the run had: the prose of turn 1's reply, marked partial.
+    expect(result.answer).toBe('Let me look at the context first.');
+    expect(result.partial).toBe(true);
+    const trajectory = await readTrajectoryJsonl(join(cwd, 'failed.jsonl'));
+    expect(trajectory.error?.name).toBe('APICallError');
+    expect(trajectory.iterations.length).toBeGreaterThan(0);
+    expect(trajectory.iterations[0]!.codeBlocks[0]!.code).toContain('documents');
+  });
+
+  it('answered, but a sub-call failed after the retries: says "answered, 1 of 2 sub-calls failed" and exits 4', async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'app.log'), LOG_A);
+    server.setResponder((request) =>
+      request.messages[0]?.role !== 'system' && /network/.test(request.messages.at(-1)?.content ?? '')
+        ? { fault: 'server-error', status: 503 }
+        : logAnalystReply(request),
+    );
+    const run = await runBuiltCli([QUESTION, '-c', 'app.log', ...modelArgs(), '--max-retries', '1'], {
+      cwd,
+      env: keyEnv,
+    });
+    expect(run.exitCode).toBe(4);
+    expect(run.stdout).not.toBe('');
+    expect(run.stderr).toContain('rlm: answered, 1 of 2 sub-calls failed (exit 4)');
+    expect(run.stderr).toMatch(/ {2}1× APICallError: .*503/);
+    expect(run.stderr).toMatch(/rlm: answered, 1 of 2 sub-calls failed · 2 turns/);
+
+    const json = await runBuiltCli(
+      [QUESTION, '-c', 'app.log', ...modelArgs(), '--max-retries', '0', '--json'],
+      {
+        cwd,
+        env: keyEnv,
+      },
+    );
+    expect(json.exitCode).toBe(4);
+    const result = JSON.parse(json.stdout);
+    expect(result.exitCode).toBe(4);
+    expect(result.failedSubCalls).toMatchObject({ count: 1, total: 2 });
+    expect(result.failedSubCalls.reasons[0].message).toMatch(/^APICallError: .*503/);
   });
 
   it('sandbox package not installed: names the package to add, exit 2', async () => {

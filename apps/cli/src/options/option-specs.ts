@@ -134,7 +134,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_MAX_RETRIES',
     valueName: 'N',
     description:
-      'Retries of a failed model call (rate limits, overload, server errors, dropped connections). Default 2.',
+      'Retries of a failed model call (overload, server errors, dropped or garbled responses). Default 4. Rate limits (429) are retried apart, up to 10 times; 0 turns all retrying off.',
     example: '--max-retries 5',
   },
   {

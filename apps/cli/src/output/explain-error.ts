@@ -40,8 +40,9 @@ export function explainError(error: unknown, setting: ErrorSetting): string {
     return `${Where ?? `The ${error.provider} API`} does not know the model '${error.modelId}', or the key has no access to it. Check --model and --sub-model (for a local server, the name it lists, e.g. \`ollama list\`). It said: ${said}`;
   }
   if (RateLimitError.isInstance(error)) {
-    const retries = setting.maxRetries ?? 2;
-    return `${Where ?? `The ${error.provider} API`} kept answering "rate limited" (HTTP 429), also after ${retries} ${retries === 1 ? 'retry' : 'retries'}. Wait a minute and run again, raise --max-retries, use a cheaper --sub-model, or check your account's rate limits. It said: ${said}`;
+    // Rate limits have their own retries in the providers: 10, none when --max-retries is 0.
+    const retries = setting.maxRetries === 0 ? 0 : 10;
+    return `${Where ?? `The ${error.provider} API`} kept answering "rate limited" (HTTP 429), also after ${retries} retries. Wait a minute and run again, lower the load (a cheaper --sub-model, fewer sub-calls), or check your account's rate limits. It said: ${said}`;
   }
   if (APITimeoutError.isInstance(error)) {
     return `${Where ?? `The ${error.provider} API`} did not answer in time, also after retries. Try again; a local server may need a smaller model or more time. It said: ${said}`;

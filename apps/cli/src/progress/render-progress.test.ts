@@ -22,6 +22,7 @@ const usage = {
     cachedInputTokens: 0,
     costUsd: 0,
     callsWithUnknownCost: 0,
+    abortedCalls: 0,
   },
   byModel: {},
 };
@@ -205,6 +206,7 @@ describe('renderProgress', () => {
         answer: 'x',
         answerSource: 'FINAL',
         usage,
+        failedSubCalls: { count: 0, total: 0, reasons: [] },
         durationMs: 5,
       },
     ]);

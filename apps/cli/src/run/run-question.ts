@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import {
   createRLM,
+  type FailedSubCalls,
   type LanguageModel,
   LimitExceededError,
   type ReplEnvironment,
+  RLMError,
   type RLMResult,
   RunAbortedError,
   type Trajectory,
@@ -96,11 +98,18 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
 
   const limit = LimitExceededError.isInstance(failure) ? failure : undefined;
   const aborted = RunAbortedError.isInstance(failure) ? failure : undefined;
-  const partialAnswer = limit?.partialAnswer ?? aborted?.partialAnswer;
+  // Every RLMError that ends a run (a provider's, a sandbox's, a limit, an abort) carries what the
+  // run had: its trajectory and its best answer so far.
+  const ended = RLMError.isInstance(failure) ? failure : undefined;
+  const partialAnswer = ended?.partialAnswer;
   const answer = result?.answer ?? partialAnswer;
-  const trajectory: Trajectory | undefined = result?.trajectory ?? limit?.trajectory ?? aborted?.trajectory;
+  const trajectory: Trajectory | undefined = result?.trajectory ?? ended?.trajectory;
+  const failedSubCalls: FailedSubCalls | undefined = result?.failedSubCalls ?? trajectory?.failedSubCalls;
+  const someSubCallsFailed = result !== undefined && (failedSubCalls?.count ?? 0) > 0;
   let exitCode: number = result
-    ? EXIT_CODES.answered
+    ? someSubCallsFailed
+      ? EXIT_CODES.answeredWithFailedSubCalls
+      : EXIT_CODES.answered
     : limit
       ? EXIT_CODES.limitReached
       : aborted
@@ -116,7 +125,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
       } catch (error) {
         say(`rlm: could not write the trajectory to ${trajectoryFile}: ${(error as Error).message}`);
         trajectoryFile = undefined;
-        if (exitCode === EXIT_CODES.answered) exitCode = EXIT_CODES.runtimeError;
+        if (exitCode === EXIT_CODES.answered || exitCode === EXIT_CODES.answeredWithFailedSubCalls) {
+          exitCode = EXIT_CODES.runtimeError;
+        }
       }
     } else
       say(`rlm: no trajectory written: the run failed before it recorded one (${(failure as Error)?.name}).`);
@@ -132,6 +143,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
         durationMs: Math.round(result?.durationMs ?? Date.now() - started),
         costUsd: result?.costUsd ?? trajectory?.usage?.total.costUsd ?? state.costUsd,
         usage: result?.usage ?? trajectory?.usage ?? null,
+        failedSubCalls: failedSubCalls ?? null,
         context: {
           documents: options.context.documents.length,
           characters: options.context.characters,
@@ -162,7 +174,21 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   } else if (failure) {
     say(`rlm: ${explainError(failure, settings)}`);
     if (settings.verbose && failure instanceof Error && failure.stack) say(failure.stack);
-  } else if (result?.answerSource === 'max-turns-fallback') {
+    if (partialAnswer !== undefined) {
+      say(
+        `rlm: the answer ${settings.json ? 'in the JSON' : 'on stdout'} is PARTIAL: the best the run had when it failed.`,
+      );
+    }
+  }
+  if (someSubCallsFailed && failedSubCalls) {
+    say(
+      `rlm: answered, ${failedSubCalls.count} of ${failedSubCalls.total} sub-call${failedSubCalls.total === 1 ? '' : 's'} failed` +
+        ` (exit ${EXIT_CODES.answeredWithFailedSubCalls}): the model was told, but the answer may rest on missing pieces.`,
+    );
+    for (const reason of failedSubCalls.reasons.slice(0, 5)) say(`  ${reason.count}× ${reason.message}`);
+    if (failedSubCalls.reasons.length > 5) say(`  … and ${failedSubCalls.reasons.length - 5} more reasons`);
+  }
+  if (result?.answerSource === 'max-turns-fallback') {
     say(
       'rlm: note: the turns ran out before the model called FINAL; the answer is its best guess from what it had seen.',
     );
@@ -173,7 +199,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     say(
       summaryLine({
         status: result
-          ? 'answered'
+          ? someSubCallsFailed && failedSubCalls
+            ? `answered, ${failedSubCalls.count} of ${failedSubCalls.total} sub-calls failed`
+            : 'answered'
           : limit
             ? `limit ${limit.limit} reached`
             : aborted
