@@ -13,9 +13,9 @@ import { isMainThread } from 'node:worker_threads';
  *   isolated-vm's thread pool joins every pool thread, the sleeping one included (seen with gdb:
  *   `__run_exit_handlers` → `ivm::thread_pool_t::~thread_pool_t` → `std::thread::join`).
  *
- * The count is kept per process (on `globalThis`, so that two copies of this package share it; a
- * worker thread, with its own `globalThis`, keeps its own), to cap how many such isolates a process
- * accumulates.
+ * The count is kept per process (on the `process` object under a registered symbol, so that two
+ * copies of this package share it, and the global object is left as it was; a worker thread, with
+ * its own `process`, keeps its own), to cap how many such isolates a process accumulates.
  */
 interface CatastropheRecord {
   count: number;
@@ -25,17 +25,16 @@ interface CatastropheRecord {
 const RECORD_KEY = Symbol.for('@rlm/env-isolated-vm/catastrophes');
 
 function record(): CatastropheRecord {
-  const holder = globalThis as typeof globalThis & { [RECORD_KEY]?: CatastropheRecord };
+  const holder = process as typeof process & { [RECORD_KEY]?: CatastropheRecord };
   holder[RECORD_KEY] ??= { count: 0, exitGuardInstalled: false };
   return holder[RECORD_KEY];
 }
 
 /**
- * How many isolates this process has lost to catastrophic errors. Reads without creating the record:
- * a process that never lost one keeps its global object as it was.
+ * How many isolates this process has lost to catastrophic errors. Reads without creating the record.
  */
 export function catastrophicErrorCount(): number {
-  return (globalThis as typeof globalThis & { [RECORD_KEY]?: CatastropheRecord })[RECORD_KEY]?.count ?? 0;
+  return (process as typeof process & { [RECORD_KEY]?: CatastropheRecord })[RECORD_KEY]?.count ?? 0;
 }
 
 /** Counts one lost isolate and makes sure `process.exit()` can still end the process. */
