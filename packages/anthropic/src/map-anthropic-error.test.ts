@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { APICallError, AuthenticationError, RateLimitError } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
-import { mapAnthropicError } from './map-anthropic-error';
+import { mapAnthropicError, notAMessageError } from './map-anthropic-error';
 
 const context = { modelId: 'claude-haiku-4-5', baseURL: 'http://gateway.local', contextWindow: 200_000 };
 
@@ -51,6 +51,17 @@ describe('mapAnthropicError', () => {
     expect((error as RateLimitError).retryAfterMs).toBe(7_000);
     expect((error as RateLimitError).responseBody).toContain('Number of requests exceeded');
     expect((error as RateLimitError).url).toBe('http://gateway.local/v1/messages');
+  });
+
+  it('a 200 that parses but is not a Messages API object is not retried; a SyntaxError (cut or garbled) is', () => {
+    const wrongShape = notAMessageError(
+      context,
+      'expected a Messages API object, got text starting "<html>"',
+    );
+    expect(wrongShape.isRetryable).toBe(false);
+    expect(wrongShape.message).toContain('http://gateway.local');
+    const garbled = mapAnthropicError(new SyntaxError('Unexpected end of JSON input'), context);
+    expect((garbled as APICallError).isRetryable).toBe(true);
   });
 
   it('leaves errors it does not recognise as they are (a bug stays a bug, never retried)', () => {

@@ -62,10 +62,10 @@ Config files (JSON objects whose keys are the options in camelCase, e.g. {"model
 
 Exit codes:
   ${EXIT_CODES.answered}    answered
-  ${EXIT_CODES.answeredWithFailedSubCalls}    answered, but some sub-calls failed ("answered, N of M sub-calls failed" on stderr); check the answer
   ${EXIT_CODES.runtimeError}    runtime error (provider, network, sandbox)
   ${EXIT_CODES.usageError}    usage error (options, context, model, key, missing package); nothing was sent
   ${EXIT_CODES.limitReached}    a limit was reached; the partial answer, if any, is on stdout, marked partial on stderr
+  ${EXIT_CODES.answeredWithFailedSubCalls}    answered, but some sub-calls failed ("answered, N of M sub-calls failed" on stderr); check the answer
   ${EXIT_CODES.interrupted}  interrupted with Ctrl-C (also when a partial answer was printed)
 `;
 }
