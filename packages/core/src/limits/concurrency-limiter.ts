@@ -37,6 +37,15 @@ class Queue<T> {
   }
 }
 
+/** Slots handed out within one macrotask before the limiter lets the event loop run. */
+const GRANTS_PER_TICK = 64;
+
+/** The next macrotask: `setImmediate` where there is one (Node, Bun, Deno), else a 0 ms timer. */
+const nextMacrotask: (callback: () => void) => unknown =
+  typeof globalThis.setImmediate === 'function'
+    ? (callback) => globalThis.setImmediate(callback)
+    : (callback) => setTimeout(callback, 0);
+
 /** The highest priority a task can ask for; higher runs first. */
 export const MAX_PRIORITY = 16;
 
@@ -56,6 +65,8 @@ export class ConcurrencyLimiter {
   private queued = 0;
   private readonly queues: Array<Queue<Waiter> | undefined> = [];
   private top = -1;
+  private grantsThisTick = 0;
+  private tickPending = false;
   private readonly bySignal = new Map<AbortSignal, { count: number; onAbort: () => void }>();
 
   constructor(readonly limit: number) {}
@@ -134,12 +145,38 @@ export class ConcurrencyLimiter {
   /** Gives a slot back and hands it to the next waiting task, if any. */
   release(): void {
     this.active--;
+    this.drain();
+  }
+
+  /**
+   * Hands free slots to waiting tasks. Tasks that end at once (a cached or scripted answer) would
+   * start the next ones in one long chain of microtasks that never lets the event loop run; after
+   * {@link GRANTS_PER_TICK} grants the rest wait for the next macrotask.
+   */
+  private drain(): void {
     while (this.active < this.limit && this.queued > 0) {
+      if (this.grantsThisTick >= GRANTS_PER_TICK) {
+        this.scheduleTick();
+        return;
+      }
       const waiter = this.next();
       if (!waiter) break;
       this.active++;
+      if (this.grantsThisTick++ === 0) {
+        this.scheduleTick();
+      }
       waiter.grant();
     }
+  }
+
+  private scheduleTick(): void {
+    if (this.tickPending) return;
+    this.tickPending = true;
+    nextMacrotask(() => {
+      this.tickPending = false;
+      this.grantsThisTick = 0;
+      this.drain();
+    });
   }
 
   private next(): Waiter | undefined {

@@ -83,9 +83,11 @@ export class RunBudget {
         this.reservedCostUsd += estimate.costUsd;
         return estimate;
       }
-      signal?.throwIfAborted();
+      // Woken by the next settle, which an abort brings soon (it stops the calls in flight); no
+      // listener on `signal`, which every item of a batch shares.
       this.settled ??= withResolvers();
-      await (signal ? raceAbort(this.settled.promise, signal) : this.settled.promise);
+      await this.settled.promise;
+      signal?.throwIfAborted();
     }
   }
 
@@ -144,15 +146,4 @@ function withResolvers(): { promise: Promise<void>; resolve: () => void } {
     resolve = done;
   });
   return { promise, resolve };
-}
-
-function raceAbort(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
 }

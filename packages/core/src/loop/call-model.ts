@@ -38,11 +38,13 @@ export async function callModel(
   // Every model call of the tree (root, child root, sub-call) takes a slot of the one limiter, only
   // while it is in flight; a retry's backoff inside the provider gives it back (see retry-slots).
   const slot = new LimiterSlot(tree.limiter, priority);
-  const callController = new AbortController();
-  const onAbort = () => callController.abort(signal.reason);
   let reservation: BudgetReservation | undefined;
+  let callSignal: AbortSignal | undefined;
   try {
     await slot.hold(signal);
+    // Its own signal, made once the call has a slot (registered with the slot for retry waits);
+    // it follows `signal` without adding a listener to it, since one signal serves a whole batch.
+    callSignal = AbortSignal.any([signal]);
     const inputTokens = messages.reduce((sum, message) => sum + estimateTokens(message.content), 0);
     try {
       reservation = await tree.budget.reserve(
@@ -54,8 +56,7 @@ export async function callModel(
       throw error;
     }
     if (signal.aborted) throw signal.reason;
-    signal.addEventListener('abort', onAbort, { once: true });
-    registerCallSlot(callController.signal, slot);
+    registerCallSlot(callSignal, slot);
     const callId = tree.nextId('call');
     const started = performance.now();
     const base = { runId: run.runId, depth: run.depth, callId, role, model: key };
@@ -68,7 +69,7 @@ export async function callModel(
     try {
       const result = await model.doGenerate({
         messages,
-        abortSignal: callController.signal,
+        abortSignal: callSignal,
         ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
         ...(tree.settings.providerOptions ? { providerOptions: tree.settings.providerOptions } : {}),
       });
@@ -86,7 +87,7 @@ export async function callModel(
       });
       return result;
     } catch (error) {
-      if (callController.signal.aborted && reservation) {
+      if (callSignal?.aborted && reservation) {
         // Stopped in flight: the prompt was sent and may be billed. Count its tokens, estimated
         // from the prompt (output unknown, counted 0), at the model's average price so far.
         const usage = { inputTokens, outputTokens: 0 };
@@ -108,7 +109,6 @@ export async function callModel(
     throw tree.fatalError ?? error;
   } finally {
     if (reservation) tree.budget.settle(reservation);
-    signal.removeEventListener('abort', onAbort);
     slot.close();
   }
 }

@@ -32,7 +32,7 @@ export interface HostFunctionRun extends CallingRun {
 }
 
 /** Batch items started between two yields to the event loop. */
-const BATCH_START_SLICE = 500;
+const BATCH_START_SLICE = 200;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

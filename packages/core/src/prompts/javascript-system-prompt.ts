@@ -8,9 +8,9 @@ export function javascriptSystemPrompt(options: SystemPromptOptions): string {
   const charactersPerCall = Math.floor(options.subModelContextWindow * 4 * 0.8);
   const recursion = options.recursionAvailable
     ? '- `await rlm_query(prompt, subContext?)` → string. Starts a child of you: a fresh REPL whose `context` is `subContext` (or the prompt itself), which can run code and make its own sub-calls. Use it for sub-tasks too large or too intricate for one `llm_query`.\n' +
-      '- `await rlm_query_batched(prompts, subContexts?)` → string[]. Several children at once.\n'
+      '- `await rlm_query_batched(prompts, subContexts?)` → string[]. Several children at once; a failed one is a string starting with "Error:", as above.\n'
     : '- `await rlm_query(prompt, subContext?)` → string. At this depth it is the same as `llm_query(prompt + subContext)`: no deeper recursion is available.\n' +
-      '- `await rlm_query_batched(prompts, subContexts?)` → string[]. The batched form.\n';
+      '- `await rlm_query_batched(prompts, subContexts?)` → string[]. The batched form; a failed item is a string starting with "Error:", as above.\n';
   const models = options.namedModels.length
     ? `  Pass a model name as the second argument to pick another model: ${options.namedModels.map((name) => `'${name}'`).join(', ')}.\n`
     : '';
