@@ -290,6 +290,42 @@ describe('issue 9, finding 4: budgets count what was sent', () => {
     if (process.env.RLM_REPORT_BUDGET) console.log({ sent, used, overshoot: sent - maxTokens });
   });
 
+  it('maxCostUsd: what was sent is what was counted, and the overshoot is about one call per slot', async () => {
+    const PRICE = 1e-6; // dollars per token, input or output
+    const costOf = (usage: { inputTokens: number; outputTokens: number }) =>
+      (usage.inputTokens + usage.outputTokens) * PRICE;
+    const CALL_TOKENS = 250 + 50;
+    const model = new MockLanguageModel({
+      costOf,
+      responses: (request: MockRequest) =>
+        request.index === 0
+          ? code(
+              'await llm_query_batched(Array.from({ length: 400 }, (_, i) => "y".repeat(996) + String(i).padStart(4, "0")))',
+            )
+          : code('FINAL("stopped?")'),
+    });
+    const subModel = new MockLanguageModel({ costOf, responses: () => 'z'.repeat(200), latencyMs: [5, 30] });
+    const maxCostUsd = 0.02;
+    const error = (await quickjsRLM({ model, subModel, maxConcurrency: 50 })
+      .completion('q', { context: 'c', limits: { maxCostUsd } })
+      .catch((caught: unknown) => caught)) as LimitExceededError;
+    expect(LimitExceededError.isInstance(error)).toBe(true);
+    expect(error.limit).toBe('maxCostUsd');
+    const sentUsd =
+      [...model.calls, ...subModel.calls].reduce(
+        (sum, call) =>
+          sum +
+          Math.ceil(call.messages.reduce((chars, message) => chars + message.content.length, 0) / 4) +
+          (call.result?.usage.outputTokens ?? 0),
+        0,
+      ) * PRICE;
+    const countedUsd = error.trajectory!.usage!.total.costUsd;
+    if (process.env.RLM_REPORT_BUDGET)
+      console.log({ sentUsd, countedUsd, overshootUsd: sentUsd - maxCostUsd });
+    expect(countedUsd).toBeGreaterThanOrEqual(sentUsd - CALL_TOKENS * PRICE);
+    expect(sentUsd - maxCostUsd).toBeLessThan(5 * CALL_TOKENS * PRICE);
+  });
+
   it('maxSubCalls lets the calls under the limit run and fails only those above it', async () => {
     const model = new MockLanguageModel({
       responses: [
