@@ -3,12 +3,14 @@ import {
   createRLM,
   type LanguageModel,
   LimitExceededError,
+  parseTrajectoryJsonl,
   RateLimitError,
   type ReplEnvironment,
   type RLMEvent,
   RunAbortedError,
   retryWithBackoff,
   SandboxError,
+  trajectoryToJsonl,
 } from '@rlm/core';
 import { MockLanguageModel, type MockRequest } from '@rlm/core/testing';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
@@ -88,6 +90,7 @@ describe('issue 9, finding 1: a failed sub-call is never silently a value', () =
     };
     expect(result.failedSubCalls).toEqual(expected);
     expect(result.trajectory.failedSubCalls).toEqual(expected);
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(result.trajectory)).failedSubCalls).toEqual(expected);
     const end = events.find((event) => event.type === 'run-end');
     expect(end?.type === 'run-end' && end.failedSubCalls).toEqual(expected);
   });

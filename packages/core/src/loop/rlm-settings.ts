@@ -34,7 +34,10 @@ export interface RLMSettings {
   readonly maxTrajectoryTextChars?: number;
   /** Wall-clock limit of one cell, in milliseconds. Default 120,000. */
   readonly cellTimeoutMs?: number;
-  /** Sub-calls in flight at once across the whole run tree. Default 16. */
+  /**
+   * Model calls (root turns, children's root turns, sub-calls) and sandbox creations in flight at
+   * once across the whole run tree; a retry's backoff does not hold a slot. Default 16.
+   */
   readonly maxConcurrency?: number;
   /** `maxOutputTokens` for root-model calls. Default: the provider's. */
   readonly maxOutputTokens?: number;
