@@ -47,6 +47,16 @@ export class QuickJSSession implements ReplSession {
         message: 'The session was not created: its signal was already aborted.',
       });
     }
+    const contextChars = stringContextLength(options.context);
+    if (contextChars > settings.memoryLimitBytes) {
+      // Refused at once, before any work: QuickJS needs at least a byte per character.
+      throw new SandboxError({
+        environmentId: ENVIRONMENT_ID,
+        message:
+          `Could not start a QuickJS sandbox: the context is ${contextChars} characters, more than memoryLimitBytes ` +
+          `(${settings.memoryLimitBytes} bytes) can hold. Raise memoryLimitBytes (a string context takes up to twice its length in bytes).`,
+      });
+    }
     const session = new QuickJSSession(settings, options);
     session.sandbox = await session.createSandbox();
     options.signal?.addEventListener('abort', session.onSessionAbort, { once: true });
@@ -57,7 +67,7 @@ export class QuickJSSession implements ReplSession {
     try {
       return await QuickJSSandbox.create(this.settings, this.options);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/[.\s]+$/, '');
       throw new SandboxError({
         environmentId: ENVIRONMENT_ID,
         message:
@@ -130,4 +140,15 @@ export class QuickJSSession implements ReplSession {
     this.sandbox?.dispose();
     this.sandbox = undefined;
   }
+}
+
+/** Characters of a string context, or of a list of strings; 0 for other contexts (not checked ahead). */
+function stringContextLength(context: ReplSessionOptions['context']): number {
+  if (typeof context === 'string') return context.length;
+  if (Array.isArray(context)) {
+    let total = 0;
+    for (const item of context) if (typeof item === 'string') total += item.length;
+    return total;
+  }
+  return 0;
 }

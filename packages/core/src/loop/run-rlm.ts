@@ -203,7 +203,22 @@ export async function runRLM(
       sessionStarting.catch(() => undefined);
       return sessionStarting;
     };
-    if (depth === 0) startSession();
+    // The root's first model call is abandoned as soon as its sandbox fails to start (a context that
+    // does not fit, say), and a sandbox that refuses at once does so before that call is even sent:
+    // nobody pays for a turn whose code could never run.
+    let sessionFailure: { readonly error: unknown } | undefined;
+    const firstCall = new AbortController();
+    if (depth === 0) {
+      startSession().catch((error: unknown) => {
+        sessionFailure = { error };
+        firstCall.abort(error);
+      });
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (sessionFailure) throw sessionFailure.error;
+    }
+    const onRunAbort = () => firstCall.abort(runSignal.reason);
+    if (runSignal.aborted) onRunAbort();
+    else runSignal.addEventListener('abort', onRunAbort, { once: true });
     const openSession = async (): Promise<ReplSession> => {
       session ??= await startSession();
       return session;
@@ -222,15 +237,23 @@ export async function runRLM(
         maxTurns: settings.limits.maxTurns,
       });
       const modelStarted = performance.now();
-      const reply = await callModel(
-        tree,
-        { runId, depth, usage },
-        rootModel,
-        messages,
-        'root',
-        settings.maxOutputTokens,
-        runSignal,
-      );
+      let reply: Awaited<ReturnType<typeof callModel>>;
+      try {
+        reply = await callModel(
+          tree,
+          { runId, depth, usage },
+          rootModel,
+          messages,
+          'root',
+          settings.maxOutputTokens,
+          turn === 1 ? firstCall.signal : runSignal,
+        );
+      } catch (error) {
+        if (sessionFailure) throw sessionFailure.error;
+        throw error;
+      } finally {
+        if (turn === 1) runSignal.removeEventListener('abort', onRunAbort);
+      }
       lastReply = reply.text;
       const iteration: TrajectoryIteration = {
         turn,

@@ -121,7 +121,10 @@ export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
           1_500 + kit.stopGraceMs,
         );
         const after = await session.run('await echo("unharmed");\ntypeof kept', { timeoutMs: 10_000 });
-        expect(after.error, `${loop}: the session is unusable afterwards`).toBeUndefined();
+        expect(
+          after.error,
+          `${loop}: the session is unusable afterwards (${result.stateLost ?? 'no restart'}; then ${after.error?.kind}: ${after.error?.message})`,
+        ).toBeUndefined();
       }
     },
   },
