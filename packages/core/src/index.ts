@@ -73,7 +73,13 @@ export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
 export { type ParsedModelId, parseModelId } from './providers/model-id';
 export { computeCostUsd, type ModelPricing } from './providers/model-pricing';
-export { parseRetryAfter, type RetryOptions, retryWithBackoff } from './providers/retry-with-backoff';
+export {
+  DEFAULT_MAX_RATE_LIMIT_RETRIES,
+  DEFAULT_MAX_RETRIES,
+  parseRetryAfter,
+  type RetryOptions,
+  retryWithBackoff,
+} from './providers/retry-with-backoff';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
 export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
 export { truncateOutput } from './text/truncate-output';
