@@ -133,6 +133,32 @@ describe('issue 9, finding 1: a failed sub-call is never silently a value', () =
   });
 });
 
+describe('sub-calls abandoned by their cell', () => {
+  it('are not failures: a cell that timed out, or moved on, left nobody waiting for their answers', async () => {
+    const model = new MockLanguageModel({
+      modelId: 'root',
+      responses: [
+        // Moves on without awaiting, then times out while awaiting others.
+        code(
+          'for (let i = 0; i < 5; i++) llm_query("left " + i).catch(() => {});\nawait llm_query_batched(["a", "b", "c"]);',
+        ),
+        code('FINAL("done")'),
+      ],
+    });
+    const subModel = new MockLanguageModel({ modelId: 'sub', responses: () => 'slow', latencyMs: 2_000 });
+    const result = await quickjsRLM({ model, subModel, cellTimeoutMs: 300 }).completion('q', {
+      context: 'c',
+    });
+    expect(result.answer).toBe('done');
+    expect(result.failedSubCalls).toEqual({ count: 0, total: 8, reasons: [] });
+    // Each stays in the trajectory, with the error that says why it never answered.
+    const subCalls = result.trajectory.iterations[0]!.codeBlocks[0]!.subCalls;
+    expect(subCalls).toHaveLength(8);
+    for (const subCall of subCalls)
+      expect(subCall.error?.message).toMatch(/ended before the call finished|dropped/);
+  });
+});
+
 describe('issue 9, finding 2: one limiter for the whole tree', () => {
   /** Depth 0 and 1 fan out to 4 children, depth 2 to 4 plain calls; every model call takes 15 ms. */
   const treeModel = () =>

@@ -41,11 +41,21 @@ function yieldToEventLoop(): Promise<void> {
 /** Tokens kept free in the context-window check besides the prompt, when no output cap is set. */
 const DEFAULT_OUTPUT_RESERVE_TOKENS = 1_024;
 
+/** What a sub-call is: its kind, model and prompt, and the signal of the host call that made it. */
+interface SubCallDescription {
+  readonly kind: 'llm' | 'rlm';
+  readonly model: string;
+  readonly prompt: string;
+  /** Aborted when the cell that made the call ended without awaiting it (or the session went). */
+  readonly signal: AbortSignal;
+}
+
 /**
  * The functions REPL code calls: `llm_query`, `llm_query_batched`, `rlm_query`, `rlm_query_batched`
  * and the tools. Arguments arrive as JSON from the sandbox, so every one is checked with a message
  * the model can act on.
  */
+
 export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record<string, HostFunction> {
   const { settings } = tree;
   const recursionAvailable = run.depth + 1 < settings.limits.maxDepth;
@@ -84,7 +94,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
    * string itself, so a refused 10 MB prompt is free once the call returns.
    */
   const trackSubCall = (
-    call: { kind: 'llm' | 'rlm'; model: string; prompt: string },
+    call: SubCallDescription,
     work: (record: TrajectorySubCall) => Promise<string>,
   ): Promise<string> => {
     const settled = recordSubCall(call, work);
@@ -95,7 +105,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
   };
 
   const recordSubCall = async (
-    call: { kind: 'llm' | 'rlm'; model: string; prompt: string },
+    call: SubCallDescription,
     work: (record: TrajectorySubCall) => Promise<string>,
   ): Promise<string> => {
     const keptPrompt = keepText(call.prompt, settings.maxTrajectoryTextChars, run.sha256);
@@ -126,7 +136,11 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       return response;
     } catch (error) {
       record.error = describeError(tree.fatalError ?? error);
-      run.failures.failedWith(record.error);
+      // Dropped because the cell that made it ended (timed out, failed, or moved on without awaiting
+      // it): no live code was waiting for the answer, so no answer rests on it. It stays in the
+      // trajectory with its error, but is not a failed sub-call.
+      const abandoned = call.signal.aborted && !tree.signal.aborted && !tree.fatalError;
+      if (!abandoned) run.failures.failedWith(record.error);
       if (isTreeFatal(error)) tree.fail(error as Error);
       throw tree.fatalError ?? error;
     } finally {
@@ -151,7 +165,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     functionName: string,
     signal: AbortSignal,
   ): Promise<string> =>
-    trackSubCall({ kind, model: modelKey(model), prompt }, async (record) => {
+    trackSubCall({ kind, model: modelKey(model), prompt, signal }, async (record) => {
       checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
       const messages = [{ role: 'user' as const, content: prompt }];
       // Deeper work first (priority depth + 1): it finishes what was started before new children start.
@@ -184,18 +198,21 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
           : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
       return plainCall(text, settings.subModel, 'rlm', 'rlm_query', signal);
     }
-    return trackSubCall({ kind: 'rlm', model: modelKey(settings.subModel), prompt }, async (record) => {
-      try {
-        const child = await run.runChild(prompt, context, signal);
-        record.child = child.trajectory;
-        return child.answer;
-      } catch (error) {
-        // A failed child still leaves its trajectory in the parent's record.
-        const trajectory = (error as { trajectory?: Trajectory }).trajectory;
-        if (trajectory) record.child = trajectory;
-        throw error;
-      }
-    });
+    return trackSubCall(
+      { kind: 'rlm', model: modelKey(settings.subModel), prompt, signal },
+      async (record) => {
+        try {
+          const child = await run.runChild(prompt, context, signal);
+          record.child = child.trajectory;
+          return child.answer;
+        } catch (error) {
+          // A failed child still leaves its trajectory in the parent's record.
+          const trajectory = (error as { trajectory?: Trajectory }).trajectory;
+          if (trajectory) record.child = trajectory;
+          throw error;
+        }
+      },
+    );
   };
 
   /**
