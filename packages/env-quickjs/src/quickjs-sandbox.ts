@@ -93,6 +93,8 @@ export class QuickJSSandbox {
   private controlBeginCell!: QuickJSHandle;
   private controlEndCell!: QuickJSHandle;
   private controlDropCalls!: QuickJSHandle;
+  /** Set when the WebAssembly instance failed outside a cell (settling a host call): the sandbox is broken. */
+  private instanceFailure: string | undefined;
   private controlFormatValue!: QuickJSHandle;
   private controlDescribeError!: QuickJSHandle;
   private exportText!: QuickJSHandle;
@@ -262,7 +264,21 @@ export class QuickJSSandbox {
     return result === undefined ? '' : (JSON.stringify(result) ?? '');
   }
 
+  /**
+   * Settles a host call inside the sandbox. Runs from a host promise, so it must never throw (an
+   * unhandled rejection would end the host process): if the WebAssembly instance itself fails here,
+   * the failure is kept and the running (or next) cell reports the sandbox broken.
+   */
   private settleHostCall(call: PendingHostCall, outcome: { resultJson: string } | { message: string }) {
+    try {
+      this.settleHostCallInside(call, outcome);
+    } catch (error) {
+      this.instanceFailure ??= `The QuickJS sandbox failed while settling a host call: ${hostErrorMessage(error)}.`;
+      this.wake?.();
+    }
+  }
+
+  private settleHostCallInside(call: PendingHostCall, outcome: { resultJson: string } | { message: string }) {
     // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
     if (!this.pendingCalls.delete(call) || this.disposed) return;
     const { context } = this;
@@ -408,6 +424,10 @@ export class QuickJSSandbox {
       } catch (caught) {
         broken = `The cell left host calls running, and the sandbox could not settle them (${hostErrorMessage(caught)}).`;
       }
+    }
+    if (!broken && this.instanceFailure) {
+      broken = this.instanceFailure;
+      error = { kind: 'crash', name: 'SandboxError', message: broken };
     }
     const mayBeOutOfMemory = error?.kind === 'memory' || (error?.kind === 'runtime' && failedWithoutReason);
     if (!broken && mayBeOutOfMemory && !this.hasMemoryHeadroom()) {

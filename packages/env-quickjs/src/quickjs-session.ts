@@ -112,12 +112,27 @@ export class QuickJSSession implements ReplSession {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     this.running = running;
-    const { broken, ...outcome } = await running.finally(() => {
-      this.running = undefined;
-    });
+    let settled: Awaited<typeof running>;
+    try {
+      settled = await running.finally(() => {
+        this.running = undefined;
+      });
+    } catch (caught) {
+      // The WebAssembly instance itself failed (an emscripten abort): reported as a crash, and the
+      // sandbox is rebuilt, never left for the next cell.
+      const message = `The QuickJS sandbox failed: ${caught instanceof Error ? caught.message : String(caught)}`;
+      settled = {
+        stdout: '',
+        stderr: '',
+        droppedOutputChars: 0,
+        error: { kind: 'crash', name: 'SandboxError', message },
+        broken: `${message}.`,
+      };
+    }
+    const { broken, ...outcome } = settled;
     let stateLost: string | undefined;
     if (broken) {
-      sandbox.dispose();
+      disposeQuietly(sandbox);
       this.sandbox = undefined;
       if (this.disposed) {
         stateLost = `${broken} The session was disposed.`;
@@ -137,7 +152,7 @@ export class QuickJSSession implements ReplSession {
     this.options.signal?.removeEventListener('abort', this.onSessionAbort);
     this.sandbox?.stop('aborted');
     await this.running?.catch(() => {});
-    this.sandbox?.dispose();
+    if (this.sandbox) disposeQuietly(this.sandbox);
     this.sandbox = undefined;
   }
 }
@@ -151,4 +166,16 @@ function stringContextLength(context: ReplSessionOptions['context']): number {
     return total;
   }
   return 0;
+}
+
+/**
+ * Disposes a sandbox whose WebAssembly instance may have aborted: an aborted instance cannot free
+ * anything (every call into it throws), and it is dropped whole with its memory instead.
+ */
+function disposeQuietly(sandbox: QuickJSSandbox): void {
+  try {
+    sandbox.dispose();
+  } catch {
+    // Nothing left to free by hand.
+  }
 }
