@@ -126,7 +126,8 @@ export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
           1_500 + kit.stopGraceMs,
         );
         const after = await session.run('await echo("unharmed");\ntypeof kept', { timeoutMs: 10_000 });
-        if (result.stateLost === undefined) expect(after.value, `${loop}: the variables were lost`).toBe('"number"');
+        if (result.stateLost === undefined)
+          expect(after.value, `${loop}: the variables were lost`).toBe('"number"');
         expect(
           after.error,
           `${loop}: the session is unusable afterwards (${result.stateLost ?? 'no restart'}; then ${after.error?.kind}: ${after.error?.message})`,
