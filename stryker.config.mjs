@@ -1,0 +1,34 @@
+// Mutation testing (`pnpm test:mutation`): StrykerJS plants small bugs ("mutants") in the code where
+// a silent bug costs users most — the loop, limits, reply parsing, trajectories, provider-neutral
+// retries and the providers' error mapping — and checks that some test fails for each.
+//
+// It mutates the files in place (the pnpm workspace's per-package node_modules links do not survive
+// Stryker's sandbox copy) and restores them afterwards: run it on a clean checkout, and do not edit
+// the mutated files while it runs. `--incremental` reuses reports/stryker-incremental.json and
+// tests again only mutants whose code or covering tests changed.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  inPlace: true,
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'packages/core/src/{loop,limits,text,trajectory,providers}/**/*.ts',
+    'packages/openai/src/{map-openai-error,detect-context-window-exceeded}.ts',
+    'packages/anthropic/src/map-anthropic-error.ts',
+    '!**/*.test.ts',
+  ],
+  // Tests that bound wall-clock time slow down under instrumentation; a mutant is killed by a failing
+  // assertion, not by the machine being busy.
+  timeoutMS: 30_000,
+  timeoutFactor: 3,
+  concurrency: 2,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 85, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};

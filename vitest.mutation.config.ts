@@ -1,0 +1,56 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests mutation testing runs (`pnpm test:mutation`, see stryker.config.mjs): every test that
+ * exercises the mutated code — core's unit tests, the loop's end-to-end tests over a real QuickJS
+ * sandbox, and the providers' tests against a real local HTTP server. Left out: the sandboxes'
+ * security suites and the subprocess/hostile runs, which cover no mutated file and take minutes.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'core',
+          root: 'packages/core',
+          include: ['src/**/*.test.ts'],
+          exclude: ['src/testing/test-environment-security.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          root: 'packages/integration-tests',
+          include: [
+            'src/loop.test.ts',
+            'src/loop-limits.test.ts',
+            'src/loop-reliability.test.ts',
+            'src/untrusted-text.test.ts',
+            'src/final-in-prose.test.ts',
+          ],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'openai',
+          root: 'packages/openai',
+          include: ['src/**/*.test.ts'],
+          exclude: ['src/openai-conformance.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'anthropic',
+          root: 'packages/anthropic',
+          include: ['src/**/*.test.ts'],
+          exclude: ['src/anthropic-conformance.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
