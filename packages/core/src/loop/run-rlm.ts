@@ -16,7 +16,7 @@ import {
   turnFeedbackMessage,
 } from '../prompts/loop-messages';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
-import { extractRunnableCodeBlocks, removeFencedBlocks } from '../text/extract-code-blocks';
+import { extractRunnableCodeBlocks } from '../text/extract-code-blocks';
 import { findFinalInProse, unquote } from '../text/find-final-in-prose';
 import { keepText, loadSha256 } from '../trajectory/keep-text';
 import type {
@@ -31,6 +31,7 @@ import { UsageTracker } from '../usage/usage-totals';
 import { callModel, describeError } from './call-model';
 import { describeContext } from './describe-context';
 import { createHostFunctions } from './host-functions';
+import { answerFromReply } from './partial-answer';
 import { resolveFinalFromProse } from './resolve-final-from-prose';
 import { modelKey } from './resolve-settings';
 import type { RunTree } from './run-tree';
@@ -224,6 +225,29 @@ export async function runRLM(
       return session;
     };
     let consecutiveErrorTurns = 0;
+    // The answer to the last call after the turns ran out: its code, if it wrote some anyway and that
+    // code calls FINAL; a `FINAL(...)` line; or its prose if that answers. Nothing else is an answer.
+    const fallbackAnswer = async (text: string): Promise<string | undefined> => {
+      const blocks =
+        language === 'javascript' || language === 'python' ? extractRunnableCodeBlocks(text, language) : [];
+      for (const block of blocks) {
+        const result = await (await openSession()).runCell(block.code, {
+          timeoutMs: settings.cellTimeoutMs,
+          maxOutputChars: CAPTURED_OUTPUT_CHARS,
+          signal: runSignal,
+        });
+        tree.throwIfStopped();
+        if (result.final) {
+          recordedFinal = result.final;
+          return result.final.value;
+        }
+      }
+      const written = findFinalInProse(text);
+      if (written?.atLineStart && written.kind === 'FINAL') {
+        return unquote(written.argument);
+      }
+      return answerFromReply(text, language);
+    };
 
     for (let turn = 1; turn <= settings.limits.maxTurns; turn++) {
       tree.throwIfStopped();
@@ -379,9 +403,15 @@ export async function runRLM(
       settings.maxOutputTokens,
       runSignal,
     );
-    const written = findFinalInProse(fallback.text);
-    const answer =
-      written?.atLineStart && written.kind === 'FINAL' ? unquote(written.argument) : fallback.text.trim();
+    lastReply = fallback.text;
+    const answer = await fallbackAnswer(fallback.text);
+    if (answer === undefined) {
+      throw new LimitExceededError({
+        limit: 'maxTurns',
+        limitValue: settings.limits.maxTurns,
+        message: `The turns ran out (limits.maxTurns: ${settings.limits.maxTurns}) before the code called FINAL, and the model's last reply gave no answer.`,
+      });
+    }
     await settleSubCalls();
     return finish(answer, 'max-turns-fallback', settings.limits.maxTurns);
   } catch (thrown) {
@@ -393,9 +423,9 @@ export async function runRLM(
     trajectory.failedSubCalls = failures.snapshot();
     trajectory.durationMs = performance.now() - started;
     trajectory.error = describeError(error);
-    const partialAnswer =
-      recordedFinal?.value ??
-      (lastReply === undefined ? undefined : removeFencedBlocks(lastReply).trim() || lastReply);
+    // Only something that answers: a FINAL value the code recorded, or a last reply in plain prose
+    // that is not a plan (see answerFromReply). Otherwise there is no partial answer.
+    const partialAnswer = recordedFinal?.value ?? answerFromReply(lastReply, language);
     if (partialAnswer !== undefined) trajectory.answer = partialAnswer;
     tree.emit({
       type: 'run-error',

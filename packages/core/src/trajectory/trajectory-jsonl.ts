@@ -75,12 +75,20 @@ function codeBlockToReference(block: TrajectoryCodeBlock): unknown {
   };
 }
 
+/**
+ * A sub-call in the reference's `rlm_calls` shape. Its prompt and response are written once, in the
+ * reference's `prompt` and `response` fields; `rlm_ts_call` holds everything else (a 20 MB run
+ * otherwise wrote each prompt twice). `rlm_ts_no_response` tells a call without a response (it
+ * failed) from one whose response was empty.
+ */
 function subCallToReference(call: TrajectorySubCall): unknown {
+  const { prompt, response, ...rest } = call;
   const usage = call.usage;
   return {
     root_model: call.model,
-    prompt: call.prompt,
-    response: call.response ?? '',
+    prompt,
+    response: response ?? '',
+    ...(response === undefined ? { rlm_ts_no_response: true } : {}),
     usage_summary: {
       model_usage_summaries: {
         [call.model]: {
@@ -94,8 +102,26 @@ function subCallToReference(call: TrajectorySubCall): unknown {
     completion_tokens: usage?.outputTokens ?? 0,
     execution_time: (call.durationMs ?? 0) / 1000,
     ...(call.error ? { error: call.error.message, error_type: call.error.name } : {}),
-    rlm_ts_call: call,
+    rlm_ts_call: rest,
   };
+}
+
+/** A sub-call read back; files written before the prompt was stored once keep it in `rlm_ts_call` too. */
+function subCallFromReference(call: {
+  readonly prompt?: string;
+  readonly response?: string;
+  readonly rlm_ts_no_response?: boolean;
+  readonly rlm_ts_call: Partial<TrajectorySubCall>;
+}): TrajectorySubCall {
+  const stored = call.rlm_ts_call;
+  // An older file kept the whole call in rlm_ts_call: its own prompt and response are the record.
+  const older = 'prompt' in stored;
+  const response = older ? stored.response : call.rlm_ts_no_response ? undefined : call.response;
+  return {
+    ...stored,
+    prompt: stored.prompt ?? call.prompt ?? '',
+    ...(response === undefined ? {} : { response }),
+  } as TrajectorySubCall;
 }
 
 /** Reads a trajectory written by {@link trajectoryToJsonl}. Throws with the line number on malformed input. */
@@ -136,8 +162,8 @@ export function parseTrajectoryJsonl(text: string): Trajectory {
       (block) => {
         const result = block.result;
         const cell = result.rlm_ts_cell as Omit<CellResult, 'stdout' | 'stderr'> | null;
-        const subCalls = (result.rlm_calls as Array<{ rlm_ts_call: TrajectorySubCall }>).map(
-          (call) => call.rlm_ts_call,
+        const subCalls = (result.rlm_calls as Parameters<typeof subCallFromReference>[0][]).map(
+          subCallFromReference,
         );
         const codeBlock: TrajectoryCodeBlock = { code: block.code, subCalls };
         if (cell)
