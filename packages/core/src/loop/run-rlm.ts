@@ -316,14 +316,14 @@ export async function runRLM(
         record.result = result;
         results.push(result);
         tree.emit({ type: 'cell-end', runId, depth, timestamp: Date.now(), turn, index, result });
+        // Kept before the stop check: a cell that called FINAL and was then stopped (a limit, an
+        // abort) still said what its answer is, and that is the run's partial answer.
+        if (result.final) recordedFinal = result.final;
         tree.throwIfStopped();
         outputs.push(
           formatCellOutput(result, settings.maxOutputChars, tag) + failedSubCallsNote(record.subCalls, tag),
         );
-        if (result.final) {
-          final = result.final;
-          recordedFinal = final;
-        }
+        if (result.final) final = result.final;
       }
 
       const notes: string[] = [];
