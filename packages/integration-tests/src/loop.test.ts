@@ -212,12 +212,14 @@ describe('sub-calls and recursion', () => {
       code('try { await llm_query("x".repeat(500000)) } catch (error) { console.log(error.message) }'),
       code('FINAL("ok")'),
     ]);
-    await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
+    const result = await quickjsRLM({ model, subModel }).completion('q', { context: 'c' });
     expect(subModel.calls).toHaveLength(0);
     expect(model.calls[1]!.lastMessage).toMatch(
       /500,000 characters .* takes at most 32,000 tokens\. Nothing was sent/,
     );
-    expect(ContextWindowExceededError.name).toBe('ContextWindowExceededError');
+    const refused = result.trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]!;
+    expect(refused.error?.name).toBe(ContextWindowExceededError.name);
+    expect(result.failedSubCalls).toMatchObject({ count: 1, total: 1 });
   });
 
   it('cancels the sub-calls of a cell that timed out, and the run goes on', async () => {

@@ -81,7 +81,6 @@ describe('ConcurrencyLimiter at scale (issue 9, finding 3)', () => {
     // Linear: 10x the tasks take about 10x the time (quadratic would be 100x). The old limiter took
     // seconds here; on an idle machine this takes ~20 ms.
     expect(large.best).toBeLessThan(Math.max(20 * small.best, 50));
-    expect(large.best).toBeLessThan(500);
     expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 

@@ -50,9 +50,9 @@ describe('MockLanguageModel', () => {
       Array.from({ length: 8 }, () => model.doGenerate({ messages: [{ role: 'user', content: 'a' }] })),
     );
     const elapsed = performance.now() - started;
+    // All 8 at once (the count says so; a wall-clock ceiling would only add flakiness), each waiting its latency.
     expect(model.peakConcurrency).toBe(8);
     expect(elapsed).toBeGreaterThanOrEqual(45);
-    expect(elapsed).toBeLessThan(400);
   });
 
   it('computes cost with costOf', async () => {

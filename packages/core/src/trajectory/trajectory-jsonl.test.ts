@@ -127,6 +127,8 @@ function sampleTrajectory(): Trajectory {
             },
             subCalls: [],
           },
+          // A block after the one that called FINAL: recorded, never run, so it has no result.
+          { code: 'console.log("never ran")', subCalls: [] },
         ],
         finalAnswer: '7',
         durationMs: 9,
@@ -197,10 +199,18 @@ describe('trajectory JSONL', () => {
 
   it('reads back exactly what it wrote, nested child trajectories included', () => {
     const trajectory = sampleTrajectory();
-    expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory))).toEqual(trajectory);
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory))).toStrictEqual(trajectory);
     expect(parseTrajectoryJsonl(trajectoryToJsonl(trajectory, { includePrompts: false }))).toEqual(
       trajectory,
     );
+  });
+
+  it('a block that never ran reads back without a result, and one that ran keeps exactly its own', () => {
+    const [, second] = parseTrajectoryJsonl(trajectoryToJsonl(sampleTrajectory())).iterations;
+    const [ran, skipped] = second!.codeBlocks;
+    expect(skipped).toStrictEqual({ code: 'console.log("never ran")', subCalls: [] });
+    expect(Object.keys(skipped!)).not.toContain('result');
+    expect(ran!.result).toStrictEqual(sampleTrajectory().iterations[1]!.codeBlocks[0]!.result);
   });
 
   it('omits prompts on request', () => {
