@@ -1,5 +1,6 @@
 import { RLMError } from '@rlm/core';
 import { cliUsage, parseCliArguments } from './cli-arguments';
+import { demoResponder } from './demo-script';
 import { loadScript } from './load-script';
 import type { RecordedRequest } from './recorded-request';
 import { startTestServer } from './test-server';
@@ -11,12 +12,16 @@ async function main(): Promise<void> {
     process.stdout.write(cliUsage);
     return;
   }
-  const script =
-    options.script === undefined ? { respond: echoLastMessage } : await loadScript(options.script);
+  const script = options.demo
+    ? { respond: demoResponder }
+    : options.script === undefined
+      ? { respond: echoLastMessage }
+      : await loadScript(options.script);
   const server = await startTestServer({
     ...script,
     port: options.port,
     ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
     ...(options.log ? { onRequest: logRequest } : {}),
   });
   // The URL alone on stdout, so a parent process can read the first line and connect.

@@ -1,3 +1,4 @@
+export { DEMO_ANSWER, DEMO_COUNT, DEMO_PEEK, demoResponder } from './demo-script';
 export type { FaultMix } from './fault-mix';
 export type { LatencyOption } from './latency';
 export type { RecordedMessage, RecordedRequest, WireProtocolName } from './recorded-request';
