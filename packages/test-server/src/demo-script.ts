@@ -6,7 +6,7 @@ import type { ScriptedReply } from './scripted-reply';
  * `rlm-test-server --demo`. It plays a plausible root model that counts the ERROR lines of a log by
  * kind, in three turns of real JavaScript run in the sandbox — look at the context, hand 100-line
  * chunks to the sub-model with `llm_query_batched`, answer with `FINAL_VAR` — and a sub-model that
- * counts the ERROR lines of the chunk it is given and answers in JSON, after 150–450 ms, so the live
+ * counts the ERROR lines of the chunk it is given and answers in JSON, after 400–900 ms, so the live
  * display has something to show.
  *
  * How a script tells the two apart: a root-model request starts with the loop's system prompt (its
@@ -18,8 +18,10 @@ export async function demoResponder(request: RecordedRequest): Promise<ScriptedR
   if (!isRoot) {
     const prompt = request.messages.at(-1)?.content ?? '';
     const counts: Record<string, number> = {};
-    for (const match of prompt.matchAll(/\bERROR\s+(\w+)/g)) counts[match[1]!] = (counts[match[1]!] ?? 0) + 1;
-    await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 300)));
+    // Log lines only ("2026-03-01 08:00:04 ERROR disk …"), not the instruction's own words.
+    for (const match of prompt.matchAll(/^\d{4}-\d\d-\d\d \S+ ERROR (\w+)/gm))
+      counts[match[1]!] = (counts[match[1]!] ?? 0) + 1;
+    await new Promise((resolve) => setTimeout(resolve, 400 + Math.floor(Math.random() * 500)));
     return {
       text: JSON.stringify(counts),
       usage: { inputTokens: Math.ceil(prompt.length / 4), outputTokens: 12 },
@@ -29,7 +31,7 @@ export async function demoResponder(request: RecordedRequest): Promise<ScriptedR
   const inputTokens = Math.ceil(
     request.messages.reduce((sum, message) => sum + message.content.length, 0) / 4,
   );
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await new Promise((resolve) => setTimeout(resolve, 600));
   if (turn === 1) return { text: DEMO_PEEK, usage: { inputTokens, outputTokens: 80 } };
   if (turn === 2) return { text: DEMO_COUNT, usage: { inputTokens, outputTokens: 190 } };
   return { text: DEMO_ANSWER, usage: { inputTokens, outputTokens: 40 } };
