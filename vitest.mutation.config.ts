@@ -27,6 +27,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           root: 'packages/integration-tests',
+          // Instrumented code runs several times slower: bounds on CPU-bound work scale by this.
+          env: { RLM_TEST_CPU_SLOWDOWN: '5' },
           include: [
             'src/loop.test.ts',
             'src/loop-limits.test.ts',
