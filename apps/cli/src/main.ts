@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, SandboxError } from '@rlm/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { type CliIO, processIO } from './cli-io';
@@ -17,7 +19,7 @@ import { resolveCliSettings } from './options/resolve-cli-settings';
 import { explainError } from './output/explain-error';
 import { LineProgress } from './progress/line-progress';
 import { type ProgressReporter, silentProgress } from './progress/progress-reporter';
-import type { ProgressState } from './progress/progress-state';
+import { applyProgressEvent, type ProgressState } from './progress/progress-state';
 import { TerminalProgress } from './progress/terminal-progress';
 import { runQuestion } from './run/run-question';
 
@@ -36,6 +38,10 @@ export async function main(
   let commandLine: CommandLine | undefined;
   let settings: CliSettings = {};
   try {
+    if (argv.length === 0) {
+      io.stderr.write(shortUsage());
+      return EXIT_CODES.usageError;
+    }
     commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       io.stdout.write(helpText());
@@ -70,6 +76,10 @@ export async function main(
           'No question given. Usage: rlm "QUESTION" --context PATH --model PROVIDER:MODEL (see rlm --help).',
       });
     }
+    // Every path, URL and option is checked here, before the context is read or anything is sent.
+    if (settings.baseUrl !== undefined)
+      checkBaseUrl(settings.baseUrl, resolved.origins.baseUrl ?? '--base-url');
+    if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
     const connection = {
       ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
       ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
@@ -85,12 +95,23 @@ export async function main(
     const pending = Promise.all([
       createLanguageModel(rootChoice, connection),
       subChoice ? createLanguageModel(subChoice, connection) : undefined,
-      loadEnvironment(settings.env ?? 'quickjs', io.environment),
+      loadEnvironment(settings.env ?? 'quickjs', io.environment, {
+        ...(settings.memory === undefined ? {} : { memoryLimitMb: settings.memory }),
+      }),
     ]);
     pending.catch(() => undefined);
     let context: LoadedContext;
     try {
-      context = await loadContext(commandLine.context, { cwd: io.cwd, stdin: io.stdin });
+      context = await loadContext(commandLine.context, {
+        cwd: io.cwd,
+        stdin: io.stdin,
+        stdinKind: io.stdinKind ?? 'none',
+        exclude: commandLine.exclude,
+        onWaitForTerminal: () =>
+          say(
+            'rlm: reading the context from stdin: type or paste it, then press Ctrl-D (or pass --context PATH, or pipe it in).',
+          ),
+      });
     } catch (error) {
       const positional = commandLine.positionalPaths.find((path) =>
         (error as Error).message.includes(`'${path}'`),
@@ -101,6 +122,13 @@ export async function main(
       throw error;
     }
     if (!settings.quiet) say(describeLoadedContext(context, settings.verbose === true));
+    if (context.notUtf8Skipped.length > 0) {
+      const files = context.notUtf8Skipped;
+      say(
+        `rlm: warning: skipped ${files.length} file${files.length === 1 ? '' : 's'} that ${files.length === 1 ? 'is' : 'are'} not UTF-8 text: ${files.slice(0, 10).join(', ')}${files.length > 10 ? `, … (${files.length - 10} more)` : ''}. ` +
+          'Convert them (iconv -f latin1 -t utf-8 FILE > FILE.utf8) to include them, or --exclude them to silence this.',
+      );
+    }
     const [model, subModel, sandbox] = await pending;
     const environment = withDeferredSessions(sandbox);
 
@@ -129,9 +157,74 @@ export async function main(
 }
 
 function createReporter(settings: CliSettings, io: CliIO, state: ProgressState): ProgressReporter {
-  if (settings.quiet) return silentProgress;
-  if (io.stderr.isTTY) return new TerminalProgress(io.stderr, state, Date.now, settings.verbose === true);
+  // Quiet shows nothing, but the state still counts (the stop line names the sub-calls cancelled).
+  if (settings.quiet)
+    return {
+      ...silentProgress,
+      onEvent: (event) => applyProgressEvent(state, event),
+      note: (message) => io.stderr.write(`${message}\n`),
+    };
+  // A dumb terminal (TERM=dumb: an editor's shell, a CI log) cannot move the cursor: plain lines there.
+  if (io.stderr.isTTY && io.environment.TERM !== 'dumb')
+    return new TerminalProgress(io.stderr, state, Date.now, settings.verbose === true);
   return new LineProgress(io.stderr, state, settings.verbose === true);
+}
+
+/** What plain `rlm` prints: enough to start, and where to read more. */
+function shortUsage(): string {
+  return `Usage: rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
+       cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
+
+Ask a question of any amount of text (files, folders, globs, stdin) with a Recursive Language Model.
+  rlm "Which modules call the payment API?" --context ./src --model openai:gpt-5.5
+  rlm "What are the main themes?" --context notes/ --base-url http://localhost:11434/v1 --model openai:qwen3-coder
+
+Keys: OPENAI_API_KEY, ANTHROPIC_API_KEY, or RLM_API_KEY for a --base-url server.
+Every option, config files and exit codes: rlm --help
+`;
+}
+
+/** A base URL must be an http(s) URL; checked before anything is read or sent. */
+function checkBaseUrl(text: string, origin: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new InvalidArgumentError({
+      argument: 'base-url',
+      message: `${origin}: '${text}' is not an http:// or https:// URL. Give the server's full address, e.g. --base-url http://localhost:11434/v1 (Ollama) or http://localhost:8000/v1 (vLLM).`,
+    });
+  }
+}
+
+/** The trajectory must be writable before a (paid) run starts, not after it. */
+function checkTrajectoryPath(path: string): void {
+  const folder = dirname(path);
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info?.isDirectory()) {
+    throw new InvalidArgumentError({
+      argument: 'trajectory',
+      message: `--trajectory ${path} is a folder. Name a file in it, e.g. --trajectory ${join(path, 'run.jsonl')}.`,
+    });
+  }
+  const folderInfo = statSync(folder, { throwIfNoEntry: false });
+  if (!folderInfo?.isDirectory()) {
+    throw new InvalidArgumentError({
+      argument: 'trajectory',
+      message: `--trajectory ${path}: the folder ${folder} does not exist. Create it first (mkdir -p ${folder}) or write the trajectory elsewhere.`,
+    });
+  }
+  try {
+    accessSync(info ? path : folder, constants.W_OK);
+  } catch {
+    throw new InvalidArgumentError({
+      argument: 'trajectory',
+      message: `--trajectory ${path}: ${info ? 'the file' : `the folder ${folder}`} is not writable. Write the trajectory elsewhere.`,
+    });
+  }
 }
 
 function describe(error: unknown): { name: string; message: string } {
@@ -153,6 +246,8 @@ export function describeLoadedContext(context: LoadedContext, verbose: boolean):
     context.skippedFolders > 0
       ? `${context.skippedFolders} .git/node_modules folder${context.skippedFolders === 1 ? '' : 's'}`
       : '',
+    context.notUtf8Skipped.length > 0 ? `${context.notUtf8Skipped.length} not UTF-8` : '',
+    context.excluded > 0 ? `${context.excluded} by --exclude` : '',
   ].filter(Boolean);
   let line = `rlm: context: ${what}, ${number(context.characters)} characters (~${number(context.approximateTokens)} tokens)`;
   if (skipped.length > 0) line += `; skipped ${skipped.join(', ')}`;

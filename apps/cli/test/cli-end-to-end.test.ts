@@ -238,7 +238,7 @@ describe('rlm end to end against the test server', () => {
     );
   });
 
-  it('prints the partial answer and exits 3 when a limit stops the run', async () => {
+  it('exits 3 when a limit stops the run, says which flag stopped it, and prints no chatter as a partial answer', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'app.log'), LOG_A);
     const run = await runBuiltCli(
@@ -249,12 +249,13 @@ describe('rlm end to end against the test server', () => {
       },
     );
     expect(run.exitCode).toBe(3);
-    // The best the run had: the prose of the root model's last reply (its code left out).
-    expect(run.stdout).toBe('Now classify every ERROR line with the sub-model and count the labels.\n');
+    // The root's last reply was a plan with code ("Now classify every ERROR line…"): not an answer.
+    expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
-      /rlm: stopped: .*maxTokens.* The answer on stdout is PARTIAL: the best the run had when it stopped\./,
+      /rlm: stopped by --max-tokens 1,500 after [\d.]+k? tokens \([\d.]+s\)(; 2 sub-calls in flight or queued cancelled)?\. There is no partial answer: the model had not answered yet\./,
     );
-    expect(run.stderr).toMatch(/rlm: limit maxTokens reached · 2 turns/);
+    expect(run.stderr).not.toContain('limits.');
+    expect(run.stderr).toMatch(/rlm: stopped by --max-tokens · 2 turns/);
     const trajectory = await readTrajectoryJsonl(join(cwd, 'stopped.jsonl'));
     expect(trajectory.error?.name).toBe('LimitExceededError');
   });
@@ -268,10 +269,12 @@ describe('rlm end to end against the test server', () => {
     });
     expect(run.exitCode).toBe(4);
     expect(run.stderr).toContain('rlm: answered, 1 of 2 sub-calls failed (exit 4)');
-    expect(run.stderr).toMatch(/maxSubCalls/);
+    expect(run.stderr).toContain('its limit (--max-sub-calls)');
+    expect(run.stderr).not.toContain('limits.maxSubCalls');
+    expect(run.stderr).toMatch(/ · 2 sub-calls \(1 failed\) · /);
   });
 
-  it('stops on SIGINT (Ctrl-C without a terminal): cancels the slow call, prints the partial answer, exits 130', async () => {
+  it('stops on SIGINT (Ctrl-C without a terminal): cancels the slow call, exits 130 (no chatter as a partial answer)', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'app.log'), LOG_A);
     let released = false;
@@ -294,8 +297,10 @@ describe('rlm end to end against the test server', () => {
       },
     });
     expect(run.exitCode).toBe(130);
-    expect(run.stdout).toBe('Let me look at the context first.\n');
-    expect(run.stderr).toContain('rlm: stopped by Ctrl-C. The answer on stdout is PARTIAL');
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /rlm: stopped by Ctrl-C after [\d.]+s\. There is no partial answer: the model had not answered yet\./,
+    );
     expect(run.stderr).toMatch(/rlm: interrupted · 1 turn/);
   });
 });
@@ -413,9 +418,9 @@ describe('rlm errors a newcomer meets', () => {
     expect(result.error).toMatchObject({ name: 'APICallError' });
     expect(result.exitCode).toBe(1);
     expect(result.trajectoryFile).toBe(join(cwd, 'failed.jsonl'));
-    // The best the run had: the prose of turn 1's reply, marked partial.
-    expect(result.answer).toBe('Let me look at the context first.');
-    expect(result.partial).toBe(true);
+    // Turn 1's reply was a plan with code ("Let me look at the context first."): no partial answer.
+    expect(result.answer).toBeNull();
+    expect(result.partial).toBe(false);
     const trajectory = await readTrajectoryJsonl(join(cwd, 'failed.jsonl'));
     expect(trajectory.error?.name).toBe('APICallError');
     expect(trajectory.iterations.length).toBeGreaterThan(0);

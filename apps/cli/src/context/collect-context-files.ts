@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError } from '@rlm/core';
+import ignore from 'ignore';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { ALWAYS_SKIPPED_FOLDERS, findRepositoryRoot, GitignoreFilter } from './gitignore-filter';
 
@@ -12,6 +13,8 @@ export type ContextSource =
       readonly path: string;
       /** The path as shown to the user and the model: relative to the working folder, with `/`. */
       readonly displayPath: string;
+      /** Named on the command line itself (not found in a folder or by a glob). */
+      readonly direct: boolean;
     }
   | { readonly kind: 'stdin'; readonly displayPath: '<stdin>' };
 
@@ -24,6 +27,8 @@ export interface CollectedSources {
   readonly gitignored: number;
   /** `.git` and `node_modules` folders left out. */
   readonly skippedFolders: number;
+  /** Paths left out by `--exclude`. */
+  readonly excluded: number;
 }
 
 /**
@@ -32,20 +37,37 @@ export interface CollectedSources {
  * folders); a glob (`'src/**\/*.ts'`) to its matches, with the same exclusions; `-` to stdin. A path
  * that does not exist, or a glob that matches nothing, is a usage error naming it.
  */
-export async function collectContextFiles(inputs: readonly string[], cwd: string): Promise<CollectedSources> {
+export async function collectContextFiles(
+  inputs: readonly string[],
+  cwd: string,
+  exclude: readonly string[] = [],
+): Promise<CollectedSources> {
   const sources: ContextSource[] = [];
   const seen = new Set<string>();
   let gitignored = 0;
   let skippedFolders = 0;
+  let excluded = 0;
+  // `--exclude` globs, with .gitignore's syntax, against the path from the working folder and from
+  // the folder being walked (so `*.log`, `dist/` and `logs/old/**` all do what they look like).
+  const excludeRules = ignore().add([...exclude]);
+  const isExcluded = (path: string, isFolder: boolean, root: string): boolean => {
+    if (exclude.length === 0) return false;
+    for (const base of [cwd, root]) {
+      const from = relative(base, path).split(sep).join('/');
+      if (from === '' || from.startsWith('..') || from.startsWith('/')) continue;
+      if (excludeRules.ignores(isFolder ? `${from}/` : from)) return true;
+    }
+    return false;
+  };
   let onlyDirect = inputs.length === 1;
   const display = (path: string) => {
     const shown = relative(cwd, path);
     return (shown === '' || shown.startsWith('..') ? path : shown).split(sep).join('/');
   };
-  const addFile = (path: string) => {
+  const addFile = (path: string, direct = false) => {
     if (seen.has(path)) return;
     seen.add(path);
-    sources.push({ kind: 'file', path, displayPath: display(path) });
+    sources.push({ kind: 'file', path, displayPath: display(path), direct });
   };
 
   for (const input of inputs) {
@@ -63,7 +85,7 @@ export async function collectContextFiles(inputs: readonly string[], cwd: string
     const path = resolve(cwd, input);
     const info = await stat(path).catch(() => undefined);
     if (info?.isFile()) {
-      addFile(path);
+      addFile(path, true);
       continue;
     }
     onlyDirect = false;
@@ -76,13 +98,15 @@ export async function collectContextFiles(inputs: readonly string[], cwd: string
           const child = join(folder, entry.name);
           if (entry.isDirectory()) {
             if (ALWAYS_SKIPPED_FOLDERS.has(entry.name)) skippedFolders++;
+            else if (isExcluded(child, true, path)) excluded++;
             else if (filter.isIgnored(child, true)) gitignored++;
             else await walk(child);
           } else if (
             entry.isFile() ||
             (entry.isSymbolicLink() && (await stat(child).catch(() => undefined))?.isFile())
           ) {
-            if (filter.isIgnored(child, false)) gitignored++;
+            if (isExcluded(child, false, path)) excluded++;
+            else if (filter.isIgnored(child, false)) gitignored++;
             else addFile(child);
           }
         }
@@ -105,7 +129,8 @@ export async function collectContextFiles(inputs: readonly string[], cwd: string
       }
       const filter = new GitignoreFilter(findRepositoryRoot(cwd) ?? cwd);
       for (const match of matches.map((file) => resolve(file)).sort()) {
-        if (filter.isIgnoredWithFolders(match)) gitignored++;
+        if (isExcluded(match, false, cwd)) excluded++;
+        else if (filter.isIgnoredWithFolders(match)) gitignored++;
         else addFile(match);
       }
       continue;
@@ -118,5 +143,5 @@ export async function collectContextFiles(inputs: readonly string[], cwd: string
           : `--context: '${input}' is neither a file nor a folder.`,
     });
   }
-  return { sources, single: onlyDirect && sources.length === 1, gitignored, skippedFolders };
+  return { sources, single: onlyDirect && sources.length === 1, gitignored, skippedFolders, excluded };
 }

@@ -20,7 +20,7 @@ export function decodeUtf8(bytes: Uint8Array, source: string): string {
         `${source} is not UTF-8 text: byte ${offset} (line ${line}) is 0x${byte.toString(16).padStart(2, '0')}, ` +
         'which cannot start or continue a UTF-8 character. Convert the file to UTF-8 first ' +
         `(for example \`iconv -f latin1 -t utf-8 ${source === '<stdin>' ? 'FILE' : source} > converted.txt\`), ` +
-        'or leave it out of --context.',
+        'or leave it out of --context (in a folder, --exclude it).',
       cause: error,
     });
   }

@@ -37,6 +37,8 @@ describe('loadContext', () => {
       binarySkipped: [],
       gitignored: 0,
       skippedFolders: 0,
+      notUtf8Skipped: [],
+      excluded: 0,
     });
   });
 

@@ -25,7 +25,14 @@ export interface LoadedContext {
   readonly gitignored: number;
   /** `.git` and `node_modules` folders left out. */
   readonly skippedFolders: number;
+  /** Files found in a folder or by a glob that are not UTF-8 text, left out (a file named directly is an error instead). */
+  readonly notUtf8Skipped: readonly string[];
+  /** Paths left out by `--exclude`. */
+  readonly excluded: number;
 }
+
+/** Where stdin comes from: a terminal (someone would have to type), a pipe or file, or nothing. */
+export type StdinKind = 'terminal' | 'piped' | 'none';
 
 /** Where the bytes of stdin come from (a parameter, so that tests and the bench can pass their own). */
 export type ByteSource = AsyncIterable<Uint8Array | string>;
@@ -46,19 +53,32 @@ const READ_CONCURRENCY = 8;
  * bytes. An empty context is a usage error naming what was read.
  */
 export async function loadContext(
-  inputs: readonly string[],
-  options: { readonly cwd: string; readonly stdin: ByteSource },
+  givenInputs: readonly string[],
+  options: {
+    readonly cwd: string;
+    readonly stdin: ByteSource;
+    /** Without `--context`, piped stdin is the context. Default `'none'`. */
+    readonly stdinKind?: StdinKind;
+    /** `--exclude` globs. */
+    readonly exclude?: readonly string[];
+    /** Called before stdin is read from a terminal, to tell the user that rlm waits for them. */
+    readonly onWaitForTerminal?: () => void;
+  },
 ): Promise<LoadedContext> {
-  if (inputs.length === 0) {
+  const stdinPiped = options.stdinKind === 'piped';
+  if (givenInputs.length === 0 && !stdinPiped) {
     throw new InvalidArgumentError({
       argument: 'context',
       message:
-        'No context given. Pass --context with a file, a folder, a glob or - for stdin, e.g. `rlm "What does this do?" --context ./src`.',
+        'No context given. Pass --context with a file, a folder, a glob or - for stdin, e.g. `rlm "What does this do?" --context ./src`, or pipe text in: `cat app.log | rlm "What failed?"`.',
     });
   }
-  const collected = await collectContextFiles(inputs, options.cwd);
+  const inputs = givenInputs.length === 0 ? ['-'] : givenInputs;
+  if (inputs.includes('-') && options.stdinKind === 'terminal') options.onWaitForTerminal?.();
+  const collected = await collectContextFiles(inputs, options.cwd, options.exclude);
   const texts: (string | undefined)[] = new Array(collected.sources.length);
   const binarySkipped: string[] = [];
+  const notUtf8Skipped: string[] = [];
   for (let start = 0; start < collected.sources.length; start += READ_CONCURRENCY) {
     const batch = collected.sources.slice(start, start + READ_CONCURRENCY);
     await Promise.all(
@@ -68,7 +88,13 @@ export async function loadContext(
           binarySkipped.push(source.displayPath);
           return;
         }
-        texts[start + offset] = decodeUtf8(bytes, source.displayPath);
+        try {
+          texts[start + offset] = decodeUtf8(bytes, source.displayPath);
+        } catch (error) {
+          // In a folder or a glob, one Latin-1 file must not sink the run: it is left out and named.
+          if (source.kind === 'file' && !source.direct) notUtf8Skipped.push(source.displayPath);
+          else throw error;
+        }
       }),
     );
   }
@@ -88,12 +114,23 @@ export async function loadContext(
   }
 
   if (documents.every((document) => document.characters === 0)) {
+    if (inputs.length === 1 && inputs[0] === '-') {
+      throw new InvalidArgumentError({
+        argument: 'context',
+        message:
+          givenInputs.length === 0
+            ? 'No context given: stdin was empty. Pipe text in (`cat app.log | rlm "What failed?"`) or pass --context PATH.'
+            : 'stdin is empty: nothing was piped in. Pipe text in (`cat app.log | rlm "..." --context -`) or pass --context PATH.',
+      });
+    }
     const named = inputs.map((input) => `'${input}'`).join(', ');
     const why =
       documents.length === 0
         ? binarySkipped.length > 0
           ? ` holds only binary files (${binarySkipped.slice(0, 3).join(', ')}${binarySkipped.length > 3 ? ', …' : ''})`
-          : ' holds no files (after skipping .git, node_modules and .gitignore exclusions)'
+          : notUtf8Skipped.length > 0
+            ? ` holds only files that are not UTF-8 text (${notUtf8Skipped.slice(0, 3).join(', ')}${notUtf8Skipped.length > 3 ? ', …' : ''})`
+            : ' holds no files (after skipping .git, node_modules and .gitignore exclusions)'
         : ' holds only empty files';
     throw new InvalidArgumentError({
       argument: 'context',
@@ -109,6 +146,8 @@ export async function loadContext(
     binarySkipped,
     gitignored: collected.gitignored,
     skippedFolders: collected.skippedFolders,
+    notUtf8Skipped,
+    excluded: collected.excluded,
   };
 }
 

@@ -18,10 +18,14 @@ export const ENVIRONMENT_PACKAGE_VARIABLE = 'RLM_ENV_PACKAGE';
 export async function loadEnvironment(
   name: EnvironmentName,
   environment: Readonly<Record<string, string | undefined>>,
+  options: { readonly memoryLimitMb?: number } = {},
 ): Promise<ReplEnvironment> {
+  const { memoryLimitMb } = options;
   if (name === 'quickjs') {
     const { createQuickJSEnvironment } = await import('@rlm/env-quickjs');
-    return createQuickJSEnvironment();
+    return createQuickJSEnvironment(
+      memoryLimitMb === undefined ? {} : { memoryLimitBytes: memoryLimitMb * 1024 * 1024 },
+    );
   }
   const packageName = environment[ENVIRONMENT_PACKAGE_VARIABLE]?.trim() || ENVIRONMENT_PACKAGES[name];
   let module: Record<string, unknown>;
@@ -45,7 +49,7 @@ export async function loadEnvironment(
   }
   const factory = Object.entries(module).find(
     ([key, value]) => /^create\w*Environment$/.test(key) && typeof value === 'function',
-  )?.[1] as (() => ReplEnvironment | Promise<ReplEnvironment>) | undefined;
+  )?.[1] as ((options?: object) => ReplEnvironment | Promise<ReplEnvironment>) | undefined;
   if (!factory) {
     throw new SandboxError({
       environmentId: name,
@@ -53,7 +57,8 @@ export async function loadEnvironment(
     });
   }
   try {
-    return await factory();
+    // isolated-vm and deno both take `memoryLimitMb`.
+    return await factory(memoryLimitMb === undefined ? undefined : { memoryLimitMb });
   } catch (error) {
     if (RLMError.isInstance(error)) throw error;
     throw new SandboxError({

@@ -26,6 +26,12 @@ export interface CliSettings {
   outputCap?: number;
   /** Retries of a failed model call (rate limits, server errors, dropped connections). */
   maxRetries?: number;
+  /** Time one code cell may run, in milliseconds. */
+  cellTimeout?: number;
+  /** Memory limit of the sandbox, in megabytes. */
+  memory?: number;
+  /** Model calls in flight at once across the run. */
+  concurrency?: number;
   /** Where to write the trajectory as JSONL. */
   trajectory?: string;
   /** Print the whole result as JSON on stdout. */

@@ -31,7 +31,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     valueName: 'PROVIDER:MODEL',
     description:
       'The root model, which writes the code. Providers: openai (and any OpenAI-compatible server), anthropic.',
-    example: '--model openai:gpt-5',
+    example: '--model openai:gpt-5.5',
   },
   {
     key: 'subModel',
@@ -40,7 +40,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_SUB_MODEL',
     valueName: 'PROVIDER:MODEL',
     description: 'The model for llm_query sub-calls and child RLMs, usually a cheaper one. Default: --model.',
-    example: '--sub-model openai:gpt-5-mini',
+    example: '--sub-model openai:gpt-5.4-mini',
   },
   {
     key: 'baseUrl',
@@ -136,6 +136,36 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description:
       'Retries of a failed model call (overload, server errors, dropped or garbled responses). Default 4. Rate limits (429) are retried apart, up to 10 times; 0 turns all retrying off.',
     example: '--max-retries 5',
+  },
+  {
+    key: 'cellTimeout',
+    flag: 'cell-timeout',
+    kind: 'duration',
+    envVar: 'RLM_CELL_TIMEOUT',
+    valueName: 'DURATION',
+    description:
+      'Time one code cell may run before it is stopped (the model sees a timeout error and goes on). Default 120s.',
+    example: '--cell-timeout 5m',
+  },
+  {
+    key: 'memory',
+    flag: 'memory',
+    kind: 'integer',
+    envVar: 'RLM_MEMORY',
+    valueName: 'MB',
+    description:
+      "Memory limit of the sandbox, in megabytes (raise it for contexts of hundreds of MB). Default: the sandbox's own (quickjs 512).",
+    example: '--memory 2048',
+  },
+  {
+    key: 'concurrency',
+    flag: 'concurrency',
+    kind: 'integer',
+    envVar: 'RLM_CONCURRENCY',
+    valueName: 'N',
+    description:
+      'Model calls in flight at once across the whole run (lower it if the provider rate-limits you). Default 16.',
+    example: '--concurrency 4',
   },
   {
     key: 'trajectory',

@@ -10,6 +10,8 @@ export interface CommandLine {
   readonly context: readonly string[];
   /** The context paths that came as positional arguments (an unquoted question's words end up here). */
   readonly positionalPaths: readonly string[];
+  /** `--exclude` globs: paths left out of folders and globs. */
+  readonly exclude: readonly string[];
   /** Values of the setting flags given, raw (text or `true`), keyed by setting name. */
   readonly flags: Readonly<Record<string, string | boolean>>;
   readonly help: boolean;
@@ -20,6 +22,7 @@ export interface CommandLine {
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     context: { type: 'string', short: 'c', multiple: true },
+    exclude: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
@@ -35,7 +38,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   } catch (error) {
     throw new InvalidArgumentError({
       argument: 'arguments',
-      message: `${(error as Error).message.replace(/\.?$/, '.')} See rlm --help.`,
+      message: explainParseError(error as Error, Object.keys(options)),
       cause: error,
     });
   }
@@ -50,8 +53,55 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     ...(question !== undefined ? { question } : {}),
     context: [...((values.context as string[] | undefined) ?? []), ...extraPaths],
     positionalPaths: extraPaths,
+    exclude: (values.exclude as string[] | undefined) ?? [],
     flags,
     help: values.help === true,
     version: values.version === true,
   };
+}
+
+/**
+ * `parseArgs`' message in the CLI's words: an unknown flag gets the nearest known one ("did you mean
+ * --max-turns?"), a flag without its value says which value it takes.
+ */
+function explainParseError(error: Error, flags: readonly string[]): string {
+  const code = (error as { code?: string }).code;
+  const unknown = /Unknown option '(-{1,2}[^']*)'/.exec(error.message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) {
+    const name = unknown.replace(/^-+/, '').split('=')[0]!;
+    const nearest = nearestFlag(name, flags);
+    return `Unknown option ${unknown}.${nearest ? ` Did you mean --${nearest}?` : ''} See rlm --help for every option.`;
+  }
+  const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(error.message)?.[1];
+  if (missing) {
+    const spec = OPTION_SPECS.find((candidate) => `--${candidate.flag}` === missing);
+    return `${missing} needs a value${spec ? `, e.g. ${spec.example}` : ''}. See rlm --help.`;
+  }
+  return `${error.message.replace(/\.?$/, '.')} See rlm --help.`;
+}
+
+/** The known flag closest to `name` (edit distance at most a third of its length, or a prefix), if any. */
+function nearestFlag(name: string, flags: readonly string[]): string | undefined {
+  let best: { flag: string; distance: number } | undefined;
+  for (const flag of flags) {
+    const distance = flag.startsWith(name) || name.startsWith(flag) ? 1 : editDistance(name, flag);
+    if (!best || distance < best.distance) best = { flag, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.flag : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

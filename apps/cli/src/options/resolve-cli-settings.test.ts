@@ -33,6 +33,7 @@ describe('parseCommandLine', () => {
       question: 'What?',
       context: ['a', 'b', 'c.ts', 'd.ts'],
       positionalPaths: ['c.ts', 'd.ts'],
+      exclude: [],
       flags: { model: 'openai:x', json: true, quiet: true },
       help: false,
       version: false,
@@ -40,8 +41,16 @@ describe('parseCommandLine', () => {
   });
 
   it('turns unknown flags and missing values into usage errors', () => {
-    expect(() => parseCommandLine(['q', '--max-cots', '2'])).toThrow("Unknown option '--max-cots'");
-    expect(() => parseCommandLine(['q', '--model'])).toThrow("Option '-m, --model <value>' argument missing");
+    expect(() => parseCommandLine(['q', '--max-cots', '2'])).toThrow(
+      'Unknown option --max-cots. Did you mean --max-cost? See rlm --help for every option.',
+    );
+    expect(() => parseCommandLine(['q', '--max-turn', '2'])).toThrow('Did you mean --max-turns?');
+    expect(() => parseCommandLine(['q', '--frobnicate'])).toThrow(
+      'Unknown option --frobnicate. See rlm --help for every option.',
+    );
+    expect(() => parseCommandLine(['q', '--model'])).toThrow(
+      '--model needs a value, e.g. --model openai:gpt-5.5. See rlm --help.',
+    );
   });
 });
 

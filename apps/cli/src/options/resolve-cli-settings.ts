@@ -56,6 +56,18 @@ export function resolveCliSettings(
     settings[spec.key] = parseOptionValue(spec, value, `--${spec.flag}`);
     origins[spec.key] = `--${spec.flag}`;
   }
+  // A project's config file comes with the folder (a cloned repository): it may not choose where
+  // your files and keys are sent. Only you can, with a flag, a variable or your home config.
+  const baseUrlFile = configFiles.find((file) => file.path === origins.baseUrl);
+  if (baseUrlFile?.scope === 'project') {
+    throw new InvalidArgumentError({
+      argument: 'config',
+      message:
+        `The project config ${baseUrlFile.path} sets "baseUrl": ${JSON.stringify(settings.baseUrl)}, which would send your files to that server. ` +
+        'A config file that comes with a folder may not choose where data goes. If you trust that server, pass --base-url yourself ' +
+        '(or set RLM_BASE_URL, or put baseUrl in your home config); otherwise remove "baseUrl" from the file.',
+    });
+  }
   if (settings.quiet === true && settings.verbose === true) {
     throw new InvalidArgumentError({
       argument: 'quiet',

@@ -8,11 +8,19 @@ export function summaryLine(outcome: {
   readonly durationMs: number;
   readonly usage?: RunUsage;
   readonly subCalls: number;
+  readonly subCallsFailed?: number;
+  readonly subCallsCancelled?: number;
 }): string {
   const parts = [outcome.status];
   if (outcome.turns !== undefined) parts.push(`${outcome.turns} turn${outcome.turns === 1 ? '' : 's'}`);
   parts.push(formatDuration(outcome.durationMs));
-  parts.push(`${outcome.subCalls} sub-call${outcome.subCalls === 1 ? '' : 's'}`);
+  const notDone = [
+    outcome.subCallsFailed ? `${outcome.subCallsFailed} failed` : '',
+    outcome.subCallsCancelled ? `${outcome.subCallsCancelled} cancelled` : '',
+  ].filter(Boolean);
+  parts.push(
+    `${outcome.subCalls} sub-call${outcome.subCalls === 1 ? '' : 's'}${notDone.length > 0 ? ` (${notDone.join(', ')})` : ''}`,
+  );
   const total = outcome.usage?.total;
   if (total) {
     parts.push(`tokens ${formatTokens(total.inputTokens)} in, ${formatTokens(total.outputTokens)} out`);

@@ -11,9 +11,18 @@ export interface RunProgress {
   cell?: { readonly turn: number; readonly index: number; readonly code: string; readonly startedAt: number };
   /** The root-model call in flight, if any. */
   modelCall?: { readonly model: string; readonly startedAt: number };
-  subCallsRunning: number;
+  /** Sub-calls started and not yet ended: queued for a slot, or in flight. */
+  subCallsOpen: number;
+  /** Of those, plain model calls in flight now (the rest wait for a slot, or are child runs). */
+  subModelCallsInFlight: number;
   subCallsDone: number;
   subCallsFailed: number;
+  /** Sub-calls stopped because the whole run stopped (a limit, Ctrl-C). */
+  subCallsCancelled: number;
+  /** Sub-calls of the running cell that answered and that failed (for the cell's log line). */
+  cellSubCalls: { done: number; failed: number };
+  /** Failure reasons already logged for this run: each is printed once, then only counted. */
+  readonly loggedReasons: Set<string>;
   status: 'running' | 'answered' | 'failed';
   /** Child runs, in start order. */
   readonly children: string[];
@@ -39,7 +48,14 @@ export interface ProgressState {
   /** Model calls whose price is unknown: the cost shown undercounts. */
   callsWithUnknownCost: number;
   modelCalls: number;
+  /** Sub-calls started, across the tree. */
   subCalls: number;
+  /** Sub-calls that failed (refused, or failed after retries), across the tree. */
+  subCallsFailed: number;
+  /** Sub-calls cancelled because the run stopped, across the tree. */
+  subCallsCancelled: number;
+  /** Sub-calls dropped by the cell that made them (it ended without awaiting them). */
+  subCallsAbandoned: number;
   /** Set once the user asked to stop. */
   stopping: boolean;
 }
@@ -56,6 +72,9 @@ export function createProgressState(startedAt: number, budget: ProgressBudget = 
     callsWithUnknownCost: 0,
     modelCalls: 0,
     subCalls: 0,
+    subCallsFailed: 0,
+    subCallsCancelled: 0,
+    subCallsAbandoned: 0,
     stopping: false,
   };
 }
@@ -74,9 +93,13 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
         depth: event.depth,
         turn: 0,
         maxTurns: 0,
-        subCallsRunning: 0,
+        subCallsOpen: 0,
+        subModelCallsInFlight: 0,
         subCallsDone: 0,
         subCallsFailed: 0,
+        subCallsCancelled: 0,
+        cellSubCalls: { done: 0, failed: 0 },
+        loggedReasons: new Set(),
         status: 'running',
         children: [],
       });
@@ -92,9 +115,11 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
       return;
     case 'model-call-start':
       if (run && event.role !== 'sub') run.modelCall = { model: event.model, startedAt: event.timestamp };
+      if (run && event.role === 'sub') run.subModelCallsInFlight += 1;
       return;
     case 'model-call-end':
       if (run && event.role !== 'sub') delete run.modelCall;
+      if (run && event.role === 'sub') run.subModelCallsInFlight = Math.max(0, run.subModelCallsInFlight - 1);
       state.modelCalls += 1;
       if (event.usage) {
         state.inputTokens += event.usage.inputTokens;
@@ -105,23 +130,36 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
       } else state.costUsd += event.costUsd;
       return;
     case 'cell-start':
-      if (run)
+      if (run) {
         run.cell = { turn: event.turn, index: event.index, code: event.code, startedAt: event.timestamp };
+        run.cellSubCalls = { done: 0, failed: 0 };
+      }
       return;
     case 'cell-end':
       if (run) delete run.cell;
       return;
     case 'sub-call-start':
       state.subCalls += 1;
-      if (run) run.subCallsRunning += 1;
+      if (run) run.subCallsOpen += 1;
       return;
-    case 'sub-call-end':
+    case 'sub-call-end': {
+      const outcome = event.outcome ?? (event.error ? 'failed' : 'answered');
+      if (outcome === 'failed') state.subCallsFailed += 1;
+      else if (outcome === 'cancelled') state.subCallsCancelled += 1;
+      else if (outcome === 'abandoned') state.subCallsAbandoned += 1;
       if (run) {
-        run.subCallsRunning = Math.max(0, run.subCallsRunning - 1);
-        if (event.error) run.subCallsFailed += 1;
-        else run.subCallsDone += 1;
+        run.subCallsOpen = Math.max(0, run.subCallsOpen - 1);
+        if (outcome === 'answered') {
+          run.subCallsDone += 1;
+          run.cellSubCalls.done += 1;
+        } else if (outcome === 'cancelled') run.subCallsCancelled += 1;
+        else {
+          run.subCallsFailed += 1;
+          run.cellSubCalls.failed += 1;
+        }
       }
       return;
+    }
     case 'run-end':
     case 'run-error':
       if (run) {
@@ -133,4 +171,11 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
     default:
       return;
   }
+}
+
+/** Sub-calls of `run` in flight (plain calls holding a slot, child runs going) and queued for a slot. */
+export function subCallPhases(run: RunProgress, state: ProgressState): { running: number; queued: number } {
+  const childrenRunning = run.children.filter((id) => state.runs.get(id)?.status === 'running').length;
+  const running = Math.min(run.subCallsOpen, run.subModelCallsInFlight + childrenRunning);
+  return { running, queued: run.subCallsOpen - running };
 }

@@ -133,12 +133,45 @@ describe('renderProgress', () => {
       { maxCostUsd: 2, maxSubCalls: 100, timeoutMs: 600_000 },
     );
     expect(renderProgress(state, 120, T0 + 12_340)).toEqual([
-      'rlm 12.3s/10m00s · tokens 12.3k in, 678 out · $0.0123/$2.00 · sub-calls 3/100',
-      'root depth 0 · turn 2/30 · running cell 2.1 (12.3s) · sub-calls 1 running, 1 done, 1 failed',
+      'rlm 12.3s/10m00s · tokens 12.3k in, 678 out · $0.0123/$2.00 · sub-calls 3/100 (1 failed)',
+      'root depth 0 · turn 2/30 · running cell 2.1 (12.3s) · sub-calls 1 queued, 1 done, 1 failed',
       '│ const parts = context.split("\\n\\n");',
       '│ const answers = await llm_query_batched(parts);',
       '│ console.log(answers.length);',
     ]);
+  });
+
+  it('tells sub-calls running (holding a slot: their model call started) from queued ones (issue 13)', () => {
+    const subCall = (callId: string): RLMEvent => ({
+      ...base,
+      type: 'sub-call-start',
+      runId: 'r0',
+      depth: 0,
+      callId,
+      kind: 'llm',
+      model: 'openai:mini',
+      promptCharacters: 10,
+    });
+    const modelCall = (callId: string): RLMEvent => ({
+      ...base,
+      type: 'model-call-start',
+      runId: 'r0',
+      depth: 0,
+      callId,
+      role: 'sub',
+      model: 'openai:mini',
+      promptCharacters: 10,
+    });
+    const events: RLMEvent[] = [
+      rootStart,
+      { ...base, type: 'turn-start', runId: 'r0', depth: 0, turn: 1, maxTurns: 30 },
+      ...Array.from({ length: 200 }, (_, index) => subCall(`s${index}`)),
+      ...Array.from({ length: 16 }, (_, index) => modelCall(`m${index}`)),
+    ];
+    const state = stateAfter(events);
+    expect(renderProgress(state, 120, T0)[1]).toBe(
+      'root depth 0 · turn 1/30 · starting · sub-calls 16 running, 184 queued',
+    );
   });
 
   it('shows running child RLMs as a tree under their parent, finished ones as a count', () => {

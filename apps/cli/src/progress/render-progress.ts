@@ -1,5 +1,5 @@
 import { fitToWidth, formatCost, formatDuration, formatTokens } from './format-numbers';
-import type { ProgressState, RunProgress } from './progress-state';
+import { type ProgressState, type RunProgress, subCallPhases } from './progress-state';
 
 /** Lines of code shown under the root's running cell (children's show one). */
 const ROOT_CODE_LINES = 3;
@@ -24,7 +24,7 @@ export function renderProgress(state: ProgressState, width: number, now: number)
     state.modelCalls > 0 && state.callsWithUnknownCost === state.modelCalls
       ? 'cost unknown'
       : `${against(formatCost(state.costUsd), budget.maxCostUsd === undefined ? undefined : formatCost(budget.maxCostUsd))}${state.callsWithUnknownCost > 0 ? '+?' : ''}`,
-    `sub-calls ${against(String(state.subCalls), budget.maxSubCalls === undefined ? undefined : String(budget.maxSubCalls))}`,
+    `sub-calls ${against(String(state.subCalls), budget.maxSubCalls === undefined ? undefined : String(budget.maxSubCalls))}${state.subCallsFailed > 0 ? ` (${state.subCallsFailed} failed)` : ''}`,
   ];
   if (state.stopping) header.push('stopping… (Ctrl-C again to quit now)');
   const lines = [header.join(' · ')];
@@ -73,10 +73,13 @@ function describeRun(run: RunProgress, state: ProgressState, now: number, isRoot
   else if (run.modelCall)
     parts.push(`waiting for ${run.modelCall.model} (${formatDuration(now - run.modelCall.startedAt)})`);
   else parts.push('starting');
+  const { running, queued } = subCallPhases(run, state);
   const subCalls = [
-    run.subCallsRunning > 0 ? `${run.subCallsRunning} running` : '',
+    running > 0 ? `${running} running` : '',
+    queued > 0 ? `${queued} queued` : '',
     run.subCallsDone > 0 ? `${run.subCallsDone} done` : '',
     run.subCallsFailed > 0 ? `${run.subCallsFailed} failed` : '',
+    run.subCallsCancelled > 0 ? `${run.subCallsCancelled} cancelled` : '',
   ].filter(Boolean);
   if (subCalls.length > 0) parts.push(`sub-calls ${subCalls.join(', ')}`);
   const finishedChildren = run.children.filter((id) => state.runs.get(id)?.status !== 'running').length;

@@ -4,6 +4,7 @@ import {
   type FailedSubCalls,
   type LanguageModel,
   LimitExceededError,
+  type LimitName,
   type ReplEnvironment,
   RLMError,
   type RLMResult,
@@ -15,8 +16,10 @@ import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
 import type { CliSettings } from '../options/cli-settings';
+import { inCliTerms, LIMIT_FLAGS } from '../output/cli-terms';
 import { explainError } from '../output/explain-error';
 import { summaryLine, usageByModelLines } from '../output/run-report';
+import { formatCost, formatDuration, formatTokens } from '../progress/format-numbers';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
 
@@ -64,6 +67,12 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
+  // While the live display is up nothing may write to the terminal behind its back: Node's warnings
+  // (a deprecation, a listener leak) go through the reporter, which prints them above the display.
+  const warningListeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  const onWarning = (warning: Error) => reporter.note(`rlm: warning: ${warning.name}: ${warning.message}`);
+  process.on('warning', onWarning);
 
   const rlm = createRLM({
     model: options.model,
@@ -78,6 +87,8 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
       ...(settings.timeout === undefined ? {} : { timeoutMs: settings.timeout }),
     },
     ...(settings.outputCap === undefined ? {} : { maxOutputChars: settings.outputCap }),
+    ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
+    ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
   });
 
   let result: RLMResult | undefined;
@@ -94,23 +105,30 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     reporter.close();
     process.removeListener('SIGINT', onInterrupt);
     process.removeListener('SIGTERM', onInterrupt);
+    process.removeListener('warning', onWarning);
+    for (const listener of warningListeners) process.on('warning', listener);
   }
 
   const limit = LimitExceededError.isInstance(failure) ? failure : undefined;
   const aborted = RunAbortedError.isInstance(failure) ? failure : undefined;
   // Every RLMError that ends a run (a provider's, a sandbox's, a limit, an abort) carries what the
-  // run had: its trajectory and its best answer so far.
+  // run had: its trajectory and its best answer so far (only something that answers; see core).
   const ended = RLMError.isInstance(failure) ? failure : undefined;
-  const partialAnswer = ended?.partialAnswer;
+  // The turns ran out without FINAL: the answer is the model's best guess when asked once more. That
+  // is a stop by a limit (exit 3), not a plain answer.
+  const turnLimit = result?.answerSource === 'max-turns-fallback';
+  const answered = result !== undefined && !turnLimit;
+  const partialAnswer = turnLimit ? result?.answer : ended?.partialAnswer;
   const answer = result?.answer ?? partialAnswer;
+  const partial = !answered && answer !== undefined;
   const trajectory: Trajectory | undefined = result?.trajectory ?? ended?.trajectory;
   const failedSubCalls: FailedSubCalls | undefined = result?.failedSubCalls ?? trajectory?.failedSubCalls;
-  const someSubCallsFailed = result !== undefined && (failedSubCalls?.count ?? 0) > 0;
-  let exitCode: number = result
+  const someSubCallsFailed = answered && (failedSubCalls?.count ?? 0) > 0;
+  let exitCode: number = answered
     ? someSubCallsFailed
       ? EXIT_CODES.answeredWithFailedSubCalls
       : EXIT_CODES.answered
-    : limit
+    : limit || turnLimit
       ? EXIT_CODES.limitReached
       : aborted
         ? EXIT_CODES.interrupted
@@ -133,88 +151,138 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
       say(`rlm: no trajectory written: the run failed before it recorded one (${(failure as Error)?.name}).`);
   }
 
+  const stop = limit
+    ? describeLimitStop(limit.limit, limit.limitValue, limit.message, state, started)
+    : turnLimit
+      ? describeLimitStop('maxTurns', result?.turns ?? 0, '', state, started)
+      : aborted
+        ? `stopped by Ctrl-C after ${formatDuration(Date.now() - started)}${cancelledNote(state)}`
+        : undefined;
+  const costUsd = result?.costUsd ?? trajectory?.usage?.total.costUsd ?? state.costUsd;
+
   if (settings.json) {
     io.stdout.write(
-      `${JSON.stringify({
-        answer: answer ?? null,
-        partial: !result && answer !== undefined,
-        answerSource: result?.answerSource ?? null,
-        turns: result?.turns ?? trajectory?.iterations.length ?? 0,
-        durationMs: Math.round(result?.durationMs ?? Date.now() - started),
-        costUsd: result?.costUsd ?? trajectory?.usage?.total.costUsd ?? state.costUsd,
-        usage: result?.usage ?? trajectory?.usage ?? null,
-        failedSubCalls: failedSubCalls ?? null,
-        context: {
-          documents: options.context.documents.length,
-          characters: options.context.characters,
-          approximateTokens: options.context.approximateTokens,
+      `${JSON.stringify(
+        {
+          answer: answer ?? null,
+          partial,
+          answerSource: result?.answerSource ?? null,
+          turns: result?.turns ?? trajectory?.iterations.length ?? 0,
+          durationMs: Math.round(result?.durationMs ?? Date.now() - started),
+          costUsd,
+          usage: result?.usage ?? trajectory?.usage ?? null,
+          failedSubCalls: failedSubCalls ?? null,
+          context: {
+            documents: options.context.documents.length,
+            characters: options.context.characters,
+            approximateTokens: options.context.approximateTokens,
+          },
+          trajectoryFile: trajectoryFile ?? null,
+          error: failure
+            ? {
+                name: (failure as Error).name,
+                message: inCliTerms((failure as Error).message),
+                ...(limit ? { limit: limit.limit } : {}),
+              }
+            : turnLimit
+              ? { name: 'LimitExceededError', message: `rlm: ${stop}`, limit: 'maxTurns' }
+              : null,
+          exitCode,
         },
-        trajectoryFile: trajectoryFile ?? null,
-        error: failure
-          ? {
-              name: (failure as Error).name,
-              message: (failure as Error).message,
-              ...(limit ? { limit: limit.limit } : {}),
-            }
-          : null,
-        exitCode,
-      })}\n`,
+        roundCosts,
+      )}\n`,
     );
   } else if (answer !== undefined) {
     io.stdout.write(answer.endsWith('\n') ? answer : `${answer}\n`);
   }
 
-  if (limit || aborted) {
-    const why = limit ? `stopped: ${limit.message}` : 'stopped by Ctrl-C.';
+  const where = settings.json ? 'in the JSON' : 'on stdout';
+  if (stop) {
     say(
-      partialAnswer !== undefined
-        ? `rlm: ${why} The answer ${settings.json ? 'in the JSON' : 'on stdout'} is PARTIAL: the best the run had when it stopped.`
-        : `rlm: ${why} There is no partial answer: the model had not replied yet.`,
+      turnLimit
+        ? `rlm: ${stop}. The answer ${where} is PARTIAL: the model's best guess from what it had seen when asked once more.`
+        : partialAnswer !== undefined
+          ? `rlm: ${stop}. The answer ${where} is PARTIAL: the best the run had when it stopped.`
+          : `rlm: ${stop}. There is no partial answer: the model had not answered yet.`,
     );
   } else if (failure) {
     say(`rlm: ${explainError(failure, settings)}`);
     if (settings.verbose && failure instanceof Error && failure.stack) say(failure.stack);
-    if (partialAnswer !== undefined) {
-      say(
-        `rlm: the answer ${settings.json ? 'in the JSON' : 'on stdout'} is PARTIAL: the best the run had when it failed.`,
-      );
-    }
+    say(
+      partialAnswer !== undefined
+        ? `rlm: the answer ${where} is PARTIAL: the best the run had when it failed.`
+        : 'rlm: there is no partial answer: the model had not answered yet.',
+    );
   }
   if (someSubCallsFailed && failedSubCalls) {
     say(
       `rlm: answered, ${failedSubCalls.count} of ${failedSubCalls.total} sub-call${failedSubCalls.total === 1 ? '' : 's'} failed` +
         ` (exit ${EXIT_CODES.answeredWithFailedSubCalls}): the model was told, but the answer may rest on missing pieces.`,
     );
-    for (const reason of failedSubCalls.reasons.slice(0, 5)) say(`  ${reason.count}× ${reason.message}`);
+    for (const reason of failedSubCalls.reasons.slice(0, 5))
+      say(`  ${reason.count}× ${inCliTerms(reason.message)}`);
     if (failedSubCalls.reasons.length > 5) say(`  … and ${failedSubCalls.reasons.length - 5} more reasons`);
-  }
-  if (result?.answerSource === 'max-turns-fallback') {
-    say(
-      'rlm: note: the turns ran out before the model called FINAL; the answer is its best guess from what it had seen.',
-    );
   }
 
   if (!settings.quiet) {
     const usage = result?.usage ?? trajectory?.usage;
     say(
       summaryLine({
-        status: result
+        status: answered
           ? someSubCallsFailed && failedSubCalls
             ? `answered, ${failedSubCalls.count} of ${failedSubCalls.total} sub-calls failed`
             : 'answered'
-          : limit
-            ? `limit ${limit.limit} reached`
-            : aborted
-              ? 'interrupted'
-              : 'failed',
+          : turnLimit
+            ? 'stopped by --max-turns'
+            : limit
+              ? `stopped by ${LIMIT_FLAGS[limit.limit] ?? `a limit (${limit.limit})`}`
+              : aborted
+                ? 'interrupted'
+                : 'failed',
         ...(result ? { turns: result.turns } : trajectory ? { turns: trajectory.iterations.length } : {}),
         durationMs: Date.now() - started,
         ...(usage ? { usage } : {}),
         subCalls: state.subCalls,
+        subCallsFailed: state.subCallsFailed,
+        subCallsCancelled: state.subCallsCancelled,
       }),
     );
     if (settings.verbose) for (const line of usageByModelLines(usage)) say(line);
     if (trajectoryFile) say(`rlm: trajectory written to ${trajectoryFile}`);
   }
   return exitCode;
+}
+
+/** "stopped by --timeout 1.0s after 1.0s; 184 sub-calls cancelled": one line for a limit's stop, in flags. */
+function describeLimitStop(
+  limit: LimitName,
+  limitValue: number,
+  message: string,
+  state: ProgressState,
+  started: number,
+): string {
+  const elapsed = formatDuration(Date.now() - started);
+  const cancelled = cancelledNote(state);
+  switch (limit) {
+    case 'timeoutMs':
+      return `stopped by --timeout ${formatDuration(limitValue)} after ${elapsed}${cancelled}`;
+    case 'maxCostUsd':
+      return `stopped by --max-cost ${formatCost(limitValue)} after ${formatCost(state.costUsd)} was spent (${elapsed})${cancelled}`;
+    case 'maxTokens':
+      return `stopped by --max-tokens ${limitValue.toLocaleString('en-US')} after ${formatTokens(state.inputTokens + state.outputTokens)} tokens (${elapsed})${cancelled}`;
+    case 'maxTurns':
+      return `stopped by --max-turns ${limitValue}: the turns ran out before the model called FINAL${cancelled}`;
+    default:
+      return `stopped: ${inCliTerms(message).replace(/\.$/, '')}${cancelled}`;
+  }
+}
+
+function cancelledNote(state: ProgressState): string {
+  const count = state.subCallsCancelled;
+  return count === 0 ? '' : `; ${count} sub-call${count === 1 ? '' : 's'} in flight or queued cancelled`;
+}
+
+/** `JSON.stringify` replacer: costs without float noise (0.007643999999999998 → 0.007644). */
+function roundCosts(key: string, value: unknown): unknown {
+  return key === 'costUsd' && typeof value === 'number' ? Math.round(value * 1e9) / 1e9 : value;
 }

@@ -57,7 +57,15 @@ export interface ModelCallEndEvent extends RLMEventBase {
   readonly costUsd?: number;
   readonly finishReason?: FinishReason;
   readonly error?: { readonly name: string; readonly message: string };
+  /**
+   * For a root-model call (role `'root'` or `'max-turns-fallback'`) that answered: the head of its
+   * reply (at most {@link EVENT_PREVIEW_CHARS} × 10 characters), so a display can show the model's prose.
+   */
+  readonly replyPreview?: string;
 }
+
+/** Characters of a sub-call's prompt or answer that its events carry as a preview. */
+export const EVENT_PREVIEW_CHARS = 200;
 
 /** A code block is about to run. */
 export interface CellStartEvent extends RLMEventBase {
@@ -82,9 +90,19 @@ export interface SubCallStartEvent extends RLMEventBase {
   readonly callId: string;
   readonly kind: 'llm' | 'rlm';
   readonly model: string;
-  /** Characters of the whole prompt. Events never carry sub-call prompts or answers themselves. */
+  /** Characters of the whole prompt. Events never carry whole sub-call prompts or answers, only previews. */
   readonly promptCharacters: number;
+  /** The prompt's first {@link EVENT_PREVIEW_CHARS} characters (always set by the loop). */
+  readonly promptPreview?: string;
 }
+
+/**
+ * How a sub-call ended: it answered; it `failed` (refused before sending, or failed after the
+ * provider's retries: counted in `failedSubCalls`); it was `cancelled` because the whole run stopped
+ * (a limit, an abort); or it was `abandoned` by the cell that made it (the cell ended without
+ * awaiting it). Only `failed` ones count as failed sub-calls.
+ */
+export type SubCallOutcome = 'answered' | 'failed' | 'cancelled' | 'abandoned';
 
 /**
  * A sub-call ended. For `kind: 'rlm'`, the child run's own events came in between. Its usage and cost
@@ -98,6 +116,10 @@ export interface SubCallEndEvent extends RLMEventBase {
   readonly model: string;
   readonly durationMs: number;
   readonly error?: { readonly name: string; readonly message: string };
+  /** How it ended (always set by the loop; events built by hand may leave it out). */
+  readonly outcome?: SubCallOutcome;
+  /** The answer's first {@link EVENT_PREVIEW_CHARS} characters, when it answered. */
+  readonly responsePreview?: string;
 }
 
 /** A tool was called from the REPL. */

@@ -1,5 +1,5 @@
 import { LimitExceededError } from '../errors/limit-exceeded-error';
-import type { ModelCallRole } from '../events/rlm-event';
+import { EVENT_PREVIEW_CHARS, type ModelCallRole } from '../events/rlm-event';
 import type { ChatMessage, LanguageModel, LanguageModelResult } from '../language-model/language-model';
 import { LimiterSlot } from '../limits/concurrency-limiter';
 import { registerCallSlot } from '../limits/retry-slots';
@@ -84,6 +84,7 @@ export async function callModel(
         usage: result.usage,
         ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
         ...(result.finishReason !== undefined ? { finishReason: result.finishReason } : {}),
+        ...(role === 'sub' ? {} : { replyPreview: result.text.slice(0, EVENT_PREVIEW_CHARS * 10) }),
       });
       return result;
     } catch (error) {

@@ -2,6 +2,7 @@ import type { ContextValue, JsonValue } from '../environment/context-value';
 import type { HostFunction } from '../environment/repl-environment';
 import { ContextWindowExceededError } from '../errors/context-window-exceeded-error';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
+import { EVENT_PREVIEW_CHARS, type SubCallOutcome } from '../events/rlm-event';
 import type { LanguageModel } from '../language-model/language-model';
 import { estimateTokens } from '../text/estimate-tokens';
 import { keepText, type Sha256 } from '../trajectory/keep-text';
@@ -125,14 +126,18 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       ...base,
       timestamp: Date.now(),
       promptCharacters: call.prompt.length,
+      promptPreview: call.prompt.slice(0, EVENT_PREVIEW_CHARS),
     });
     let keptResponse: ReturnType<typeof keepText> | undefined;
+    let outcome: SubCallOutcome = 'answered';
+    let responsePreview: string | undefined;
     try {
       tree.budget.reserveSubCall();
       const response = await work(record);
       keptResponse = keepText(response, settings.maxTrajectoryTextChars, run.sha256);
       record.response = keptResponse.text;
       if (keptResponse.cut) record.responseCut = keptResponse.cut;
+      responsePreview = response.slice(0, EVENT_PREVIEW_CHARS);
       return response;
     } catch (error) {
       record.error = describeError(tree.fatalError ?? error);
@@ -140,6 +145,8 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       // it): no live code was waiting for the answer, so no answer rests on it. It stays in the
       // trajectory with its error, but is not a failed sub-call.
       const abandoned = call.signal.aborted && !tree.signal.aborted && !tree.fatalError;
+      const cancelled = !abandoned && (tree.signal.aborted || isTreeFatal(error));
+      outcome = abandoned ? 'abandoned' : cancelled ? 'cancelled' : 'failed';
       if (!abandoned) run.failures.failedWith(record.error);
       if (isTreeFatal(error)) tree.fail(error as Error);
       throw tree.fatalError ?? error;
@@ -153,6 +160,8 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         timestamp: Date.now(),
         durationMs: record.durationMs,
         ...(record.error ? { error: record.error } : {}),
+        outcome,
+        ...(responsePreview === undefined ? {} : { responsePreview }),
       });
     }
   };
