@@ -252,7 +252,7 @@ describe('rlm end to end against the test server', () => {
     // The root's last reply was a plan with code ("Now classify every ERROR line…"): not an answer.
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
-      /rlm: stopped by --max-tokens 1,500 after [\d.]+k? tokens \([\d.]+s\)(; 2 sub-calls in flight or queued cancelled)?\. There is no partial answer: the model had not answered yet\./,
+      /rlm: stopped by --max-tokens 1,500 after [\d.]+k? tokens \([\d.]+s\)(; 2 sub-calls in flight or queued cancelled)?\. There is no partial answer: the model had not given one yet\./,
     );
     expect(run.stderr).not.toContain('limits.');
     expect(run.stderr).toMatch(/rlm: stopped by --max-tokens · 2 turns/);
@@ -299,7 +299,7 @@ describe('rlm end to end against the test server', () => {
     expect(run.exitCode).toBe(130);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(
-      /rlm: stopped by Ctrl-C after [\d.]+s\. There is no partial answer: the model had not answered yet\./,
+      /rlm: stopped by Ctrl-C after [\d.]+s\. There is no partial answer: the model had not given one yet\./,
     );
     expect(run.stderr).toMatch(/rlm: interrupted · 1 turn/);
   });

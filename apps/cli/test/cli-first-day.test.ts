@@ -107,7 +107,7 @@ describe('2. a limit stop is one line, in flags', () => {
     });
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toMatch(
-      /^rlm: stopped by --timeout 1\.0s after [\d.]+s; \d+ sub-calls in flight or queued cancelled\. There is no partial answer: the model had not answered yet\.$/m,
+      /^rlm: stopped by --timeout 1\.0s after [\d.]+s; \d+ sub-calls in flight or queued cancelled\. There is no partial answer: the model had not given one yet\.$/m,
     );
     expect(run.stderr).not.toContain('failed: The run took longer');
     expect(run.stderr).not.toContain('limits.');
@@ -190,7 +190,7 @@ describe('4. a partial answer is something that answers; the turn limit exits 3'
     expect(run.exitCode).toBe(3);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(
-      'rlm: stopped by --max-turns 1: the turns ran out before the model called FINAL. There is no partial answer: the model had not answered yet.',
+      'rlm: stopped by --max-turns 1: the turns ran out before the model called FINAL. There is no partial answer: the model had not given one yet.',
     );
   });
 

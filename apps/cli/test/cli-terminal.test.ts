@@ -121,7 +121,7 @@ describe.skipIf(!tmuxAvailable)(
       // Turn 1's prose ("Let me look at the context first.") came with code: a plan, not an answer.
       expect(final).not.toContain(PEEK_REPLY.split('\n')[0]);
       expect(final).toMatch(
-        /rlm: stopped by Ctrl-C after [\d.]+s\. There is no partial answer: the model had not answered yet\./,
+        /rlm: stopped by Ctrl-C after [\d.]+s\. There is no partial answer: the model had not given one yet\./,
       );
       expect(final).toMatch(/rlm: interrupted · 1 turn · /);
       expect(final).toContain('EXIT=130');

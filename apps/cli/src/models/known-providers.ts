@@ -10,8 +10,8 @@ export interface KnownProvider {
 
 /** Providers the CLI knows, by the prefix of `provider:model`. */
 export const KNOWN_PROVIDERS: readonly KnownProvider[] = [
-  { name: 'openai', keyVariable: 'OPENAI_API_KEY', exampleModel: 'openai:gpt-5-mini' },
-  { name: 'anthropic', keyVariable: 'ANTHROPIC_API_KEY', exampleModel: 'anthropic:claude-sonnet-4-5' },
+  { name: 'openai', keyVariable: 'OPENAI_API_KEY', exampleModel: 'openai:gpt-5.4-mini' },
+  { name: 'anthropic', keyVariable: 'ANTHROPIC_API_KEY', exampleModel: 'anthropic:claude-sonnet-4-6' },
 ];
 
 /** The variable with the key for a server given by `--base-url`: provider keys are sent only to their own providers. */

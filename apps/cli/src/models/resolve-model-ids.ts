@@ -21,7 +21,7 @@ export function resolveModelChoice(
     throw new InvalidArgumentError({
       argument: 'model',
       message:
-        'No model given. Pass --model PROVIDER:MODEL (e.g. --model openai:gpt-5-mini or --model anthropic:claude-sonnet-4-5), ' +
+        'No model given. Pass --model PROVIDER:MODEL (e.g. --model openai:gpt-5.4-mini or --model anthropic:claude-sonnet-4-6), ' +
         'set RLM_MODEL, or put "model" in rlm.config.json.',
     });
   }
@@ -31,7 +31,7 @@ export function resolveModelChoice(
   } catch (error) {
     throw new InvalidArgumentError({
       argument: option.slice(2),
-      message: `${option} '${text}' names no provider. Write it as PROVIDER:MODEL, e.g. openai:${text.includes(':') ? 'gpt-5-mini' : text} or anthropic:claude-sonnet-4-5.`,
+      message: `${option} '${text}' names no provider. Write it as PROVIDER:MODEL, e.g. openai:${text.includes(':') ? 'gpt-5.4-mini' : text} or anthropic:claude-sonnet-4-6.`,
       cause: error,
     });
   }

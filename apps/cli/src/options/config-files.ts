@@ -59,7 +59,7 @@ function readJsonObject(path: string): Record<string, unknown> {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new InvalidArgumentError({
       argument: 'config',
-      message: `The config file ${path} must hold one JSON object, e.g. { "model": "openai:gpt-5-mini" }.`,
+      message: `The config file ${path} must hold one JSON object, e.g. { "model": "openai:gpt-5.4-mini" }.`,
     });
   }
   return parsed as Record<string, unknown>;

@@ -15,10 +15,16 @@ describe('helpText', () => {
       '  0    answered',
       '  1    runtime error',
       '  2    usage error',
-      '  3    a limit was reached',
+      '  3    a limit stopped the run',
       '  130  interrupted with Ctrl-C',
     ]) {
       expect(help).toContain(code);
     }
+  });
+
+  it('uses current model ids in its examples (issue 13)', () => {
+    const help = helpText();
+    expect(help).not.toMatch(/gpt-5-mini|claude-sonnet-4-5\b|openai:gpt-5 /);
+    expect(help).toContain('--exclude GLOB');
   });
 });

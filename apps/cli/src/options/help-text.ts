@@ -24,22 +24,24 @@ goes to stdout; progress, warnings and the summary go to stderr.
 
 Usage:
   rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
-  cat FILE | rlm "QUESTION" --context - --model PROVIDER:MODEL
+  cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
 
 Examples:
   export OPENAI_API_KEY=...
-  rlm "Which modules call the payment API without retrying?" --context ./src --model openai:gpt-5 --sub-model openai:gpt-5-mini
-  cat server.log | rlm "Summarise the errors per hour" --context - --model anthropic:claude-sonnet-4-5
-  rlm "What changed in 2024?" --context 'docs/**/*.md' --context CHANGELOG.md --model openai:gpt-5-mini --max-cost 0.50
+  rlm "Which modules call the payment API without retrying?" --context ./src --model openai:gpt-5.5 --sub-model openai:gpt-5.4-mini
+  cat server.log | rlm "Summarise the errors per hour" --model anthropic:claude-sonnet-4-6
+  rlm "What changed in 2024?" --context 'docs/**/*.md' --context CHANGELOG.md --model openai:gpt-5.4-mini --max-cost 0.50
   rlm "..." --context corpus/ --base-url http://localhost:11434/v1 --model openai:qwen3-coder   # any OpenAI-compatible server
-  rlm "..." --context notes/ --model openai:gpt-5-mini --json --trajectory run.jsonl | jq -r .answer
+  rlm "..." --context notes/ --model openai:gpt-5.4-mini --json --trajectory run.jsonl | jq -r .answer
 
 Context (-c, --context PATH, repeatable; paths after the question count too):
   a file         read as one text
   a folder       every text file below it, recursively, skipping .git, node_modules, what .gitignore
-                 files exclude, and binary files (a NUL byte in the first 8 KB)
+                 files exclude, binary files (a NUL byte in the first 8 KB) and files that are not
+                 UTF-8 (named in one warning)
   a glob         quoted, e.g. 'src/**/*.ts', with the same exclusions
-  -              stdin
+  -              stdin (without --context, text piped in is read too)
+  --exclude GLOB leave paths out of folders and globs (.gitignore syntax, repeatable), e.g. --exclude 'dist/' --exclude '*.min.js'
   Several files become a list of documents, each starting with a line "=== path ===". Text must be UTF-8.
 
 Options:
@@ -55,16 +57,17 @@ Keys and other environment variables:
   ${ENVIRONMENT_PACKAGE_VARIABLE}: load --env isolated-vm/deno from this package instead (custom builds).
   Every option above has its RLM_* variable; a flag beats its variable.
 
-Config files (JSON objects whose keys are the options in camelCase, e.g. {"model": "openai:gpt-5", "subModel": "openai:gpt-5-mini", "maxCost": 2}):
+Config files (JSON objects whose keys are the options in camelCase, e.g. {"model": "openai:gpt-5.5", "subModel": "openai:gpt-5.4-mini", "maxCost": 2}):
   ${PROJECT_CONFIG_NAMES.join(' or ')} in the working folder or the nearest folder above it
   ${homeConfigPath({ HOME: '~', XDG_CONFIG_HOME: undefined })} (or $XDG_CONFIG_HOME/rlm/config.json)
   Precedence: flags, then environment variables, then the project's file, then the home file.
+  A project's file may not set baseUrl (a cloned repository must not choose where your files go).
 
 Exit codes:
   ${EXIT_CODES.answered}    answered
   ${EXIT_CODES.runtimeError}    runtime error (provider, network, sandbox)
   ${EXIT_CODES.usageError}    usage error (options, context, model, key, missing package); nothing was sent
-  ${EXIT_CODES.limitReached}    a limit was reached; the partial answer, if any, is on stdout, marked partial on stderr
+  ${EXIT_CODES.limitReached}    a limit stopped the run (also --max-turns running out before FINAL); the partial answer, if any, is on stdout, marked partial on stderr
   ${EXIT_CODES.answeredWithFailedSubCalls}    answered, but some sub-calls failed ("answered, N of M sub-calls failed" on stderr); check the answer
   ${EXIT_CODES.interrupted}  interrupted with Ctrl-C (also when a partial answer was printed)
 `;

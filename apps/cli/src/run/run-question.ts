@@ -203,7 +203,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
         ? `rlm: ${stop}. The answer ${where} is PARTIAL: the model's best guess from what it had seen when asked once more.`
         : partialAnswer !== undefined
           ? `rlm: ${stop}. The answer ${where} is PARTIAL: the best the run had when it stopped.`
-          : `rlm: ${stop}. There is no partial answer: the model had not answered yet.`,
+          : `rlm: ${stop}. There is no partial answer: the model had not given one yet.`,
     );
   } else if (failure) {
     say(`rlm: ${explainError(failure, settings)}`);
@@ -211,7 +211,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     say(
       partialAnswer !== undefined
         ? `rlm: the answer ${where} is PARTIAL: the best the run had when it failed.`
-        : 'rlm: there is no partial answer: the model had not answered yet.',
+        : 'rlm: there is no partial answer: the model had not given one yet.',
     );
   }
   if (someSubCallsFailed && failedSubCalls) {
