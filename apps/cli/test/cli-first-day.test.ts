@@ -96,6 +96,30 @@ describe('1. nothing writes behind the display: no listener-leak warning on a ba
   });
 });
 
+describe('1. the Anthropic SDK writes nothing behind the display', () => {
+  it("its per-call deprecation warning for claude-sonnet-4-5 comes once, as rlm's warning", async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'app.log'), LOG_A);
+    const run = await runBuiltCli(
+      [
+        QUESTION,
+        '-c',
+        'app.log',
+        '--model',
+        'anthropic:claude-sonnet-4-5',
+        '--base-url',
+        server.openaiBaseURL,
+      ],
+      { cwd, env: keyEnv },
+    );
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toBe('disk: 1, network: 1\n');
+    expect(server.requests).toHaveLength(4);
+    expect(run.stderr.match(/is deprecated and will reach end-of-life/g)).toHaveLength(1);
+    expect(run.stderr).toContain("rlm: warning: The model 'claude-sonnet-4-5' is deprecated");
+  });
+});
+
 describe('2. a limit stop is one line, in flags', () => {
   it('--timeout on a 200-sub-call batch: one "stopped by --timeout" line, no line per cancelled sub-call', async () => {
     const cwd = await freshFolder();

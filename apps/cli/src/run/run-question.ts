@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { format } from 'node:util';
 import {
   createRLM,
   type FailedSubCalls,
@@ -73,6 +74,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   process.removeAllListeners('warning');
   const onWarning = (warning: Error) => reporter.note(`rlm: warning: ${warning.name}: ${warning.message}`);
   process.on('warning', onWarning);
+  // The same for libraries that write to the console themselves (the Anthropic SDK warns about a
+  // deprecated model on every call): each distinct message once, through the reporter.
+  const restoreConsole = routeConsoleTo((text) => reporter.note(`rlm: warning: ${text}`));
 
   const rlm = createRLM({
     model: options.model,
@@ -107,6 +111,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     process.removeListener('SIGTERM', onInterrupt);
     process.removeListener('warning', onWarning);
     for (const listener of warningListeners) process.on('warning', listener);
+    restoreConsole();
   }
 
   const limit = LimitExceededError.isInstance(failure) ? failure : undefined;
@@ -285,4 +290,24 @@ function cancelledNote(state: ProgressState): string {
 /** `JSON.stringify` replacer: costs without float noise (0.007643999999999998 → 0.007644). */
 function roundCosts(key: string, value: unknown): unknown {
   return key === 'costUsd' && typeof value === 'number' ? Math.round(value * 1e9) / 1e9 : value;
+}
+
+/** Sends what anything writes with `console.*` to `note` (each distinct text once) until the returned function restores the console. */
+function routeConsoleTo(note: (text: string) => void): () => void {
+  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const originals = methods.map((method) => console[method]);
+  const seen = new Set<string>();
+  for (const method of methods) {
+    console[method] = (...args: unknown[]) => {
+      const text = format(...args).trimEnd();
+      if (text === '' || seen.has(text)) return;
+      seen.add(text);
+      note(text);
+    };
+  }
+  return () => {
+    methods.forEach((method, index) => {
+      console[method] = originals[index]!;
+    });
+  };
 }
