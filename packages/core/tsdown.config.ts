@@ -3,6 +3,7 @@ import { defineConfig } from 'tsdown';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    'environment/index': 'src/environment/index.ts',
     'testing/index': 'src/testing/index.ts',
     'benchmark/index': 'src/benchmark/index.ts',
   },

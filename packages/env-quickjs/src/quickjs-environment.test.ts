@@ -54,7 +54,9 @@ describe('QuickJS environment', () => {
       'const chunks = [];\nwhile (true) chunks.push("x".repeat(1024 * 1024) + chunks.length);',
     );
     expect(result.error?.kind).toBe('memory');
-    expect(result.stateLost).toMatch(/restarted.*every variable from earlier cells is gone/s);
+    expect(result.stateLost).toMatch(
+      /A new QuickJS sandbox was started.*every variable from earlier cells is gone/s,
+    );
     const after = await session.runCell('console.log(typeof kept, context)');
     expect(after.stdout).toBe('undefined the context\n');
   });

@@ -1,10 +1,16 @@
+import { SandboxError } from '@rlm/core';
 import {
-  InvalidArgumentError,
+  checkInteger,
+  defineJavaScriptEnvironment,
+  type JavaScriptSandbox,
   type ReplEnvironment,
-  type ReplSession,
   type ReplSessionOptions,
-} from '@rlm/core';
-import { QuickJSSession, type QuickJSSessionSettings } from './quickjs-session';
+  type SandboxStartOptions,
+} from '@rlm/core/environment';
+import { QuickJSLocalSandbox } from './quickjs-local-sandbox';
+import type { QuickJSSandboxLimits } from './quickjs-sandbox';
+import { QuickJSThreadedSandbox } from './quickjs-threaded-sandbox';
+import { quickJSWorkers } from './quickjs-worker-pool';
 
 /** Options of {@link createQuickJSEnvironment}. */
 export interface QuickJSEnvironmentOptions {
@@ -34,6 +40,8 @@ const DEFAULTS = {
   defaultMaxOutputChars: 1_000_000,
 } as const satisfies Required<QuickJSEnvironmentOptions>;
 
+const ENVIRONMENT_ID = 'quickjs';
+
 /** WebAssembly memories of 32-bit QuickJS end at 4 GiB; the release build grows to 2 GiB. */
 const MAX_MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024;
 const MIN_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -49,48 +57,76 @@ const MIN_MEMORY_LIMIT_BYTES = 32 * 1024 * 1024;
  * ```
  */
 export function createQuickJSEnvironment(options: QuickJSEnvironmentOptions = {}): ReplEnvironment {
-  const settings: QuickJSSessionSettings = {
-    memoryLimitBytes: checkInteger(
-      'memoryLimitBytes',
-      options.memoryLimitBytes ?? DEFAULTS.memoryLimitBytes,
-      MIN_MEMORY_LIMIT_BYTES,
-      MAX_MEMORY_LIMIT_BYTES,
-    ),
-    defaultTimeoutMs: checkInteger(
-      'defaultTimeoutMs',
-      options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs,
-      1,
-    ),
-    maxStackSizeBytes: checkInteger(
-      'maxStackSizeBytes',
-      options.maxStackSizeBytes ?? DEFAULTS.maxStackSizeBytes,
-      16 * 1024,
-    ),
-    defaultMaxOutputChars: checkInteger(
-      'defaultMaxOutputChars',
-      options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
-      0,
-    ),
+  const check = (name: keyof QuickJSEnvironmentOptions, min: number, max?: number) =>
+    checkInteger('createQuickJSEnvironment', name, options[name] ?? DEFAULTS[name], min, max);
+  const limits: QuickJSSandboxLimits = {
+    memoryLimitBytes: check('memoryLimitBytes', MIN_MEMORY_LIMIT_BYTES, MAX_MEMORY_LIMIT_BYTES),
+    maxStackSizeBytes: check('maxStackSizeBytes', 16 * 1024),
   };
-  return {
-    specificationVersion: 'v1',
-    environmentId: 'quickjs',
-    language: 'javascript',
-    createSession(sessionOptions: ReplSessionOptions): Promise<ReplSession> {
-      return QuickJSSession.create(settings, sessionOptions);
+  return defineJavaScriptEnvironment({
+    environmentId: ENVIRONMENT_ID,
+    sandboxName: 'QuickJS sandbox',
+    defaultTimeoutMs: check('defaultTimeoutMs', 1),
+    defaultMaxOutputChars: check('defaultMaxOutputChars', 0),
+    checkSession: (sessionOptions) => checkContextFits(sessionOptions, limits.memoryLimitBytes),
+    createSandbox: (start) => startSandbox(limits, start),
+    async dispose() {
+      quickJSWorkers.dispose();
     },
-  };
+  });
 }
 
 /** The QuickJS environment with default options. */
 export const quickjs: ReplEnvironment = createQuickJSEnvironment();
 
-function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError({
-      argument: name,
-      message: `createQuickJSEnvironment: ${name} must be an integer from ${min} to ${max}; got ${value}.`,
+/** Starts a sandbox in a worker thread (in this thread only when a bundler left no way to start one, see `quickJSWorkerEntry`). */
+async function startSandbox(
+  limits: QuickJSSandboxLimits,
+  start: SandboxStartOptions,
+): Promise<JavaScriptSandbox> {
+  try {
+    const worker = quickJSWorkers.acquire();
+    if (worker !== undefined) {
+      return await QuickJSThreadedSandbox.create(
+        worker,
+        (done) => quickJSWorkers.release(done),
+        limits,
+        start,
+      );
+    }
+    return await QuickJSLocalSandbox.create(limits, start);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/[.\s]+$/, '');
+    throw new SandboxError({
+      environmentId: ENVIRONMENT_ID,
+      message:
+        `Could not start a QuickJS sandbox: ${reason}. If the context is large, raise memoryLimitBytes ` +
+        `(now ${limits.memoryLimitBytes} bytes; a string context takes up to twice its length in bytes).`,
+      cause: error,
     });
   }
-  return value;
+}
+
+/** Refuses at once, before any work, a string context QuickJS cannot hold: it needs at least a byte per character. */
+function checkContextFits(options: ReplSessionOptions, memoryLimitBytes: number): void {
+  const contextChars = stringContextLength(options.context);
+  if (contextChars > memoryLimitBytes) {
+    throw new SandboxError({
+      environmentId: ENVIRONMENT_ID,
+      message:
+        `Could not start a QuickJS sandbox: the context is ${contextChars} characters, more than memoryLimitBytes ` +
+        `(${memoryLimitBytes} bytes) can hold. Raise memoryLimitBytes (a string context takes up to twice its length in bytes).`,
+    });
+  }
+}
+
+/** Characters of a string context, or of a list of strings; 0 for other contexts (not checked ahead). */
+function stringContextLength(context: ReplSessionOptions['context']): number {
+  if (typeof context === 'string') return context.length;
+  if (Array.isArray(context)) {
+    let total = 0;
+    for (const item of context) if (typeof item === 'string') total += item.length;
+    return total;
+  }
+  return 0;
 }

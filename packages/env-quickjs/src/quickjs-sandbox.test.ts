@@ -1,14 +1,14 @@
 import debugVariant from '@jitl/quickjs-wasmfile-debug-sync';
 import { rewriteJavaScriptCell } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
-import { QuickJSSandbox } from './quickjs-sandbox';
+import { QuickJSLocalSandbox } from './quickjs-local-sandbox';
 
 describe('QuickJS sandbox', () => {
   // The debug build's leak sanitizer cannot survive running out of memory, so that path is left to
   // the environment's tests.
   it('frees every QuickJS handle it made, whatever the cells did (checked by the debug build)', async () => {
     let release: ((value: string) => void) | undefined;
-    const sandbox = await QuickJSSandbox.create(
+    const sandbox = await QuickJSLocalSandbox.create(
       { memoryLimitBytes: 1024 * 1024 * 1024, maxStackSizeBytes: 256 * 1024, variant: debugVariant },
       {
         context: { docs: ['a', 'b'] },
@@ -76,11 +76,11 @@ describe('QuickJS sandbox', () => {
 
 describe('QuickJS sandbox leak check', () => {
   it('does report a leaked handle, so the check above means something', async () => {
-    const sandbox = await QuickJSSandbox.create(
+    const sandbox = await QuickJSLocalSandbox.create(
       { memoryLimitBytes: 1024 * 1024 * 1024, maxStackSizeBytes: 256 * 1024, variant: debugVariant },
       { context: '', hostFunctions: {} },
     );
-    (sandbox as unknown as { context: { newObject(): unknown } }).context.newObject();
+    (sandbox as unknown as { sandbox: { context: { newObject(): unknown } } }).sandbox.context.newObject();
     sandbox.dispose();
     expect(String(sandbox.disposeError)).toMatch(/Assertion failed|leak/i);
   });

@@ -1,10 +1,19 @@
-import type { CellError, CellErrorKind, FinalAnswer, JsonValue, ReplSessionOptions } from '@rlm/core';
 import {
-  findCellErrorLocation,
+  type CellError,
+  type ContextValue,
+  describeCellError,
+  errorMessageOf,
+  type HostCallOutcome,
   JAVASCRIPT_PRELUDE_SOURCE,
   type JavaScriptPreludeCellOutput,
+  outOfMemoryError,
   type RewrittenJavaScriptCell,
-} from '@rlm/core';
+  type SandboxCellOptions,
+  type SandboxCellOutcome,
+  type StopReason,
+  stopError,
+  type ThrownErrorDescription,
+} from '@rlm/core/environment';
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -21,6 +30,29 @@ export interface QuickJSSandboxLimits {
   /** A QuickJS build other than the release one (tests use the debug build, which reports leaked handles). */
   readonly variant?: QuickJSSyncVariant;
 }
+
+/** What a sandbox is started with besides its limits. */
+export interface QuickJSSandboxStart {
+  readonly context: ContextValue;
+  readonly hostFunctionNames: readonly string[];
+}
+
+/**
+ * How a sandbox reaches the host: in a worker thread, messages to the main thread; in the host's own
+ * thread, a `HostCallTable` directly. The answer to a call comes back through
+ * {@link QuickJSSandbox.settleHostCall}.
+ */
+export interface QuickJSHostLink {
+  startHostCall(callId: number, name: string, argsJson: string): void;
+  /**
+   * Asked at every QuickJS interrupt check: a reason when the host wants the running cell stopped at
+   * once (read from memory shared with the host, since busy code never lets a message through).
+   */
+  readonly stopRequested?: () => StopReason | undefined;
+}
+
+/** The memory option a QuickJS session is bounded by, named in out-of-memory errors. */
+const MEMORY_OPTION = 'memoryLimitBytes';
 
 /** How long the prelude's own bookkeeping after a cell may take (it may run model getters). */
 const HOUSEKEEPING_MS = 1_000;
@@ -53,35 +85,6 @@ const EXPORT_TEXT_SOURCE = `(function (stringify, slice, ceil) {
   };
 })(JSON.stringify, Function.prototype.call.bind(String.prototype.slice), Math.ceil)`;
 
-/** What one cell produced inside the sandbox, before the session adds timing and recovery. */
-export interface SandboxCellOutcome {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly droppedOutputChars: number;
-  readonly value?: string;
-  readonly error?: CellError;
-  readonly final?: FinalAnswer;
-  /** Set when the sandbox can no longer be trusted (crashed, or full after running out of memory). */
-  readonly broken?: string;
-}
-
-/** Options for one cell. */
-export interface SandboxCellOptions {
-  readonly fileName: string;
-  readonly timeoutMs: number;
-  readonly maxOutputChars: number;
-  readonly signal?: AbortSignal;
-}
-
-interface PendingHostCall {
-  readonly deferred: QuickJSDeferredPromise;
-  /** Aborted when the call is dropped, so the host function can stop its work. */
-  readonly controller: AbortController;
-}
-
-/** Why a cell was stopped from outside. */
-export type StopReason = 'timeout' | 'aborted';
-
 /**
  * One QuickJS instance (its own WebAssembly memory, runtime and context) with the shared prelude
  * evaluated in it. It runs one cell at a time; the session above recreates it when it breaks.
@@ -98,7 +101,10 @@ export class QuickJSSandbox {
   private controlFormatValue!: QuickJSHandle;
   private controlDescribeError!: QuickJSHandle;
   private exportText!: QuickJSHandle;
-  private readonly pendingCalls = new Set<PendingHostCall>();
+  private readonly pendingCalls = new Map<number, QuickJSDeferredPromise>();
+  private nextCallId = 1;
+  /** Set when the host asked, through shared memory, for the running cell to stop. */
+  private requestedStop: StopReason | undefined;
   private deadline = Number.POSITIVE_INFINITY;
   private interrupted = false;
   private wake: (() => void) | undefined;
@@ -111,7 +117,7 @@ export class QuickJSSandbox {
 
   private constructor(
     private readonly bounded: BoundedQuickJSModule,
-    private readonly hostFunctions: ReplSessionOptions['hostFunctions'],
+    private readonly link: QuickJSHostLink,
     limits: QuickJSSandboxLimits,
   ) {
     this.runtime = bounded.module.newRuntime();
@@ -120,7 +126,9 @@ export class QuickJSSandbox {
     this.runtime.setMemoryLimit(Math.floor(limits.memoryLimitBytes * 0.9));
     this.runtime.setMaxStackSize(limits.maxStackSizeBytes);
     this.runtime.setInterruptHandler(() => {
-      if (Date.now() <= this.deadline) return false;
+      const requested = this.link.stopRequested?.();
+      if (requested !== undefined) this.requestedStop ??= requested;
+      else if (Date.now() <= this.deadline) return false;
       this.interrupted = true;
       return true;
     });
@@ -130,12 +138,13 @@ export class QuickJSSandbox {
   /** Creates a sandbox and evaluates the prelude with `context` and the host functions. */
   static async create(
     limits: QuickJSSandboxLimits,
-    sessionOptions: Pick<ReplSessionOptions, 'context' | 'hostFunctions'>,
+    start: QuickJSSandboxStart,
+    link: QuickJSHostLink,
   ): Promise<QuickJSSandbox> {
     const bounded = await instantiateBoundedQuickJS(limits.memoryLimitBytes, limits.variant);
-    const sandbox = new QuickJSSandbox(bounded, sessionOptions.hostFunctions, limits);
+    const sandbox = new QuickJSSandbox(bounded, link, limits);
     try {
-      sandbox.startPrelude(sessionOptions.context);
+      sandbox.startPrelude(start);
     } catch (error) {
       sandbox.dispose();
       throw error;
@@ -148,7 +157,7 @@ export class QuickJSSandbox {
     return handle;
   }
 
-  private startPrelude(contextValue: ReplSessionOptions['context']) {
+  private startPrelude({ context: contextValue, hostFunctionNames }: QuickJSSandboxStart) {
     const { context } = this;
     this.exportText = this.keep(
       context.unwrapResult(context.evalCode(EXPORT_TEXT_SOURCE, 'rlm-export-text.js', { type: 'global' })),
@@ -164,7 +173,7 @@ export class QuickJSSandbox {
       });
     const options = this.keep(context.newObject());
     const names = context.newArray();
-    Object.keys(this.hostFunctions).forEach((name, index) => {
+    hostFunctionNames.forEach((name, index) => {
       context.newString(name).consume((handle) => context.setProp(names, index, handle));
     });
     context.setProp(options, 'hostFunctionNames', names);
@@ -234,34 +243,14 @@ export class QuickJSSandbox {
     const name = context.getString(nameHandle);
     const argsJson = context.getString(argsHandle);
     const deferred = context.newPromise();
-    const call: PendingHostCall = { deferred, controller: new AbortController() };
-    this.pendingCalls.add(call);
-    // Started on a microtask so host code never runs inside QuickJS's own call stack.
-    Promise.resolve()
-      .then(() => {
-        // Dropped before it started (its cell ended at once): the host never hears of it.
-        if (!this.pendingCalls.has(call)) throw new Error('The call was dropped before it started.');
-        return this.invokeHostFunction(name, argsJson, call.controller.signal);
-      })
-      .then(
-        (resultJson) => this.settleHostCall(call, { resultJson }),
-        (error: unknown) => this.settleHostCall(call, { message: hostErrorMessage(error) }),
-      );
+    const callId = this.nextCallId++;
+    this.pendingCalls.set(callId, deferred);
+    // Handed to the host on a microtask: a call the cell's end dropped at once (one made while the
+    // error is described, say) never reaches it.
+    void Promise.resolve().then(() => {
+      if (this.pendingCalls.get(callId) === deferred) this.link.startHostCall(callId, name, argsJson);
+    });
     return deferred.handle;
-  }
-
-  private async invokeHostFunction(name: string, argsJson: string, signal: AbortSignal): Promise<string> {
-    const hostFunction = Object.hasOwn(this.hostFunctions, name) ? this.hostFunctions[name] : undefined;
-    if (typeof hostFunction !== 'function') throw new Error(`There is no host function named '${name}'.`);
-    const args: unknown = JSON.parse(argsJson);
-    if (!Array.isArray(args)) {
-      // Only a replaced toJSON (Object.prototype.toJSON, Array.prototype.toJSON) makes the prelude send anything else.
-      throw new Error(
-        `${name}: the arguments did not arrive as a list, because a toJSON method was replaced (e.g. Object.prototype.toJSON or Array.prototype.toJSON). Delete it to call ${name} again.`,
-      );
-    }
-    const result = await hostFunction(args as JsonValue[], { signal });
-    return result === undefined ? '' : (JSON.stringify(result) ?? '');
   }
 
   /**
@@ -269,47 +258,48 @@ export class QuickJSSandbox {
    * unhandled rejection would end the host process): if the WebAssembly instance itself fails here,
    * the failure is kept and the running (or next) cell reports the sandbox broken.
    */
-  private settleHostCall(call: PendingHostCall, outcome: { resultJson: string } | { message: string }) {
+  settleHostCall(callId: number, outcome: HostCallOutcome) {
     try {
-      this.settleHostCallInside(call, outcome);
+      this.settleHostCallInside(callId, outcome);
     } catch (error) {
-      this.instanceFailure ??= `The QuickJS sandbox failed while settling a host call: ${hostErrorMessage(error)}.`;
+      this.instanceFailure ??= `The QuickJS sandbox failed while settling a host call: ${errorMessageOf(error)}.`;
       this.wake?.();
     }
   }
 
-  private settleHostCallInside(call: PendingHostCall, outcome: { resultJson: string } | { message: string }) {
+  private settleHostCallInside(callId: number, outcome: HostCallOutcome) {
+    const deferred = this.pendingCalls.get(callId);
     // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
-    if (!this.pendingCalls.delete(call) || this.disposed) return;
+    if (deferred === undefined || this.disposed) return;
+    this.pendingCalls.delete(callId);
     const { context } = this;
     try {
-      if ('resultJson' in outcome) {
-        newQuickJSString(this.bounded, context, outcome.resultJson, 'a host function result').consume(
-          (handle) => call.deferred.resolve(handle),
+      if (outcome.ok) {
+        newQuickJSString(this.bounded, context, outcome.json, 'a host function result').consume((handle) =>
+          deferred.resolve(handle),
         );
       } else {
-        context.newError(outcome.message).consume((handle) => call.deferred.reject(handle));
+        context.newError(outcome.message).consume((handle) => deferred.reject(handle));
       }
     } catch (error) {
       // No memory for the result: fail the call inside, if even that is possible.
       try {
         context
-          .newError(`The sandbox had no memory left for the result: ${hostErrorMessage(error)}`)
-          .consume((handle) => call.deferred.reject(handle));
+          .newError(`The sandbox had no memory left for the result: ${errorMessageOf(error)}`)
+          .consume((handle) => deferred.reject(handle));
       } catch {
-        call.deferred.dispose();
+        deferred.dispose();
       }
     }
     this.wake?.();
   }
 
-  /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
+  /**
+   * Drops host calls still running: their results are ignored, and the prelude rejects them at the
+   * next cell. The host side drops its own half (and aborts the host functions) when the cell ends.
+   */
   private dropPendingCalls() {
-    for (const call of this.pendingCalls) {
-      call.deferred.dispose();
-      // Tell the host nobody will read the result, so it can stop paying for it.
-      call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
-    }
+    for (const deferred of this.pendingCalls.values()) deferred.dispose();
     this.pendingCalls.clear();
   }
 
@@ -322,6 +312,7 @@ export class QuickJSSandbox {
   async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
     const { context } = this;
     this.interrupted = false;
+    this.requestedStop = undefined;
     let stopReason: StopReason | undefined;
     let value: string | undefined;
     let error: CellError | undefined;
@@ -356,7 +347,7 @@ export class QuickJSSandbox {
         // The script did not compile (syntax QuickJS rejects though acorn took it), or stopped at once.
         const reason = evaluated.error;
         try {
-          if (!this.interrupted) error = this.describeCellError(reason, options, cell, true, textLimit);
+          if (!this.interrupted) error = this.readCellError(reason, options, cell, true, textLimit);
         } finally {
           reason.dispose();
         }
@@ -377,7 +368,7 @@ export class QuickJSSandbox {
                 failedWithoutReason =
                   context.sameValue(state.error, context.null) ||
                   context.sameValue(state.error, context.undefined);
-                error = this.describeCellError(state.error, options, cell, false, textLimit);
+                error = this.readCellError(state.error, options, cell, false, textLimit);
               } finally {
                 state.error.dispose();
               }
@@ -388,16 +379,16 @@ export class QuickJSSandbox {
         }
       }
       if (this.interrupted || stopReason) {
-        error = stopError(stopReason ?? 'timeout', options.timeoutMs);
+        error = stopError(stopReason ?? this.requestedStop ?? 'timeout', options.timeoutMs);
         value = undefined;
         try {
           this.drainJobs();
         } catch (caught) {
-          polluted = `The cell was stopped, but ${hostErrorMessage(caught)}.`;
+          polluted = `The cell was stopped, but ${errorMessageOf(caught)}.`;
         }
       }
     } catch (caught) {
-      broken = `The QuickJS sandbox failed: ${hostErrorMessage(caught)}`;
+      broken = `The QuickJS sandbox failed: ${errorMessageOf(caught)}`;
       error = { kind: isOutOfMemory(caught) ? 'memory' : 'crash', name: 'SandboxError', message: broken };
     } finally {
       clearTimeout(timer);
@@ -413,7 +404,7 @@ export class QuickJSSandbox {
       try {
         output = this.endCell();
       } catch (caught) {
-        broken = `The sandbox could not collect the cell's output: ${hostErrorMessage(caught)}`;
+        broken = `The sandbox could not collect the cell's output: ${errorMessageOf(caught)}`;
         error ??= { kind: 'crash', name: 'SandboxError', message: broken };
       }
     }
@@ -422,7 +413,7 @@ export class QuickJSSandbox {
       try {
         this.settleDroppedCalls();
       } catch (caught) {
-        broken = `The cell left host calls running, and the sandbox could not settle them (${hostErrorMessage(caught)}).`;
+        broken = `The cell left host calls running, and the sandbox could not settle them (${errorMessageOf(caught)}).`;
       }
     }
     if (!broken && this.instanceFailure) {
@@ -432,7 +423,7 @@ export class QuickJSSandbox {
     const mayBeOutOfMemory = error?.kind === 'memory' || (error?.kind === 'runtime' && failedWithoutReason);
     if (!broken && mayBeOutOfMemory && !this.hasMemoryHeadroom()) {
       broken = 'The sandbox ran out of memory, and what the cells stored still fills it.';
-      if (error?.kind !== 'memory') error = outOfMemoryError();
+      if (error?.kind !== 'memory') error = outOfMemoryError(MEMORY_OPTION, 'InternalError');
     }
     return {
       stdout: output?.stdout ?? '',
@@ -576,7 +567,7 @@ export class QuickJSSandbox {
     }
   }
 
-  private describeCellError(
+  private readCellError(
     reason: QuickJSHandle,
     options: SandboxCellOptions,
     cell: RewrittenJavaScriptCell,
@@ -614,20 +605,13 @@ export class QuickJSSandbox {
         description.dispose();
       }
     }
-    const location = stack
-      ? findCellErrorLocation(stack, options.fileName, cell.firstLineColumnOffset)
-      : undefined;
-    let kind: CellErrorKind = 'runtime';
-    if (name === 'InternalError' && message === 'out of memory') kind = 'memory';
-    else if (atCompile && name === 'SyntaxError') kind = 'syntax';
-    return {
-      kind,
-      name,
-      message: kind === 'memory' ? OUT_OF_MEMORY_MESSAGE : message,
-      ...(location ? { line: location.line } : {}),
-      ...(location?.column !== undefined ? { column: location.column } : {}),
-      ...(stack ? { stack } : {}),
-    };
+    const thrown: ThrownErrorDescription = { name, message, ...(stack ? { stack } : {}) };
+    return describeCellError(thrown, {
+      cell,
+      fileName: options.fileName,
+      atCompile,
+      memoryOption: MEMORY_OPTION,
+    });
   }
 
   private readStringProperty(object: QuickJSHandle, key: string, limit: number): string | undefined {
@@ -698,7 +682,7 @@ type EncodedContext =
 /** Separators tried for a list of strings: control characters that real documents almost never hold. */
 const SEPARATORS = ['\u0001', '\u0002', '\u0003', '\u001e', '\u001f'];
 
-function encodeContext(value: ReplSessionOptions['context']): EncodedContext {
+function encodeContext(value: ContextValue): EncodedContext {
   if (typeof value === 'string' && !value.includes('\0')) return { kind: 'string', text: value };
   if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) {
     const documents = value as readonly string[];
@@ -712,29 +696,7 @@ function encodeContext(value: ReplSessionOptions['context']): EncodedContext {
   return { kind: 'json', text: JSON.stringify(value ?? null) };
 }
 
-const OUT_OF_MEMORY_MESSAGE =
-  'The sandbox ran out of memory (its limit is the environment option memoryLimitBytes). Work on smaller pieces of the context, and drop variables you no longer need.';
-
-function outOfMemoryError(): CellError {
-  return { kind: 'memory', name: 'InternalError', message: OUT_OF_MEMORY_MESSAGE };
-}
-
-function stopError(reason: StopReason, timeoutMs: number): CellError {
-  return reason === 'aborted'
-    ? { kind: 'aborted', name: 'AbortError', message: 'The cell was aborted.' }
-    : {
-        kind: 'timeout',
-        name: 'TimeoutError',
-        message: `The cell ran longer than its ${timeoutMs} ms limit and was stopped. Work on smaller pieces, or make fewer calls at once.`,
-      };
-}
-
-function hostErrorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : String(error);
-}
-
 function isOutOfMemory(error: unknown): boolean {
-  const message = hostErrorMessage(error);
+  const message = errorMessageOf(error);
   return /out of memory|memory access out of bounds|Cannot enlarge memory|Aborted\(OOM\)/i.test(message);
 }

@@ -23,6 +23,13 @@ export interface ReplEnvironment {
   readonly language: ReplLanguage;
   /** Starts a fresh session with `context` and the host functions defined as globals. */
   createSession(options: ReplSessionOptions): Promise<ReplSession>;
+  /**
+   * Releases what the environment keeps between sessions (a spare process, worker threads), so that
+   * nothing of it keeps the host process alive. Sessions still open are the caller's to dispose.
+   * Safe to call twice; a session created afterwards starts what it needs again. Optional: an
+   * environment that keeps nothing between sessions may leave it out.
+   */
+  dispose?(): Promise<void>;
 }
 
 /**
@@ -72,11 +79,19 @@ export interface RunCellOptions {
    * shown is capped again, more tightly, by the loop. Default 1,000,000.
    */
   readonly maxOutputChars?: number;
-  /** Aborting it stops the cell as soon as possible with an `aborted` error. */
+  /**
+   * Aborting it stops the cell with an `aborted` error within about a second, however busy its code
+   * is (`while (true) {}` included); the host's event loop stays free meanwhile.
+   */
   readonly signal?: AbortSignal;
 }
 
-/** A running REPL with persistent state. */
+/**
+ * A running REPL with persistent state.
+ *
+ * Cells run one at a time, in the order `runCell` was called: a cell called while another runs
+ * waits for it to end, so a later cell always sees what every earlier one left.
+ */
 export interface ReplSession {
   /**
    * Runs one cell of code. Top-level declarations persist to later cells, top-level `await` works,

@@ -1,0 +1,43 @@
+/**
+ * `@rlm/core/environment`: the kit for authors of REPL environments. A JavaScript engine supplies a
+ * sandbox primitive and gets whole sessions from {@link defineJavaScriptEnvironment}; any other
+ * language implements `ReplEnvironment` itself and may reuse the language-neutral parts (option
+ * checks, error wording, the host-call table).
+ */
+
+export { findCellErrorLocation } from '../javascript/cell-error-location';
+export {
+  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
+  JAVASCRIPT_PRELUDE_SOURCE,
+  JAVASCRIPT_REMOVED_GLOBALS,
+  JAVASCRIPT_RESERVED_NAMES,
+  type JavaScriptPreludeCellOutput,
+  type JavaScriptPreludeErrorDescription,
+} from '../javascript/javascript-prelude';
+export { type RewrittenJavaScriptCell, rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
+export { checkInteger } from './check-integer';
+export type { ContextValue, JsonValue } from './context-value';
+export { defineJavaScriptEnvironment } from './define-javascript-environment';
+export {
+  type CellErrorSite,
+  crashError,
+  describeCellError,
+  errorMessageOf,
+  outOfMemoryError,
+  outOfMemoryMessage,
+  stopError,
+  type ThrownErrorDescription,
+} from './describe-cell-error';
+export { type HostCallLimits, type HostCallOutcome, HostCallTable } from './host-call-table';
+export type { JavaScriptEngine } from './javascript-engine';
+export { JavaScriptSession } from './javascript-session';
+export { parseHostCallArguments } from './parse-host-call-arguments';
+export type * from './repl-environment';
+export type {
+  JavaScriptSandbox,
+  SandboxCellOptions,
+  SandboxCellOutcome,
+  SandboxStartOptions,
+  StopReason,
+} from './sandbox-cell';

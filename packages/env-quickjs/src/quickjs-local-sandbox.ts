@@ -1,0 +1,69 @@
+import {
+  HostCallTable,
+  type JavaScriptSandbox,
+  type RewrittenJavaScriptCell,
+  type SandboxCellOptions,
+  type SandboxCellOutcome,
+  type SandboxStartOptions,
+  type StopReason,
+} from '@rlm/core/environment';
+import { QuickJSSandbox, type QuickJSSandboxLimits } from './quickjs-sandbox';
+
+/**
+ * A QuickJS sandbox in the host's own thread: host calls go straight to the host-call table. Used
+ * when a bundler left the worker module behind, and by tests that need another QuickJS build (the
+ * debug one, which cannot be sent to a worker). A cell that never yields holds the host's thread
+ * until its deadline.
+ */
+export class QuickJSLocalSandbox implements JavaScriptSandbox {
+  private constructor(
+    private readonly sandbox: QuickJSSandbox,
+    private readonly calls: HostCallTable,
+  ) {}
+
+  static async create(
+    limits: QuickJSSandboxLimits,
+    start: SandboxStartOptions,
+  ): Promise<QuickJSLocalSandbox> {
+    const calls = new HostCallTable(start.hostFunctions);
+    let sandbox: QuickJSSandbox | undefined;
+    const link = {
+      startHostCall(callId: number, name: string, argsJson: string) {
+        const refusal = calls.refusal(name, argsJson.length);
+        if (refusal !== undefined) {
+          queueMicrotask(() => sandbox?.settleHostCall(callId, { ok: false, message: refusal }));
+          return;
+        }
+        calls.start(callId, name, argsJson, (outcome) => sandbox?.settleHostCall(callId, outcome));
+      },
+    };
+    sandbox = await QuickJSSandbox.create(
+      limits,
+      { context: start.context, hostFunctionNames: Object.keys(start.hostFunctions) },
+      link,
+    );
+    return new QuickJSLocalSandbox(sandbox, calls);
+  }
+
+  /** Why freeing the QuickJS instance failed, if it did (a leaked handle, or a crashed instance). */
+  get disposeError(): unknown {
+    return this.sandbox.disposeError;
+  }
+
+  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+    try {
+      return await this.sandbox.runCell(cell, options);
+    } finally {
+      this.calls.drop();
+    }
+  }
+
+  stop(reason: StopReason) {
+    this.sandbox.stop(reason);
+  }
+
+  dispose() {
+    this.calls.drop();
+    this.sandbox.dispose();
+  }
+}

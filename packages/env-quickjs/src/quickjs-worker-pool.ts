@@ -1,0 +1,140 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { QUICKJS_WORKER_MODULE_URL, quickJSWorkerData } from './quickjs-worker';
+import type { HostToWorkerMessage, WorkerToHostMessage } from './quickjs-worker-protocol';
+
+/** Idle workers kept for the next session or restart; more are ended as they come back. */
+const MAX_IDLE_WORKERS = 2;
+
+/**
+ * Loads the worker's module. From source (tests, `tsx`), the worker registers tsx's loader first,
+ * which the main thread's loader hooks do not reach on Node 20.
+ */
+const BOOTSTRAP = `const { workerData } = require('node:worker_threads');
+(workerData.loader ? import(workerData.loader).then((api) => api.register()) : Promise.resolve())
+  .then(() => import(workerData.entry));`;
+
+interface WorkerEntry {
+  readonly entry: string;
+  readonly loader?: string;
+}
+
+let resolvedEntry: WorkerEntry | null | undefined;
+
+/**
+ * What the worker imports, or `null` when it must not: when a bundler put this package into the
+ * program's entry script, importing that in a worker would run the whole program again there (the
+ * sessions then run in this thread).
+ */
+export function quickJSWorkerEntry(): WorkerEntry | null {
+  if (resolvedEntry !== undefined) return resolvedEntry;
+  const entry = QUICKJS_WORKER_MODULE_URL;
+  const script = process.argv[1];
+  if (script !== undefined && pathToFileURL(script).href === entry) {
+    resolvedEntry = null;
+  } else if (entry.endsWith('.ts')) {
+    const loader = createRequire(entry)
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs');
+    resolvedEntry = { entry, loader: pathToFileURL(loader).href };
+  } else {
+    resolvedEntry = { entry };
+  }
+  return resolvedEntry;
+}
+
+/** One worker thread able to host a QuickJS sandbox, with the shared memory its cells are stopped through. */
+export class QuickJSWorker {
+  readonly stopFlags = new Int32Array(new SharedArrayBuffer(8));
+  private readonly worker: Worker;
+  private listener: ((message: WorkerToHostMessage) => void) | undefined;
+  private exitListener: ((reason: string) => void) | undefined;
+  /** Why the thread ended, once it did. */
+  ended: string | undefined;
+
+  constructor(entry: WorkerEntry) {
+    this.worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { ...entry, ...quickJSWorkerData(this.stopFlags.buffer as SharedArrayBuffer) },
+      // Model code has no use for the host's stdin, and its output never goes through console.
+      stdin: false,
+    });
+    this.worker.on('message', (message: WorkerToHostMessage) => this.listener?.(message));
+    this.worker.on('error', (error: Error) => this.end(`the QuickJS worker failed: ${error.message}`));
+    this.worker.on('exit', (code) => this.end(`the QuickJS worker ended (exit code ${code})`));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.unref();
+  }
+
+  private end(reason: string) {
+    this.ended ??= reason;
+    this.exitListener?.(this.ended);
+  }
+
+  /** Hands the worker to one sandbox: its messages, and word of its end, go to these listeners. */
+  attach(onMessage: (message: WorkerToHostMessage) => void, onEnd: (reason: string) => void) {
+    this.listener = onMessage;
+    this.exitListener = onEnd;
+  }
+
+  detach() {
+    this.listener = undefined;
+    this.exitListener = undefined;
+  }
+
+  send(message: HostToWorkerMessage) {
+    this.worker.postMessage(message);
+  }
+
+  /** Whether the worker keeps the host process alive: only while it works for a cell or a start. */
+  hold(busy: boolean) {
+    if (busy) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  terminate() {
+    this.ended ??= 'the QuickJS worker was ended';
+    this.detach();
+    void this.worker.terminate();
+  }
+}
+
+/**
+ * The process's QuickJS workers: starting one takes tens of milliseconds (and QuickJS's
+ * WebAssembly is compiled once per thread), so a worker whose session ended cleanly hosts the next
+ * one, and one spare is started ahead once sessions are being made. Idle workers never keep the
+ * host process alive.
+ */
+class QuickJSWorkerPool {
+  private readonly idle: QuickJSWorker[] = [];
+
+  /** A worker for a new sandbox, or `undefined` when workers cannot be used (see {@link quickJSWorkerEntry}). */
+  acquire(): QuickJSWorker | undefined {
+    const entry = quickJSWorkerEntry();
+    if (entry === null) return undefined;
+    let worker = this.idle.pop();
+    while (worker?.ended !== undefined) worker = this.idle.pop();
+    worker ??= new QuickJSWorker(entry);
+    // The next session (a child RLM, a restart) should not wait for a thread to boot.
+    if (this.idle.length === 0) this.idle.push(new QuickJSWorker(entry));
+    return worker;
+  }
+
+  /** Takes back a worker whose sandbox was disposed cleanly. */
+  release(worker: QuickJSWorker) {
+    worker.detach();
+    worker.hold(false);
+    if (worker.ended !== undefined) return;
+    if (this.idle.length >= MAX_IDLE_WORKERS) worker.terminate();
+    else this.idle.push(worker);
+  }
+
+  /** Ends every idle worker; workers hosting a session end with it. */
+  dispose() {
+    for (const worker of this.idle.splice(0)) worker.terminate();
+  }
+}
+
+/** One pool per process: workers hold no settings of their own (each start brings its limits). */
+export const quickJSWorkers = new QuickJSWorkerPool();

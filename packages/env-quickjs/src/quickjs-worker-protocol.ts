@@ -1,0 +1,49 @@
+import type {
+  ContextValue,
+  HostCallOutcome,
+  RewrittenJavaScriptCell,
+  SandboxCellOutcome,
+  StopReason,
+} from '@rlm/core/environment';
+
+/** The limits a worker starts a sandbox with (the QuickJS build is always the release one there). */
+export interface WorkerSandboxLimits {
+  readonly memoryLimitBytes: number;
+  readonly maxStackSizeBytes: number;
+}
+
+/**
+ * Where the host asks a busy cell to stop: `[cellId, reason]`, written by the host and read by
+ * QuickJS's interrupt handler, which runs inside the cell's own loop where no message can arrive.
+ */
+export const STOP_CELL_INDEX = 0;
+export const STOP_REASON_INDEX = 1;
+export const STOP_REASONS: readonly StopReason[] = ['timeout', 'aborted'];
+
+/** From the host to the worker. */
+export type HostToWorkerMessage =
+  | {
+      readonly type: 'start';
+      readonly limits: WorkerSandboxLimits;
+      readonly context: ContextValue;
+      readonly hostFunctionNames: readonly string[];
+    }
+  | {
+      readonly type: 'run';
+      readonly cellId: number;
+      readonly cell: RewrittenJavaScriptCell;
+      readonly fileName: string;
+      readonly timeoutMs: number;
+      readonly maxOutputChars: number;
+    }
+  | { readonly type: 'stop'; readonly reason: StopReason }
+  | { readonly type: 'settle'; readonly callId: number; readonly outcome: HostCallOutcome }
+  | { readonly type: 'dispose' };
+
+/** From the worker to the host. */
+export type WorkerToHostMessage =
+  | { readonly type: 'started' }
+  | { readonly type: 'startFailed'; readonly message: string }
+  | { readonly type: 'hostCall'; readonly callId: number; readonly name: string; readonly argsJson: string }
+  | { readonly type: 'done'; readonly cellId: number; readonly outcome: SandboxCellOutcome }
+  | { readonly type: 'disposed' };

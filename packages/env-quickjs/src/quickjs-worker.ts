@@ -1,0 +1,118 @@
+/**
+ * The worker thread a QuickJS session runs in, so that a cell that never yields (`while (true) {}`)
+ * holds only this thread: the host's event loop, its timers, signals and in-flight sub-calls go on.
+ * It hosts one sandbox at a time, started, driven and disposed by messages from the host
+ * (`QuickJSThreadedSandbox`); a busy cell is stopped through shared memory that QuickJS's interrupt
+ * handler reads.
+ *
+ * The worker imports this very module (by its `import.meta.url`), which starts serving when it finds
+ * itself in a worker made for it. So the worker needs no file of its own, and a bundler that inlines
+ * this package (the CLI does) carries it along: the worker then imports the chunk that holds it.
+ */
+import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { crashError, errorMessageOf } from '@rlm/core/environment';
+import { QuickJSSandbox } from './quickjs-sandbox';
+import {
+  type HostToWorkerMessage,
+  STOP_CELL_INDEX,
+  STOP_REASON_INDEX,
+  STOP_REASONS,
+  type WorkerToHostMessage,
+} from './quickjs-worker-protocol';
+
+/** The URL the worker imports: the file, or the bundle chunk, this code is in. */
+export const QUICKJS_WORKER_MODULE_URL: string = import.meta.url;
+
+const WORKER_MARKER = '@rlm/env-quickjs/quickjs-worker';
+
+/** The `workerData` of a QuickJS worker: the marker it starts serving on, and its stop flags. */
+export function quickJSWorkerData(stopFlags: SharedArrayBuffer): Record<string, unknown> {
+  return { [WORKER_MARKER]: true, stopFlags };
+}
+
+if (
+  !isMainThread &&
+  parentPort !== null &&
+  (workerData as Record<string, unknown> | null)?.[WORKER_MARKER] === true
+) {
+  serve(parentPort, new Int32Array((workerData as { stopFlags: SharedArrayBuffer }).stopFlags));
+}
+
+/** Answers the host's messages for the life of the thread. */
+function serve(port: MessagePort, stopFlags: Int32Array): void {
+  let sandbox: QuickJSSandbox | undefined;
+  let runningCellId = 0;
+
+  function post(message: WorkerToHostMessage) {
+    port.postMessage(message);
+  }
+
+  const link = {
+    startHostCall(callId: number, name: string, argsJson: string) {
+      post({ type: 'hostCall', callId, name, argsJson });
+    },
+    stopRequested() {
+      if (runningCellId === 0 || Atomics.load(stopFlags, STOP_CELL_INDEX) !== runningCellId) return undefined;
+      return STOP_REASONS[Atomics.load(stopFlags, STOP_REASON_INDEX)] ?? 'aborted';
+    },
+  };
+
+  port.on('message', (message: HostToWorkerMessage) => {
+    switch (message.type) {
+      case 'start':
+        sandbox?.dispose();
+        sandbox = undefined;
+        QuickJSSandbox.create(
+          message.limits,
+          { context: message.context, hostFunctionNames: message.hostFunctionNames },
+          link,
+        ).then(
+          (started) => {
+            sandbox = started;
+            post({ type: 'started' });
+          },
+          (error: unknown) => post({ type: 'startFailed', message: errorMessageOf(error) }),
+        );
+        return;
+      case 'run': {
+        const current = sandbox;
+        if (current === undefined) {
+          const broken = 'The QuickJS worker has no sandbox to run the cell in.';
+          post({
+            type: 'done',
+            cellId: message.cellId,
+            outcome: { stdout: '', stderr: '', droppedOutputChars: 0, error: crashError(broken), broken },
+          });
+          return;
+        }
+        runningCellId = message.cellId;
+        current
+          .runCell(message.cell, {
+            fileName: message.fileName,
+            timeoutMs: message.timeoutMs,
+            maxOutputChars: message.maxOutputChars,
+          })
+          .catch((error: unknown) => {
+            const broken = `The QuickJS sandbox failed: ${errorMessageOf(error)}.`;
+            return { stdout: '', stderr: '', droppedOutputChars: 0, error: crashError(broken), broken };
+          })
+          .then((outcome) => {
+            runningCellId = 0;
+            post({ type: 'done', cellId: message.cellId, outcome });
+          });
+        return;
+      }
+      case 'stop':
+        sandbox?.stop(message.reason);
+        return;
+      case 'settle':
+        sandbox?.settleHostCall(message.callId, message.outcome);
+        return;
+      case 'dispose':
+        sandbox?.dispose();
+        sandbox = undefined;
+        post({ type: 'disposed' });
+        return;
+    }
+  });
+}
