@@ -61,7 +61,8 @@ describe('rlm-test-server --demo (issue 13: a quick start without a key)', () =>
     const counted = await ask([
       {
         role: 'user',
-        content: 'Count.\n10:00 ERROR disk full\n10:01 INFO ok\n10:02 ERROR disk x\n10:03 ERROR auth y',
+        content:
+          'Count the ERROR lines by kind.\n2026-03-01 10:00:00 ERROR disk full\n2026-03-01 10:01:00 INFO ok\n2026-03-01 10:02:00 ERROR disk x\n2026-03-01 10:03:00 ERROR auth y',
       },
     ]);
     expect(JSON.parse(counted ?? '')).toEqual({ disk: 2, auth: 1 });
