@@ -83,7 +83,8 @@ describe('1. nothing writes behind the display: no listener-leak warning on a ba
     await writeFile(join(cwd, 'a.txt'), 'text');
     await writeFile(
       join(cwd, 'warn.cjs'),
-      "setTimeout(() => process.emitWarning('something is deprecated', 'DeprecationWarning'), 200).unref();\n",
+      // In the main thread only: NODE_OPTIONS' --require also runs in worker threads (QuickJS may run in one).
+      "if (require('node:worker_threads').isMainThread) setTimeout(() => process.emitWarning('something is deprecated', 'DeprecationWarning'), 200).unref();\n",
     );
     server.setResponder(fanOut(4, 600));
     const run = await runBuiltCli(['q', '-c', 'a.txt', ...modelArgs()], {

@@ -41,7 +41,8 @@ beforeAll(async () => {
   await writeFile(join(folder, 'app.log'), LOG_A);
   await writeFile(
     join(folder, 'warn.cjs'),
-    "setTimeout(() => process.emitWarning('something is deprecated', 'DeprecationWarning'), 1500).unref();\n",
+    // In the main thread only: NODE_OPTIONS' --require also runs in worker threads (QuickJS may run in one).
+    "if (require('node:worker_threads').isMainThread) setTimeout(() => process.emitWarning('something is deprecated', 'DeprecationWarning'), 1500).unref();\n",
   );
 });
 afterAll(async () => {

@@ -190,7 +190,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
                 ...(limit ? { limit: limit.limit } : {}),
               }
             : turnLimit
-              ? { name: 'LimitExceededError', message: `rlm: ${stop}`, limit: 'maxTurns' }
+              ? { name: 'LimitExceededError', message: `${stop}.`, limit: 'maxTurns' }
               : null,
           exitCode,
         },
@@ -240,7 +240,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
           : turnLimit
             ? 'stopped by --max-turns'
             : limit
-              ? `stopped by ${LIMIT_FLAGS[limit.limit] ?? `a limit (${limit.limit})`}`
+              ? limit.limit === 'maxConsecutiveErrors'
+                ? `stopped after ${limit.limitValue} failed turns in a row`
+                : `stopped by ${LIMIT_FLAGS[limit.limit] ?? `a limit (${limit.limit})`}`
               : aborted
                 ? 'interrupted'
                 : 'failed',
