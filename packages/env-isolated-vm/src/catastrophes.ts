@@ -81,3 +81,22 @@ function installExitGuard(current: CatastropheRecord): void {
     reallyExit.call(process, code);
   };
 }
+
+export const CATASTROPHE_ADVICE =
+  'Restart the process when you can (a process that had one no longer exits on its own; process.exit() still ends it), ' +
+  'and give model code this much memory only in another environment: @rlm/env-deno runs each session in its own ' +
+  'process, @rlm/env-quickjs in WebAssembly.';
+
+/** Why no isolate may be started any more in this process, if that is so. */
+export function processCatastropheRefusal(settings: {
+  readonly maxCatastrophicErrorsPerProcess: number;
+}): string | undefined {
+  const count = catastrophicErrorCount();
+  if (count < settings.maxCatastrophicErrorsPerProcess) return undefined;
+  return (
+    `isolated-vm lost control of ${count} isolates in this process (catastrophic errors, e.g. one native operation ` +
+    `allocating far past memoryLimitMb), the most it allows (maxCatastrophicErrorsPerProcess = ` +
+    `${settings.maxCatastrophicErrorsPerProcess}); each keeps its memory (100–200 MB) and a thread for good, so no new ` +
+    `isolate is started in this process. ${CATASTROPHE_ADVICE}`
+  );
+}

@@ -1,16 +1,10 @@
-import {
-  InvalidArgumentError,
-  type ReplEnvironment,
-  type ReplSession,
-  type ReplSessionOptions,
-  SandboxError,
-} from '@rlm/core';
-import {
-  IsolatedVMSession,
-  type IsolatedVMSessionSettings,
-  processCatastropheRefusal,
-} from './isolated-vm-session';
+import { SandboxError } from '@rlm/core';
+import { checkInteger, defineJavaScriptEnvironment, type ReplEnvironment } from '@rlm/core/environment';
+import { CATASTROPHE_ADVICE, processCatastropheRefusal } from './catastrophes';
+import { IsolatedVMSandbox, type IsolatedVMSandboxSettings } from './isolated-vm-sandbox';
 import { assertNoNodeSnapshotFlag, type IsolatedVMModule, loadIsolatedVM } from './load-isolated-vm';
+
+const ENVIRONMENT_ID = 'isolated-vm';
 
 /** Options of {@link createIsolatedVMEnvironment}. */
 export interface IsolatedVMEnvironmentOptions {
@@ -63,6 +57,13 @@ const DEFAULTS = {
   maxCatastrophicErrorsPerProcess: 3,
 } as const satisfies Required<Omit<IsolatedVMEnvironmentOptions, 'onCatastrophicError'>>;
 
+type NumericOption =
+  | 'memoryLimitMb'
+  | 'defaultTimeoutMs'
+  | 'defaultMaxOutputChars'
+  | 'maxCatastrophicRestarts'
+  | 'maxCatastrophicErrorsPerProcess';
+
 /** isolated-vm refuses less than 8 MiB; the prelude and a context need a little more. */
 const MIN_MEMORY_LIMIT_MB = 16;
 /** V8's heap on 64-bit hosts. */
@@ -94,58 +95,51 @@ function loadIsolatedVMOnce(): Promise<IsolatedVMModule> {
  * ```
  */
 export function createIsolatedVMEnvironment(options: IsolatedVMEnvironmentOptions = {}): ReplEnvironment {
-  const settings: IsolatedVMSessionSettings = {
-    memoryLimitMb: checkInteger(
-      'memoryLimitMb',
-      options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
-      MIN_MEMORY_LIMIT_MB,
-      MAX_MEMORY_LIMIT_MB,
-    ),
-    defaultTimeoutMs: checkInteger(
-      'defaultTimeoutMs',
-      options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs,
-      1,
-    ),
-    defaultMaxOutputChars: checkInteger(
-      'defaultMaxOutputChars',
-      options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
-      0,
-    ),
-    maxCatastrophicRestarts: checkInteger(
-      'maxCatastrophicRestarts',
-      options.maxCatastrophicRestarts ?? DEFAULTS.maxCatastrophicRestarts,
-      0,
-    ),
-    maxCatastrophicErrorsPerProcess: checkInteger(
-      'maxCatastrophicErrorsPerProcess',
-      options.maxCatastrophicErrorsPerProcess ?? DEFAULTS.maxCatastrophicErrorsPerProcess,
-      1,
-    ),
+  const check = (name: NumericOption, min: number, max?: number) =>
+    checkInteger('createIsolatedVMEnvironment', name, options[name] ?? DEFAULTS[name], min, max);
+  const settings: IsolatedVMSandboxSettings = {
+    memoryLimitMb: check('memoryLimitMb', MIN_MEMORY_LIMIT_MB, MAX_MEMORY_LIMIT_MB),
     ...(options.onCatastrophicError ? { onCatastrophicError: options.onCatastrophicError } : {}),
   };
+  const maxCatastrophicRestarts = check('maxCatastrophicRestarts', 0);
+  const limits = { maxCatastrophicErrorsPerProcess: check('maxCatastrophicErrorsPerProcess', 1) };
   const checkNodeSnapshotFlag = options.checkNodeSnapshotFlag ?? DEFAULTS.checkNodeSnapshotFlag;
-  return {
-    specificationVersion: 'v1',
-    environmentId: 'isolated-vm',
-    language: 'javascript',
-    async createSession(sessionOptions: ReplSessionOptions): Promise<ReplSession> {
+  return defineJavaScriptEnvironment<IsolatedVMSandbox>({
+    environmentId: ENVIRONMENT_ID,
+    sandboxName: 'isolate',
+    defaultTimeoutMs: check('defaultTimeoutMs', 1),
+    defaultMaxOutputChars: check('defaultMaxOutputChars', 0),
+    checkSession() {
       if (checkNodeSnapshotFlag) assertNoNodeSnapshotFlag();
-      const refusal = processCatastropheRefusal(settings);
-      if (refusal) throw new SandboxError({ environmentId: 'isolated-vm', message: refusal });
-      return IsolatedVMSession.create(await loadIsolatedVMOnce(), settings, sessionOptions);
     },
-  };
+    async createSandbox(start, previous) {
+      const refusal = processCatastropheRefusal(limits);
+      if (refusal) throw new SandboxError({ environmentId: ENVIRONMENT_ID, message: refusal });
+      const ivm = await loadIsolatedVMOnce();
+      try {
+        return await IsolatedVMSandbox.create(ivm, settings, start, previous);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new SandboxError({
+          environmentId: ENVIRONMENT_ID,
+          message:
+            `Could not start an isolated-vm isolate: ${reason}. If the context is large, raise memoryLimitMb ` +
+            `(now ${settings.memoryLimitMb}; a string context takes its length in bytes, twice that if it has ` +
+            'characters beyond Latin-1).',
+          cause: error,
+        });
+      }
+    },
+    refuseRestart(previous, broken) {
+      if (previous.catastrophes <= maxCatastrophicRestarts) return undefined;
+      return (
+        `${broken} That is ${previous.catastrophes} isolates this session lost to catastrophic errors, more than the ` +
+        `${maxCatastrophicRestarts} it replaces (maxCatastrophicRestarts), so no new isolate was started. ` +
+        `Each lost isolate keeps its memory (100–200 MB) and a thread in this process for good. ${CATASTROPHE_ADVICE}`
+      );
+    },
+  });
 }
 
 /** The isolated-vm environment with default options. Creating it loads nothing: isolated-vm is imported on the first session. */
 export const isolatedVM: ReplEnvironment = createIsolatedVMEnvironment();
-
-function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError({
-      argument: name,
-      message: `createIsolatedVMEnvironment: ${name} must be an integer from ${min} to ${max}; got ${value}.`,
-    });
-  }
-  return value;
-}

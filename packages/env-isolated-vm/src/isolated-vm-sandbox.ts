@@ -1,18 +1,22 @@
-import type {
-  CellError,
-  CellErrorKind,
-  FinalAnswer,
-  JavaScriptPreludeCellOutput,
-  JsonValue,
-  ReplSessionOptions,
-  RewrittenJavaScriptCell,
-} from '@rlm/core';
 import {
-  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
-  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
-  findCellErrorLocation,
+  type CellError,
+  type CellErrorKind,
+  type ContextValue,
+  crashError,
+  describeCellError,
+  errorMessageOf,
+  type HostCallOutcome,
+  HostCallTable,
   JAVASCRIPT_PRELUDE_SOURCE,
-} from '@rlm/core';
+  type JavaScriptPreludeCellOutput,
+  type JavaScriptSandbox,
+  type RewrittenJavaScriptCell,
+  type SandboxCellOptions,
+  type SandboxCellOutcome,
+  type SandboxStartOptions,
+  type StopReason,
+  stopError,
+} from '@rlm/core/environment';
 import type { Context, Isolate, Reference } from 'isolated-vm';
 import { recordCatastrophicError } from './catastrophes';
 import {
@@ -31,30 +35,8 @@ export interface IsolatedVMSandboxSettings {
   readonly onCatastrophicError?: (message: string) => void;
 }
 
-/** Options for one cell. */
-export interface SandboxCellOptions {
-  readonly fileName: string;
-  readonly timeoutMs: number;
-  readonly maxOutputChars: number;
-  readonly signal?: AbortSignal;
-}
-
-/** What one cell produced inside the sandbox, before the session adds timing and recovery. */
-export interface SandboxCellOutcome {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly droppedOutputChars: number;
-  readonly value?: string;
-  readonly error?: CellError;
-  readonly final?: FinalAnswer;
-  /** Set when the isolate is gone (disposed after running out of memory, killed, or crashed), saying why. */
-  readonly broken?: string;
-  /** Set with `broken` when the isolate was lost to a catastrophic error (isolated-vm cannot reclaim it). */
-  readonly catastrophic?: string;
-}
-
-/** Why a cell was stopped from outside. */
-export type StopReason = 'timeout' | 'aborted';
+/** The memory option an isolated-vm session is bounded by, named in out-of-memory errors. */
+const MEMORY_OPTION = 'memoryLimitMb';
 
 /** Setting up an isolate (prelude, context) may take this long; a 50 MB JSON context parses in ~1 s. */
 const SETUP_TIMEOUT_MS = 60_000;
@@ -69,9 +51,6 @@ const STOP_GRACE_MS = 1_000;
 const ABORT_GRACE_MS = 250;
 /** After an allocation failed, the session goes on only while the isolate uses less than this share of its limit. */
 const MEMORY_HEADROOM_RATIO = 0.75;
-/** The host's backstop behind the prelude's and the driver's gates: the same limits, checked again. */
-const MAX_HOST_CALLS_IN_FLIGHT = DEFAULT_MAX_HOST_CALLS_IN_FLIGHT;
-const MAX_HOST_CALL_CHARS_IN_FLIGHT = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
 /**
  * How many calls into isolates, per second of deadline and per process, get isolated-vm's `timeout`.
  *
@@ -126,14 +105,6 @@ interface RunningCell {
   wake(): void;
 }
 
-interface PendingHostCall {
-  readonly cell: RunningCell;
-  /** Characters of argument JSON the call brought to the host. */
-  readonly chars: number;
-  /** Aborted when the call is dropped, so the host function can stop its work. */
-  readonly controller: AbortController;
-}
-
 /**
  * One V8 isolate (isolated-vm) with one context in which the shared prelude and the driver run. It
  * runs one cell at a time; the session above recreates it when it is lost.
@@ -142,13 +113,13 @@ interface PendingHostCall {
  * cell settled"); everything else crosses as strings. The host keeps References to the driver's
  * functions only, and releases them, the context and the isolate on `dispose`.
  */
-export class IsolatedVMSandbox {
+export class IsolatedVMSandbox implements JavaScriptSandbox {
   private context: Context | undefined;
   private readonly references: Reference[] = [];
   private driver!: { [Name in keyof IsolatedVMDriverFunctions]: Reference<IsolatedVMDriverFunctions[Name]> };
-  private readonly pendingCalls = new Map<number, PendingHostCall>();
-  /** Characters of argument JSON of the calls in `pendingCalls`. */
-  private charsInFlight = 0;
+  private readonly calls: HostCallTable;
+  /** Isolates the session lost to catastrophic errors before this one, this one's included once it had one. */
+  catastrophes: number;
   /** The first message of isolated-vm's catastrophic-error handler for this isolate, once it called it. */
   private catastrophe: string | undefined;
   private running: RunningCell | undefined;
@@ -161,9 +132,13 @@ export class IsolatedVMSandbox {
 
   private constructor(
     private readonly isolate: Isolate,
-    private readonly hostFunctions: ReplSessionOptions['hostFunctions'],
+    private readonly hostFunctionNames: readonly string[],
     private readonly settings: IsolatedVMSandboxSettings,
+    hostCalls: HostCallTable,
+    catastrophesBefore: number,
   ) {
+    this.calls = hostCalls;
+    this.catastrophes = catastrophesBefore;
     this.lost = new Promise((resolve) => {
       this.markLost = () => resolve('lost');
     });
@@ -173,7 +148,9 @@ export class IsolatedVMSandbox {
   static async create(
     ivm: IsolatedVMModule,
     settings: IsolatedVMSandboxSettings,
-    sessionOptions: Pick<ReplSessionOptions, 'context' | 'hostFunctions'>,
+    sessionOptions: SandboxStartOptions,
+    /** The sandbox this one replaces, whose count of catastrophes it carries on. */
+    previous?: IsolatedVMSandbox,
   ): Promise<IsolatedVMSandbox> {
     let sandbox: IsolatedVMSandbox | undefined;
     const isolate = new ivm.Isolate({
@@ -181,11 +158,17 @@ export class IsolatedVMSandbox {
       // Without a handler isolated-vm aborts the whole process; with one, only this sandbox is lost.
       onCatastrophicError: (message) => sandbox?.onCatastrophicError(message),
     });
-    sandbox = new IsolatedVMSandbox(isolate, sessionOptions.hostFunctions, settings);
+    sandbox = new IsolatedVMSandbox(
+      isolate,
+      Object.keys(sessionOptions.hostFunctions),
+      settings,
+      new HostCallTable(sessionOptions.hostFunctions),
+      previous?.catastrophes ?? 0,
+    );
     try {
       await sandbox.start(ivm, sessionOptions.context);
     } catch (error) {
-      const lostForMemory = isolate.isDisposed && /memory limit/i.test(errorMessage(error));
+      const lostForMemory = isolate.isDisposed && /memory limit/i.test(errorMessageOf(error));
       sandbox.dispose();
       if (lostForMemory) {
         throw new Error(
@@ -203,7 +186,7 @@ export class IsolatedVMSandbox {
     return reference;
   }
 
-  private async start(ivm: IsolatedVMModule, contextValue: ReplSessionOptions['context']) {
+  private async start(ivm: IsolatedVMModule, contextValue: ContextValue) {
     const context = await this.isolate.createContext();
     this.context = context;
     const prelude = this.keep(
@@ -240,7 +223,7 @@ export class IsolatedVMSandbox {
           prelude.derefInto(),
           startHostCall,
           cellSettled,
-          JSON.stringify(Object.keys(this.hostFunctions)),
+          JSON.stringify(this.hostFunctionNames),
           transfer.kind,
           transfer.payload,
           transfer.separator,
@@ -311,7 +294,7 @@ export class IsolatedVMSandbox {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
       running.ended = true;
-      this.dropPendingCalls();
+      this.calls.drop();
     }
 
     const collected = await this.collectCell(running);
@@ -325,9 +308,8 @@ export class IsolatedVMSandbox {
         stdout: collected?.output.stdout ?? '',
         stderr: collected?.output.stderr ?? '',
         droppedOutputChars: collected?.output.droppedOutputChars ?? 0,
-        error: { kind: loss?.kind ?? 'crash', name: 'SandboxError', message: broken },
+        error: loss?.kind === undefined ? crashError(broken) : { ...crashError(broken), kind: loss.kind },
         broken,
-        ...(this.catastrophe !== undefined ? { catastrophic: this.catastrophe } : {}),
       };
     }
     const { cell: outcome, output } = collected;
@@ -335,7 +317,12 @@ export class IsolatedVMSandbox {
     if (outcome.status === 'pending' || running.terminated) {
       error = stopError(running.stopReason ?? 'timeout', options.timeoutMs);
     } else if (outcome.status === 'rejected' || outcome.status === 'threw') {
-      error = describeCellError(outcome, options.fileName, cell);
+      error = describeCellError(outcome.error, {
+        cell,
+        fileName: options.fileName,
+        atCompile: outcome.status === 'threw',
+        memoryOption: MEMORY_OPTION,
+      });
       if (error.kind === 'syntax' && error.line === undefined)
         error = await this.locateSyntaxError(error, cell, options);
     }
@@ -374,7 +361,7 @@ export class IsolatedVMSandbox {
       const script = await this.isolate.compileScript(cell.code, { filename: options.fileName });
       script.release();
     } catch (compileError) {
-      const match = /^(.*) \[(.+):(\d+):(\d+)\]$/s.exec(errorMessage(compileError));
+      const match = /^(.*) \[(.+):(\d+):(\d+)\]$/s.exec(errorMessageOf(compileError));
       if (match?.[2] === options.fileName) {
         const line = Number(match[3]);
         const column = Math.max(1, Number(match[4]) - (line === 1 ? cell.firstLineColumnOffset : 0));
@@ -485,7 +472,7 @@ export class IsolatedVMSandbox {
     ]);
     if (answer === 'lost') return { kind: 'disposed', message: 'the isolate is gone' };
     if ('value' in answer) return { kind: 'ok', value: answer.value };
-    const message = errorMessage(answer.error);
+    const message = errorMessageOf(answer.error);
     if (this.isolate.isDisposed || this.isLost) {
       this.loss ??= lossFromMessage(message, this.settings);
       this.markLost();
@@ -520,65 +507,23 @@ export class IsolatedVMSandbox {
     if (!running || running.id !== cellId || running.ended) return;
     // The prelude and the driver already keep a session within these limits; this is the backstop
     // should either fail, so that the host never runs or holds more of one session's calls.
-    const chars = argsJson.length;
-    if (
-      this.pendingCalls.size >= MAX_HOST_CALLS_IN_FLIGHT ||
-      chars > MAX_HOST_CALL_CHARS_IN_FLIGHT - this.charsInFlight
-    ) {
-      const message =
-        `${name}: refused by the host: ${this.pendingCalls.size} calls with ${this.charsInFlight} characters of arguments ` +
-        `are already in flight, and this one brings ${chars}; at most ${MAX_HOST_CALLS_IN_FLIGHT} calls and ` +
-        `${MAX_HOST_CALL_CHARS_IN_FLIGHT} characters may be at once. Await earlier calls, or pass smaller pieces.`;
-      void this.callIsolate(this.driver.settle, [callId, false, message], running).then((result) =>
-        this.noteCallResult(running, result),
-      );
+    const refusal = this.calls.refusal(name, argsJson.length);
+    if (refusal !== undefined) {
+      void this.settleHostCall(running, callId, { ok: false, message: refusal });
       return;
     }
-    const controller = new AbortController();
-    this.pendingCalls.set(callId, { cell: running, chars, controller });
-    this.charsInFlight += chars;
-    void this.invokeHostFunction(name, argsJson, controller.signal).then(
-      (resultJson) => this.settleHostCall(callId, true, resultJson),
-      (error: unknown) => this.settleHostCall(callId, false, errorMessage(error)),
-    );
+    this.calls.start(callId, name, argsJson, (outcome) => void this.settleHostCall(running, callId, outcome));
   }
 
-  private async invokeHostFunction(name: string, argsJson: string, signal: AbortSignal): Promise<string> {
-    const hostFunction = Object.hasOwn(this.hostFunctions, name) ? this.hostFunctions[name] : undefined;
-    if (typeof hostFunction !== 'function') throw new Error(`There is no host function named '${name}'.`);
-    const args = parseArgumentList(argsJson);
-    if (!Array.isArray(args)) {
-      // Only a replaced toJSON (Object.prototype.toJSON, Array.prototype.toJSON) makes the prelude send anything else.
-      throw new Error(
-        `${name}: the arguments did not arrive as a list, because a toJSON method was replaced (e.g. Object.prototype.toJSON or Array.prototype.toJSON). Delete it to call ${name} again.`,
-      );
-    }
-    const result = await hostFunction(args as JsonValue[], { signal });
-    return result === undefined ? '' : (JSON.stringify(result) ?? '');
-  }
-
-  private async settleHostCall(callId: number, ok: boolean, payload: string) {
-    const call = this.pendingCalls.get(callId);
-    // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
-    if (!call || !this.pendingCalls.delete(callId)) return;
-    this.charsInFlight -= call.chars;
-    if (call.cell.ended || this.disposed) return;
+  private async settleHostCall(cell: RunningCell, callId: number, outcome: HostCallOutcome) {
+    if (cell.ended || this.disposed) return;
     // Past the deadline the cell's timer stops it; the result is dropped.
-    if (this.timeLeft(call.cell) <= 0) return;
+    if (this.timeLeft(cell) <= 0) return;
+    const payload = outcome.ok ? outcome.json : outcome.message;
     this.noteCallResult(
-      call.cell,
-      await this.callIsolate(this.driver.settle, [callId, ok, payload], call.cell),
+      cell,
+      await this.callIsolate(this.driver.settle, [callId, outcome.ok, payload], cell),
     );
-  }
-
-  /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
-  private dropPendingCalls() {
-    for (const call of this.pendingCalls.values()) {
-      // Tell the host nobody will read the result, so it can stop paying for it.
-      call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
-    }
-    this.pendingCalls.clear();
-    this.charsInFlight = 0;
   }
 
   /** Disposes the isolate: the only way to stop code that does not stop at its timeout. */
@@ -603,6 +548,7 @@ export class IsolatedVMSandbox {
     // cell's timeout cannot stop the lost thread): one isolate, one catastrophe.
     if (this.catastrophe !== undefined) return;
     this.catastrophe = message;
+    this.catastrophes++;
     recordCatastrophicError();
     this.kill({
       kind: 'crash',
@@ -623,7 +569,7 @@ export class IsolatedVMSandbox {
     this.loss ??= { kind: 'aborted', message: 'The session was disposed while the cell was running.' };
     this.markLost();
     this.running?.wake();
-    this.dropPendingCalls();
+    this.calls.drop();
     for (const reference of this.references.splice(0)) {
       try {
         reference.release();
@@ -644,47 +590,6 @@ export class IsolatedVMSandbox {
   }
 }
 
-/** Strings of argument JSON at least this long are sliced out of the text instead of parsed. */
-const SLICED_STRING_CHARS = 65_536;
-
-/**
- * `JSON.parse(argsJson)`, the same value, without copying long strings through the parser: a 40 MB
- * prompt took the host's event loop 40–270 ms to parse, as each call arrived. When the text has no
- * backslash, no string in it has an escape, so every `"` opens or closes a string and a string's value
- * is exactly the text between its quotes: long ones are sliced out in place (two native scans), and
- * the rest, with a placeholder for each, is parsed as usual. The placeholders hold U+0000, which the
- * original text cannot hold in a string without a backslash. (A raw control character inside a long
- * string, which JSON.stringify never writes, is let through rather than refused.)
- */
-export function parseArgumentList(argsJson: string): unknown {
-  if (argsJson.length < SLICED_STRING_CHARS || argsJson.includes('\\')) return JSON.parse(argsJson);
-  const sliced: string[] = [];
-  let rest = '';
-  let copiedUpTo = 0;
-  let slicedChars = 0;
-  let open = argsJson.indexOf('"');
-  while (open !== -1) {
-    const close = argsJson.indexOf('"', open + 1);
-    if (close === -1) break;
-    if (close - open - 1 >= SLICED_STRING_CHARS) {
-      let next = close + 1;
-      while (next < argsJson.length && ' \t\n\r'.includes(argsJson.charAt(next))) next++;
-      // A key (`{"…": …}`) is not given to the reviver; leave such text to JSON.parse.
-      if (argsJson.charAt(next) === ':') return JSON.parse(argsJson);
-      rest += `${argsJson.slice(copiedUpTo, open)}"\\u0000${sliced.length}"`;
-      sliced.push(argsJson.slice(open + 1, close));
-      slicedChars += close - open - 1;
-      copiedUpTo = close + 1;
-    }
-    open = argsJson.indexOf('"', close + 1);
-  }
-  if (sliced.length === 0 || slicedChars * 2 < argsJson.length) return JSON.parse(argsJson);
-  rest += argsJson.slice(copiedUpTo);
-  return JSON.parse(rest, (_key, value: unknown) =>
-    typeof value === 'string' && value.charCodeAt(0) === 0 ? sliced[Number(value.slice(1))] : value,
-  );
-}
-
 function lossFromMessage(message: string, settings: IsolatedVMSandboxSettings): IsolateLoss {
   if (/memory limit/i.test(message)) {
     return {
@@ -695,46 +600,6 @@ function lossFromMessage(message: string, settings: IsolatedVMSandboxSettings): 
   return { kind: 'crash', message: `The isolate was lost: ${message}.` };
 }
 
-function describeCellError(
-  outcome: DriverCellOutcome,
-  fileName: string,
-  cell: RewrittenJavaScriptCell,
-): CellError {
-  const name = outcome.error?.name ?? 'Error';
-  const message = outcome.error?.message ?? 'The cell failed, and the error could not be read.';
-  const stack = outcome.error?.stack;
-  const location = stack ? findCellErrorLocation(stack, fileName, cell.firstLineColumnOffset) : undefined;
-  let kind: CellErrorKind = 'runtime';
-  if (outcome.status === 'threw' && name === 'SyntaxError') kind = 'syntax';
-  else if (name === 'RangeError' && /Array buffer allocation failed/.test(message)) kind = 'memory';
-  return {
-    kind,
-    name,
-    message:
-      kind === 'memory'
-        ? `${message}: the isolate has no memory left for it (its limit is the environment option memoryLimitMb). Work on smaller pieces, and drop variables you no longer need.`
-        : message,
-    ...(location ? { line: location.line } : {}),
-    ...(location?.column !== undefined ? { column: location.column } : {}),
-    ...(stack ? { stack } : {}),
-  };
-}
-
-function stopError(reason: StopReason, timeoutMs: number): CellError {
-  return reason === 'aborted'
-    ? { kind: 'aborted', name: 'AbortError', message: 'The cell was aborted.' }
-    : {
-        kind: 'timeout',
-        name: 'TimeoutError',
-        message: `The cell ran longer than its ${timeoutMs} ms limit and was stopped. Work on smaller pieces, or make fewer calls at once.`,
-      };
-}
-
 function clampTimer(ms: number): number {
   return Math.min(Math.max(ms, 0), MAX_TIMER_MS);
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : String(error);
 }
