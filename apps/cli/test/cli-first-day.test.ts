@@ -84,9 +84,9 @@ describe('1. nothing writes behind the display: no listener-leak warning on a ba
     await writeFile(
       join(cwd, 'warn.cjs'),
       // In the main thread only: NODE_OPTIONS' --require also runs in worker threads (QuickJS may run in one).
-      "if (require('node:worker_threads').isMainThread) setTimeout(() => process.emitWarning('something is deprecated', 'DeprecationWarning'), 200).unref();\n",
+      "if (require('node:worker_threads').isMainThread) setTimeout(() => process.emitWarning('something is deprecated', 'DeprecationWarning'), 1000).unref();\n",
     );
-    server.setResponder(fanOut(4, 600));
+    server.setResponder(fanOut(4, 2_500));
     const run = await runBuiltCli(['q', '-c', 'a.txt', ...modelArgs()], {
       cwd,
       env: { ...keyEnv, NODE_OPTIONS: `--require ${join(cwd, 'warn.cjs')}` },
