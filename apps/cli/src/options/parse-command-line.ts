@@ -74,8 +74,13 @@ function explainParseError(error: Error, flags: readonly string[]): string {
   }
   const missing = /Option '(?:-\w, )?(--[\w-]+) <value>' argument missing/.exec(error.message)?.[1];
   if (missing) {
-    const spec = OPTION_SPECS.find((candidate) => `--${candidate.flag}` === missing);
-    return `${missing} needs a value${spec ? `, e.g. ${spec.example}` : ''}. See rlm --help.`;
+    const example =
+      missing === '--context'
+        ? '--context ./src'
+        : missing === '--exclude'
+          ? "--exclude 'dist/'"
+          : OPTION_SPECS.find((candidate) => `--${candidate.flag}` === missing)?.example;
+    return `${missing} needs a value${example ? `, e.g. ${example}` : ''}. See rlm --help.`;
   }
   return `${error.message.replace(/\.?$/, '.')} See rlm --help.`;
 }
