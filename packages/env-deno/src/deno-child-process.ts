@@ -2,19 +2,26 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SandboxError } from '@rlm/core';
 import {
   type CellError,
   type CellErrorKind,
   type ContextValue,
+  describeCellError,
+  errorMessageOf,
   type FinalAnswer,
-  findCellErrorLocation,
+  type HostCallOutcome,
+  HostCallTable,
   type HostFunction,
   JAVASCRIPT_PRELUDE_SOURCE,
   type JavaScriptPreludeCellOutput,
-  type JsonValue,
+  type JavaScriptSandbox,
   type RewrittenJavaScriptCell,
-  SandboxError,
-} from '@rlm/core';
+  type SandboxCellOptions,
+  type SandboxCellOutcome,
+  type StopReason,
+  stopError,
+} from '@rlm/core/environment';
 import {
   type CellDoneMessage,
   type ChildErrorDescription,
@@ -72,29 +79,6 @@ export interface DenoChildSettings {
   readonly childScriptPath?: string;
 }
 
-/** Options for one cell. */
-export interface ChildCellOptions {
-  readonly fileName: string;
-  readonly timeoutMs: number;
-  readonly maxOutputChars: number;
-  readonly signal?: AbortSignal;
-}
-
-/** What one cell produced, before the session adds timing and recovery. */
-export interface ChildCellOutcome {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly droppedOutputChars: number;
-  readonly value?: string;
-  readonly error?: CellError;
-  readonly final?: FinalAnswer;
-  /** Set when the process is gone (killed or died): what happened, for `stateLost`. */
-  readonly broken?: string;
-}
-
-/** Why a cell was stopped from outside. */
-export type StopReason = 'timeout' | 'aborted';
-
 /** Why the host killed the process, if it did. */
 type KillReason = 'stopped' | 'memory' | 'protocol' | 'startup' | 'disposed' | 'threads' | 'idle';
 
@@ -111,20 +95,13 @@ interface RunningCell {
   readonly stop: (reason: StopReason) => void;
 }
 
-interface PendingHostCall {
-  /** Aborted when the call is dropped, so the host function can stop its work. */
-  readonly controller: AbortController;
-  /** Characters of its argument JSON. */
-  readonly chars: number;
-}
-
 /**
  * One Deno process running `child/deno-child.js`: one sandbox with the prelude evaluated in it. It
  * runs one cell at a time, answers the host calls of the running cell, and stops a cell that overruns
  * by asking the child to let go of it, or, when synchronous code keeps the child from listening, by
  * killing the process. The session above starts a new process when this one is gone.
  */
-export class DenoChildProcess {
+export class DenoChildProcess implements JavaScriptSandbox {
   private readonly reader: LineReader;
   private stderrTail = '';
   private exit: ChildExit | undefined;
@@ -135,11 +112,7 @@ export class DenoChildProcess {
   private fatalMessage: string | undefined;
   private markReady: (() => void) | undefined;
   private runningCell: RunningCell | undefined;
-  private readonly pendingCalls = new Map<number, PendingHostCall>();
-  /** Characters of argument JSON of the running cell's calls not yet answered. */
-  private cellCallChars = 0;
-  /** Characters of argument JSON that host functions still work on, dropped calls included. */
-  private heldCallChars = 0;
+  private calls = new HostCallTable({});
   private nextCellId = 1;
   /** Private memory right after start-up (Linux); a cell may add at most `memoryLimitMb` to it. */
   private memoryBaseline: number | undefined;
@@ -157,7 +130,6 @@ export class DenoChildProcess {
   private expectedPrefix = childLinePrefix(this.key, 1);
   private ready = false;
 
-  private hostFunctions: Readonly<Record<string, HostFunction>> = {};
   private initializeStarted = false;
   /** Set when the process ended before it was given a context: a spare that died while it waited. */
   private exitedWhileWaiting = false;
@@ -195,7 +167,7 @@ export class DenoChildProcess {
     const contextFile = await reserveContextFile(settings.temporaryDirectory).catch((error: unknown) => {
       throw new SandboxError({
         environmentId: ENVIRONMENT_ID,
-        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${errorMessage(error)}. Set the temporaryDirectory option to a writable directory.`,
+        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
         cause: error,
       });
     });
@@ -231,13 +203,17 @@ export class DenoChildProcess {
     hostFunctions: Readonly<Record<string, HostFunction>>,
   ): Promise<void> {
     this.initializeStarted = true;
-    this.hostFunctions = hostFunctions;
+    this.calls = new HostCallTable(hostFunctions, {
+      maxCalls: MAX_HOST_CALLS_IN_FLIGHT,
+      maxChars: MAX_HOST_CALL_CHARS_IN_FLIGHT,
+      maxResultChars: MAX_HOST_RESULT_CHARS,
+    });
     try {
       const encoding = await writeContextFile(this.contextFile.path, context).catch((error: unknown) => {
         this.kill('startup');
         throw new SandboxError({
           environmentId: ENVIRONMENT_ID,
-          message: `Could not write the context to a temporary file in ${this.settings.temporaryDirectory}: ${errorMessage(error)}. Set the temporaryDirectory option to a writable directory with room for it.`,
+          message: `Could not write the context to a temporary file in ${this.settings.temporaryDirectory}: ${errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory with room for it.`,
           cause: error,
         });
       });
@@ -341,7 +317,7 @@ export class DenoChildProcess {
     this.exit = exit;
     clearInterval(this.idleWatch);
     if (!this.initializeStarted) this.exitedWhileWaiting = true;
-    this.dropPendingCalls();
+    this.calls.drop();
     this.runningCell?.finish(undefined);
     this.markExited(exit);
   }
@@ -379,7 +355,7 @@ export class DenoChildProcess {
     try {
       frame = parseChildFrame(line);
     } catch (error) {
-      this.failProtocol(errorMessage(error));
+      this.failProtocol(errorMessageOf(error));
       return;
     }
     const { message } = frame;
@@ -426,106 +402,47 @@ export class DenoChildProcess {
       this.failProtocol(`it started a host call for cell ${message.cell}, which is not the cell running`);
       return;
     }
-    if (this.pendingCalls.has(message.callId)) {
+    if (this.calls.has(message.callId)) {
       this.failProtocol(`it started host call ${message.callId} twice`);
       return;
     }
     if (
-      this.pendingCalls.size >= MAX_HOST_CALLS_IN_FLIGHT ||
-      this.cellCallChars + chars > MAX_HOST_CALL_CHARS_IN_FLIGHT
+      this.calls.size >= MAX_HOST_CALLS_IN_FLIGHT ||
+      this.calls.charsInFlight + chars > MAX_HOST_CALL_CHARS_IN_FLIGHT
     ) {
       this.failProtocol(
         `it had more than ${MAX_HOST_CALLS_IN_FLIGHT} host calls or ${MAX_HOST_CALL_CHARS_IN_FLIGHT} characters of arguments with the host at once`,
       );
       return;
     }
-    const call: PendingHostCall = { controller: new AbortController(), chars };
-    this.pendingCalls.set(message.callId, call);
-    this.cellCallChars += chars;
     // Host functions of ended cells that ignore their abort signal still hold their arguments: the
     // host holds at most MAX_HOST_CALL_CHARS_IN_FLIGHT characters of one child's arguments at once.
-    if (this.heldCallChars + chars > MAX_HOST_CALL_CHARS_IN_FLIGHT) {
-      this.answerHostCall(message.callId, call, {
-        type: 'hostResult',
-        callId: message.callId,
-        ok: false,
-        message: `${message.name}: the host is still working on ${this.heldCallChars} characters of arguments of calls whose cells have ended; with this call's ${chars} it would hold more than ${MAX_HOST_CALL_CHARS_IN_FLIGHT}. Try again later, or pass a smaller piece.`,
-      });
+    const refusal = this.calls.refusal(message.name, chars);
+    if (refusal !== undefined) {
+      this.answerHostCall(message.callId, { ok: false, message: refusal });
       return;
     }
-    this.heldCallChars += chars;
-    const release = () => {
-      this.heldCallChars -= chars;
-    };
-    this.invokeHostFunction(message.name, argsJson, call.controller.signal).then(
-      (resultJson) => {
-        release();
-        this.answerHostCall(
-          message.callId,
-          call,
-          { type: 'hostResult', callId: message.callId, ok: true },
-          resultJson,
-        );
-      },
-      (error: unknown) => {
-        release();
-        this.answerHostCall(message.callId, call, {
-          type: 'hostResult',
-          callId: message.callId,
-          ok: false,
-          message: errorMessage(error),
-        });
-      },
+    this.calls.start(message.callId, message.name, argsJson ?? '', (outcome) =>
+      this.answerHostCall(message.callId, outcome),
     );
   }
 
-  private async invokeHostFunction(
-    name: string,
-    argsJson: string | undefined,
-    signal: AbortSignal,
-  ): Promise<string> {
-    const hostFunction = Object.hasOwn(this.hostFunctions, name) ? this.hostFunctions[name] : undefined;
-    if (typeof hostFunction !== 'function') throw new Error(`There is no host function named '${name}'.`);
-    const args: unknown = JSON.parse(argsJson ?? '[]');
-    if (!Array.isArray(args)) throw new Error(`${name}: the arguments did not arrive as a list.`);
-    const result = await hostFunction(args as JsonValue[], { signal });
-    const resultJson = result === undefined ? '' : (JSON.stringify(result) ?? '');
-    if (resultJson.length > MAX_HOST_RESULT_CHARS) {
-      throw new Error(
-        `${name} returned ${resultJson.length} characters of JSON, more than the ${MAX_HOST_RESULT_CHARS} the Deno sandbox takes in one result. Ask for a smaller piece.`,
-      );
-    }
-    return resultJson;
-  }
-
-  private answerHostCall(
-    callId: number,
-    call: PendingHostCall,
-    header: Record<string, unknown>,
-    payload?: string,
-  ) {
-    // A call dropped when its cell ended has no one left to answer.
-    if (this.pendingCalls.get(callId) !== call) return;
-    this.pendingCalls.delete(callId);
-    this.cellCallChars -= call.chars;
-    if (typeof header.message === 'string' && header.message.length > MAX_HOST_RESULT_CHARS) {
-      header.message = `${header.message.slice(0, MAX_HOST_RESULT_CHARS - 100)} … [the message was cut]`;
+  private answerHostCall(callId: number, outcome: HostCallOutcome) {
+    let header: Record<string, unknown> = { type: 'hostResult', callId, ok: true };
+    let payload: string | undefined;
+    if (outcome.ok) payload = outcome.json;
+    else {
+      const message =
+        outcome.message.length > MAX_HOST_RESULT_CHARS
+          ? `${outcome.message.slice(0, MAX_HOST_RESULT_CHARS - 100)} … [the message was cut]`
+          : outcome.message;
+      header = { type: 'hostResult', callId, ok: false, message };
     }
     try {
       this.send(header, payload);
     } catch (error) {
-      this.failProtocol(`the host could not send it a result (${errorMessage(error)})`);
+      this.failProtocol(`the host could not send it a result (${errorMessageOf(error)})`);
     }
-  }
-
-  /** Drops host calls still running: their results are ignored, and the prelude rejects them at the next cell. */
-  private dropPendingCalls() {
-    for (const call of this.pendingCalls.values()) {
-      // Tell the host nobody will read the result, so it can stop paying for it.
-      call.controller.abort(new Error('The cell that made this call ended before the call finished.'));
-    }
-    this.pendingCalls.clear();
-    this.cellCallChars = 0;
   }
 
   /** Whether the process has ended. */
@@ -544,7 +461,7 @@ export class DenoChildProcess {
   }
 
   /** Runs one rewritten cell to the end. Never throws for the cell's own failures. */
-  async runCell(cell: RewrittenJavaScriptCell, options: ChildCellOptions): Promise<ChildCellOutcome> {
+  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
     if (this.exit) return this.lostOutcome(undefined, options);
     if (options.signal?.aborted) return { ...EMPTY_OUTPUT, error: stopError('aborted', options.timeoutMs) };
     const id = this.nextCellId++;
@@ -582,7 +499,7 @@ export class DenoChildProcess {
       clearInterval(memoryWatch);
       options.signal?.removeEventListener('abort', onAbort);
       this.runningCell = undefined;
-      this.dropPendingCalls();
+      this.calls.drop();
     }
     if (done === undefined) return this.lostOutcome(stopReason, options);
     const output = parseCellOutput(done.payload);
@@ -615,7 +532,14 @@ export class DenoChildProcess {
     if (stopReason) error = stopError(stopReason, options.timeoutMs);
     else if (message.outcome === 'fulfilled') value = message.value;
     else if (message.outcome === 'cancelled') error = stopError('aborted', options.timeoutMs);
-    else error = describeCellError(message.error, message.outcome === 'syntax', cell, options.fileName);
+    else {
+      error = describeCellError(message.error, {
+        cell,
+        fileName: options.fileName,
+        atCompile: message.outcome === 'syntax',
+        memoryOption: 'memoryLimitMb',
+      });
+    }
     return {
       stdout: output.stdout,
       stderr: output.stderr,
@@ -710,7 +634,7 @@ export class DenoChildProcess {
   }
 
   /** The outcome of a cell whose process ended before the cell did. */
-  private lostOutcome(stopReason: StopReason | undefined, options: ChildCellOptions): ChildCellOutcome {
+  private lostOutcome(stopReason: StopReason | undefined, options: SandboxCellOptions): SandboxCellOutcome {
     const { memoryLimitMb } = this.settings;
     let kind: CellErrorKind = 'crash';
     let broken: string;
@@ -847,48 +771,4 @@ function isFinalAnswer(value: unknown): value is FinalAnswer {
     typeof text === 'string' &&
     (variableName === undefined || typeof variableName === 'string')
   );
-}
-
-function describeCellError(
-  description: ChildErrorDescription | undefined,
-  atCompile: boolean,
-  cell: RewrittenJavaScriptCell,
-  fileName: string,
-): CellError {
-  const name = description?.name ?? 'Error';
-  const message = description?.message ?? 'The cell failed, and the error could not be read.';
-  const stack = description?.stack || undefined;
-  if (name === 'RangeError' && /Array buffer allocation failed/.test(message)) {
-    return {
-      kind: 'memory',
-      name,
-      message:
-        'The sandbox could not get the memory for an ArrayBuffer. Work on smaller pieces, and drop buffers you no longer need.',
-      ...(stack ? { stack } : {}),
-    };
-  }
-  const location = stack ? findCellErrorLocation(stack, fileName, cell.firstLineColumnOffset) : undefined;
-  return {
-    kind: atCompile ? 'syntax' : 'runtime',
-    name,
-    message,
-    ...(location ? { line: location.line } : {}),
-    ...(location?.column !== undefined ? { column: location.column } : {}),
-    ...(stack ? { stack } : {}),
-  };
-}
-
-function stopError(reason: StopReason, timeoutMs: number): CellError {
-  return reason === 'aborted'
-    ? { kind: 'aborted', name: 'AbortError', message: 'The cell was aborted.' }
-    : {
-        kind: 'timeout',
-        name: 'TimeoutError',
-        message: `The cell ran longer than its ${timeoutMs} ms limit and was stopped. Work on smaller pieces, or make fewer calls at once.`,
-      };
-}
-
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === 'string' ? error : String(error);
 }

@@ -246,6 +246,23 @@ describe('Deno environment', () => {
     expect(files).toEqual([]);
   });
 
+  it('ends its spare process on dispose(), and boots one again for the next session', async () => {
+    const directory = temporaryDirectory();
+    const environment = createDenoEnvironment({
+      memoryLimitMb: MEMORY_LIMIT_MB,
+      temporaryDirectory: directory,
+    });
+    const session = await environment.createSession({ context: 'first', hostFunctions: {} });
+    while (onLinux && childPids(directory).length < 2) await sleep(10);
+    await session.dispose();
+    await environment.dispose?.();
+    if (onLinux) expect(childPids(directory)).toEqual([]);
+    const again = await environment.createSession({ context: 'again', hostFunctions: {} });
+    sessions.push(again);
+    expect((await again.runCell('context')).value).toBe('"again"');
+    await environment.dispose?.();
+  });
+
   it('carries a 50 MB line each way: a host call with the whole context and its 50 MB result', async () => {
     const text = `${'0123456789'.repeat(5_000_000)}é€🚀`;
     // The child holds the context, the arguments' JSON, the result's bytes and its string at once.

@@ -1,12 +1,7 @@
 import { tmpdir } from 'node:os';
-import {
-  InvalidArgumentError,
-  type ReplEnvironment,
-  type ReplSession,
-  type ReplSessionOptions,
-} from '@rlm/core';
+import { InvalidArgumentError } from '@rlm/core';
+import { checkInteger, defineJavaScriptEnvironment, type ReplEnvironment } from '@rlm/core/environment';
 import { sharedLauncher } from './deno-launcher';
-import { DenoSession, type DenoSessionSettings } from './deno-session';
 import { resolveDenoBinary } from './resolve-deno-binary';
 
 /** Options of {@link createDenoEnvironment}. */
@@ -91,56 +86,30 @@ export function createDenoEnvironmentWith(
         'createDenoEnvironment: denoPath must be the path of a Deno binary; leave it out to use the bundled one.',
     });
   }
+  const check = (name: keyof typeof DEFAULTS, min: number, max?: number) =>
+    checkInteger('createDenoEnvironment', name, options[name] ?? DEFAULTS[name], min, max);
   const launcher = sharedLauncher({
     denoPath,
-    memoryLimitMb: checkInteger(
-      'memoryLimitMb',
-      options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
-      MIN_MEMORY_LIMIT_MB,
-      MAX_MEMORY_LIMIT_MB,
-    ),
-    startupTimeoutMs: checkInteger(
-      'startupTimeoutMs',
-      options.startupTimeoutMs ?? DEFAULTS.startupTimeoutMs,
-      1,
-    ),
+    memoryLimitMb: check('memoryLimitMb', MIN_MEMORY_LIMIT_MB, MAX_MEMORY_LIMIT_MB),
+    startupTimeoutMs: check('startupTimeoutMs', 1),
     temporaryDirectory: options.temporaryDirectory ?? tmpdir(),
     keepSpareProcess: options.keepSpareProcess ?? true,
     resolveDenoPath: () => resolveDenoBinary(denoPath),
     ...(internal.childScriptPath !== undefined ? { childScriptPath: internal.childScriptPath } : {}),
   });
-  const settings: DenoSessionSettings = {
-    launcher,
-    defaultTimeoutMs: checkInteger(
-      'defaultTimeoutMs',
-      options.defaultTimeoutMs ?? DEFAULTS.defaultTimeoutMs,
-      1,
-    ),
-    defaultMaxOutputChars: checkInteger(
-      'defaultMaxOutputChars',
-      options.defaultMaxOutputChars ?? DEFAULTS.defaultMaxOutputChars,
-      0,
-    ),
-  };
-  return {
-    specificationVersion: 'v1',
+  return defineJavaScriptEnvironment({
     environmentId: 'deno',
-    language: 'javascript',
-    createSession(sessionOptions: ReplSessionOptions): Promise<ReplSession> {
-      return DenoSession.create(settings, sessionOptions);
-    },
-  };
+    sandboxName: 'Deno process',
+    defaultTimeoutMs: check('defaultTimeoutMs', 1),
+    defaultMaxOutputChars: check('defaultMaxOutputChars', 0),
+    createSandbox: (start) => launcher.launch(start.context, start.hostFunctions),
+    // A process can fail to spawn for a passing reason: the next cell tries again.
+    failedRestart: 'retry',
+    scrubMessage: (message) => launcher.scrubPaths(message),
+    // Ends the spare process this environment's launcher keeps booted.
+    dispose: () => launcher.dispose(),
+  });
 }
 
 /** The Deno environment with default options. */
 export const deno: ReplEnvironment = createDenoEnvironment();
-
-function checkInteger(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InvalidArgumentError({
-      argument: name,
-      message: `createDenoEnvironment: ${name} must be an integer from ${min} to ${max}; got ${value}.`,
-    });
-  }
-  return value;
-}

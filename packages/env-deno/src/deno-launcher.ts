@@ -129,6 +129,17 @@ export class DenoLauncher {
     }
   }
 
+  /**
+   * Ends the spare process, if one is booted or booting. The next launch boots what it needs again.
+   * Processes of open sessions are theirs to dispose.
+   */
+  async dispose(): Promise<void> {
+    const spare = await this.takeSpare();
+    // Held while it dies: waiting for the exit of an unreferenced process would not keep the host up.
+    spare?.keepHostAlive(true);
+    await spare?.dispose();
+  }
+
   private async takeSpare(): Promise<DenoChildProcess | undefined> {
     // Taken before the await: two sessions starting at once must not get the same process.
     const pending = this.spare;

@@ -60,6 +60,11 @@ export class HostCallTable {
     return this.calls.size;
   }
 
+  /** Characters of argument JSON of the calls started and neither settled nor dropped. */
+  get charsInFlight(): number {
+    return this.callChars;
+  }
+
   /** Whether call `id` is still waiting for its host function. */
   has(id: number): boolean {
     return this.calls.has(id);

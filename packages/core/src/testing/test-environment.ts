@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CellResult, ReplEnvironment } from '../environment/repl-environment';
+import { describeBusyCellConformance } from './test-environment-busy-cells';
 import { describeSecurityConformance } from './test-environment-security';
 import {
   createSessionOpener,
@@ -24,6 +25,18 @@ export interface EnvironmentCapabilities {
    * Milliseconds a session may take to stop a cell after its timeout, restart included. Default 5,000.
    */
   readonly stopGraceMs?: number;
+  /**
+   * Milliseconds from an abort, or a deadline, to the end of a cell that never yields
+   * (`while (true) {}`), restart included. Default 1,500: about a second, with room for a loaded CI
+   * machine.
+   */
+  readonly busyStopMs?: number;
+  /**
+   * The longest the host's event loop may stall while a cell is busy, in milliseconds. Default 250:
+   * generous for a loaded 2-core machine, but an engine that runs cells on the host's own thread
+   * stalls it for the whole cell.
+   */
+  readonly maxEventLoopLagMs?: number;
 }
 
 /**
@@ -33,6 +46,10 @@ export interface EnvironmentCapabilities {
  * ```ts
  * testEnvironment(() => createMyEnvironment({ memoryLimitBytes: 128 * 1024 * 1024 }), { memoryLimit: true });
  * ```
+ *
+ * A section checks that a cell never holds the host hostage: cells run one at a time and in order,
+ * an abort or a deadline stops `while (true) {}` within about a second while the host's event loop
+ * stays responsive, and `environment.dispose()` leaves nothing that keeps the host alive.
  *
  * The factory is called once per test. Give it a memory limit small enough (64–256 MiB) for the
  * allocation-bomb test to end in a few seconds, and at least ~40 MiB for the 10 MB context test.
@@ -451,6 +468,14 @@ export function testEnvironment(
         const result = await running.catch((error: unknown) => error);
         if (!(result instanceof Error)) expect((result as CellResult).error?.kind).toBe('aborted');
       });
+    });
+
+    describeBusyCellConformance({
+      factory,
+      open,
+      interruptsSynchronousCode,
+      busyStopMs: capabilities.busyStopMs ?? 1_500,
+      maxEventLoopLagMs: capabilities.maxEventLoopLagMs ?? 250,
     });
 
     describeSecurityConformance(factory, capabilities);
