@@ -24,7 +24,6 @@ import {
 } from '@rlm/core/environment';
 import {
   type CellDoneMessage,
-  type ChildErrorDescription,
   type ChildFrame,
   childLinePrefix,
   type HostCallMessage,
