@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
+ * Test timeouts are short on purpose: a mutant that makes a call wait forever fails its test in
+ * 10 s and stops the run (bail), where Stryker's own timeout would wait ~1.5x all covering tests.
+ *
  * The tests mutation testing runs (`pnpm test:mutation`, see stryker.config.mjs): every test that
  * exercises the mutated code — core's unit tests, the loop's end-to-end tests over a real QuickJS
  * sandbox, and the providers' tests against a real local HTTP server. Left out: the sandboxes'
@@ -20,7 +23,7 @@ export default defineConfig({
             'src/testing/test-environment-security.test.ts',
             'src/text/reply-parsing-linear-time.test.ts',
           ],
-          testTimeout: 120_000,
+          testTimeout: 30_000,
         },
       },
       {
@@ -36,8 +39,8 @@ export default defineConfig({
             'src/untrusted-text.test.ts',
             'src/final-in-prose.test.ts',
           ],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          testTimeout: 10_000,
+          hookTimeout: 30_000,
         },
       },
       {
@@ -46,7 +49,7 @@ export default defineConfig({
           root: 'packages/openai',
           include: ['src/**/*.test.ts'],
           exclude: ['src/openai-conformance.test.ts'],
-          testTimeout: 60_000,
+          testTimeout: 10_000,
         },
       },
       {
@@ -55,7 +58,7 @@ export default defineConfig({
           root: 'packages/anthropic',
           include: ['src/**/*.test.ts'],
           exclude: ['src/anthropic-conformance.test.ts'],
-          testTimeout: 60_000,
+          testTimeout: 10_000,
         },
       },
     ],
