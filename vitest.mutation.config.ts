@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * Test timeouts are short on purpose: a mutant that makes a call wait forever fails its test in
- * 10 s and stops the run (bail), where Stryker's own timeout would wait ~1.5x all covering tests.
+ * 10-30 s and stops the run (bail), where Stryker's own timeout would wait ~1.5x all covering tests.
  *
  * The tests mutation testing runs (`pnpm test:mutation`, see stryker.config.mjs): every test that
  * exercises the mutated code — core's unit tests, the loop's end-to-end tests over a real QuickJS
@@ -39,7 +39,7 @@ export default defineConfig({
             'src/untrusted-text.test.ts',
             'src/final-in-prose.test.ts',
           ],
-          testTimeout: 10_000,
+          testTimeout: 30_000,
           hookTimeout: 30_000,
         },
       },
