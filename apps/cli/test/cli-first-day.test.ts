@@ -144,6 +144,36 @@ describe('2. a limit stop is one line, in flags', () => {
     );
   });
 
+  it('--max-cost on a fan-out: one "stopped by --max-cost" line, and the plan is not printed as a partial answer', async () => {
+    const cwd = await freshFolder();
+    await writeFile(join(cwd, 'a.txt'), 'text');
+    server.setResponder((request) =>
+      isRoot(request)
+        ? fanOut(200, 0, "I'll ask a sub-model about every package.json.")(request)
+        : { text: 'ok', delayMs: 50, usage: { inputTokens: 2_000, outputTokens: 10 } },
+    );
+    const run = await runBuiltCli(
+      [
+        'q',
+        '-c',
+        'a.txt',
+        '--model',
+        'openai:gpt-5.4-mini',
+        '--base-url',
+        server.openaiBaseURL,
+        '--max-cost',
+        '0.003',
+      ],
+      { cwd, env: keyEnv },
+    );
+    expect(run.exitCode).toBe(3);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /^rlm: stopped by --max-cost \$0\.0030 after \$0\.\d{4} was spent \([\d.]+s\)(; \d+ sub-calls in flight or queued cancelled)?\. There is no partial answer: the model had not given one yet\.$/m,
+    );
+    expect(run.stderr).not.toMatch(/failed: |maxCostUsd|limits\./);
+  });
+
   it('200 sub-calls failing alike are one logged line and a tally, not 200 lines', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'a.txt'), 'text');
