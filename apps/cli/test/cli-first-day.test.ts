@@ -125,14 +125,14 @@ describe('2. a limit stop is one line, in flags', () => {
   it('--timeout on a 200-sub-call batch: one "stopped by --timeout" line, no line per cancelled sub-call', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'a.txt'), 'text');
-    server.setResponder(fanOut(200, 400));
-    const run = await runBuiltCli(['q', '-c', 'a.txt', ...modelArgs(), '--timeout', '1s'], {
+    server.setResponder(fanOut(200, 600));
+    const run = await runBuiltCli(['q', '-c', 'a.txt', ...modelArgs(), '--timeout', '3s'], {
       cwd,
       env: keyEnv,
     });
     expect(run.exitCode).toBe(3);
     expect(run.stderr).toMatch(
-      /^rlm: stopped by --timeout 1\.0s after [\d.]+s; \d+ sub-calls in flight or queued cancelled\. There is no partial answer: the model had not given one yet\.$/m,
+      /^rlm: stopped by --timeout 3\.0s after [\d.]+s; \d+ sub-calls in flight or queued cancelled\. There is no partial answer: the model had not given one yet\.$/m,
     );
     expect(run.stderr).not.toContain('failed: The run took longer');
     expect(run.stderr).not.toContain('limits.');
