@@ -5,7 +5,9 @@
 // It mutates the files in place (the pnpm workspace's per-package node_modules links do not survive
 // Stryker's sandbox copy) and restores them afterwards: run it on a clean checkout, and do not edit
 // the mutated files while it runs. `--incremental` reuses reports/stryker-incremental.json and
-// tests again only mutants whose code or covering tests changed.
+// tests again only mutants whose code or covering tests changed. On 2 cores the whole set takes
+// hours (see README, "Mutation testing"): pass `--mutate '<glob>'` to test one folder, or run the
+// scheduled job `.ci/mutation`. Scores per folder: `node scripts/mutation-scores.mjs`.
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -21,8 +23,8 @@ export default {
     'packages/anthropic/src/map-anthropic-error.ts',
     '!**/*.test.ts',
   ],
-  // Tests that bound wall-clock time slow down under instrumentation; a mutant is killed by a failing
-  // assertion, not by the machine being busy.
+  // A mutant that hangs a call fails its test at the test's own (short) timeout, set in
+  // vitest.mutation.config.ts; this is only the backstop for one that hangs the test runner itself.
   timeoutMS: 5_000,
   timeoutFactor: 1.5,
   concurrency: 2,
