@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { AuthenticationError, InvalidArgumentError, parseModelId } from '@rlm/core';
+import { AuthenticationError, parseModelId } from '@rlm/core';
+import { checkInteger } from '@rlm/core/environment';
 import { AnthropicLanguageModel } from './anthropic-language-model';
 import type { AnthropicModelId } from './anthropic-model-catalog';
 import type { AnthropicModelSettings } from './anthropic-model-settings';
@@ -25,21 +26,11 @@ export interface AnthropicProvider {
  * ```
  */
 export function createAnthropic(settings: AnthropicProviderSettings = {}): AnthropicProvider {
-  if (
-    settings.maxRetries !== undefined &&
-    !(Number.isInteger(settings.maxRetries) && settings.maxRetries >= 0)
-  ) {
-    throw new InvalidArgumentError({
-      argument: 'maxRetries',
-      message: `maxRetries must be a whole number of at least 0, got ${settings.maxRetries}.`,
-    });
-  }
+  if (settings.maxRetries !== undefined)
+    checkInteger('createAnthropic', 'maxRetries', settings.maxRetries, 0);
   const rateLimitRetries = settings.retry?.maxRateLimitRetries;
-  if (rateLimitRetries !== undefined && !(Number.isInteger(rateLimitRetries) && rateLimitRetries >= 0)) {
-    throw new InvalidArgumentError({
-      argument: 'retry.maxRateLimitRetries',
-      message: `retry.maxRateLimitRetries must be a whole number of at least 0, got ${rateLimitRetries}.`,
-    });
+  if (rateLimitRetries !== undefined) {
+    checkInteger('createAnthropic', 'retry.maxRateLimitRetries', rateLimitRetries, 0);
   }
   let client: Anthropic | undefined;
   const baseURL = () =>

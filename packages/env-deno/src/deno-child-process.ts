@@ -3,25 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SandboxError } from '@rlm/core';
-import {
-  type CellError,
-  type CellErrorKind,
-  type ContextValue,
-  describeCellError,
-  errorMessageOf,
-  type FinalAnswer,
-  type HostCallOutcome,
-  HostCallTable,
-  type HostFunction,
-  JAVASCRIPT_PRELUDE_SOURCE,
-  type JavaScriptPreludeCellOutput,
-  type JavaScriptSandbox,
-  type RewrittenJavaScriptCell,
-  type SandboxCellOptions,
-  type SandboxCellOutcome,
-  type StopReason,
-  stopError,
-} from '@rlm/core/environment';
+import * as kit from '@rlm/core/environment';
 import {
   type CellDoneMessage,
   type ChildFrame,
@@ -91,7 +73,7 @@ interface RunningCell {
   readonly id: number;
   /** Called with the child's answer, or with `undefined` when the process ended first. */
   readonly finish: (done: ChildFrame | undefined) => void;
-  readonly stop: (reason: StopReason) => void;
+  readonly stop: (reason: kit.StopReason) => void;
 }
 
 /**
@@ -100,7 +82,7 @@ interface RunningCell {
  * by asking the child to let go of it, or, when synchronous code keeps the child from listening, by
  * killing the process. The session above starts a new process when this one is gone.
  */
-export class DenoChildProcess implements JavaScriptSandbox {
+export class DenoChildProcess implements kit.JavaScriptSandbox {
   private readonly reader: LineReader;
   private stderrTail = '';
   private exit: ChildExit | undefined;
@@ -111,7 +93,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
   private fatalMessage: string | undefined;
   private markReady: (() => void) | undefined;
   private runningCell: RunningCell | undefined;
-  private calls = new HostCallTable({});
+  private calls = new kit.HostCallTable({});
   private nextCellId = 1;
   /** Private memory right after start-up (Linux); a cell may add at most `memoryLimitMb` to it. */
   private memoryBaseline: number | undefined;
@@ -166,7 +148,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
     const contextFile = await reserveContextFile(settings.temporaryDirectory).catch((error: unknown) => {
       throw new SandboxError({
         environmentId: ENVIRONMENT_ID,
-        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
+        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
         cause: error,
       });
     });
@@ -198,11 +180,11 @@ export class DenoChildProcess implements JavaScriptSandbox {
    * saying why it could not.
    */
   async initialize(
-    context: ContextValue,
-    hostFunctions: Readonly<Record<string, HostFunction>>,
+    context: kit.ContextValue,
+    hostFunctions: Readonly<Record<string, kit.HostFunction>>,
   ): Promise<void> {
     this.initializeStarted = true;
-    this.calls = new HostCallTable(hostFunctions, {
+    this.calls = new kit.HostCallTable(hostFunctions, {
       maxCalls: MAX_HOST_CALLS_IN_FLIGHT,
       maxChars: MAX_HOST_CALL_CHARS_IN_FLIGHT,
       maxResultChars: MAX_HOST_RESULT_CHARS,
@@ -212,13 +194,13 @@ export class DenoChildProcess implements JavaScriptSandbox {
         this.kill('startup');
         throw new SandboxError({
           environmentId: ENVIRONMENT_ID,
-          message: `Could not write the context to a temporary file in ${this.settings.temporaryDirectory}: ${errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory with room for it.`,
+          message: `Could not write the context to a temporary file in ${this.settings.temporaryDirectory}: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory with room for it.`,
           cause: error,
         });
       });
       await this.waitUntilReady({
         type: 'init',
-        prelude: JAVASCRIPT_PRELUDE_SOURCE,
+        prelude: kit.JAVASCRIPT_PRELUDE_SOURCE,
         hostFunctionNames: Object.keys(hostFunctions),
         contextFile: this.contextFile.path,
         contextKind: encoding.kind,
@@ -354,7 +336,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
     try {
       frame = parseChildFrame(line);
     } catch (error) {
-      this.failProtocol(errorMessageOf(error));
+      this.failProtocol(kit.errorMessageOf(error));
       return;
     }
     const { message } = frame;
@@ -426,7 +408,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
     );
   }
 
-  private answerHostCall(callId: number, outcome: HostCallOutcome) {
+  private answerHostCall(callId: number, outcome: kit.HostCallOutcome) {
     let header: Record<string, unknown> = { type: 'hostResult', callId, ok: true };
     let payload: string | undefined;
     if (outcome.ok) payload = outcome.json;
@@ -440,7 +422,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
     try {
       this.send(header, payload);
     } catch (error) {
-      this.failProtocol(`the host could not send it a result (${errorMessageOf(error)})`);
+      this.failProtocol(`the host could not send it a result (${kit.errorMessageOf(error)})`);
     }
   }
 
@@ -455,22 +437,26 @@ export class DenoChildProcess implements JavaScriptSandbox {
   }
 
   /** Stops the running cell, if any, as soon as possible. */
-  stop(reason: StopReason) {
+  stop(reason: kit.StopReason) {
     this.runningCell?.stop(reason);
   }
 
   /** Runs one rewritten cell to the end. Never throws for the cell's own failures. */
-  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+  async runCell(
+    cell: kit.RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+  ): Promise<kit.SandboxCellOutcome> {
     if (this.exit) return this.lostOutcome(undefined, options);
-    if (options.signal?.aborted) return { ...EMPTY_OUTPUT, error: stopError('aborted', options.timeoutMs) };
+    if (options.signal?.aborted)
+      return { ...EMPTY_OUTPUT, error: kit.stopError('aborted', options.timeoutMs) };
     const id = this.nextCellId++;
-    let stopReason: StopReason | undefined;
+    let stopReason: kit.StopReason | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     let finish!: (done: ChildFrame | undefined) => void;
     const finished = new Promise<ChildFrame | undefined>((resolve) => {
       finish = resolve;
     });
-    const stop = (reason: StopReason) => {
+    const stop = (reason: kit.StopReason) => {
       if (stopReason) return;
       stopReason = reason;
       this.send({ type: 'cancel', id });
@@ -526,13 +512,13 @@ export class DenoChildProcess implements JavaScriptSandbox {
       };
     }
     const message = done.message as CellDoneMessage;
-    let error: CellError | undefined;
+    let error: kit.CellError | undefined;
     let value: string | undefined;
-    if (stopReason) error = stopError(stopReason, options.timeoutMs);
+    if (stopReason) error = kit.stopError(stopReason, options.timeoutMs);
     else if (message.outcome === 'fulfilled') value = message.value;
-    else if (message.outcome === 'cancelled') error = stopError('aborted', options.timeoutMs);
+    else if (message.outcome === 'cancelled') error = kit.stopError('aborted', options.timeoutMs);
     else {
-      error = describeCellError(message.error, {
+      error = kit.describeCellError(message.error, {
         cell,
         fileName: options.fileName,
         atCompile: message.outcome === 'syntax',
@@ -633,13 +619,16 @@ export class DenoChildProcess implements JavaScriptSandbox {
   }
 
   /** The outcome of a cell whose process ended before the cell did. */
-  private lostOutcome(stopReason: StopReason | undefined, options: SandboxCellOptions): SandboxCellOutcome {
+  private lostOutcome(
+    stopReason: kit.StopReason | undefined,
+    options: kit.SandboxCellOptions,
+  ): kit.SandboxCellOutcome {
     const { memoryLimitMb } = this.settings;
-    let kind: CellErrorKind = 'crash';
+    let kind: kit.CellErrorKind = 'crash';
     let broken: string;
     if (this.killReason === 'stopped' && stopReason) {
       broken = `The cell did not let go within ${STOP_GRACE_MS} ms of being stopped (synchronous code such as a loop without \`await\` cannot be interrupted otherwise), so its Deno process was killed.`;
-      return { ...EMPTY_OUTPUT, error: stopError(stopReason, options.timeoutMs), broken };
+      return { ...EMPTY_OUTPUT, error: kit.stopError(stopReason, options.timeoutMs), broken };
     }
     if (this.killReason === 'memory') {
       kind = 'memory';
@@ -654,7 +643,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
     } else if (this.killReason === 'disposed') {
       return {
         ...EMPTY_OUTPUT,
-        error: stopError('aborted', options.timeoutMs),
+        error: kit.stopError('aborted', options.timeoutMs),
         broken: 'The session was disposed.',
       };
     } else {
@@ -688,7 +677,7 @@ export class DenoChildProcess implements JavaScriptSandbox {
  */
 function checkCellBounds(
   message: CellDoneMessage,
-  output: JavaScriptPreludeCellOutput,
+  output: kit.JavaScriptPreludeCellOutput,
   maxOutputChars: number,
 ): string | undefined {
   const limit = Math.max(maxOutputChars, MIN_TEXT_CHARS);
@@ -745,7 +734,7 @@ function describeExitStatus(exit: ChildExit | undefined): string {
   return `exit code ${exit.code}`;
 }
 
-function parseCellOutput(payload: string | undefined): JavaScriptPreludeCellOutput | undefined {
+function parseCellOutput(payload: string | undefined): kit.JavaScriptPreludeCellOutput | undefined {
   if (payload === undefined) return undefined;
   let output: unknown;
   try {
@@ -762,7 +751,7 @@ function parseCellOutput(payload: string | undefined): JavaScriptPreludeCellOutp
   return { stdout, stderr, droppedOutputChars, final };
 }
 
-function isFinalAnswer(value: unknown): value is FinalAnswer {
+function isFinalAnswer(value: unknown): value is kit.FinalAnswer {
   if (typeof value !== 'object' || value === null) return false;
   const { source, value: text, variableName } = value as Record<string, unknown>;
   return (

@@ -300,26 +300,6 @@ describe('Deno environment', () => {
     }
   });
 
-  it('runs cells one at a time, in the order they were given', async () => {
-    const { session } = await open();
-    const [first, second] = await Promise.all([
-      session.runCell("await echo('a'); globalThis.order = ['first']; 1"),
-      session.runCell("order.push('second'); order.join(' ')"),
-    ]);
-    expect(first.value).toBe('1');
-    expect(second.value).toBe('"first second"');
-  });
-
-  it('disposes the session when its signal aborts, failing the running cell', async () => {
-    const controller = new AbortController();
-    const { session, started } = await open({}, 'ctx', controller.signal);
-    const running = session.runCell("await slow('x')");
-    while (started.length === 0) await sleep(10);
-    controller.abort();
-    expect((await running).error?.kind).toBe('aborted');
-    await expect(session.runCell('1')).rejects.toThrow(SandboxError);
-  });
-
   it('uses the default timeout of the environment', async () => {
     const { session } = await open({ defaultTimeoutMs: 200 });
     expect((await session.runCell("await slow('x')")).error?.kind).toBe('timeout');

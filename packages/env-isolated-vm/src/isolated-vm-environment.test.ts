@@ -220,25 +220,6 @@ describe('isolated-vm environment', () => {
     expect((await polluted.runCell('({}).polluted')).value).toBeUndefined();
   });
 
-  it('runs cells one at a time, in the order they were given', async () => {
-    const { session } = await open();
-    const [first, second] = await Promise.all([
-      session.runCell("await llm_query('a'); globalThis.order = ['first']; 1"),
-      session.runCell("order.push('second'); order.join(' ')"),
-    ]);
-    expect(first.value).toBe('1');
-    expect(second.value).toBe('"first second"');
-  });
-
-  it('disposes the session when its signal aborts, failing the running cell', async () => {
-    const controller = new AbortController();
-    const { session } = await open({}, 'ctx', controller.signal);
-    const running = session.runCell("await slow('x')");
-    setTimeout(() => controller.abort(), 50);
-    expect((await running).error?.kind).toBe('aborted');
-    await expect(session.runCell('1')).rejects.toThrow(SandboxError);
-  });
-
   it('aborts a cell whose code is still computing by disposing the isolate, and says the state was lost', async () => {
     const { session } = await open();
     await session.runCell('const kept = 1;');
@@ -306,7 +287,7 @@ describe('isolated-vm environment', () => {
       /maxCatastrophicRestarts/,
     );
     expect(() => createIsolatedVMEnvironment({ maxCatastrophicErrorsPerProcess: 0 })).toThrow(
-      /maxCatastrophicErrorsPerProcess must be an integer from 1/,
+      /maxCatastrophicErrorsPerProcess must be an integer of at least 1/,
     );
   });
 });

@@ -1,22 +1,4 @@
-import {
-  type CellError,
-  type CellErrorKind,
-  type ContextValue,
-  crashError,
-  describeCellError,
-  errorMessageOf,
-  type HostCallOutcome,
-  HostCallTable,
-  JAVASCRIPT_PRELUDE_SOURCE,
-  type JavaScriptPreludeCellOutput,
-  type JavaScriptSandbox,
-  type RewrittenJavaScriptCell,
-  type SandboxCellOptions,
-  type SandboxCellOutcome,
-  type SandboxStartOptions,
-  type StopReason,
-  stopError,
-} from '@rlm/core/environment';
+import * as kit from '@rlm/core/environment';
 import type { Context, Isolate, Reference } from 'isolated-vm';
 import { recordCatastrophicError } from './catastrophes';
 import {
@@ -90,7 +72,7 @@ type IsolateCallResult<T> =
 
 /** How the isolate was lost, when it was. */
 interface IsolateLoss {
-  readonly kind: CellErrorKind;
+  readonly kind: kit.CellErrorKind;
   readonly message: string;
 }
 
@@ -99,7 +81,7 @@ interface RunningCell {
   /** `performance.now()` time by which the cell must end. */
   readonly deadline: number;
   ended: boolean;
-  stopReason?: StopReason;
+  stopReason?: kit.StopReason;
   /** A call into the isolate was cut off at its timeout. */
   terminated: boolean;
   wake(): void;
@@ -113,11 +95,11 @@ interface RunningCell {
  * cell settled"); everything else crosses as strings. The host keeps References to the driver's
  * functions only, and releases them, the context and the isolate on `dispose`.
  */
-export class IsolatedVMSandbox implements JavaScriptSandbox {
+export class IsolatedVMSandbox implements kit.JavaScriptSandbox {
   private context: Context | undefined;
   private readonly references: Reference[] = [];
   private driver!: { [Name in keyof IsolatedVMDriverFunctions]: Reference<IsolatedVMDriverFunctions[Name]> };
-  private readonly calls: HostCallTable;
+  private readonly calls: kit.HostCallTable;
   /** Isolates the session lost to catastrophic errors before this one, this one's included once it had one. */
   catastrophes: number;
   /** The first message of isolated-vm's catastrophic-error handler for this isolate, once it called it. */
@@ -134,7 +116,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
     private readonly isolate: Isolate,
     private readonly hostFunctionNames: readonly string[],
     private readonly settings: IsolatedVMSandboxSettings,
-    hostCalls: HostCallTable,
+    hostCalls: kit.HostCallTable,
     catastrophesBefore: number,
   ) {
     this.calls = hostCalls;
@@ -148,7 +130,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
   static async create(
     ivm: IsolatedVMModule,
     settings: IsolatedVMSandboxSettings,
-    sessionOptions: SandboxStartOptions,
+    sessionOptions: kit.SandboxStartOptions,
     /** The sandbox this one replaces, whose count of catastrophes it carries on. */
     previous?: IsolatedVMSandbox,
   ): Promise<IsolatedVMSandbox> {
@@ -162,13 +144,13 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
       isolate,
       Object.keys(sessionOptions.hostFunctions),
       settings,
-      new HostCallTable(sessionOptions.hostFunctions),
+      new kit.HostCallTable(sessionOptions.hostFunctions),
       previous?.catastrophes ?? 0,
     );
     try {
       await sandbox.start(ivm, sessionOptions.context);
     } catch (error) {
-      const lostForMemory = isolate.isDisposed && /memory limit/i.test(errorMessageOf(error));
+      const lostForMemory = isolate.isDisposed && /memory limit/i.test(kit.errorMessageOf(error));
       sandbox.dispose();
       if (lostForMemory) {
         throw new Error(
@@ -186,11 +168,11 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
     return reference;
   }
 
-  private async start(ivm: IsolatedVMModule, contextValue: ContextValue) {
+  private async start(ivm: IsolatedVMModule, contextValue: kit.ContextValue) {
     const context = await this.isolate.createContext();
     this.context = context;
     const prelude = this.keep(
-      await context.eval(JAVASCRIPT_PRELUDE_SOURCE, {
+      await context.eval(kit.JAVASCRIPT_PRELUDE_SOURCE, {
         filename: 'rlm-prelude.js',
         reference: true,
         timeout: SETUP_TIMEOUT_MS,
@@ -257,7 +239,10 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
   }
 
   /** Runs one rewritten cell to the end. Never throws for the cell's own failures. */
-  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+  async runCell(
+    cell: kit.RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+  ): Promise<kit.SandboxCellOutcome> {
     const startedAt = performance.now();
     let wake!: () => void;
     const settledOrStopped = new Promise<void>((resolve) => {
@@ -308,16 +293,17 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
         stdout: collected?.output.stdout ?? '',
         stderr: collected?.output.stderr ?? '',
         droppedOutputChars: collected?.output.droppedOutputChars ?? 0,
-        error: loss?.kind === undefined ? crashError(broken) : { ...crashError(broken), kind: loss.kind },
+        error:
+          loss?.kind === undefined ? kit.crashError(broken) : { ...kit.crashError(broken), kind: loss.kind },
         broken,
       };
     }
     const { cell: outcome, output } = collected;
-    let error: CellError | undefined;
+    let error: kit.CellError | undefined;
     if (outcome.status === 'pending' || running.terminated) {
-      error = stopError(running.stopReason ?? 'timeout', options.timeoutMs);
+      error = kit.stopError(running.stopReason ?? 'timeout', options.timeoutMs);
     } else if (outcome.status === 'rejected' || outcome.status === 'threw') {
-      error = describeCellError(outcome.error, {
+      error = kit.describeCellError(outcome.error, {
         cell,
         fileName: options.fileName,
         atCompile: outcome.status === 'threw',
@@ -353,15 +339,15 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
    * does); compiling the same code as a script, which never runs, names the line and column.
    */
   private async locateSyntaxError(
-    error: CellError,
-    cell: RewrittenJavaScriptCell,
-    options: SandboxCellOptions,
-  ): Promise<CellError> {
+    error: kit.CellError,
+    cell: kit.RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+  ): Promise<kit.CellError> {
     try {
       const script = await this.isolate.compileScript(cell.code, { filename: options.fileName });
       script.release();
     } catch (compileError) {
-      const match = /^(.*) \[(.+):(\d+):(\d+)\]$/s.exec(errorMessageOf(compileError));
+      const match = /^(.*) \[(.+):(\d+):(\d+)\]$/s.exec(kit.errorMessageOf(compileError));
       if (match?.[2] === options.fileName) {
         const line = Number(match[3]);
         const column = Math.max(1, Number(match[4]) - (line === 1 ? cell.firstLineColumnOffset : 0));
@@ -383,7 +369,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
   }
 
   /** Stops the running cell, if any, as soon as possible. */
-  stop(reason: StopReason) {
+  stop(reason: kit.StopReason) {
     const running = this.running;
     if (!running || running.ended) return;
     running.stopReason ??= reason;
@@ -397,7 +383,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
    */
   private async collectCell(
     running: RunningCell,
-  ): Promise<{ cell: DriverCellOutcome; output: JavaScriptPreludeCellOutput } | undefined> {
+  ): Promise<{ cell: DriverCellOutcome; output: kit.JavaScriptPreludeCellOutput } | undefined> {
     if (this.isLost) return undefined;
     const now = performance.now();
     const killInMs =
@@ -429,7 +415,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
       }
       const collected = JSON.parse(finished.value) as {
         cell: DriverCellOutcome;
-        output: JavaScriptPreludeCellOutput;
+        output: kit.JavaScriptPreludeCellOutput;
       };
       if (collected.cell.pendingCalls > 0) {
         // Whether the callbacks finish or hit the timeout, nothing of them is left for the next cell.
@@ -472,7 +458,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
     ]);
     if (answer === 'lost') return { kind: 'disposed', message: 'the isolate is gone' };
     if ('value' in answer) return { kind: 'ok', value: answer.value };
-    const message = errorMessageOf(answer.error);
+    const message = kit.errorMessageOf(answer.error);
     if (this.isolate.isDisposed || this.isLost) {
       this.loss ??= lossFromMessage(message, this.settings);
       this.markLost();
@@ -515,7 +501,7 @@ export class IsolatedVMSandbox implements JavaScriptSandbox {
     this.calls.start(callId, name, argsJson, (outcome) => void this.settleHostCall(running, callId, outcome));
   }
 
-  private async settleHostCall(cell: RunningCell, callId: number, outcome: HostCallOutcome) {
+  private async settleHostCall(cell: RunningCell, callId: number, outcome: kit.HostCallOutcome) {
     if (cell.ended || this.disposed) return;
     // Past the deadline the cell's timer stops it; the result is dropped.
     if (this.timeLeft(cell) <= 0) return;

@@ -131,23 +131,12 @@ describe('QuickJS environment', () => {
     expect(result.value).toBe('[ "undefined", "undefined", "undefined" ]');
   });
 
-  it('runs cells one at a time, in the order they were given', async () => {
-    const { session } = await open();
-    const [first, second] = await Promise.all([
-      session.runCell("await llm_query('a'); globalThis.order = ['first']; 1"),
-      session.runCell("order.push('second'); order.join(' ')"),
-    ]);
-    expect(first.value).toBe('1');
-    expect(second.value).toBe('"first second"');
-  });
-
-  it('disposes the session when its signal aborts, failing the running cell', async () => {
-    const controller = new AbortController();
-    const { session } = await open({}, 'ctx', controller.signal);
-    const running = session.runCell("await slow('x')");
-    setTimeout(() => controller.abort(), 50);
-    expect((await running).error?.kind).toBe('aborted');
-    await expect(session.runCell('1')).rejects.toThrow(SandboxError);
+  it('runs on the calling thread when asked to (workerThread: false), with the same results', async () => {
+    const { session } = await open({ workerThread: false });
+    expect((await session.runCell("const got = await llm_query('q'); got + ' ' + context")).value).toBe(
+      '"answer:q the context"',
+    );
+    expect((await session.runCell('while (true) {}', { timeoutMs: 100 })).error?.kind).toBe('timeout');
   });
 
   it('uses the default timeout of the environment', async () => {

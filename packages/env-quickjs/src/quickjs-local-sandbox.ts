@@ -1,12 +1,4 @@
-import {
-  HostCallTable,
-  type JavaScriptSandbox,
-  type RewrittenJavaScriptCell,
-  type SandboxCellOptions,
-  type SandboxCellOutcome,
-  type SandboxStartOptions,
-  type StopReason,
-} from '@rlm/core/environment';
+import * as kit from '@rlm/core/environment';
 import { QuickJSSandbox, type QuickJSSandboxLimits } from './quickjs-sandbox';
 
 /**
@@ -15,17 +7,17 @@ import { QuickJSSandbox, type QuickJSSandboxLimits } from './quickjs-sandbox';
  * debug one, which cannot be sent to a worker). A cell that never yields holds the host's thread
  * until its deadline.
  */
-export class QuickJSLocalSandbox implements JavaScriptSandbox {
+export class QuickJSLocalSandbox implements kit.JavaScriptSandbox {
   private constructor(
     private readonly sandbox: QuickJSSandbox,
-    private readonly calls: HostCallTable,
+    private readonly calls: kit.HostCallTable,
   ) {}
 
   static async create(
     limits: QuickJSSandboxLimits,
-    start: SandboxStartOptions,
+    start: kit.SandboxStartOptions,
   ): Promise<QuickJSLocalSandbox> {
-    const calls = new HostCallTable(start.hostFunctions);
+    const calls = new kit.HostCallTable(start.hostFunctions);
     let sandbox: QuickJSSandbox | undefined;
     const link = {
       startHostCall(callId: number, name: string, argsJson: string) {
@@ -50,7 +42,10 @@ export class QuickJSLocalSandbox implements JavaScriptSandbox {
     return this.sandbox.disposeError;
   }
 
-  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+  async runCell(
+    cell: kit.RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+  ): Promise<kit.SandboxCellOutcome> {
     try {
       return await this.sandbox.runCell(cell, options);
     } finally {
@@ -58,7 +53,7 @@ export class QuickJSLocalSandbox implements JavaScriptSandbox {
     }
   }
 
-  stop(reason: StopReason) {
+  stop(reason: kit.StopReason) {
     this.sandbox.stop(reason);
   }
 

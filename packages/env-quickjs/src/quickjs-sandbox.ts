@@ -1,19 +1,4 @@
-import {
-  type CellError,
-  type ContextValue,
-  describeCellError,
-  errorMessageOf,
-  type HostCallOutcome,
-  JAVASCRIPT_PRELUDE_SOURCE,
-  type JavaScriptPreludeCellOutput,
-  outOfMemoryError,
-  type RewrittenJavaScriptCell,
-  type SandboxCellOptions,
-  type SandboxCellOutcome,
-  type StopReason,
-  stopError,
-  type ThrownErrorDescription,
-} from '@rlm/core/environment';
+import * as kit from '@rlm/core/environment';
 import type {
   QuickJSContext,
   QuickJSDeferredPromise,
@@ -33,7 +18,7 @@ export interface QuickJSSandboxLimits {
 
 /** What a sandbox is started with besides its limits. */
 export interface QuickJSSandboxStart {
-  readonly context: ContextValue;
+  readonly context: kit.ContextValue;
   readonly hostFunctionNames: readonly string[];
 }
 
@@ -48,7 +33,12 @@ export interface QuickJSHostLink {
    * Asked at every QuickJS interrupt check: a reason when the host wants the running cell stopped at
    * once (read from memory shared with the host, since busy code never lets a message through).
    */
-  readonly stopRequested?: () => StopReason | undefined;
+  readonly stopRequested?: () => kit.StopReason | undefined;
+  /**
+   * Called before the sandbox goes idle waiting for the host: may take what the host already sent
+   * (a settled call) without a trip through the event loop. Returns whether it took anything.
+   */
+  readonly pollHost?: () => boolean;
 }
 
 /** The memory option a QuickJS session is bounded by, named in out-of-memory errors. */
@@ -103,12 +93,14 @@ export class QuickJSSandbox {
   private exportText!: QuickJSHandle;
   private readonly pendingCalls = new Map<number, QuickJSDeferredPromise>();
   private nextCallId = 1;
+  /** Calls made since QuickJS last yielded, not yet handed to the host. */
+  private readonly unstartedCalls: { callId: number; name: string; argsJson: string }[] = [];
   /** Set when the host asked, through shared memory, for the running cell to stop. */
-  private requestedStop: StopReason | undefined;
+  private requestedStop: kit.StopReason | undefined;
   private deadline = Number.POSITIVE_INFINITY;
   private interrupted = false;
   private wake: (() => void) | undefined;
-  private stopRunningCell: ((reason: StopReason) => void) | undefined;
+  private stopRunningCell: ((reason: kit.StopReason) => void) | undefined;
   /** Set while the sandbox runs what an ended cell left behind: host calls made then are refused. */
   private refusingHostCalls = false;
   private disposed = false;
@@ -163,7 +155,9 @@ export class QuickJSSandbox {
       context.unwrapResult(context.evalCode(EXPORT_TEXT_SOURCE, 'rlm-export-text.js', { type: 'global' })),
     );
     const prelude = this.keep(
-      context.unwrapResult(context.evalCode(JAVASCRIPT_PRELUDE_SOURCE, 'rlm-prelude.js', { type: 'global' })),
+      context.unwrapResult(
+        context.evalCode(kit.JAVASCRIPT_PRELUDE_SOURCE, 'rlm-prelude.js', { type: 'global' }),
+      ),
     );
     const bridge = this.keep(context.newObject());
     context
@@ -245,12 +239,17 @@ export class QuickJSSandbox {
     const deferred = context.newPromise();
     const callId = this.nextCallId++;
     this.pendingCalls.set(callId, deferred);
-    // Handed to the host on a microtask: a call the cell's end dropped at once (one made while the
-    // error is described, say) never reaches it.
-    void Promise.resolve().then(() => {
-      if (this.pendingCalls.get(callId) === deferred) this.link.startHostCall(callId, name, argsJson);
-    });
+    // Handed to the host when QuickJS yields (before the sandbox waits, or on a microtask): a call
+    // the cell's end dropped at once (one made while the error is described, say) never reaches it.
+    this.unstartedCalls.push({ callId, name, argsJson });
+    if (this.unstartedCalls.length === 1) void Promise.resolve().then(() => this.startHostCalls());
     return deferred.handle;
+  }
+
+  private startHostCalls() {
+    for (const { callId, name, argsJson } of this.unstartedCalls.splice(0)) {
+      if (this.pendingCalls.has(callId)) this.link.startHostCall(callId, name, argsJson);
+    }
   }
 
   /**
@@ -258,16 +257,16 @@ export class QuickJSSandbox {
    * unhandled rejection would end the host process): if the WebAssembly instance itself fails here,
    * the failure is kept and the running (or next) cell reports the sandbox broken.
    */
-  settleHostCall(callId: number, outcome: HostCallOutcome) {
+  settleHostCall(callId: number, outcome: kit.HostCallOutcome) {
     try {
       this.settleHostCallInside(callId, outcome);
     } catch (error) {
-      this.instanceFailure ??= `The QuickJS sandbox failed while settling a host call: ${errorMessageOf(error)}.`;
+      this.instanceFailure ??= `The QuickJS sandbox failed while settling a host call: ${kit.errorMessageOf(error)}.`;
       this.wake?.();
     }
   }
 
-  private settleHostCallInside(callId: number, outcome: HostCallOutcome) {
+  private settleHostCallInside(callId: number, outcome: kit.HostCallOutcome) {
     const deferred = this.pendingCalls.get(callId);
     // A call dropped at the end of its cell, or by dispose, has nothing left to settle.
     if (deferred === undefined || this.disposed) return;
@@ -285,7 +284,7 @@ export class QuickJSSandbox {
       // No memory for the result: fail the call inside, if even that is possible.
       try {
         context
-          .newError(`The sandbox had no memory left for the result: ${errorMessageOf(error)}`)
+          .newError(`The sandbox had no memory left for the result: ${kit.errorMessageOf(error)}`)
           .consume((handle) => deferred.reject(handle));
       } catch {
         deferred.dispose();
@@ -304,18 +303,21 @@ export class QuickJSSandbox {
   }
 
   /** Stops the running cell, if any, as soon as possible. */
-  stop(reason: StopReason) {
+  stop(reason: kit.StopReason) {
     this.stopRunningCell?.(reason);
   }
 
   /** Runs one rewritten cell to the end. Never throws for the cell's own failures. */
-  async runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+  async runCell(
+    cell: kit.RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+  ): Promise<kit.SandboxCellOutcome> {
     const { context } = this;
     this.interrupted = false;
     this.requestedStop = undefined;
-    let stopReason: StopReason | undefined;
+    let stopReason: kit.StopReason | undefined;
     let value: string | undefined;
-    let error: CellError | undefined;
+    let error: kit.CellError | undefined;
     let broken: string | undefined;
     /** Set when the stopped cell left jobs that cannot be cleared: its output is still collected, then the sandbox is rebuilt. */
     let polluted: string | undefined;
@@ -323,7 +325,7 @@ export class QuickJSSandbox {
     /** The cell failed with `null` or `undefined` as its reason: what QuickJS leaves when out of memory even for the error. */
     let failedWithoutReason = false;
     const textLimit = Math.max(options.maxOutputChars, MIN_TEXT_CHARS);
-    const stop = (reason: StopReason) => {
+    const stop = (reason: kit.StopReason) => {
       stopReason ??= reason;
       this.deadline = 0;
       this.wake?.();
@@ -379,16 +381,16 @@ export class QuickJSSandbox {
         }
       }
       if (this.interrupted || stopReason) {
-        error = stopError(stopReason ?? this.requestedStop ?? 'timeout', options.timeoutMs);
+        error = kit.stopError(stopReason ?? this.requestedStop ?? 'timeout', options.timeoutMs);
         value = undefined;
         try {
           this.drainJobs();
         } catch (caught) {
-          polluted = `The cell was stopped, but ${errorMessageOf(caught)}.`;
+          polluted = `The cell was stopped, but ${kit.errorMessageOf(caught)}.`;
         }
       }
     } catch (caught) {
-      broken = `The QuickJS sandbox failed: ${errorMessageOf(caught)}`;
+      broken = `The QuickJS sandbox failed: ${kit.errorMessageOf(caught)}`;
       error = { kind: isOutOfMemory(caught) ? 'memory' : 'crash', name: 'SandboxError', message: broken };
     } finally {
       clearTimeout(timer);
@@ -399,12 +401,12 @@ export class QuickJSSandbox {
       this.dropPendingCalls();
     }
 
-    let output: JavaScriptPreludeCellOutput | undefined;
+    let output: kit.JavaScriptPreludeCellOutput | undefined;
     if (!broken) {
       try {
         output = this.endCell();
       } catch (caught) {
-        broken = `The sandbox could not collect the cell's output: ${errorMessageOf(caught)}`;
+        broken = `The sandbox could not collect the cell's output: ${kit.errorMessageOf(caught)}`;
         error ??= { kind: 'crash', name: 'SandboxError', message: broken };
       }
     }
@@ -413,7 +415,7 @@ export class QuickJSSandbox {
       try {
         this.settleDroppedCalls();
       } catch (caught) {
-        broken = `The cell left host calls running, and the sandbox could not settle them (${errorMessageOf(caught)}).`;
+        broken = `The cell left host calls running, and the sandbox could not settle them (${kit.errorMessageOf(caught)}).`;
       }
     }
     if (!broken && this.instanceFailure) {
@@ -423,7 +425,7 @@ export class QuickJSSandbox {
     const mayBeOutOfMemory = error?.kind === 'memory' || (error?.kind === 'runtime' && failedWithoutReason);
     if (!broken && mayBeOutOfMemory && !this.hasMemoryHeadroom()) {
       broken = 'The sandbox ran out of memory, and what the cells stored still fills it.';
-      if (error?.kind !== 'memory') error = outOfMemoryError(MEMORY_OPTION, 'InternalError');
+      if (error?.kind !== 'memory') error = kit.outOfMemoryError(MEMORY_OPTION, 'InternalError');
     }
     return {
       stdout: output?.stdout ?? '',
@@ -487,7 +489,7 @@ export class QuickJSSandbox {
   /** Pumps QuickJS's job queue whenever a host call settles, until the cell's promise settles or it is stopped. */
   private async waitForSettled(
     promise: QuickJSHandle,
-    stopReason: () => StopReason | undefined,
+    stopReason: () => kit.StopReason | undefined,
   ): Promise<'fulfilled' | 'rejected' | 'stopped'> {
     const { context, runtime } = this;
     for (;;) {
@@ -501,7 +503,8 @@ export class QuickJSSandbox {
         else state.error.dispose();
         return state.type;
       }
-      if (!runtime.hasPendingJob()) {
+      if (!runtime.hasPendingJob()) this.startHostCalls();
+      if (!runtime.hasPendingJob() && !this.link.pollHost?.()) {
         // Only a host call settling, the deadline or an abort can move the cell on from here.
         await new Promise<void>((resolve) => {
           this.wake = resolve;
@@ -569,11 +572,11 @@ export class QuickJSSandbox {
 
   private readCellError(
     reason: QuickJSHandle,
-    options: SandboxCellOptions,
-    cell: RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+    cell: kit.RewrittenJavaScriptCell,
     atCompile: boolean,
     limit: number,
-  ): CellError {
+  ): kit.CellError {
     const { context } = this;
     const described = this.evalTimed(
       () => context.callFunction(this.controlDescribeError, context.undefined, reason),
@@ -605,8 +608,8 @@ export class QuickJSSandbox {
         description.dispose();
       }
     }
-    const thrown: ThrownErrorDescription = { name, message, ...(stack ? { stack } : {}) };
-    return describeCellError(thrown, {
+    const thrown: kit.ThrownErrorDescription = { name, message, ...(stack ? { stack } : {}) };
+    return kit.describeCellError(thrown, {
       cell,
       fileName: options.fileName,
       atCompile,
@@ -629,10 +632,10 @@ export class QuickJSSandbox {
     }
   }
 
-  private endCell(): JavaScriptPreludeCellOutput {
+  private endCell(): kit.JavaScriptPreludeCellOutput {
     return this.callControl(
       this.controlEndCell,
-      (handle) => JSON.parse(this.context.getString(handle)) as JavaScriptPreludeCellOutput,
+      (handle) => JSON.parse(this.context.getString(handle)) as kit.JavaScriptPreludeCellOutput,
     );
   }
 
@@ -682,7 +685,7 @@ type EncodedContext =
 /** Separators tried for a list of strings: control characters that real documents almost never hold. */
 const SEPARATORS = ['\u0001', '\u0002', '\u0003', '\u001e', '\u001f'];
 
-function encodeContext(value: ContextValue): EncodedContext {
+function encodeContext(value: kit.ContextValue): EncodedContext {
   if (typeof value === 'string' && !value.includes('\0')) return { kind: 'string', text: value };
   if (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string')) {
     const documents = value as readonly string[];
@@ -697,6 +700,6 @@ function encodeContext(value: ContextValue): EncodedContext {
 }
 
 function isOutOfMemory(error: unknown): boolean {
-  const message = errorMessageOf(error);
+  const message = kit.errorMessageOf(error);
   return /out of memory|memory access out of bounds|Cannot enlarge memory|Aborted\(OOM\)/i.test(message);
 }

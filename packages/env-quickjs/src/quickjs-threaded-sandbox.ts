@@ -1,14 +1,4 @@
-import {
-  crashError,
-  HostCallTable,
-  type JavaScriptSandbox,
-  type RewrittenJavaScriptCell,
-  type SandboxCellOptions,
-  type SandboxCellOutcome,
-  type SandboxStartOptions,
-  type StopReason,
-  stopError,
-} from '@rlm/core/environment';
+import * as kit from '@rlm/core/environment';
 import type { QuickJSWorker } from './quickjs-worker-pool';
 import {
   STOP_CELL_INDEX,
@@ -31,9 +21,9 @@ let lastCellId = 0;
 interface RunningCell {
   readonly id: number;
   readonly timeoutMs: number;
-  stopReason?: StopReason;
+  stopReason?: kit.StopReason;
   watchdog?: ReturnType<typeof setTimeout>;
-  finish(outcome: SandboxCellOutcome): void;
+  finish(outcome: kit.SandboxCellOutcome): void;
 }
 
 /**
@@ -42,8 +32,8 @@ interface RunningCell {
  * host's thread), the cell's timers, and a watchdog that ends the worker when a stopped cell does
  * not hand back its output in time, which nothing inside QuickJS can prevent.
  */
-export class QuickJSThreadedSandbox implements JavaScriptSandbox {
-  private readonly calls: HostCallTable;
+export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
+  private readonly calls: kit.HostCallTable;
   private running: RunningCell | undefined;
   private startWaiter: ((failure: string | undefined) => void) | undefined;
   private disposed = false;
@@ -51,9 +41,9 @@ export class QuickJSThreadedSandbox implements JavaScriptSandbox {
   private constructor(
     private readonly worker: QuickJSWorker,
     private readonly release: (worker: QuickJSWorker) => void,
-    start: SandboxStartOptions,
+    start: kit.SandboxStartOptions,
   ) {
-    this.calls = new HostCallTable(start.hostFunctions);
+    this.calls = new kit.HostCallTable(start.hostFunctions);
     worker.attach(
       (message) => this.onMessage(message),
       (reason) => this.onWorkerEnd(reason),
@@ -65,7 +55,7 @@ export class QuickJSThreadedSandbox implements JavaScriptSandbox {
     worker: QuickJSWorker,
     release: (worker: QuickJSWorker) => void,
     limits: WorkerSandboxLimits,
-    start: SandboxStartOptions,
+    start: kit.SandboxStartOptions,
   ): Promise<QuickJSThreadedSandbox> {
     const sandbox = new QuickJSThreadedSandbox(worker, release, start);
     const failure = await new Promise<string | undefined>((resolve) => {
@@ -127,14 +117,17 @@ export class QuickJSThreadedSandbox implements JavaScriptSandbox {
       stdout: '',
       stderr: '',
       droppedOutputChars: 0,
-      error: crashError(broken),
+      error: kit.crashError(broken),
       broken,
     });
   }
 
-  runCell(cell: RewrittenJavaScriptCell, options: SandboxCellOptions): Promise<SandboxCellOutcome> {
+  runCell(
+    cell: kit.RewrittenJavaScriptCell,
+    options: kit.SandboxCellOptions,
+  ): Promise<kit.SandboxCellOutcome> {
     const id = ++lastCellId;
-    return new Promise<SandboxCellOutcome>((resolve) => {
+    return new Promise<kit.SandboxCellOutcome>((resolve) => {
       const onAbort = () => this.stop('aborted');
       const timer = setTimeout(
         () => this.stop('timeout'),
@@ -178,7 +171,7 @@ export class QuickJSThreadedSandbox implements JavaScriptSandbox {
    * loop that never yields, and by message, which wakes a cell that waits. A cell that still has not
    * answered after a grace period costs its worker.
    */
-  stop(reason: StopReason) {
+  stop(reason: kit.StopReason) {
     const running = this.running;
     if (running === undefined || running.stopReason !== undefined) return;
     running.stopReason = reason;
@@ -196,7 +189,7 @@ export class QuickJSThreadedSandbox implements JavaScriptSandbox {
           stdout: '',
           stderr: '',
           droppedOutputChars: 0,
-          error: stopError(reason, running.timeoutMs),
+          error: kit.stopError(reason, running.timeoutMs),
           broken,
         });
       },

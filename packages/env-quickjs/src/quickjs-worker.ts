@@ -9,7 +9,13 @@
  * itself in a worker made for it. So the worker needs no file of its own, and a bundler that inlines
  * this package (the CLI does) carries it along: the worker then imports the chunk that holds it.
  */
-import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import {
+  isMainThread,
+  type MessagePort,
+  parentPort,
+  receiveMessageOnPort,
+  workerData,
+} from 'node:worker_threads';
 import { crashError, errorMessageOf } from '@rlm/core/environment';
 import { QuickJSSandbox } from './quickjs-sandbox';
 import {
@@ -24,6 +30,8 @@ import {
 export const QUICKJS_WORKER_MODULE_URL: string = import.meta.url;
 
 const WORKER_MARKER = '@rlm/env-quickjs/quickjs-worker';
+/** How long the worker polls for the host's answer before it sleeps until the answer wakes it. */
+const POLL_MS = 0.2;
 
 /** The `workerData` of a QuickJS worker: the marker it starts serving on, and its stop flags. */
 export function quickJSWorkerData(stopFlags: SharedArrayBuffer): Record<string, unknown> {
@@ -51,13 +59,33 @@ function serve(port: MessagePort, stopFlags: Int32Array): void {
     startHostCall(callId: number, name: string, argsJson: string) {
       post({ type: 'hostCall', callId, name, argsJson });
     },
+    pollHost: () => pollHost(),
     stopRequested() {
       if (runningCellId === 0 || Atomics.load(stopFlags, STOP_CELL_INDEX) !== runningCellId) return undefined;
       return STOP_REASONS[Atomics.load(stopFlags, STOP_REASON_INDEX)] ?? 'aborted';
     },
   };
 
-  port.on('message', (message: HostToWorkerMessage) => {
+  /**
+   * Waits a moment for the host's next message by polling instead of sleeping: the host usually
+   * answers a no-op host call, or sends the next cell, within tens of microseconds, and a thread
+   * that went to sleep takes longer than that to be woken on a busy machine.
+   */
+  function pollHost(): boolean {
+    const until = performance.now() + POLL_MS;
+    do {
+      const received = receiveMessageOnPort(port);
+      if (received !== undefined) {
+        handle(received.message as HostToWorkerMessage);
+        return true;
+      }
+    } while (performance.now() < until);
+    return false;
+  }
+
+  port.on('message', (message: HostToWorkerMessage) => handle(message));
+
+  function handle(message: HostToWorkerMessage): void {
     switch (message.type) {
       case 'start':
         sandbox?.dispose();
@@ -99,6 +127,8 @@ function serve(port: MessagePort, stopFlags: Int32Array): void {
           .then((outcome) => {
             runningCellId = 0;
             post({ type: 'done', cellId: message.cellId, outcome });
+            // The next cell often follows at once.
+            pollHost();
           });
         return;
       }
@@ -114,5 +144,5 @@ function serve(port: MessagePort, stopFlags: Int32Array): void {
         post({ type: 'disposed' });
         return;
     }
-  });
+  }
 }

@@ -1,14 +1,9 @@
 import { InvalidArgumentError } from '@rlm/core';
+import { checkInteger } from '@rlm/core/environment';
 
-/** Refuses a setting that is present but not an integer ≥ `minimum`. */
+/** Refuses a setting that is present but not an integer ≥ `minimum` (core's wording, shared by every plugin). */
 export function assertIntegerSetting(value: number | undefined, argument: string, minimum: number): void {
-  if (value === undefined) return;
-  if (!Number.isInteger(value) || value < minimum) {
-    throw new InvalidArgumentError({
-      argument,
-      message: `${argument} must be an integer of at least ${minimum}; got ${String(value)}.`,
-    });
-  }
+  if (value !== undefined) checkInteger('', argument, value, minimum);
 }
 
 /** Refuses a setting that is present but not a finite number > 0. */

@@ -2,8 +2,9 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error';
 
 /**
  * Returns `value` when it is a safe integer from `min` to `max`, else throws an
- * `InvalidArgumentError` that names the factory and the option, e.g.
+ * `InvalidArgumentError` that names the factory (`owner`; `''` for none) and the option, e.g.
  * `createQuickJSEnvironment: memoryLimitBytes must be an integer from 33554432 to 2147483648; got 5.`
+ * or, with no upper bound, `maxRetries must be an integer of at least 0; got 1.5.`
  *
  * One wording for every plugin's options, so that a user who mistyped one reads the same sentence
  * whichever environment or provider they configured.
@@ -16,9 +17,10 @@ export function checkInteger(
   max: number = Number.MAX_SAFE_INTEGER,
 ): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new InvalidArgumentError({
       argument: name,
-      message: `${owner}: ${name} must be an integer from ${min} to ${max}; got ${String(value)}.`,
+      message: `${owner ? `${owner}: ` : ''}${name} must be an integer ${range}; got ${String(value)}.`,
     });
   }
   return value;

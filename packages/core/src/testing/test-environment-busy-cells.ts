@@ -84,6 +84,31 @@ export function describeBusyCellConformance(setup: BusyCellConformanceSetup): vo
       expect(finished).toEqual([1, 2, 3, 4]);
     });
 
+    it("disposes the session when the session's signal aborts, failing the running cell", async () => {
+      const environment = await factory();
+      const controller = new AbortController();
+      let started = false;
+      const session = await environment.createSession({
+        context: 'x',
+        hostFunctions: {
+          never: () => {
+            started = true;
+            return new Promise(() => {});
+          },
+        },
+        signal: controller.signal,
+      });
+      try {
+        const running = session.runCell("await never('x')", { timeoutMs: 30_000 });
+        while (!started) await new Promise((resolve) => setTimeout(resolve, 10));
+        controller.abort();
+        expect((await running).error?.kind).toBe('aborted');
+        await expect(session.runCell('1')).rejects.toThrow(/dispose/i);
+      } finally {
+        await session.dispose();
+      }
+    });
+
     busy(
       `stops \`while (true) {}\` within ${busyStopMs} ms of an abort, and the host's event loop stays responsive`,
       async () => {
