@@ -178,7 +178,9 @@ const ADVERSARIAL_REPLIES: Record<string, string> = {
 };
 
 describe('finding 7: replies of 1 MB built to make parsers backtrack do not stall the loop', () => {
-  it('every adversarial reply takes the loop well under 2 s per turn', async () => {
+  // A timing check over 1 MB replies: under mutation testing's instrumentation (a counter on every
+  // step of the parsers' scans) it takes minutes, and its parsers are mutated by their own tests.
+  it.skipIf(CPU_SLOWDOWN > 1)('every adversarial reply takes the loop well under 2 s per turn', async () => {
     const replies = Object.values(ADVERSARIAL_REPLIES);
     const model = new MockLanguageModel({
       modelId: 'root',
@@ -198,7 +200,7 @@ describe('finding 7: replies of 1 MB built to make parsers backtrack do not stal
     expect(result.turns).toBe(replies.length + 1);
     expect(durations).toHaveLength(replies.length + 1);
     for (const [index, name] of Object.keys(ADVERSARIAL_REPLIES).entries()) {
-      expect(durations[index], name).toBeLessThan(2_000 * CPU_SLOWDOWN);
+      expect(durations[index], name).toBeLessThan(2_000);
     }
   });
 });
