@@ -34,8 +34,11 @@ describe('errors mapped into core', () => {
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect(error.statusCode).toBe(401);
     expect(error.isRetryable).toBe(false);
-    expect(error.message).toMatch(/ANTHROPIC_API_KEY/);
-    expect(error.message).toMatch(/apiKey/);
+    expect(error.message).toBe(
+      'Anthropic refused the API key (401: invalid x-api-key). Set the ANTHROPIC_API_KEY environment ' +
+        "variable, or pass apiKey to createAnthropic({ apiKey }), with a key that may use 'claude-sonnet-4-6'.",
+    );
+    expect(error.responseBody).toContain('"authentication_error"');
     expect(server.requests).toHaveLength(1);
   });
 
@@ -45,7 +48,10 @@ describe('errors mapped into core', () => {
     expect(ModelNotFoundError.isInstance(error)).toBe(true);
     expect(error.modelId).toBe('claude-nope-1');
     expect(error.statusCode).toBe(404);
-    expect(error.message).toMatch(/does not know the model 'claude-nope-1'/);
+    expect(error.message).toBe(
+      "Anthropic does not know the model 'claude-nope-1' (404: model: claude-nope-1). Check the id " +
+        `(e.g. 'claude-sonnet-4-5'); if you set baseURL (${server.anthropicBaseURL}), it must not end in /v1.`,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -61,6 +67,10 @@ describe('errors mapped into core', () => {
     expect(error.promptTokens).toBe(250_123);
     expect(error.contextWindow).toBe(200_000);
     expect(error.isRetryable).toBe(false);
+    expect(error.message).toBe(
+      "The prompt does not fit the context window of 'claude-sonnet-4-6' " +
+        '(prompt is too long: 250123 tokens > 200000 maximum). Send a smaller piece.',
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -84,6 +94,9 @@ describe('errors mapped into core', () => {
     expect(error.statusCode).toBe(429);
     expect(error.retryAfterMs).toBe(0);
     expect(error.isRetryable).toBe(true);
+    expect(error.message).toMatch(
+      /^Anthropic rate-limited the call \(429: This request would exceed the rate limit .*\); it asks to retry after 0 s\. Lower the concurrency \(maxConcurrency\) or raise maxRetries\.$/,
+    );
     expect(server.requests).toHaveLength(3);
   });
 
@@ -98,7 +111,14 @@ describe('errors mapped into core', () => {
       expect(APICallError.isInstance(error)).toBe(true);
       expect(error.statusCode).toBe(status);
       expect(error.isRetryable).toBe(true);
-      if (status === 529) expect(error.message).toMatch(/overloaded/);
+      expect(error.message).toBe(
+        {
+          500: 'The Anthropic call failed (500: Internal server error).',
+          502: 'The Anthropic call failed (502: Bad gateway).',
+          503: 'The Anthropic call failed (503: Service unavailable).',
+          529: 'Anthropic is overloaded (529: Overloaded). Retry later.',
+        }[status],
+      );
       expect(server.requests).toHaveLength(2);
     });
   }
@@ -179,7 +199,10 @@ describe('errors mapped into core', () => {
     const model = createAnthropic({ apiKey: 'k', baseURL, maxRetries: 0 })('claude-sonnet-4-6');
     const error = await failure(model.doGenerate({ messages }));
     expect(APIConnectionError.isInstance(error)).toBe(true);
-    expect(error.message).toContain(baseURL);
+    expect(error.message).toBe(
+      `Could not complete the request to the Anthropic API at ${baseURL} (Connection error.). ` +
+        'Check baseURL (or ANTHROPIC_BASE_URL) and the network.',
+    );
   });
 
   it('a slow first byte beyond the timeout → APITimeoutError', async () => {
@@ -189,6 +212,10 @@ describe('errors mapped into core', () => {
     );
     expect(APITimeoutError.isInstance(error)).toBe(true);
     expect(error.isRetryable).toBe(true);
+    expect(error.message).toBe(
+      `The Anthropic request to ${server.anthropicBaseURL}/v1/messages timed out. ` +
+        "Raise the provider's `timeout`, or use `stream: true` for long outputs.",
+    );
   });
 });
 
@@ -281,6 +308,7 @@ describe('retries', () => {
     const error = await failure(modelFor(server).doGenerate({ messages }));
     expect(RateLimitError.isInstance(error)).toBe(true);
     expect(error.retryAfterMs).toBe(120_000);
+    expect(error.message).toContain('; it asks to retry after 120 s. Lower the concurrency');
     expect(server.requests).toHaveLength(1);
   });
 

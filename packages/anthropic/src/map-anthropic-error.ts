@@ -90,8 +90,12 @@ function statusError(
   url: string,
 ) {
   const status = error.status;
-  const apiMessage = error.apiMessage ?? error.message;
-  const responseBody = error.error === undefined ? undefined : JSON.stringify(error.error).slice(0, 4_000);
+  const sdkText = withoutStatus(error);
+  // A body that is not JSON (a proxy's HTML error page) reaches us only inside the SDK's message.
+  const textBody =
+    error.error === undefined && sdkText !== '' && sdkText !== 'status code (no body)' ? sdkText : undefined;
+  const apiMessage = error.apiMessage ?? (sdkText.slice(0, 500) || 'status code (no body)');
+  const responseBody = (error.error === undefined ? textBody : JSON.stringify(error.error))?.slice(0, 4_000);
   const retryAfterMs = parseRetryAfter(error.headers);
   const common = {
     provider: PROVIDER,
@@ -163,6 +167,12 @@ function statusError(
     ...common,
     message: `The Anthropic call failed (${status}: ${apiMessage}).`,
   });
+}
+
+/** The SDK's message without the status it starts with: "502 <html>…" → "<html>…". */
+function withoutStatus(error: InstanceType<typeof Anthropic.APIError>): string {
+  const prefix = `${error.status} `;
+  return (error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message).trim();
 }
 
 function connectionError(context: AnthropicErrorContext, url: string, detail: string, cause: unknown) {
