@@ -38,6 +38,7 @@ export default defineConfig({
             'src/loop-reliability.test.ts',
             'src/untrusted-text.test.ts',
             'src/final-in-prose.test.ts',
+            'src/host-functions.test.ts',
           ],
           testTimeout: 30_000,
           hookTimeout: 30_000,
