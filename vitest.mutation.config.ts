@@ -39,6 +39,7 @@ export default defineConfig({
             'src/untrusted-text.test.ts',
             'src/final-in-prose.test.ts',
             'src/host-functions.test.ts',
+            'src/completion-api.test.ts',
           ],
           testTimeout: 30_000,
           hookTimeout: 30_000,
