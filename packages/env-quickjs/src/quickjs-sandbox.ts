@@ -34,11 +34,6 @@ export interface QuickJSHostLink {
    * once (read from memory shared with the host, since busy code never lets a message through).
    */
   readonly stopRequested?: () => kit.StopReason | undefined;
-  /**
-   * Called before the sandbox goes idle waiting for the host: may take what the host already sent
-   * (a settled call) without a trip through the event loop. Returns whether it took anything.
-   */
-  readonly pollHost?: () => boolean;
 }
 
 /** The memory option a QuickJS session is bounded by, named in out-of-memory errors. */
@@ -504,7 +499,7 @@ export class QuickJSSandbox {
         return state.type;
       }
       if (!runtime.hasPendingJob()) this.startHostCalls();
-      if (!runtime.hasPendingJob() && !this.link.pollHost?.()) {
+      if (!runtime.hasPendingJob()) {
         // Only a host call settling, the deadline or an abort can move the cell on from here.
         await new Promise<void>((resolve) => {
           this.wake = resolve;

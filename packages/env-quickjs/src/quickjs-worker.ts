@@ -30,8 +30,6 @@ import {
 export const QUICKJS_WORKER_MODULE_URL: string = import.meta.url;
 
 const WORKER_MARKER = '@rlm/env-quickjs/quickjs-worker';
-/** How long the worker polls for the host's answer before it sleeps until the answer wakes it. */
-const POLL_MS = 0.2;
 
 /** The `workerData` of a QuickJS worker: the marker it starts serving on, and its stop flags. */
 export function quickJSWorkerData(stopFlags: SharedArrayBuffer): Record<string, unknown> {
@@ -59,29 +57,11 @@ function serve(port: MessagePort, stopFlags: Int32Array): void {
     startHostCall(callId: number, name: string, argsJson: string) {
       post({ type: 'hostCall', callId, name, argsJson });
     },
-    pollHost: () => pollHost(),
     stopRequested() {
       if (runningCellId === 0 || Atomics.load(stopFlags, STOP_CELL_INDEX) !== runningCellId) return undefined;
       return STOP_REASONS[Atomics.load(stopFlags, STOP_REASON_INDEX)] ?? 'aborted';
     },
   };
-
-  /**
-   * Waits a moment for the host's next message by polling instead of sleeping: the host usually
-   * answers a no-op host call, or sends the next cell, within tens of microseconds, and a thread
-   * that went to sleep takes longer than that to be woken on a busy machine.
-   */
-  function pollHost(): boolean {
-    const until = performance.now() + POLL_MS;
-    do {
-      const received = receiveMessageOnPort(port);
-      if (received !== undefined) {
-        handle(received.message as HostToWorkerMessage);
-        return true;
-      }
-    } while (performance.now() < until);
-    return false;
-  }
 
   port.on('message', (message: HostToWorkerMessage) => handle(message));
 
@@ -127,8 +107,6 @@ function serve(port: MessagePort, stopFlags: Int32Array): void {
           .then((outcome) => {
             runningCellId = 0;
             post({ type: 'done', cellId: message.cellId, outcome });
-            // The next cell often follows at once.
-            pollHost();
           });
         return;
       }
