@@ -9,13 +9,7 @@
  * itself in a worker made for it. So the worker needs no file of its own, and a bundler that inlines
  * this package (the CLI does) carries it along: the worker then imports the chunk that holds it.
  */
-import {
-  isMainThread,
-  type MessagePort,
-  parentPort,
-  receiveMessageOnPort,
-  workerData,
-} from 'node:worker_threads';
+import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { crashError, errorMessageOf } from '@rlm/core/environment';
 import { QuickJSSandbox } from './quickjs-sandbox';
 import {
