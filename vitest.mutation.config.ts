@@ -40,6 +40,8 @@ export default defineConfig({
             'src/final-in-prose.test.ts',
             'src/host-functions.test.ts',
             'src/completion-api.test.ts',
+            'src/turn-feedback.test.ts',
+            'src/sandbox-start-failure.test.ts',
           ],
           testTimeout: 30_000,
           hookTimeout: 30_000,
