@@ -44,6 +44,40 @@ describe('detectContextWindowExceeded', () => {
     expect(detectContextWindowExceeded(400, { message })).toEqual(expected);
   });
 
+  it('reads 413 and 422 as well as 400; no other status', () => {
+    const message = 'prompt too long; exceeded max context length by 12 tokens';
+    expect(detectContextWindowExceeded(413, { message })).toStrictEqual({});
+    expect(detectContextWindowExceeded(422, { message })).toStrictEqual({});
+    for (const status of [401, 404, 429])
+      expect(detectContextWindowExceeded(status, { message })).toBeUndefined();
+  });
+
+  it('a code or type alone says so, whatever the message', () => {
+    expect(
+      detectContextWindowExceeded(400, { code: 'context_length_exceeded', message: 'Bad request' }),
+    ).toStrictEqual({});
+    expect(
+      detectContextWindowExceeded(400, { type: 'exceed_context_size_error', message: 'Bad request' }),
+    ).toStrictEqual({});
+  });
+
+  it('reads the numbers across any run of spaces or line breaks, "about" included', () => {
+    expect(
+      detectContextWindowExceeded(400, {
+        message: 'maximum context length is\n  about  8,192 tokens; you requested  about\t9,000 tokens',
+      }),
+    ).toStrictEqual({ contextWindow: 8_192, promptTokens: 9_000 });
+  });
+
+  it('gives only the numbers it found', () => {
+    expect(
+      detectContextWindowExceeded(400, { message: "This model's maximum context length is 4096 tokens." }),
+    ).toStrictEqual({ contextWindow: 4096 });
+    expect(
+      detectContextWindowExceeded(400, { message: 'Prompt is too long: you requested 5000 tokens.' }),
+    ).toStrictEqual({ promptTokens: 5000 });
+  });
+
   it('ignores other errors and other statuses', () => {
     expect(
       detectContextWindowExceeded(400, { message: "Unsupported parameter: 'max_tokens'" }),
