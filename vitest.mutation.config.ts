@@ -41,6 +41,7 @@ export default defineConfig({
             'src/host-functions.test.ts',
             'src/completion-api.test.ts',
             'src/turn-feedback.test.ts',
+            'src/model-calls.test.ts',
             'src/sandbox-start-failure.test.ts',
           ],
           testTimeout: 30_000,

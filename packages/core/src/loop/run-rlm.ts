@@ -267,7 +267,8 @@ export async function runRLM(
           tree,
           { runId, depth, usage },
           rootModel,
-          messages,
+          // A copy per call: the history grows after it, and a provider may keep what it was sent.
+          [...messages],
           'root',
           settings.maxOutputTokens,
           turn === 1 ? firstCall.signal : runSignal,

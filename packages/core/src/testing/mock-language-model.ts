@@ -78,7 +78,8 @@ export class MockLanguageModel implements LanguageModel {
   async doGenerate(options: LanguageModelCallOptions): Promise<LanguageModelResult> {
     const index = this.calls.length;
     const request: MockRequest = {
-      messages: options.messages,
+      // A copy: what was sent at this call, whatever the caller does with its array afterwards.
+      messages: [...options.messages],
       lastMessage: options.messages.at(-1)?.content ?? '',
       index,
       ...(options.maxOutputTokens !== undefined ? { maxOutputTokens: options.maxOutputTokens } : {}),
