@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APICallError, RateLimitError } from '../errors/api-call-error';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { parseModelId } from './model-id';
 import { computeCostUsd } from './model-pricing';
 import { parseRetryAfter, retryWithBackoff } from './retry-with-backoff';
@@ -123,6 +124,84 @@ describe('retryWithBackoff', () => {
   });
 });
 
+describe('retryWithBackoff: edges', () => {
+  it('reports each retry as attempt 1, 2, … (the attempt about to be made, counted from the first retry)', async () => {
+    const attempts: number[] = [];
+    let calls = 0;
+    await retryWithBackoff(
+      async () => {
+        if (calls++ < 2) throw new APICallError({ provider: 'p', message: 'busy', statusCode: 503 });
+        return 'ok';
+      },
+      { initialDelayMs: 1, onRetry: ({ attempt }) => attempts.push(attempt) },
+    );
+    expect(attempts).toEqual([1, 2]);
+  });
+
+  it('a Retry-After of exactly maxRetryAfterMs is waited; one millisecond more fails at once', async () => {
+    const limited = (retryAfterMs: number) =>
+      new RateLimitError({ provider: 'p', message: 'wait', statusCode: 429, retryAfterMs });
+    const delays: number[] = [];
+    let calls = 0;
+    const result = await retryWithBackoff(
+      async () => {
+        if (calls++ === 0) throw limited(20);
+        return 'ok';
+      },
+      { maxRetryAfterMs: 20, onRetry: ({ delayMs }) => delays.push(delayMs) },
+    );
+    expect(result).toBe('ok');
+    expect(delays).toEqual([20]);
+    const tooLong = limited(21);
+    await expect(retryWithBackoff(async () => Promise.reject(tooLong), { maxRetryAfterMs: 20 })).rejects.toBe(
+      tooLong,
+    );
+  });
+
+  it('a retryAfterMs that is not a number of milliseconds ≥ 0 (a plugin’s null, a string, a negative) is ignored: the backoff applies', async () => {
+    for (const retryAfterMs of [null, '5000', -1]) {
+      const delays: unknown[] = [];
+      let calls = 0;
+      await retryWithBackoff(
+        async () => {
+          if (calls++ === 0) throw Object.assign(new Error('odd plugin error'), { retryAfterMs });
+          return 'ok';
+        },
+        {
+          shouldRetry: () => true,
+          initialDelayMs: 10,
+          random: () => 0.5,
+          onRetry: ({ delayMs }) => delays.push(delayMs),
+        },
+      );
+      expect(delays).toEqual([5]);
+    }
+  });
+
+  it("a call that fails after the signal aborted rejects with the signal's reason, not the call's error", async () => {
+    const controller = new AbortController();
+    const reason = new Error('user cancelled');
+    let calls = 0;
+    const pending = retryWithBackoff(
+      async () => {
+        calls++;
+        controller.abort(reason);
+        throw new Error('socket closed by the abort');
+      },
+      { signal: controller.signal },
+    );
+    await expect(pending).rejects.toBe(reason);
+    expect(calls).toBe(1);
+  });
+
+  it('parseRetryAfter: no headers, and headers that are only blanks, are absent (not "now")', () => {
+    const headers = (values: Record<string, string>) => ({ get: (name: string) => values[name] ?? null });
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter(headers({ 'retry-after': '  ' }))).toBeUndefined();
+    expect(parseRetryAfter(headers({ 'retry-after-ms': '  ', 'retry-after': '2' }))).toBe(2000);
+  });
+});
+
 describe('retryWithBackoff: rate limits counted apart', () => {
   const rateLimit = () =>
     new RateLimitError({ provider: 'p', message: 'slow down', statusCode: 429, retryAfterMs: 0 });
@@ -211,5 +290,26 @@ describe('parseModelId', () => {
   it('explains the expected form', () => {
     expect(() => parseModelId('gpt-5')).toThrow(/provider:model, e\.g\. 'openai:gpt-5-mini'/);
     expect(() => parseModelId('openai:')).toThrow(/not a model id/);
+  });
+
+  it('trims both parts, and takes a one-letter provider', () => {
+    expect(parseModelId(' OpenAI : gpt-5-mini ')).toEqual({ provider: 'openai', modelId: 'gpt-5-mini' });
+    expect(parseModelId('x:m')).toEqual({ provider: 'x', modelId: 'm' });
+  });
+
+  it('fails with an InvalidArgumentError for the model argument, quoting the text', () => {
+    for (const text of ['gpt-5', ':gpt-5', 'openai:  ', '']) {
+      let thrown: unknown;
+      try {
+        parseModelId(text);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(InvalidArgumentError.isInstance(thrown)).toBe(true);
+      expect((thrown as InvalidArgumentError).argument).toBe('model');
+      expect((thrown as Error).message).toBe(
+        `'${text}' is not a model id of the form provider:model, e.g. 'openai:gpt-5-mini' or 'anthropic:claude-sonnet-4-5'.`,
+      );
+    }
   });
 });
