@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter } from './concurrency-limiter';
+import { ConcurrencyLimiter, LimiterSlot, MAX_PRIORITY } from './concurrency-limiter';
 
 describe('ConcurrencyLimiter', () => {
   it('never runs more than its limit and runs everything', async () => {
@@ -107,5 +107,167 @@ describe('ConcurrencyLimiter at scale (issue 9, finding 3)', () => {
     expect(order).toEqual(['urgent', 'b']);
     expect(limiter.waiting).toBe(0);
     expect(limiter.running).toBe(0);
+  });
+});
+
+describe('ConcurrencyLimiter in detail (issue 10)', () => {
+  /** A task that holds its slot until `release()` is called. */
+  function gate() {
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return { promise, release };
+  }
+
+  it('priorities: higher first, above MAX_PRIORITY counts as MAX_PRIORITY, negative and fractions round down to a level', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await limiter.acquire();
+    const order: string[] = [];
+    const waits = [
+      limiter.run(async () => order.push('p0'), undefined, 0),
+      limiter.run(async () => order.push('p-3'), undefined, -3),
+      limiter.run(async () => order.push('p2.9'), undefined, 2.9),
+      limiter.run(async () => order.push('p2'), undefined, 2),
+      limiter.run(async () => order.push('p99'), undefined, 99),
+      limiter.run(async () => order.push('max'), undefined, MAX_PRIORITY),
+      limiter.run(async () => order.push('p3'), undefined, 3),
+    ];
+    expect(limiter.waiting).toBe(7);
+    limiter.release();
+    await Promise.all(waits);
+    // 99 and MAX_PRIORITY share the top level, in arrival order; 2.9 is level 2, before the later 2.
+    expect(order).toEqual(['p99', 'max', 'p3', 'p2.9', 'p2', 'p0', 'p-3']);
+  });
+
+  it('a new task waits behind queued ones even when a slot is free, so arrival order holds', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    const first = gate();
+    const second = gate();
+    const holding = [limiter.run(() => first.promise), limiter.run(() => second.promise)];
+    const order: string[] = [];
+    const queued = limiter.run(async () => order.push('queued'));
+    first.release();
+    const late = limiter.run(async () => order.push('late'));
+    await Promise.all([queued, late, ...holding.slice(0, 1)]);
+    second.release();
+    await Promise.all(holding);
+    expect(order).toEqual(['queued', 'late']);
+  });
+
+  it('a task that throws synchronously frees its slot and rejects', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await expect(
+      limiter.run(() => {
+        throw new Error('sync');
+      }),
+    ).rejects.toThrow('sync');
+    expect(limiter.running).toBe(0);
+    expect(await limiter.run(async () => 'next')).toBe('next');
+  });
+
+  it('refuses at once, with the reason, a task or slot whose signal already aborted', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const controller = new AbortController();
+    controller.abort(new Error('already'));
+    await expect(limiter.run(async () => 'x', controller.signal)).rejects.toThrow('already');
+    await expect(limiter.acquire(controller.signal)).rejects.toThrow('already');
+    expect(limiter.running).toBe(0);
+    expect(limiter.waiting).toBe(0);
+  });
+
+  it('acquire waits for a slot and release hands it to the next waiter; an aborted waiter is dropped and its listener removed', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await limiter.acquire();
+    expect(limiter.running).toBe(1);
+    const controller = new AbortController();
+    let got = false;
+    const waiting = limiter.acquire(controller.signal).then(() => {
+      got = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(got).toBe(false);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    limiter.release();
+    await waiting;
+    expect(got).toBe(true);
+    expect(limiter.running).toBe(1);
+    // Granted: the signal is no longer watched.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    limiter.release();
+    expect(limiter.running).toBe(0);
+  });
+
+  it('hands out at most 64 slots per macrotask, then lets the event loop run', async () => {
+    // 200 instant tasks queued behind a limiter of 1: each one's end starts the next, a chain of
+    // microtasks that would never let the event loop run without the cap.
+    const limiter = new ConcurrencyLimiter(1);
+    await limiter.acquire();
+    let started = 0;
+    const tasks = Array.from({ length: 200 }, () =>
+      limiter.run(async () => {
+        started++;
+      }),
+    );
+    limiter.release();
+    // Far more microtasks than 200 chained tasks need: only the cap can stop them before a macrotask.
+    for (let index = 0; index < 5_000; index++) await Promise.resolve();
+    expect(started).toBe(64);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toBeGreaterThan(64);
+    await Promise.all(tasks);
+    expect(started).toBe(200);
+  });
+});
+
+describe('LimiterSlot', () => {
+  it('holds one slot, gives it back for a while and takes it again; releasing or closing twice is harmless', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    const slot = new LimiterSlot(limiter, 3);
+    expect(slot.priority).toBe(3);
+    expect(slot.isHeld).toBe(false);
+    await slot.hold();
+    await slot.hold();
+    expect(slot.isHeld).toBe(true);
+    expect(limiter.running).toBe(1);
+    slot.release();
+    slot.release();
+    expect(slot.isHeld).toBe(false);
+    expect(limiter.running).toBe(0);
+    await slot.hold();
+    expect(limiter.running).toBe(1);
+    slot.close();
+    slot.close();
+    expect(limiter.running).toBe(0);
+    await slot.hold();
+    expect(slot.isHeld).toBe(false);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('a slot closed while it waited gives the slot straight back', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await limiter.acquire();
+    const slot = new LimiterSlot(limiter);
+    const holding = slot.hold();
+    slot.close();
+    limiter.release();
+    await holding;
+    expect(slot.isHeld).toBe(false);
+    expect(limiter.running).toBe(0);
+  });
+
+  it('waits at its own priority unless told otherwise', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await limiter.acquire();
+    const order: string[] = [];
+    const low = limiter.run(async () => order.push('low'), undefined, 1);
+    const slot = new LimiterSlot(limiter, 5);
+    const high = slot.hold().then(() => {
+      order.push('slot');
+      slot.close();
+    });
+    limiter.release();
+    await Promise.all([low, high]);
+    expect(order).toEqual(['slot', 'low']);
   });
 });
