@@ -200,6 +200,13 @@ describe('mapAnthropicError: an error event inside a 200 stream (no status)', ()
     expect(untyped.isRetryable).toBe(false);
   });
 
+  it('an event without a message shows the event itself', () => {
+    const event = { type: 'error', error: { type: 'overloaded_error' } };
+    const error = mapped(new Anthropic.APIError(undefined, event, undefined, new Headers()));
+    expect(error.message).toBe(`The Anthropic stream failed with overloaded_error: ${JSON.stringify(event)}`);
+    expect(error.responseBody).toBe(JSON.stringify(event));
+  });
+
   it('rate_limit_error → retryable RateLimitError', () => {
     const error = mapped(sdkError(undefined, 'rate_limit_error', 'slow down'));
     expect(RateLimitError.isInstance(error)).toBe(true);

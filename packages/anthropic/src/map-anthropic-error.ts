@@ -91,11 +91,12 @@ function statusError(
 ) {
   const status = error.status;
   const sdkText = withoutStatus(error);
+  const noBody = sdkText === '' || sdkText === 'status code (no body)';
+  const apiMessage = error.apiMessage ?? (noBody ? 'status code (no body)' : sdkText.slice(0, 500));
   // A body that is not JSON (a proxy's HTML error page) reaches us only inside the SDK's message.
-  const textBody =
-    error.error === undefined && sdkText !== '' && sdkText !== 'status code (no body)' ? sdkText : undefined;
-  const apiMessage = error.apiMessage ?? (sdkText.slice(0, 500) || 'status code (no body)');
-  const responseBody = (error.error === undefined ? textBody : JSON.stringify(error.error))?.slice(0, 4_000);
+  const responseBody = (
+    error.error !== undefined ? JSON.stringify(error.error) : noBody ? undefined : sdkText
+  )?.slice(0, 4_000);
   const retryAfterMs = parseRetryAfter(error.headers);
   const common = {
     provider: PROVIDER,
