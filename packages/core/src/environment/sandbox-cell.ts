@@ -1,6 +1,6 @@
 import type { RewrittenJavaScriptCell } from '../javascript/rewrite-javascript-cell';
 import type { ContextValue } from './context-value';
-import type { CellError, FinalAnswer, HostFunction } from './repl-environment';
+import type { CellResult, HostFunction } from './repl-environment';
 
 /** Why a cell was stopped from outside: its deadline passed, or its caller aborted it. */
 export type StopReason = 'timeout' | 'aborted';
@@ -14,14 +14,11 @@ export interface SandboxCellOptions {
   readonly signal?: AbortSignal;
 }
 
-/** What one cell produced inside the sandbox, before the session adds its duration and recovery. */
-export interface SandboxCellOutcome {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly droppedOutputChars: number;
-  readonly value?: string;
-  readonly error?: CellError;
-  readonly final?: FinalAnswer;
+/**
+ * What one cell produced inside the sandbox: a `CellResult` before the session adds its duration
+ * and, after a restart, `stateLost`.
+ */
+export interface SandboxCellOutcome extends Omit<CellResult, 'durationMs' | 'stateLost'> {
   /**
    * Set when the sandbox can no longer be trusted (it crashed, died, was killed to stop code that
    * would not stop, or is full after running out of memory), saying what happened in a sentence.
