@@ -64,7 +64,7 @@ describe('detectContextWindowExceeded', () => {
   it('reads the numbers across any run of spaces or line breaks, "about" included', () => {
     expect(
       detectContextWindowExceeded(400, {
-        message: 'maximum context length is\n  about  8,192 tokens; you requested  about\t9,000 tokens',
+        message: 'maximum context length is\n  about  8,192 tokens; you requested  about \t9,000 tokens',
       }),
     ).toStrictEqual({ contextWindow: 8_192, promptTokens: 9_000 });
   });

@@ -11,6 +11,7 @@ import {
   OpenAIError as SDKBaseError,
   APIConnectionError as SDKConnectionError,
   APIConnectionTimeoutError as SDKConnectionTimeoutError,
+  APIError as SDKError,
 } from 'openai';
 import { describe, expect, it } from 'vitest';
 import { mapOpenAIError } from './map-openai-error';
@@ -296,10 +297,12 @@ describe('error bodies in every shape', () => {
   });
 
   it('an empty body, or JSON that is a bare string or null', async () => {
-    const empty = await failureFor({ status: 503, body: '' });
-    expect(empty.message).toBe(
-      `The server at ${local} failed with a server error (503: status code (no body)).`,
-    );
+    for (const body of ['', ' \n ']) {
+      const empty = await failureFor({ status: 503, body });
+      expect(empty.message).toBe(
+        `The server at ${local} failed with a server error (503: status code (no body)).`,
+      );
+    }
     const bareString = await failureFor({ status: 503, body: '"model is loading"' });
     expect(bareString.message).toBe(
       `The server at ${local} failed with a server error (503: "model is loading").`,
@@ -314,6 +317,12 @@ describe('error bodies in every shape', () => {
       body: JSON.stringify({ error: { message: '' }, detail: 'Bad field' }),
     });
     expect(error.message).toBe(`The server at ${local} rejected the request (400: Bad field).`);
+  });
+
+  it('JSON in a shape no known server uses is shown as it is, not as "no body"', async () => {
+    const body = JSON.stringify({ errors: [{ msg: 'field required', loc: ['body', 'model'] }] });
+    const error = await failureFor({ status: 422, body: ` ${body} ` });
+    expect(error.message).toBe(`The server at ${local} rejected the request (422: ${body}).`);
   });
 
   it('a top-level param names the setting', async () => {
@@ -341,6 +350,19 @@ describe('an error event inside a 200 stream', () => {
     );
     expect(JSON.parse(error.responseBody)).toEqual(event.error);
     expect(error.url).toBe(`${local}/chat/completions`);
+  });
+
+  it('an event without a message shows its error object as sent', async () => {
+    const event = { error: { code: 'upstream_error', detail: 'retry in 300 seconds' } };
+    const error = await failureFor({
+      status: 200,
+      body: `data: ${JSON.stringify(event)}\n\n`,
+      headers: { 'content-type': 'text/event-stream' },
+      stream: true,
+    });
+    expect(error.message).toBe(
+      `The server at ${local} reported an error mid-stream: ${JSON.stringify(event.error)}`,
+    );
   });
 });
 
@@ -429,10 +451,23 @@ describe('errors without a status, mapped directly', () => {
     );
   });
 
+  it('an SDK status error with no body at all → no responseBody, and the message says so', () => {
+    const error = mapped(new SDKError(500, undefined, undefined, undefined));
+    expect(error.message).toBe(
+      `The server at ${local} failed with a server error (500: status code (no body)).`,
+    );
+    expect(error.responseBody).toBeUndefined();
+    expect(error.statusCode).toBe(500);
+  });
+
   it('no details at all → "no details", and no code', () => {
     const error = mapped(connection());
     expect(error.message).toBe(
       `The connection to ${local} failed before a response arrived (no details). The call can be retried.`,
+    );
+    const nullCause = mapped(connection(new Error('socket hang up', { cause: null })));
+    expect(nullCause.message).toBe(
+      `The connection to ${local} failed before a response arrived (socket hang up). The call can be retried.`,
     );
     const empty = mapped(connection(new Error('', { cause: new Error('socket hang up') })));
     expect(empty.message).toBe(

@@ -223,7 +223,7 @@ function parameterHint(fields: ServerErrorFields): string {
 /**
  * The message, code, type and param of an error body, in the shapes servers use: OpenAI's
  * `{ error: { message, code, type, param } }`, Ollama's `{ error: "…" }`, vLLM's older top-level
- * `{ message, type, code }`, FastAPI's `{ detail }`.
+ * `{ message, type, code }`, FastAPI's `{ detail }`; any other body as it is, cut to 500 characters.
  */
 function readServerError(error: SDKError, rawBody: string | undefined): ServerErrorFields {
   const parsed = rawBody === undefined ? undefined : parseJson(rawBody);
@@ -239,10 +239,8 @@ function readServerError(error: SDKError, rawBody: string | undefined): ServerEr
     stringOf(top?.error) ??
     stringOf(top?.message) ??
     stringOf(top?.detail) ??
-    (rawBody !== undefined && rawBody.trim() !== '' && top === undefined
-      ? rawBody.trim().slice(0, 500)
-      : undefined) ??
-    stripStatus(error.message);
+    (rawBody !== undefined && rawBody.trim() !== '' ? rawBody.trim().slice(0, 500) : undefined) ??
+    (stripStatus(error.message) || 'status code (no body)');
   return {
     message,
     code: nested?.code ?? top?.code ?? error.code,
