@@ -344,6 +344,11 @@ describe('mapAnthropicError: statuses', () => {
     expect(ModelNotFoundError.isInstance(foreign)).toBe(true);
     expect(foreign.message).toContain('(404: {"detail":"Not Found"})');
     expect(foreign.responseBody).toBe('{"detail":"Not Found"}');
+    const topLevel = mapped(
+      new Anthropic.APIError(502, { message: 'upstream connect error', code: 502 }, undefined, new Headers()),
+    );
+    expect(topLevel.message).toBe('The Anthropic call failed (502: upstream connect error).');
+    expect(topLevel.responseBody).toBe('{"message":"upstream connect error","code":502}');
   });
 
   it("a body that is not JSON (a proxy's HTML page): in the message cut to 500 characters, whole in responseBody up to 4,000", () => {
