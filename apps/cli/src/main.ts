@@ -132,16 +132,21 @@ export async function main(
     const [model, subModel, sandbox] = await pending;
     const environment = withDeferredSessions(sandbox);
 
-    return await runQuestion({
-      question,
-      context,
-      model,
-      ...(subModel ? { subModel } : {}),
-      environment,
-      settings,
-      io,
-      createReporter: (state) => createReporter(settings, io, state),
-    });
+    try {
+      return await runQuestion({
+        question,
+        context,
+        model,
+        ...(subModel ? { subModel } : {}),
+        environment,
+        settings,
+        io,
+        createReporter: (state) => createReporter(settings, io, state),
+      });
+    } finally {
+      // The CLI made the environment, so it ends it: worker threads, a spare Deno process.
+      await environment.dispose?.().catch(() => undefined);
+    }
   } catch (error) {
     // Everything here happened before anything was sent: a wrong option, context, model, key or package.
     const usage = InvalidArgumentError.isInstance(error) || SandboxError.isInstance(error);

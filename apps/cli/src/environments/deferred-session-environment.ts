@@ -13,6 +13,7 @@ export function withDeferredSessions(environment: ReplEnvironment): ReplEnvironm
     specificationVersion: environment.specificationVersion,
     environmentId: environment.environmentId,
     language: environment.language,
+    ...(environment.dispose ? { dispose: () => environment.dispose!() } : {}),
     createSession: async (options) => {
       const starting = environment.createSession(options);
       // Observed here so that a failure before the first cell is not an unhandled rejection.
