@@ -1,13 +1,26 @@
-// Mutation testing (`pnpm test:mutation`): StrykerJS plants small bugs ("mutants") in the code where
-// a silent bug costs users most — the loop, limits, reply parsing, trajectories, provider-neutral
-// retries and the providers' error mapping — and checks that some test fails for each.
+// Mutation testing (`pnpm test:mutation`, scripts/mutation-testing.mjs): StrykerJS plants small bugs
+// ("mutants") in the code where a silent bug costs users most — the loop, limits, reply parsing,
+// trajectories, provider-neutral retries and the providers' error mapping — and checks that some test
+// fails for each. One run per test suite (`RLM_MUTATION_SUITE`: core, integration, openai,
+// anthropic; see vitest.mutation.config.ts); a mutant counts as killed when any suite kills it.
 //
 // It mutates the files in place (the pnpm workspace's per-package node_modules links do not survive
 // Stryker's sandbox copy) and restores them afterwards: run it on a clean checkout, and do not edit
-// the mutated files while it runs. `--incremental` reuses reports/stryker-incremental.json and
-// tests again only mutants whose code or covering tests changed. On 2 cores the whole set takes
-// hours (see README, "Mutation testing"): pass `--mutate '<glob>'` to test one folder, or run the
-// scheduled job `.ci/mutation`. Scores per folder: `node scripts/mutation-scores.mjs`.
+// the mutated files while it runs. On 2 cores the whole set takes hours (see README, "Mutation
+// testing"): pass `--mutate '<glob>,!**/*.test.ts'` to test one folder, or run the scheduled job
+// `.ci/mutation`.
+const suite = process.env.RLM_MUTATION_SUITE ?? 'core';
+const CORE = 'packages/core/src/{loop,limits,text,trajectory,providers}/**/*.ts';
+const PROVIDER_NEUTRAL = 'packages/core/src/providers/**/*.ts';
+const MUTATE = {
+  core: [CORE],
+  integration: [CORE],
+  openai: ['packages/openai/src/{map-openai-error,detect-context-window-exceeded}.ts', PROVIDER_NEUTRAL],
+  anthropic: ['packages/anthropic/src/map-anthropic-error.ts', PROVIDER_NEUTRAL],
+};
+if (!(suite in MUTATE))
+  throw new Error(`RLM_MUTATION_SUITE must be one of ${Object.keys(MUTATE).join(', ')}.`);
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
@@ -17,21 +30,16 @@ export default {
   coverageAnalysis: 'perTest',
   // Static mutants (module-level constants) would need every test to run for each: left out.
   ignoreStatic: true,
-  mutate: [
-    'packages/core/src/{loop,limits,text,trajectory,providers}/**/*.ts',
-    'packages/openai/src/{map-openai-error,detect-context-window-exceeded}.ts',
-    'packages/anthropic/src/map-anthropic-error.ts',
-    '!**/*.test.ts',
-  ],
+  mutate: [...MUTATE[suite], '!**/*.test.ts'],
   // A mutant that hangs a call fails its test at the test's own (short) timeout, set in
   // vitest.mutation.config.ts; this is only the backstop for one that hangs the test runner itself.
   timeoutMS: 5_000,
   timeoutFactor: 1.5,
   concurrency: 2,
-  incrementalFile: 'reports/stryker-incremental.json',
+  incrementalFile: `reports/mutation/${suite}/stryker-incremental.json`,
   reporters: ['html', 'json', 'clear-text', 'progress'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation/${suite}/index.html` },
+  jsonReporter: { fileName: `reports/mutation/${suite}/mutation.json` },
   thresholds: { high: 90, low: 85, break: null },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
