@@ -76,7 +76,7 @@ describe('which FINAL is the answer', () => {
   it('parentheses inside quotes do not close the call; escaped quotes do not end the quote', () => {
     expect(findFinalInProse('FINAL("a)b")')).toMatchObject({ argument: '"a)b"' });
     expect(findFinalInProse("FINAL('it\\'s (so)')")).toMatchObject({ argument: "'it\\'s (so)'" });
-    expect(findFinalInProse('FINAL(`x) ${y}`)')).toMatchObject({ argument: '`x) ${y}`' });
+    expect(findFinalInProse('FINAL(`x) y`)')).toMatchObject({ argument: '`x) y`' });
     expect(findFinalInProse('FINAL("a\\"b)c")')).toMatchObject({ argument: '"a\\"b)c"' });
     expect(findFinalInProse('FINAL("one" + \'two)\' + `three`)')).toMatchObject({
       argument: '"one" + \'two)\' + `three`',
