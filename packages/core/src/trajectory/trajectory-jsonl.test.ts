@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { Trajectory } from './trajectory';
 import {
   parseTrajectoryJsonl,
@@ -241,5 +242,122 @@ describe('trajectory JSONL', () => {
     expect(() => parseTrajectoryJsonl('{"type":"metadata","root_model":"x"}')).toThrow(
       /not an @rlm\/core trajectory/,
     );
+  });
+});
+
+describe('trajectory JSONL in detail (issue 10)', () => {
+  const linesOf = (trajectory: Trajectory) =>
+    trajectoryToJsonl(trajectory)
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+
+  it('names the model after the provider (colons kept), and no other backend when the sub-model is the root', () => {
+    const trajectory = sampleTrajectory();
+    const sameModels = {
+      ...trajectory,
+      metadata: { ...trajectory.metadata, rootModel: 'vllm:org/model:7b', subModel: 'vllm:org/model:7b' },
+    };
+    const [head] = linesOf(sameModels);
+    expect(head.backend).toBe('vllm');
+    expect(head.backend_kwargs).toEqual({ model_name: 'org/model:7b' });
+    expect(head.other_backends).toBeNull();
+    expect(head.environment_kwargs).toEqual({});
+    expect(head.rlm_ts_version).toBe(1);
+  });
+
+  it('a turn without feedback adds only the reply to the next prompt', () => {
+    const trajectory = sampleTrajectory();
+    delete trajectory.iterations[0]!.feedback;
+    const lines = linesOf(trajectory);
+    expect(lines[2].prompt.map((message: { role: string }) => message.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+    ]);
+  });
+
+  it('a block that never ran is written with empty output and a null cell; a sub-call without usage with zeros', () => {
+    const lines = linesOf(sampleTrajectory());
+    const skipped = lines[2].code_blocks[1].result;
+    expect(skipped).toEqual({
+      stdout: '',
+      stderr: '',
+      locals: {},
+      execution_time: 0,
+      rlm_calls: [],
+      rlm_ts_cell: null,
+    });
+    const failed = lines[1].code_blocks[0].result.rlm_calls[2];
+    expect(failed).toMatchObject({
+      response: '',
+      rlm_ts_no_response: true,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+    });
+    expect(failed.usage_summary.model_usage_summaries['mock:small']).toEqual({
+      total_calls: 1,
+      total_input_tokens: 0,
+      total_output_tokens: 0,
+    });
+    const answered = lines[1].code_blocks[0].result.rlm_calls[0];
+    expect(answered).toMatchObject({ prompt_tokens: 2, completion_tokens: 1 });
+    expect('rlm_ts_no_response' in answered).toBe(false);
+  });
+
+  it('reads files with blank lines between records (and CRLF endings) the same', () => {
+    const text = trajectoryToJsonl(sampleTrajectory()).split('\n').join('\n  \n');
+    expect(parseTrajectoryJsonl(text)).toStrictEqual(sampleTrajectory());
+    expect(
+      parseTrajectoryJsonl(trajectoryToJsonl(sampleTrajectory()).replaceAll('\n', '\r\n')),
+    ).toStrictEqual(sampleTrajectory());
+  });
+
+  it('rejects each kind of wrong first line, and a later line that is not an iteration, saying which', () => {
+    const head = JSON.parse(trajectoryToJsonl(sampleTrajectory()).split('\n')[0]!);
+    const wrongHeads = [
+      '',
+      JSON.stringify({ ...head, type: 'iteration' }),
+      JSON.stringify({ ...head, rlm_ts_metadata: 'text' }),
+      JSON.stringify({ ...head, run: 'text' }),
+    ];
+    for (const text of wrongHeads) {
+      const error = (() => {
+        try {
+          parseTrajectoryJsonl(text);
+        } catch (thrown) {
+          return thrown as InvalidArgumentError;
+        }
+      })();
+      expect(InvalidArgumentError.isInstance(error), text.slice(0, 40)).toBe(true);
+      expect(error!.argument).toBe('text');
+      expect(error!.message).toBe(
+        'The first line is not an @rlm/core trajectory metadata line (type "metadata" with "run" and "rlm_ts_metadata"). Logs of other libraries cannot be read back.',
+      );
+    }
+    const lines = trajectoryToJsonl(sampleTrajectory()).trimEnd().split('\n');
+    lines[2] = JSON.stringify({ type: 'note' });
+    const error = (() => {
+      try {
+        parseTrajectoryJsonl(lines.join('\n'));
+      } catch (thrown) {
+        return thrown as InvalidArgumentError;
+      }
+    })();
+    expect(error?.argument).toBe('text');
+    expect(error?.message).toBe('Trajectory line 3 is not an iteration line.');
+  });
+
+  it('writes files as UTF-8', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'rlm-trajectory-'));
+    try {
+      const path = join(folder, 'run.jsonl');
+      const trajectory = sampleTrajectory();
+      trajectory.metadata.question = 'Ünïcödé ✓ 🚀';
+      await writeTrajectoryJsonl(path, trajectory);
+      expect((await readFile(path)).includes(Buffer.from('Ünïcödé ✓ 🚀', 'utf8'))).toBe(true);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
