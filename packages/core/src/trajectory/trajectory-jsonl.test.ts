@@ -352,8 +352,8 @@ describe('trajectory JSONL in detail (issue 10)', () => {
     const folder = await mkdtemp(join(tmpdir(), 'rlm-trajectory-'));
     try {
       const path = join(folder, 'run.jsonl');
-      const trajectory = sampleTrajectory();
-      trajectory.metadata.question = 'Ünïcödé ✓ 🚀';
+      const sample = sampleTrajectory();
+      const trajectory = { ...sample, metadata: { ...sample.metadata, question: 'Ünïcödé ✓ 🚀' } };
       await writeTrajectoryJsonl(path, trajectory);
       expect((await readFile(path)).includes(Buffer.from('Ünïcödé ✓ 🚀', 'utf8'))).toBe(true);
     } finally {
