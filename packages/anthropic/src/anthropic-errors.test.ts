@@ -200,7 +200,7 @@ describe('errors mapped into core', () => {
     const error = await failure(model.doGenerate({ messages }));
     expect(APIConnectionError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
-      `Could not complete the request to the Anthropic API at ${baseURL} (Connection error.). ` +
+      `Could not complete the request to the Anthropic API at ${baseURL}: Connection error. ` +
         'Check baseURL (or ANTHROPIC_BASE_URL) and the network.',
     );
   });

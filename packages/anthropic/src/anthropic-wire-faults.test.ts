@@ -151,7 +151,7 @@ describe('answers the test server cannot give', () => {
     const error = await failure(modelAt(baseURL, true, 1).doGenerate({ messages }));
     expect(APIConnectionError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
-      `Could not complete the request to the Anthropic API at ${baseURL} (The response stream ended before its message_stop event (the connection dropped mid-answer).). ${connectionAdvice}`,
+      `Could not complete the request to the Anthropic API at ${baseURL}: The response stream ended before its message_stop event (the connection dropped mid-answer). ${connectionAdvice}`,
     );
     expect(state.requests).toBe(2);
     const result = await modelAt(baseURL, true, 1).doGenerate({ messages });

@@ -73,7 +73,7 @@ describe('mapAnthropicError: errors without a status', () => {
     expect(APIConnectionError.isInstance(error)).toBe(true);
     expect(APITimeoutError.isInstance(error)).toBe(false);
     expect(error.message).toBe(
-      `Could not complete the request to the Anthropic API at http://gateway.local (Connection error.). ${connectionAdvice}`,
+      `Could not complete the request to the Anthropic API at http://gateway.local: Connection error. ${connectionAdvice}`,
     );
     expect(error).toMatchObject({ provider: 'anthropic', url, isRetryable: true, cause });
   });
@@ -83,7 +83,7 @@ describe('mapAnthropicError: errors without a status', () => {
     const error = mapped(cause);
     expect(APIConnectionError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
-      `Could not complete the request to the Anthropic API at http://gateway.local (${cause.message}). ${connectionAdvice}`,
+      `Could not complete the request to the Anthropic API at http://gateway.local: ${cause.message} ${connectionAdvice}`,
     );
     expect(error).toMatchObject({ url, isRetryable: true, cause });
   });
@@ -118,7 +118,7 @@ describe('mapAnthropicError: fetch and socket failures outside the SDK', () => {
       const error = mapped(cause);
       expect(APIConnectionError.isInstance(error)).toBe(true);
       expect(error.message).toBe(
-        `Could not complete the request to the Anthropic API at http://gateway.local (${message}). ${connectionAdvice}`,
+        `Could not complete the request to the Anthropic API at http://gateway.local: ${message.replace(/\.$/, '')}. ${connectionAdvice}`,
       );
       expect(error).toMatchObject({ url, isRetryable: true, cause });
     });
@@ -139,11 +139,11 @@ describe('mapAnthropicError: fetch and socket failures outside the SDK', () => {
       const own = mapped(socketError(`socket: ${code}`, code));
       expect(APIConnectionError.isInstance(own)).toBe(true);
       expect(own.message).toBe(
-        `Could not complete the request to the Anthropic API at http://gateway.local (socket: ${code}). ${connectionAdvice}`,
+        `Could not complete the request to the Anthropic API at http://gateway.local: socket: ${code}. ${connectionAdvice}`,
       );
       const wrapped = mapped(new Error('body read failed', { cause: socketError('inner', code) }));
       expect(APIConnectionError.isInstance(wrapped)).toBe(true);
-      expect(wrapped.message).toContain('(body read failed)');
+      expect(wrapped.message).toContain(': body read failed. ');
     });
   }
 

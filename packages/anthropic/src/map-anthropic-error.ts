@@ -181,8 +181,9 @@ function connectionError(context: AnthropicErrorContext, url: string, detail: st
     provider: PROVIDER,
     url,
     cause,
+    // The detail as a sentence of its own: "(Connection error.)." read twice-punctuated.
     message:
-      `Could not complete the request to the Anthropic API at ${context.baseURL} (${detail}). ` +
+      `Could not complete the request to the Anthropic API at ${context.baseURL}: ${detail.replace(/\.+$/, '')}. ` +
       `Check baseURL (or ANTHROPIC_BASE_URL) and the network.`,
   });
 }
