@@ -3,8 +3,8 @@
 // integration, openai, anthropic; all by default), each with its own vitest project, then merges the
 // reports (a mutant is killed when any suite killed it) and prints the score per folder.
 // E.g. `pnpm test:mutation core -- --mutate 'packages/core/src/text/**/*.ts,!**/*.test.ts'`.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync } from 'node:fs';
 
 const SUITES = ['core', 'integration', 'openai', 'anthropic'];
 const args = process.argv.slice(2);
@@ -30,6 +30,13 @@ for (const suite of suites) {
     console.error(`Stryker failed for the ${suite} suite (exit ${run.status}).`);
     failed = true;
   }
+}
+
+// Stryker's in-place restore writes files back without their mode: executables tracked by git
+// (bin scripts) would lose their x bit and show up as changed. Put the bit back.
+for (const line of execFileSync('git', ['ls-files', '-s'], { encoding: 'utf8' }).split('\n')) {
+  const [mode, , , path] = line.split(/\s+/);
+  if (mode === '100755' && path && existsSync(path)) chmodSync(path, 0o755);
 }
 
 const reports = SUITES.map((suite) => `reports/mutation/${suite}/mutation.json`).filter((path) =>
