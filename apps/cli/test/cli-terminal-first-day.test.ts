@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,26 +5,14 @@ import { type RecordedRequest, startTestServer, type TestServer } from '@rlm/tes
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CLI } from './run-built-cli';
 import { LOG_A, logAnalystReply } from './scripted-log-analyst';
+import { tmuxAvailable, tmuxServer, waitFor } from './tmux-terminal';
 
 /*
  * Issue 13 in a real pseudo-terminal (tmux; capture-pane reads the screen): the live display tells
  * running from queued sub-calls, nothing writes behind it, TERM=dumb gets plain lines, and `-c -` on
  * a terminal says that it waits for input.
  */
-const tmuxAvailable = spawnSync('tmux', ['-V']).status === 0;
-const socket = `rlm-cli-day1-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const screen = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session);
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { tmux, screen, close: closeTmux } = tmuxServer('rlm-cli-day1');
 
 let server: TestServer;
 let folder: string;
@@ -47,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (!tmuxAvailable) return;
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  closeTmux();
   await server.close();
   await rm(folder, { recursive: true, force: true });
 });

@@ -1,4 +1,3 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,25 +5,13 @@ import { startTestServer, type TestServer } from '@rlm/test-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_CLI } from './run-built-cli';
 import { COUNT_REPLY, LOG_A, logAnalystReply, PEEK_REPLY } from './scripted-log-analyst';
+import { tmuxAvailable, tmuxServer, waitFor } from './tmux-terminal';
 
 /*
  * The live display in a real pseudo-terminal: tmux runs the built CLI, capture-pane reads the screen.
  * A socket of our own (-L) keeps these sessions apart from any other tmux on the machine.
  */
-const tmuxAvailable = spawnSync('tmux', ['-V']).status === 0;
-const socket = `rlm-cli-test-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const screen = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session);
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const { tmux, screen, close: closeTmux } = tmuxServer('rlm-cli-test');
 
 let server: TestServer;
 let folder: string;
@@ -37,7 +24,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (!tmuxAvailable) return;
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  closeTmux();
   await server.close();
   await rm(folder, { recursive: true, force: true });
 });
