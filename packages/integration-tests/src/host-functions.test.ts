@@ -1,4 +1,4 @@
-import type { RLMEvent } from '@rlm/core';
+import type { RLMEvent, RLMSettings } from '@rlm/core';
 import { MockLanguageModel } from '@rlm/core/testing';
 import { describe, expect, it } from 'vitest';
 import { code, quickjsRLM } from './fixtures';
@@ -12,7 +12,7 @@ import { code, quickjsRLM } from './fixtures';
 /** Runs `source` as one cell that collects what it wants into `out` and finishes with it as JSON. */
 async function runCell(
   source: string,
-  settings: Parameters<typeof quickjsRLM>[0] extends infer S ? Partial<S> : never = {},
+  settings: Omit<Partial<RLMSettings>, 'subModel' | 'environment'> & { subModel?: MockLanguageModel } = {},
 ) {
   const model = new MockLanguageModel({
     responses: [
@@ -22,7 +22,7 @@ async function runCell(
     ],
   });
   const subModel =
-    (settings as { subModel?: MockLanguageModel }).subModel ??
+    settings.subModel ??
     new MockLanguageModel({ responses: (request) => `sub(${request.lastMessage})`, modelId: 'sub' });
   const events: RLMEvent[] = [];
   const result = await quickjsRLM({
@@ -100,7 +100,7 @@ describe('llm_query_batched', () => {
     });
     const { out, result } = await runCell(
       'await attempt(async () => (await llm_query_batched(["a", "bad", "c"])).join(" | "))',
-      { subModel } as never,
+      { subModel },
     );
     expect(out).toEqual(['sub(a) | Error: the sub-model broke | sub(c)']);
     expect(result.failedSubCalls).toMatchObject({ count: 1, total: 3 });
@@ -211,7 +211,7 @@ describe('sub-call events and records', () => {
     const subModel = new MockLanguageModel({ responses: [new Error('nope')], modelId: 'sub' });
     const { out, events, result } = await runCell('await attempt(() => llm_query("x"))', {
       subModel,
-    } as never);
+    });
     expect(out).toEqual(['threw: nope']);
     const end = events.find((event) => event.type === 'sub-call-end');
     expect(end).toMatchObject({ outcome: 'failed', error: { name: 'Error', message: 'nope' } });
