@@ -1,4 +1,4 @@
-import { testLanguageModel } from '@rlm/core/testing';
+import { testLanguageModel } from '@rlm/core/testing/vitest';
 import { startTestServer } from '@rlm/test-server';
 import { closeServers, modelFor, openServers } from './anthropic-test-fixture';
 

@@ -4,8 +4,8 @@ import {
   type LanguageModel,
   type LanguageModelCallOptions,
   type LanguageModelResult,
-  retryWithBackoff,
 } from '@rlm/core';
+import { retryWithBackoff } from '@rlm/core/provider';
 import {
   type AnthropicModelInfo,
   findAnthropicModel,

@@ -1,4 +1,4 @@
-import type { ModelPricing } from '@rlm/core';
+import type { ModelPricing } from '@rlm/core/provider';
 
 /** What the provider knows about one Anthropic model. */
 export interface AnthropicModelInfo {

@@ -1,4 +1,4 @@
-import type { ModelPricing } from '@rlm/core';
+import type { ModelPricing } from '@rlm/core/provider';
 
 /** Extended thinking: the model reasons in hidden thinking blocks before it answers. */
 export type AnthropicThinking =

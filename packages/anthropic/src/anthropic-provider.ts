@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { AuthenticationError, parseModelId } from '@rlm/core';
+import { AuthenticationError } from '@rlm/core';
 import { checkInteger } from '@rlm/core/environment';
+import { parseModelId } from '@rlm/core/provider';
 import { AnthropicLanguageModel } from './anthropic-language-model';
 import type { AnthropicModelId } from './anthropic-model-catalog';
 import type { AnthropicModelSettings } from './anthropic-model-settings';

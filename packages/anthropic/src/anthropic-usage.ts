@@ -1,4 +1,5 @@
-import { computeCostUsd, type LanguageModelUsage, type ModelPricing } from '@rlm/core';
+import type { LanguageModelUsage } from '@rlm/core';
+import { computeCostUsd, type ModelPricing } from '@rlm/core/provider';
 import type { AnthropicModelInfo } from './anthropic-model-catalog';
 
 /** The usage fields of a Messages API response (JSON `usage`, or `message_start` merged with `message_delta`). */

@@ -6,10 +6,10 @@ import {
   AuthenticationError,
   ContextWindowExceededError,
   ModelNotFoundError,
-  parseRetryAfter,
   RateLimitError,
   RLMError,
 } from '@rlm/core';
+import { parseRetryAfter } from '@rlm/core/provider';
 import { IncompleteStreamError } from './anthropic-response';
 
 const PROVIDER = 'anthropic';

@@ -1,3 +1,10 @@
+/**
+ * `@rlm/core`: what every user of an RLM needs — `createRLM`, the plugin contracts (model, REPL
+ * environment, tool), events, errors, limits, trajectories and the text helpers. Authors of plugins
+ * also import `@rlm/core/environment` (the REPL kit), `@rlm/core/provider` (retries, pricing, model
+ * ids), `@rlm/core/testing` (mocks, no test runner) and `@rlm/core/testing/vitest` (the suites).
+ */
+
 export type { ContextValue, JsonValue } from './environment/context-value';
 export type {
   CellError,
@@ -18,7 +25,6 @@ export {
   APIConnectionError,
   APITimeoutError,
   AuthenticationError,
-  isRetryableStatus,
   ModelNotFoundError,
   RateLimitError,
 } from './errors/api-call-error';
@@ -30,25 +36,6 @@ export { RunAbortedError } from './errors/run-aborted-error';
 export { SandboxError } from './errors/sandbox-error';
 export { UnsupportedSpecificationError } from './errors/unsupported-specification-error';
 export type * from './events/rlm-event';
-export { findCellErrorLocation } from './javascript/cell-error-location';
-export {
-  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
-  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
-  JAVASCRIPT_PRELUDE_SOURCE,
-  JAVASCRIPT_REMOVED_GLOBALS,
-  JAVASCRIPT_RESERVED_NAMES,
-  type JavaScriptPrelude,
-  type JavaScriptPreludeBridge,
-  type JavaScriptPreludeCellOutput,
-  type JavaScriptPreludeControl,
-  type JavaScriptPreludeErrorDescription,
-  type JavaScriptPreludeOptions,
-} from './javascript/javascript-prelude';
-export {
-  type JavaScriptCellSyntaxError,
-  type RewrittenJavaScriptCell,
-  rewriteJavaScriptCell,
-} from './javascript/rewrite-javascript-cell';
 export type {
   ChatMessage,
   FinishReason,
@@ -57,7 +44,6 @@ export type {
   LanguageModelResult,
   LanguageModelUsage,
 } from './language-model/language-model';
-export { ConcurrencyLimiter } from './limits/concurrency-limiter';
 export { DEFAULT_LIMITS, type LimitName, type RLMLimits } from './limits/rlm-limits';
 export {
   type CompletionOptions,
@@ -71,15 +57,6 @@ export { RESERVED_NAMES } from './loop/reserved-names';
 export type { RLMSettings } from './loop/rlm-settings';
 export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
-export { type ParsedModelId, parseModelId } from './providers/model-id';
-export { computeCostUsd, type ModelPricing } from './providers/model-pricing';
-export {
-  DEFAULT_MAX_RATE_LIMIT_RETRIES,
-  DEFAULT_MAX_RETRIES,
-  parseRetryAfter,
-  type RetryOptions,
-  retryWithBackoff,
-} from './providers/retry-with-backoff';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
 export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
 export { truncateOutput } from './text/truncate-output';

@@ -1,4 +1,7 @@
-import { DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT, DEFAULT_MAX_HOST_CALLS_IN_FLIGHT } from '@rlm/core';
+import {
+  DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
+} from '@rlm/core/environment';
 
 /**
  * The messages between the host and its Deno child (see `child/deno-child.js` for the whole

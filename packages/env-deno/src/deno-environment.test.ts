@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
-import { testEnvironment } from '@rlm/core/testing';
+import { testEnvironment } from '@rlm/core/testing/vitest';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDenoEnvironment, type DenoEnvironmentOptions } from './deno-environment';
 

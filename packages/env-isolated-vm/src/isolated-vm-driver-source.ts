@@ -2,7 +2,7 @@ import {
   DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
   DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
   JAVASCRIPT_REMOVED_GLOBALS,
-} from '@rlm/core';
+} from '@rlm/core/environment';
 
 /** How the context value travels into the isolate (see `transferContext`). */
 export type ContextTransferKind = 'value' | 'split' | 'json';

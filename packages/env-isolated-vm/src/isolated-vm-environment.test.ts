@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createRLM, InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
-import { MockLanguageModel, testEnvironment } from '@rlm/core/testing';
+import { MockLanguageModel } from '@rlm/core/testing';
+import { testEnvironment } from '@rlm/core/testing/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createIsolatedVMEnvironment, type IsolatedVMEnvironmentOptions } from './isolated-vm-environment';
 

@@ -1,4 +1,4 @@
-import { rewriteJavaScriptCell } from '@rlm/core';
+import { rewriteJavaScriptCell } from '@rlm/core/environment';
 import type { Isolate, Reference } from 'isolated-vm';
 import { describe, expect, it } from 'vitest';
 import { ISOLATED_VM_DRIVER_SOURCE } from './isolated-vm-driver-source';

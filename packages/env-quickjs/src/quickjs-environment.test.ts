@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core';
-import { testEnvironment } from '@rlm/core/testing';
+import { testEnvironment } from '@rlm/core/testing/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createQuickJSEnvironment, type QuickJSEnvironmentOptions } from './quickjs-environment';
 

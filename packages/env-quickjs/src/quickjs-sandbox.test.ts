@@ -1,5 +1,5 @@
 import debugVariant from '@jitl/quickjs-wasmfile-debug-sync';
-import { rewriteJavaScriptCell } from '@rlm/core';
+import { rewriteJavaScriptCell } from '@rlm/core/environment';
 import { describe, expect, it } from 'vitest';
 import { QuickJSLocalSandbox } from './quickjs-local-sandbox';
 

@@ -34,6 +34,12 @@ export interface QuickJSHostLink {
    * once (read from memory shared with the host, since busy code never lets a message through).
    */
   readonly stopRequested?: () => kit.StopReason | undefined;
+  /**
+   * Blocks until the host sends something or `timeoutMs` pass, and handles what it sent (settling
+   * calls, stopping the cell). Given in a worker thread, where a cell waiting on the host has nothing
+   * else to do: the answer then costs no turn of an event loop. Without it the sandbox awaits.
+   */
+  readonly waitForHost?: (timeoutMs: number) => void;
 }
 
 /** The memory option a QuickJS session is bounded by, named in out-of-memory errors. */
@@ -501,6 +507,13 @@ export class QuickJSSandbox {
       if (!runtime.hasPendingJob()) this.startHostCalls();
       if (!runtime.hasPendingJob()) {
         // Only a host call settling, the deadline or an abort can move the cell on from here.
+        if (this.link.waitForHost !== undefined) {
+          // The timer set for the deadline cannot fire while this thread sleeps: the wait ends at it.
+          const left = this.deadline - Date.now();
+          if (left <= 0) this.stopRunningCell?.('timeout');
+          else this.link.waitForHost(Math.min(left, MAX_TIMER_MS));
+          continue;
+        }
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });

@@ -175,8 +175,8 @@ export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
     const running = this.running;
     if (running === undefined || running.stopReason !== undefined) return;
     running.stopReason = reason;
-    Atomics.store(this.worker.stopFlags, STOP_REASON_INDEX, STOP_REASONS.indexOf(reason));
-    Atomics.store(this.worker.stopFlags, STOP_CELL_INDEX, running.id);
+    Atomics.store(this.worker.shared, STOP_REASON_INDEX, STOP_REASONS.indexOf(reason));
+    Atomics.store(this.worker.shared, STOP_CELL_INDEX, running.id);
     this.worker.send({ type: 'stop', reason });
     running.watchdog = setTimeout(
       () => {

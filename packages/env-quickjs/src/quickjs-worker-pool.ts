@@ -1,8 +1,13 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { QUICKJS_WORKER_MODULE_URL, quickJSWorkerData } from './quickjs-worker';
-import type { HostToWorkerMessage, WorkerToHostMessage } from './quickjs-worker-protocol';
+import {
+  HOST_MESSAGES_INDEX,
+  type HostToWorkerMessage,
+  SHARED_SLOTS,
+  type WorkerToHostMessage,
+} from './quickjs-worker-protocol';
 
 /** Idle workers kept for the next session or restart; more are ended as they come back. */
 const MAX_IDLE_WORKERS = 2;
@@ -44,27 +49,39 @@ export function quickJSWorkerEntry(): WorkerEntry | null {
   return resolvedEntry;
 }
 
-/** One worker thread able to host a QuickJS sandbox, with the shared memory its cells are stopped through. */
+/**
+ * One worker thread able to host a QuickJS sandbox, with the shared memory its cells are stopped
+ * through. Messages go both ways over a channel of their own, whose worker end the worker reads
+ * synchronously (`receiveMessageOnPort`) while a cell waits on the host.
+ */
 export class QuickJSWorker {
-  readonly stopFlags = new Int32Array(new SharedArrayBuffer(8));
+  readonly shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   private readonly worker: Worker;
+  private readonly port: MessagePort;
   private listener: ((message: WorkerToHostMessage) => void) | undefined;
   private exitListener: ((reason: string) => void) | undefined;
   /** Why the thread ended, once it did. */
   ended: string | undefined;
 
   constructor(entry: WorkerEntry) {
+    const channel = new MessageChannel();
+    this.port = channel.port1;
     this.worker = new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: { ...entry, ...quickJSWorkerData(this.stopFlags.buffer as SharedArrayBuffer) },
+      workerData: { ...entry, ...quickJSWorkerData(this.shared.buffer as SharedArrayBuffer, channel.port2) },
+      transferList: [channel.port2],
       // Model code has no use for the host's stdin, and its output never goes through console.
       stdin: false,
     });
-    this.worker.on('message', (message: WorkerToHostMessage) => this.listener?.(message));
+    this.port.on('message', (message: WorkerToHostMessage) => this.listener?.(message));
     this.worker.on('error', (error: Error) => this.end(`the QuickJS worker failed: ${error.message}`));
-    this.worker.on('exit', (code) => this.end(`the QuickJS worker ended (exit code ${code})`));
-    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.on('exit', (code) => {
+      this.port.close();
+      this.end(`the QuickJS worker ended (exit code ${code})`);
+    });
+    // After the listeners: adding a 'message' listener refs a port again.
     this.worker.unref();
+    this.port.unref();
   }
 
   private end(reason: string) {
@@ -84,13 +101,16 @@ export class QuickJSWorker {
   }
 
   send(message: HostToWorkerMessage) {
-    this.worker.postMessage(message);
+    this.port.postMessage(message);
+    // After the message is queued, so a worker woken by this finds it.
+    Atomics.add(this.shared, HOST_MESSAGES_INDEX, 1);
+    Atomics.notify(this.shared, HOST_MESSAGES_INDEX);
   }
 
   /** Whether the worker keeps the host process alive: only while it works for a cell or a start. */
   hold(busy: boolean) {
-    if (busy) this.worker.ref();
-    else this.worker.unref();
+    if (busy) this.port.ref();
+    else this.port.unref();
   }
 
   terminate() {

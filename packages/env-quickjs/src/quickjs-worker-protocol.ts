@@ -13,12 +13,20 @@ export interface WorkerSandboxLimits {
 }
 
 /**
- * Where the host asks a busy cell to stop: `[cellId, reason]`, written by the host and read by
- * QuickJS's interrupt handler, which runs inside the cell's own loop where no message can arrive.
+ * The memory host and worker share, as `Int32Array` slots. A busy cell is stopped through
+ * `[cellId, reason]`, written by the host and read by QuickJS's interrupt handler, which runs inside
+ * the cell's own loop where no message can arrive.
  */
 export const STOP_CELL_INDEX = 0;
 export const STOP_REASON_INDEX = 1;
 export const STOP_REASONS: readonly StopReason[] = ['timeout', 'aborted'];
+/**
+ * Counts the host's messages: the host adds one and notifies after each one it posts, so a worker
+ * whose cell waits on the host sleeps in `Atomics.wait` and reads the message at once with
+ * `receiveMessageOnPort`, without a turn of its event loop.
+ */
+export const HOST_MESSAGES_INDEX = 2;
+export const SHARED_SLOTS = 4;
 
 /** From the host to the worker. */
 export type HostToWorkerMessage =

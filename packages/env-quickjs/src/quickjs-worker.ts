@@ -9,10 +9,11 @@
  * itself in a worker made for it. So the worker needs no file of its own, and a bundler that inlines
  * this package (the CLI does) carries it along: the worker then imports the chunk that holds it.
  */
-import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { crashError, errorMessageOf } from '@rlm/core/environment';
 import { QuickJSSandbox } from './quickjs-sandbox';
 import {
+  HOST_MESSAGES_INDEX,
   type HostToWorkerMessage,
   STOP_CELL_INDEX,
   STOP_REASON_INDEX,
@@ -25,21 +26,21 @@ export const QUICKJS_WORKER_MODULE_URL: string = import.meta.url;
 
 const WORKER_MARKER = '@rlm/env-quickjs/quickjs-worker';
 
-/** The `workerData` of a QuickJS worker: the marker it starts serving on, and its stop flags. */
-export function quickJSWorkerData(stopFlags: SharedArrayBuffer): Record<string, unknown> {
-  return { [WORKER_MARKER]: true, stopFlags };
+/**
+ * The `workerData` of a QuickJS worker: the marker it starts serving on, the memory it shares with
+ * the host, and its end of the channel (to be transferred).
+ */
+export function quickJSWorkerData(shared: SharedArrayBuffer, port: MessagePort): Record<string, unknown> {
+  return { [WORKER_MARKER]: true, shared, port };
 }
 
-if (
-  !isMainThread &&
-  parentPort !== null &&
-  (workerData as Record<string, unknown> | null)?.[WORKER_MARKER] === true
-) {
-  serve(parentPort, new Int32Array((workerData as { stopFlags: SharedArrayBuffer }).stopFlags));
+if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARKER] === true) {
+  const data = workerData as { shared: SharedArrayBuffer; port: MessagePort };
+  serve(data.port, new Int32Array(data.shared));
 }
 
 /** Answers the host's messages for the life of the thread. */
-function serve(port: MessagePort, stopFlags: Int32Array): void {
+function serve(port: MessagePort, shared: Int32Array): void {
   let sandbox: QuickJSSandbox | undefined;
   let runningCellId = 0;
 
@@ -52,8 +53,25 @@ function serve(port: MessagePort, stopFlags: Int32Array): void {
       post({ type: 'hostCall', callId, name, argsJson });
     },
     stopRequested() {
-      if (runningCellId === 0 || Atomics.load(stopFlags, STOP_CELL_INDEX) !== runningCellId) return undefined;
-      return STOP_REASONS[Atomics.load(stopFlags, STOP_REASON_INDEX)] ?? 'aborted';
+      if (runningCellId === 0 || Atomics.load(shared, STOP_CELL_INDEX) !== runningCellId) return undefined;
+      return STOP_REASONS[Atomics.load(shared, STOP_REASON_INDEX)] ?? 'aborted';
+    },
+    /**
+     * Sleeps until the host sends something (a host call's result, a stop) or `timeoutMs` pass, then
+     * handles what it sent. The cell's thread has nothing else to do meanwhile, and a message read
+     * here costs no turn of the event loop.
+     */
+    waitForHost(timeoutMs: number) {
+      const seen = Atomics.load(shared, HOST_MESSAGES_INDEX);
+      let received = receiveMessageOnPort(port);
+      if (received === undefined) {
+        Atomics.wait(shared, HOST_MESSAGES_INDEX, seen, timeoutMs);
+        received = receiveMessageOnPort(port);
+      }
+      while (received !== undefined) {
+        handle(received.message as HostToWorkerMessage);
+        received = receiveMessageOnPort(port);
+      }
     },
   };
 

@@ -8,10 +8,10 @@ import {
   type ReplEnvironment,
   type RLMEvent,
   RunAbortedError,
-  retryWithBackoff,
   SandboxError,
   trajectoryToJsonl,
 } from '@rlm/core';
+import { retryWithBackoff } from '@rlm/core/provider';
 import { MockLanguageModel, type MockRequest } from '@rlm/core/testing';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
 import { describe, expect, it } from 'vitest';

@@ -5,10 +5,10 @@ import {
   AuthenticationError,
   ContextWindowExceededError,
   ModelNotFoundError,
-  parseRetryAfter,
   RateLimitError,
   RLMError,
 } from '@rlm/core';
+import { parseRetryAfter } from '@rlm/core/provider';
 import {
   OpenAIError as SDKBaseError,
   APIConnectionError as SDKConnectionError,

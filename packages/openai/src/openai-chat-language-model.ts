@@ -1,14 +1,11 @@
 import {
-  computeCostUsd,
   estimateTokens,
   type LanguageModel,
   type LanguageModelCallOptions,
   type LanguageModelResult,
   type LanguageModelUsage,
-  type ModelPricing,
-  type RetryOptions,
-  retryWithBackoff,
 } from '@rlm/core';
+import { computeCostUsd, type ModelPricing, type RetryOptions, retryWithBackoff } from '@rlm/core/provider';
 import type OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsNonStreaming,

@@ -1,4 +1,4 @@
-import type { ModelPricing } from '@rlm/core';
+import type { ModelPricing } from '@rlm/core/provider';
 
 /**
  * How hard a reasoning model thinks before it answers, sent as `reasoning_effort`. Which values a

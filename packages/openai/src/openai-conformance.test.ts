@@ -1,4 +1,4 @@
-import { testLanguageModel } from '@rlm/core/testing';
+import { testLanguageModel } from '@rlm/core/testing/vitest';
 import { startTestServer, type TestServer } from '@rlm/test-server';
 import { createOpenAI } from './openai-provider';
 

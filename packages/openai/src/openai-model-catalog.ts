@@ -1,4 +1,4 @@
-import type { ModelPricing } from '@rlm/core';
+import type { ModelPricing } from '@rlm/core/provider';
 import type { OpenAILongContextPricing } from './openai-chat-model-settings';
 
 /** What is known about one of OpenAI's models. */

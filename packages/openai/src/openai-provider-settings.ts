@@ -1,4 +1,4 @@
-import type { RetryOptions } from '@rlm/core';
+import type { RetryOptions } from '@rlm/core/provider';
 
 /** Settings of `createOpenAI`. Every field is optional. */
 export interface OpenAIProviderSettings {

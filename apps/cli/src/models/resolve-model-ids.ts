@@ -1,4 +1,5 @@
-import { InvalidArgumentError, type ParsedModelId, parseModelId } from '@rlm/core';
+import { InvalidArgumentError } from '@rlm/core';
+import { type ParsedModelId, parseModelId } from '@rlm/core/provider';
 import { BASE_URL_KEY_VARIABLE, KNOWN_PROVIDERS, type KnownProvider } from './known-providers';
 
 /** A model named on the command line, checked: its provider is known and has a key (or a base URL). */

@@ -12,10 +12,18 @@ export {
   JAVASCRIPT_PRELUDE_SOURCE,
   JAVASCRIPT_REMOVED_GLOBALS,
   JAVASCRIPT_RESERVED_NAMES,
+  type JavaScriptPrelude,
+  type JavaScriptPreludeBridge,
   type JavaScriptPreludeCellOutput,
+  type JavaScriptPreludeControl,
   type JavaScriptPreludeErrorDescription,
+  type JavaScriptPreludeOptions,
 } from '../javascript/javascript-prelude';
-export { type RewrittenJavaScriptCell, rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
+export {
+  type JavaScriptCellSyntaxError,
+  type RewrittenJavaScriptCell,
+  rewriteJavaScriptCell,
+} from '../javascript/rewrite-javascript-cell';
 export { checkInteger } from './check-integer';
 export type { ContextValue, JsonValue } from './context-value';
 export { defineJavaScriptEnvironment } from './define-javascript-environment';

@@ -6,37 +6,48 @@ import { registerCallSlot } from '../limits/retry-slots';
 import type { BudgetReservation } from '../limits/run-budget';
 import { estimateTokens } from '../text/estimate-tokens';
 import type { UsageTracker } from '../usage/usage-totals';
+import { describeError } from './describe-error';
 import { modelKey } from './resolve-settings';
+import type { RunEmitter } from './run-emitter';
 import type { RunTree } from './run-tree';
 
-/** Who is calling: the run's id and depth, and where its usage is added up. */
+/** Who is calling: the run's id and depth, where its usage is added up, and where its events go. */
 export interface CallingRun {
   readonly runId: string;
   readonly depth: number;
   readonly usage: UsageTracker;
+  readonly emit: RunEmitter;
+}
+
+/** One model call as the loop asks for it. */
+export interface ModelCall {
+  readonly model: LanguageModel;
+  /** Sent as given: the caller passes a copy if it goes on changing its list. */
+  readonly messages: readonly ChatMessage[];
+  readonly role: ModelCallRole;
+  readonly maxOutputTokens: number | undefined;
+  /** Stops this call; default the tree's signal. */
+  readonly signal?: AbortSignal;
+  /** Its place in the limiter's queue (higher waits less); default the calling run's depth. */
+  readonly priority?: number;
 }
 
 /**
  * One model call with everything the loop adds around a provider: a slot of the tree's limiter
  * while in flight, a budget reservation before sending, the tree's abort signal, usage and cost
- * accounting after (an aborted call's prompt counted as an estimate), and start/end events. A call that fails
- * because the tree was stopped rethrows the tree's fatal error, not the provider's abort error.
+ * accounting after (an aborted call's prompt counted as an estimate), and start/end events. A call
+ * that fails because the tree was stopped rethrows the tree's fatal error, not the provider's abort
+ * error.
  */
-export async function callModel(
-  tree: RunTree,
-  run: CallingRun,
-  model: LanguageModel,
-  messages: readonly ChatMessage[],
-  role: ModelCallRole,
-  maxOutputTokens: number | undefined,
-  signal: AbortSignal = tree.signal,
-  priority: number = run.depth,
-): Promise<LanguageModelResult> {
+export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall): Promise<LanguageModelResult> {
+  const { model, messages, role, maxOutputTokens, signal = tree.signal, priority = run.depth } = call;
   tree.throwIfStopped();
   signal.throwIfAborted();
   const key = modelKey(model);
   // Every model call of the tree (root, child root, sub-call) takes a slot of the one limiter, only
   // while it is in flight; a retry's backoff inside the provider gives it back (see retry-slots).
+  // The slot is taken here, at the call, never by whoever waits on it (a cell, a parent run): so a
+  // tree of any depth under a cap of 1 cannot deadlock.
   const slot = new LimiterSlot(tree.limiter, priority);
   let reservation: BudgetReservation | undefined;
   let callSignal: AbortSignal | undefined;
@@ -59,11 +70,10 @@ export async function callModel(
     registerCallSlot(callSignal, slot);
     const callId = tree.nextId('call');
     const started = performance.now();
-    const base = { runId: run.runId, depth: run.depth, callId, role, model: key };
-    tree.emit({
+    const base = { callId, role, model: key };
+    run.emit({
       type: 'model-call-start',
       ...base,
-      timestamp: Date.now(),
       promptCharacters: messages.reduce((sum, message) => sum + message.content.length, 0),
     });
     try {
@@ -76,10 +86,9 @@ export async function callModel(
       run.usage.record(key, result.usage, result.costUsd);
       tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });
       reservation = undefined;
-      tree.emit({
+      run.emit({
         type: 'model-call-end',
         ...base,
-        timestamp: Date.now(),
         durationMs: performance.now() - started,
         usage: result.usage,
         ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
@@ -97,10 +106,9 @@ export async function callModel(
         tree.budget.settle(reservation, { modelKey: key, usage, costUsd, estimated: true });
         reservation = undefined;
       }
-      tree.emit({
+      run.emit({
         type: 'model-call-end',
         ...base,
-        timestamp: Date.now(),
         durationMs: performance.now() - started,
         error: describeError(tree.fatalError ?? error),
       });
@@ -112,10 +120,4 @@ export async function callModel(
     if (reservation) tree.budget.settle(reservation);
     slot.close();
   }
-}
-
-/** `{ name, message }` of anything thrown. */
-export function describeError(error: unknown): { name: string; message: string } {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: 'Error', message: String(error) };
 }

@@ -8,7 +8,8 @@ import { estimateTokens } from '../text/estimate-tokens';
 import { keepText, type Sha256 } from '../trajectory/keep-text';
 import type { Trajectory, TrajectorySubCall } from '../trajectory/trajectory';
 import type { FailedSubCallTracker } from '../usage/failed-sub-calls';
-import { type CallingRun, callModel, describeError } from './call-model';
+import { type CallingRun, callModel } from './call-model';
+import { describeError } from './describe-error';
 import { modelKey } from './resolve-settings';
 import { isTreeFatal, type RunTree } from './run-tree';
 
@@ -120,11 +121,10 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     run.failures.started();
     const callId = tree.nextId('sub');
     const started = performance.now();
-    const base = { runId: run.runId, depth: run.depth, callId, kind: record.kind, model: record.model };
-    tree.emit({
+    const base = { callId, kind: record.kind, model: record.model };
+    run.emit({
       type: 'sub-call-start',
       ...base,
-      timestamp: Date.now(),
       promptCharacters: call.prompt.length,
       promptPreview: call.prompt.slice(0, EVENT_PREVIEW_CHARS),
     });
@@ -154,10 +154,9 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       await keptPrompt.hashed;
       await keptResponse?.hashed;
       record.durationMs = performance.now() - started;
-      tree.emit({
+      run.emit({
         type: 'sub-call-end',
         ...base,
-        timestamp: Date.now(),
         durationMs: record.durationMs,
         ...(record.error ? { error: record.error } : {}),
         outcome,
@@ -178,16 +177,14 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
       const messages = [{ role: 'user' as const, content: prompt }];
       // Deeper work first (priority depth + 1): it finishes what was started before new children start.
-      const result = await callModel(
-        tree,
-        run,
+      const result = await callModel(tree, run, {
         model,
         messages,
-        'sub',
-        settings.subMaxOutputTokens,
+        role: 'sub',
+        maxOutputTokens: settings.subMaxOutputTokens,
         signal,
-        run.depth + 1,
-      );
+        priority: run.depth + 1,
+      });
       record.usage = result.usage;
       if (result.costUsd !== undefined) record.costUsd = result.costUsd;
       return result.text;
@@ -296,11 +293,8 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         failure = describeError(error);
         throw error;
       } finally {
-        tree.emit({
+        run.emit({
           type: 'tool-call',
-          runId: run.runId,
-          depth: run.depth,
-          timestamp: Date.now(),
           toolName: tool.name,
           durationMs: performance.now() - started,
           ...(failure ? { error: failure } : {}),

@@ -1,3 +1,9 @@
+/**
+ * `@rlm/core/testing`: test doubles that need no test runner — a scripted `MockLanguageModel` usable
+ * from `node:test`, Jest, vitest or a plain script. The conformance suites, which are vitest suites,
+ * are in `@rlm/core/testing/vitest`.
+ */
+
 export {
   type MockCall,
   MockLanguageModel,
@@ -6,10 +12,3 @@ export {
   type MockRequest,
   type MockResult,
 } from './mock-language-model';
-export { type EnvironmentCapabilities, testEnvironment } from './test-environment';
-export {
-  type ConformanceReply,
-  type ConformanceRequest,
-  type LanguageModelConformanceSetup,
-  testLanguageModel,
-} from './test-language-model';

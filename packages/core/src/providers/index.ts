@@ -1,0 +1,16 @@
+/**
+ * `@rlm/core/provider`: the kit for authors of model providers — retries with backoff that honour
+ * `Retry-After`, prices and cost, and `provider:model` ids. The errors a provider throws
+ * (`APICallError` and its kin) are part of the main entry, since callers catch them too.
+ */
+
+export { isRetryableStatus } from '../errors/api-call-error';
+export { type ParsedModelId, parseModelId } from './model-id';
+export { computeCostUsd, type ModelPricing } from './model-pricing';
+export {
+  DEFAULT_MAX_RATE_LIMIT_RETRIES,
+  DEFAULT_MAX_RETRIES,
+  parseRetryAfter,
+  type RetryOptions,
+  retryWithBackoff,
+} from './retry-with-backoff';
