@@ -8,6 +8,12 @@ export { isRetryableStatus } from '../errors/api-call-error';
 export { type ParsedModelId, parseModelId } from './model-id';
 export { computeCostUsd, type ModelPricing } from './model-pricing';
 export {
+  checkIntegerSetting,
+  checkPositiveSetting,
+  type ProviderRetrySettings,
+  readEnvironmentVariable,
+} from './provider-settings';
+export {
   DEFAULT_MAX_RATE_LIMIT_RETRIES,
   DEFAULT_MAX_RETRIES,
   parseRetryAfter,
