@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { convertOpenAIUsage } from './convert-openai-usage';
-import { mapOpenAIFinishReason } from './map-openai-finish-reason';
 
 describe('convertOpenAIUsage', () => {
   it('keeps cached and reasoning counts as subsets, as core counts them', () => {
@@ -21,17 +20,5 @@ describe('convertOpenAIUsage', () => {
       inputTokens: 3,
       outputTokens: 4,
     });
-  });
-});
-
-describe('mapOpenAIFinishReason', () => {
-  it.each([
-    ['stop', 'stop'],
-    ['length', 'length'],
-    ['content_filter', 'content-filter'],
-    ['tool_calls', 'other'],
-    [null, undefined],
-  ] as const)('%s → %s', (wire, expected) => {
-    expect(mapOpenAIFinishReason(wire)).toBe(expected);
   });
 });

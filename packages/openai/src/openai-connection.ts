@@ -1,4 +1,5 @@
 import { AuthenticationError, InvalidArgumentError } from '@rlm/core';
+import { readEnvironmentVariable } from '@rlm/core/provider';
 import OpenAI from 'openai';
 import { captureErrorBodies } from './capture-error-bodies';
 import type { OpenAIProviderSettings } from './openai-provider-settings';
@@ -17,11 +18,6 @@ export interface OpenAIConnection {
   readonly isOpenAIHost: boolean;
   readonly apiKeySource: 'option' | 'environment';
   readonly timeoutMs: number;
-}
-
-function readEnvironment(name: string): string | undefined {
-  const value = typeof process === 'undefined' ? undefined : process.env[name]?.trim();
-  return value ? value : undefined;
 }
 
 function isOpenAIHost(baseURL: string): boolean {
@@ -55,13 +51,13 @@ export function lazyOpenAIConnection(settings: OpenAIProviderSettings): () => Op
 }
 
 function connect(settings: OpenAIProviderSettings): OpenAIConnection {
-  const environmentBaseURL = readEnvironment('OPENAI_BASE_URL');
+  const environmentBaseURL = readEnvironmentVariable('OPENAI_BASE_URL');
   const baseURL = (settings.baseURL ?? environmentBaseURL ?? OPENAI_BASE_URL).replace(/\/+$/, '');
   const openAIHost = isOpenAIHost(baseURL);
   // A key from the environment belongs to OpenAI (or to the OPENAI_BASE_URL it is paired with);
   // sending it to a server named in code would hand it to a third party.
   const mayUseEnvironmentKey = settings.baseURL === undefined || openAIHost;
-  const environmentKey = mayUseEnvironmentKey ? readEnvironment('OPENAI_API_KEY') : undefined;
+  const environmentKey = mayUseEnvironmentKey ? readEnvironmentVariable('OPENAI_API_KEY') : undefined;
   const apiKey = settings.apiKey ?? environmentKey;
   if (!apiKey) throw missingKeyError(settings, baseURL, openAIHost);
   const fetchFunction = settings.fetch ?? globalThis.fetch;
@@ -81,7 +77,7 @@ function connect(settings: OpenAIProviderSettings): OpenAIConnection {
     maxRetries: 0,
     // Every failure reaches the caller as an error with the details; the SDK's own console logging
     // would repeat it for each of hundreds of sub-calls. OPENAI_LOG still turns it on for debugging.
-    ...(readEnvironment('OPENAI_LOG') ? {} : { logLevel: 'off' as const }),
+    ...(readEnvironmentVariable('OPENAI_LOG') ? {} : { logLevel: 'off' as const }),
   });
   return {
     client,

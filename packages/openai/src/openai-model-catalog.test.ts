@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findOpenAIModelFacts, OPENAI_MODEL_CATALOG } from './openai-model-catalog';
+import { findOpenAIModelFacts, OPENAI_MODELS } from './openai-model-catalog';
 
 describe('findOpenAIModelFacts', () => {
   it('finds exact ids, dated snapshots and OpenRouter ids', () => {
@@ -7,8 +7,8 @@ describe('findOpenAIModelFacts', () => {
       contextWindow: 400_000,
       pricing: { inputPerMillion: 0.25, cachedInputPerMillion: 0.025, outputPerMillion: 2 },
     });
-    expect(findOpenAIModelFacts('gpt-4.1-2025-04-14')).toBe(OPENAI_MODEL_CATALOG['gpt-4.1']);
-    expect(findOpenAIModelFacts('openai/o4-mini')).toBe(OPENAI_MODEL_CATALOG['o4-mini']);
+    expect(findOpenAIModelFacts('gpt-4.1-2025-04-14')).toBe(OPENAI_MODELS['gpt-4.1']);
+    expect(findOpenAIModelFacts('openai/o4-mini')).toBe(OPENAI_MODELS['o4-mini']);
   });
 
   it('prefers a snapshot of its own over the undated model', () => {
@@ -40,7 +40,7 @@ describe('findOpenAIModelFacts', () => {
   });
 
   it('has a positive integer window and non-negative prices for every entry, cached below uncached', () => {
-    for (const [modelId, facts] of Object.entries(OPENAI_MODEL_CATALOG)) {
+    for (const [modelId, facts] of Object.entries(OPENAI_MODELS)) {
       expect(Number.isInteger(facts.contextWindow), modelId).toBe(true);
       expect(facts.contextWindow, modelId).toBeGreaterThan(0);
       expect(facts.pricing.inputPerMillion, modelId).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import type { ModelPricing } from '@rlm/core/provider';
-import type { OpenAILongContextPricing } from './openai-chat-model-settings';
+import type { OpenAILongContextPricing } from './openai-model-settings';
 
 /** What is known about one of OpenAI's models. */
 export interface OpenAIModelFacts {
@@ -53,7 +53,7 @@ function model(contextWindow: number, pricing: ModelPricing, longContext = false
  * family's published ratio (10% of input for GPT-5 and later) and is marked "cached: ratio".
  * Prices change; every entry can be overridden per model with the `pricing` setting.
  */
-const catalog: Record<string, OpenAIModelFacts> = {
+const catalog = {
   // GPT-6 generation: 1,050,000-token window (922K input + 128K output).
   'gpt-6.2-astra': model(1_050_000, price(8, 0.8, 40), true), // [A] in/out; cached: ratio
   'gpt-6.2-sol': model(1_050_000, price(2, 0.2, 10), true), // [A] in/out; cached: ratio
@@ -94,10 +94,22 @@ const catalog: Record<string, OpenAIModelFacts> = {
   // Legacy.
   'gpt-4': model(8_192, price(30, undefined, 60)), // [A]
   'gpt-3.5-turbo': model(16_385, price(0.5, undefined, 1.5)), // [A]
-};
+} satisfies Record<string, OpenAIModelFacts>;
 
 /** The catalog of known OpenAI models, by model id. */
-export const OPENAI_MODEL_CATALOG: Readonly<Record<string, OpenAIModelFacts>> = catalog;
+export const OPENAI_MODELS: Readonly<Record<OpenAIKnownModelId, OpenAIModelFacts>> = catalog;
+
+/** The model ids this package knows prices and windows for; any other id works too. */
+export type OpenAIKnownModelId = keyof typeof catalog;
+
+/** Any model id (OpenAI's, or a compatible server's); known ones autocomplete. */
+export type OpenAIModelId = OpenAIKnownModelId | (string & {});
+
+/**
+ * The context window assumed for a model the catalog does not know (a local model), unless the
+ * provider's `defaultContextWindow` or the model's `contextWindow` says otherwise.
+ */
+export const OPENAI_DEFAULT_CONTEXT_WINDOW = 128_000;
 
 /**
  * What is known about `modelId`: an exact entry, else the entry of the model a dated snapshot
@@ -105,8 +117,9 @@ export const OPENAI_MODEL_CATALOG: Readonly<Record<string, OpenAIModelFacts>> = 
  * Unknown ids (local models on vLLM, Ollama, …) give `undefined`.
  */
 export function findOpenAIModelFacts(modelId: string): OpenAIModelFacts | undefined {
+  const known: Readonly<Record<string, OpenAIModelFacts>> = catalog;
   const id = modelId.toLowerCase().replace(/^openai\//, '');
-  if (Object.hasOwn(catalog, id)) return catalog[id];
+  if (Object.hasOwn(known, id)) return known[id];
   const undated = id.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  return undated !== id && Object.hasOwn(catalog, undated) ? catalog[undated] : undefined;
+  return undated !== id && Object.hasOwn(known, undated) ? known[undated] : undefined;
 }

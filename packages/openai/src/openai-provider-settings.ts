@@ -1,4 +1,7 @@
-import type { RetryOptions } from '@rlm/core/provider';
+import type { ProviderRetrySettings } from '@rlm/core/provider';
+
+/** How failed calls are retried (the SDK's own retries are always off; this is the one policy). */
+export type OpenAIRetrySettings = ProviderRetrySettings;
 
 /** Settings of `createOpenAI`. Every field is optional. */
 export interface OpenAIProviderSettings {
@@ -38,10 +41,7 @@ export interface OpenAIProviderSettings {
    * Fine-tuning of the backoff: retries of rate limits (default 10), first delay (default 500 ms),
    * longest delay, longest `Retry-After` honoured, a hook.
    */
-  readonly retry?: Pick<
-    RetryOptions,
-    'maxRateLimitRetries' | 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'
-  >;
+  readonly retry?: OpenAIRetrySettings;
   /**
    * The provider id reported in usage and trajectories, e.g. `'vllm'` or `'openrouter'`. Default
    * `'openai'`. Calls read `providerOptions.openai` and, when it differs, `providerOptions[name]`.

@@ -1,9 +1,8 @@
 import { AuthenticationError, InvalidArgumentError } from '@rlm/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAI, openai } from './openai-provider';
-import { redirectOpenAITo, useTestServers } from './use-test-servers';
+import { redirectOpenAITo, startServer } from './openai-test-fixture';
 
-const start = useTestServers();
 const messages = [{ role: 'user', content: 'hello' }] as const;
 const environmentNames = ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID'] as const;
 let savedEnvironment: Record<string, string | undefined> = {};
@@ -81,7 +80,7 @@ describe('createOpenAI', () => {
 
 describe('keys and base URLs from the environment', () => {
   it('reads OPENAI_API_KEY at the first call, not at import', async () => {
-    const server = await start({ replies: [{ text: 'ok' }] });
+    const server = await startServer({ replies: [{ text: 'ok' }] });
     const model = createOpenAI({ fetch: redirectOpenAITo(server) })('gpt-5-mini');
     process.env.OPENAI_API_KEY = 'sk-set-later';
     await model.doGenerate({ messages });
@@ -89,7 +88,7 @@ describe('keys and base URLs from the environment', () => {
   });
 
   it('uses OPENAI_BASE_URL with OPENAI_API_KEY', async () => {
-    const server = await start({ replies: [{ text: 'from env' }] });
+    const server = await startServer({ replies: [{ text: 'from env' }] });
     process.env.OPENAI_BASE_URL = server.openaiBaseURL;
     process.env.OPENAI_API_KEY = 'sk-env';
     const result = await createOpenAI()('gpt-4.1').doGenerate({ messages });
@@ -98,7 +97,7 @@ describe('keys and base URLs from the environment', () => {
   });
 
   it('lets options win over the environment', async () => {
-    const server = await start({ replies: [{ text: 'ok' }] });
+    const server = await startServer({ replies: [{ text: 'ok' }] });
     process.env.OPENAI_BASE_URL = 'http://127.0.0.1:9/v1';
     process.env.OPENAI_API_KEY = 'sk-env';
     await createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'sk-option' })('gpt-4.1').doGenerate({
@@ -108,7 +107,7 @@ describe('keys and base URLs from the environment', () => {
   });
 
   it('reads OPENAI_ORG_ID and OPENAI_PROJECT_ID through the SDK', async () => {
-    const server = await start({ replies: [{ text: 'ok' }] });
+    const server = await startServer({ replies: [{ text: 'ok' }] });
     process.env.OPENAI_ORG_ID = 'org-env';
     process.env.OPENAI_PROJECT_ID = 'proj-env';
     await createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1').doGenerate({ messages });
@@ -117,7 +116,7 @@ describe('keys and base URLs from the environment', () => {
   });
 
   it('never sends OPENAI_API_KEY to a base URL given in code, and says to pass apiKey: none', async () => {
-    const server = await start({ replies: [{ text: 'unused' }] });
+    const server = await startServer({ replies: [{ text: 'unused' }] });
     process.env.OPENAI_API_KEY = 'sk-secret';
     const error = await createOpenAI({ baseURL: server.openaiBaseURL })('Qwen/Qwen3-Coder-30B')
       .doGenerate({ messages })
@@ -132,7 +131,7 @@ describe('keys and base URLs from the environment', () => {
   });
 
   it('without any key for OpenAI, names OPENAI_API_KEY and sends nothing', async () => {
-    const server = await start({ replies: [{ text: 'unused' }] });
+    const server = await startServer({ replies: [{ text: 'unused' }] });
     const model = createOpenAI({ fetch: redirectOpenAITo(server) })('gpt-5-mini');
     const error = await model.doGenerate({ messages }).catch((caught: unknown) => caught);
     expect(AuthenticationError.isInstance(error)).toBe(true);

@@ -1,20 +1,19 @@
 import { InvalidArgumentError } from '@rlm/core';
-import { assertIntegerSetting, assertPositiveSetting } from './assert-setting';
-import { OpenAIChatLanguageModel } from './openai-chat-language-model';
-import type { OpenAIChatModelSettings } from './openai-chat-model-settings';
+import { checkIntegerSetting, checkPositiveSetting } from '@rlm/core/provider';
 import { lazyOpenAIConnection } from './openai-connection';
+import { OpenAILanguageModel } from './openai-language-model';
+import { OPENAI_DEFAULT_CONTEXT_WINDOW, type OpenAIModelId } from './openai-model-catalog';
+import type { OpenAIModelSettings } from './openai-model-settings';
 import type { OpenAIProviderSettings } from './openai-provider-settings';
 
 /** Makes models: `provider('gpt-5-mini', { reasoningEffort: 'low' })`. */
 export interface OpenAIProvider {
-  (modelId: string, settings?: OpenAIChatModelSettings): OpenAIChatLanguageModel;
+  (modelId: OpenAIModelId, settings?: OpenAIModelSettings): OpenAILanguageModel;
   /** The same as calling the provider. */
-  languageModel(modelId: string, settings?: OpenAIChatModelSettings): OpenAIChatLanguageModel;
+  languageModel(modelId: OpenAIModelId, settings?: OpenAIModelSettings): OpenAILanguageModel;
   /** The provider id its models report (`settings.name`, default `'openai'`). */
   readonly providerId: string;
 }
-
-const DEFAULT_CONTEXT_WINDOW = 128_000;
 
 /**
  * A provider for OpenAI's Chat Completions API or any server that speaks it (vLLM, Ollama,
@@ -26,10 +25,10 @@ const DEFAULT_CONTEXT_WINDOW = 128_000;
  * const model = local('Qwen/Qwen3-Coder-30B', { contextWindow: 65_536 });
  */
 export function createOpenAI(settings: OpenAIProviderSettings = {}): OpenAIProvider {
-  assertIntegerSetting(settings.maxRetries, 'maxRetries', 0);
-  assertIntegerSetting(settings.retry?.maxRateLimitRetries, 'retry.maxRateLimitRetries', 0);
-  assertPositiveSetting(settings.timeout, 'timeout');
-  assertIntegerSetting(settings.defaultContextWindow, 'defaultContextWindow', 1);
+  checkIntegerSetting(settings.maxRetries, 'maxRetries', 0);
+  checkIntegerSetting(settings.retry?.maxRateLimitRetries, 'retry.maxRateLimitRetries', 0);
+  checkPositiveSetting(settings.timeout, 'timeout');
+  checkIntegerSetting(settings.defaultContextWindow, 'defaultContextWindow', 1);
   if (settings.name !== undefined && settings.name.trim() === '') {
     throw new InvalidArgumentError({
       argument: 'name',
@@ -42,24 +41,24 @@ export function createOpenAI(settings: OpenAIProviderSettings = {}): OpenAIProvi
     connect: lazyOpenAIConnection(settings),
     ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
     ...(settings.retry ? { retry: settings.retry } : {}),
-    defaultContextWindow: settings.defaultContextWindow ?? DEFAULT_CONTEXT_WINDOW,
+    defaultContextWindow: settings.defaultContextWindow ?? OPENAI_DEFAULT_CONTEXT_WINDOW,
   };
-  const languageModel = (modelId: string, modelSettings: OpenAIChatModelSettings = {}) => {
+  const languageModel = (modelId: OpenAIModelId, modelSettings: OpenAIModelSettings = {}) => {
     if (typeof modelId !== 'string' || modelId.trim() === '') {
       throw new InvalidArgumentError({
         argument: 'modelId',
         message: "The model id must be a non-empty string, e.g. openai('gpt-5-mini').",
       });
     }
-    assertIntegerSetting(modelSettings.contextWindow, 'contextWindow', 1);
-    assertIntegerSetting(modelSettings.maxOutputTokens, 'maxOutputTokens', 1);
+    checkIntegerSetting(modelSettings.contextWindow, 'contextWindow', 1);
+    checkIntegerSetting(modelSettings.maxOutputTokens, 'maxOutputTokens', 1);
     if (modelSettings.temperature !== undefined && !Number.isFinite(modelSettings.temperature)) {
       throw new InvalidArgumentError({
         argument: 'temperature',
         message: `temperature must be a finite number; got ${String(modelSettings.temperature)}.`,
       });
     }
-    return new OpenAIChatLanguageModel(modelId, modelSettings, config);
+    return new OpenAILanguageModel(modelId, modelSettings, config);
   };
   return Object.assign(languageModel, { languageModel, providerId });
 }

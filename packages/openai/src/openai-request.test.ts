@@ -1,17 +1,16 @@
 import { InvalidArgumentError } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
 import { createOpenAI } from './openai-provider';
-import { useTestServers } from './use-test-servers';
+import { startServer } from './openai-test-fixture';
 
-const start = useTestServers();
 const messages = [
   { role: 'system', content: 'You are terse.' },
   { role: 'user', content: 'hello' },
 ] as const;
 
-describe('the request OpenAIChatLanguageModel sends', () => {
+describe('the request OpenAILanguageModel sends', () => {
   it('posts model and messages to /v1/chat/completions with the key as a bearer token', async () => {
-    const server = await start({ replies: [{ text: 'hi' }] });
+    const server = await startServer({ replies: [{ text: 'hi' }] });
     await createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'sk-test' })('gpt-4.1').doGenerate({
       messages,
     });
@@ -29,7 +28,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('sends max_tokens to non-reasoning models and max_completion_tokens to reasoning models, unless overridden', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const provider = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' });
     await provider('gpt-4o-mini').doGenerate({ messages, maxOutputTokens: 50 });
     await provider('gpt-5-mini').doGenerate({ messages, maxOutputTokens: 60 });
@@ -54,7 +53,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('prefers the call’s maxOutputTokens over the model’s default', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', {
       maxOutputTokens: 1000,
     });
@@ -64,7 +63,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('sends temperature and reasoning_effort only when set, and lets a call override the effort', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const provider = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' });
     await provider('gpt-5-mini').doGenerate({ messages });
     await provider('gpt-5-mini', { reasoningEffort: 'minimal' }).doGenerate({ messages });
@@ -83,7 +82,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('merges extraBody and the call’s provider options into the body, the provider’s own name last', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const vllm = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'none', name: 'vllm' });
     const model = vllm('Qwen/Qwen3-Coder-30B', { extraBody: { top_k: 20, repetition_penalty: 1.05 } });
     await model.doGenerate({
@@ -108,7 +107,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('refuses provider options that would replace the stream flag, before sending', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1');
     await expect(
       model.doGenerate({ messages, providerOptions: { openai: { stream: true } } }),
@@ -117,7 +116,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('streams with stream_options.include_usage', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     await createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', {
       stream: true,
     }).doGenerate({
@@ -128,7 +127,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('sends organization, project and custom headers', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const provider = createOpenAI({
       baseURL: server.openaiBaseURL,
       apiKey: 'k',
@@ -145,7 +144,7 @@ describe('the request OpenAIChatLanguageModel sends', () => {
   });
 
   it('uses a custom fetch', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }) });
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const seen: string[] = [];
     const recordingFetch: typeof fetch = (input, init) => {
       seen.push(String(input));

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createOpenAI } from './openai-provider';
-import { useTestServers } from './use-test-servers';
+import { startServer } from './openai-test-fixture';
 
-const start = useTestServers();
 const messages = [{ role: 'user', content: 'hello' }] as const;
 
 describe('retries and aborts', () => {
   it('retries server errors with growing backoff, then returns the answer', async () => {
-    const server = await start({
+    const server = await startServer({
       replies: [
         { fault: 'server-error', status: 503 },
         { fault: 'server-error', status: 502 },
@@ -34,7 +33,7 @@ describe('retries and aborts', () => {
   });
 
   it('waits as long as Retry-After says', async () => {
-    const server = await start({
+    const server = await startServer({
       replies: [{ fault: 'rate-limit', retryAfterSeconds: 1 }, { text: 'after the wait' }],
     });
     const delays: number[] = [];
@@ -51,7 +50,7 @@ describe('retries and aborts', () => {
 
   for (const stream of [false, true]) {
     it(`waits what retry-after-ms says (200 ms), not the Retry-After rounded up to a second (${stream ? 'stream' : 'JSON'})`, async () => {
-      const server = await start({
+      const server = await startServer({
         replies: [{ fault: 'rate-limit', retryAfterMs: 200 }, { text: 'soon after' }],
       });
       const delays: number[] = [];
@@ -70,7 +69,7 @@ describe('retries and aborts', () => {
   }
 
   it('Retry-After: 0 retries at once, not after the computed backoff', async () => {
-    const server = await start({
+    const server = await startServer({
       replies: [{ fault: 'rate-limit', retryAfterSeconds: 0 }, { text: 'right away' }],
     });
     const delays: number[] = [];
@@ -88,7 +87,7 @@ describe('retries and aborts', () => {
   it('rate limits are retried apart from maxRetries (default 10 of them): 6 429s and 2 503s, then the answer', async () => {
     const limited = { fault: 'rate-limit', retryAfterMs: 1 } as const;
     const down = { fault: 'server-error', status: 503 } as const;
-    const server = await start({
+    const server = await startServer({
       replies: [limited, down, limited, limited, limited, down, limited, limited, { text: 'patience' }],
     });
     const result = await createOpenAI({
@@ -102,14 +101,14 @@ describe('retries and aborts', () => {
   });
 
   it('does not retry when maxRetries is 0 (and the SDK does not retry behind our back)', async () => {
-    const server = await start({ replies: [{ fault: 'server-error' }, { text: 'unused' }] });
+    const server = await startServer({ replies: [{ fault: 'server-error' }, { text: 'unused' }] });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k', maxRetries: 0 })('gpt-4.1');
     await expect(model.doGenerate({ messages })).rejects.toThrow(/server error \(500: /);
     expect(server.requests).toHaveLength(1);
   });
 
   it('sends nothing when the signal is already aborted, and rejects with its reason', async () => {
-    const server = await start({ replies: [{ text: 'unused' }] });
+    const server = await startServer({ replies: [{ text: 'unused' }] });
     const reason = new Error('not wanted');
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1');
     await expect(model.doGenerate({ messages, abortSignal: AbortSignal.abort(reason) })).rejects.toBe(reason);
@@ -118,7 +117,7 @@ describe('retries and aborts', () => {
 
   for (const stream of [false, true]) {
     it(`stops a request in flight at once with the signal's reason (${stream ? 'stream' : 'JSON'})`, async () => {
-      const server = await start({ replies: [{ text: 'late', delayMs: 5_000 }] });
+      const server = await startServer({ replies: [{ text: 'late', delayMs: 5_000 }] });
       const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream });
       const controller = new AbortController();
       const reason = new Error('user cancelled');
@@ -132,7 +131,7 @@ describe('retries and aborts', () => {
   }
 
   it('stops a stream mid-answer', async () => {
-    const server = await start({
+    const server = await startServer({
       replies: [{ text: 'a long streamed answer in many words', chunkDelayMs: 200 }],
     });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream: true });
@@ -146,7 +145,7 @@ describe('retries and aborts', () => {
   });
 
   it('stops during a backoff wait without sending the retry', async () => {
-    const server = await start({
+    const server = await startServer({
       replies: [{ fault: 'rate-limit', retryAfterSeconds: 10 }, { text: 'unused' }],
     });
     const controller = new AbortController();

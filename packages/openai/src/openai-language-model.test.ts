@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createOpenAI } from './openai-provider';
-import { useTestServers } from './use-test-servers';
+import { startServer } from './openai-test-fixture';
 
-const start = useTestServers();
 const question = [{ role: 'user', content: 'How many?' }] as const;
 
-describe('OpenAIChatLanguageModel over HTTP', () => {
+describe('OpenAILanguageModel over HTTP', () => {
   for (const stream of [false, true]) {
     const mode = stream ? 'streaming' : 'JSON';
 
     it(`returns text, usage with cached and reasoning tokens, finish reason, response ids and cost (${mode})`, async () => {
-      const server = await start({
+      const server = await startServer({
         replies: [
           {
             text: 'forty-two',
@@ -44,7 +43,7 @@ describe('OpenAIChatLanguageModel over HTTP', () => {
     });
 
     it(`reports no cost for a model of unknown price, and the user's price when given (${mode})`, async () => {
-      const server = await start({
+      const server = await startServer({
         respond: () => ({ text: 'ok', usage: { inputTokens: 1_000_000, outputTokens: 1_000_000 } }),
       });
       const local = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'none', name: 'vllm' });
@@ -65,7 +64,7 @@ describe('OpenAIChatLanguageModel over HTTP', () => {
   }
 
   it('prices a long prompt at the long-context tier', async () => {
-    const server = await start({
+    const server = await startServer({
       respond: (request) => ({
         text: 'ok',
         usage: {
@@ -83,7 +82,7 @@ describe('OpenAIChatLanguageModel over HTTP', () => {
   });
 
   it('estimates usage from characters when the server reports none', async () => {
-    const server = await start({ replies: [{ text: 'x'.repeat(40) }] });
+    const server = await startServer({ replies: [{ text: 'x'.repeat(40) }] });
     // Strips `usage` on the wire, as some local servers send no usage at all.
     const withoutUsage: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
@@ -105,7 +104,7 @@ describe('OpenAIChatLanguageModel over HTTP', () => {
 
   it('keeps reasoning text out of the answer in a stream of many small deltas', async () => {
     const text = 'a'.repeat(5_000) + ' Zürich 🚀 ' + 'b'.repeat(5_000);
-    const server = await start({
+    const server = await startServer({
       replies: [{ text, reasoningText: 'hidden thoughts', usage: { inputTokens: 1, outputTokens: 2 } }],
     });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream: true });

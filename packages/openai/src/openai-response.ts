@@ -1,7 +1,7 @@
 import type { FinishReason, LanguageModelUsage } from '@rlm/core';
 
 /** What one Chat Completions response carried, before cost and usage fallbacks are added. */
-export interface GeneratedChatText {
+export interface OpenAIResponse {
   readonly text: string;
   /** Absent when the server reported no usage. */
   readonly usage?: LanguageModelUsage;

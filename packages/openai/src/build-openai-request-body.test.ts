@@ -1,16 +1,16 @@
 import { InvalidArgumentError } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
-import { buildChatRequestBody } from './build-chat-request-body';
+import { buildOpenAIRequestBody } from './build-openai-request-body';
 
 const messages = [
   { role: 'system', content: 'terse' },
   { role: 'user', content: 'hi' },
 ] as const;
 
-describe('buildChatRequestBody', () => {
+describe('buildOpenAIRequestBody', () => {
   it('sends the model and the messages, and nothing optional unless set', () => {
     expect(
-      buildChatRequestBody({ modelId: 'gpt-4.1', messages, reasoningModel: false, stream: false }),
+      buildOpenAIRequestBody({ modelId: 'gpt-4.1', messages, reasoningModel: false, stream: false }),
     ).toEqual({
       model: 'gpt-4.1',
       messages: [
@@ -22,24 +22,24 @@ describe('buildChatRequestBody', () => {
 
   it('names the output cap by model family', () => {
     const base = { modelId: 'm', messages, stream: false, maxOutputTokens: 99 };
-    expect(buildChatRequestBody({ ...base, reasoningModel: false })).toMatchObject({ max_tokens: 99 });
-    expect(buildChatRequestBody({ ...base, reasoningModel: false })).not.toHaveProperty(
+    expect(buildOpenAIRequestBody({ ...base, reasoningModel: false })).toMatchObject({ max_tokens: 99 });
+    expect(buildOpenAIRequestBody({ ...base, reasoningModel: false })).not.toHaveProperty(
       'max_completion_tokens',
     );
-    expect(buildChatRequestBody({ ...base, reasoningModel: true })).toMatchObject({
+    expect(buildOpenAIRequestBody({ ...base, reasoningModel: true })).toMatchObject({
       max_completion_tokens: 99,
     });
-    expect(buildChatRequestBody({ ...base, reasoningModel: true })).not.toHaveProperty('max_tokens');
+    expect(buildOpenAIRequestBody({ ...base, reasoningModel: true })).not.toHaveProperty('max_tokens');
   });
 
   it('asks for usage in the stream', () => {
-    const body = buildChatRequestBody({ modelId: 'm', messages, reasoningModel: false, stream: true });
+    const body = buildOpenAIRequestBody({ modelId: 'm', messages, reasoningModel: false, stream: true });
     expect(body.stream).toBe(true);
     expect(body.stream_options).toEqual({ include_usage: true });
   });
 
   it('merges extraBody, then the call options over it, camelCase reasoningEffort included', () => {
-    const body = buildChatRequestBody({
+    const body = buildOpenAIRequestBody({
       modelId: 'm',
       messages,
       reasoningModel: true,
@@ -69,7 +69,7 @@ describe('buildChatRequestBody', () => {
 
   it('refuses pass-through fields that would break reading the response', () => {
     const attempt = (callProviderOptions: Record<string, unknown>) => () =>
-      buildChatRequestBody({
+      buildOpenAIRequestBody({
         modelId: 'm',
         messages,
         reasoningModel: false,
@@ -82,7 +82,7 @@ describe('buildChatRequestBody', () => {
     );
     expect(attempt({ model: 'other' })).toThrow(/'model' itself/);
     expect(() =>
-      buildChatRequestBody({
+      buildOpenAIRequestBody({
         modelId: 'm',
         messages,
         reasoningModel: false,

@@ -1,7 +1,7 @@
 import { APICallError } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
 import type { OpenAIRequestContext } from './openai-request-context';
-import { readChatCompletion } from './read-chat-completion';
+import { readOpenAIResponse } from './read-openai-response';
 
 const context: OpenAIRequestContext = {
   provider: 'vllm',
@@ -13,9 +13,9 @@ const context: OpenAIRequestContext = {
   timeoutMs: 1000,
 };
 
-describe('readChatCompletion', () => {
+describe('readOpenAIResponse', () => {
   it('joins content given as text parts, and falls back to a refusal', () => {
-    const parts = readChatCompletion(
+    const parts = readOpenAIResponse(
       {
         choices: [
           {
@@ -31,7 +31,7 @@ describe('readChatCompletion', () => {
       context,
     );
     expect(parts.text).toBe('ab');
-    const refusal = readChatCompletion(
+    const refusal = readOpenAIResponse(
       {
         choices: [{ message: { content: null, refusal: 'I cannot help with that.' }, finish_reason: 'stop' }],
       },
@@ -43,12 +43,12 @@ describe('readChatCompletion', () => {
   });
 
   it('refuses bodies that are not chat completions, quoting them', () => {
-    expect(() => readChatCompletion('<html>Not Found</html>', context)).toThrow(
+    expect(() => readOpenAIResponse('<html>Not Found</html>', context)).toThrow(
       'The server at http://localhost:8000/v1 answered a body that is not JSON ("<html>Not Found</html>"): that is not an OpenAI Chat Completions response.',
     );
     const error = (() => {
       try {
-        readChatCompletion({ object: 'list', data: [] }, context);
+        readOpenAIResponse({ object: 'list', data: [] }, context);
       } catch (caught) {
         return caught;
       }

@@ -23,7 +23,7 @@ export interface OpenAILongContextPricing {
 }
 
 /** Settings of one model, given as the second argument of `openai(modelId, settings)`. */
-export interface OpenAIChatModelSettings {
+export interface OpenAIModelSettings {
   /** Sampling temperature. Omitted unless set (reasoning models reject anything but the default). */
   readonly temperature?: number;
   /** Output cap used when a call does not pass `maxOutputTokens`. Default: none (the server decides). */

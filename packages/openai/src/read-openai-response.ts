@@ -1,8 +1,8 @@
 import { convertOpenAIUsage, type OpenAIWireUsage } from './convert-openai-usage';
-import type { GeneratedChatText } from './generated-chat-text';
 import { malformedResponseError } from './malformed-response-error';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason';
 import type { OpenAIRequestContext } from './openai-request-context';
+import type { OpenAIResponse } from './openai-response';
 
 interface WireChatCompletion {
   readonly id?: string;
@@ -18,7 +18,7 @@ interface WireChatCompletion {
  * Reads a non-streamed Chat Completions response. The SDK hands over whatever the server sent (a
  * string when it was not JSON), so the shape is checked rather than trusted.
  */
-export function readChatCompletion(body: unknown, context: OpenAIRequestContext): GeneratedChatText {
+export function readOpenAIResponse(body: unknown, context: OpenAIRequestContext): OpenAIResponse {
   if (typeof body !== 'object' || body === null) {
     const text = typeof body === 'string' ? body : String(body);
     throw malformedResponseError(context, `answered ${describeText(text)}`, {

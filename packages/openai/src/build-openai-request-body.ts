@@ -1,7 +1,7 @@
 import { type ChatMessage, InvalidArgumentError } from '@rlm/core';
 
 /** Everything that goes into one Chat Completions request body. */
-export interface ChatRequestBodyInput {
+export interface OpenAIRequestBodyInput {
   readonly modelId: string;
   readonly messages: readonly ChatMessage[];
   readonly maxOutputTokens?: number;
@@ -27,7 +27,7 @@ const CAMEL_CASE_FIELDS: Readonly<Record<string, string>> = { reasoningEffort: '
  * provider options are merged last, so they can replace computed fields such as `max_tokens`, but
  * not the model, the messages or the streaming fields.
  */
-export function buildChatRequestBody(input: ChatRequestBodyInput): Record<string, unknown> {
+export function buildOpenAIRequestBody(input: OpenAIRequestBodyInput): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: input.modelId,
     messages: input.messages.map((message) => ({ role: message.role, content: message.content })),

@@ -5,35 +5,33 @@ import {
   type LanguageModelResult,
   type LanguageModelUsage,
 } from '@rlm/core';
-import { computeCostUsd, type ModelPricing, type RetryOptions, retryWithBackoff } from '@rlm/core/provider';
+import { computeCostUsd, type ModelPricing, retryWithBackoff } from '@rlm/core/provider';
 import type OpenAI from 'openai';
 import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import { buildChatRequestBody } from './build-chat-request-body';
-import type { GeneratedChatText } from './generated-chat-text';
+import { buildOpenAIRequestBody } from './build-openai-request-body';
 import { isReasoningModel } from './is-reasoning-model';
 import { mapOpenAIError } from './map-openai-error';
-import type { OpenAIChatModelSettings, OpenAILongContextPricing } from './openai-chat-model-settings';
 import type { OpenAIConnection } from './openai-connection';
 import { findOpenAIModelFacts } from './openai-model-catalog';
+import type { OpenAILongContextPricing, OpenAIModelSettings } from './openai-model-settings';
+import type { OpenAIRetrySettings } from './openai-provider-settings';
 import type { OpenAIRequestContext } from './openai-request-context';
-import { readChatCompletion } from './read-chat-completion';
-import { readChatCompletionStream } from './read-chat-completion-stream';
+import type { OpenAIResponse } from './openai-response';
+import { readOpenAIResponse } from './read-openai-response';
+import { readOpenAIStream } from './read-openai-stream';
 
 /** What a model gets from the provider that made it. */
-export interface OpenAIChatModelConfig {
+export interface OpenAILanguageModelConfig {
   /** The provider id. */
   readonly provider: string;
   /** The SDK client, built on first use. */
   readonly connect: () => OpenAIConnection;
   /** Default: core's (4 retries, and 10 more for rate limits). */
   readonly maxRetries?: number;
-  readonly retry?: Pick<
-    RetryOptions,
-    'maxRateLimitRetries' | 'initialDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'onRetry'
-  >;
+  readonly retry?: OpenAIRetrySettings;
   readonly defaultContextWindow: number;
 }
 
@@ -42,7 +40,7 @@ export interface OpenAIChatModelConfig {
  * `openai(modelId, settings)` / `createOpenAI(...)(modelId, settings)`; implements core's
  * `LanguageModel` (v1).
  */
-export class OpenAIChatLanguageModel implements LanguageModel {
+export class OpenAILanguageModel implements LanguageModel {
   readonly specificationVersion = 'v1' as const;
   readonly provider: string;
   readonly modelId: string;
@@ -53,10 +51,10 @@ export class OpenAIChatLanguageModel implements LanguageModel {
   readonly longContextPricing: OpenAILongContextPricing | undefined;
   /** Whether the output cap is sent as `max_completion_tokens` (true) or `max_tokens` (false). */
   readonly reasoningModel: boolean;
-  readonly settings: OpenAIChatModelSettings;
-  private readonly config: OpenAIChatModelConfig;
+  readonly settings: OpenAIModelSettings;
+  private readonly config: OpenAILanguageModelConfig;
 
-  constructor(modelId: string, settings: OpenAIChatModelSettings, config: OpenAIChatModelConfig) {
+  constructor(modelId: string, settings: OpenAIModelSettings, config: OpenAILanguageModelConfig) {
     const facts = findOpenAIModelFacts(modelId);
     this.provider = config.provider;
     this.modelId = modelId;
@@ -75,7 +73,7 @@ export class OpenAIChatLanguageModel implements LanguageModel {
     signal?.throwIfAborted();
     const connection = this.config.connect();
     const maxOutputTokens = options.maxOutputTokens ?? this.settings.maxOutputTokens;
-    const body = buildChatRequestBody({
+    const body = buildOpenAIRequestBody({
       modelId: this.modelId,
       messages: options.messages,
       reasoningModel: this.reasoningModel,
@@ -97,7 +95,7 @@ export class OpenAIChatLanguageModel implements LanguageModel {
       contextWindow: this.contextWindow,
       timeoutMs: connection.timeoutMs,
     };
-    let generated: GeneratedChatText;
+    let generated: OpenAIResponse;
     try {
       generated = await retryWithBackoff(() => this.attempt(connection.client, body, context, signal), {
         ...this.config.retry,
@@ -124,7 +122,7 @@ export class OpenAIChatLanguageModel implements LanguageModel {
     body: Record<string, unknown>,
     context: OpenAIRequestContext,
     signal: AbortSignal | undefined,
-  ): Promise<GeneratedChatText> {
+  ): Promise<OpenAIResponse> {
     const requestOptions = signal ? { signal } : undefined;
     try {
       if (body.stream === true) {
@@ -132,13 +130,13 @@ export class OpenAIChatLanguageModel implements LanguageModel {
           body as unknown as ChatCompletionCreateParamsStreaming,
           requestOptions,
         );
-        return await readChatCompletionStream(chunks, context);
+        return await readOpenAIStream(chunks, context);
       }
       const completion: unknown = await client.chat.completions.create(
         body as unknown as ChatCompletionCreateParamsNonStreaming,
         requestOptions,
       );
-      return readChatCompletion(completion, context);
+      return readOpenAIResponse(completion, context);
     } catch (error) {
       // The SDK turns an abort into its own APIUserAbortError; callers get the reason they gave.
       if (signal?.aborted) throw signal.reason;

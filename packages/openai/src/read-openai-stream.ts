@@ -1,9 +1,9 @@
 import { APIConnectionError, type FinishReason, type LanguageModelUsage } from '@rlm/core';
 import { convertOpenAIUsage, type OpenAIWireUsage } from './convert-openai-usage';
-import type { GeneratedChatText } from './generated-chat-text';
 import { malformedResponseError } from './malformed-response-error';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason';
 import type { OpenAIRequestContext } from './openai-request-context';
+import type { OpenAIResponse } from './openai-response';
 
 /** One `chat.completion.chunk` event, as servers send it. */
 interface WireChatCompletionChunk {
@@ -21,10 +21,10 @@ interface WireChatCompletionChunk {
  * deltas (`reasoning_content`) are left out. The usage arrives in a last chunk with no choices,
  * sent because the request asked for `stream_options.include_usage`.
  */
-export async function readChatCompletionStream(
+export async function readOpenAIStream(
   chunks: AsyncIterable<unknown>,
   context: OpenAIRequestContext,
-): Promise<GeneratedChatText> {
+): Promise<OpenAIResponse> {
   const parts: string[] = [];
   let finishReason: FinishReason | undefined;
   let sawFinish = false;
