@@ -11,3 +11,4 @@ export {
   type LanguageModelConformanceSetup,
   testLanguageModel,
 } from './test-language-model';
+export { type ToolConformanceCall, type ToolConformanceSetup, testTool } from './test-tool';
