@@ -70,7 +70,7 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<JsonValue, J
     name,
     description:
       `Finds exact strings and patterns, fast: runs a JavaScript regular expression over every line of the context on the host (natively, much faster than a regex loop in this REPL) and returns the matching lines with their line numbers and offsets, plus the count of all matching lines. ` +
-      `Use it to locate or count exact words, ids, names, dates or patterns; use code on \`context\` for anything else. ` +
+      `Use it to locate or count exact words, ids, names, dates or patterns; to find passages about a topic without knowing their exact words, use search. ` +
       `Example: \`const { matches, totalMatches } = await ${name}({ pattern: 'User: 4\\\\d{4}', flags: 'i', maxMatches: 20, contextLines: 1 })\` → { matches: [{ lineNumber, line, offset, document?, path?, before?, after? }], totalMatches, truncated }. ` +
       `For a list of documents, \`document\` is the index in \`context\` and \`path\` its path when known. Lines are cut to ${maxLineChars} characters; a call stops after ${timeoutMs / 1000} s.`,
     parameters: {

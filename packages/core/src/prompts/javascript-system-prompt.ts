@@ -1,3 +1,4 @@
+import type { JsonSchema } from '../tool/tool';
 import type { SystemPromptOptions } from './system-prompt-options';
 
 /**
@@ -15,8 +16,11 @@ export function javascriptSystemPrompt(options: SystemPromptOptions): string {
     ? `  Pass a model name as the second argument to pick another model: ${options.namedModels.map((name) => `'${name}'`).join(', ')}.\n`
     : '';
   const tools = options.tools.length
-    ? `\nTools (async functions that take one object argument):\n${options.tools
-        .map((tool) => `- \`await ${tool.name}(${JSON.stringify(tool.parameters)})\`: ${tool.description}`)
+    ? `\nTools (async functions that take one object argument; they run on the host, outside the REPL, so they are much faster than the same work in code here):\n${options.tools
+        .map(
+          (tool) =>
+            `- \`await ${tool.name}(${toolSignature(tool.parameters)})\`: ${tool.description}${toolParameters(tool.parameters)}`,
+        )
         .join('\n')}\n`
     : '';
 
@@ -45,4 +49,32 @@ How to work:
 4. Combine the pieces in code, check the result against the question, then call \`FINAL(...)\` or \`FINAL_VAR(...)\` in a code block.
 
 Call FINAL only when you have the answer, in code, after you have seen the outputs that support it. A plan or a guess written as prose is not an answer. Keep replies short: brief reasoning, then code.${notes}`;
+}
+
+/** `{ pattern, flags? }` from a tool's JSON schema: its properties, optional ones marked `?`. */
+function toolSignature(schema: JsonSchema): string {
+  const properties = schemaProperties(schema);
+  if (properties.length === 0) return '{}';
+  const required = Array.isArray(schema.required) ? schema.required : [];
+  return `{ ${properties.map(([name]) => (required.includes(name) ? name : `${name}?`)).join(', ')} }`;
+}
+
+/** One line per parameter: its type and description, as the schema gives them. */
+function toolParameters(schema: JsonSchema): string {
+  return schemaProperties(schema)
+    .map(([name, property]) => {
+      const type = typeof property.type === 'string' ? property.type : 'value';
+      const description = typeof property.description === 'string' ? `: ${property.description}` : '';
+      return `\n  - \`${name}\` (${type})${description}`;
+    })
+    .join('');
+}
+
+function schemaProperties(schema: JsonSchema): [string, Record<string, unknown>][] {
+  const properties = schema.properties;
+  if (!properties || typeof properties !== 'object' || Array.isArray(properties)) return [];
+  return Object.entries(properties).map(([name, property]) => [
+    name,
+    property && typeof property === 'object' && !Array.isArray(property) ? property : {},
+  ]);
 }
