@@ -39,7 +39,11 @@ export interface ModelCall {
  * that fails because the tree was stopped rethrows the tree's fatal error, not the provider's abort
  * error.
  */
-export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall): Promise<LanguageModelResult> {
+export async function callModel(
+  tree: RunTree,
+  run: CallingRun,
+  call: ModelCall,
+): Promise<LanguageModelResult> {
   const { model, messages, role, maxOutputTokens, signal = tree.signal, priority = run.depth } = call;
   tree.throwIfStopped();
   signal.throwIfAborted();
