@@ -5,7 +5,7 @@
  */
 
 import type { ContextValue, HostFunction, ReplSession } from '@rlm/core';
-import { measure, type Stats, summarize } from '@rlm/core/benchmark';
+import { formatStatsTable, measure, type Stats, summarize } from '@rlm/core/benchmark';
 import { createIsolatedVMEnvironment } from '../src/index';
 import { loadIsolatedVM } from '../src/load-isolated-vm';
 
@@ -223,17 +223,10 @@ async function main() {
   }
   await bigSession.dispose();
 
-  const format = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
   console.log(
     `isolated-vm environment benchmarks (Node ${process.version}, ${process.platform}/${process.arch})\n`,
   );
-  console.log('| benchmark | runs | median ms | min | p25 | p75 | max | note |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const stats of results) {
-    console.log(
-      `| ${stats.name} | ${stats.runs} | ${format(stats.median)} | ${format(stats.min)} | ${format(stats.p25)} | ${format(stats.p75)} | ${format(stats.max)} | ${stats.note ?? ''} |`,
-    );
-  }
+  console.log(formatStatsTable(results));
   console.log(`\nisolate / host V8, medians: ${ratios.join(', ')}`);
 }
 

@@ -4,7 +4,7 @@
  */
 
 import type { ContextValue, HostFunction, ReplSession } from '@rlm/core';
-import { measure, type Stats, summarize } from '@rlm/core/benchmark';
+import { formatStatsTable, measure, type Stats, summarize } from '@rlm/core/benchmark';
 import { createQuickJSEnvironment } from '../src/index';
 
 const environment = createQuickJSEnvironment();
@@ -157,17 +157,10 @@ async function main() {
   );
   await bigSession.dispose();
 
-  const format = (ms: number) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
   console.log(
     `QuickJS environment benchmarks (Node ${process.version}, ${process.platform}/${process.arch})\n`,
   );
-  console.log('| benchmark | runs | median ms | min | p25 | p75 | max | note |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const stats of results) {
-    console.log(
-      `| ${stats.name} | ${stats.runs} | ${format(stats.median)} | ${format(stats.min)} | ${format(stats.p25)} | ${format(stats.p75)} | ${format(stats.max)} | ${stats.note ?? ''} |`,
-    );
-  }
+  console.log(formatStatsTable(results));
   const quick = results.find((s) => s.name.startsWith('regex count over 50 MB (QuickJS)'));
   const v8 = results.find((s) => s.name.startsWith('regex count over 50 MB (host V8'));
   if (quick && v8)

@@ -11,8 +11,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { HostFunction, ReplEnvironment } from '@rlm/core';
-import { watchHost } from '@rlm/core/benchmark';
-import { type Summary, summarize } from './statistics';
+import { type Stats, summarize, watchHost } from '@rlm/core/benchmark';
 
 const ENVIRONMENTS = ['quickjs', 'isolated-vm', 'deno'] as const;
 const ATTACKS = {
@@ -87,7 +86,7 @@ function argument(name: string): string | undefined {
   return index === -1 ? undefined : process.argv[index + 1];
 }
 
-const format = (summary: Summary, digits = 0) =>
+const format = (summary: Stats, digits = 0) =>
   `${summary.median.toFixed(digits)} (${summary.min.toFixed(digits)}–${summary.max.toFixed(digits)})`;
 
 async function main(): Promise<void> {
@@ -131,7 +130,10 @@ async function main(): Promise<void> {
         samples.push(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as Measurement);
       }
       const of = (key: 'worstLagMs' | 'peakRssDeltaMb' | 'peakHeapDeltaMb' | 'cellMs' | 'hostCalls') =>
-        summarize(samples.map((sample) => sample[key]));
+        summarize(
+          key,
+          samples.map((sample) => sample[key]),
+        );
       const outcomes = [...new Set(samples.map((sample) => sample.outcome))].join(', ');
       console.log(
         `| ${environment} | ${attack} | ${format(of('worstLagMs'))} | ${format(of('peakRssDeltaMb'))} | ${format(of('peakHeapDeltaMb'))} | ${format(of('cellMs'))} | ${outcomes} | ${format(of('hostCalls'))} |`,

@@ -9,9 +9,9 @@
  */
 import os from 'node:os';
 import { type CellResult, createRLM, type ReplEnvironment } from '@rlm/core';
+import { formatStatsTable, summarize } from '@rlm/core/benchmark';
 import { MockLanguageModel } from '@rlm/core/testing';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
-import { formatRow, summarize, TABLE_HEADER } from './statistics';
 
 const TURNS = 30;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 40);
@@ -64,11 +64,9 @@ async function measure(environment: ReplEnvironment): Promise<number[]> {
   return perTurn;
 }
 
-const instant = summarize(await measure(instantEnvironment));
-const quickjs = summarize(await measure(createQuickJSEnvironment()));
+const instant = summarize('loop only (instant environment)', await measure(instantEnvironment));
+const quickjs = summarize('loop + QuickJS cell', await measure(createQuickJSEnvironment()));
 console.log(`\nLoop overhead per turn (${TURNS}-turn runs, zero-latency model, 100 kB context)`);
 console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown'} ×${os.cpus().length}, Node ${process.version}\n`);
-console.log(TABLE_HEADER);
-console.log(formatRow('loop only (instant environment)', instant));
-console.log(formatRow('loop + QuickJS cell', quickjs));
+console.log(formatStatsTable([instant, quickjs]));
 console.log(`\ntarget: loop only < 2 ms per turn → ${instant.median < 2 ? 'met' : 'NOT met'}`);
