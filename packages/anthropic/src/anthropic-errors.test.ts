@@ -8,29 +8,16 @@ import {
   RateLimitError,
 } from '@rlm/core';
 import { startTestServer } from '@rlm/test-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAnthropic } from './anthropic-provider';
-import { closeServers, modelFor, serverWith } from './anthropic-test-fixture';
-
-afterEach(closeServers);
+import { failureOf, modelFor, serverWith } from './anthropic-test-fixture';
 
 const messages = [{ role: 'user' as const, content: 'hello' }];
-
-/** The error a call failed with (fails the test when it succeeded). */
-// biome-ignore lint/suspicious/noExplicitAny: tests read the mapped errors' fields freely
-async function failure(promise: Promise<unknown>): Promise<any> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: unknown) => error,
-  );
-}
 
 describe('errors mapped into core', () => {
   it('401 → AuthenticationError naming ANTHROPIC_API_KEY and apiKey, not retried', async () => {
     const server = await serverWith({ fault: 'invalid-key' }, { text: 'never' });
-    const error = await failure(modelFor(server).doGenerate({ messages }));
+    const error = await failureOf(modelFor(server).doGenerate({ messages }));
     expect(AuthenticationError.isInstance(error)).toBe(true);
     expect(error.statusCode).toBe(401);
     expect(error.isRetryable).toBe(false);
@@ -44,7 +31,7 @@ describe('errors mapped into core', () => {
 
   it('404 → ModelNotFoundError with the model id, not retried', async () => {
     const server = await serverWith({ fault: 'model-not-found' }, { text: 'never' });
-    const error = await failure(modelFor(server, {}, {}, 'claude-nope-1').doGenerate({ messages }));
+    const error = await failureOf(modelFor(server, {}, {}, 'claude-nope-1').doGenerate({ messages }));
     expect(ModelNotFoundError.isInstance(error)).toBe(true);
     expect(error.modelId).toBe('claude-nope-1');
     expect(error.statusCode).toBe(404);
@@ -61,7 +48,7 @@ describe('errors mapped into core', () => {
       promptTokens: 250_123,
       contextWindow: 200_000,
     });
-    const error = await failure(modelFor(server).doGenerate({ messages }));
+    const error = await failureOf(modelFor(server).doGenerate({ messages }));
     expect(ContextWindowExceededError.isInstance(error)).toBe(true);
     expect(error.modelId).toBe('claude-sonnet-4-6');
     expect(error.promptTokens).toBe(250_123);
@@ -81,7 +68,7 @@ describe('errors mapped into core', () => {
       { fault: 'rate-limit', retryAfterSeconds: 0 },
       { text: 'never' },
     );
-    const error = await failure(
+    const error = await failureOf(
       modelFor(
         server,
         {},
@@ -107,7 +94,7 @@ describe('errors mapped into core', () => {
         { fault: 'server-error', status },
         { text: 'never' },
       );
-      const error = await failure(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
+      const error = await failureOf(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
       expect(APICallError.isInstance(error)).toBe(true);
       expect(error.statusCode).toBe(status);
       expect(error.isRetryable).toBe(true);
@@ -131,8 +118,8 @@ describe('errors mapped into core', () => {
       { fault: 'malformed-json' },
       { text: 'never' },
     );
-    const json = await failure(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
-    const streamed = await failure(
+    const json = await failureOf(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
+    const streamed = await failureOf(
       modelFor(server, { stream: true }, { maxRetries: 1 }).doGenerate({ messages }),
     );
     for (const error of [json, streamed]) {
@@ -173,8 +160,8 @@ describe('errors mapped into core', () => {
       { fault: 'drop-connection' },
       { fault: 'drop-connection' },
     );
-    const json = await failure(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
-    const streamed = await failure(
+    const json = await failureOf(modelFor(server, {}, { maxRetries: 1 }).doGenerate({ messages }));
+    const streamed = await failureOf(
       modelFor(server, { stream: true }, { maxRetries: 1 }).doGenerate({ messages }),
     );
     for (const error of [json, streamed]) {
@@ -197,7 +184,7 @@ describe('errors mapped into core', () => {
     const baseURL = server.anthropicBaseURL;
     await server.close();
     const model = createAnthropic({ apiKey: 'k', baseURL, maxRetries: 0 })('claude-sonnet-4-6');
-    const error = await failure(model.doGenerate({ messages }));
+    const error = await failureOf(model.doGenerate({ messages }));
     expect(APIConnectionError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
       `Could not complete the request to the Anthropic API at ${baseURL}: Connection error. ` +
@@ -207,7 +194,7 @@ describe('errors mapped into core', () => {
 
   it('a slow first byte beyond the timeout → APITimeoutError', async () => {
     const server = await serverWith({ fault: 'slow-first-byte', delayMs: 3_000 });
-    const error = await failure(
+    const error = await failureOf(
       modelFor(server, {}, { timeout: 200, maxRetries: 0 }).doGenerate({ messages }),
     );
     expect(APITimeoutError.isInstance(error)).toBe(true);
@@ -216,142 +203,5 @@ describe('errors mapped into core', () => {
       `The Anthropic request to ${server.anthropicBaseURL}/v1/messages timed out. ` +
         "Raise the provider's `timeout`, or use `stream: true` for long outputs.",
     );
-  });
-});
-
-describe('retries', () => {
-  it('retries 529 and 503 with backoff, then returns the answer', async () => {
-    const server = await serverWith(
-      { fault: 'server-error', status: 529 },
-      { fault: 'server-error', status: 503 },
-      { text: 'third time' },
-    );
-    const delays: number[] = [];
-    const result = await modelFor(
-      server,
-      {},
-      { retry: { initialDelayMs: 40, onRetry: ({ delayMs }) => delays.push(delayMs) } },
-    ).doGenerate({ messages });
-    expect(result.text).toBe('third time');
-    expect(server.requests).toHaveLength(3);
-    // Full jitter: each wait is at most initialDelayMs × 2^attempt.
-    expect(delays).toHaveLength(2);
-    expect(delays[0]).toBeLessThanOrEqual(40);
-    expect(delays[1]).toBeLessThanOrEqual(80);
-  });
-
-  it('waits what Retry-After says before the next attempt', async () => {
-    const server = await serverWith(
-      { fault: 'rate-limit', retryAfterSeconds: 1 },
-      { text: 'after the wait' },
-    );
-    const delays: number[] = [];
-    const result = await modelFor(
-      server,
-      {},
-      { retry: { onRetry: ({ delayMs }) => delays.push(delayMs) } },
-    ).doGenerate({ messages });
-    expect(result.text).toBe('after the wait');
-    expect(delays).toEqual([1_000]);
-    const [first, second] = server.requests;
-    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(950);
-  });
-
-  it('waits what retry-after-ms says (200 ms), not the Retry-After rounded up to a second', async () => {
-    const server = await serverWith({ fault: 'rate-limit', retryAfterMs: 200 }, { text: 'soon after' });
-    const delays: number[] = [];
-    const result = await modelFor(
-      server,
-      {},
-      { retry: { initialDelayMs: 5_000, onRetry: ({ delayMs }) => delays.push(delayMs) } },
-    ).doGenerate({ messages });
-    expect(result.text).toBe('soon after');
-    expect(delays).toEqual([200]);
-    const [first, second] = server.requests;
-    expect(second!.receivedAt - first!.receivedAt).toBeGreaterThanOrEqual(190);
-    expect(second!.receivedAt - first!.receivedAt).toBeLessThan(900);
-  });
-
-  it('Retry-After: 0 retries at once, not after the computed backoff', async () => {
-    const server = await serverWith({ fault: 'rate-limit', retryAfterSeconds: 0 }, { text: 'right away' });
-    const delays: number[] = [];
-    const started = performance.now();
-    const result = await modelFor(
-      server,
-      {},
-      { retry: { initialDelayMs: 5_000, onRetry: ({ delayMs }) => delays.push(delayMs) } },
-    ).doGenerate({ messages });
-    expect(result.text).toBe('right away');
-    expect(delays).toEqual([0]);
-    expect(performance.now() - started).toBeLessThan(2_000);
-  });
-
-  it('rate limits are retried apart from maxRetries (default 10 of them): 6 429s and 2 529s, then the answer', async () => {
-    const server = await serverWith(
-      { fault: 'rate-limit', retryAfterMs: 1 },
-      { fault: 'server-error', status: 529 },
-      { fault: 'rate-limit', retryAfterMs: 1 },
-      { fault: 'rate-limit', retryAfterMs: 1 },
-      { fault: 'rate-limit', retryAfterMs: 1 },
-      { fault: 'server-error', status: 529 },
-      { fault: 'rate-limit', retryAfterMs: 1 },
-      { fault: 'rate-limit', retryAfterMs: 1 },
-      { text: 'patience' },
-    );
-    const result = await modelFor(server, { stream: true }, { maxRetries: 2 }).doGenerate({ messages });
-    expect(result.text).toBe('patience');
-    expect(server.requests).toHaveLength(9);
-  });
-
-  it('fails at once when Retry-After is longer than maxRetryAfterMs', async () => {
-    const server = await serverWith({ fault: 'rate-limit', retryAfterSeconds: 120 }, { text: 'never' });
-    const error = await failure(modelFor(server).doGenerate({ messages }));
-    expect(RateLimitError.isInstance(error)).toBe(true);
-    expect(error.retryAfterMs).toBe(120_000);
-    expect(error.message).toContain('; it asks to retry after 120 s. Lower the concurrency');
-    expect(server.requests).toHaveLength(1);
-  });
-
-  it('maxRetries 0 makes exactly one attempt', async () => {
-    const server = await serverWith({ fault: 'server-error', status: 529 }, { text: 'never' });
-    await failure(modelFor(server, {}, { maxRetries: 0 }).doGenerate({ messages }));
-    expect(server.requests).toHaveLength(1);
-  });
-});
-
-describe('abort', () => {
-  it("stops a request in flight at once and rejects with the signal's reason (JSON and SSE)", async () => {
-    const server = await serverWith({ text: 'late', delayMs: 5_000 }, { text: 'late', chunkDelayMs: 1_000 });
-    for (const stream of [false, true]) {
-      const controller = new AbortController();
-      const reason = new Error(`cancelled (stream: ${stream})`);
-      const started = performance.now();
-      const pending = modelFor(server, { stream }).doGenerate({ messages, abortSignal: controller.signal });
-      setTimeout(() => controller.abort(reason), 100);
-      await expect(pending).rejects.toBe(reason);
-      expect(performance.now() - started).toBeLessThan(1_500);
-    }
-    expect(server.requests).toHaveLength(2);
-  });
-
-  it('stops during a backoff wait: no further attempt is made', async () => {
-    const server = await serverWith({ fault: 'rate-limit', retryAfterSeconds: 30 }, { text: 'never' });
-    const controller = new AbortController();
-    const reason = new Error('user gave up');
-    const started = performance.now();
-    const pending = modelFor(server).doGenerate({ messages, abortSignal: controller.signal });
-    setTimeout(() => controller.abort(reason), 200);
-    await expect(pending).rejects.toBe(reason);
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(server.requests).toHaveLength(1);
-  });
-
-  it('sends nothing when the signal is already aborted', async () => {
-    const server = await serverWith({ text: 'never' });
-    const reason = new Error('too late');
-    await expect(
-      modelFor(server).doGenerate({ messages, abortSignal: AbortSignal.abort(reason) }),
-    ).rejects.toBe(reason);
-    expect(server.requests).toHaveLength(0);
   });
 });

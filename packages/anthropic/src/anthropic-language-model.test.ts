@@ -1,10 +1,8 @@
 import type { ChatMessage } from '@rlm/core';
 import { InvalidArgumentError } from '@rlm/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CONTEXT_1M_BETA, DEFAULT_MAX_OUTPUT_TOKENS } from './anthropic-language-model';
-import { closeServers, modelFor, serverWith } from './anthropic-test-fixture';
-
-afterEach(closeServers);
+import { describe, expect, it } from 'vitest';
+import { ANTHROPIC_CONTEXT_1M_BETA, ANTHROPIC_DEFAULT_MAX_OUTPUT_TOKENS } from './anthropic-language-model';
+import { modelFor, serverWith } from './anthropic-test-fixture';
 
 const conversation: ChatMessage[] = [
   { role: 'system', content: 'You are an RLM.' },
@@ -30,7 +28,7 @@ describe('AnthropicLanguageModel over HTTP', () => {
     expect(request!.headers['anthropic-version']).toBeTruthy();
     expect(request!.body).toEqual({
       model: 'claude-sonnet-4-6',
-      max_tokens: DEFAULT_MAX_OUTPUT_TOKENS,
+      max_tokens: ANTHROPIC_DEFAULT_MAX_OUTPUT_TOKENS,
       system: [{ type: 'text', text: 'You are an RLM.', cache_control: cacheMark }],
       messages: [
         {
@@ -232,6 +230,21 @@ describe('AnthropicLanguageModel over HTTP', () => {
     expect(body.metadata).toEqual({ user_id: 'call-level' });
     expect(body.ignored).toBeUndefined();
   });
+
+  it('merges extraBody like the deprecated providerOptions setting, over it, and under the call', async () => {
+    const server = await serverWith({ text: 'a' });
+    await modelFor(server, {
+      providerOptions: { top_k: 5, top_p: 0.5 },
+      extraBody: { top_k: 7, metadata: { user_id: 'model-level' } },
+    }).doGenerate({
+      messages: conversation,
+      providerOptions: { anthropic: { metadata: { user_id: 'call-level' } } },
+    });
+    const { body } = server.requests[0]!;
+    expect(body.top_p).toBe(0.5);
+    expect(body.top_k).toBe(7);
+    expect(body.metadata).toEqual({ user_id: 'call-level' });
+  });
 });
 
 describe('extended thinking', () => {
@@ -252,7 +265,7 @@ describe('extended thinking', () => {
 
     for (const request of server.requests) {
       expect(request.body.thinking).toEqual({ type: 'enabled', budget_tokens: 2_048 });
-      expect(request.body.max_tokens).toBe(2_048 + DEFAULT_MAX_OUTPUT_TOKENS);
+      expect(request.body.max_tokens).toBe(2_048 + ANTHROPIC_DEFAULT_MAX_OUTPUT_TOKENS);
       expect('temperature' in request.body).toBe(false);
     }
     for (const result of [json, streamed]) {
@@ -305,7 +318,7 @@ describe('context windows', () => {
     expect(modelFor(server, {}, {}, 'claude-sonnet-4-5').contextWindow).toBe(200_000);
     expect(model.contextWindow).toBe(1_000_000);
     await model.doGenerate({ messages: conversation });
-    expect(server.requests[0]!.headers['anthropic-beta']).toBe(`some-beta-2025,${CONTEXT_1M_BETA}`);
+    expect(server.requests[0]!.headers['anthropic-beta']).toBe(`some-beta-2025,${ANTHROPIC_CONTEXT_1M_BETA}`);
 
     const native = modelFor(server, { context1M: true }, {}, 'claude-sonnet-4-6');
     await native.doGenerate({ messages: conversation });

@@ -6,42 +6,39 @@ import {
   type LanguageModelResult,
 } from '@rlm/core';
 import { retryWithBackoff } from '@rlm/core/provider';
+import type { AnthropicConnection } from './anthropic-connection';
 import {
-  type AnthropicModelInfo,
-  findAnthropicModel,
-  UNKNOWN_MODEL_CONTEXT_WINDOW,
+  ANTHROPIC_DEFAULT_CONTEXT_WINDOW,
+  type AnthropicModelFacts,
+  findAnthropicModelFacts,
 } from './anthropic-model-catalog';
 import type { AnthropicModelSettings } from './anthropic-model-settings';
 import { type AnthropicCacheControl, toAnthropicPrompt } from './anthropic-prompt';
 import type { AnthropicRetrySettings } from './anthropic-provider-settings';
-import {
-  type AnthropicResponse,
-  isAnthropicMessage,
-  readAnthropicMessage,
-  readAnthropicStream,
-  toFinishReason,
-} from './anthropic-response';
-import { computeAnthropicCostUsd, toLanguageModelUsage } from './anthropic-usage';
-import { type AnthropicErrorContext, mapAnthropicError, notAMessageError } from './map-anthropic-error';
+import type { AnthropicRequestContext } from './anthropic-request-context';
+import type { AnthropicResponse } from './anthropic-response';
+import { computeAnthropicCostUsd, convertAnthropicUsage } from './convert-anthropic-usage';
+import { mapAnthropicError, notAMessageError } from './map-anthropic-error';
+import { mapAnthropicFinishReason } from './map-anthropic-finish-reason';
+import { isAnthropicMessage, readAnthropicResponse } from './read-anthropic-response';
+import { readAnthropicStream } from './read-anthropic-stream';
 
 /** `max_tokens` when neither the call nor the model settings give one. */
-export const DEFAULT_MAX_OUTPUT_TOKENS = 16_384;
+export const ANTHROPIC_DEFAULT_MAX_OUTPUT_TOKENS = 16_384;
 
 /**
  * Above this `max_tokens` the SDK refuses a non-streaming request (it expects more than 10 minutes of
  * generation at 128,000 tokens an hour), so the provider streams instead.
  */
-export const NON_STREAMING_MAX_OUTPUT_TOKENS = 21_333;
+export const ANTHROPIC_NON_STREAMING_MAX_OUTPUT_TOKENS = 21_333;
 
 /** The beta header value that opens the 1M-token window of Sonnet 4 and 4.5. */
-export const CONTEXT_1M_BETA = 'context-1m-2025-08-07';
+export const ANTHROPIC_CONTEXT_1M_BETA = 'context-1m-2025-08-07';
 
-/** What a model needs from the provider that made it. */
-export interface AnthropicModelConfig {
-  /** The SDK client, made on the first call (the API key is read then). */
-  readonly client: () => Anthropic;
-  /** The base URL in use, for error messages. */
-  readonly baseURL: () => string;
+/** What a model gets from the provider that made it. */
+export interface AnthropicLanguageModelConfig {
+  /** The SDK client, built on first use (the API key is read then). */
+  readonly connect: () => AnthropicConnection;
   /** The provider's extra headers, sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeout?: number;
@@ -61,28 +58,28 @@ export class AnthropicLanguageModel implements LanguageModel {
   readonly contextWindow: number;
   /** The settings this model was made with. */
   readonly settings: AnthropicModelSettings;
-  private readonly known: AnthropicModelInfo | undefined;
+  private readonly known: AnthropicModelFacts | undefined;
   private readonly cacheControl: AnthropicCacheControl | undefined;
   private readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     modelId: string,
     settings: AnthropicModelSettings,
-    private readonly config: AnthropicModelConfig,
+    private readonly config: AnthropicLanguageModelConfig,
   ) {
     this.modelId = modelId;
     this.settings = settings;
-    this.known = findAnthropicModel(modelId);
+    this.known = findAnthropicModelFacts(modelId);
     validateSettings(modelId, settings, this.known);
 
     const useBeta1M =
       settings.context1M === true && (this.known === undefined || this.known.betaContextWindow !== undefined);
-    this.headers = withBeta(config.headers ?? {}, useBeta1M ? CONTEXT_1M_BETA : undefined);
+    this.headers = withBeta(config.headers ?? {}, useBeta1M ? ANTHROPIC_CONTEXT_1M_BETA : undefined);
     this.contextWindow =
       settings.contextWindow ??
       (useBeta1M
         ? (this.known?.betaContextWindow ?? 1_000_000)
-        : (this.known?.contextWindow ?? UNKNOWN_MODEL_CONTEXT_WINDOW));
+        : (this.known?.contextWindow ?? ANTHROPIC_DEFAULT_CONTEXT_WINDOW));
 
     const caching = settings.promptCaching ?? true;
     this.cacheControl =
@@ -97,8 +94,12 @@ export class AnthropicLanguageModel implements LanguageModel {
     const signal = options.abortSignal;
     signal?.throwIfAborted();
     const body = this.requestBody(options);
-    const stream = this.settings.stream ?? body.max_tokens > NON_STREAMING_MAX_OUTPUT_TOKENS;
-    if (!stream && body.max_tokens > NON_STREAMING_MAX_OUTPUT_TOKENS && this.config.timeout === undefined) {
+    const stream = this.settings.stream ?? body.max_tokens > ANTHROPIC_NON_STREAMING_MAX_OUTPUT_TOKENS;
+    if (
+      !stream &&
+      body.max_tokens > ANTHROPIC_NON_STREAMING_MAX_OUTPUT_TOKENS &&
+      this.config.timeout === undefined
+    ) {
       // The SDK would refuse with a generic error; say what to change instead.
       throw new InvalidArgumentError({
         argument: 'stream',
@@ -107,17 +108,25 @@ export class AnthropicLanguageModel implements LanguageModel {
           `will not wait for without streaming. Remove stream: false, or set the provider's timeout.`,
       });
     }
-    const client = this.config.client();
+    const connection = this.config.connect();
+    const context: AnthropicRequestContext = {
+      modelId: this.modelId,
+      baseURL: connection.baseURL,
+      contextWindow: this.contextWindow,
+    };
 
-    const response = await retryWithBackoff(() => this.attempt(client, body, stream, signal), {
-      ...(this.config.maxRetries !== undefined ? { maxRetries: this.config.maxRetries } : {}),
-      ...this.config.retry,
-      ...(signal ? { signal } : {}),
-    });
+    const response = await retryWithBackoff(
+      () => this.attempt(connection.client, body, stream, context, signal),
+      {
+        ...(this.config.maxRetries !== undefined ? { maxRetries: this.config.maxRetries } : {}),
+        ...this.config.retry,
+        ...(signal ? { signal } : {}),
+      },
+    );
 
-    const usage = toLanguageModelUsage(response.usage);
+    const usage = convertAnthropicUsage(response.usage);
     const costUsd = computeAnthropicCostUsd(usage, response.usage, this.settings.pricing, this.known);
-    const finishReason = toFinishReason(response.stopReason);
+    const finishReason = mapAnthropicFinishReason(response.stopReason);
     return {
       text: response.text,
       usage,
@@ -135,6 +144,7 @@ export class AnthropicLanguageModel implements LanguageModel {
     client: Anthropic,
     body: RequestBody,
     stream: boolean,
+    context: AnthropicRequestContext,
     signal: AbortSignal | undefined,
   ): Promise<AnthropicResponse> {
     const requestOptions = {
@@ -159,20 +169,13 @@ export class AnthropicLanguageModel implements LanguageModel {
         requestOptions,
       );
       if (!isAnthropicMessage(message)) {
-        throw notAMessageError(
-          this.errorContext(),
-          `expected a Messages API object, got ${describe(message)}`,
-        );
+        throw notAMessageError(context, `expected a Messages API object, got ${describe(message)}`);
       }
-      return readAnthropicMessage(message as Anthropic.Message);
+      return readAnthropicResponse(message as Anthropic.Message);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      throw mapAnthropicError(error, this.errorContext());
+      throw mapAnthropicError(error, context);
     }
-  }
-
-  private errorContext(): AnthropicErrorContext {
-    return { modelId: this.modelId, baseURL: this.config.baseURL(), contextWindow: this.contextWindow };
   }
 
   private requestBody(options: LanguageModelCallOptions): RequestBody {
@@ -199,6 +202,7 @@ export class AnthropicLanguageModel implements LanguageModel {
           ? { thinking: { type: 'adaptive' } }
           : {}),
       ...settings.providerOptions,
+      ...settings.extraBody,
       ...options.providerOptions?.anthropic,
     };
   }
@@ -207,7 +211,7 @@ export class AnthropicLanguageModel implements LanguageModel {
     const modelMaximum = this.known?.maxOutputTokens ?? Number.POSITIVE_INFINITY;
     const thinkingBudget =
       this.settings.thinking?.type === 'enabled' ? this.settings.thinking.budgetTokens : 0;
-    return Math.min(modelMaximum, thinkingBudget + DEFAULT_MAX_OUTPUT_TOKENS);
+    return Math.min(modelMaximum, thinkingBudget + ANTHROPIC_DEFAULT_MAX_OUTPUT_TOKENS);
   }
 }
 
@@ -221,7 +225,7 @@ interface RequestBody {
 function validateSettings(
   modelId: string,
   settings: AnthropicModelSettings,
-  known: AnthropicModelInfo | undefined,
+  known: AnthropicModelFacts | undefined,
 ) {
   const { thinking } = settings;
   if (thinking && settings.temperature !== undefined) {

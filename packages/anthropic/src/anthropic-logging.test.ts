@@ -1,5 +1,5 @@
-import { afterAll, afterEach, expect, it, vi } from 'vitest';
-import { closeServers, modelFor, serverWith } from './anthropic-test-fixture';
+import { afterAll, expect, it, vi } from 'vitest';
+import { modelFor, serverWith } from './anthropic-test-fixture';
 
 // In a file of its own: the SDK binds console's methods when its first client is made, so the
 // spies must be in place before any client of this test process exists.
@@ -9,7 +9,6 @@ const logged = [
   vi.spyOn(console, 'info'),
   vi.spyOn(console, 'debug'),
 ];
-afterEach(closeServers);
 afterAll(() => {
   for (const spy of logged) spy.mockRestore();
 });

@@ -1,7 +1,7 @@
 import type { ModelPricing } from '@rlm/core/provider';
 
 /** What the provider knows about one Anthropic model. */
-export interface AnthropicModelInfo {
+export interface AnthropicModelFacts {
   /** Context window in tokens without any beta header. */
   readonly contextWindow: number;
   /** The context window with the `context-1m-2025-08-07` beta header, for models that have it as a beta. */
@@ -110,7 +110,7 @@ export const ANTHROPIC_MODELS = {
   'claude-3-7-sonnet': { contextWindow: 200_000, maxOutputTokens: 64_000, ...sonnet },
   'claude-haiku-4-5': { contextWindow: 200_000, maxOutputTokens: 64_000, ...pricedAt(1, 5) },
   'claude-3-5-haiku': { contextWindow: 200_000, maxOutputTokens: 8_192, ...pricedAt(0.8, 4) },
-} as const satisfies Record<string, AnthropicModelInfo>;
+} as const satisfies Record<string, AnthropicModelFacts>;
 
 /** The model ids this package knows prices and windows for; any other id works too. */
 export type AnthropicKnownModelId = keyof typeof ANTHROPIC_MODELS;
@@ -119,13 +119,13 @@ export type AnthropicKnownModelId = keyof typeof ANTHROPIC_MODELS;
 export type AnthropicModelId = AnthropicKnownModelId | (string & {});
 
 /** The context window assumed for a model this package does not know. */
-export const UNKNOWN_MODEL_CONTEXT_WINDOW = 200_000;
+export const ANTHROPIC_DEFAULT_CONTEXT_WINDOW = 200_000;
 
 /**
  * What the catalog knows about `modelId`: exact alias first, then without a snapshot date
  * (`-20250929`) or a `-latest` suffix.
  */
-export function findAnthropicModel(modelId: string): AnthropicModelInfo | undefined {
-  const catalog: Readonly<Record<string, AnthropicModelInfo>> = ANTHROPIC_MODELS;
+export function findAnthropicModelFacts(modelId: string): AnthropicModelFacts | undefined {
+  const catalog: Readonly<Record<string, AnthropicModelFacts>> = ANTHROPIC_MODELS;
   return catalog[modelId] ?? catalog[modelId.replace(/-(\d{8}|latest)$/, '')];
 }

@@ -46,6 +46,11 @@ export interface AnthropicModelSettings {
    * nothing. For a model this package does not know, the header is sent and the window assumed 1M.
    */
   readonly context1M?: boolean;
-  /** Fields merged into every request body, e.g. `{ top_k: 5, metadata: { user_id: 'u1' } }`. */
+  /**
+   * Fields merged into every request body as they are, e.g. `{ top_k: 5, metadata: { user_id: 'u1' } }`.
+   * A call's `providerOptions.anthropic` is merged over them.
+   */
+  readonly extraBody?: Readonly<Record<string, unknown>>;
+  /** @deprecated use `extraBody` (the same fields, under the name `@rlm/openai` uses too). */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }

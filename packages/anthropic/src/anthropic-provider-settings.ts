@@ -1,19 +1,7 @@
-/** How failed calls are retried (Anthropic's own SDK retries are always off; this is the one policy). */
-export interface AnthropicRetrySettings {
-  /**
-   * Retries after rate limits (429, or a `rate_limit_error` event), counted apart from `maxRetries`.
-   * Default 10 (0 when `maxRetries` is 0).
-   */
-  readonly maxRateLimitRetries?: number;
-  /** Delay before the first retry, in milliseconds; doubled each time, with full jitter. Default 500. */
-  readonly initialDelayMs?: number;
-  /** Cap on one computed delay, in milliseconds. Default 20,000. */
-  readonly maxDelayMs?: number;
-  /** The longest `Retry-After` honoured, in milliseconds; a longer one fails at once. Default 60,000. */
-  readonly maxRetryAfterMs?: number;
-  /** Called before each wait, e.g. to log it. */
-  readonly onRetry?: (info: { error: unknown; attempt: number; delayMs: number }) => void;
-}
+import type { ProviderRetrySettings } from '@rlm/core/provider';
+
+/** How failed calls are retried (the SDK's own retries are always off; this is the one policy). */
+export type AnthropicRetrySettings = ProviderRetrySettings;
 
 /** Settings shared by every model of one provider instance (`createAnthropic({...})`). */
 export interface AnthropicProviderSettings {

@@ -1,11 +1,10 @@
 import { AuthenticationError, InvalidArgumentError } from '@rlm/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { anthropic, createAnthropic } from './anthropic-provider';
-import { closeServers, serverWith } from './anthropic-test-fixture';
+import { serverWith } from './anthropic-test-fixture';
 
-afterEach(async () => {
+afterEach(() => {
   vi.unstubAllEnvs();
-  await closeServers();
 });
 
 const messages = [{ role: 'user' as const, content: 'hello' }];

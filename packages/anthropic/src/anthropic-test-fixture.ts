@@ -1,21 +1,38 @@
-import { type ScriptedReply, startTestServer, type TestServer } from '@rlm/test-server';
+import {
+  type ScriptedReply,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from '@rlm/test-server';
+import { onTestFinished } from 'vitest';
+import type { AnthropicModelId } from './anthropic-model-catalog';
 import type { AnthropicModelSettings } from './anthropic-model-settings';
 import { createAnthropic } from './anthropic-provider';
 import type { AnthropicProviderSettings } from './anthropic-provider-settings';
 
-/** The servers started by a test file, closed after each test. Test-only; not exported by the package. */
-export const openServers: TestServer[] = [];
+// Test-only helpers, the same in every provider package; not exported by the package.
 
-/** Closes every server a test started. */
-export async function closeServers(): Promise<void> {
-  await Promise.all(openServers.splice(0).map((server) => server.close()));
+/** Starts a `@rlm/test-server` that is closed when the current test finishes. */
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const server = await startTestServer(options);
+  onTestFinished(() => server.close());
+  return server;
 }
 
-/** Starts a test server with these replies (in order) and remembers it for {@link closeServers}. */
-export async function serverWith(...replies: ScriptedReply[]): Promise<TestServer> {
-  const server = await startTestServer({ replies });
-  openServers.push(server);
-  return server;
+/** A test server that answers with these replies, in order. */
+export function serverWith(...replies: ScriptedReply[]): Promise<TestServer> {
+  return startServer({ replies });
+}
+
+/** The error `promise` rejects with; fails the test when it resolves. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read the mapped errors' fields freely
+export async function failureOf(promise: Promise<unknown>): Promise<any> {
+  return promise.then(
+    () => {
+      throw new Error('expected the call to fail');
+    },
+    (error: unknown) => error,
+  );
 }
 
 /**
@@ -26,7 +43,7 @@ export function modelFor(
   server: TestServer,
   modelSettings: AnthropicModelSettings = {},
   providerSettings: AnthropicProviderSettings = {},
-  modelId = 'claude-sonnet-4-6',
+  modelId: AnthropicModelId = 'claude-sonnet-4-6',
 ) {
   return createAnthropic({
     apiKey: 'test-key',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { APICallError, APIConnectionError, RateLimitError } from '@rlm/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAnthropic } from './anthropic-provider';
+import { failureOf } from './anthropic-test-fixture';
 
 // Answers `@rlm/test-server` has no fault for, from a plain local HTTP server: a proxy's HTML page,
 // an `error` event inside a 200 stream, a stream that ends cleanly before `message_stop`.
@@ -70,17 +71,6 @@ function modelAt(baseURL: string, stream: boolean, maxRetries = 0) {
   );
 }
 
-/** The error a call failed with (fails the test when it succeeded). */
-// biome-ignore lint/suspicious/noExplicitAny: tests read the mapped errors' fields freely
-async function failure(promise: Promise<unknown>): Promise<any> {
-  return promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (error: unknown) => error,
-  );
-}
-
 const connectionAdvice = 'Check baseURL (or ANTHROPIC_BASE_URL) and the network.';
 
 describe('answers the test server cannot give', () => {
@@ -88,7 +78,7 @@ describe('answers the test server cannot give', () => {
     const page = `<html><head><title>502 Bad Gateway</title></head><body>${'<p>nginx</p>'.repeat(500)}</body></html>`;
     const htmlPage: Answer = (response) => response.writeHead(502, { 'content-type': 'text/html' }).end(page);
     const { baseURL, state } = await serverAnswering(htmlPage, htmlPage);
-    const error = await failure(modelAt(baseURL, false, 1).doGenerate({ messages }));
+    const error = await failureOf(modelAt(baseURL, false, 1).doGenerate({ messages }));
     expect(APICallError.isInstance(error)).toBe(true);
     expect(error.message).toBe(`The Anthropic call failed (502: ${page.slice(0, 500)}).`);
     expect(error.responseBody).toBe(page.slice(0, 4_000));
@@ -120,7 +110,7 @@ describe('answers the test server cannot give', () => {
       sse(start, errorEvent('invalid_request_error', 'messages: text content blocks must be non-empty')),
       sse(start, errorEvent('rate_limit_error', 'Number of request tokens has exceeded your rate limit')),
     );
-    const invalid = await failure(modelAt(baseURL, true, 3).doGenerate({ messages }));
+    const invalid = await failureOf(modelAt(baseURL, true, 3).doGenerate({ messages }));
     expect(APICallError.isInstance(invalid)).toBe(true);
     expect(invalid.message).toBe(
       'The Anthropic stream failed with invalid_request_error: messages: text content blocks must be non-empty',
@@ -128,7 +118,7 @@ describe('answers the test server cannot give', () => {
     expect(invalid.isRetryable).toBe(false);
     expect(invalid.statusCode).toBeUndefined();
     expect(state.requests).toBe(1);
-    const limited = await failure(
+    const limited = await failureOf(
       createAnthropic({ apiKey: 'k', baseURL, maxRetries: 0 })('claude-sonnet-4-6', {
         stream: true,
       }).doGenerate({
@@ -148,7 +138,7 @@ describe('answers the test server cannot give', () => {
       cut,
       sse(start, ...textBlock('whole'), ...finished),
     );
-    const error = await failure(modelAt(baseURL, true, 1).doGenerate({ messages }));
+    const error = await failureOf(modelAt(baseURL, true, 1).doGenerate({ messages }));
     expect(APIConnectionError.isInstance(error)).toBe(true);
     expect(error.message).toBe(
       `Could not complete the request to the Anthropic API at ${baseURL}: The response stream ended before its message_stop event (the connection dropped mid-answer). ${connectionAdvice}`,

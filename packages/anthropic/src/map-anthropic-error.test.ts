@@ -9,8 +9,8 @@ import {
   RateLimitError,
 } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
-import { IncompleteStreamError } from './anthropic-response';
 import { mapAnthropicError, notAMessageError } from './map-anthropic-error';
+import { IncompleteStreamError } from './read-anthropic-stream';
 
 const context = { modelId: 'claude-haiku-4-5', baseURL: 'http://gateway.local', contextWindow: 200_000 };
 const url = 'http://gateway.local/v1/messages';

@@ -10,23 +10,16 @@ import {
   RLMError,
 } from '@rlm/core';
 import { parseRetryAfter } from '@rlm/core/provider';
-import { IncompleteStreamError } from './anthropic-response';
+import type { AnthropicRequestContext } from './anthropic-request-context';
+import { IncompleteStreamError } from './read-anthropic-stream';
 
 const PROVIDER = 'anthropic';
-
-/** What the message of a mapped error needs to know about the call. */
-export interface AnthropicErrorContext {
-  readonly modelId: string;
-  readonly baseURL: string;
-  /** The model's context window as the provider assumed it. */
-  readonly contextWindow: number;
-}
 
 /**
  * Maps whatever the SDK (or fetch underneath it) threw into core's error hierarchy, so the loop and
  * `retryWithBackoff` can tell what is retryable. Errors that already are `RLMError`s pass through.
  */
-export function mapAnthropicError(error: unknown, context: AnthropicErrorContext): unknown {
+export function mapAnthropicError(error: unknown, context: AnthropicRequestContext): unknown {
   if (RLMError.isInstance(error)) return error;
   const url = `${context.baseURL}/v1/messages`;
 
@@ -71,7 +64,7 @@ export function mapAnthropicError(error: unknown, context: AnthropicErrorContext
  * A well-formed answer that is not a Messages API object (an HTML page, another API's JSON): the
  * base URL points at something else, and asking again would give the same answer, so not retried.
  */
-export function notAMessageError(context: AnthropicErrorContext, description: string): APICallError {
+export function notAMessageError(context: AnthropicRequestContext, description: string): APICallError {
   const url = `${context.baseURL}/v1/messages`;
   return new APICallError({
     provider: PROVIDER,
@@ -86,7 +79,7 @@ export function notAMessageError(context: AnthropicErrorContext, description: st
 
 function statusError(
   error: InstanceType<typeof Anthropic.APIError>,
-  context: AnthropicErrorContext,
+  context: AnthropicRequestContext,
   url: string,
 ) {
   const status = error.status;
@@ -176,7 +169,7 @@ function withoutStatus(error: InstanceType<typeof Anthropic.APIError>): string {
   return (error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message).trim();
 }
 
-function connectionError(context: AnthropicErrorContext, url: string, detail: string, cause: unknown) {
+function connectionError(context: AnthropicRequestContext, url: string, detail: string, cause: unknown) {
   return new APIConnectionError({
     provider: PROVIDER,
     url,

@@ -1,6 +1,6 @@
 import type { LanguageModelUsage } from '@rlm/core';
 import { computeCostUsd, type ModelPricing } from '@rlm/core/provider';
-import type { AnthropicModelInfo } from './anthropic-model-catalog';
+import type { AnthropicModelFacts } from './anthropic-model-catalog';
 
 /** The usage fields of a Messages API response (JSON `usage`, or `message_start` merged with `message_delta`). */
 export interface AnthropicWireUsage {
@@ -19,7 +19,7 @@ export interface AnthropicWireUsage {
  * Anthropic's usage in core's convention: Anthropic's `input_tokens` counts only the uncached part of
  * the prompt, while `LanguageModelUsage.inputTokens` includes cache reads and writes.
  */
-export function toLanguageModelUsage(usage: AnthropicWireUsage): LanguageModelUsage {
+export function convertAnthropicUsage(usage: AnthropicWireUsage): LanguageModelUsage {
   const uncached = usage.input_tokens ?? 0;
   const cacheRead = usage.cache_read_input_tokens ?? 0;
   const cacheWrite = usage.cache_creation_input_tokens ?? 0;
@@ -42,7 +42,7 @@ export function computeAnthropicCostUsd(
   usage: LanguageModelUsage,
   wireUsage: AnthropicWireUsage,
   pricing: ModelPricing | undefined,
-  model: AnthropicModelInfo | undefined,
+  model: AnthropicModelFacts | undefined,
 ): number | undefined {
   if (pricing) return computeCostUsd(usage, pricing);
   if (!model) return undefined;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ANTHROPIC_MODELS, findAnthropicModel } from './anthropic-model-catalog';
-import { computeAnthropicCostUsd, toLanguageModelUsage } from './anthropic-usage';
+import { findAnthropicModelFacts } from './anthropic-model-catalog';
+import { computeAnthropicCostUsd, convertAnthropicUsage } from './convert-anthropic-usage';
 
-describe('toLanguageModelUsage', () => {
+describe('convertAnthropicUsage', () => {
   it("adds cache reads and writes to Anthropic's uncached input_tokens", () => {
     expect(
-      toLanguageModelUsage({
+      convertAnthropicUsage({
         input_tokens: 100,
         cache_read_input_tokens: 4_000,
         cache_creation_input_tokens: 900,
@@ -23,7 +23,7 @@ describe('toLanguageModelUsage', () => {
 
   it('treats null cache fields as zero and leaves reasoning out when not reported', () => {
     expect(
-      toLanguageModelUsage({
+      convertAnthropicUsage({
         input_tokens: 7,
         output_tokens: 3,
         cache_read_input_tokens: null,
@@ -34,7 +34,7 @@ describe('toLanguageModelUsage', () => {
 });
 
 describe('computeAnthropicCostUsd', () => {
-  const sonnet = findAnthropicModel('claude-sonnet-4-5');
+  const sonnet = findAnthropicModelFacts('claude-sonnet-4-5');
 
   it('prices uncached input, cache reads, 5-minute cache writes and output at their own rates', () => {
     const wire = {
@@ -43,7 +43,7 @@ describe('computeAnthropicCostUsd', () => {
       cache_creation_input_tokens: 20_000,
       output_tokens: 10_000,
     };
-    const cost = computeAnthropicCostUsd(toLanguageModelUsage(wire), wire, undefined, sonnet);
+    const cost = computeAnthropicCostUsd(convertAnthropicUsage(wire), wire, undefined, sonnet);
     // $3 input, $0.30 cache read, $3.75 cache write, $15 output per million tokens.
     expect(cost).toBeCloseTo(0.1 * 3 + 0.05 * 0.3 + 0.02 * 3.75 + 0.01 * 15, 12);
   });
@@ -56,7 +56,7 @@ describe('computeAnthropicCostUsd', () => {
       output_tokens: 0,
     };
     // 40K at $3.75 (5-minute) and 60K at $6 (1-hour) per million.
-    expect(computeAnthropicCostUsd(toLanguageModelUsage(wire), wire, undefined, sonnet)).toBeCloseTo(
+    expect(computeAnthropicCostUsd(convertAnthropicUsage(wire), wire, undefined, sonnet)).toBeCloseTo(
       0.04 * 3.75 + 0.06 * 6,
       12,
     );
@@ -64,12 +64,12 @@ describe('computeAnthropicCostUsd', () => {
 
   it('switches Sonnet 4.5 to the long-context rates above 200K prompt tokens', () => {
     const wire = { input_tokens: 200_001, output_tokens: 1_000_000 };
-    expect(computeAnthropicCostUsd(toLanguageModelUsage(wire), wire, undefined, sonnet)).toBeCloseTo(
+    expect(computeAnthropicCostUsd(convertAnthropicUsage(wire), wire, undefined, sonnet)).toBeCloseTo(
       0.200001 * 6 + 22.5,
       9,
     );
     const within = { input_tokens: 200_000, output_tokens: 0 };
-    expect(computeAnthropicCostUsd(toLanguageModelUsage(within), within, undefined, sonnet)).toBeCloseTo(
+    expect(computeAnthropicCostUsd(convertAnthropicUsage(within), within, undefined, sonnet)).toBeCloseTo(
       0.6,
       12,
     );
@@ -77,25 +77,8 @@ describe('computeAnthropicCostUsd', () => {
 
   it('uses the pricing override as given, and knows no price for an unknown model', () => {
     const wire = { input_tokens: 1_000_000, output_tokens: 1_000_000 };
-    const usage = toLanguageModelUsage(wire);
+    const usage = convertAnthropicUsage(wire);
     expect(computeAnthropicCostUsd(usage, wire, { inputPerMillion: 1, outputPerMillion: 2 }, sonnet)).toBe(3);
     expect(computeAnthropicCostUsd(usage, wire, undefined, undefined)).toBeUndefined();
-  });
-});
-
-describe('the model catalog', () => {
-  it('resolves dated snapshots and -latest to their alias', () => {
-    expect(findAnthropicModel('claude-sonnet-4-5-20250929')).toBe(ANTHROPIC_MODELS['claude-sonnet-4-5']);
-    expect(findAnthropicModel('claude-3-5-haiku-latest')).toBe(ANTHROPIC_MODELS['claude-3-5-haiku']);
-    expect(findAnthropicModel('claude-unknown-9')).toBeUndefined();
-  });
-
-  it('follows the published cache multipliers (writes 1.25×, 1-hour writes 2×, reads 0.1×) on every row', () => {
-    for (const [id, model] of Object.entries(ANTHROPIC_MODELS)) {
-      const { inputPerMillion, cacheWriteInputPerMillion, cachedInputPerMillion } = model.pricing;
-      expect([id, cacheWriteInputPerMillion]).toEqual([id, inputPerMillion * 1.25]);
-      expect([id, cachedInputPerMillion]).toEqual([id, Math.round(inputPerMillion * 0.1 * 1e6) / 1e6]);
-      expect([id, model.cacheWriteOneHourInputPerMillion]).toEqual([id, inputPerMillion * 2]);
-    }
   });
 });

@@ -1,38 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  IncompleteStreamError,
-  readAnthropicMessage,
-  readAnthropicStream,
-  toFinishReason,
-} from './anthropic-response';
+import { IncompleteStreamError, readAnthropicStream } from './read-anthropic-stream';
 
 async function* events(...list: unknown[]) {
   for (const event of list) yield event;
 }
-
-describe('readAnthropicMessage', () => {
-  it('joins the text blocks and leaves thinking blocks out', () => {
-    const response = readAnthropicMessage({
-      id: 'msg_1',
-      model: 'claude-sonnet-4-5-20250929',
-      content: [
-        { type: 'thinking', thinking: 'hidden', signature: 's' } as never,
-        { type: 'redacted_thinking', data: 'x' } as never,
-        { type: 'text', text: 'Hello, ' },
-        { type: 'text', text: 'world' },
-      ],
-      stop_reason: 'end_turn',
-      usage: { input_tokens: 1, output_tokens: 2 },
-    });
-    expect(response).toEqual({
-      text: 'Hello, world',
-      usage: { input_tokens: 1, output_tokens: 2 },
-      stopReason: 'end_turn',
-      id: 'msg_1',
-      model: 'claude-sonnet-4-5-20250929',
-    });
-  });
-});
 
 describe('readAnthropicStream', () => {
   it('collects text deltas of text blocks only and merges cumulative usage', async () => {
@@ -90,21 +61,5 @@ describe('readAnthropicStream', () => {
         ),
       ),
     ).rejects.toBeInstanceOf(IncompleteStreamError);
-  });
-});
-
-describe('toFinishReason', () => {
-  it("maps Anthropic's stop reasons", () => {
-    expect(
-      [
-        'end_turn',
-        'stop_sequence',
-        'max_tokens',
-        'model_context_window_exceeded',
-        'refusal',
-        'pause_turn',
-      ].map(toFinishReason),
-    ).toEqual(['stop', 'stop', 'length', 'length', 'content-filter', 'other']);
-    expect(toFinishReason(null)).toBeUndefined();
   });
 });
