@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CellResult, ReplEnvironment, ReplSessionOptions } from '../environment/repl-environment';
 import {
@@ -156,5 +157,19 @@ describe('benchEnvironment', () => {
     expect(makeBenchmarkLines(300)).toMatch(
       /^Date: Mar 01, 2024 \|\| User: 10000 \|\| Instance: What is item 0\?\n/,
     );
+  });
+});
+
+describe('@rlm/core/benchmark', () => {
+  it('imports no test runner, so plain benchmark scripts can load it', () => {
+    const directory = new URL('.', import.meta.url);
+    const sources = readdirSync(directory).filter(
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+    );
+    expect(sources).toContain('bench-environment.ts');
+    for (const file of sources) {
+      const source = readFileSync(new URL(file, directory), 'utf8');
+      expect(source, file).not.toMatch(/from ['"](vitest|jest|node:test)|from ['"]\.\.\/testing/);
+    }
   });
 });
