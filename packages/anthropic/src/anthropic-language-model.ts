@@ -13,10 +13,11 @@ import {
   findAnthropicModelFacts,
 } from './anthropic-model-catalog';
 import type { AnthropicModelSettings } from './anthropic-model-settings';
-import { type AnthropicCacheControl, toAnthropicPrompt } from './anthropic-prompt';
+import type { AnthropicCacheControl } from './anthropic-prompt';
 import type { AnthropicRetrySettings } from './anthropic-provider-settings';
 import type { AnthropicRequestContext } from './anthropic-request-context';
 import type { AnthropicResponse } from './anthropic-response';
+import { type AnthropicRequestBody, buildAnthropicRequestBody } from './build-anthropic-request-body';
 import { computeAnthropicCostUsd, convertAnthropicUsage } from './convert-anthropic-usage';
 import { mapAnthropicError, notAMessageError } from './map-anthropic-error';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason';
@@ -142,7 +143,7 @@ export class AnthropicLanguageModel implements LanguageModel {
   /** One HTTP attempt; every failure leaves here mapped into core's errors (or as the abort reason). */
   private async attempt(
     client: Anthropic,
-    body: RequestBody,
+    body: AnthropicRequestBody,
     stream: boolean,
     context: AnthropicRequestContext,
     signal: AbortSignal | undefined,
@@ -178,33 +179,23 @@ export class AnthropicLanguageModel implements LanguageModel {
     }
   }
 
-  private requestBody(options: LanguageModelCallOptions): RequestBody {
+  private requestBody(options: LanguageModelCallOptions): AnthropicRequestBody {
     const { settings } = this;
-    const thinking = settings.thinking;
-    const maxTokens = options.maxOutputTokens ?? settings.maxOutputTokens ?? this.defaultMaxOutputTokens();
-    if (thinking?.type === 'enabled' && maxTokens <= thinking.budgetTokens) {
-      throw new InvalidArgumentError({
-        argument: 'maxOutputTokens',
-        message:
-          `maxOutputTokens (${maxTokens}) must exceed the thinking budget (${thinking.budgetTokens}) for ` +
-          `'${this.modelId}': max_tokens counts thinking and answer together. Raise maxOutputTokens or lower budgetTokens.`,
-      });
-    }
-    const prompt = toAnthropicPrompt(options.messages, this.cacheControl);
-    return {
-      model: this.modelId,
-      max_tokens: maxTokens,
-      ...prompt,
+    const extraBody =
+      settings.providerOptions && settings.extraBody
+        ? { ...settings.providerOptions, ...settings.extraBody }
+        : (settings.extraBody ?? settings.providerOptions);
+    const callProviderOptions = options.providerOptions?.anthropic;
+    return buildAnthropicRequestBody({
+      modelId: this.modelId,
+      messages: options.messages,
+      maxOutputTokens: options.maxOutputTokens ?? settings.maxOutputTokens ?? this.defaultMaxOutputTokens(),
+      ...(this.cacheControl ? { cacheControl: this.cacheControl } : {}),
       ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-      ...(thinking?.type === 'enabled'
-        ? { thinking: { type: 'enabled', budget_tokens: thinking.budgetTokens } }
-        : thinking?.type === 'adaptive'
-          ? { thinking: { type: 'adaptive' } }
-          : {}),
-      ...settings.providerOptions,
-      ...settings.extraBody,
-      ...options.providerOptions?.anthropic,
-    };
+      ...(settings.thinking ? { thinking: settings.thinking } : {}),
+      ...(extraBody ? { extraBody } : {}),
+      ...(callProviderOptions ? { callProviderOptions } : {}),
+    });
   }
 
   private defaultMaxOutputTokens(): number {
@@ -213,13 +204,6 @@ export class AnthropicLanguageModel implements LanguageModel {
       this.settings.thinking?.type === 'enabled' ? this.settings.thinking.budgetTokens : 0;
     return Math.min(modelMaximum, thinkingBudget + ANTHROPIC_DEFAULT_MAX_OUTPUT_TOKENS);
   }
-}
-
-/** The request body as this provider builds it (the SDK's types lag behind some fields, e.g. `temperature`). */
-interface RequestBody {
-  readonly model: string;
-  readonly max_tokens: number;
-  readonly [field: string]: unknown;
 }
 
 function validateSettings(
