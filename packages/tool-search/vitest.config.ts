@@ -1,12 +1,8 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
-import { sourceConditions } from '../../vitest.source.ts';
+import { defineConfig } from 'vitest/config';
 
-export default mergeConfig(
-  sourceConditions(),
-  defineConfig({
-    test: {
-      include: ['src/**/*.test.ts'],
-      testTimeout: 60_000,
-    },
-  }),
-);
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});

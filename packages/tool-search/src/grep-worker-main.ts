@@ -2,7 +2,10 @@ import type { MessagePort } from 'node:worker_threads';
 
 /** What the host sends the grep worker. */
 export type GrepWorkerRequest =
-  | { readonly kind: 'load'; readonly texts: readonly string[] }
+  /** Starts loading a new context of `documents` texts, sent next in parts. */
+  | { readonly kind: 'load-start'; readonly documents: number }
+  /** Parts of texts, in order: `parts[i]` continues document `documents[i]`. */
+  | { readonly kind: 'load-parts'; readonly documents: readonly number[]; readonly parts: readonly string[] }
   | {
       readonly kind: 'grep';
       readonly id: number;
@@ -36,6 +39,7 @@ export type GrepWorkerResponse =
  */
 export function grepWorkerMain(port: MessagePort): void {
   let texts: readonly string[] = [];
+  let parts: string[][] = [];
   let lineCache: { lines: string[]; starts: number[] }[] = [];
 
   const linesOf = (index: number) => {
@@ -66,10 +70,19 @@ export function grepWorkerMain(port: MessagePort): void {
   };
 
   port.on('message', (request: GrepWorkerRequest) => {
-    if (request.kind === 'load') {
-      texts = request.texts;
+    if (request.kind === 'load-start') {
+      texts = [];
       lineCache = [];
+      parts = Array.from({ length: request.documents }, () => []);
       return;
+    }
+    if (request.kind === 'load-parts') {
+      for (let i = 0; i < request.parts.length; i++) parts[request.documents[i]!]!.push(request.parts[i]!);
+      return;
+    }
+    if (parts.length) {
+      texts = parts.map((pieces) => pieces.join(''));
+      parts = [];
     }
     try {
       const pattern = new RegExp(request.source, request.flags);

@@ -13,6 +13,40 @@ export type GrepJob = Omit<Extract<GrepWorkerRequest, { kind: 'grep' }>, 'kind' 
 // Bundlers that keep function names wrap inner functions in `__name(…)`; the worker has no such helper.
 const WORKER_SOURCE = `const __name = (target) => target;\n(${grepWorkerMain.toString()})(require('node:worker_threads').parentPort);`;
 
+/** Characters per message when the context is sent to the worker. */
+const PART_CHARS = 1_000_000;
+
+/**
+ * Sends the texts in parts of 1M characters with a yield to the event loop between two: one
+ * `postMessage` of 50 MB blocks the host's thread for ~250 ms (measured on a loaded 2-core machine),
+ * a part for a few ms. Small documents share a message.
+ */
+async function sendTexts(worker: Worker, texts: readonly string[], signal: AbortSignal): Promise<void> {
+  worker.postMessage({ kind: 'load-start', documents: texts.length } satisfies GrepWorkerRequest);
+  let documents: number[] = [];
+  let parts: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    worker.postMessage({ kind: 'load-parts', documents, parts } satisfies GrepWorkerRequest);
+    documents = [];
+    parts = [];
+    size = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+    signal.throwIfAborted();
+  };
+  for (let document = 0; document < texts.length; document++) {
+    const text = texts[document]!;
+    for (let start = 0; start < text.length; start += PART_CHARS) {
+      const part = text.slice(start, start + PART_CHARS);
+      documents.push(document);
+      parts.push(part);
+      size += part.length;
+      if (size >= PART_CHARS) await flush();
+    }
+  }
+  if (parts.length) await flush();
+}
+
 /** Thrown when a grep ran past its time budget; the worker was terminated. */
 export class GrepTimeoutError extends Error {
   constructor(message: string) {
@@ -52,7 +86,7 @@ export class WarmGrepWorker {
     await worker?.terminate();
   }
 
-  private runNow(
+  private async runNow(
     context: ContextValue,
     texts: () => readonly string[],
     job: GrepJob,
@@ -61,7 +95,8 @@ export class WarmGrepWorker {
     options.signal.throwIfAborted();
     const worker = this.ensureWorker();
     if (this.loaded?.context !== context) {
-      worker.postMessage({ kind: 'load', texts: texts() } satisfies GrepWorkerRequest);
+      this.loaded = undefined;
+      await sendTexts(worker, texts(), options.signal);
       this.loaded = { context };
     }
     const id = this.nextId++;
