@@ -1,14 +1,13 @@
-import { defineConfig } from 'tsdown';
+import { definePackageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
+export default definePackageBuild({
   entry: { cli: 'src/cli.ts' },
-  format: 'esm',
-  // Bundled in: the workspace's @rlm/* packages (they export TypeScript source, which Node 20 cannot
-  // run) and the provider SDKs they use, each in a chunk loaded only for its provider: one bundled
-  // file imports in ~45 ms where the SDK's hundreds of modules take ~250–500 ms (measured, see
-  // README). External: what `dependencies` lists (QuickJS must find its .wasm file beside it).
+  // Bundled in: the workspace's @rlm/* packages the CLI lists as devDependencies (core, QuickJS,
+  // the providers), from their sources, and the provider SDKs they use, each in a chunk loaded only
+  // for its provider: one bundled file imports in ~45 ms where the SDK's hundreds of modules take
+  // ~250–500 ms (measured, see README). External: what `dependencies` lists (QuickJS must find its
+  // .wasm file beside it), and the optional environments (@rlm/env-deno, @rlm/env-isolated-vm),
+  // imported by a computed name at run time so that they are found next to rlm, built.
   dts: false,
-  platform: 'node',
-  target: 'node20',
   banner: { js: '#!/usr/bin/env node' },
 });

@@ -1,6 +1,6 @@
-import { defineConfig } from 'tsdown';
+import { definePackageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
+export default definePackageBuild({
   entry: {
     index: 'src/index.ts',
     'environment/index': 'src/environment/index.ts',
@@ -9,8 +9,4 @@ export default defineConfig({
     'testing/vitest': 'src/testing/vitest.ts',
     'benchmark/index': 'src/benchmark/index.ts',
   },
-  format: 'esm',
-  dts: true,
-  platform: 'node',
-  target: 'node20',
 });

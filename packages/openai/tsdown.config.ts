@@ -1,9 +1,3 @@
-import { defineConfig } from 'tsdown';
+import { definePackageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts' },
-  format: 'esm',
-  dts: true,
-  platform: 'node',
-  target: 'node20',
-});
+export default definePackageBuild({ entry: { index: 'src/index.ts' } });

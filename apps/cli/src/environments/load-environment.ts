@@ -33,17 +33,9 @@ export async function loadEnvironment(
     // A computed specifier: the bundler must leave these packages out, they are found at run time.
     module = (await import(/* @vite-ignore */ packageName)) as Record<string, unknown>;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const missing = code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(packageName);
     throw new SandboxError({
       environmentId: name,
-      message: missing
-        ? `--env ${name} needs the package ${packageName}, which is not installed. Install it next to rlm ` +
-          `(npm install --global ${packageName}, or pnpm add ${packageName} in your project), or use the built-in --env quickjs.`
-        : code === 'ERR_UNKNOWN_FILE_EXTENSION'
-          ? `${packageName} is installed as TypeScript source (a workspace checkout), which the built rlm cannot load. ` +
-            'Run the CLI from source instead: pnpm --filter @rlm/cli dev -- "question" --context ...'
-          : `--env ${name}: loading ${packageName} failed: ${(error as Error).message}`,
+      message: describeLoadFailure(name, packageName, error),
       cause: error,
     });
   }
@@ -67,4 +59,29 @@ export async function loadEnvironment(
       cause: error,
     });
   }
+}
+
+/** Why an environment package did not load, and what to do about it. */
+function describeLoadFailure(name: EnvironmentName, packageName: string, error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = String((error as Error).message);
+  if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(packageName)) {
+    // Found, but its built entry is missing: a workspace checkout before `pnpm build`.
+    if (message.includes(`${packageName}/dist/`)) {
+      return `--env ${name}: ${packageName} is installed but not built (no dist/). In a checkout of the rlm repository, run pnpm build first.`;
+    }
+    return (
+      `--env ${name} needs the package ${packageName}, which is not installed. Install it next to rlm ` +
+      `(npm install --global ${packageName}, or pnpm add ${packageName} in your project), or use the built-in --env quickjs.`
+    );
+  }
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
+    // Node was asked for the workspace's sources (the @rlm/source export condition), which only tsx can run.
+    return (
+      `${packageName} resolved to its TypeScript source (is --conditions=@rlm/source in NODE_OPTIONS?), which the built rlm ` +
+      'cannot load. Run the built rlm without that condition (pnpm build, then pnpm rlm "question" --context ...), ' +
+      'or the CLI from source: pnpm --filter @rlm/cli dev "question" --context ...'
+    );
+  }
+  return `--env ${name}: loading ${packageName} failed: ${message}`;
 }

@@ -13,21 +13,24 @@ export function hasNodeFlag(
 
 /**
  * Runs this same command again in a child Node with `flag` added, sharing stdin, stdout and stderr,
- * and resolves to its exit code. Ctrl-C reaches the child from the terminal directly (same process
- * group); this process only waits, and forwards a SIGTERM sent to it alone.
+ * and resolves to its exit code. In a terminal, Ctrl-C reaches the child directly (same process
+ * group), so this process only waits: forwarding too would make it a second Ctrl-C, which quits at
+ * once. Without a terminal (a script, a test, a supervisor) a SIGINT comes to this process alone and
+ * is forwarded, as a SIGTERM always is.
  */
 export function relaunchWithNodeFlag(flag: string, argv: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [flag, ...process.execArgv, process.argv[1]!, ...argv], {
       stdio: 'inherit',
     });
-    const ignoreInterrupt = () => undefined;
+    const inTerminal = Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+    const onInterrupt = inTerminal ? () => undefined : () => child.kill('SIGINT');
     const forwardTerminate = () => child.kill('SIGTERM');
-    process.on('SIGINT', ignoreInterrupt);
+    process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', forwardTerminate);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      process.removeListener('SIGINT', ignoreInterrupt);
+      process.removeListener('SIGINT', onInterrupt);
       process.removeListener('SIGTERM', forwardTerminate);
       resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
