@@ -1,3 +1,25 @@
+/*
+ * Where each limit is enforced:
+ *
+ * - maxTurns: loop/run-rlm.ts, `runRLM`'s turn loop runs at most this many turns; then
+ *   loop/max-turns-fallback.ts, `askForBestAnswer`, makes the one last call and throws when it
+ *   gives no answer.
+ * - maxDepth: loop/host-functions.ts, `childCall`: `rlm_query` starts a child only below the limit,
+ *   else it is a plain call (loop/run-prompt.ts only tells the model which it gets).
+ * - maxSubCalls: limits/run-budget.ts, `RunBudget.reserveSubCall`, which every sub-call takes
+ *   before its work (loop/sub-call-record.ts, `recordSubCall`); only the calls over it fail.
+ * - maxTokens, maxCostUsd: limits/run-budget.ts, `RunBudget.reserve`, which loop/call-model.ts,
+ *   `callModel`, awaits before sending each model call; once spent, the whole tree stops.
+ * - timeoutMs: loop/run-tree.ts, the `RunTree` constructor's timer stops the whole tree.
+ * - maxConsecutiveErrors: loop/run-rlm.ts, `runRLM`'s turn loop counts turns whose cells all failed.
+ *
+ * Settings that bound a run but are not limits: `maxConcurrency` is held by loop/call-model.ts,
+ * `callModel` (a limiter slot per model call, of the root, of a child, or of a sub-call) and by
+ * loop/run-session.ts, `RunSession.start` (a slot per sandbox creation); `cellTimeoutMs` goes to the
+ * environment with every cell (`RunSession.runCell`, and loop/resolve-final-from-prose.ts); `maxOutputChars` caps what the model sees in
+ * prompts/loop-messages.ts, `formatCellOutput`.
+ */
+
 /** Limits of one run. A child RLM gets what is left of its parent's budget. */
 export interface RLMLimits {
   /** Root-model turns per run (each child has its own). When they run out, one more call asks for the best answer. Default 30. */
