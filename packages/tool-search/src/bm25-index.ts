@@ -80,12 +80,17 @@ export async function buildBm25Index(
   let counts = new Int32Array(1024);
   const touched: number[] = [];
   let sliceStarted = performance.now();
+  const pause = async () => {
+    if (performance.now() - sliceStarted > BUILD_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+      sliceStarted = performance.now();
+    }
+  };
 
   for (let document = 0; document < texts.length; document++) {
     const text = texts[document]!;
-    const ranges: { start: number; end: number; lineNumber: number }[] = [];
-    chunkText(text, options.chunkChars, options.overlapChars, (range) => ranges.push(range));
-    for (const range of ranges) {
+    for (const range of chunkText(text, options.chunkChars, options.overlapChars)) {
       const chunk = chunkDocument.length;
       let length = 0;
       forEachToken(text.slice(range.start, range.end), (token) => {
@@ -115,11 +120,7 @@ export async function buildBm25Index(
       chunkEnd.push(range.end);
       chunkLine.push(range.lineNumber);
       chunkLength.push(length);
-      if (performance.now() - sliceStarted > BUILD_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
-        sliceStarted = performance.now();
-      }
+      await pause();
     }
   }
 
@@ -135,6 +136,7 @@ export async function buildBm25Index(
     const at = next[postingTerm.values[i]!]!++;
     chunks[at] = postingChunk.values[i]!;
     frequencies[at] = postingFrequency.values[i]!;
+    if ((i & 0xffff) === 0) await pause();
   }
 
   const chunkCount = chunkDocument.length;

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { chunkText, type TextChunk } from './chunk-text';
 
-const chunksOf = (text: string, size: number, overlap: number) => {
-  const chunks: TextChunk[] = [];
-  chunkText(text, size, overlap, (chunk) => chunks.push(chunk));
-  return chunks;
-};
+const chunksOf = (text: string, size: number, overlap: number): TextChunk[] => [
+  ...chunkText(text, size, overlap),
+];
 
 describe('chunkText', () => {
   const text = Array.from({ length: 100 }, (_, i) => `line number ${i}`).join('\n');

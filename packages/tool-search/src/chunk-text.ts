@@ -9,14 +9,10 @@ export interface TextChunk {
 /**
  * Splits `text` into line-aligned chunks of about `chunkChars` characters, each starting up to
  * `overlapChars` before the previous one ended (at a line start) so that a passage cut by a chunk
- * boundary is whole in one of the two. A line longer than a chunk is cut inside.
+ * boundary is whole in one of the two. A line longer than a chunk is cut inside. A generator, so that
+ * the caller can yield to the event loop between chunks of a 40 MB text.
  */
-export function chunkText(
-  text: string,
-  chunkChars: number,
-  overlapChars: number,
-  onChunk: (chunk: TextChunk) => void,
-): void {
+export function* chunkText(text: string, chunkChars: number, overlapChars: number): Generator<TextChunk> {
   let start = 0;
   let lineNumber = 1;
   // Line number bookkeeping: newlines counted up to `counted`.
@@ -39,7 +35,7 @@ export function chunkText(
       const lineEnd = text.lastIndexOf('\n', end - 1);
       if (lineEnd >= start) end = lineEnd + 1;
     }
-    onChunk({ start, end, lineNumber: lineAt(start) });
+    yield { start, end, lineNumber: lineAt(start) };
     if (end >= text.length) return;
     let next = end;
     if (overlapChars > 0) {

@@ -1,0 +1,213 @@
+/**
+ * Benchmarks of `@rlm/tool-search`. Run: `pnpm --filter @rlm/tool-search bench`
+ * (`node --no-node-snapshot`, which isolated-vm needs). Prints medians and spreads in milliseconds.
+ *
+ * 1. A regex count over 1, 10 and 50 MB: `grep` called from a QuickJS cell (the tool runs on the
+ *    host, in its worker thread), against the same regex inside QuickJS, inside isolated-vm, and in
+ *    host V8 directly; with the host's worst event-loop lag during the tool's call.
+ * 2. BM25 at ~10M tokens (40 MB): index build time and peak RSS, and query latency.
+ */
+
+import type { HostFunction, ReplEnvironment, ReplSession } from '@rlm/core';
+import { measure, type Stats, summarize, watchHost } from '@rlm/core/benchmark';
+import { createIsolatedVMEnvironment } from '@rlm/env-isolated-vm';
+import { createQuickJSEnvironment } from '@rlm/env-quickjs';
+import { createGrepTool, createSearchTool } from '../src/index';
+
+const MB = 1_000_000;
+const PATTERN = 'User: 4\\d{4}';
+const signal = new AbortController().signal;
+
+/** OOLONG-like lines, about 100 characters each. */
+function makeLines(totalChars: number): string {
+  const labels = ['What is', 'Who was', 'Where is', 'How many', 'When did'];
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < totalChars; i++) {
+    const line = `Date: Mar ${String((i % 28) + 1).padStart(2, '0')}, 2024 || User: ${String(10000 + ((i * 7919) % 90000))} || Instance: ${labels[i % labels.length]} item ${i}?`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join('\n').slice(0, totalChars);
+}
+
+/** Text of Zipf-distributed words from a 50k vocabulary (seeded), ~`totalChars` long, in lines. */
+function makeProse(totalChars: number): { text: string; words: string[] } {
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const words = Array.from({ length: 50_000 }, (_, i) => {
+    let word = '';
+    for (let j = 0; j < 3 + (i % 8); j++) word += String.fromCharCode(97 + Math.floor(random() * 26));
+    return word;
+  });
+  const lines: string[] = [];
+  let size = 0;
+  while (size < totalChars) {
+    const count = 10 + Math.floor(random() * 10);
+    const line = Array.from({ length: count }, () => words[Math.floor(words.length * random() ** 3)]).join(
+      ' ',
+    );
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return { text: lines.join('\n'), words };
+}
+
+async function cellMs(session: ReplSession, code: string, expected: string): Promise<number> {
+  const result = await session.runCell(code, { timeoutMs: 600_000 });
+  if (result.error || result.value !== expected) {
+    throw new Error(
+      `unexpected cell result: ${JSON.stringify({ ...result, stdout: result.stdout.slice(0, 200) })}`,
+    );
+  }
+  return result.durationMs;
+}
+
+async function grepSection(results: Stats[], lags: string[]) {
+  const quickjs = createQuickJSEnvironment();
+  const isolatedVm: ReplEnvironment = createIsolatedVMEnvironment({ memoryLimitMb: 2048 });
+  for (const megabytes of [1, 10, 50]) {
+    const text = makeLines(megabytes * MB);
+    const regex = new RegExp(PATTERN, 'g');
+    const expected = String(text.match(regex)?.length ?? 0);
+    const runs = megabytes === 50 ? 5 : 10;
+    const printed = results.length;
+    const label = (what: string) => `${megabytes} MB: ${what}`;
+
+    const hostMs = () => {
+      const started = performance.now();
+      if (String(text.match(new RegExp(PATTERN, 'g'))?.length ?? 0) !== expected) throw new Error('mismatch');
+      return performance.now() - started;
+    };
+    const grep = createGrepTool({ timeoutMs: 600_000 });
+    const hostFunctions: Record<string, HostFunction> = {
+      grep: async ([parameters], options) =>
+        grep.execute(parameters ?? {}, { abortSignal: options.signal, context: text, depth: 0 }),
+    };
+    const toolCell = `(await grep({ pattern: ${JSON.stringify(PATTERN)}, maxMatches: 1 })).totalMatches`;
+    const regexCell = `String(context.match(/${PATTERN}/g)?.length ?? 0)`;
+    const quickjsSession = await quickjs.createSession({ context: text, hostFunctions });
+    const watch = watchHost();
+    const cold = await cellMs(quickjsSession, toolCell, expected);
+    const coldLag = watch.stop().worstLagMs;
+    results.push(summarize(label('grep tool from QuickJS, first call (worker start, context copy)'), [cold]));
+
+    // Paired runs (host, then tool) so that the ratio holds when the shared machine's speed drifts.
+    const host: number[] = [];
+    const tool: number[] = [];
+    const toolOverHost: number[] = [];
+    const lagsMs: number[] = [];
+    hostMs();
+    await cellMs(quickjsSession, toolCell, expected);
+    for (let run = 0; run < runs; run++) {
+      host.push(hostMs());
+      const warmWatch = watchHost();
+      tool.push(await cellMs(quickjsSession, toolCell, expected));
+      lagsMs.push(warmWatch.stop().worstLagMs);
+      toolOverHost.push(tool.at(-1)! / host.at(-1)!);
+    }
+    results.push(summarize(label('host V8, text.match(/…/g).length'), host));
+    results.push(summarize(label('grep tool from QuickJS, warm'), tool));
+    results.push(summarize(label('ratio tool / host V8 (paired runs)'), toolOverHost));
+    const quickjsMs: number[] = [];
+    const quickjsOverTool: number[] = [];
+    await cellMs(quickjsSession, regexCell, JSON.stringify(expected));
+    for (let run = 0; run < (megabytes === 50 ? 3 : runs); run++) {
+      quickjsMs.push(await cellMs(quickjsSession, regexCell, JSON.stringify(expected)));
+      quickjsOverTool.push(quickjsMs.at(-1)! / (await cellMs(quickjsSession, toolCell, expected)));
+    }
+    results.push(summarize(label('same regex inside QuickJS'), quickjsMs));
+    results.push(summarize(label('ratio QuickJS / tool (paired runs)'), quickjsOverTool));
+    const lagStats = summarize('lag', lagsMs);
+    lags.push(
+      `${megabytes} MB: worst event-loop lag during a tool call: first call ${coldLag.toFixed(1)} ms; warm calls median ${lagStats.median.toFixed(1)} ms (max ${lagStats.max.toFixed(1)}, ${lagsMs.length} runs)`,
+    );
+    await quickjsSession.dispose();
+    await grep.dispose();
+
+    const isolatedSession = await isolatedVm.createSession({ context: text, hostFunctions: {} });
+    results.push(
+      summarize(
+        label('same regex inside isolated-vm'),
+        await measure(runs, 1, () => cellMs(isolatedSession, regexCell, JSON.stringify(expected))),
+      ),
+    );
+    await isolatedSession.dispose();
+    print(results.slice(printed));
+  }
+  await quickjs.dispose?.();
+  await isolatedVm.dispose?.();
+}
+
+async function searchSection(results: Stats[], notes: string[]) {
+  const { text, words } = makeProse(40 * MB);
+  let tokens = 0;
+  for (let i = 0, inWord = false; i < text.length; i++) {
+    const space = text.charCodeAt(i) <= 32;
+    if (!space && !inWord) tokens++;
+    inWord = !space;
+  }
+  notes.push(
+    `BM25 corpus: ${(text.length / MB).toFixed(1)} MB, ${(tokens / 1e6).toFixed(2)}M words (≈${(text.length / 4 / 1e6).toFixed(1)}M tokens at 4 characters a token)`,
+  );
+  const buildMs: number[] = [];
+  const peakRss: number[] = [];
+  const worstLag: number[] = [];
+  let search = createSearchTool();
+  for (let run = 0; run < 3; run++) {
+    search = createSearchTool();
+    globalThis.gc?.();
+    const watch = watchHost();
+    const started = performance.now();
+    await search.execute({ query: 'warm up' }, { abortSignal: signal, context: text, depth: 0 });
+    buildMs.push(performance.now() - started);
+    const seen = watch.stop();
+    peakRss.push(seen.peakRssDeltaMb);
+    worstLag.push(seen.worstLagMs);
+  }
+  results.push(summarize('BM25 index build, 40 MB (first search call)', buildMs));
+  results.push(summarize('BM25 index build: peak RSS above start, MiB', peakRss));
+  results.push(summarize('BM25 index build: worst event-loop lag, ms', worstLag));
+  let seed = 7;
+  const pick = () => {
+    seed = (seed * 48_271) % 2_147_483_647;
+    return words[Math.floor(words.length * (seed / 2_147_483_647) ** 2)]!;
+  };
+  results.push(
+    summarize(
+      'BM25 query, 3 words, k = 10 (warm index)',
+      await measure(200, 20, async () => {
+        const started = performance.now();
+        await search.execute(
+          { query: `${pick()} ${pick()} ${pick()}`, k: 10 },
+          { abortSignal: signal, context: text, depth: 0 },
+        );
+        return performance.now() - started;
+      }),
+    ),
+  );
+  print(results.slice(-4));
+}
+
+function print(stats: readonly Stats[]) {
+  for (const s of stats) {
+    console.log(
+      `| ${s.name} | ${s.median.toFixed(1)} | ${s.min.toFixed(1)} | ${s.p25.toFixed(1)} | ${s.p75.toFixed(1)} | ${s.max.toFixed(1)} | ${s.runs} |`,
+    );
+  }
+}
+
+async function main() {
+  const results: Stats[] = [];
+  const notes: string[] = [];
+  console.log('| measurement | median | min | p25 | p75 | max | runs |\n|---|---|---|---|---|---|---|');
+  const only = process.argv[2];
+  if (only !== 'search') await grepSection(results, notes);
+  if (only !== 'grep') await searchSection(results, notes);
+  for (const note of notes) console.log(`- ${note}`);
+}
+
+await main();
