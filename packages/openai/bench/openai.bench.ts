@@ -7,6 +7,7 @@
  * hits both alike. The overhead is the median of the per-pair differences.
  */
 import type { ChatMessage } from '@rlm/core';
+import { type Stats, summarize } from '@rlm/core/benchmark';
 import { startTestServer } from '@rlm/test-server';
 import OpenAI from 'openai';
 import { createOpenAI } from '../src/index';
@@ -21,32 +22,6 @@ const messages: ChatMessage[] = [
   { role: 'system', content: 'You answer in one word.' },
   { role: 'user', content: 'How many items have the label "location"?' },
 ];
-
-interface Stats {
-  readonly median: number;
-  readonly min: number;
-  readonly p25: number;
-  readonly p75: number;
-  readonly max: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  const position = (sorted.length - 1) * q;
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
-}
-
-function summarize(samples: readonly number[]): Stats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return {
-    median: quantile(sorted, 0.5),
-    min: sorted[0]!,
-    p25: quantile(sorted, 0.25),
-    p75: quantile(sorted, 0.75),
-    max: sorted[sorted.length - 1]!,
-  };
-}
 
 async function time(call: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -174,14 +149,14 @@ for (const pair of pairs) {
     wrapped.push(providerMs);
     differences.push(providerMs - rawMs);
   }
-  const rawStats = summarize(raw);
-  const providerStats = summarize(wrapped);
+  const rawStats = summarize('raw', raw);
+  const providerStats = summarize('wrapped', wrapped);
   console.log(row(`raw SDK call, ${pair.name}`, rawStats));
   console.log(row(`provider doGenerate, ${pair.name}`, providerStats));
   console.log(
     row(
       `overhead per call, ${pair.name}`,
-      summarize(differences),
+      summarize('differences', differences),
       `difference of medians ${format(providerStats.median - rawStats.median)} ms`,
     ),
   );
@@ -200,7 +175,7 @@ for (const pair of pairs.slice(0, 2)) {
     [`raw SDK, ${pair.name}`, rawRates],
     [`provider, ${pair.name}`, providerRates],
   ] as const) {
-    const stats = summarize(rates);
+    const stats = summarize('rates', rates);
     console.log(
       `| ${name} | ${stats.median.toFixed(0)} | ${stats.min.toFixed(0)} | ${stats.max.toFixed(0)} |`,
     );
