@@ -298,6 +298,19 @@ describe('extended thinking', () => {
   });
 });
 
+describe('settings checked when the model is made', () => {
+  it("refuses a maxOutputTokens that is not a positive integer, in core's wording, naming the model", async () => {
+    const server = await serverWith();
+    expect(() => modelFor(server, { maxOutputTokens: 2.5 })).toThrow(
+      "'claude-sonnet-4-6': maxOutputTokens must be an integer of at least 1; got 2.5.",
+    );
+    expect(() => modelFor(server, { maxOutputTokens: 0 })).toThrow(InvalidArgumentError);
+    expect(() => modelFor(server, { thinking: { type: 'enabled', budgetTokens: 2048.5 } })).toThrow(
+      "'claude-sonnet-4-6': thinking.budgetTokens must be an integer of at least 1024; got 2048.5.",
+    );
+  });
+});
+
 describe('context windows', () => {
   it('knows the catalog window, takes an override, and assumes 200K for unknown models', async () => {
     const server = await serverWith();

@@ -5,7 +5,7 @@ import {
   type LanguageModelCallOptions,
   type LanguageModelResult,
 } from '@rlm/core';
-import { retryWithBackoff } from '@rlm/core/provider';
+import { checkIntegerSetting, retryWithBackoff } from '@rlm/core/provider';
 import type { AnthropicConnection } from './anthropic-connection';
 import {
   ANTHROPIC_DEFAULT_CONTEXT_WINDOW,
@@ -218,24 +218,10 @@ function validateSettings(
       message: `'${modelId}': temperature cannot be set together with thinking (Anthropic requires the default temperature while thinking). Remove one of them.`,
     });
   }
-  if (
-    thinking?.type === 'enabled' &&
-    !(Number.isInteger(thinking.budgetTokens) && thinking.budgetTokens >= 1024)
-  ) {
-    throw new InvalidArgumentError({
-      argument: 'thinking.budgetTokens',
-      message: `'${modelId}': thinking.budgetTokens must be an integer of at least 1024, got ${thinking.budgetTokens}.`,
-    });
+  if (thinking?.type === 'enabled') {
+    checkIntegerSetting(thinking.budgetTokens, 'thinking.budgetTokens', 1024, `'${modelId}'`);
   }
-  if (
-    settings.maxOutputTokens !== undefined &&
-    !(Number.isInteger(settings.maxOutputTokens) && settings.maxOutputTokens > 0)
-  ) {
-    throw new InvalidArgumentError({
-      argument: 'maxOutputTokens',
-      message: `'${modelId}': maxOutputTokens must be a positive integer, got ${settings.maxOutputTokens}.`,
-    });
-  }
+  checkIntegerSetting(settings.maxOutputTokens, 'maxOutputTokens', 1, `'${modelId}'`);
   if (
     settings.context1M &&
     known &&
