@@ -116,3 +116,62 @@ describe('grep', () => {
     await expect(run({ pattern: 'a' }, ['a', { n: 1 }])).rejects.toThrow(/context\[1\] is an object/);
   });
 });
+
+describe('grep against a plain per-line reference', () => {
+  const reference = (pattern: string, flags: string, text: string) => {
+    const regex = new RegExp(pattern, flags);
+    let offset = 0;
+    const found: { lineNumber: number; offset: number }[] = [];
+    text.split('\n').forEach((raw, i) => {
+      const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      const match = regex.exec(line);
+      if (match) found.push({ lineNumber: i + 1, offset: offset + match.index });
+      offset += raw.length + 1;
+    });
+    return found;
+  };
+  const words = ['alpha', 'beta', 'gamma', '', ' ', 'ab', 'a\tb', 'Zürich', '42', 'x'];
+  let seed = 1;
+  const random = () => {
+    seed = (seed * 48_271) % 2_147_483_647;
+    return seed / 2_147_483_647;
+  };
+  const text = (crlf: boolean) =>
+    Array.from({ length: 400 }, () =>
+      Array.from({ length: Math.floor(random() * 5) }, () => words[Math.floor(random() * words.length)]).join(
+        ' ',
+      ),
+    ).join(crlf ? '\r\n' : '\n');
+  const patterns: [string, string][] = [
+    ['a', ''],
+    ['^', ''],
+    ['$', ''],
+    ['^$', ''],
+    ['a$', ''],
+    ['^beta', 'i'],
+    ['\\s+$', ''],
+    ['a\\s+b', ''],
+    ['[^a]+', ''],
+    ['(?<=a)b', ''],
+    ['b(?!e)', ''],
+    ['x*', ''],
+    ['ZÜRICH', 'iu'],
+    ['.\\n?.', 's'],
+    ['\\bgamma\\b', ''],
+    ['(a|b)\\1', ''],
+  ];
+  for (const crlf of [false, true]) {
+    it(`gives the same lines and offsets for ${patterns.length} patterns (${crlf ? 'CRLF' : 'LF'})`, async () => {
+      const context = text(crlf);
+      for (const [pattern, flags] of patterns) {
+        const result = await run({ pattern, flags, maxMatches: 10_000 }, context);
+        const expected = reference(pattern, flags, context);
+        expect(
+          result.matches.map(({ lineNumber, offset }) => ({ lineNumber, offset })),
+          `/${pattern}/${flags}`,
+        ).toEqual(expected);
+        expect(result.totalMatches).toBe(expected.length);
+      }
+    });
+  }
+});

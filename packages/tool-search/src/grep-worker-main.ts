@@ -40,20 +40,24 @@ export type GrepWorkerResponse =
 export function grepWorkerMain(port: MessagePort): void {
   let texts: readonly string[] = [];
   let parts: string[][] = [];
-  let lineCache: { lines: string[]; starts: number[] }[] = [];
+  let lineCache: { lines: string[]; starts: number[]; strippedReturns: boolean }[] = [];
 
   const linesOf = (index: number) => {
     let cached = lineCache[index];
     if (!cached) {
       const lines = texts[index]!.split('\n');
       const starts = new Array<number>(lines.length);
+      let strippedReturns = false;
       let start = 0;
       for (let i = 0; i < lines.length; i++) {
         starts[i] = start;
         start += lines[i]!.length + 1;
-        if (lines[i]!.charCodeAt(lines[i]!.length - 1) === 13) lines[i] = lines[i]!.slice(0, -1);
+        if (lines[i]!.charCodeAt(lines[i]!.length - 1) === 13) {
+          lines[i] = lines[i]!.slice(0, -1);
+          strippedReturns = true;
+        }
       }
-      cached = { lines, starts };
+      cached = { lines, starts, strippedReturns };
       lineCache[index] = cached;
     }
     return cached;
@@ -86,23 +90,29 @@ export function grepWorkerMain(port: MessagePort): void {
     }
     try {
       const pattern = new RegExp(request.source, request.flags);
+      // The same pattern over the whole text finds candidate lines at V8's full speed (one call per
+      // candidate, not per line); each candidate line is then checked on its own, so the result is
+      // exactly a per-line grep. Without \r, any line the pattern matches on its own also holds (or
+      // is reached after) a whole-text match from its start, with ^ and $ at line ends (flag m).
+      const scanner = new RegExp(request.source, `${request.flags.replace(/[gm]/g, '')}gm`);
       const matches: GrepWorkerMatch[] = [];
       let totalMatches = 0;
       for (let document = 0; document < texts.length; document++) {
-        const { lines, starts } = linesOf(document);
-        for (let i = 0; i < lines.length; i++) {
+        const text = texts[document]!;
+        const { lines, starts, strippedReturns } = linesOf(document);
+        const visit = (i: number) => {
           const line = lines[i]!;
           if (matches.length >= request.maxMatches) {
             if (pattern.test(line)) totalMatches++;
-            continue;
+            return;
           }
           const found = pattern.exec(line);
-          if (!found) continue;
+          if (!found) return;
           totalMatches++;
           const around = (from: number, to: number) =>
             lines
               .slice(Math.max(0, from), Math.max(0, to))
-              .map((text) => cut(text, 0, 0, request.maxLineChars));
+              .map((other) => cut(other, 0, 0, request.maxLineChars));
           matches.push({
             document,
             lineNumber: i + 1,
@@ -115,6 +125,19 @@ export function grepWorkerMain(port: MessagePort): void {
                 }
               : {}),
           });
+        };
+        // A line's \r before \n is not part of it, but $ would not match before it in the whole text.
+        if (strippedReturns) {
+          for (let i = 0; i < lines.length; i++) visit(i);
+          continue;
+        }
+        let line = 0;
+        scanner.lastIndex = 0;
+        for (let found = scanner.exec(text); found; found = scanner.exec(text)) {
+          while (line + 1 < starts.length && starts[line + 1]! <= found.index) line++;
+          visit(line);
+          if (line + 1 >= starts.length) break;
+          scanner.lastIndex = starts[line + 1]!;
         }
       }
       port.postMessage({ id: request.id, matches, totalMatches } satisfies GrepWorkerResponse);
