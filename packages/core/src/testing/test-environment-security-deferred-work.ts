@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { CellResult } from '../environment/repl-environment';
-import type { SecurityCheck, SecurityKit } from './test-environment-security';
+import type { SecurityCheck, SecurityKit } from './test-environment-security-kit';
 import type { ConformanceSession } from './test-environment-session';
 
 /**

@@ -15,8 +15,8 @@ import {
   type JavaScriptPreludeControl,
 } from '../javascript/javascript-prelude';
 import { rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
-import { ALLOCATION_BOMBS } from './test-environment-security';
 import { BUFFER_CELL_PREFIX } from './test-environment-security-host-pressure';
+import { ALLOCATION_BOMBS } from './test-environment-security-resources';
 
 /** The store behind `localStorage` with the hole `sharedStorage`: one for every session. */
 const sharedStore = new Map<string, string>();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { HostFunction } from '../environment/repl-environment';
-import type { SecurityCheck } from './test-environment-security';
+import type { SecurityCheck } from './test-environment-security-kit';
 
 /**
  * What a cell can make the host hold or do, whatever the sandbox's own limits: arguments in flight,

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { SecurityCheck } from './test-environment-security';
+import type { SecurityCheck } from './test-environment-security-kit';
 
 /**
  * The realm boundary under replaced intrinsics, and what sessions share. A sandbox built as a context

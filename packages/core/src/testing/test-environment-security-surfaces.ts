@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
 import type { JsonValue } from '../environment/context-value';
 import type { CellResult } from '../environment/repl-environment';
+import { expectSessionUnharmed, type SecurityCheck } from './test-environment-security-kit';
 import { linesContaining } from './test-environment-security-oracles';
 import { fileUrl, type SecurityTraps } from './test-environment-security-traps';
 import type { ConformanceSession } from './test-environment-session';
@@ -573,3 +575,29 @@ export const ATTACK_SURFACES: readonly AttackSurface[] = [
   SPAWN_PROCESSES,
   STOP_THE_HOST,
 ];
+
+/** A check per attack surface: every route of it refused, as the host sees it. */
+function surfaceCheck(surface: AttackSurface): SecurityCheck {
+  return {
+    title: `cannot ${surface.name}, by any route (${surface.routes.map((route) => route.name).join(', ')})`,
+    failsWhenHostIsExposed: true,
+    catches: {
+      hostExposed: new RegExp(`cannot ${surface.name}: these attempts got through: \\S`),
+    },
+    testTimeoutMs: 60_000,
+    async run(kit) {
+      const session = await kit.open();
+      const evidence = await surface.probe(session, kit.traps);
+      expect(evidence.result.error, 'the probe cell itself failed').toBeUndefined();
+      expect(evidence.outcomes, 'every attempt reports an outcome').toHaveLength(evidence.attempts);
+      expect(
+        evidence.breaches,
+        `cannot ${surface.name}: these attempts got through: ${evidence.breaches.join('; ').slice(0, 2_000)}`,
+      ).toEqual([]);
+      await expectSessionUnharmed(session);
+    },
+  };
+}
+
+/** A check per attack surface, in the order of {@link ATTACK_SURFACES}. */
+export const HOST_CAPABILITY_CHECKS: readonly SecurityCheck[] = ATTACK_SURFACES.map(surfaceCheck);
