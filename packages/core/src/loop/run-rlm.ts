@@ -1,3 +1,4 @@
+import type { HostFunction } from '../environment/repl-environment';
 import { LimitExceededError } from '../errors/limit-exceeded-error';
 import { failRun, finishRun, type RunOutcome } from './end-run';
 import { FirstCallGuard } from './first-call-guard';
@@ -11,9 +12,10 @@ import { runTurn } from './run-turn';
 export type { RunOutcome } from './end-run';
 
 /**
- * One RLM run: the root, or a child started by `rlm_query`. Builds the prompt, then loops: call the
- * root model, run its code blocks in one persistent session, show it the capped outputs, until the
- * code calls FINAL / FINAL_VAR or the turns run out. Errors carry the partial answer and trajectory.
+ * One RLM run: the root, or a child started by `rlm_query`. Starts the run (prompt, trajectory,
+ * `run-start`), then runs turns — call the root model, run its code blocks in one persistent
+ * session, show it the capped outputs — until the code calls FINAL / FINAL_VAR or the turns run out,
+ * and ends with the answer or with an error that carries the partial answer and the trajectory.
  */
 export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOutcome> {
   const { limits } = tree.settings;
@@ -22,20 +24,10 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
   try {
     session = new RunSession(tree, {
       context: run.context,
-      hostFunctions: createHostFunctions(tree, {
-        runId: run.runId,
-        depth: run.depth,
-        usage: run.usage,
-        emit: run.emit,
-        context: run.context,
-        sha256: run.sha256,
-        failures: run.failures,
-        pendingSubCalls: run.pendingSubCalls,
-        currentSubCalls: () => run.currentBlock?.subCalls,
-        runChild: (question, context, signal) => runChild(tree, run, { question, context, signal }),
-      }),
+      hostFunctions: hostFunctionsOf(tree, run),
       signal: run.signal,
     });
+    // The root's sandbox starts while its first model call is in flight; a child's, at its first cell.
     const firstCall = await FirstCallGuard.start(session, run.signal, run.depth === 0);
 
     let failedTurnsInARow = 0;
@@ -56,14 +48,32 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
       }
     }
 
+    // The turns ran out without FINAL: one more call asks for the best answer the history holds.
     const answer = await askForBestAnswer(tree, run, session);
     await run.settleSubCalls();
     return finishRun(run, answer, 'max-turns-fallback', limits.maxTurns);
   } catch (thrown) {
+    // Sub-calls still in flight are stopped, and their records closed, before the run reports its end.
     throw await failRun(tree, run, thrown);
   } finally {
     await session?.dispose();
   }
+}
+
+/** `llm_query`, `rlm_query`, their batched forms and the tools, serving this run. */
+function hostFunctionsOf(tree: RunTree, run: RunState): Record<string, HostFunction> {
+  return createHostFunctions(tree, {
+    runId: run.runId,
+    depth: run.depth,
+    usage: run.usage,
+    emit: run.emit,
+    context: run.context,
+    sha256: run.sha256,
+    failures: run.failures,
+    pendingSubCalls: run.pendingSubCalls,
+    currentSubCalls: () => run.currentBlock?.subCalls,
+    runChild: (question, context, signal) => runChild(tree, run, { question, context, signal }),
+  });
 }
 
 /**
