@@ -9,7 +9,10 @@ import { createIsolatedVMEnvironment, type IsolatedVMEnvironmentOptions } from '
 
 const MEMORY_LIMIT_MB = 128;
 
-testEnvironment(() => createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB }), { memoryLimit: true });
+testEnvironment(() => createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB }), {
+  memoryLimit: true,
+  configure: (options) => createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB, ...options }),
+});
 
 describe('isolated-vm environment', () => {
   const sessions: ReplSession[] = [];
@@ -142,27 +145,6 @@ describe('isolated-vm environment', () => {
     expect((await session.runCell('1 + 1')).value).toBe('2');
   });
 
-  it('ignores a promise the cell left rejected without a handler, as other environments do', async () => {
-    const { session } = await open();
-    const result = await session.runCell("Promise.reject(new Error('nobody listens'));\n'value'");
-    expect(result.error).toBeUndefined();
-    expect(result.value).toBe('"value"');
-    const after = await session.runCell("await llm_query('next')");
-    expect(after.value).toBe('"answer:next"');
-  });
-
-  it('aborts the signal of a dropped call and tells the next cell that awaits it', async () => {
-    const { session, signals, release } = await open();
-    const first = await session.runCell("globalThis.pending = slow('x');\n'started'");
-    expect(first.error).toBeUndefined();
-    expect(signals.map((signal) => signal.aborted)).toEqual([true]);
-    release('"too late"');
-    const second = await session.runCell(
-      'try { await pending; } catch (error) { console.log(error.message); }',
-    );
-    expect(second.stdout).toMatch(/still running when its cell ended/);
-  });
-
   it('runs what a cell chained on its dropped calls when it ends: a spin is its own cost, a re-arm stops, nothing prints later', async () => {
     const { session, release } = await open();
     await session.runCell('const kept = 1;');
@@ -186,39 +168,15 @@ describe('isolated-vm environment', () => {
     expect(later).toMatchObject({ stdout: 'only this\n', value: '"answer:z"' });
   });
 
-  it('names each cell in error stacks and finds the line in the cell', async () => {
+  it('names each cell in error stacks and finds the column in the cell', async () => {
     const { session } = await open();
     await session.runCell('1');
     const result = await session.runCell('const a = 1;\nfunction f() {\n  return missing + 1;\n}\nf();');
     // V8 points at the start of the `return` statement.
-    expect(result.error).toMatchObject({ kind: 'runtime', name: 'ReferenceError', line: 3, column: 3 });
+    expect(result.error).toMatchObject({ line: 3, column: 3 });
     expect(result.error?.stack).toMatch(
       /^ReferenceError: missing is not defined\n {4}at f \(cell-2\.js:3:3\)\n/,
     );
-  });
-
-  it('passes every kind of context exactly', async () => {
-    const environment = createIsolatedVMEnvironment({ memoryLimitMb: MEMORY_LIMIT_MB });
-    const contexts = [
-      [],
-      [''],
-      ['a\u0001b', 'c\u0002', '\u0003'],
-      ['\u0001', '\u0002', '\u0003', '\u001e', '\u001f'],
-      ['x\u0000y', 'z'],
-      ['é€🚀', '', 'end'],
-      'with a \u0000 NUL and é€🚀',
-      { users: [{ name: 'ada', tags: ['x'] }], n: null, __proto__: { polluted: true } },
-      42,
-      null,
-    ];
-    for (const context of contexts) {
-      const session = await environment.createSession({ context: context as string, hostFunctions: {} });
-      sessions.push(session);
-      const result = await session.runCell('JSON.stringify(context)');
-      expect(result.value).toBe(JSON.stringify(JSON.stringify(context)));
-    }
-    const polluted = sessions.at(-3)!;
-    expect((await polluted.runCell('({}).polluted')).value).toBeUndefined();
   });
 
   it('aborts a cell whose code is still computing by disposing the isolate, and says the state was lost', async () => {
@@ -232,11 +190,6 @@ describe('isolated-vm environment', () => {
     expect(result.error?.kind).toBe('aborted');
     expect(result.stateLost).toMatch(/aborted while its code was still running/);
     expect((await session.runCell('typeof kept')).value).toBe('"undefined"');
-  });
-
-  it('uses the default timeout of the environment', async () => {
-    const { session } = await open({ defaultTimeoutMs: 200 });
-    expect((await session.runCell('while (true) {}')).error?.kind).toBe('timeout');
   });
 
   it('provides no timers', async () => {
@@ -283,7 +236,6 @@ describe('isolated-vm environment', () => {
   it('checks its options', () => {
     expect(() => createIsolatedVMEnvironment({ memoryLimitMb: 4 })).toThrow(InvalidArgumentError);
     expect(() => createIsolatedVMEnvironment({ memoryLimitMb: 1.5 })).toThrow(/memoryLimitMb/);
-    expect(() => createIsolatedVMEnvironment({ defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
     expect(() => createIsolatedVMEnvironment({ maxCatastrophicRestarts: -1 })).toThrow(
       /maxCatastrophicRestarts/,
     );

@@ -7,6 +7,7 @@ const MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 
 testEnvironment(() => createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES }), {
   memoryLimit: true,
+  configure: (options) => createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES, ...options }),
 });
 
 describe('QuickJS environment', () => {
@@ -61,37 +62,11 @@ describe('QuickJS environment', () => {
     expect(after.stdout).toBe('undefined the context\n');
   });
 
-  it('passes lists of strings exactly, whatever characters they hold', async () => {
-    const environment = createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES });
-    const lists = [[], [''], ['a\u0001b', 'c\u0002', '\u0003'], ['x\u0000y', 'z'], ['é€🚀', '', 'end']];
-    for (const list of lists) {
-      const session = await environment.createSession({ context: list, hostFunctions: {} });
-      sessions.push(session);
-      const result = await session.runCell('JSON.stringify(context)');
-      expect(result.value).toBe(JSON.stringify(JSON.stringify(list)));
-    }
-  });
-
-  it('names each cell in error stacks and finds the line in the cell', async () => {
+  it('names each cell in error stacks', async () => {
     const { session } = await open();
     await session.runCell('1');
     const result = await session.runCell('const a = 1;\nfunction f() {\n  return missing + 1;\n}\nf();');
-    expect(result.error).toMatchObject({ kind: 'runtime', name: 'ReferenceError', line: 3 });
-    expect(result.error?.stack).toMatch(/^ReferenceError: .*missing/);
     expect(result.error?.stack).toContain('cell-2.js:3');
-  });
-
-  it('drops the result of a host call its cell left running, and tells the next cell that awaits it', async () => {
-    const { session, release } = await open();
-    const first = await session.runCell("globalThis.pending = slow('x');\n'started'");
-    expect(first.error).toBeUndefined();
-    release('"too late"');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const second = await session.runCell(
-      'try { await pending; } catch (error) { console.log(error.message); }',
-    );
-    expect(second.stdout).toMatch(/still running when its cell ended/);
-    expect((await session.runCell("await llm_query('next')")).value).toBe('"answer:next"');
   });
 
   it('never starts a host call made while the environment describes the cell’s error', async () => {
@@ -139,11 +114,6 @@ describe('QuickJS environment', () => {
     expect((await session.runCell('while (true) {}', { timeoutMs: 100 })).error?.kind).toBe('timeout');
   });
 
-  it('uses the default timeout of the environment', async () => {
-    const { session } = await open({ defaultTimeoutMs: 200 });
-    expect((await session.runCell('while (true) {}')).error?.kind).toBe('timeout');
-  });
-
   it('refuses a context that cannot fit the memory limit, saying what to change', async () => {
     const environment = createQuickJSEnvironment({ memoryLimitBytes: 32 * 1024 * 1024 });
     const creating = environment.createSession({ context: 'é'.repeat(20_000_000), hostFunctions: {} });
@@ -153,6 +123,5 @@ describe('QuickJS environment', () => {
 
   it('checks its options', () => {
     expect(() => createQuickJSEnvironment({ memoryLimitBytes: 1000 })).toThrow(InvalidArgumentError);
-    expect(() => createQuickJSEnvironment({ defaultTimeoutMs: 0 })).toThrow(/defaultTimeoutMs/);
   });
 });

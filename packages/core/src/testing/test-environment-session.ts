@@ -75,7 +75,7 @@ export function createConformanceHost(latencyMs: number): ConformanceHost {
 
 /** What a test may pass when it opens a session. */
 export interface OpenSessionOptions {
-  /** Default {@link DEFAULT_CONFORMANCE_CONTEXT}. */
+  /** Default {@link DEFAULT_CONFORMANCE_CONTEXT} (`null` is passed as it is). */
   readonly context?: ContextValue;
   /** How long each `llm_query` takes. Default 1 ms. */
   readonly latencyMs?: number;
@@ -123,7 +123,8 @@ export function createSessionOpener(
           )
         : host.hostFunctions;
       const session = await environment.createSession({
-        context: options.context ?? DEFAULT_CONFORMANCE_CONTEXT,
+        // `null` is a context like any other; only a missing one gets the default.
+        context: options.context === undefined ? DEFAULT_CONFORMANCE_CONTEXT : options.context,
         hostFunctions,
       });
       sessions.push(session);

@@ -1,12 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CellResult, ReplEnvironment } from '../environment/repl-environment';
 import { describeBusyCellConformance } from './test-environment-busy-cells';
+import { describeCellOrderConformance } from './test-environment-cell-order';
+import {
+  type CommonEnvironmentOptions,
+  describeCommonOptionsConformance,
+} from './test-environment-common-options';
+import { describeContextConformance } from './test-environment-context';
+import { describeDroppedCallConformance } from './test-environment-dropped-calls';
 import { describeSecurityConformance } from './test-environment-security';
 import {
   createSessionOpener,
   expectMemoryFailure,
   type OpenSessionOptions,
 } from './test-environment-session';
+import { describeSessionSignalConformance } from './test-environment-session-signal';
+
+export type { CommonEnvironmentOptions } from './test-environment-common-options';
 
 /**
  * What an environment can do. A conformance check for a capability it lacks is skipped; a check of
@@ -37,6 +47,12 @@ export interface EnvironmentCapabilities {
    * stalls it for the whole cell.
    */
   readonly maxEventLoopLagMs?: number;
+  /**
+   * Builds the environment with the options every environment of ours shares (`defaultTimeoutMs`,
+   * `defaultMaxOutputChars`), on top of what the factory sets. When given, the suite checks that a
+   * cell with no limits of its own gets them and that invalid values are refused, naming the option.
+   */
+  readonly configure?: (options: CommonEnvironmentOptions) => ReplEnvironment | Promise<ReplEnvironment>;
 }
 
 /**
@@ -193,44 +209,31 @@ export function testEnvironment(
         expect(result.error?.kind).toBe('runtime');
         expect(result.error?.message).toContain('plain text');
       });
-    });
 
-    describe('context', () => {
-      it('binds a string context', async () => {
-        const { ok } = await open({ context: 'Zürich — 東京 🚀\nline two' });
-        const result = await ok('console.log(typeof context, context.length, context.split("\\n")[1])');
-        expect(result.stdout).toBe(`string ${'Zürich — 東京 🚀\nline two'.length} line two\n`);
+      it('finds the line in the cell of an error thrown inside a function it defined', async () => {
+        const { run, ok } = await open();
+        await ok('1');
+        const result = await run('const a = 1;\nfunction f() {\n  return missing + 1;\n}\nf();');
+        expect(result.error).toMatchObject({ kind: 'runtime', name: 'ReferenceError', line: 3 });
+        expect(result.error?.message).toContain('missing');
+        if (result.error?.stack !== undefined)
+          expect(result.error.stack).toMatch(/^ReferenceError: .*missing/);
       });
 
-      it('binds an array of strings', async () => {
-        const { ok } = await open({ context: ['first doc', 'second doc', 'third'] });
-        const result = await ok('console.log(Array.isArray(context), context.length, context[1])');
-        expect(result.stdout).toBe('true 3 second doc\n');
-      });
-
-      it('binds a JSON object with nested data', async () => {
-        const { ok } = await open({
-          context: {
-            users: [
-              { name: 'ada', tags: ['math', 'engines'] },
-              { name: 'alan', tags: [] },
-            ],
-            n: null,
-          },
-        });
-        const result = await ok(
-          'console.log(context.users[0].tags[1], context.users.length, context.n === null)',
+      it('ignores promises the cell left rejected without a handler, and the session goes on', async () => {
+        const { run, ok } = await open();
+        const result = await run(
+          "Promise.reject(new Error('nobody listens'));\n(async () => { throw new Error('also ignored'); })();\n'value'",
         );
-        expect(result.stdout).toBe('engines 2 true\n');
-      });
-
-      it('binds a 10 MB string context exactly', async () => {
-        const text = `${'abcdefghi\n'.repeat(1_000_000)}é€🚀\u0000end`;
-        const { ok } = await open({ context: text });
-        const result = await ok('console.log(context.length, context.slice(-8), context.indexOf("é"))');
-        expect(result.stdout).toBe(`${text.length} ${text.slice(-8)} ${text.indexOf('é')}\n`);
+        expect(result.error).toBeUndefined();
+        expect(result.value).toBe('"value"');
+        const after = await ok("await llm_query('next')");
+        expect(after.value).toBe('"answer:next"');
+        expect(after.stateLost).toBeUndefined();
       });
     });
+
+    describeContextConformance(open);
 
     describe('host functions', () => {
       it('are async and pass JSON arguments and results', async () => {
@@ -268,18 +271,6 @@ export function testEnvironment(
           "try { await fail('x'); } catch (error) { console.log(error instanceof Error, error.message); }",
         );
         expect(result.stdout).toBe('true the host said no\n');
-      });
-
-      it('abort the signal of a call its cell dropped, so the host can stop paying for it', async () => {
-        const { run, ok, host } = await open();
-        await ok("globalThis.unawaited = never('dropped'); 'moved on'");
-        const timedOut = await run("await never('timed out');", { timeoutMs: 200 });
-        expect(timedOut.error?.kind).toBe('timeout');
-        const deadline = performance.now() + stopGraceMs;
-        while (host.neverSignals.some((signal) => !signal.aborted) && performance.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
-        expect(host.neverSignals.map((signal) => signal.aborted)).toEqual([true, true]);
       });
 
       it('fail the cell with the message when a rejection is not caught', async () => {
@@ -403,13 +394,15 @@ export function testEnvironment(
         expect((await ok('1 + 1')).value).toBe('2');
       });
 
-      it('stops a cell that waits on a host call past the timeout', async () => {
+      it('stops a cell that waits on a host call past the timeout, keeping every variable', async () => {
         const { run, ok } = await open();
+        await ok('const kept = 5;');
         const started = performance.now();
         const result = await run("await never('x');", { timeoutMs: 300 });
         expect(performance.now() - started).toBeLessThan(300 + stopGraceMs);
         expect(result.error?.kind).toBe('timeout');
-        expect((await ok('2 + 2')).value).toBe('4');
+        expect(result.stateLost).toBeUndefined();
+        expect((await ok('kept + 2 + 2')).value).toBe('9');
       });
 
       it('stops a cell when its signal aborts', async () => {
@@ -425,13 +418,18 @@ export function testEnvironment(
         'ends an allocation bomb with a memory error (or a restart), and the host survives',
         async () => {
           const { run, ok } = await open();
+          await ok('const kept = 41;');
           const result = await run(
             'const chunks = [];\nwhile (true) chunks.push("x".repeat(1024 * 1024) + chunks.length);',
             { timeoutMs: 60_000 },
           );
           expectMemoryFailure(result);
-          const after = await ok('console.log(typeof context, context.length)');
-          expect(after.stdout).toBe('string 44\n');
+          // A restart says so, and takes the variables with it; `context` and the functions are back.
+          const after = await ok(
+            "console.log(typeof context, context.length, typeof kept); await llm_query('x')",
+          );
+          expect(after.stdout).toBe(`string 44 ${result.stateLost ? 'undefined' : 'number'}\n`);
+          if (result.stateLost !== undefined) expect(result.stateLost.length).toBeGreaterThan(0);
         },
         90_000,
       );
@@ -469,6 +467,13 @@ export function testEnvironment(
         if (!(result instanceof Error)) expect((result as CellResult).error?.kind).toBe('aborted');
       });
     });
+
+    describeCellOrderConformance(open);
+    describeSessionSignalConformance(factory);
+    describeDroppedCallConformance(open, stopGraceMs);
+    if (capabilities.configure) {
+      describeCommonOptionsConformance({ configure: capabilities.configure, interruptsSynchronousCode });
+    }
 
     describeBusyCellConformance({
       factory,
