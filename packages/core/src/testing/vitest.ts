@@ -1,10 +1,14 @@
 /**
  * `@rlm/core/testing/vitest`: the conformance suites every plugin runs, as vitest suites (vitest is
  * a peer dependency of this entry only). Call one inside a test file:
- * `testEnvironment('my env', () => createMyEnvironment())`.
+ * `testEnvironment(() => createMyEnvironment())`.
  */
 
-export { type EnvironmentCapabilities, testEnvironment } from './test-environment';
+export {
+  type CommonEnvironmentOptions,
+  type EnvironmentCapabilities,
+  testEnvironment,
+} from './test-environment';
 export {
   type ConformanceReply,
   type ConformanceRequest,
