@@ -8,6 +8,12 @@ describe('findAnthropicModelFacts and ANTHROPIC_MODELS', () => {
     expect(findAnthropicModelFacts('claude-unknown-9')).toBeUndefined();
   });
 
+  it('knows nothing about inherited object keys', () => {
+    expect(findAnthropicModelFacts('constructor')).toBeUndefined();
+    expect(findAnthropicModelFacts('toString')).toBeUndefined();
+    expect(findAnthropicModelFacts('__proto__')).toBeUndefined();
+  });
+
   it('follows the published cache multipliers (writes 1.25×, 1-hour writes 2×, reads 0.1×) on every row', () => {
     for (const [id, model] of Object.entries(ANTHROPIC_MODELS)) {
       const { inputPerMillion, cacheWriteInputPerMillion, cachedInputPerMillion } = model.pricing;

@@ -123,9 +123,12 @@ export const ANTHROPIC_DEFAULT_CONTEXT_WINDOW = 200_000;
 
 /**
  * What the catalog knows about `modelId`: exact alias first, then without a snapshot date
- * (`-20250929`) or a `-latest` suffix.
+ * (`-20250929`) or a `-latest` suffix. Unknown ids (and names an object inherits, such as
+ * `constructor`) give `undefined`.
  */
 export function findAnthropicModelFacts(modelId: string): AnthropicModelFacts | undefined {
-  const catalog: Readonly<Record<string, AnthropicModelFacts>> = ANTHROPIC_MODELS;
-  return catalog[modelId] ?? catalog[modelId.replace(/-(\d{8}|latest)$/, '')];
+  const known: Readonly<Record<string, AnthropicModelFacts>> = ANTHROPIC_MODELS;
+  if (Object.hasOwn(known, modelId)) return known[modelId];
+  const alias = modelId.replace(/-(\d{8}|latest)$/, '');
+  return alias !== modelId && Object.hasOwn(known, alias) ? known[alias] : undefined;
 }
