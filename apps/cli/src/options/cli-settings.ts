@@ -4,6 +4,12 @@ export const ENVIRONMENT_NAMES = ['quickjs', 'isolated-vm', 'deno'] as const;
 /** One of {@link ENVIRONMENT_NAMES}. */
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
+/** The host-side tools the CLI can give the model (`@rlm/tool-search`); all are on by default. */
+export const TOOL_NAMES = ['grep', 'search'] as const;
+
+/** One of {@link TOOL_NAMES}. */
+export type ToolName = (typeof TOOL_NAMES)[number];
+
 /** Every setting of a run that can come from a flag, an environment variable or a config file. */
 export interface CliSettings {
   /** The root model as `provider:model`. */
@@ -28,6 +34,8 @@ export interface CliSettings {
   maxRetries?: number;
   /** Time one code cell may run, in milliseconds. */
   cellTimeout?: number;
+  /** The tools the model may call. Default all of {@link TOOL_NAMES}; empty for none. */
+  tools?: readonly ToolName[];
   /** Memory limit of the sandbox, in megabytes. */
   memory?: number;
   /** Model calls in flight at once across the run. */

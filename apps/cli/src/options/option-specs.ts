@@ -1,7 +1,7 @@
-import { ENVIRONMENT_NAMES, type SettingName } from './cli-settings';
+import { ENVIRONMENT_NAMES, type SettingName, TOOL_NAMES } from './cli-settings';
 
 /** How an option's text value is read. */
-export type OptionKind = 'string' | 'integer' | 'cost' | 'duration' | 'boolean' | 'environment';
+export type OptionKind = 'string' | 'integer' | 'cost' | 'duration' | 'boolean' | 'environment' | 'tools';
 
 /** One setting: its flag, environment variable, config-file key and help. The single source for parsing and `--help`. */
 export interface OptionSpec {
@@ -146,6 +146,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description:
       'Time one code cell may run before it is stopped (the model sees a timeout error and goes on). Default 120s.',
     example: '--cell-timeout 5m',
+  },
+  {
+    key: 'tools',
+    flag: 'tools',
+    kind: 'tools',
+    envVar: 'RLM_TOOLS',
+    valueName: `${TOOL_NAMES.join(',')}|none`,
+    description:
+      'Search tools the model may call, run natively outside the sandbox: grep (a regular expression over every line, much faster than a regex in QuickJS) and search (BM25 ranking of chunks for a question). Comma-separated; none turns them off. Default grep,search.',
+    example: '--tools grep',
   },
   {
     key: 'memory',

@@ -1,19 +1,20 @@
 import { InvalidArgumentError } from '@rlm/core';
-import { ENVIRONMENT_NAMES, type EnvironmentName } from './cli-settings';
+import { ENVIRONMENT_NAMES, type EnvironmentName, TOOL_NAMES, type ToolName } from './cli-settings';
 import type { OptionSpec } from './option-specs';
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**
  * Reads one option's value from a flag, an environment variable or a config file (`origin` says
- * which, for the message). Config files may give numbers and booleans as JSON; everything else is
- * text. A wrong value is a usage error that names the option, the origin and what is expected.
+ * which, for the message). Config files may give numbers and booleans as JSON (and tools as a list);
+ * everything else is text. A wrong value is a usage error that names the option, the origin and what
+ * is expected.
  */
 export function parseOptionValue(
   spec: OptionSpec,
   value: unknown,
   origin: string,
-): string | number | boolean {
+): string | number | boolean | readonly ToolName[] {
   const wrong = (expected: string): never => {
     throw new InvalidArgumentError({
       argument: spec.flag,
@@ -37,6 +38,18 @@ export function parseOptionValue(
       return ENVIRONMENT_NAMES.includes(text as EnvironmentName)
         ? (text as EnvironmentName)
         : wrong(ENVIRONMENT_NAMES.join(', '));
+    case 'tools': {
+      const names = Array.isArray(value)
+        ? value
+        : text === undefined || typeof value !== 'string'
+          ? undefined
+          : text === 'none'
+            ? []
+            : text.split(',').map((name) => name.trim());
+      const expected = `a comma-separated list of ${TOOL_NAMES.join(', ')}, or none`;
+      if (!names || names.some((name) => !TOOL_NAMES.includes(name as ToolName))) return wrong(expected);
+      return [...new Set(names as ToolName[])];
+    }
     case 'integer': {
       const number =
         text !== undefined && /^\d+$/.test(text.replaceAll('_', ''))

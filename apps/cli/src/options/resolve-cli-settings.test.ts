@@ -129,6 +129,26 @@ describe('resolveCliSettings', () => {
     ).toThrow('--quiet (--quiet) and --verbose (/p/rlm.config.json) contradict each other; choose one.');
   });
 
+  it('reads --tools, RLM_TOOLS and a config list of tools, none for no tools, and rejects unknown tools', () => {
+    const parse = (flags: Record<string, string>) => resolveCliSettings(flags, {}, []).settings;
+    expect(parse({}).tools).toBeUndefined();
+    expect(parse({ tools: 'grep' }).tools).toEqual(['grep']);
+    expect(parse({ tools: ' search , grep,search' }).tools).toEqual(['search', 'grep']);
+    expect(parse({ tools: 'none' }).tools).toEqual([]);
+    expect(resolveCliSettings({}, { RLM_TOOLS: 'search' }, []).settings.tools).toEqual(['search']);
+    expect(
+      resolveCliSettings({}, {}, [
+        { path: '/p/rlm.config.json', scope: 'project', values: { tools: ['grep'] } },
+      ]).settings.tools,
+    ).toEqual(['grep']);
+    expect(() => parse({ tools: 'grep,bm25' })).toThrow(
+      '--tools: "grep,bm25" is not a valid value for tools; expected a comma-separated list of grep, search, or none (e.g. --tools grep).',
+    );
+    expect(() =>
+      resolveCliSettings({}, {}, [{ path: '/p/rlm.config.json', scope: 'project', values: { tools: [1] } }]),
+    ).toThrow('/p/rlm.config.json: [1] is not a valid value for tools');
+  });
+
   it('rejects unknown keys and broken JSON in config files', async () => {
     expect(() =>
       resolveCliSettings({}, {}, [{ path: '/p/.rlmrc.json', scope: 'project', values: { modle: 'x' } }]),

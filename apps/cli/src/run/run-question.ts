@@ -17,6 +17,7 @@ import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
 import type { CliSettings } from '../options/cli-settings';
+import { createCliTools } from '../options/cli-tools';
 import { inCliTerms, LIMIT_FLAGS } from '../output/cli-terms';
 import { explainError } from '../output/explain-error';
 import { summaryLine, usageByModelLines } from '../output/run-report';
@@ -78,6 +79,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   // deprecated model on every call): each distinct message once, through the reporter.
   const restoreConsole = routeConsoleTo((text) => reporter.note(`rlm: warning: ${text}`));
 
+  const tools = createCliTools(settings.tools);
   const rlm = createRLM({
     model: options.model,
     ...(options.subModel ? { subModel: options.subModel } : {}),
@@ -93,6 +95,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     ...(settings.outputCap === undefined ? {} : { maxOutputChars: settings.outputCap }),
     ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
     ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
+    tools: tools.tools,
   });
 
   let result: RLMResult | undefined;
@@ -112,6 +115,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     process.removeListener('warning', onWarning);
     for (const listener of warningListeners) process.on('warning', listener);
     restoreConsole();
+    await tools.dispose();
   }
 
   const limit = LimitExceededError.isInstance(failure) ? failure : undefined;
