@@ -1,7 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SandboxError } from '@rlm/core';
 import * as kit from '@rlm/core/environment';
 import {
@@ -22,7 +23,8 @@ import {
   reserveContextFile,
   writeContextFile,
 } from './context-file';
-import { CHILD_SCRIPT_PATH, denoRunCommand } from './deno-command';
+import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
+import { denoRunCommand } from './deno-command';
 import { LineReader } from './line-reader';
 import { readCpuTimeMs, readProcessStatus, readWorkerThreadCount } from './memory-usage';
 
@@ -56,7 +58,10 @@ export interface DenoChildSettings {
   readonly cacheDirectory: string;
   /** Where each child's context file is written. */
   readonly temporaryDirectory: string;
-  /** The program the child runs; default this package's `child/deno-child.js` (tests swap in a leaky copy). */
+  /**
+   * The file of the program the child runs; default this package's `deno-child.sandbox.js`, written
+   * to the cache directory (tests swap in a leaky copy).
+   */
   readonly childScriptPath?: string;
 }
 
@@ -77,7 +82,7 @@ interface RunningCell {
 }
 
 /**
- * One Deno process running `child/deno-child.js`: one sandbox with the prelude evaluated in it. It
+ * One Deno process running `deno-child.sandbox.js`: one sandbox with the prelude evaluated in it. It
  * runs one cell at a time, answers the host calls of the running cell, and stops a cell that overruns
  * by asking the child to let go of it, or, when synchronous code keeps the child from listening, by
  * killing the process. The session above starts a new process when this one is gone.
@@ -152,11 +157,21 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
         cause: error,
       });
     });
+    const scriptPath =
+      settings.childScriptPath ??
+      (await writeChildProgram(settings.cacheDirectory).catch((error: unknown) => {
+        void removeTemporaryDirectory(contextFile.directory);
+        throw new SandboxError({
+          environmentId: ENVIRONMENT_ID,
+          message: `Could not write the Deno child program to ${settings.cacheDirectory}: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
+          cause: error,
+        });
+      }));
     const { args, env } = denoRunCommand({
       readablePath: contextFile.path,
       memoryLimitMb: settings.memoryLimitMb,
       cacheDirectory: settings.cacheDirectory,
-      ...(settings.childScriptPath !== undefined ? { scriptPath: settings.childScriptPath } : {}),
+      scriptPath,
     });
     const child = spawn(settings.denoPath, args, {
       cwd: settings.cacheDirectory,
@@ -697,18 +712,52 @@ function checkCellBounds(
 /** What the child keeps of a value, error name, message or stack at the least, whatever the output cap. */
 const MIN_TEXT_CHARS = 1000;
 
+/** The name of the child program's file, and the name stack traces give it (see the program). */
+const CHILD_PROGRAM_FILE_NAME = 'rlm-deno-child.js';
+
+/** Where the child program is written in a cache directory. */
+export function childProgramPath(cacheDirectory: string): string {
+  return join(cacheDirectory, CHILD_PROGRAM_FILE_NAME);
+}
+
+/** The child program's file in each cache directory, written once per host process. */
+const writtenPrograms = new Map<string, Promise<string>>();
+
 /**
- * `text` with the host's paths replaced by neutral names: this package's child program (as a path
- * and as a file URL), the Deno binary, Deno's cache directory and the temporary directory.
+ * Writes this package's child program (`deno-child.sandbox.js`, embedded at build time) into Deno's
+ * cache directory of this host process, once, and returns its path. The children run it from there:
+ * the package ships no file it has to find at run time, and a child reads nothing but its context
+ * (Deno loads the main module without a read permission).
+ */
+function writeChildProgram(cacheDirectory: string): Promise<string> {
+  let written = writtenPrograms.get(cacheDirectory);
+  if (written === undefined) {
+    const path = childProgramPath(cacheDirectory);
+    written = writeFile(path, DENO_CHILD_PROGRAM).then(() => path);
+    // A failure is not remembered: the next start tries again.
+    written.catch(() => writtenPrograms.delete(cacheDirectory));
+    writtenPrograms.set(cacheDirectory, written);
+  }
+  return written;
+}
+
+/** Where this package is installed (`src/` or `dist/` is one level down). */
+const PACKAGE_DIRECTORY = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
+
+/**
+ * `text` with the host's paths replaced by neutral names: the child program's file (as a path and as
+ * a file URL), this package's directory, the Deno binary, Deno's cache directory and the temporary
+ * directory.
  */
 export function scrubHostPaths(
   text: string,
   settings: Pick<DenoChildSettings, 'denoPath' | 'cacheDirectory' | 'temporaryDirectory'>,
 ): string {
+  const programPath = settings.cacheDirectory ? childProgramPath(settings.cacheDirectory) : '';
   const replacements: [string, string][] = [
-    [pathToFileURL(CHILD_SCRIPT_PATH).href, 'rlm-deno-child.js'],
-    [CHILD_SCRIPT_PATH, 'rlm-deno-child.js'],
-    [dirname(dirname(CHILD_SCRIPT_PATH)), '<@rlm/env-deno>'],
+    [programPath ? pathToFileURL(programPath).href : '', CHILD_PROGRAM_FILE_NAME],
+    [programPath, CHILD_PROGRAM_FILE_NAME],
+    [PACKAGE_DIRECTORY, '<@rlm/env-deno>'],
     [settings.denoPath, '<deno>'],
     [settings.cacheDirectory, '<deno cache>'],
     [settings.temporaryDirectory, '<temporary directory>'],

@@ -1,8 +1,3 @@
-import { fileURLToPath } from 'node:url';
-
-/** The program every child runs; it sits beside `src/` and `dist/`, so one relative path serves both. */
-export const CHILD_SCRIPT_PATH = fileURLToPath(new URL('../child/deno-child.js', import.meta.url));
-
 /** What a child is started with. */
 export interface DenoCommandOptions {
   /** The only file the child may read. */
@@ -11,8 +6,8 @@ export interface DenoCommandOptions {
   readonly memoryLimitMb: number;
   /** Deno's own cache directory (`DENO_DIR`). */
   readonly cacheDirectory: string;
-  /** The program to run; default the child program of this package. */
-  readonly scriptPath?: string;
+  /** The file of the program to run (the host writes this package's child program to one; see `deno-child-process.ts`). */
+  readonly scriptPath: string;
 }
 
 /** The arguments and environment of a `deno run` with no permission but reading one file. */
@@ -42,7 +37,7 @@ export function denoRunCommand(options: DenoCommandOptions): DenoCommand {
       // WebAssembly is gone from the sandbox (the prelude deletes it); its memories are bounded by the
       // limit anyway, in 64 KiB pages, for the child's own realm.
       `--v8-flags=--max-old-space-size=${options.memoryLimitMb},--wasm-max-mem-pages=${options.memoryLimitMb * 16}`,
-      options.scriptPath ?? CHILD_SCRIPT_PATH,
+      options.scriptPath,
     ],
     env: childEnvironment(options.cacheDirectory),
   };

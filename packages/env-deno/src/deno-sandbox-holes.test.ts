@@ -1,11 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CellResult, HostFunction, ReplSession } from '@rlm/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MAX_HOST_CALL_CHARS_IN_FLIGHT, MAX_HOST_CALLS_IN_FLIGHT, MAX_LINE_CHARS } from './child-protocol';
-import { scrubHostPaths } from './deno-child-process';
-import { CHILD_SCRIPT_PATH } from './deno-command';
+import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
+import { childProgramPath, scrubHostPaths } from './deno-child-process';
 import { createDenoEnvironmentWith, type DenoEnvironmentOptions } from './deno-environment';
 
 /**
@@ -60,7 +61,7 @@ describe('Deno sandbox holes (issue 8)', () => {
     const name = holes.join('+');
     const known = leakyChildren.get(name);
     if (known) return known;
-    let source = readFileSync(CHILD_SCRIPT_PATH, 'utf8');
+    let source = DENO_CHILD_PROGRAM;
     const cut = (from: string, to: string) => {
       expect(source, `the child program no longer holds ${JSON.stringify(from)}`).toContain(from);
       source = source.replace(from, to);
@@ -598,7 +599,7 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
   });
 
   describe('finding 9: no host path in anything a cell sees', () => {
-    const packageDirectory = dirname(dirname(CHILD_SCRIPT_PATH));
+    const packageDirectory = fileURLToPath(new URL('..', import.meta.url)).replace(/[\\/]$/, '');
 
     it('shows no install path in stacks, errors and values', async () => {
       const { session } = await open();
@@ -621,7 +622,7 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
         const text = textOf(await session.runCell(code));
         expect(text, code).not.toContain('file://');
         expect(text, code).not.toContain(packageDirectory);
-        expect(text, code).not.toContain('child/deno-child.js');
+        expect(text, code).not.toContain('rlm-deno-cache-');
       }
     });
 
@@ -631,7 +632,8 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
         cacheDirectory: '/tmp/rlm-deno-cache-x',
         temporaryDirectory: '/tmp',
       };
-      const text = `error: Uncaught at file://${CHILD_SCRIPT_PATH}:3:1 (${CHILD_SCRIPT_PATH}) ran by /opt/deno/bin/deno in /tmp/rlm-deno-cache-x/y and ${packageDirectory}/package.json`;
+      const programPath = childProgramPath(settings.cacheDirectory);
+      const text = `error: Uncaught at file://${programPath}:3:1 (${programPath}) ran by /opt/deno/bin/deno in /tmp/rlm-deno-cache-x/y and ${packageDirectory}/package.json`;
       const scrubbed = scrubHostPaths(text, settings);
       expect(scrubbed).toBe(
         'error: Uncaught at rlm-deno-child.js:3:1 (rlm-deno-child.js) ran by <deno> in <deno cache>/y and <@rlm/env-deno>/package.json',

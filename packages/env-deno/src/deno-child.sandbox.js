@@ -1,5 +1,11 @@
+// @ts-check
 /**
  * The program every Deno child of `@rlm/env-deno` runs: one REPL session in one OS process.
+ *
+ * The build embeds this file as a string (`scripts/embed-sandbox-sources.mjs`, into
+ * `deno-child.sandbox.generated.ts`); the host writes that text to `rlm-deno-child.js` in Deno's cache
+ * directory of the host process and runs it from there. Run `pnpm --filter @rlm/env-deno build` after
+ * editing it.
  *
  * Deno starts it with no permission but reading the one file that holds the context. Model code never
  * runs in this program's realm: it runs in a fresh V8 context (`node:vm` with `DONT_CONTEXTIFY`) that
@@ -34,8 +40,25 @@ import vm from 'node:vm';
 // The program is compiled from the source of `rlmDenoChild` under a neutral name: stack traces, the
 // sandbox's included, show `rlm-deno-child.js`, never the path this package is installed at.
 const program = vm.runInThisContext(`(${rlmDenoChild})`, { filename: 'rlm-deno-child.js' });
-program(vm, globalThis.Deno);
+program(vm, /** @type {any} */ (globalThis).Deno);
 
+/**
+ * @typedef {object} Cell The cell that runs now.
+ * @property {number} id
+ * @property {boolean} settled
+ * @property {boolean} finished
+ */
+/**
+ * @typedef {object} PendingCall A host call of the running cell, waiting for its answer.
+ * @property {(resultJson: string) => void} resolve
+ * @property {(message: string) => void} reject
+ * @property {number} chars
+ */
+
+/**
+ * @param {typeof import('node:vm')} vm
+ * @param {any} denoNamespace Deno's namespace (`Deno`), which no type here describes.
+ */
 function rlmDenoChild(vm, denoNamespace) {
   // ---- what this realm uses, taken before any model code runs ----
   // Code that got out of the sandbox into this realm could replace globals and prototype methods; the
@@ -43,6 +66,7 @@ function rlmDenoChild(vm, denoNamespace) {
   const apply = Reflect.apply;
   const bind = Function.prototype.bind;
   const call = Function.prototype.call;
+  /** @type {(fn: Function) => any} */
   const uncurry = (fn) => apply(bind, call, [fn]);
   const getPrototypeOf = Object.getPrototypeOf;
   const jsonStringify = JSON.stringify;
@@ -60,9 +84,15 @@ function rlmDenoChild(vm, denoNamespace) {
   const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
   const typedArraySet = uncurry(typedArrayPrototype.set);
   const typedArrayIndexOf = uncurry(typedArrayPrototype.indexOf);
-  const typedArrayBuffer = uncurry(Object.getOwnPropertyDescriptor(typedArrayPrototype, 'buffer').get);
-  const typedArrayOffset = uncurry(Object.getOwnPropertyDescriptor(typedArrayPrototype, 'byteOffset').get);
-  const typedArrayLength = uncurry(Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length').get);
+  const typedArrayBuffer = uncurry(
+    /** @type {{ get: Function }} */ (Object.getOwnPropertyDescriptor(typedArrayPrototype, 'buffer')).get,
+  );
+  const typedArrayOffset = uncurry(
+    /** @type {{ get: Function }} */ (Object.getOwnPropertyDescriptor(typedArrayPrototype, 'byteOffset')).get,
+  );
+  const typedArrayLength = uncurry(
+    /** @type {{ get: Function }} */ (Object.getOwnPropertyDescriptor(typedArrayPrototype, 'length')).get,
+  );
   const mapGet = uncurry(Map.prototype.get);
   const mapSet = uncurry(Map.prototype.set);
   const mapDelete = uncurry(Map.prototype.delete);
@@ -81,7 +111,7 @@ function rlmDenoChild(vm, denoNamespace) {
   const readTextFileSync = denoNamespace.readTextFileSync;
   const memoryUsage = denoNamespace.memoryUsage;
   const exit = denoNamespace.exit;
-  const addEventListener = globalThis.addEventListener;
+  const addEventListener = /** @type {any} */ (globalThis).addEventListener;
   const preventDefault = uncurry(Event.prototype.preventDefault);
 
   // Deno formats stack traces with a hook that calls `globalThis.Error.prepareStackTrace` of the
@@ -117,6 +147,7 @@ function rlmDenoChild(vm, denoNamespace) {
     'console',
   ]) {
     try {
+      // @ts-expect-error: a name of this list, which the type of globalThis may not have.
       delete globalThis[name];
     } catch {
       // A non-configurable global stays; the permissions still hold.
@@ -124,7 +155,10 @@ function rlmDenoChild(vm, denoNamespace) {
   }
 
   // Deno ends the process on an unhandled rejection; model code may leave some behind (see the prelude).
-  apply(addEventListener, globalThis, ['unhandledrejection', (event) => preventDefault(event)]);
+  apply(addEventListener, globalThis, [
+    'unhandledrejection',
+    (/** @type {Event} */ event) => preventDefault(event),
+  ]);
 
   /** Value, error name, message and stack keep at least this many characters, whatever the output cap. */
   const MIN_TEXT_CHARS = 1000;
@@ -132,6 +166,7 @@ function rlmDenoChild(vm, denoNamespace) {
   const WRITE_CHUNK_CHARS = 1 << 20;
 
   /** Self-contained: its source is also evaluated inside the sandbox. */
+  /** @param {typeof globalThis} global */
   function lockStackTraceHook(global) {
     const ErrorClass = global.Error;
     Object.defineProperty(ErrorClass, 'prepareStackTrace', {
@@ -148,6 +183,7 @@ function rlmDenoChild(vm, denoNamespace) {
     });
   }
 
+  /** @param {Uint8Array} bytes */
   function writeAll(bytes) {
     const buffer = typedArrayBuffer(bytes);
     const offset = typedArrayOffset(bytes);
@@ -163,6 +199,7 @@ function rlmDenoChild(vm, denoNamespace) {
 
   // ---- authenticated lines to the host ----
   /** `{"k":<key>,"n":` once the host sent its key; nothing is written before that. */
+  /** @type {string | undefined} */
   let linePrefix;
   let lineNumber = 0;
   let maxLineChars = 0;
@@ -170,6 +207,10 @@ function rlmDenoChild(vm, denoNamespace) {
   /**
    * Writes one line; `writeSync` keeps lines whole and in order, whatever runs next. Headers are
    * objects without a prototype (`__proto__: null`), so serialising them calls no replaceable `toJSON`.
+   */
+  /**
+   * @param {object} fields
+   * @param {string} [payload]
    */
   function send(fields, payload) {
     if (linePrefix === undefined) return;
@@ -193,6 +234,10 @@ function rlmDenoChild(vm, denoNamespace) {
   }
 
   /** Whether a line of this header and payload stays within what the host reads. */
+  /**
+   * @param {object} fields
+   * @param {string} [payload]
+   */
   function fits(fields, payload) {
     const size = jsonStringify(fields).length + (payload === undefined ? 0 : payload.length + 1);
     return size + 64 <= maxLineChars;
@@ -200,9 +245,15 @@ function rlmDenoChild(vm, denoNamespace) {
 
   // ---- lines from the host ----
   /** Splits stdin into lines, looking at each byte once, so a 50 MB line costs no more than 50 MB. */
+  /**
+   * @param {(line: string) => void} onLine
+   * @param {() => void} onEnd
+   */
   function readLines(onLine, onEnd) {
+    /** @type {Uint8Array[]} */
     let pieces = [];
     let piecesLength = 0;
+    /** @param {{ done: boolean, value: Uint8Array }} result */
     const onChunk = (result) => {
       if (result.done) {
         onEnd();
@@ -255,6 +306,7 @@ function rlmDenoChild(vm, denoNamespace) {
     next();
   }
 
+  /** @param {unknown} error */
   function failHard(error) {
     try {
       writeSyncStderr(stderr, encode(encoder, `rlm-deno-child: ${StringCtor(error)}\n`));
@@ -263,6 +315,7 @@ function rlmDenoChild(vm, denoNamespace) {
     }
   }
 
+  /** @param {string} line */
   function parseLine(line) {
     const tab = stringIndexOf(line, '\t');
     if (tab === -1) return { header: jsonParse(line), payload: undefined };
@@ -270,10 +323,14 @@ function rlmDenoChild(vm, denoNamespace) {
   }
 
   // ---- the sandbox ----
+  /** @type {import('node:vm').Context} */
   let sandbox;
+  /** @type {import('@rlm/core/environment').JavaScriptPreludeControl} */
   let control;
+  /** @type {Function} */
   let promiseThen;
   /** The cell that runs now: `{ id, settled, finished }`. */
+  /** @type {Cell | null} */
   let currentCell = null;
   /** Host calls of the running cell waiting for their answer: callId → `{ resolve, reject, chars }`. */
   const pendingCalls = new Map();
@@ -286,6 +343,13 @@ function rlmDenoChild(vm, denoNamespace) {
   /**
    * Starts a host call for the sandbox's bridge. Returns `undefined` once the call is on its way, or
    * the text of the refusal; it never throws, so no object of this realm reaches the sandbox.
+   */
+  /**
+   * @param {unknown} name
+   * @param {unknown} argsJson
+   * @param {PendingCall['resolve']} resolve
+   * @param {PendingCall['reject']} reject
+   * @returns {string | undefined}
    */
   function startHostCall(name, argsJson, resolve, reject) {
     try {
@@ -317,6 +381,7 @@ function rlmDenoChild(vm, denoNamespace) {
     }
   }
 
+  /** @param {any} message */
   function initialize(message) {
     if (!vm.constants || vm.constants.DONT_CONTEXTIFY === undefined) {
       throw new ErrorCtor(
@@ -327,6 +392,7 @@ function rlmDenoChild(vm, denoNamespace) {
     maxCharsInFlight = message.maxHostCallCharsInFlight;
     maxLineChars = message.maxLineChars;
     sandbox = vm.createContext(vm.constants.DONT_CONTEXTIFY);
+    /** @type {(code: string, filename: string) => any} */
     const run = (code, filename) => vm.runInContext(code, sandbox, { filename });
     // Deno's stack hook reads the sandbox's `globalThis.Error.prepareStackTrace` and hands it call
     // sites whose prototypes lead back to this realm: neither the global `Error` nor that property
@@ -385,6 +451,10 @@ function rlmDenoChild(vm, denoNamespace) {
   }
 
   /** Cuts a text to `limit` characters, keeping its head and tail, so a 10 MB message costs the host nothing. */
+  /**
+   * @param {string} text
+   * @param {number} limit
+   */
   function cutText(text, limit) {
     if (text.length <= limit) return text;
     const marker = `\n… [${text.length} characters; the middle was cut] …\n`;
@@ -393,6 +463,10 @@ function rlmDenoChild(vm, denoNamespace) {
     return stringSlice(text, 0, head) + marker + stringSlice(text, text.length - (budget - head));
   }
 
+  /**
+   * @param {unknown} reason
+   * @param {number} limit
+   */
   function describe(reason, limit) {
     try {
       const description = control.describeError(reason);
@@ -413,6 +487,10 @@ function rlmDenoChild(vm, denoNamespace) {
   }
 
   /** A syntax error comes from this realm's compiler: it is read here, never handed to the sandbox. */
+  /**
+   * @param {any} error
+   * @param {number} limit
+   */
   function describeHere(error, limit) {
     let name = 'SyntaxError';
     let message = '';
@@ -432,6 +510,10 @@ function rlmDenoChild(vm, denoNamespace) {
     };
   }
 
+  /**
+   * @param {unknown} value
+   * @param {number} limit
+   */
   function formatValue(value, limit) {
     try {
       const shown = control.formatValue(value);
@@ -447,11 +529,12 @@ function rlmDenoChild(vm, denoNamespace) {
   const taskChannel = new MessageChannelCtor();
   const postMessage = uncurry(getPrototypeOf(taskChannel.port1).postMessage);
   const closePort = uncurry(getPrototypeOf(taskChannel.port1).close);
+  /** @type {((() => void) | undefined)[]} */
   const finishQueue = [];
   let finishHead = 0;
-  taskChannel.port2.onmessage = () => {
+  /** @type {any} */ (taskChannel.port2).onmessage = () => {
     if (finishHead >= finishQueue.length) return;
-    const finish = finishQueue[finishHead];
+    const finish = /** @type {() => void} */ (finishQueue[finishHead]);
     finishQueue[finishHead++] = undefined;
     if (finishHead === finishQueue.length) {
       finishQueue.length = 0;
@@ -459,18 +542,27 @@ function rlmDenoChild(vm, denoNamespace) {
     }
     finish();
   };
+  /** @param {() => void} task */
   function inNextTask(task) {
     finishQueue[finishQueue.length] = task;
     postMessage(taskChannel.port1, null);
   }
 
   /** Called when the cell's promise settles (or the host cancels it): finishes it in a task of its own. */
+  /**
+   * @param {Cell} cell
+   * @param {() => object} settle
+   */
   function settleCell(cell, settle) {
     if (cell.settled) return;
     cell.settled = true;
     inNextTask(() => finishCell(cell, settle()));
   }
 
+  /**
+   * @param {Cell} cell
+   * @param {object} result
+   */
   function finishCell(cell, result) {
     if (cell.finished) return;
     cell.finished = true;
@@ -483,6 +575,7 @@ function rlmDenoChild(vm, denoNamespace) {
     callsInFlight = 0;
     charsInFlight = 0;
     control.dropCalls();
+    /** @type {object} */
     let fields = { __proto__: null, type: 'cellDone', id: cell.id, ...result };
     if (!fits(fields, output)) {
       const size = output.length;
@@ -503,6 +596,7 @@ function rlmDenoChild(vm, denoNamespace) {
     inNextTask(() => send(fields, output));
   }
 
+  /** @param {any} message */
   function startCell(message) {
     // End the clean-up of the previous cell: what its leftovers printed is dropped.
     control.endCell();
@@ -526,14 +620,14 @@ function rlmDenoChild(vm, denoNamespace) {
     }
     try {
       apply(promiseThen, completion, [
-        (value) =>
+        (/** @type {unknown} */ value) =>
           settleCell(cell, () => {
             const shown = formatValue(value, limit);
             return shown === undefined
               ? { __proto__: null, outcome: 'fulfilled' }
               : { __proto__: null, outcome: 'fulfilled', value: shown };
           }),
-        (reason) =>
+        (/** @type {unknown} */ reason) =>
           settleCell(cell, () => ({ __proto__: null, outcome: 'rejected', error: describe(reason, limit) })),
       ]);
     } catch {
@@ -551,6 +645,10 @@ function rlmDenoChild(vm, denoNamespace) {
     }
   }
 
+  /**
+   * @param {any} message
+   * @param {string | undefined} payload
+   */
   function settleHostCall(message, payload) {
     const pending = mapGet(pendingCalls, message.callId);
     if (!pending) return;
@@ -561,6 +659,7 @@ function rlmDenoChild(vm, denoNamespace) {
     else pending.reject(StringCtor(message.message));
   }
 
+  /** @param {string} line */
   function handleLine(line) {
     const { header: message, payload } = parseLine(line);
     switch (message.type) {
