@@ -5,6 +5,13 @@
  * ids), `@rlm/core/testing` (mocks, no test runner) and `@rlm/core/testing/vitest` (the suites).
  */
 
+export { checkEmbeddingModel } from './embedding-model/check-embedding-model';
+export type {
+  EmbeddingModel,
+  EmbeddingModelCallOptions,
+  EmbeddingModelResult,
+  EmbeddingModelUsage,
+} from './embedding-model/embedding-model';
 export type { ContextValue, JsonValue } from './environment/context-value';
 export type {
   CellError,

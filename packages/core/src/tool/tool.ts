@@ -1,3 +1,4 @@
+import type { EmbeddingModel, EmbeddingModelResult } from '../embedding-model/embedding-model';
 import type { ContextValue, JsonValue } from '../environment/context-value';
 
 /**
@@ -35,4 +36,11 @@ export interface ToolExecuteOptions {
   readonly context: ContextValue;
   /** The depth of the RLM that called the tool (0 is the root). */
   readonly depth: number;
+  /**
+   * Embeds `values` with `model` as part of the run: the call takes a slot of the run's concurrency
+   * cap, is refused once `limits.maxTokens` / `limits.maxCostUsd` is spent, and its usage and cost
+   * count in the run's totals and budget. Given by the loop; absent when a tool is called outside a
+   * run (tests), where a tool calls `model.doEmbed` itself.
+   */
+  readonly embed?: (model: EmbeddingModel, values: readonly string[]) => Promise<EmbeddingModelResult>;
 }
