@@ -4,7 +4,7 @@ import {
 } from '@rlm/core/environment';
 
 /**
- * The messages between the host and its Deno child (see `child/deno-child.js` for the whole
+ * The messages between the host and its Deno child (see `deno-child.sandbox.js` for the whole
  * protocol). A line is a JSON header, optionally followed by a tab and a JSON payload passed through
  * unparsed; JSON text never holds a raw tab or newline, so the first tab always ends the header.
  *
