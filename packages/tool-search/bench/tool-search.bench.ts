@@ -115,7 +115,7 @@ async function grepSection(results: Stats[], lags: string[]) {
     const quickjsMs: number[] = [];
     const quickjsOverTool: number[] = [];
     await cellMs(quickjsSession, regexCell, JSON.stringify(expected));
-    for (let run = 0; run < (megabytes === 50 ? 3 : runs); run++) {
+    for (let run = 0; run < runs; run++) {
       quickjsMs.push(await cellMs(quickjsSession, regexCell, JSON.stringify(expected)));
       quickjsOverTool.push(quickjsMs.at(-1)! / (await cellMs(quickjsSession, toolCell, expected)));
     }

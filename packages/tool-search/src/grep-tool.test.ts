@@ -81,6 +81,16 @@ describe('grep', () => {
     expect((await run({ pattern: 'one' }, ['one', 'one'])).totalMatches).toBe(2);
   });
 
+  it('keeps the right context per call while several contexts take turns (two stay warm)', async () => {
+    const contexts = ['one\nx', 'x\none\none', ['one', 'one one', 'one'], 'none here'];
+    for (let round = 0; round < 3; round++) {
+      const counts = await Promise.all(
+        contexts.map(async (context) => (await run({ pattern: '^one' }, context)).totalMatches),
+      );
+      expect(counts).toEqual([1, 2, 3, 0]);
+    }
+  });
+
   it('stops a catastrophic pattern at its time budget with an error that says why, and goes on', async () => {
     const started = performance.now();
     await expect(run({ pattern: '(a+)+$' }, `${'a'.repeat(5_000)}b`)).rejects.toThrow(

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type JsonValue, type Tool } from '@rlm/core';
+import { type ContextValue, InvalidArgumentError, type JsonValue, type Tool } from '@rlm/core';
 import { readInteger, readParameters, readText } from './check-parameters';
 import { contextDocuments } from './context-documents';
 import { WarmGrepWorker } from './warm-grep-worker';
@@ -52,20 +52,37 @@ export interface GrepResult {
 const PARAMETER_NAMES = ['pattern', 'flags', 'maxMatches', 'contextLines'] as const;
 const EXAMPLE = "await grep({ pattern: 'refund|chargeback', flags: 'i' })";
 const ALLOWED_FLAGS = /^[imsuv]*$/;
+/** Contexts whose worker stays warm (least recently used goes first). */
+const WARM_WORKERS = 2;
 
 /**
  * A `grep` tool: a JavaScript regular expression over the context's lines, run on the host in a
  * worker thread that keeps the context between calls, with a time budget per call.
  */
 export function createGrepTool(options: GrepToolOptions = {}): Tool<JsonValue, JsonValue> & {
-  /** Ends the tool's worker thread (it is unref'd, so this is only needed to free its memory early). */
+  /** Ends the tool's worker threads (they are unref'd, so this is only needed to free their memory early). */
   dispose(): Promise<void>;
 } {
   const name = options.name ?? 'grep';
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxLineChars = options.maxLineChars ?? 300;
   const maxMatchesLimit = options.maxMatchesLimit ?? 10_000;
-  const worker = new WarmGrepWorker();
+  // One warm worker per context, for the last two contexts: a root run and a child over its
+  // sub-context can take turns without sending 50 MB again each time.
+  const workers = new Map<ContextValue, WarmGrepWorker>();
+  const workerFor = (context: ContextValue): WarmGrepWorker => {
+    let worker = workers.get(context);
+    if (worker) workers.delete(context);
+    else worker = new WarmGrepWorker();
+    workers.set(context, worker);
+    if (workers.size > WARM_WORKERS) {
+      const [oldest, retired] = workers.entries().next().value!;
+      workers.delete(oldest);
+      // A grep still running in it finishes first: the worker's queue ends it after.
+      void retired.disposeWhenIdle();
+    }
+    return worker;
+  };
   return {
     name,
     description:
@@ -124,7 +141,7 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<JsonValue, J
         fallback: 0,
       });
       const { isList, documents } = contextDocuments(context, name);
-      const found = await worker.run(
+      const found = await workerFor(context).run(
         context,
         () => documents.map((document) => document.text),
         { source: pattern, flags, maxMatches, contextLines, maxLineChars },
@@ -145,6 +162,10 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<JsonValue, J
         truncated: found.totalMatches > matches.length,
       } satisfies GrepResult as unknown as JsonValue;
     },
-    dispose: () => worker.dispose(),
+    dispose: async () => {
+      const all = [...workers.values()];
+      workers.clear();
+      await Promise.all(all.map((worker) => worker.dispose()));
+    },
   };
 }

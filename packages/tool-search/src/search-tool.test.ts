@@ -69,6 +69,18 @@ describe('search', () => {
     for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
   });
 
+  it('keeps the indexes of a root context and a child sub-context as they take turns', async () => {
+    const root = Array.from({ length: 40_000 }, (_, i) => `root line ${i} about topic ${i % 97}`).join('\n');
+    const child = 'a small sub-context about topic 5';
+    let started = performance.now();
+    await run({ query: 'topic 5' }, root);
+    const first = performance.now() - started;
+    await run({ query: 'topic 5' }, child);
+    started = performance.now();
+    await run({ query: 'topic 6' }, root);
+    expect(performance.now() - started).toBeLessThan(Math.max(first / 2, 50));
+  });
+
   it('builds the index once per context object and reuses it', async () => {
     const context = Array.from({ length: 20_000 }, (_, i) => `document ${i} about topic ${i % 97}`);
     let started = performance.now();

@@ -44,6 +44,8 @@ export interface SearchHit {
 }
 
 const PARAMETER_NAMES = ['query', 'k', 'document'] as const;
+/** String contexts whose index is kept (least recently used goes first). */
+const STRING_INDEXES_KEPT = 4;
 const EXAMPLE = "await search({ query: 'refund policy for damaged items', k: 5 })";
 
 /**
@@ -70,19 +72,21 @@ export function createSearchTool(options: SearchToolOptions = {}): Tool<JsonValu
     });
   }
   const indexes = new WeakMap<object, Promise<Bm25Index>>();
-  // Strings cannot key a WeakMap: keep the last string context's index.
-  let lastText: { text: string; index: Promise<Bm25Index> } | undefined;
+  // Strings cannot key a WeakMap: keep the indexes of the last few string contexts, so that a root
+  // run and its children (each with a sub-context) do not rebuild each other's index in turn.
+  const textIndexes = new Map<string, Promise<Bm25Index>>();
 
   const indexFor = (context: ContextValue, documents: ContextDocuments): Promise<Bm25Index> => {
     if (typeof context === 'string') {
-      if (lastText?.text !== context) {
-        lastText = { text: context, index: build(documents) };
-        const slot = lastText;
-        slot.index.catch(() => {
-          if (lastText === slot) lastText = undefined;
-        });
+      let index = textIndexes.get(context);
+      if (index) textIndexes.delete(context);
+      else {
+        index = build(documents);
+        index.catch(() => textIndexes.delete(context));
       }
-      return lastText.index;
+      textIndexes.set(context, index);
+      if (textIndexes.size > STRING_INDEXES_KEPT) textIndexes.delete(textIndexes.keys().next().value!);
+      return index;
     }
     const key = context as object;
     let index = indexes.get(key);

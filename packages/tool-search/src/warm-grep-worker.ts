@@ -78,6 +78,13 @@ export class WarmGrepWorker {
     return result;
   }
 
+  /** Ends the worker once the greps queued so far are done. */
+  disposeWhenIdle(): Promise<void> {
+    const done = this.queue.then(() => this.dispose());
+    this.queue = done;
+    return done;
+  }
+
   /** Ends the worker (a later grep starts a new one). */
   async dispose(): Promise<void> {
     const worker = this.worker;
