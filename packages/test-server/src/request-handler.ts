@@ -3,6 +3,7 @@ import { estimateTokens } from '@rlm/core';
 import { anthropicProtocol } from './anthropic-protocol';
 import { delay, sendEvents, sendJson, sendThenDrop, sseHeaders } from './http-answer';
 import { modelList } from './model-list';
+import { answerEmbeddings } from './openai-embeddings';
 import { openaiProtocol } from './openai-protocol';
 import type { RecordedRequest } from './recorded-request';
 import type { ReplyScript } from './reply-script';
@@ -44,6 +45,16 @@ export async function handleRequest(
     state.inProgress.delete(cancel);
   });
 
+  if (method === 'POST' && path === '/v1/embeddings') {
+    const rawBody = await readBody(request);
+    await answerEmbeddings(
+      state,
+      { headers: flattenHeaders(request.headers), rawBody },
+      response,
+      cancel.signal,
+    );
+    return;
+  }
   if (protocol === undefined) {
     // Drain the body so the connection stays usable for the client's next request.
     request.resume();
@@ -58,7 +69,7 @@ export async function handleRequest(
     }
     const answer = guessed.renderError({
       kind: 'route-not-found',
-      message: `rlm test server: no route for ${method} ${path}. It answers POST /v1/chat/completions (OpenAI: use server.openaiBaseURL as the SDK's baseURL), POST /v1/messages (Anthropic: use server.anthropicBaseURL) and GET /v1/models.`,
+      message: `rlm test server: no route for ${method} ${path}. It answers POST /v1/chat/completions and POST /v1/embeddings (OpenAI: use server.openaiBaseURL as the SDK's baseURL), POST /v1/messages (Anthropic: use server.anthropicBaseURL) and GET /v1/models.`,
     });
     sendJson(response, answer.status, { ...guessed.responseHeaders(), ...answer.headers }, answer.body);
     return;

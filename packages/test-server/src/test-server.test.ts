@@ -470,7 +470,7 @@ describe('other routes', () => {
     expect(await response.json()).toEqual({
       error: {
         message:
-          "rlm test server: no route for POST /chat/completions. It answers POST /v1/chat/completions (OpenAI: use server.openaiBaseURL as the SDK's baseURL), POST /v1/messages (Anthropic: use server.anthropicBaseURL) and GET /v1/models.",
+          "rlm test server: no route for POST /chat/completions. It answers POST /v1/chat/completions and POST /v1/embeddings (OpenAI: use server.openaiBaseURL as the SDK's baseURL), POST /v1/messages (Anthropic: use server.anthropicBaseURL) and GET /v1/models.",
         type: 'invalid_request_error',
         param: null,
         code: 'unknown_url',
