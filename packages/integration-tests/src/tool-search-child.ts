@@ -22,7 +22,8 @@ async function createEnvironment(name: string): Promise<ReplEnvironment> {
 }
 
 const environment = await createEnvironment(process.argv[2] ?? 'quickjs');
-const grep = createGrepTool();
+// A short budget, so that the catastrophic pattern's scenario ends in a second.
+const grep = createGrepTool({ timeoutMs: 1_000 });
 const search = createSearchTool();
 for (const scenario of TOOL_SEARCH_SCENARIOS) {
   const model = new MockLanguageModel({

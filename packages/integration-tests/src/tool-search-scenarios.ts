@@ -83,4 +83,18 @@ export const TOOL_SEARCH_SCENARIOS: readonly ToolSearchScenario[] = [
     ],
     expected: 'notes/rendezvous.md | old lighthouse on the north pier | 217 1',
   },
+  {
+    name: 'catastrophic',
+    question: 'Does the line end with a run of a?',
+    context: `${'a'.repeat(5_000)}b\nshort line`,
+    replies: [
+      [
+        'let message;',
+        "try { await grep({ pattern: '(a+)+$' }); } catch (error) { message = (error instanceof Error) + ' ' + error.message; }",
+        "const next = await grep({ pattern: 'short' });",
+        "FINAL(message.split('. ')[0] + ' | ' + next.totalMatches);",
+      ].join('\n'),
+    ],
+    expected: 'true grep: the pattern /(a+)+$/ ran for more than 1 s and was stopped | 1',
+  },
 ];

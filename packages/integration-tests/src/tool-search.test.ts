@@ -52,6 +52,17 @@ describe.each(ENVIRONMENTS)('grep and search tools through createRLM, %s', (envi
     ]);
   }, 250_000);
 
+  it('grep: a catastrophic pattern is stopped at its time budget and reaches the code as an Error it can catch; the next grep works', () => {
+    run();
+    const outcome = outcomes.get('catastrophic');
+    expect(outcome?.error, report).toBeUndefined();
+    expect(outcome!.answer).toBe(TOOL_SEARCH_SCENARIOS[2]!.expected);
+    expect(outcome!.toolCalls).toEqual([
+      { toolName: 'grep', error: expect.stringMatching(/Nested quantifiers/) },
+      { toolName: 'grep' },
+    ]);
+  }, 250_000);
+
   it('search: the model finds the one document about the question among 300 and reads from it', () => {
     run();
     const outcome = outcomes.get('search');
