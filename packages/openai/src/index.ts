@@ -4,11 +4,18 @@ import type { OpenAIModelSettings } from './openai-model-settings';
 
 export { isReasoningModel } from './is-reasoning-model';
 export { OPENAI_BASE_URL } from './openai-connection';
+export { OpenAIEmbeddingModel, type OpenAIEmbeddingModelSettings } from './openai-embedding-model';
 export { OpenAILanguageModel } from './openai-language-model';
 export {
+  findOpenAIEmbeddingModelFacts,
   findOpenAIModelFacts,
   OPENAI_DEFAULT_CONTEXT_WINDOW,
+  OPENAI_EMBEDDING_MODELS,
+  OPENAI_MAX_EMBEDDING_VALUES_PER_CALL,
   OPENAI_MODELS,
+  type OpenAIEmbeddingModelFacts,
+  type OpenAIEmbeddingModelId,
+  type OpenAIKnownEmbeddingModelId,
   type OpenAIKnownModelId,
   type OpenAIModelFacts,
   type OpenAIModelId,

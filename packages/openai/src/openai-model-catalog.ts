@@ -123,3 +123,44 @@ export function findOpenAIModelFacts(modelId: string): OpenAIModelFacts | undefi
   const undated = id.replace(/-\d{4}-\d{2}-\d{2}$/, '');
   return undated !== id && Object.hasOwn(known, undated) ? known[undated] : undefined;
 }
+
+/** What is known about one of OpenAI's embedding models. */
+export interface OpenAIEmbeddingModelFacts {
+  /** Length of its vectors when no `dimensions` is asked for. */
+  readonly dimensions: number;
+  /** The most tokens one value may have. */
+  readonly maxInputTokens: number;
+  /** Prices per million tokens; embeddings read input only, so `outputPerMillion` is 0. */
+  readonly pricing: ModelPricing;
+}
+
+/** The most values OpenAI's embeddings API takes in one request. */
+export const OPENAI_MAX_EMBEDDING_VALUES_PER_CALL = 2048;
+
+/*
+ * Embedding prices in US dollars per million input tokens, standard tier, as of 2026-11-27 [A]
+ * (OpenAI's model pages). Every entry can be overridden with the `pricing` setting.
+ */
+const embeddingCatalog = {
+  'text-embedding-3-small': { dimensions: 1536, maxInputTokens: 8192, pricing: price(0.02, undefined, 0) },
+  'text-embedding-3-large': { dimensions: 3072, maxInputTokens: 8192, pricing: price(0.13, undefined, 0) },
+  'text-embedding-ada-002': { dimensions: 1536, maxInputTokens: 8192, pricing: price(0.1, undefined, 0) },
+} satisfies Record<string, OpenAIEmbeddingModelFacts>;
+
+/** The catalog of known OpenAI embedding models, by model id. */
+export const OPENAI_EMBEDDING_MODELS: Readonly<
+  Record<OpenAIKnownEmbeddingModelId, OpenAIEmbeddingModelFacts>
+> = embeddingCatalog;
+
+/** The embedding model ids this package knows prices for; any other id works too. */
+export type OpenAIKnownEmbeddingModelId = keyof typeof embeddingCatalog;
+
+/** Any embedding model id (OpenAI's, or a compatible server's such as `nomic-embed-text`). */
+export type OpenAIEmbeddingModelId = OpenAIKnownEmbeddingModelId | (string & {});
+
+/** What is known about the embedding model `modelId` (an `openai/` prefix ignored); `undefined` if unknown. */
+export function findOpenAIEmbeddingModelFacts(modelId: string): OpenAIEmbeddingModelFacts | undefined {
+  const known: Readonly<Record<string, OpenAIEmbeddingModelFacts>> = embeddingCatalog;
+  const id = modelId.toLowerCase().replace(/^openai\//, '');
+  return Object.hasOwn(known, id) ? known[id] : undefined;
+}

@@ -1,8 +1,13 @@
 import { InvalidArgumentError } from '@rlm/core';
 import { checkIntegerSetting, checkPositiveSetting } from '@rlm/core/provider';
 import { lazyOpenAIConnection } from './openai-connection';
+import { OpenAIEmbeddingModel, type OpenAIEmbeddingModelSettings } from './openai-embedding-model';
 import { OpenAILanguageModel } from './openai-language-model';
-import { OPENAI_DEFAULT_CONTEXT_WINDOW, type OpenAIModelId } from './openai-model-catalog';
+import {
+  OPENAI_DEFAULT_CONTEXT_WINDOW,
+  type OpenAIEmbeddingModelId,
+  type OpenAIModelId,
+} from './openai-model-catalog';
 import type { OpenAIModelSettings } from './openai-model-settings';
 import type { OpenAIProviderSettings } from './openai-provider-settings';
 
@@ -11,6 +16,11 @@ export interface OpenAIProvider {
   (modelId: OpenAIModelId, settings?: OpenAIModelSettings): OpenAILanguageModel;
   /** The same as calling the provider. */
   languageModel(modelId: OpenAIModelId, settings?: OpenAIModelSettings): OpenAILanguageModel;
+  /**
+   * An embedding model on the same connection: `openai.embedding('text-embedding-3-small')`, or a
+   * compatible server's (`createOpenAI({ baseURL, name: 'ollama' }).embedding('nomic-embed-text')`).
+   */
+  embedding(modelId: OpenAIEmbeddingModelId, settings?: OpenAIEmbeddingModelSettings): OpenAIEmbeddingModel;
   /** The provider id its models report (`settings.name`, default `'openai'`). */
   readonly providerId: string;
 }
@@ -60,7 +70,19 @@ export function createOpenAI(settings: OpenAIProviderSettings = {}): OpenAIProvi
     }
     return new OpenAILanguageModel(modelId, modelSettings, config);
   };
-  return Object.assign(languageModel, { languageModel, providerId });
+  const embedding = (modelId: OpenAIEmbeddingModelId, modelSettings: OpenAIEmbeddingModelSettings = {}) => {
+    if (typeof modelId !== 'string' || modelId.trim() === '') {
+      throw new InvalidArgumentError({
+        argument: 'modelId',
+        message:
+          "The embedding model id must be a non-empty string, e.g. openai.embedding('text-embedding-3-small').",
+      });
+    }
+    checkIntegerSetting(modelSettings.dimensions, 'dimensions', 1);
+    checkIntegerSetting(modelSettings.maxValuesPerCall, 'maxValuesPerCall', 1);
+    return new OpenAIEmbeddingModel(modelId, modelSettings, config);
+  };
+  return Object.assign(languageModel, { languageModel, embedding, providerId });
 }
 
 /**
