@@ -82,6 +82,15 @@ export function compactProgram(text) {
   return result;
 }
 
+/** The syntax tree of a program without positions and raw texts: equal for equal programs. */
+function shapeOf(text) {
+  const tree = parse(text, []);
+  return JSON.stringify(tree, (key, value) => {
+    if (key === 'start' || key === 'end' || key === 'raw') return undefined;
+    return typeof value === 'bigint' ? `${value}n` : value;
+  });
+}
+
 /** `javascript-prelude.sandbox.js` → `JAVASCRIPT_PRELUDE_PROGRAM`. */
 export function constantNameOf(programFile) {
   const stem = basename(programFile, PROGRAM_SUFFIX);
@@ -90,7 +99,11 @@ export function constantNameOf(programFile) {
 
 /** The generated module for a program: its compacted text (see {@link compactProgram}) in a template literal. */
 export function generatedModule(programFile, text) {
-  const embedded = compactProgram(text.replaceAll('\r\n', '\n'));
+  const normalized = text.replaceAll('\r\n', '\n');
+  const embedded = compactProgram(normalized);
+  if (shapeOf(embedded) !== shapeOf(normalized)) {
+    throw new Error(`${programFile}: the program without comments and indentation is not the same program.`);
+  }
   const escaped = embedded.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${');
   const name = basename(programFile);
   return [
