@@ -1,4 +1,5 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, mergeConfig } from 'vitest/config';
+import { sourceConditions } from './vitest.source.ts';
 
 /**
  * The tests one mutation-testing suite runs (`RLM_MUTATION_SUITE`, see stryker.config.mjs and
@@ -57,4 +58,5 @@ if (!(suite in SUITES)) {
 }
 const { root, ...test } = SUITES[suite];
 
-export default defineConfig({ root, test: { ...test } });
+// The sources, as every package's own vitest config resolves them: mutants live in src/, not dist/.
+export default mergeConfig(sourceConditions(), defineConfig({ root, test: { ...test } }));
