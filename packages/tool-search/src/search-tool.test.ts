@@ -16,6 +16,7 @@ testTool('search', {
     { parameters: { query: 'a', document: 0 }, context: 'text' },
     { parameters: { query: 'a', document: 2 }, context: ['a', 'b'] },
     { parameters: { query: 'a', unknown: 1 }, context: 'text' },
+    { parameters: { query: 'a', document: 0 }, context: [] },
     { parameters: { query: 'a' }, context: { rows: [] } },
     { parameters: 'a', context: 'text' },
   ],

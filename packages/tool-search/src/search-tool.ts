@@ -149,6 +149,12 @@ export function createSearchTool(options: SearchToolOptions = {}): Tool<JsonValu
             message: `${name}: 'document' picks one document of a list, but the context is one string. Leave 'document' out.`,
           });
         }
+        if (documents.documents.length === 0) {
+          throw new InvalidArgumentError({
+            argument: 'document',
+            message: `${name}: 'document' picks one document of the list, but the list is empty.`,
+          });
+        }
         document = readInteger(name, 'document', given.document, {
           min: 0,
           max: documents.documents.length - 1,
