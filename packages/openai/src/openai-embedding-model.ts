@@ -44,6 +44,8 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
   readonly provider: string;
   readonly modelId: string;
   readonly maxValuesPerCall: number;
+  /** `settings.dimensions`, else the catalog's length for the model; `undefined` for unknown models. */
+  readonly dimensions: number | undefined;
   /** The prices used for `costUsd`; `undefined` for models of unknown price (no cost is reported). */
   readonly pricing: ModelPricing | undefined;
   readonly settings: OpenAIEmbeddingModelSettings;
@@ -57,6 +59,7 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
     this.config = config;
     this.maxValuesPerCall = settings.maxValuesPerCall ?? OPENAI_MAX_EMBEDDING_VALUES_PER_CALL;
     this.pricing = settings.pricing ?? facts?.pricing;
+    this.dimensions = settings.dimensions ?? facts?.dimensions;
   }
 
   /** Embeds `values`, in requests of at most `maxValuesPerCall` values one after the other. */

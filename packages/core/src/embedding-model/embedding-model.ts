@@ -16,6 +16,11 @@ export interface EmbeddingModel {
   /** How many values one `doEmbed` call accepts; callers split longer lists into calls of this size. */
   readonly maxValuesPerCall: number;
   /**
+   * Length of the vectors, when known before a call (a setting, or the model's default). Optional:
+   * caches of vectors key on it, so two settings of one model never share a cache entry.
+   */
+  readonly dimensions?: number;
+  /**
    * Embeds `values` in one call (at most `maxValuesPerCall` of them): one vector per value, in the
    * same order. Retries of transient failures happen inside; an aborted signal rejects with its reason.
    */
