@@ -134,7 +134,9 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
   ): Promise<{ embeddings: Float32Array[]; inputTokens: number }> {
     let response: unknown;
     try {
-      response = await client.embeddings.create(body, signal ? { signal } : undefined);
+      // A signal of its own per request: the SDK leaves a listener on the signal it gets, and one
+      // caller's signal may serve hundreds of requests (an index build).
+      response = await client.embeddings.create(body, signal ? { signal: AbortSignal.any([signal]) } : undefined);
     } catch (error) {
       // The SDK turns an abort into its own APIUserAbortError; callers get the reason they gave.
       if (signal?.aborted) throw signal.reason;

@@ -59,7 +59,8 @@ export async function embedChunks(
       stop.throwIfAborted();
       const { from, to } = batches[nextBatch++]!;
       const values = Array.from({ length: to - from }, (_, offset) => textOf(from + offset));
-      const result = await embed(values, stop);
+      // A signal per call: a model may leave listeners on the one it gets, and `stop` serves every call.
+      const result = await embed(values, AbortSignal.any([stop]));
       if (result.embeddings.length !== values.length) {
         throw new Error(
           `The embedding model returned ${result.embeddings.length} vectors for ${values.length} values.`,
