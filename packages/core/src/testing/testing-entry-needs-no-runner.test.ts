@@ -49,7 +49,9 @@ describe('@rlm/core/testing needs no test runner', () => {
   it('the package exports both entries', () => {
     const manifest = JSON.parse(readFileSync(resolve(srcRoot, '../package.json'), 'utf8'));
     for (const exportsMap of [manifest.exports, manifest.publishConfig.exports]) {
-      expect(Object.keys(exportsMap)).toEqual(expect.arrayContaining(['./testing', './testing/vitest', './provider']));
+      expect(Object.keys(exportsMap)).toEqual(
+        expect.arrayContaining(['./testing', './testing/vitest', './provider']),
+      );
     }
   });
 });
