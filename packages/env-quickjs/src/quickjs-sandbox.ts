@@ -6,7 +6,13 @@ import type {
   QuickJSRuntime,
   QuickJSSyncVariant,
 } from 'quickjs-emscripten-core';
-import { type BoundedQuickJSModule, instantiateBoundedQuickJS, newQuickJSString } from './quickjs-wasm';
+import {
+  type BoundedQuickJSModule,
+  FAST_STRING_MIN_LENGTH,
+  instantiateBoundedQuickJS,
+  newQuickJSString,
+  newQuickJSStringFromUtf8,
+} from './quickjs-wasm';
 
 /** The limits a sandbox is created with. */
 export interface QuickJSSandboxLimits {
@@ -16,11 +22,11 @@ export interface QuickJSSandboxLimits {
   readonly variant?: QuickJSSyncVariant;
 }
 
-/** What a sandbox is started with besides its limits. */
-export interface QuickJSSandboxStart {
-  readonly context: kit.ContextValue;
-  readonly hostFunctionNames: readonly string[];
-}
+/** What a sandbox is started with besides its limits: the context as given, or encoded by {@link encodeContextForWorker}. */
+export type QuickJSSandboxStart = (
+  | { readonly context: kit.ContextValue }
+  | { readonly encodedContext: EncodedContext }
+) & { readonly hostFunctionNames: readonly string[] };
 
 /**
  * How a sandbox reaches the host: in a worker thread, messages to the main thread; in the host's own
@@ -150,7 +156,8 @@ export class QuickJSSandbox {
     return handle;
   }
 
-  private startPrelude({ context: contextValue, hostFunctionNames }: QuickJSSandboxStart) {
+  private startPrelude(start: QuickJSSandboxStart) {
+    const { hostFunctionNames } = start;
     const { context } = this;
     this.exportText = this.keep(
       context.unwrapResult(context.evalCode(EXPORT_TEXT_SOURCE, 'rlm-export-text.js', { type: 'global' })),
@@ -173,8 +180,11 @@ export class QuickJSSandbox {
     });
     context.setProp(options, 'hostFunctionNames', names);
     names.dispose();
-    const encoded = encodeContext(contextValue);
-    const text = newQuickJSString(this.bounded, context, encoded.text, 'the context');
+    const encoded = 'encodedContext' in start ? start.encodedContext : encodeContext(start.context);
+    const text =
+      typeof encoded.text === 'string'
+        ? newQuickJSString(this.bounded, context, encoded.text, 'the context')
+        : newQuickJSStringFromUtf8(this.bounded, context, encoded.text, 'the context');
     try {
       if (encoded.kind === 'split') {
         // Splitting inside is ~7x faster than JSON.parse for many strings, and no model code ran yet.
@@ -684,11 +694,39 @@ export class QuickJSSandbox {
   }
 }
 
-/** How the context travels into the sandbox: QuickJS reads strings passed in only up to a NUL. */
-type EncodedContext =
-  | { readonly kind: 'string'; readonly text: string }
-  | { readonly kind: 'split'; readonly text: string; readonly separator: string }
-  | { readonly kind: 'json'; readonly text: string };
+/**
+ * How the context travels into the sandbox: QuickJS reads strings passed in only up to a NUL. The
+ * text is UTF-8 bytes when it was encoded on the host's side (see {@link encodeContextForWorker}).
+ */
+export type EncodedContext =
+  | { readonly kind: 'string'; readonly text: string | Uint8Array }
+  | { readonly kind: 'split'; readonly text: string | Uint8Array; readonly separator: string }
+  | { readonly kind: 'json'; readonly text: string | Uint8Array };
+
+/**
+ * Encodes the context for a worker. A large, well-formed text travels as UTF-8 bytes whose buffer
+ * is transferred, not cloned: a cloned 50 MB string costs a serialization on the host and a
+ * deserialization in the worker, each slower than this encoding, and the worker then encodes it
+ * again for QuickJS. Text with lone surrogates goes as a string, which QuickJS receives as before.
+ */
+export function encodeContextForWorker(value: kit.ContextValue): {
+  readonly encoded: EncodedContext;
+  readonly transfer: ArrayBuffer[];
+} {
+  const encoded = encodeContext(value);
+  const text = encoded.text as string;
+  if (text.length < FAST_STRING_MIN_LENGTH || !isWellFormed(text)) return { encoded, transfer: [] };
+  const utf8 = new Uint8Array(Buffer.byteLength(text, 'utf8'));
+  new TextEncoder().encodeInto(text, utf8);
+  return { encoded: { ...encoded, text: utf8 }, transfer: [utf8.buffer as ArrayBuffer] };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isWellFormed(text: string): boolean {
+  const native = (text as { isWellFormed?: () => boolean }).isWellFormed;
+  return typeof native === 'function' ? native.call(text) : !LONE_SURROGATE.test(text);
+}
 
 /** Separators tried for a list of strings: control characters that real documents almost never hold. */
 const SEPARATORS = ['\u0001', '\u0002', '\u0003', '\u001e', '\u001f'];

@@ -1,4 +1,5 @@
 import * as kit from '@rlm/core/environment';
+import { encodeContextForWorker } from './quickjs-sandbox';
 import type { QuickJSWorker } from './quickjs-worker-pool';
 import {
   STOP_CELL_INDEX,
@@ -57,18 +58,28 @@ export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
     limits: WorkerSandboxLimits,
     start: kit.SandboxStartOptions,
   ): Promise<QuickJSThreadedSandbox> {
+    let context: ReturnType<typeof encodeContextForWorker>;
+    try {
+      context = encodeContextForWorker(start.context);
+    } catch (error) {
+      release(worker);
+      throw error;
+    }
     const sandbox = new QuickJSThreadedSandbox(worker, release, start);
     const failure = await new Promise<string | undefined>((resolve) => {
       sandbox.startWaiter = resolve;
       if (worker.ended !== undefined) resolve(worker.ended);
       worker.hold(true);
-      // The context is cloned once, into the worker; there it is written straight into QuickJS's memory.
-      worker.send({
-        type: 'start',
-        limits: { memoryLimitBytes: limits.memoryLimitBytes, maxStackSizeBytes: limits.maxStackSizeBytes },
-        context: start.context,
-        hostFunctionNames: Object.keys(start.hostFunctions),
-      });
+      // A large context's bytes move into the worker without a copy, and from there once into QuickJS's memory.
+      worker.send(
+        {
+          type: 'start',
+          limits: { memoryLimitBytes: limits.memoryLimitBytes, maxStackSizeBytes: limits.maxStackSizeBytes },
+          encodedContext: context.encoded,
+          hostFunctionNames: Object.keys(start.hostFunctions),
+        },
+        context.transfer,
+      );
     });
     sandbox.startWaiter = undefined;
     worker.hold(false);

@@ -92,7 +92,7 @@ interface QuickJSContextInternals {
 
 const encoder = new TextEncoder();
 /** Below this, the library's own `newString` is as fast. */
-const FAST_STRING_MIN_LENGTH = 64 * 1024;
+export const FAST_STRING_MIN_LENGTH = 64 * 1024;
 
 /** Raised when the sandbox has no memory left for a string the host passes in. */
 export class SandboxOutOfMemoryError extends Error {
@@ -114,27 +114,69 @@ export function newQuickJSString(
   text: string,
   what: string,
 ): QuickJSHandle {
+  if (text.length < FAST_STRING_MIN_LENGTH || internalsOf(bounded, context) === undefined) {
+    return context.newString(text);
+  }
+  const byteLength = Buffer.byteLength(text, 'utf8');
+  return newStringFromWasmBytes(bounded, context, byteLength, what, (bytes) =>
+    encoder.encodeInto(text, bytes),
+  );
+}
+
+/**
+ * Creates a QuickJS string from UTF-8 bytes without a NUL (a context encoded on the host's side,
+ * moved to the worker without a copy): one copy into the WASM memory, no decoding on the way.
+ */
+export function newQuickJSStringFromUtf8(
+  bounded: BoundedQuickJSModule,
+  context: QuickJSContext,
+  utf8: Uint8Array,
+  what: string,
+): QuickJSHandle {
+  if (utf8.length < FAST_STRING_MIN_LENGTH || internalsOf(bounded, context) === undefined) {
+    return context.newString(new TextDecoder().decode(utf8));
+  }
+  return newStringFromWasmBytes(bounded, context, utf8.length, what, (bytes) => bytes.set(utf8));
+}
+
+function internalsOf(
+  bounded: BoundedQuickJSModule,
+  context: QuickJSContext,
+): { internals: QuickJSInternals; contextInternals: QuickJSContextInternals } | undefined {
   const internals = bounded.module as unknown as Partial<QuickJSInternals>;
   const contextInternals = context as unknown as Partial<QuickJSContextInternals>;
   if (
-    text.length < FAST_STRING_MIN_LENGTH ||
     typeof internals.module?._malloc !== 'function' ||
     typeof internals.ffi?.QTS_NewString !== 'function' ||
     typeof contextInternals.ctx?.value !== 'number' ||
     typeof contextInternals.memory?.heapValueHandle !== 'function'
   ) {
-    return context.newString(text);
+    return undefined;
   }
-  const { module, ffi } = internals as QuickJSInternals;
+  return {
+    internals: internals as QuickJSInternals,
+    contextInternals: contextInternals as QuickJSContextInternals,
+  };
+}
+
+/** Has `write` fill `byteLength` bytes of UTF-8 in the WASM memory, and makes them a QuickJS string. */
+function newStringFromWasmBytes(
+  bounded: BoundedQuickJSModule,
+  context: QuickJSContext,
+  byteLength: number,
+  what: string,
+  write: (bytes: Uint8Array) => void,
+): QuickJSHandle {
+  const { internals, contextInternals } = internalsOf(bounded, context)!;
+  const { module, ffi } = internals;
   const contextPointer = contextInternals.ctx.value;
-  const byteLength = Buffer.byteLength(text, 'utf8');
   const pointer = module._malloc(byteLength + 1);
   if (pointer === 0) throw new SandboxOutOfMemoryError(what);
   let valuePointer: number;
   try {
     // Read `buffer` after `malloc`: growing the memory replaces it.
     const bytes = new Uint8Array(bounded.memory.buffer, pointer, byteLength + 1);
-    encoder.encodeInto(text, bytes);
+    write(bytes.subarray(0, byteLength));
     bytes[byteLength] = 0;
     valuePointer = ffi.QTS_NewString(contextPointer, pointer);
   } finally {

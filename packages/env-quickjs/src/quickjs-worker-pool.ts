@@ -100,8 +100,8 @@ export class QuickJSWorker {
     this.exitListener = undefined;
   }
 
-  send(message: HostToWorkerMessage) {
-    this.port.postMessage(message);
+  send(message: HostToWorkerMessage, transfer?: readonly ArrayBuffer[]) {
+    this.port.postMessage(message, transfer);
     // After the message is queued, so a worker woken by this finds it.
     Atomics.add(this.shared, HOST_MESSAGES_INDEX, 1);
     Atomics.notify(this.shared, HOST_MESSAGES_INDEX);

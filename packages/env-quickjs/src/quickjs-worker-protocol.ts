@@ -1,10 +1,10 @@
 import type {
-  ContextValue,
   HostCallOutcome,
   RewrittenJavaScriptCell,
   SandboxCellOutcome,
   StopReason,
 } from '@rlm/core/environment';
+import type { EncodedContext } from './quickjs-sandbox';
 
 /** The limits a worker starts a sandbox with (the QuickJS build is always the release one there). */
 export interface WorkerSandboxLimits {
@@ -33,7 +33,8 @@ export type HostToWorkerMessage =
   | {
       readonly type: 'start';
       readonly limits: WorkerSandboxLimits;
-      readonly context: ContextValue;
+      /** Encoded by `encodeContextForWorker`: UTF-8 bytes, if any, come transferred, not cloned. */
+      readonly encodedContext: EncodedContext;
       readonly hostFunctionNames: readonly string[];
     }
   | {

@@ -84,7 +84,7 @@ function serve(port: MessagePort, shared: Int32Array): void {
         sandbox = undefined;
         QuickJSSandbox.create(
           message.limits,
-          { context: message.context, hostFunctionNames: message.hostFunctionNames },
+          { encodedContext: message.encodedContext, hostFunctionNames: message.hostFunctionNames },
           link,
         ).then(
           (started) => {
