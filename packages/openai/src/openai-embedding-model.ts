@@ -136,7 +136,10 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
     try {
       // A signal of its own per request: the SDK leaves a listener on the signal it gets, and one
       // caller's signal may serve hundreds of requests (an index build).
-      response = await client.embeddings.create(body, signal ? { signal: AbortSignal.any([signal]) } : undefined);
+      response = await client.embeddings.create(
+        body,
+        signal ? { signal: AbortSignal.any([signal]) } : undefined,
+      );
     } catch (error) {
       // The SDK turns an abort into its own APIUserAbortError; callers get the reason they gave.
       if (signal?.aborted) throw signal.reason;
