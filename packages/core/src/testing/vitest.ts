@@ -5,6 +5,10 @@
  */
 
 export {
+  type EmbeddingModelConformanceSetup,
+  testEmbeddingModel,
+} from '../embedding-model/test-embedding-model';
+export {
   type CommonEnvironmentOptions,
   type EnvironmentCapabilities,
   testEnvironment,
