@@ -14,11 +14,11 @@ export interface RecordedMessage {
  * asks about, normalised across the two protocols.
  */
 export interface RecordedRequest {
-  /** `'openai'` for `POST /v1/chat/completions`, `'anthropic'` for `POST /v1/messages`. */
+  /** `'openai'` for `POST /v1/chat/completions` and `POST /v1/embeddings`, `'anthropic'` for `POST /v1/messages`. */
   protocol: WireProtocolName;
   /** The HTTP method, e.g. `'POST'`. */
   method: string;
-  /** The path without the query string, e.g. `'/v1/chat/completions'` or `'/v1/messages'`. */
+  /** The path without the query string, e.g. `'/v1/chat/completions'`, `'/v1/embeddings'` or `'/v1/messages'`. */
   path: string;
   /** Header names lower-cased (`authorization`, `x-api-key`, `anthropic-version`, `anthropic-beta`, …); repeated headers joined with `', '`. */
   headers: Record<string, string>;

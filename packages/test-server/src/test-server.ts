@@ -39,7 +39,7 @@ export interface TestServer {
   readonly anthropicBaseURL: string;
   /** (Addition) The port it listens on. */
   readonly port: number;
-  /** Every request to the two completion endpoints, in arrival order. */
+  /** Every request to the two completion endpoints and to embeddings, in arrival order. */
   readonly requests: RecordedRequest[];
   /** Replaces the respond function (queued replies still go first). */
   setResponder(respond: Responder): void;
