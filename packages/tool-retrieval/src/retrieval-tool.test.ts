@@ -121,6 +121,43 @@ describe('createRetrievalTool', () => {
     expect(await readdir(directory)).toHaveLength(2);
   });
 
+  it("builds the same index through the test server's faults (429, 503, malformed JSON, cut bodies), the model retrying", async () => {
+    const faulty = await startTestServer({
+      faults: {
+        rate429: 0.15,
+        retryAfterMs: 1,
+        rate503: 0.1,
+        malformedJson: 0.05,
+        dropMidStream: 0.05,
+        seed: 11,
+      },
+    });
+    try {
+      const model = createOpenAI({
+        apiKey: 'k',
+        baseURL: faulty.openaiBaseURL,
+        retry: { initialDelayMs: 1 },
+      }).embedding('text-embedding-3-small', { dimensions: 256 });
+      const query = { query: 'tax refund for the invoice', k: 8 };
+      const clean = await createRetrievalTool({
+        embeddingModel,
+        cacheDirectory: false,
+        batchSize: 16,
+      }).execute(query, options(corpus));
+      const retried = await createRetrievalTool({
+        embeddingModel: model,
+        cacheDirectory: false,
+        batchSize: 16,
+      }).execute(query, options(corpus));
+      expect(retried).toEqual(clean);
+      expect(faulty.requests.filter((request) => request.injectedFault !== undefined).length).toBeGreaterThan(
+        2,
+      );
+    } finally {
+      await faulty.close();
+    }
+  });
+
   it('refuses bad options with clear messages', () => {
     expect(() => createRetrievalTool({} as never)).toThrow(/embeddingModel must be an EmbeddingModel/);
     expect(() => createRetrievalTool({ embeddingModel, chunking: { chunkChars: 10 } })).toThrow(/chunkChars/);
