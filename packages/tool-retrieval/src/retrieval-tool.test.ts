@@ -62,15 +62,6 @@ testTool('retrieve', {
     { parameters: { query: 'lava', document: 0 }, context: 'text' },
     { parameters: { query: 'lava', document: 5 }, context: ['a', 'b'] },
   ],
-  // 8 MB (2M tokens) rather than the default 50 MB: every chunk is embedded over HTTP on first use.
-  bigContext: () => ({
-    context: Array.from(
-      { length: 80_000 },
-      (_, index) => `line ${index}: lava flows ${index % 97} violins play`,
-    ).join('\n'),
-    parameters: { query: 'lava', k: 3 },
-  }),
-  bigContextMs: 60_000,
 });
 
 describe('createRetrievalTool', () => {
