@@ -9,13 +9,14 @@ import { withDeferredSessions } from './environments/deferred-session-environmen
 import { loadEnvironment } from './environments/load-environment';
 import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from './environments/relaunch-with-node-flag';
 import { EXIT_CODES } from './exit-codes';
-import { createLanguageModel } from './models/create-language-model';
+import { createEmbeddingModel, createLanguageModel } from './models/create-language-model';
 import { resolveModelChoice } from './models/resolve-model-ids';
 import type { CliSettings } from './options/cli-settings';
 import { readConfigFiles } from './options/config-files';
 import { helpText } from './options/help-text';
 import { type CommandLine, parseCommandLine } from './options/parse-command-line';
 import { resolveCliSettings } from './options/resolve-cli-settings';
+import { resolveCliTools } from './options/resolve-cli-tools';
 import { explainError } from './output/explain-error';
 import { LineProgress } from './progress/line-progress';
 import { type ProgressReporter, silentProgress } from './progress/progress-reporter';
@@ -90,11 +91,14 @@ export async function main(
       settings.subModel === undefined
         ? undefined
         : resolveModelChoice(settings.subModel, '--sub-model', connection);
+    const toolChoice = resolveCliTools(settings, resolved.origins, connection);
+    for (const warning of toolChoice.warnings) say(`rlm: warning: ${warning}`);
 
     // Load the provider SDKs and the sandbox while the context is read: start-up time is their sum otherwise.
     const pending = Promise.all([
       createLanguageModel(rootChoice, connection),
       subChoice ? createLanguageModel(subChoice, connection) : undefined,
+      toolChoice.embeddingModel ? createEmbeddingModel(toolChoice.embeddingModel, connection) : undefined,
       loadEnvironment(settings.env ?? 'quickjs', io.environment, {
         ...(settings.memory === undefined ? {} : { memoryLimitMb: settings.memory }),
       }),
@@ -129,7 +133,7 @@ export async function main(
           'Convert them (iconv -f latin1 -t utf-8 FILE > FILE.utf8) to include them, or --exclude them to silence this.',
       );
     }
-    const [model, subModel, sandbox] = await pending;
+    const [model, subModel, embeddingModel, sandbox] = await pending;
     const environment = withDeferredSessions(sandbox);
 
     try {
@@ -139,6 +143,8 @@ export async function main(
         model,
         ...(subModel ? { subModel } : {}),
         environment,
+        tools: toolChoice.names,
+        ...(embeddingModel ? { embeddingModel } : {}),
         settings,
         io,
         createReporter: (state) => createReporter(settings, io, state),

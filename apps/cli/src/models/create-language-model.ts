@@ -1,4 +1,4 @@
-import type { LanguageModel } from '@rlm/core';
+import type { EmbeddingModel, LanguageModel } from '@rlm/core';
 import { BASE_URL_KEY_VARIABLE } from './known-providers';
 import type { ModelChoice } from './resolve-model-ids';
 
@@ -24,14 +24,7 @@ export async function createLanguageModel(
 ): Promise<LanguageModel> {
   const baseUrlKey = connection.environment[BASE_URL_KEY_VARIABLE]?.trim() || 'none';
   const retries = connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries };
-  if (choice.provider === 'openai') {
-    const { createOpenAI } = await import('@rlm/openai');
-    const provider = createOpenAI({
-      ...retries,
-      ...(connection.baseUrl === undefined ? {} : { baseURL: connection.baseUrl, apiKey: baseUrlKey }),
-    });
-    return provider(choice.modelId);
-  }
+  if (choice.provider === 'openai') return (await createOpenAIProvider(connection))(choice.modelId);
   const { createAnthropic } = await import('@rlm/anthropic');
   const provider = createAnthropic({
     ...retries,
@@ -40,4 +33,24 @@ export async function createLanguageModel(
       : { baseURL: connection.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, ''), apiKey: baseUrlKey }),
   });
   return provider(choice.modelId);
+}
+
+/**
+ * Makes the `EmbeddingModel` of `--embedding-model` (checked by `resolveEmbeddingModelChoice`: an
+ * `openai:` model), with the same base URL, key and retries as the language models.
+ */
+export async function createEmbeddingModel(
+  choice: ModelChoice,
+  connection: ModelConnection,
+): Promise<EmbeddingModel> {
+  return (await createOpenAIProvider(connection)).embedding(choice.modelId);
+}
+
+async function createOpenAIProvider(connection: ModelConnection) {
+  const { createOpenAI } = await import('@rlm/openai');
+  const baseUrlKey = connection.environment[BASE_URL_KEY_VARIABLE]?.trim() || 'none';
+  return createOpenAI({
+    ...(connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries }),
+    ...(connection.baseUrl === undefined ? {} : { baseURL: connection.baseUrl, apiKey: baseUrlKey }),
+  });
 }

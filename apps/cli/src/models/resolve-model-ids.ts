@@ -15,7 +15,7 @@ export interface ModelChoice extends ParsedModelId {
  */
 export function resolveModelChoice(
   text: string | undefined,
-  option: '--model' | '--sub-model',
+  option: '--model' | '--sub-model' | '--embedding-model',
   options: { readonly baseUrl?: string; readonly environment: Readonly<Record<string, string | undefined>> },
 ): ModelChoice {
   if (text === undefined) {
@@ -60,4 +60,39 @@ export function resolveModelChoice(
     });
   }
   return { provider: provider.name, modelId: parsed.modelId, id: `${provider.name}:${parsed.modelId}` };
+}
+
+/** Providers with an embeddings API (`openai.embedding(...)`); Anthropic has none. */
+export const EMBEDDING_PROVIDERS: readonly KnownProvider['name'][] = ['openai'];
+
+/**
+ * Checks `--embedding-model` like {@link resolveModelChoice} checks `--model`, and that its provider
+ * has embeddings at all: only `openai` (OpenAI's API or any OpenAI-compatible server) does.
+ */
+export function resolveEmbeddingModelChoice(
+  text: string,
+  options: { readonly baseUrl?: string; readonly environment: Readonly<Record<string, string | undefined>> },
+): ModelChoice {
+  const suggestion =
+    "e.g. --embedding-model openai:text-embedding-3-small (with OPENAI_API_KEY), or openai:MODEL with --base-url for an OpenAI-compatible server's embedding model (Ollama: openai:nomic-embed-text)";
+  let parsed: ParsedModelId;
+  try {
+    parsed = parseModelId(text);
+  } catch (error) {
+    throw new InvalidArgumentError({
+      argument: 'embedding-model',
+      message: `--embedding-model '${text}' names no provider. Write it as PROVIDER:MODEL, e.g. openai:${text.includes(':') ? 'text-embedding-3-small' : text}.`,
+      cause: error,
+    });
+  }
+  if (!EMBEDDING_PROVIDERS.includes(parsed.provider as KnownProvider['name'])) {
+    const known = KNOWN_PROVIDERS.some((provider) => provider.name === parsed.provider);
+    throw new InvalidArgumentError({
+      argument: 'embedding-model',
+      message:
+        `--embedding-model '${text}': ${known ? `the ${parsed.provider} provider has no embeddings API` : `unknown provider '${parsed.provider}'`}. ` +
+        `Embeddings come from ${EMBEDDING_PROVIDERS.join(', ')} only: ${suggestion}.`,
+    });
+  }
+  return resolveModelChoice(text, '--embedding-model', options);
 }

@@ -4,8 +4,11 @@ export const ENVIRONMENT_NAMES = ['quickjs', 'isolated-vm', 'deno'] as const;
 /** One of {@link ENVIRONMENT_NAMES}. */
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
 
-/** The host-side tools the CLI can give the model (`@rlm/tool-search`); all are on by default. */
-export const TOOL_NAMES = ['grep', 'search'] as const;
+/**
+ * The host-side tools the CLI can give the model: `grep` and `search` from `@rlm/tool-search`,
+ * `retrieve` from `@rlm/tool-retrieval` (it needs an embedding model).
+ */
+export const TOOL_NAMES = ['grep', 'search', 'retrieve'] as const;
 
 /** One of {@link TOOL_NAMES}. */
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -16,6 +19,8 @@ export interface CliSettings {
   model?: string;
   /** The model for sub-calls as `provider:model`. Default: the root model. */
   subModel?: string;
+  /** The embedding model of the `retrieve` tool as `provider:model`; setting it turns `retrieve` on unless `tools` is set without it. */
+  embeddingModel?: string;
   /** Base URL of an OpenAI-compatible (or Anthropic-compatible) server. */
   baseUrl?: string;
   /** Where the model's code runs. Default `quickjs`. */
@@ -34,7 +39,7 @@ export interface CliSettings {
   maxRetries?: number;
   /** Time one code cell may run, in milliseconds. */
   cellTimeout?: number;
-  /** The tools the model may call. Default all of {@link TOOL_NAMES}; empty for none. */
+  /** The tools the model may call; empty for none. Default: `grep` and `search`, and `retrieve` too when `embeddingModel` is set. */
   tools?: readonly ToolName[];
   /** Memory limit of the sandbox, in megabytes. */
   memory?: number;

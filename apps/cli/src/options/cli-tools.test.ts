@@ -1,3 +1,4 @@
+import { createOpenAI } from '@rlm/openai';
 import { describe, expect, it } from 'vitest';
 import { createCliTools } from './cli-tools';
 
@@ -12,5 +13,15 @@ describe('createCliTools', () => {
       expect(tools.tools.map((tool) => tool.name)).toEqual(expected);
       await tools.dispose();
     }
+  });
+
+  it('adds retrieve with the embedding model it is given, and refuses retrieve without one', async () => {
+    const embeddingModel = createOpenAI({ apiKey: 'unused', baseURL: 'http://127.0.0.1:9/v1' }).embedding(
+      'text-embedding-3-small',
+    );
+    const tools = createCliTools(['grep', 'search', 'retrieve'], embeddingModel);
+    expect(tools.tools.map((tool) => tool.name)).toEqual(['grep', 'search', 'retrieve']);
+    await tools.dispose();
+    expect(() => createCliTools(['retrieve'])).toThrow('retrieve needs an embedding model');
   });
 });

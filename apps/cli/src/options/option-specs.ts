@@ -43,6 +43,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     example: '--sub-model openai:gpt-5.4-mini',
   },
   {
+    key: 'embeddingModel',
+    flag: 'embedding-model',
+    kind: 'string',
+    envVar: 'RLM_EMBEDDING_MODEL',
+    valueName: 'PROVIDER:MODEL',
+    description:
+      'The embedding model of the retrieve tool (semantic search over the context); giving it turns retrieve on, unless --tools lists the tools without it. Only openai has embeddings (also an OpenAI-compatible server with --base-url). The first retrieve embeds the whole context (cached on disk for later runs); its tokens and cost count in the run. Default none.',
+    example: '--embedding-model openai:text-embedding-3-small',
+  },
+  {
     key: 'baseUrl',
     flag: 'base-url',
     kind: 'string',
@@ -154,8 +164,8 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_TOOLS',
     valueName: `${TOOL_NAMES.join(',')}|none`,
     description:
-      'Search tools the model may call, run natively outside the sandbox: grep (a regular expression over every line, much faster than a regex in QuickJS) and search (BM25 ranking of chunks for a question). Comma-separated; none turns them off. Default grep,search.',
-    example: '--tools grep',
+      'Search tools the model may call, run natively outside the sandbox: grep (a regular expression over every line, much faster than a regex in QuickJS), search (BM25 ranking of chunks for a question) and retrieve (chunks closest in meaning, by embeddings; needs --embedding-model). Comma-separated; none turns them off. Default grep,search, plus retrieve when --embedding-model is given.',
+    example: '--tools grep,search,retrieve',
   },
   {
     key: 'memory',

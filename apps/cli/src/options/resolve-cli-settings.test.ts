@@ -142,7 +142,7 @@ describe('resolveCliSettings', () => {
       ]).settings.tools,
     ).toEqual(['grep']);
     expect(() => parse({ tools: 'grep,bm25' })).toThrow(
-      '--tools: "grep,bm25" is not a valid value for tools; expected a comma-separated list of grep, search, or none (e.g. --tools grep).',
+      '--tools: "grep,bm25" is not a valid value for tools; expected a comma-separated list of grep, search, retrieve, or none (e.g. --tools grep,search,retrieve).',
     );
     expect(() =>
       resolveCliSettings({}, {}, [{ path: '/p/rlm.config.json', scope: 'project', values: { tools: [1] } }]),

@@ -10,6 +10,8 @@ export function summaryLine(outcome: {
   readonly subCalls: number;
   readonly subCallsFailed?: number;
   readonly subCallsCancelled?: number;
+  /** The `--embedding-model` as `provider:modelId`, the key of its calls in `usage.byModel`. */
+  readonly embeddingModel?: string;
 }): string {
   const parts = [outcome.status];
   if (outcome.turns !== undefined) parts.push(`${outcome.turns} turn${outcome.turns === 1 ? '' : 's'}`);
@@ -24,6 +26,13 @@ export function summaryLine(outcome: {
   const total = outcome.usage?.total;
   if (total) {
     parts.push(`tokens ${formatTokens(total.inputTokens)} in, ${formatTokens(total.outputTokens)} out`);
+    // The embedding calls of retrieve are in the totals too; say how much of them they are.
+    const embeddings = outcome.embeddingModel ? outcome.usage?.byModel[outcome.embeddingModel] : undefined;
+    if (embeddings && embeddings.calls > 0) {
+      parts.push(
+        `embeddings ${embeddings.calls} call${embeddings.calls === 1 ? '' : 's'}, ${formatTokens(embeddings.inputTokens)} tokens`,
+      );
+    }
     parts.push(
       total.callsWithUnknownCost === 0
         ? formatCost(total.costUsd)

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { format } from 'node:util';
 import {
   createRLM,
+  type EmbeddingModel,
   type FailedSubCalls,
   type LanguageModel,
   LimitExceededError,
@@ -16,7 +17,7 @@ import {
 import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
-import type { CliSettings } from '../options/cli-settings';
+import type { CliSettings, ToolName } from '../options/cli-settings';
 import { createCliTools } from '../options/cli-tools';
 import { inCliTerms, LIMIT_FLAGS } from '../output/cli-terms';
 import { explainError } from '../output/explain-error';
@@ -32,6 +33,10 @@ export interface RunQuestionOptions {
   readonly model: LanguageModel;
   readonly subModel?: LanguageModel;
   readonly environment: ReplEnvironment;
+  /** The tools the model gets (see `resolveCliTools`). Default: `grep` and `search`. */
+  readonly tools?: readonly ToolName[];
+  /** The embedding model of `retrieve`, when it is among {@link tools}. */
+  readonly embeddingModel?: EmbeddingModel;
   readonly settings: CliSettings;
   readonly io: CliIO;
   readonly createReporter: (state: ProgressState) => ProgressReporter;
@@ -79,7 +84,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   // deprecated model on every call): each distinct message once, through the reporter.
   const restoreConsole = routeConsoleTo((text) => reporter.note(`rlm: warning: ${text}`));
 
-  const tools = createCliTools(settings.tools);
+  const tools = createCliTools(options.tools ?? settings.tools, options.embeddingModel);
   const rlm = createRLM({
     model: options.model,
     ...(options.subModel ? { subModel: options.subModel } : {}),
@@ -256,6 +261,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
         subCalls: state.subCalls,
         subCallsFailed: state.subCallsFailed,
         subCallsCancelled: state.subCallsCancelled,
+        ...(options.embeddingModel
+          ? { embeddingModel: `${options.embeddingModel.provider}:${options.embeddingModel.modelId}` }
+          : {}),
       }),
     );
     if (settings.verbose) for (const line of usageByModelLines(usage)) say(line);
