@@ -90,10 +90,11 @@ afterAll(async () => {
 async function runWithTool(
   tool: keyof typeof TOOL_CODE,
   args: readonly string[],
+  options: { readonly tmpdir?: string } = {},
 ): Promise<{ run: CliRun; requests: RecordedRequest[] }> {
   return slots(async () => {
     const server: TestServer = await startTestServer({ respond: toolCaller(tool) });
-    const temporary = await mkdtemp(join(tmpdir(), 'rlm-cli-tools-tmp-'));
+    const temporary = options.tmpdir ?? (await mkdtemp(join(tmpdir(), 'rlm-cli-tools-tmp-')));
     try {
       const run = await runBuiltCli(
         [
@@ -111,7 +112,7 @@ async function runWithTool(
       return { run, requests: [...server.requests] };
     } finally {
       await server.close();
-      await rm(temporary, { recursive: true, force: true });
+      if (options.tmpdir === undefined) await rm(temporary, { recursive: true, force: true });
     }
   });
 }
@@ -185,6 +186,34 @@ describe.concurrent('rlm --tools, one run per tool in each environment', () => {
       expect(run.stderr).toMatch(/rlm: answered · 1 turn · .* · embeddings 2 calls, [\d.]+k? tokens · /);
     }, 120_000);
   }
+});
+
+describe('rlm --embedding-dimensions', () => {
+  it('asks the server for vectors of that length, and a second run over the same notes reads them from the disk cache: only its query is embedded', async () => {
+    const shared = await mkdtemp(join(tmpdir(), 'rlm-cli-tools-cache-'));
+    try {
+      const args = [
+        '--embedding-model',
+        `openai:${EMBEDDING_MODEL}`,
+        '--embedding-dimensions',
+        '256',
+        '--json',
+      ];
+      const first = await runWithTool('retrieve', args, { tmpdir: shared });
+      const second = await runWithTool('retrieve', args, { tmpdir: shared });
+      for (const { run } of [first, second]) {
+        expect(run.exitCode, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout).answer).toBe(EXPECTED_ANSWER);
+      }
+      const embeddingRequests = (requests: readonly RecordedRequest[]) =>
+        requests.filter((request) => request.path === '/v1/embeddings');
+      expect(embeddingRequests(first.requests).map((request) => request.body.dimensions)).toEqual([256, 256]);
+      expect(embeddingRequests(second.requests)).toHaveLength(1);
+      expect(JSON.parse(second.run.stdout).usage.byModel[`openai:${EMBEDDING_MODEL}`].calls).toBe(1);
+    } finally {
+      await rm(shared, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe.concurrent('rlm --tools and --embedding-model usage errors (exit 2, nothing sent)', () => {

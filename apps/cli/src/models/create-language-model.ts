@@ -40,10 +40,13 @@ export async function createLanguageModel(
  * `openai:` model), with the same base URL, key and retries as the language models.
  */
 export async function createEmbeddingModel(
-  choice: ModelChoice,
+  choice: ModelChoice & { readonly dimensions?: number },
   connection: ModelConnection,
 ): Promise<EmbeddingModel> {
-  return (await createOpenAIProvider(connection)).embedding(choice.modelId);
+  return (await createOpenAIProvider(connection)).embedding(
+    choice.modelId,
+    choice.dimensions === undefined ? {} : { dimensions: choice.dimensions },
+  );
 }
 
 async function createOpenAIProvider(connection: ModelConnection) {

@@ -21,6 +21,8 @@ export interface CliSettings {
   subModel?: string;
   /** The embedding model of the `retrieve` tool as `provider:model`; setting it turns `retrieve` on unless `tools` is set without it. */
   embeddingModel?: string;
+  /** Length of the embedding vectors to ask for (`dimensions`); default the model's own. */
+  embeddingDimensions?: number;
   /** Base URL of an OpenAI-compatible (or Anthropic-compatible) server. */
   baseUrl?: string;
   /** Where the model's code runs. Default `quickjs`. */

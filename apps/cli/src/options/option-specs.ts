@@ -53,6 +53,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     example: '--embedding-model openai:text-embedding-3-small',
   },
   {
+    key: 'embeddingDimensions',
+    flag: 'embedding-dimensions',
+    kind: 'integer',
+    envVar: 'RLM_EMBEDDING_DIMENSIONS',
+    valueName: 'N',
+    description:
+      "Length of the embedding vectors to ask for (the text-embedding-3 models and some servers shorten them): 256 or 512 keep most of the quality and take a sixth or a third of the memory and scan time of 1536. Default: the model's own.",
+    example: '--embedding-dimensions 256',
+  },
+  {
     key: 'baseUrl',
     flag: 'base-url',
     kind: 'string',

@@ -31,6 +31,10 @@ describe('resolveCliTools', () => {
     expect(toolsOf({ embeddingModel: 'openai:text-embedding-3-small' })).toEqual(withEmbeddings);
     expect(toolsOf({}, { RLM_EMBEDDING_MODEL: 'openai:text-embedding-3-small' })).toEqual(withEmbeddings);
     expect(
+      toolsOf({ embeddingModel: 'openai:text-embedding-3-small' }, { RLM_EMBEDDING_DIMENSIONS: '256' })
+        .embeddingModel,
+    ).toEqual({ ...withEmbeddings.embeddingModel, dimensions: 256 });
+    expect(
       toolsOf({}, {}, [
         {
           path: '/home/u/.config/rlm/config.json',

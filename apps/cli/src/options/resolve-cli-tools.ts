@@ -2,11 +2,16 @@ import { InvalidArgumentError } from '@rlm/core';
 import { type ModelChoice, resolveEmbeddingModelChoice } from '../models/resolve-model-ids';
 import type { CliSettings, SettingName, ToolName } from './cli-settings';
 
+/** The checked `--embedding-model`, with the vector length `--embedding-dimensions` asks for. */
+export interface EmbeddingModelChoice extends ModelChoice {
+  readonly dimensions?: number;
+}
+
 /** The tools of a run, checked, and the embedding model `retrieve` needs. */
 export interface CliToolChoice {
   readonly names: readonly ToolName[];
   /** Set when `retrieve` is among {@link names}. */
-  readonly embeddingModel?: ModelChoice;
+  readonly embeddingModel?: EmbeddingModelChoice;
   /** Lines for stderr, e.g. an `--embedding-model` that no tool uses. */
   readonly warnings: readonly string[];
 }
@@ -52,9 +57,13 @@ export function resolveCliTools(
         `Or leave retrieve out: --tools ${names.filter((name) => name !== 'retrieve').join(',') || 'none'}.`,
     });
   }
+  const embeddingModel = resolveEmbeddingModelChoice(settings.embeddingModel, connection);
   return {
     names,
-    embeddingModel: resolveEmbeddingModelChoice(settings.embeddingModel, connection),
+    embeddingModel:
+      settings.embeddingDimensions === undefined
+        ? embeddingModel
+        : { ...embeddingModel, dimensions: settings.embeddingDimensions },
     warnings,
   };
 }
