@@ -216,6 +216,31 @@ describe('rlm --embedding-dimensions', () => {
   }, 120_000);
 });
 
+describe('rlm --tools retrieve under --max-tokens', () => {
+  it("stops once the index build's embedding tokens spend the budget, and says so with the tokens the run counted", async () => {
+    // The root call uses 980 tokens, under the limit; the build then embeds every note (thousands
+    // of tokens), so the query's embedding call is refused.
+    const { run, requests } = await runWithTool('retrieve', [
+      '--embedding-model',
+      `openai:${EMBEDDING_MODEL}`,
+      '--max-tokens',
+      '1000',
+      '--json',
+    ]);
+    expect(run.exitCode, run.stderr).toBe(3);
+    const result = JSON.parse(run.stdout);
+    expect(result.error).toMatchObject({ name: 'LimitExceededError', limit: 'maxTokens' });
+    const embeddings = result.usage.byModel[`openai:${EMBEDDING_MODEL}`];
+    expect(embeddings.calls).toBe(1);
+    expect(requests.filter((request) => request.path === '/v1/embeddings')).toHaveLength(1);
+    const used = result.usage.total.inputTokens + result.usage.total.outputTokens;
+    expect(used).toBe(980 + embeddings.inputTokens);
+    const said = /rlm: stopped by --max-tokens 1,000 after ([\d.]+)(k?) tokens/.exec(run.stderr);
+    expect(said, run.stderr).not.toBeNull();
+    expect(Number(said![1]) * (said![2] === 'k' ? 1000 : 1)).toBeCloseTo(used, -2);
+  }, 120_000);
+});
+
 describe.concurrent('rlm --tools and --embedding-model usage errors (exit 2, nothing sent)', () => {
   async function usageError(args: readonly string[], env: Readonly<Record<string, string>> = {}) {
     return slots(async () => {

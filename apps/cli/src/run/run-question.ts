@@ -165,10 +165,17 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
       say(`rlm: no trajectory written: the run failed before it recorded one (${(failure as Error)?.name}).`);
   }
 
+  // What the run spent by its own count: the live state sees model calls only, not retrieve's
+  // embedding calls, which count against --max-tokens and --max-cost too.
+  const runTotal = (result?.usage ?? trajectory?.usage)?.total;
+  const spent = {
+    tokens: runTotal ? runTotal.inputTokens + runTotal.outputTokens : state.inputTokens + state.outputTokens,
+    costUsd: runTotal?.costUsd ?? state.costUsd,
+  };
   const stop = limit
-    ? describeLimitStop(limit.limit, limit.limitValue, limit.message, state, started)
+    ? describeLimitStop(limit.limit, limit.limitValue, limit.message, state, started, spent)
     : turnLimit
-      ? describeLimitStop('maxTurns', result?.turns ?? 0, '', state, started)
+      ? describeLimitStop('maxTurns', result?.turns ?? 0, '', state, started, spent)
       : aborted
         ? `stopped by Ctrl-C after ${formatDuration(Date.now() - started)}${cancelledNote(state)}`
         : undefined;
@@ -279,6 +286,7 @@ function describeLimitStop(
   message: string,
   state: ProgressState,
   started: number,
+  spent: { readonly tokens: number; readonly costUsd: number },
 ): string {
   const elapsed = formatDuration(Date.now() - started);
   const cancelled = cancelledNote(state);
@@ -286,9 +294,9 @@ function describeLimitStop(
     case 'timeoutMs':
       return `stopped by --timeout ${formatDuration(limitValue)} after ${elapsed}${cancelled}`;
     case 'maxCostUsd':
-      return `stopped by --max-cost ${formatCost(limitValue)} after ${formatCost(state.costUsd)} was spent (${elapsed})${cancelled}`;
+      return `stopped by --max-cost ${formatCost(limitValue)} after ${formatCost(spent.costUsd)} was spent (${elapsed})${cancelled}`;
     case 'maxTokens':
-      return `stopped by --max-tokens ${limitValue.toLocaleString('en-US')} after ${formatTokens(state.inputTokens + state.outputTokens)} tokens (${elapsed})${cancelled}`;
+      return `stopped by --max-tokens ${limitValue.toLocaleString('en-US')} after ${formatTokens(spent.tokens)} tokens (${elapsed})${cancelled}`;
     case 'maxTurns':
       return `stopped by --max-turns ${limitValue}: the turns ran out before the model called FINAL${cancelled}`;
     default:
