@@ -3,7 +3,9 @@
 // into a TypeScript module beside it, `*.sandbox.generated.ts`, that exports the program's text as a
 // string. The programs stay real source files, linted and type-checked like the rest; the packages
 // import the generated modules, so tests, the type check and the built output all see the same text
-// and nothing has to find a file at run time.
+// and nothing has to find a file at run time. The generated modules are build output, ignored by git:
+// the root's `postinstall` (so a fresh clone has them before any test or type check) and the build of
+// each package that has programs write them.
 //
 // The embedded text is the program without its comments and indentation (line breaks are kept, so a
 // line number in a sandbox's stack trace is the line in the file). Every sandbox holds this text for
@@ -107,7 +109,7 @@ export function generatedModule(programFile, text) {
   const escaped = embedded.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${');
   const name = basename(programFile);
   return [
-    `// Generated from ${name} by scripts/embed-sandbox-sources.mjs (run by this package's build): do not edit.`,
+    `// Generated from ${name} by scripts/embed-sandbox-sources.mjs (run on install and by this package's build): do not edit.`,
     '',
     `/** The text of \`${name}\` without comments and indentation: a program that runs inside the sandbox. */`,
     `export const ${constantNameOf(programFile)}: string = \`${escaped}\`;`,
@@ -164,7 +166,7 @@ function main(argv) {
   }
   if (stale.length > 0) {
     console.error(
-      `These generated modules do not match their sandbox programs: ${stale.join(', ')}.\nRun \`node scripts/embed-sandbox-sources.mjs\` (or the package's build) and commit the result.`,
+      `These generated modules do not match their sandbox programs: ${stale.join(', ')}.\nRun \`node scripts/embed-sandbox-sources.mjs\` (pnpm install and each package's build run it too). The generated modules are not committed.`,
     );
     process.exitCode = 1;
   }

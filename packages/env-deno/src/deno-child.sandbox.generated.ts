@@ -1,4 +1,4 @@
-// Generated from deno-child.sandbox.js by scripts/embed-sandbox-sources.mjs (run by this package's build): do not edit.
+// Generated from deno-child.sandbox.js by scripts/embed-sandbox-sources.mjs (run on install and by this package's build): do not edit.
 
 /** The text of `deno-child.sandbox.js` without comments and indentation: a program that runs inside the sandbox. */
 export const DENO_CHILD_PROGRAM: string = `

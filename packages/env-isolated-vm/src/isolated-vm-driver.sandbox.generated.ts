@@ -1,4 +1,4 @@
-// Generated from isolated-vm-driver.sandbox.js by scripts/embed-sandbox-sources.mjs (run by this package's build): do not edit.
+// Generated from isolated-vm-driver.sandbox.js by scripts/embed-sandbox-sources.mjs (run on install and by this package's build): do not edit.
 
 /** The text of `isolated-vm-driver.sandbox.js` without comments and indentation: a program that runs inside the sandbox. */
 export const ISOLATED_VM_DRIVER_PROGRAM: string = `
