@@ -85,6 +85,12 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   const restoreConsole = routeConsoleTo((text) => reporter.note(`rlm: warning: ${text}`));
 
   const tools = createCliTools(options.tools ?? settings.tools, options.embeddingModel);
+  if (settings.verbose) {
+    const embedding = options.embeddingModel;
+    reporter.note(
+      `rlm: tools: ${tools.tools.map((tool) => tool.name).join(', ') || 'none'}${embedding ? ` (retrieve embeds with ${embedding.provider}:${embedding.modelId})` : ''}`,
+    );
+  }
   const rlm = createRLM({
     model: options.model,
     ...(options.subModel ? { subModel: options.subModel } : {}),
