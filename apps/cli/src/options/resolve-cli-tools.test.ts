@@ -56,6 +56,9 @@ describe('resolveCliTools', () => {
     expect(toolsOf({ embeddingModel: 'openai:e' }, { RLM_TOOLS: 'none' }).warnings).toEqual([
       '--embedding-model openai:e is not used: tools (from RLM_TOOLS) leaves retrieve out (none). To use it: --tools retrieve.',
     ]);
+    expect(toolsOf({ embeddingDimensions: '256' }).warnings).toEqual([
+      '--embedding-dimensions 256 is not used: no --embedding-model is given.',
+    ]);
     expect(toolsOf({ tools: 'search' }, { RLM_EMBEDDING_MODEL: 'openai:e' })).toEqual({
       names: ['search'],
       warnings: [],

@@ -45,6 +45,18 @@ export function resolveCliTools(
           `To use it: --tools ${[...names, 'retrieve'].join(',')}.`,
       );
     }
+    if (
+      settings.embeddingDimensions !== undefined &&
+      origins.embeddingDimensions === '--embedding-dimensions'
+    ) {
+      warnings.push(
+        `--embedding-dimensions ${settings.embeddingDimensions} is not used: ${
+          settings.embeddingModel === undefined
+            ? 'no --embedding-model is given'
+            : `${toolsSaid} leaves retrieve out`
+        }.`,
+      );
+    }
     return { names, warnings };
   }
   if (settings.embeddingModel === undefined) {
