@@ -1,7 +1,9 @@
-import type { HostFunction, ReplEnvironment } from '../environment/repl-environment';
-import { BENCHMARK_STRING_WORK, makeBenchmarkLines } from './benchmark-context';
+import type { ReplEnvironment } from '../environment/repl-environment';
+import { makeBenchmarkLines, stringWorkCells } from './benchmark-context';
+import { benchmarkHostFunctions } from './benchmark-host-functions';
 import { measure } from './measure';
 import { type Stats, summarize } from './stats';
+import { timeSessionStart } from './time-session-start';
 
 /** What {@link benchEnvironment} measures, and how often. */
 export interface BenchEnvironmentOptions {
@@ -20,7 +22,7 @@ export interface BenchEnvironmentOptions {
   readonly llmQueryLatencyMs?: number;
   /**
    * Cells timed in the session on the largest context, by row name. Default the string work of
-   * `BENCHMARK_STRING_WORK`, named with the context's size (`regex count (50 MB)`).
+   * `BENCHMARK_STRING_WORK`, named with the context's size by `stringWorkCells` (`regex count (50 MB)`).
    */
   readonly cells?: Readonly<Record<string, string>>;
   /** Wall-clock limit of each cell, in milliseconds. Default 120,000. */
@@ -55,13 +57,7 @@ export async function benchEnvironment(
   const makeContext = options.makeContext ?? makeBenchmarkLines;
   const latencyMs = options.llmQueryLatencyMs ?? 200;
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const hostFunctions: Record<string, HostFunction> = {
-    noop: async () => null,
-    llm_query: async ([prompt]) => {
-      await new Promise((resolve) => setTimeout(resolve, latencyMs));
-      return `answer:${String(prompt)}`;
-    },
-  };
+  const hostFunctions = benchmarkHostFunctions(latencyMs);
   const rows: Stats[] = [];
   const add = (row: Stats) => {
     rows.push(row);
@@ -70,14 +66,8 @@ export async function benchEnvironment(
 
   const environment = await factory();
   try {
-    const timeSessionStart = async (context: string) => {
-      const started = performance.now();
-      const session = await environment.createSession({ context, hostFunctions });
-      const elapsed = performance.now() - started;
-      await session.dispose();
-      return elapsed;
-    };
-    add(summarize('session start (empty context)', await measure(runs, warmup, () => timeSessionStart(''))));
+    const timeStart = (context: string) => timeSessionStart(environment, { context, hostFunctions });
+    add(summarize('session start (empty context)', await measure(runs, warmup, () => timeStart(''))));
     const largestMb = sizesMb.length > 0 ? Math.max(...sizesMb) : 0;
     let largest = '';
     for (const megabytes of sizesMb) {
@@ -86,7 +76,7 @@ export async function benchEnvironment(
       add(
         summarize(
           `context injection (${megabytes} MB)`,
-          await measure(runs, warmup, () => timeSessionStart(context)),
+          await measure(runs, warmup, () => timeStart(context)),
         ),
       );
     }
@@ -133,11 +123,7 @@ export async function benchEnvironment(
           ),
         ),
       );
-      const cells =
-        options.cells ??
-        Object.fromEntries(
-          Object.entries(BENCHMARK_STRING_WORK).map(([label, code]) => [`${label} (${largestMb} MB)`, code]),
-        );
+      const cells = options.cells ?? stringWorkCells(largestMb);
       for (const [row, code] of Object.entries(cells)) {
         add(summarize(row, await measure(runs, warmup, () => timeCell(code))));
       }

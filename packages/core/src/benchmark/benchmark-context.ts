@@ -26,3 +26,17 @@ export const BENCHMARK_STRING_WORK: Readonly<Record<string, string>> = {
   'split lines': 'context.split("\\n").length',
   'indexOf near the end': 'context.indexOf("Instance", context.length - 2000)',
 };
+
+/**
+ * `work` (default {@link BENCHMARK_STRING_WORK}) as cells by row name, each label followed by the
+ * size of the context it runs on (`regex count (50 MB)`): the rows `benchEnvironment` times by
+ * default, and the names to give the same work measured elsewhere (on the host, with more cells).
+ */
+export function stringWorkCells(
+  megabytes: number,
+  work: Readonly<Record<string, string>> = BENCHMARK_STRING_WORK,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(work).map(([label, code]) => [`${label} (${megabytes} MB)`, code]),
+  );
+}

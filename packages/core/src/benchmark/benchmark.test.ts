@@ -3,13 +3,19 @@ import { describe, expect, it } from 'vitest';
 import type { CellResult, ReplEnvironment, ReplSessionOptions } from '../environment/repl-environment';
 import {
   BENCHMARK_STRING_WORK,
+  benchContextKinds,
   benchEnvironment,
+  benchmarkHostFunctions,
+  benchOnHost,
   formatStatsComparison,
   formatStatsTable,
   makeBenchmarkLines,
+  makeBenchmarkProse,
   measure,
   quantile,
+  stringWorkCells,
   summarize,
+  timeSessionStart,
 } from './index';
 
 describe('quantile and summarize', () => {
@@ -157,6 +163,60 @@ describe('benchEnvironment', () => {
     expect(makeBenchmarkLines(300)).toMatch(
       /^Date: Mar 01, 2024 \|\| User: 10000 \|\| Instance: What is item 0\?\n/,
     );
+  });
+});
+
+describe('the helpers benchmark scripts share', () => {
+  const signal = new AbortController().signal;
+
+  it('benchmarkHostFunctions: noop answers null, llm_query answers after its latency', async () => {
+    const { noop, llm_query } = benchmarkHostFunctions(20);
+    expect(await noop!([], { signal })).toBeNull();
+    const started = performance.now();
+    expect(await llm_query!(['q'], { signal })).toBe('answer:q');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+  });
+
+  it('stringWorkCells names each piece of string work with the size of its context', () => {
+    expect(Object.keys(stringWorkCells(50))).toEqual(
+      Object.keys(BENCHMARK_STRING_WORK).map((label) => `${label} (50 MB)`),
+    );
+    expect(stringWorkCells(1, { count: 'context.length' })).toEqual({ 'count (1 MB)': 'context.length' });
+  });
+
+  it('makeBenchmarkProse gives the same text of vocabulary words each time', () => {
+    const { text, words } = makeBenchmarkProse(5_000);
+    expect(words).toHaveLength(50_000);
+    expect(text.length).toBeGreaterThanOrEqual(5_000);
+    expect(text.split(/\s+/).every((word) => words.includes(word))).toBe(true);
+    expect(makeBenchmarkProse(5_000).text).toBe(text);
+  });
+
+  it('timeSessionStart times one session and disposes it', async () => {
+    const log: string[] = [];
+    const elapsed = await timeSessionStart(fakeEnvironment(log), { context: 'abc', hostFunctions: {} });
+    expect(elapsed).toBeGreaterThanOrEqual(0);
+    expect(log).toEqual(['session 3']);
+  });
+
+  it('benchContextKinds times a non-Latin-1 string, an array of strings and JSON records', async () => {
+    const log: string[] = [];
+    const rows = await benchContextKinds(fakeEnvironment(log), { megabytes: 0.01, runs: 2, warmup: 0 });
+    expect(rows.map((row) => row.name)).toEqual([
+      'context injection (0.01 MB, non-Latin-1)',
+      expect.stringMatching(/^context injection \(0\.01 MB as \d+ strings\)$/),
+      expect.stringMatching(/^context injection \(\d+ JSON records, 0 MB of JSON\)$/),
+    ]);
+    expect(rows.every((row) => row.runs === 2)).toBe(true);
+    expect(log.slice(0, 2)).toEqual(['session 10000', 'session 10000']);
+  });
+
+  it('benchOnHost runs each cell over the context in this process', async () => {
+    const rows = await benchOnHost(makeBenchmarkLines(10_000), stringWorkCells(0.01), { runs: 2, warmup: 0 });
+    expect(rows.map((row) => row.name)).toEqual(
+      Object.keys(BENCHMARK_STRING_WORK).map((label) => `${label} (0.01 MB), host V8`),
+    );
+    expect(rows.every((row) => row.runs === 2 && row.min >= 0)).toBe(true);
   });
 });
 
