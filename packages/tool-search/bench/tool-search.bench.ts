@@ -1,6 +1,7 @@
 /**
- * Benchmarks of `@rlm/tool-search`. Run: `pnpm --filter @rlm/tool-search bench`
+ * Benchmarks of `@rlm/tool-search`. Run: `pnpm --filter @rlm/tool-search bench [grep|search]`
  * (`node --no-node-snapshot`, which isolated-vm needs). Prints medians and spreads in milliseconds.
+ * `BENCH_SIZES_MB=1,10,50` sets the sizes of part 1, `BENCH_PROSE_MB=40` the size of part 2.
  *
  * 1. A regex count over 1, 10 and 50 MB: `grep` called from a QuickJS cell (the tool runs on the
  *    host, in its worker thread), against the same regex inside QuickJS, inside isolated-vm, and in
@@ -9,7 +10,15 @@
  */
 
 import type { HostFunction, ReplEnvironment, ReplSession } from '@rlm/core';
-import { measure, type Stats, summarize, watchHost } from '@rlm/core/benchmark';
+import {
+  formatStatsTable,
+  makeBenchmarkLines,
+  makeBenchmarkProse,
+  measure,
+  type Stats,
+  summarize,
+  watchHost,
+} from '@rlm/core/benchmark';
 import { createIsolatedVMEnvironment } from '@rlm/env-isolated-vm';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
 import { createGrepTool, createSearchTool } from '../src/index';
@@ -17,44 +26,8 @@ import { createGrepTool, createSearchTool } from '../src/index';
 const MB = 1_000_000;
 const PATTERN = 'User: 4\\d{4}';
 const signal = new AbortController().signal;
-
-/** OOLONG-like lines, about 100 characters each. */
-function makeLines(totalChars: number): string {
-  const labels = ['What is', 'Who was', 'Where is', 'How many', 'When did'];
-  const lines: string[] = [];
-  let size = 0;
-  for (let i = 0; size < totalChars; i++) {
-    const line = `Date: Mar ${String((i % 28) + 1).padStart(2, '0')}, 2024 || User: ${String(10000 + ((i * 7919) % 90000))} || Instance: ${labels[i % labels.length]} item ${i}?`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return lines.join('\n').slice(0, totalChars);
-}
-
-/** Text of Zipf-distributed words from a 50k vocabulary (seeded), ~`totalChars` long, in lines. */
-function makeProse(totalChars: number): { text: string; words: string[] } {
-  let seed = 42;
-  const random = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  const words = Array.from({ length: 50_000 }, (_, i) => {
-    let word = '';
-    for (let j = 0; j < 3 + (i % 8); j++) word += String.fromCharCode(97 + Math.floor(random() * 26));
-    return word;
-  });
-  const lines: string[] = [];
-  let size = 0;
-  while (size < totalChars) {
-    const count = 10 + Math.floor(random() * 10);
-    const line = Array.from({ length: count }, () => words[Math.floor(words.length * random() ** 3)]).join(
-      ' ',
-    );
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return { text: lines.join('\n'), words };
-}
+const grepSizesMb = (process.env.BENCH_SIZES_MB ?? '1,10,50').split(',').map(Number);
+const proseMb = Number(process.env.BENCH_PROSE_MB ?? 40);
 
 async function cellMs(session: ReplSession, code: string, expected: string): Promise<number> {
   const result = await session.runCell(code, { timeoutMs: 600_000 });
@@ -69,8 +42,8 @@ async function cellMs(session: ReplSession, code: string, expected: string): Pro
 async function grepSection(results: Stats[], lags: string[]) {
   const quickjs = createQuickJSEnvironment();
   const isolatedVm: ReplEnvironment = createIsolatedVMEnvironment({ memoryLimitMb: 2048 });
-  for (const megabytes of [1, 10, 50]) {
-    const text = makeLines(megabytes * MB);
+  for (const megabytes of grepSizesMb) {
+    const text = makeBenchmarkLines(megabytes * MB);
     const regex = new RegExp(PATTERN, 'g');
     const expected = String(text.match(regex)?.length ?? 0);
     const runs = megabytes === 50 ? 5 : 10;
@@ -143,7 +116,7 @@ async function grepSection(results: Stats[], lags: string[]) {
 }
 
 async function searchSection(results: Stats[], notes: string[]) {
-  const { text, words } = makeProse(40 * MB);
+  const { text, words } = makeBenchmarkProse(proseMb * MB);
   let tokens = 0;
   for (let i = 0, inWord = false; i < text.length; i++) {
     const space = text.charCodeAt(i) <= 32;
@@ -169,9 +142,9 @@ async function searchSection(results: Stats[], notes: string[]) {
     worstLag.push(seen.worstLagMs);
   }
   notes.push(
-    `RSS after the builds, whole process (the 40 MB text and the index included): ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
+    `RSS after the builds, whole process (the ${proseMb} MB text and the index included): ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB`,
   );
-  results.push(summarize('BM25 index build, 40 MB (first search call)', buildMs));
+  results.push(summarize(`BM25 index build, ${proseMb} MB (first search call)`, buildMs));
   results.push(summarize('BM25 index build: peak RSS above start, MiB', peakRss));
   results.push(summarize('BM25 index build: worst event-loop lag, ms', worstLag));
   let seed = 7;
@@ -219,18 +192,15 @@ async function searchSection(results: Stats[], notes: string[]) {
   );
 }
 
+/** The rows of `stats`, as lines of the table whose head `main` printed. */
 function print(stats: readonly Stats[]) {
-  for (const s of stats) {
-    console.log(
-      `| ${s.name} | ${s.median.toFixed(1)} | ${s.min.toFixed(1)} | ${s.p25.toFixed(1)} | ${s.p75.toFixed(1)} | ${s.max.toFixed(1)} | ${s.runs} |`,
-    );
-  }
+  console.log(formatStatsTable(stats).split('\n').slice(2).join('\n'));
 }
 
 async function main() {
   const results: Stats[] = [];
   const notes: string[] = [];
-  console.log('| measurement | median | min | p25 | p75 | max | runs |\n|---|---|---|---|---|---|---|');
+  console.log(formatStatsTable([]));
   const only = process.argv[2];
   if (only !== 'search') await grepSection(results, notes);
   if (only !== 'grep') await searchSection(results, notes);
