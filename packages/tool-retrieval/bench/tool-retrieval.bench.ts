@@ -16,7 +16,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ToolExecuteOptions } from '@rlm/core';
-import { formatStatsTable, type Stats, summarize } from '@rlm/core/benchmark';
+import { formatStatsTable, makeBenchmarkProse, measure, type Stats, summarize } from '@rlm/core/benchmark';
 import { createOpenAI } from '@rlm/openai';
 import { startTestServer } from '@rlm/test-server';
 import { createRetrievalTool } from '../src/index';
@@ -25,33 +25,7 @@ import { normalise, VectorIndex } from '../src/vector-index';
 const TARGET_CHARS = Number(process.env.BENCH_CHARS ?? 40_000_000);
 const runs = Number(process.argv[2] ?? 3);
 
-/** ~`totalChars` of lines of Zipf-distributed words from a 50k vocabulary (seeded). */
-function makeProse(totalChars: number): string {
-  let seed = 42;
-  const random = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  const words = Array.from({ length: 50_000 }, (_, index) => {
-    let word = '';
-    for (let letter = 0; letter < 3 + (index % 8); letter++)
-      word += String.fromCharCode(97 + Math.floor(random() * 26));
-    return word;
-  });
-  const lines: string[] = [];
-  let size = 0;
-  while (size < totalChars) {
-    const count = 10 + Math.floor(random() * 10);
-    const line = Array.from({ length: count }, () => words[Math.floor(words.length * random() ** 3)]).join(
-      ' ',
-    );
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return lines.join('\n');
-}
-
-const context = makeProse(TARGET_CHARS);
+const context = makeBenchmarkProse(TARGET_CHARS).text;
 const server = await startTestServer();
 const embeddingModel = createOpenAI({ apiKey: 'bench', baseURL: server.openaiBaseURL }).embedding(
   'text-embedding-3-small',
@@ -120,22 +94,21 @@ for (let run = 0; run < 50; run++) {
   endToEnd.push(performance.now() - started);
 }
 
-function scanStats(dimensions: number): Stats {
+async function scanStats(dimensions: number): Promise<Stats> {
   const vectors = new Float32Array(chunks * dimensions);
   for (let index = 0; index < vectors.length; index++) vectors[index] = Math.sin(index * 12.9898);
   for (let row = 0; row < chunks; row++)
     normalise(vectors.subarray(row * dimensions, (row + 1) * dimensions));
   const index = new VectorIndex(vectors, dimensions);
   const query = normalise(Float32Array.from({ length: dimensions }, (_, i) => Math.cos(i)));
-  const samples: number[] = [];
-  for (let run = 0; run < 30; run++) {
+  const samples = await measure(25, 5, async () => {
     const started = performance.now();
     index.search(query, 10);
-    samples.push(performance.now() - started);
-  }
+    return performance.now() - started;
+  });
   return summarize(
     `flat cosine scan, ${chunks} × ${dimensions} (k = 10)`,
-    samples.slice(5),
+    samples,
     `${(vectors.byteLength / 1e6).toFixed(0)} MB of vectors`,
   );
 }
@@ -154,8 +127,8 @@ console.log(
       `1 call (the query), cache file ${(cacheBytes / 1e6).toFixed(1)} MB`,
     ),
     summarize('retrieve on a built index (query embedded over HTTP)', endToEnd),
-    scanStats(256),
-    scanStats(1536),
+    await scanStats(256),
+    await scanStats(1536),
   ]),
 );
 await rm(directory, { recursive: true, force: true });
