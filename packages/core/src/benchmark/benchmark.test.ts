@@ -7,6 +7,7 @@ import {
   benchEnvironment,
   benchmarkHostFunctions,
   benchOnHost,
+  benchSettings,
   formatStatsComparison,
   formatStatsTable,
   makeBenchmarkLines,
@@ -175,6 +176,19 @@ describe('the helpers benchmark scripts share', () => {
     const started = performance.now();
     expect(await llm_query!(['q'], { signal })).toBe('answer:q');
     expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+  });
+
+  it('benchSettings reads the runs from the first argument and the sizes from BENCH_SIZES_MB', () => {
+    expect(benchSettings(['node', 'bench.ts'], {})).toEqual({
+      runs: 7,
+      contextSizesMb: [1, 10, 50],
+      largestMb: 50,
+    });
+    expect(benchSettings(['node', 'bench.ts', '2'], { BENCH_SIZES_MB: '5,1' })).toEqual({
+      runs: 2,
+      contextSizesMb: [5, 1],
+      largestMb: 5,
+    });
   });
 
   it('stringWorkCells names each piece of string work with the size of its context', () => {

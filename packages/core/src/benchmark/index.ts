@@ -5,6 +5,7 @@
 export { benchContextKinds } from './bench-context-kinds';
 export { type BenchEnvironmentOptions, benchEnvironment } from './bench-environment';
 export { benchOnHost } from './bench-on-host';
+export { type BenchSettings, benchSettings } from './bench-settings';
 export { BENCHMARK_STRING_WORK, makeBenchmarkLines, stringWorkCells } from './benchmark-context';
 export { benchmarkHostFunctions } from './benchmark-host-functions';
 export { makeBenchmarkProse } from './benchmark-prose';
