@@ -8,48 +8,40 @@
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  benchContextKinds,
-  benchEnvironment,
-  benchmarkHostFunctions,
-  benchOnHost,
-  formatMilliseconds,
-  formatStatsTable,
-  makeBenchmarkLines,
-  measure,
-  stringWorkCells,
-  summarize,
-  timeSessionStart,
-} from '@rlm/core/benchmark';
+import * as bench from '@rlm/core/benchmark';
 import { createDenoEnvironment } from '../src/index';
 
-const runs = Number(process.argv[2] ?? 7);
-const sizesMb = (process.env.BENCH_SIZES_MB ?? '1,10,50').split(',').map(Number);
-const largestMb = Math.max(...sizesMb);
+const { runs, contextSizesMb, largestMb } = bench.benchSettings();
 const cold = () => createDenoEnvironment({ memoryLimitMb: 4096, keepSpareProcess: false });
 
-const rows = await benchEnvironment('deno', cold, {
+const rows = await bench.benchEnvironment('deno', cold, {
   runs,
-  contextSizesMb: sizesMb,
-  onRow: (row) => console.error(`${row.name}: ${formatMilliseconds(row.median)} ms`),
+  contextSizesMb,
+  onRow: (row) => console.error(`${row.name}: ${bench.formatMilliseconds(row.median)} ms`),
 });
 
 // Sessions of an RLM run start seconds apart: the spare process has booted by then.
 const withSpare = createDenoEnvironment({ memoryLimitMb: 4096 });
-const hostFunctions = benchmarkHostFunctions();
-const spareStart = await measure(runs, 1, async () => {
+const hostFunctions = bench.benchmarkHostFunctions();
+const spareStart = await bench.measure(runs, 1, async () => {
   await sleep(400);
-  return timeSessionStart(withSpare, { context: '', hostFunctions });
+  return bench.timeSessionStart(withSpare, { context: '', hostFunctions });
 });
-rows.push(summarize('session start on the spare process (the default)', spareStart, 'prelude loaded, ready'));
+rows.push(
+  bench.summarize('session start on the spare process (the default)', spareStart, 'prelude loaded, ready'),
+);
 await withSpare.dispose?.();
 
 const kinds = cold();
-rows.push(...(await benchContextKinds(kinds, { megabytes: largestMb, runs: Math.min(runs, 3) })));
+rows.push(...(await bench.benchContextKinds(kinds, { megabytes: largestMb, runs: Math.min(runs, 3) })));
 await kinds.dispose?.();
 rows.push(
-  ...(await benchOnHost(makeBenchmarkLines(largestMb * 1_000_000), stringWorkCells(largestMb), { runs })),
+  ...(await bench.benchOnHost(
+    bench.makeBenchmarkLines(largestMb * 1_000_000),
+    bench.stringWorkCells(largestMb),
+    { runs },
+  )),
 );
 
 console.log(`Deno environment benchmarks (Node ${process.version}, ${process.platform}/${process.arch})\n`);
-console.log(formatStatsTable(rows));
+console.log(bench.formatStatsTable(rows));

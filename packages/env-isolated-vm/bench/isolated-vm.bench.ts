@@ -14,6 +14,7 @@ import {
   benchContextKinds,
   benchEnvironment,
   benchOnHost,
+  benchSettings,
   formatMilliseconds,
   formatStatsTable,
   makeBenchmarkLines,
@@ -25,9 +26,7 @@ import {
 import { createIsolatedVMEnvironment } from '../src/index';
 import { loadIsolatedVM } from '../src/load-isolated-vm';
 
-const runs = Number(process.argv[2] ?? 7);
-const sizesMb = (process.env.BENCH_SIZES_MB ?? '1,10,50').split(',').map(Number);
-const largestMb = Math.max(...sizesMb);
+const { runs, contextSizesMb, largestMb } = benchSettings();
 const memoryLimitMb = 1024;
 
 /** A count of 'Where is' by indexOf, as a top-level loop and in a function that reads `context` once. */
@@ -76,7 +75,7 @@ async function transferRows(text: string): Promise<Stats[]> {
 const cells = stringWorkCells(largestMb, { ...BENCHMARK_STRING_WORK, ...INDEXOF_COUNT });
 const rows = await benchEnvironment('isolated-vm', () => createIsolatedVMEnvironment({ memoryLimitMb }), {
   runs,
-  contextSizesMb: sizesMb,
+  contextSizesMb,
   cells,
   onRow: (row) => console.error(`${row.name}: ${formatMilliseconds(row.median)} ms`),
 });
