@@ -8,6 +8,7 @@ import {
   benchmarkHostFunctions,
   benchOnHost,
   benchSettings,
+  countingHostFunctions,
   formatStatsComparison,
   formatStatsTable,
   makeBenchmarkLines,
@@ -189,6 +190,15 @@ describe('the helpers benchmark scripts share', () => {
       contextSizesMb: [5, 1],
       largestMb: 5,
     });
+  });
+
+  it('countingHostFunctions counts the calls of noop and hold, which answers after its delay', async () => {
+    const { hostFunctions, calls } = countingHostFunctions(20);
+    expect(await hostFunctions.noop!([], { signal })).toBeNull();
+    const started = performance.now();
+    expect(await hostFunctions.hold!([7], { signal })).toBe('7');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(19);
+    expect(calls()).toBe(2);
   });
 
   it('stringWorkCells names each piece of string work with the size of its context', () => {

@@ -9,6 +9,7 @@ export { type BenchSettings, benchSettings } from './bench-settings';
 export { BENCHMARK_STRING_WORK, makeBenchmarkLines, stringWorkCells } from './benchmark-context';
 export { benchmarkHostFunctions } from './benchmark-host-functions';
 export { makeBenchmarkProse } from './benchmark-prose';
+export { countingHostFunctions } from './counting-host-functions';
 export { formatMilliseconds, formatStatsComparison, formatStatsTable } from './format-stats-table';
 export { measure } from './measure';
 export { quantile, type Stats, summarize } from './stats';
