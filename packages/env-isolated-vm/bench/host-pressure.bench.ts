@@ -16,8 +16,8 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { HostFunction, ReplEnvironment } from '@rlm/core';
-import { summarize, watchHost } from '@rlm/core/benchmark';
+import type { ReplEnvironment } from '@rlm/core';
+import { countingHostFunctions, summarize, watchHost } from '@rlm/core/benchmark';
 
 const ATTACKS = ['flood', 'arguments', 'catastrophe'] as const;
 type AttackName = (typeof ATTACKS)[number];
@@ -35,18 +35,7 @@ async function environmentFrom(entry: string, options: Record<string, unknown>):
 }
 
 async function measure(entry: string, attack: AttackName): Promise<Measurement> {
-  let hostCalls = 0;
-  const hostFunctions: Record<string, HostFunction> = {
-    noop: async () => {
-      hostCalls++;
-      return null;
-    },
-    hold: async (args) => {
-      hostCalls++;
-      await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
-      return String(args[0]);
-    },
-  };
+  const { hostFunctions, calls } = countingHostFunctions(HOLD_MS);
   if (attack === 'catastrophe') {
     const environment = await environmentFrom(entry, {
       memoryLimitMb: 64,
@@ -84,7 +73,7 @@ async function measure(entry: string, attack: AttackName): Promise<Measurement> 
   return {
     ...watch.stop(),
     cellMs,
-    hostCalls,
+    hostCalls: calls(),
     outcome: outcome.error ? `${outcome.error.kind}${outcome.stateLost ? '+restart' : ''}` : 'ok',
   };
 }
@@ -115,7 +104,19 @@ async function main(): Promise<void> {
       try {
         output = execFileSync(
           process.execPath,
-          ['--no-node-snapshot', '--expose-gc', '--import', 'tsx', self, '--child', attack, '--entry', entry],
+          [
+            // The parent's --conditions too, so the child loads the same @rlm/core (source, not dist).
+            ...process.execArgv.filter((flag) => flag.startsWith('--conditions')),
+            '--no-node-snapshot',
+            '--expose-gc',
+            '--import',
+            'tsx',
+            self,
+            '--child',
+            attack,
+            '--entry',
+            entry,
+          ],
           { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 180_000, stdio: ['ignore', 'pipe', 'ignore'] },
         );
       } catch (error) {
