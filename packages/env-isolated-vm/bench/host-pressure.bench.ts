@@ -97,28 +97,20 @@ async function main(): Promise<void> {
   console.log(
     `isolated-vm host pressure: ${entry}; ${repeats} fresh processes each; ${os.cpus()[0]?.model} x${os.cpus().length}, load ${os.loadavg()[0]?.toFixed(1)}`,
   );
+  // The parent's --conditions too, so the child loads the same @rlm/core (source, not a stale dist).
+  const conditions = process.execArgv.filter((flag) => flag.startsWith('--conditions'));
+  const childFlags = [...conditions, '--no-node-snapshot', '--expose-gc', '--import', 'tsx'];
   for (const attack of attacks) {
     const samples: Measurement[] = [];
     for (let run = 0; run < repeats; run++) {
       let output = '';
       try {
-        output = execFileSync(
-          process.execPath,
-          [
-            // The parent's --conditions too, so the child loads the same @rlm/core (source, not dist).
-            ...process.execArgv.filter((flag) => flag.startsWith('--conditions')),
-            '--no-node-snapshot',
-            '--expose-gc',
-            '--import',
-            'tsx',
-            self,
-            '--child',
-            attack,
-            '--entry',
-            entry,
-          ],
-          { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 180_000, stdio: ['ignore', 'pipe', 'ignore'] },
-        );
+        output = execFileSync(process.execPath, [...childFlags, self, '--child', attack, '--entry', entry], {
+          encoding: 'utf8',
+          maxBuffer: 1 << 24,
+          timeout: 180_000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
       } catch (error) {
         // A process that cannot exit after a catastrophic error is killed by the timeout; what it
         // printed before still counts.
