@@ -1,4 +1,4 @@
-import type { ViteUserConfig } from 'vitest/config';
+import { mergeConfig, type ViteUserConfig } from 'vitest/config';
 
 /**
  * The export condition under which every `@rlm/*` package points at its TypeScript source
@@ -29,4 +29,21 @@ export function sourceConditions(options: { readonly nodeProcesses?: boolean } =
       ? { test: { execArgv: [SOURCE_CONDITION_FLAG], env: { NODE_OPTIONS: nodeOptions } } }
       : {}),
   };
+}
+
+/** What a package's vitest config may set beyond the shared defaults (`test` settings only). */
+type PackageTestSettings = NonNullable<ViteUserConfig['test']>;
+
+/**
+ * A package's whole vitest config: the source resolution above, tests in `src/**\/*.test.ts`, a 60 s
+ * test timeout, and the package's own `test` settings on top (arrays such as `execArgv` are appended
+ * to the shared ones, as `mergeConfig` does).
+ */
+export function packageTestConfig(
+  test: PackageTestSettings = {},
+  options: { readonly nodeProcesses?: boolean } = {},
+): ViteUserConfig {
+  return mergeConfig(sourceConditions(options), {
+    test: { include: ['src/**/*.test.ts'], testTimeout: 60_000, ...test },
+  });
 }

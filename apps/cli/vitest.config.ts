@@ -1,13 +1,7 @@
-import { defineConfig, mergeConfig } from 'vitest/config';
-import { sourceConditions } from '../../vitest.source.ts';
+import { packageTestConfig } from '../../vitest.source.ts';
 
-export default mergeConfig(
-  sourceConditions({ nodeProcesses: false }),
-  defineConfig({
-    test: {
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
-    },
-  }),
+// Node stays on the built output here: the CLI's tests run the built `rlm` as users get it.
+export default packageTestConfig(
+  { include: ['src/**/*.test.ts', 'test/**/*.test.ts'], hookTimeout: 60_000 },
+  { nodeProcesses: false },
 );
