@@ -67,6 +67,7 @@ export type { SystemPromptOptions } from './prompts/system-prompt-options';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
 export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
 export { truncateOutput } from './text/truncate-output';
+export { readToolInteger, readToolParameters, readToolText } from './tool/read-tool-parameters';
 export type { JsonSchema, Tool, ToolExecuteOptions } from './tool/tool';
 export type {
   AnswerSource,

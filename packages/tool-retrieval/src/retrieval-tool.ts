@@ -6,10 +6,13 @@ import {
   type EmbeddingModel,
   InvalidArgumentError,
   type JsonValue,
+  readToolInteger,
+  readToolParameters,
+  readToolText,
   type Tool,
 } from '@rlm/core';
 import { type BuildIndexSettings, buildRetrievalIndex, type RetrievalIndex } from './build-retrieval-index';
-import { checkOption, readInteger, readParameters } from './check-parameters';
+import { checkOption } from './check-option';
 import type { ChunkingOptions } from './chunk-lines';
 import { embedFunction } from './embed-chunks';
 import { readDocuments } from './read-documents';
@@ -181,15 +184,9 @@ export function createRetrievalTool(options: RetrievalToolOptions): Tool<JsonVal
     },
     async execute(parameters, { abortSignal, context, embed }) {
       abortSignal.throwIfAborted();
-      const given = readParameters(name, parameters, PARAMETER_NAMES, example);
-      const query = given.query;
-      if (typeof query !== 'string' || query.trim() === '') {
-        throw new InvalidArgumentError({
-          argument: 'query',
-          message: `${name}: 'query' must be a non-empty string${query === undefined ? ' and is missing' : `, got ${JSON.stringify(query)}`}, e.g. ${example}.`,
-        });
-      }
-      const k = readInteger(name, 'k', given.k, { min: 1, max: maxK, fallback: 5 });
+      const given = readToolParameters(name, parameters, PARAMETER_NAMES, example);
+      const query = readToolText(name, 'query', given.query, example);
+      const k = readToolInteger(name, 'k', given.k, { min: 1, max: maxK, fallback: 5 });
       const { isList, documents } = readDocuments(context, name);
       let document: number | undefined;
       if (given.document !== undefined && given.document !== null) {
@@ -199,7 +196,7 @@ export function createRetrievalTool(options: RetrievalToolOptions): Tool<JsonVal
             message: `${name}: 'document' picks one document of a list, but the context is one string. Leave 'document' out.`,
           });
         }
-        document = readInteger(name, 'document', given.document, {
+        document = readToolInteger(name, 'document', given.document, {
           min: 0,
           max: documents.length - 1,
           fallback: 0,

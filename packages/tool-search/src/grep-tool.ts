@@ -1,5 +1,12 @@
-import { type ContextValue, InvalidArgumentError, type JsonValue, type Tool } from '@rlm/core';
-import { readInteger, readParameters, readText } from './check-parameters';
+import {
+  type ContextValue,
+  InvalidArgumentError,
+  type JsonValue,
+  readToolInteger,
+  readToolParameters,
+  readToolText,
+  type Tool,
+} from '@rlm/core';
 import { contextDocuments } from './context-documents';
 import { WarmGrepWorker } from './warm-grep-worker';
 
@@ -113,8 +120,8 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<JsonValue, J
     },
     async execute(parameters, { abortSignal, context }) {
       abortSignal.throwIfAborted();
-      const given = readParameters(name, parameters, PARAMETER_NAMES, EXAMPLE);
-      const pattern = readText(name, 'pattern', given.pattern, EXAMPLE);
+      const given = readToolParameters(name, parameters, PARAMETER_NAMES, EXAMPLE);
+      const pattern = readToolText(name, 'pattern', given.pattern, EXAMPLE);
       const flags = given.flags ?? '';
       if (typeof flags !== 'string' || !ALLOWED_FLAGS.test(flags)) {
         throw new InvalidArgumentError({
@@ -130,12 +137,12 @@ export function createGrepTool(options: GrepToolOptions = {}): Tool<JsonValue, J
           message: `${name}: ${(error as Error).message}. Escape special characters (\\. \\( \\[ \\?) to match them literally.`,
         });
       }
-      const maxMatches = readInteger(name, 'maxMatches', given.maxMatches, {
+      const maxMatches = readToolInteger(name, 'maxMatches', given.maxMatches, {
         min: 1,
         max: maxMatchesLimit,
         fallback: 100,
       });
-      const contextLines = readInteger(name, 'contextLines', given.contextLines, {
+      const contextLines = readToolInteger(name, 'contextLines', given.contextLines, {
         min: 0,
         max: 20,
         fallback: 0,

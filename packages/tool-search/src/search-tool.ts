@@ -1,6 +1,13 @@
-import { type ContextValue, InvalidArgumentError, type JsonValue, type Tool } from '@rlm/core';
+import {
+  type ContextValue,
+  InvalidArgumentError,
+  type JsonValue,
+  readToolInteger,
+  readToolParameters,
+  readToolText,
+  type Tool,
+} from '@rlm/core';
 import { type Bm25Index, buildBm25Index } from './bm25-index';
-import { readInteger, readParameters, readText } from './check-parameters';
 import { type ContextDocuments, contextDocuments } from './context-documents';
 import { distinctTokens } from './tokenize';
 
@@ -131,15 +138,15 @@ export function createSearchTool(options: SearchToolOptions = {}): Tool<JsonValu
     },
     async execute(parameters, { abortSignal, context }) {
       abortSignal.throwIfAborted();
-      const given = readParameters(name, parameters, PARAMETER_NAMES, EXAMPLE);
-      const query = readText(name, 'query', given.query, EXAMPLE);
+      const given = readToolParameters(name, parameters, PARAMETER_NAMES, EXAMPLE);
+      const query = readToolText(name, 'query', given.query, EXAMPLE);
       if (distinctTokens(query).length === 0) {
         throw new InvalidArgumentError({
           argument: 'query',
           message: `${name}: the query ${JSON.stringify(query.slice(0, 80))} has no words to rank by (only punctuation or spaces). Use words, e.g. ${EXAMPLE}.`,
         });
       }
-      const k = readInteger(name, 'k', given.k, { min: 1, max: maxK, fallback: 5 });
+      const k = readToolInteger(name, 'k', given.k, { min: 1, max: maxK, fallback: 5 });
       const documents = contextDocuments(context, name);
       let document: number | undefined;
       if (given.document !== undefined && given.document !== null) {
@@ -155,7 +162,7 @@ export function createSearchTool(options: SearchToolOptions = {}): Tool<JsonValu
             message: `${name}: 'document' picks one document of the list, but the list is empty.`,
           });
         }
-        document = readInteger(name, 'document', given.document, {
+        document = readToolInteger(name, 'document', given.document, {
           min: 0,
           max: documents.documents.length - 1,
           fallback: 0,

@@ -1,7 +1,14 @@
-import { InvalidArgumentError, type JsonValue } from '@rlm/core';
+import type { JsonValue } from '../environment/context-value';
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
+
+/*
+ * Checks of a tool's one argument object, for tool authors: each throws an `InvalidArgumentError`
+ * whose message names the tool, the parameter, what was given and an example call, which the loop
+ * turns into an Error inside the REPL that the model can act on.
+ */
 
 /** The tool's one argument as a record, after refusing anything but an object with known keys. */
-export function readParameters(
+export function readToolParameters(
   toolName: string,
   parameters: JsonValue | undefined,
   known: readonly string[],
@@ -14,17 +21,17 @@ export function readParameters(
     });
   }
   const unknown = Object.keys(parameters).filter((key) => !known.includes(key));
-  if (unknown.length > 0) {
+  if (unknown.length) {
     throw new InvalidArgumentError({
       argument: unknown[0]!,
-      message: `${toolName}: unknown parameter ${unknown.map((key) => `'${key}'`).join(', ')}. It takes ${known.map((key) => `'${key}'`).join(', ')}, e.g. ${example}.`,
+      message: `${toolName}: unknown parameter${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => `'${key}'`).join(', ')}. It takes ${known.map((key) => `'${key}'`).join(', ')}, e.g. ${example}.`,
     });
   }
   return parameters;
 }
 
-/** An optional whole number in [min, max], `fallback` when left out. */
-export function readInteger(
+/** An optional whole number in [min, max], or `fallback` when left out. */
+export function readToolInteger(
   toolName: string,
   name: string,
   value: JsonValue | undefined,
@@ -40,12 +47,18 @@ export function readInteger(
   return value;
 }
 
-/** A whole number option of the tool's factory, at least `minimum`. */
-export function checkOption(name: string, value: number | undefined, minimum: number): void {
-  if (value !== undefined && !(Number.isInteger(value) && value >= minimum)) {
+/** A required string that is not blank. */
+export function readToolText(
+  toolName: string,
+  name: string,
+  value: JsonValue | undefined,
+  example: string,
+): string {
+  if (typeof value !== 'string' || value.trim() === '') {
     throw new InvalidArgumentError({
       argument: name,
-      message: `createRetrievalTool: ${name} must be a whole number of at least ${minimum}, got ${String(value)}.`,
+      message: `${toolName}: '${name}' must be a non-empty string${value === undefined ? ' and is missing' : `, got ${JSON.stringify(value)}`}, e.g. ${example}.`,
     });
   }
+  return value;
 }
