@@ -62,6 +62,12 @@ export {
 export { describeContext } from './loop/describe-context';
 export { RESERVED_NAMES } from './loop/reserved-names';
 export type { RLMSettings } from './loop/rlm-settings';
+export {
+  MODEL_CALL_KEY_VERSION,
+  type ModelCallKeyInput,
+  modelCallKey,
+} from './model-call-store/model-call-key';
+export type { ModelCallKey, ModelCallStore, StoredModelCall } from './model-call-store/model-call-store';
 export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';

@@ -23,6 +23,9 @@ const usage = {
     costUsd: 0,
     callsWithUnknownCost: 0,
     abortedCalls: 0,
+    replayedCalls: 0,
+    cachedCalls: 0,
+    cachedCostUsd: 0,
   },
   byModel: {},
 };

@@ -44,6 +44,11 @@ export interface ModelCallStartEvent extends RLMEventBase {
   readonly model: string;
   /** Characters in all messages sent. */
   readonly promptCharacters: number;
+  /**
+   * Set when no request is sent because a store answers: `'cache'` (the sub-call cache, at no cost) or
+   * `'replay'` (the earlier attempt of a resumed run).
+   */
+  readonly servedFrom?: 'cache' | 'replay';
 }
 
 /** A model call ended, successfully or not. */
@@ -57,6 +62,8 @@ export interface ModelCallEndEvent extends RLMEventBase {
   readonly costUsd?: number;
   readonly finishReason?: FinishReason;
   readonly error?: { readonly name: string; readonly message: string };
+  /** Set when a store answered instead of the provider (see {@link ModelCallStartEvent.servedFrom}). */
+  readonly servedFrom?: 'cache' | 'replay';
   /**
    * For a root-model call (role `'root'` or `'max-turns-fallback'`) that answered: the head of its
    * reply (at most {@link EVENT_PREVIEW_CHARS} × 10 characters), so a display can show the model's prose.

@@ -4,12 +4,15 @@ import type { ChatMessage, LanguageModel, LanguageModelResult } from '../languag
 import { LimiterSlot } from '../limits/concurrency-limiter';
 import { registerCallSlot } from '../limits/retry-slots';
 import type { BudgetReservation } from '../limits/run-budget';
+import { modelCallKey } from '../model-call-store/model-call-key';
+import type { ModelCallKey } from '../model-call-store/model-call-store';
 import { estimateTokens } from '../text/estimate-tokens';
 import type { UsageTracker } from '../usage/usage-totals';
 import { describeError } from './describe-error';
 import { modelKey } from './resolve-settings';
 import type { RunEmitter } from './run-emitter';
 import type { RunTree } from './run-tree';
+import { keepCall, lookUpStoredCall, type StoredCallSource, serveStoredCall } from './serve-stored-call';
 
 /** Who is calling: the run's id and depth, where its usage is added up, and where its events go. */
 export interface CallingRun {
@@ -17,6 +20,14 @@ export interface CallingRun {
   readonly depth: number;
   readonly usage: UsageTracker;
   readonly emit: RunEmitter;
+  /** The run's note tag, left out of the keys of stored calls (see modelCallKey). */
+  readonly tag?: string;
+}
+
+/** A model call's result, and where it came from when no request was sent. */
+export interface CalledModelResult extends LanguageModelResult {
+  /** Set when a store answered (the sub-call cache, or the replay of a resumed run): nothing was sent. */
+  readonly servedFrom?: StoredCallSource;
 }
 
 /** One model call as the loop asks for it. */
@@ -39,15 +50,24 @@ export interface ModelCall {
  * that fails because the tree was stopped rethrows the tree's fatal error, not the provider's abort
  * error.
  */
-export async function callModel(
-  tree: RunTree,
-  run: CallingRun,
-  call: ModelCall,
-): Promise<LanguageModelResult> {
+export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall): Promise<CalledModelResult> {
   const { model, messages, role, maxOutputTokens, signal = tree.signal, priority = run.depth } = call;
   tree.throwIfStopped();
   signal.throwIfAborted();
   const key = modelKey(model);
+  // The stores (a resumed run's replay, the sub-call cache) answer before any slot or budget is taken.
+  const { stores } = tree.settings;
+  let storeKey: ModelCallKey | undefined;
+  if (stores.length > 0) {
+    storeKey = await modelCallKey(model, {
+      messages,
+      maxOutputTokens,
+      providerOptions: tree.settings.providerOptions,
+      noteTag: run.tag,
+    });
+    const stored = await lookUpStoredCall(stores, storeKey);
+    if (stored) return serveStoredCall(tree, run, { key, role, messages, signal }, stored);
+  }
   // Every model call of the tree (root, child root, sub-call) takes a slot of the one limiter, only
   // while it is in flight; a retry's backoff inside the provider gives it back (see retry-slots).
   // The slot is taken here, at the call, never by whoever waits on it (a cell, a parent run): so a
@@ -90,6 +110,7 @@ export async function callModel(
       run.usage.record(key, result.usage, result.costUsd);
       tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });
       reservation = undefined;
+      if (storeKey) await keepCall(stores, storeKey, result);
       run.emit({
         type: 'model-call-end',
         ...base,

@@ -68,6 +68,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       });
       record.usage = result.usage;
       if (result.costUsd !== undefined) record.costUsd = result.costUsd;
+      if (result.servedFrom) record.servedFrom = result.servedFrom;
       return result.text;
     });
 

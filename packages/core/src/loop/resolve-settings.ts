@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { UnsupportedSpecificationError } from '../errors/unsupported-specification-error';
 import type { LanguageModel } from '../language-model/language-model';
 import { DEFAULT_LIMITS, type RLMLimits } from '../limits/rlm-limits';
+import type { ModelCallStore } from '../model-call-store/model-call-store';
 import type { Tool } from '../tool/tool';
 import { DEFAULT_MAX_TRAJECTORY_TEXT_CHARS } from '../trajectory/keep-text';
 import { RESERVED_NAMES } from './reserved-names';
@@ -22,6 +23,8 @@ export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel
   readonly maxTrajectoryTextChars: number;
   readonly cellTimeoutMs: number;
   readonly maxConcurrency: number;
+  /** Where model calls are looked up before sending, in order: a resumed run's replay, then the cache. */
+  readonly stores: readonly ModelCallStore[];
 }
 
 export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): ResolvedSettings {
@@ -59,6 +62,7 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
     }
     toolNames.add(tool.name);
   }
+  if (settings.cache !== undefined) checkStore(settings.cache, 'cache');
   const limits = { ...DEFAULT_LIMITS, ...settings.limits, ...overrides };
   for (const [name, value] of Object.entries(limits)) {
     if (value === undefined) continue;
@@ -88,7 +92,24 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
     ),
     cellTimeoutMs: positive(settings.cellTimeoutMs, 'cellTimeoutMs', 120_000),
     maxConcurrency: positive(settings.maxConcurrency, 'maxConcurrency', 16),
+    stores: settings.cache ? [settings.cache] : [],
   };
+}
+
+/** A store must say its kind and have `get` and `put`. */
+export function checkStore(store: ModelCallStore, argument: string): void {
+  if (
+    !store ||
+    typeof store !== 'object' ||
+    typeof store.get !== 'function' ||
+    typeof store.put !== 'function' ||
+    (store.kind !== 'cache' && store.kind !== 'replay')
+  ) {
+    throw new InvalidArgumentError({
+      argument,
+      message: `${argument} must be a ModelCallStore ({ kind: 'cache', get(key), put(key, call) }), e.g. createFileCache(dir) from @rlm/core/cache; got ${store === null ? 'null' : typeof store}.`,
+    });
+  }
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {

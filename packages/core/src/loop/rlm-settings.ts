@@ -2,6 +2,7 @@ import type { ReplEnvironment } from '../environment/repl-environment';
 import type { RLMEventListener } from '../events/rlm-event';
 import type { LanguageModel } from '../language-model/language-model';
 import type { RLMLimits } from '../limits/rlm-limits';
+import type { ModelCallStore } from '../model-call-store/model-call-store';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
 import type { Tool } from '../tool/tool';
 
@@ -47,6 +48,13 @@ export interface RLMSettings {
   readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Replaces the built-in system prompt. Receives what the built-in one is written from. */
   readonly systemPrompt?: (options: SystemPromptOptions & { readonly language: string }) => string;
+  /**
+   * The sub-call cache: every model call (root turns included) is looked up here before it is sent,
+   * and kept here once answered. A hit sends nothing and costs nothing; it is counted as cached
+   * (`usage.total.cachedCalls`) and marked `servedFrom: 'cache'` in events and the trajectory. Off by
+   * default. Stores: `createFileCache(dir)` from `@rlm/core/cache`, or your own {@link ModelCallStore}.
+   */
+  readonly cache?: ModelCallStore;
   /** Receives every event of every run of this RLM (also settable per call). */
   readonly onEvent?: RLMEventListener;
 }

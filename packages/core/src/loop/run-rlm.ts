@@ -67,6 +67,7 @@ function hostFunctionsOf(tree: RunTree, run: RunState): Record<string, HostFunct
     depth: run.depth,
     usage: run.usage,
     emit: run.emit,
+    tag: run.tag,
     context: run.context,
     sha256: run.sha256,
     failures: run.failures,

@@ -10,7 +10,7 @@ import {
 import { type CodeBlock, extractRunnableCodeBlocks } from '../text/extract-code-blocks';
 import { findFinalInProse } from '../text/find-final-in-prose';
 import type { AnswerSource, TrajectoryCodeBlock, TrajectoryIteration } from '../trajectory/trajectory';
-import { callModel } from './call-model';
+import { type CalledModelResult, callModel } from './call-model';
 import type { FirstCallGuard } from './first-call-guard';
 import { resolveFinalFromProse } from './resolve-final-from-prose';
 import type { RunSession } from './run-session';
@@ -80,7 +80,7 @@ async function callRootModel(
   { turn, firstCall }: TurnInputs,
 ): Promise<{ reply: LanguageModelResult; iteration: TrajectoryIteration }> {
   const modelStarted = performance.now();
-  let reply: LanguageModelResult;
+  let reply: CalledModelResult;
   try {
     reply = await callModel(tree, run, {
       model: run.rootModel,
@@ -103,6 +103,7 @@ async function callRootModel(
     ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
     ...(reply.finishReason !== undefined ? { finishReason: reply.finishReason } : {}),
     modelDurationMs: performance.now() - modelStarted,
+    ...(reply.servedFrom ? { servedFrom: reply.servedFrom } : {}),
     codeBlocks: [],
   };
   run.trajectory.iterations.push(iteration);

@@ -69,6 +69,8 @@ export interface TrajectorySubCall {
   usage?: LanguageModelUsage;
   costUsd?: number;
   durationMs?: number;
+  /** Set when a store answered instead of the provider: the sub-call cache, or a resumed run's replay. */
+  servedFrom?: 'cache' | 'replay';
   error?: { readonly name: string; readonly message: string };
   /** For `kind: 'rlm'` that ran a child RLM: its whole trajectory. */
   child?: Trajectory;
@@ -94,6 +96,8 @@ export interface TrajectoryIteration {
   readonly finishReason?: FinishReason;
   /** Time of the root-model call, in milliseconds. */
   readonly modelDurationMs: number;
+  /** Set when a store answered the root model's call instead of the provider. */
+  readonly servedFrom?: 'cache' | 'replay';
   readonly codeBlocks: TrajectoryCodeBlock[];
   /** The user message appended after this turn (the outputs the model saw next). */
   feedback?: string;

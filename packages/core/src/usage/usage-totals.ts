@@ -20,6 +20,18 @@ export interface UsageTotals {
    * the model's average price so far (unknown when there was none).
    */
   abortedCalls: number;
+  /**
+   * Calls a resumed run replayed from its earlier attempt (`rlm.resume`), included in `calls`: no
+   * request was sent this time, but their tokens and cost were spent by the run and count in it.
+   */
+  replayedCalls: number;
+  /**
+   * Calls the sub-call cache answered (`RLMSettings.cache`), NOT included in `calls`: nothing was sent
+   * and nothing spent; their tokens are left out of the counts above.
+   */
+  cachedCalls: number;
+  /** What the cached calls cost when they were first made, in US dollars (their saving). */
+  cachedCostUsd: number;
 }
 
 /** Usage of one run, in total and per model (keyed `provider:modelId`). */
@@ -37,6 +49,9 @@ export function emptyUsageTotals(): UsageTotals {
     costUsd: 0,
     callsWithUnknownCost: 0,
     abortedCalls: 0,
+    replayedCalls: 0,
+    cachedCalls: 0,
+    cachedCostUsd: 0,
   };
 }
 
@@ -70,6 +85,34 @@ export class UsageTracker {
       this.byModel.set(modelKey, totals);
     }
     addCallToTotals(totals, usage, costUsd);
+  }
+
+  /** A call of an earlier attempt of this run, replayed: counted as spent, and as replayed. */
+  recordReplayed(modelKey: string, usage: LanguageModelUsage, costUsd: number | undefined): void {
+    this.record(modelKey, usage, costUsd);
+    this.visit(modelKey, (totals) => {
+      totals.replayedCalls += 1;
+    });
+  }
+
+  /** A call the cache answered: nothing spent; counted as cached, with what it cost before. */
+  recordCached(modelKey: string, _usage: LanguageModelUsage, costUsd: number | undefined): void {
+    this.visit(modelKey, (totals) => {
+      totals.cachedCalls += 1;
+      totals.cachedCostUsd += costUsd ?? 0;
+    });
+  }
+
+  /** Changes this run's totals (all and `modelKey`'s) and every ancestor's. */
+  private visit(modelKey: string, change: (totals: UsageTotals) => void): void {
+    this.parent?.visit(modelKey, change);
+    change(this.total);
+    let totals = this.byModel.get(modelKey);
+    if (!totals) {
+      totals = emptyUsageTotals();
+      this.byModel.set(modelKey, totals);
+    }
+    change(totals);
   }
 
   /** A call stopped in flight, with its estimated usage and cost. */

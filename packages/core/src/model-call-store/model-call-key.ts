@@ -1,0 +1,56 @@
+import type { ChatMessage, LanguageModel } from '../language-model/language-model';
+import { loadSha256 } from '../trajectory/keep-text';
+import type { ModelCallKey } from './model-call-store';
+
+/** Bumped when what goes into a key changes, so that old entries stop matching. */
+export const MODEL_CALL_KEY_VERSION = 1;
+
+/** What stands in a key for the run's note tag (see below). */
+const NOTE_TAG_PLACEHOLDER = '\u0000note-tag\u0000';
+
+/** What of one model call decides its answer. */
+export interface ModelCallKeyInput {
+  readonly messages: readonly ChatMessage[];
+  readonly maxOutputTokens: number | undefined;
+  readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * The calling run's note tag: a random marker that starts the lines the loop adds (so no cell output
+   * can forge one). It differs in every run, so it is replaced by a fixed placeholder before hashing:
+   * otherwise no root call of a second run could ever match the first's.
+   */
+  readonly noteTag?: string;
+}
+
+/**
+ * The key of one model call: SHA-256 over the key version, the provider, the model id, the messages
+ * (role and text, in order), `maxOutputTokens` and the provider options. Two calls with the same key
+ * ask the same model the same thing with the same settings.
+ */
+export async function modelCallKey(model: LanguageModel, input: ModelCallKeyInput): Promise<ModelCallKey> {
+  const { noteTag } = input;
+  const messages = input.messages.map((message) => [
+    message.role,
+    noteTag ? message.content.split(noteTag).join(NOTE_TAG_PLACEHOLDER) : message.content,
+  ]);
+  const text = JSON.stringify([
+    MODEL_CALL_KEY_VERSION,
+    model.provider,
+    model.modelId,
+    input.maxOutputTokens ?? null,
+    sortKeys(input.providerOptions ?? null),
+    messages,
+  ]);
+  const sha256 = await loadSha256();
+  return { hash: await sha256(text), provider: model.provider, modelId: model.modelId };
+}
+
+/** A copy with object keys in order, so that `{ a, b }` and `{ b, a }` hash alike. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+  );
+}
