@@ -88,3 +88,51 @@ describe('FINAL(...) written mid-sentence is a plan, at the start of a line an a
     expect(model.calls[1]!.lastMessage).toMatch(/FINAL\(answer\)/);
   });
 });
+
+describe('a FINAL the model wrote before seeing its output is not the answer (reference issue #127)', () => {
+  // The reply runs code, then "shows" output it invented, then states FINAL with that invention.
+  const invented = (final: string) =>
+    `${fence}javascript\nconst errors = context.split("\\n").filter((line) => line.includes("ERROR")).length\nconsole.log(errors)\n${fence}\nOutput:\n> 17\n\n${final}`;
+
+  for (const final of [
+    'FINAL(17)',
+    'FINAL("17 errors")',
+    'FINAL(17 errors in total)',
+    'FINAL(`17`)',
+    'FINAL(-1.7e1)',
+  ]) {
+    it(`${final} after code in the same reply: the run goes on, and the model is told why`, async () => {
+      const { result, turns, model } = await run([
+        invented(final),
+        `${fence}javascript\nFINAL(String(errors))\n${fence}`,
+      ]);
+      expect(turns).toBe(2);
+      // The context has no ERROR line: the real count is 0, never the invented 17.
+      expect(result.answer).toBe('0');
+      expect(model.calls[1]!.lastMessage).toMatch(/before seeing what the code printed/);
+      expect(model.calls[1]!.lastMessage).toContain(final);
+    });
+  }
+
+  it('a FINAL that reads what the code computed is still the answer in the same reply', async () => {
+    for (const final of ['FINAL(errors)', 'FINAL(`${errors} errors`)', 'FINAL("count: " + errors)']) {
+      const { result, turns } = await run([invented(final)]);
+      expect(turns, final).toBe(1);
+      expect(result.answer, final).toMatch(/^(0|0 errors|count: 0)$/);
+    }
+  });
+
+  it('a literal FINAL in a reply without code is the answer (nothing was left unseen)', async () => {
+    for (const [final, answer] of [
+      ['FINAL(17)', '17'],
+      ['FINAL(17 errors in total)', '17 errors in total'],
+    ] as const) {
+      const { result, turns } = await run([
+        `${fence}javascript\nconsole.log(context.length)\n${fence}`,
+        final,
+      ]);
+      expect(turns, final).toBe(2);
+      expect(result.answer, final).toBe(answer);
+    }
+  });
+});

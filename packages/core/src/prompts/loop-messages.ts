@@ -203,6 +203,14 @@ export function proseFinalRefusedNote(
   return `${note(tag, `Your ${kind}(...) written as text was not accepted. Call ${kind} in a code block. What you wrote, then why:`)}\n${neutralizeNoteTag(`${kind}(${argument})`, tag)}\n${neutralizeNoteTag(reason, tag)}`;
 }
 
+/**
+ * A `FINAL(...)` in prose, with a literal or plain words, in a reply that also ran code: written before
+ * the model saw what its code printed, so possibly of invented output (reference issue #127).
+ */
+export function proseFinalBeforeOutputNote(tag: string, argument: string): string {
+  return `${note(tag, 'Your FINAL(...) written as text was not accepted: you wrote it in the same reply as code, before seeing what the code printed. Read the real output above; then call FINAL in a code block. What you wrote:')}\n${neutralizeNoteTag(`FINAL(${argument})`, tag)}`;
+}
+
 /** The last request when the turns ran out: the best answer from what was found. */
 export function maxTurnsFallbackMessage(question: string, tag: string): string {
   return `${note(tag, 'You have used all your turns. From everything above, give your best final answer to the question now, as plain text, without code:')}\n"""\n${neutralizeNoteTag(question, tag)}\n"""`;
