@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the replies are what a model writes, template syntax included
 import { MockLanguageModel } from '@rlm/core/testing';
 import { describe, expect, it } from 'vitest';
 import { quickjsRLM } from './fixtures';

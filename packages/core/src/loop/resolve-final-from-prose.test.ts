@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are FINAL arguments as a model writes them, template syntax included
 import { describe, expect, it } from 'vitest';
 import { readsVariables } from './resolve-final-from-prose';
 
