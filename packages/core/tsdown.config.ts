@@ -8,5 +8,6 @@ export default definePackageBuild({
     'testing/index': 'src/testing/index.ts',
     'testing/vitest': 'src/testing/vitest.ts',
     'benchmark/index': 'src/benchmark/index.ts',
+    'cache/index': 'src/cache/index.ts',
   },
 });
