@@ -2,6 +2,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, SandboxError } from '@rlm/core';
 import packageJson from '../package.json' with { type: 'json' };
+import { isCacheCommand, runCacheCommand } from './cache/cache-command';
+import { cacheDirectoryOf } from './cache/default-cache-directory';
 import { type CliIO, processIO } from './cli-io';
 
 import { type LoadedContext, loadContext } from './context/load-context';
@@ -43,6 +45,7 @@ export async function main(
       io.stderr.write(shortUsage());
       return EXIT_CODES.usageError;
     }
+    if (isCacheCommand(argv)) return await runCacheCommand(argv, io);
     commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       io.stdout.write(helpText());
@@ -71,16 +74,22 @@ export async function main(
     }
     const question = commandLine.question?.trim();
     if (!question) {
+      const taken = commandLine.optionalValueTaken;
       throw new InvalidArgumentError({
         argument: 'question',
         message:
-          'No question given. Usage: rlm "QUESTION" --context PATH --model PROVIDER:MODEL (see rlm --help).',
+          'No question given. Usage: rlm "QUESTION" --context PATH --model PROVIDER:MODEL (see rlm --help).' +
+          (taken
+            ? ` (${taken.flag} took '${taken.value}' as its folder: put ${taken.flag} after the question, or write ${taken.flag}=DIR.)`
+            : ''),
       });
     }
     // Every path, URL and option is checked here, before the context is read or anything is sent.
     if (settings.baseUrl !== undefined)
       checkBaseUrl(settings.baseUrl, resolved.origins.baseUrl ?? '--base-url');
     if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
+    const cacheDirectory = cacheDirectoryOf(settings.cache, resolved.origins.cache, io.environment, io.cwd);
+    if (cacheDirectory !== undefined) checkCacheDirectory(cacheDirectory);
     const connection = {
       ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
       ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
@@ -146,6 +155,7 @@ export async function main(
         tools: toolChoice.names,
         ...(embeddingModel ? { embeddingModel } : {}),
         settings,
+        ...(cacheDirectory === undefined ? {} : { cacheDirectory }),
         io,
         createReporter: (state) => createReporter(settings, io, state),
       });
@@ -234,6 +244,17 @@ function checkTrajectoryPath(path: string): void {
     throw new InvalidArgumentError({
       argument: 'trajectory',
       message: `--trajectory ${path}: ${info ? 'the file' : `the folder ${folder}`} is not writable. Write the trajectory elsewhere.`,
+    });
+  }
+}
+
+/** The cache folder must be a folder (or not exist yet, to be made on the first write). */
+function checkCacheDirectory(path: string): void {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info && !info.isDirectory()) {
+    throw new InvalidArgumentError({
+      argument: 'cache',
+      message: `--cache ${path} is a file, not a folder. Name a folder (it is made if missing), or leave the folder out for the default one.`,
     });
   }
 }

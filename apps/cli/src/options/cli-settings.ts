@@ -49,6 +49,11 @@ export interface CliSettings {
   concurrency?: number;
   /** Where to write the trajectory as JSONL. */
   trajectory?: string;
+  /**
+   * The sub-call cache: `true` for the default folder (see `defaultCacheDirectory`), a folder, or
+   * `false` (off, the default).
+   */
+  cache?: string | boolean;
   /** Print the whole result as JSON on stdout. */
   json?: boolean;
   /** No progress, no summary: only the answer, warnings and errors. */

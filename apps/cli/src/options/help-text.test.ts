@@ -27,4 +27,12 @@ describe('helpText', () => {
     expect(help).not.toMatch(/gpt-5-mini|claude-sonnet-4-5\b|openai:gpt-5 /);
     expect(help).toContain('--exclude GLOB');
   });
+
+  it('documents the sub-call cache: the flag with its optional folder, the default folder, the cache commands', () => {
+    const help = helpText();
+    expect(help).toContain('    --cache [DIR]\n');
+    expect(help).toContain('$XDG_CACHE_HOME/rlm/model-calls, else ~/.cache/rlm/model-calls');
+    expect(help).toContain('rlm cache stats|clear [--cache DIR]');
+    expect(help).toContain('an\n  entry that is damaged, cut short or from another version is ignored');
+  });
 });

@@ -25,6 +25,7 @@ goes to stdout; progress, warnings and the summary go to stderr.
 Usage:
   rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
   cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
+  rlm cache stats|clear [--cache DIR]   entries and size of the sub-call cache, or remove them
 
 Examples:
   export OPENAI_API_KEY=...
@@ -33,6 +34,7 @@ Examples:
   rlm "What changed in 2024?" --context 'docs/**/*.md' --context CHANGELOG.md --model openai:gpt-5.4-mini --max-cost 0.50
   rlm "..." --context corpus/ --base-url http://localhost:11434/v1 --model openai:qwen3-coder   # any OpenAI-compatible server
   rlm "..." --context notes/ --model openai:gpt-5.4-mini --json --trajectory run.jsonl | jq -r .answer
+  rlm "..." --context notes/ --model openai:gpt-5.4-mini --cache   # asked again: answered from the cache, $0
 
 Context (-c, --context PATH, repeatable; paths after the question count too):
   a file         read as one text
@@ -62,6 +64,14 @@ Config files (JSON objects whose keys are the options in camelCase, e.g. {"model
   ${homeConfigPath({ HOME: '~', XDG_CONFIG_HOME: undefined })} (or $XDG_CONFIG_HOME/rlm/config.json)
   Precedence: flags, then environment variables, then the project's file, then the home file.
   A project's file may not set baseUrl (a cloned repository must not choose where your files go).
+
+Sub-call cache (--cache [DIR], off by default):
+  Every model call (root turns and sub-calls) is looked up by a SHA-256 of its provider, model,
+  messages, output cap and provider options; a hit sends nothing and costs nothing, and the summary
+  says "N model calls (M cached, $X saved)". One file per call, written whole or not at all; an
+  entry that is damaged, cut short or from another version is ignored (the call is sent again).
+  The cache never expires: rlm cache clear empties it. Models that sample (temperature > 0) answer
+  differently each time; the cache keeps the first answer.
 
 Exit codes:
   ${EXIT_CODES.answered}    answered

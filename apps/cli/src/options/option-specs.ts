@@ -1,7 +1,16 @@
 import { ENVIRONMENT_NAMES, type SettingName, TOOL_NAMES } from './cli-settings';
 
 /** How an option's text value is read. */
-export type OptionKind = 'string' | 'integer' | 'cost' | 'duration' | 'boolean' | 'environment' | 'tools';
+export type OptionKind =
+  | 'string'
+  | 'integer'
+  | 'cost'
+  | 'duration'
+  | 'boolean'
+  | 'environment'
+  | 'tools'
+  /** A flag whose value is optional: alone it means on (`true`), with a value a folder; `--no-FLAG` is off. */
+  | 'optional-folder';
 
 /** One setting: its flag, environment variable, config-file key and help. The single source for parsing and `--help`. */
 export interface OptionSpec {
@@ -206,6 +215,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description:
       'Write the whole run (every turn, code cell, output and sub-call) as JSONL, also when a limit or Ctrl-C stops it. The reference RLM visualizer opens it.',
     example: '--trajectory run.jsonl',
+  },
+  {
+    key: 'cache',
+    flag: 'cache',
+    kind: 'optional-folder',
+    envVar: 'RLM_CACHE',
+    valueName: '[DIR]',
+    description:
+      "Keep every model call's answer on disk and reuse it: a call asked again with the same model, messages and settings is answered from the cache, sends nothing and costs nothing (the summary counts it as cached). DIR defaults to $XDG_CACHE_HOME/rlm/model-calls, else ~/.cache/rlm/model-calls (macOS ~/Library/Caches/rlm/model-calls, Windows %LOCALAPPDATA%\\rlm\\Cache\\model-calls). --no-cache turns it off. See rlm cache stats|clear. Default off.",
+    example: '--cache',
   },
   {
     key: 'json',

@@ -16,6 +16,11 @@ export interface CommandLine {
   readonly flags: Readonly<Record<string, string | boolean>>;
   readonly help: boolean;
   readonly version: boolean;
+  /**
+   * An argument an optional-value flag took as its value (`--cache DIR`), for the message when the
+   * question is then missing: `rlm --cache "question"` takes the question as the folder.
+   */
+  readonly optionalValueTaken?: { readonly flag: string; readonly value: string };
 }
 
 /** Parses the arguments with `node:util`'s `parseArgs`. Unknown flags and missing values are usage errors. */
@@ -32,9 +37,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       ...(spec.short ? { short: spec.short } : {}),
     };
   }
+  const { args, taken } = settleOptionalValues(argv);
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw new InvalidArgumentError({
       argument: 'arguments',
@@ -57,7 +63,42 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     flags,
     help: values.help === true,
     version: values.version === true,
+    ...(taken ? { optionalValueTaken: taken } : {}),
   };
+}
+
+/**
+ * `parseArgs` has no flag whose value is optional, so those (`--cache [DIR]`) are rewritten first:
+ * `--cache` followed by an argument that is not a flag takes it as its value; alone, or followed by
+ * a flag, it means `true`; `--no-cache` means `false`; `--cache=DIR` stays. Nothing after `--` is touched.
+ */
+function settleOptionalValues(argv: readonly string[]): {
+  args: string[];
+  taken?: { flag: string; value: string };
+} {
+  const flags = new Set(
+    OPTION_SPECS.filter((spec) => spec.kind === 'optional-folder').map((spec) => spec.flag),
+  );
+  const args: string[] = [];
+  let taken: { flag: string; value: string } | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index]!;
+    if (argument === '--') {
+      args.push(...argv.slice(index));
+      break;
+    }
+    const name = argument.startsWith('--') ? argument.slice(2) : undefined;
+    if (name !== undefined && flags.has(name)) {
+      const next = argv[index + 1];
+      if (next !== undefined && !next.startsWith('-')) {
+        args.push(`--${name}=${next}`);
+        taken ??= { flag: `--${name}`, value: next };
+        index += 1;
+      } else args.push(`--${name}=true`);
+    } else if (name?.startsWith('no-') && flags.has(name.slice(3))) args.push(`--${name.slice(3)}=false`);
+    else args.push(argument);
+  }
+  return { args, ...(taken ? { taken } : {}) };
 }
 
 /**

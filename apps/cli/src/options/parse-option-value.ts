@@ -30,6 +30,14 @@ export function parseOptionValue(
       if (text === 'false' || text === '0') return false;
       return wrong('true or false');
     }
+    case 'optional-folder': {
+      if (typeof value === 'boolean') return value;
+      if (text === 'true' || text === '1') return true;
+      if (text === 'false' || text === '0') return false;
+      return text !== undefined && text !== '' && typeof value === 'string'
+        ? text
+        : wrong('true, false or a folder');
+    }
     case 'string':
       return text !== undefined && text !== '' && typeof value === 'string'
         ? text

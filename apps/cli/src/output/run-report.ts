@@ -1,4 +1,4 @@
-import type { RunUsage } from '@rlm/core';
+import type { RunUsage, UsageTotals } from '@rlm/core';
 import { formatCost, formatDuration, formatTokens } from '../progress/format-numbers';
 
 /** The closing line on stderr: how the run went and what it cost. */
@@ -12,6 +12,8 @@ export function summaryLine(outcome: {
   readonly subCallsCancelled?: number;
   /** The `--embedding-model` as `provider:modelId`, the key of its calls in `usage.byModel`. */
   readonly embeddingModel?: string;
+  /** `--cache` is on: the model calls are counted with those the cache answered, also when none. */
+  readonly cacheOn?: boolean;
 }): string {
   const parts = [outcome.status];
   if (outcome.turns !== undefined) parts.push(`${outcome.turns} turn${outcome.turns === 1 ? '' : 's'}`);
@@ -24,6 +26,10 @@ export function summaryLine(outcome: {
     `${outcome.subCalls} sub-call${outcome.subCalls === 1 ? '' : 's'}${notDone.length > 0 ? ` (${notDone.join(', ')})` : ''}`,
   );
   const total = outcome.usage?.total;
+  if (total && (outcome.cacheOn || total.cachedCalls > 0)) {
+    const embeddings = outcome.embeddingModel ? outcome.usage?.byModel[outcome.embeddingModel] : undefined;
+    parts.push(cachedCallsText(total, embeddings?.calls ?? 0));
+  }
   if (total) {
     parts.push(`tokens ${formatTokens(total.inputTokens)} in, ${formatTokens(total.outputTokens)} out`);
     // The embedding calls of retrieve are in the totals too; say how much of them they are.
@@ -42,6 +48,17 @@ export function summaryLine(outcome: {
     );
   }
   return `rlm: ${parts.join(' · ')}`;
+}
+
+/**
+ * `6 model calls (4 cached, $0.0340 saved)`: the calls the cache answered sent nothing and cost
+ * nothing; their first cost is what they saved (left out when unknown). Embedding calls are not
+ * model calls.
+ */
+export function cachedCallsText(total: UsageTotals, embeddingCalls = 0): string {
+  const all = total.calls - embeddingCalls + total.cachedCalls;
+  const saved = total.cachedCostUsd > 0 ? `, ${formatCost(total.cachedCostUsd)} saved` : '';
+  return `${all} model call${all === 1 ? '' : 's'} (${total.cachedCalls} cached${saved})`;
 }
 
 /** One line per model with `--verbose`. */

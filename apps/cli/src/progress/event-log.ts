@@ -1,6 +1,6 @@
 import type { RLMEvent } from '@rlm/core';
 import { inCliTerms } from '../output/cli-terms';
-import { formatCost, formatDuration, formatTokens } from './format-numbers';
+import { formatCached, formatCost, formatDuration, formatTokens } from './format-numbers';
 import type { ProgressState } from './progress-state';
 
 /** Lines of a cell's code or output, or of the root model's prose, shown with `--verbose`. */
@@ -27,7 +27,8 @@ export function eventLogText(event: RLMEvent, state: ProgressState, verbose: boo
       return line(
         `turn ${event.turn}/${event.maxTurns}${event.depth > 0 ? ` (depth ${event.depth})` : ''} · ` +
           `${formatDuration(event.timestamp - state.startedAt)} · tokens ${formatTokens(state.inputTokens)} in, ` +
-          `${formatTokens(state.outputTokens)} out · ${formatCost(state.costUsd)}`,
+          `${formatTokens(state.outputTokens)} out · ${formatCost(state.costUsd)}` +
+          (state.cachedCalls > 0 ? ` · ${formatCached(state.cachedCalls, state.cachedCostUsd)}` : ''),
       );
     case 'model-call-end': {
       if (!verbose || event.replyPreview === undefined) return undefined;

@@ -10,6 +10,11 @@ export function formatCost(usd: number): string {
   return usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
 }
 
+/** `4 cached ($0.0340 saved)`: model calls the cache answered, and what they cost when first made. */
+export function formatCached(calls: number, savedUsd: number): string {
+  return `${calls} cached${savedUsd > 0 ? ` (${formatCost(savedUsd)} saved)` : ''}`;
+}
+
 /** `0.4s`, `12.3s`, `2m05s`, `1h02m`. */
 export function formatDuration(milliseconds: number): string {
   const seconds = Math.max(0, milliseconds) / 1000;

@@ -56,6 +56,10 @@ export interface ProgressState {
   subCallsCancelled: number;
   /** Sub-calls dropped by the cell that made them (it ended without awaiting them). */
   subCallsAbandoned: number;
+  /** Model calls the sub-call cache answered: nothing sent, nothing spent (not in the counts above). */
+  cachedCalls: number;
+  /** What those calls cost when first made: the saving. */
+  cachedCostUsd: number;
   /** Set once the user asked to stop. */
   stopping: boolean;
 }
@@ -75,6 +79,8 @@ export function createProgressState(startedAt: number, budget: ProgressBudget = 
     subCallsFailed: 0,
     subCallsCancelled: 0,
     subCallsAbandoned: 0,
+    cachedCalls: 0,
+    cachedCostUsd: 0,
     stopping: false,
   };
 }
@@ -120,6 +126,12 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
     case 'model-call-end':
       if (run && event.role !== 'sub') delete run.modelCall;
       if (run && event.role === 'sub') run.subModelCallsInFlight = Math.max(0, run.subModelCallsInFlight - 1);
+      // A cache hit sent nothing and spent nothing: its usage is what the call cost the first time.
+      if (event.servedFrom === 'cache') {
+        state.cachedCalls += 1;
+        state.cachedCostUsd += event.costUsd ?? 0;
+        return;
+      }
       state.modelCalls += 1;
       if (event.usage) {
         state.inputTokens += event.usage.inputTokens;

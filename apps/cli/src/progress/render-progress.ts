@@ -1,4 +1,4 @@
-import { fitToWidth, formatCost, formatDuration, formatTokens } from './format-numbers';
+import { fitToWidth, formatCached, formatCost, formatDuration, formatTokens } from './format-numbers';
 import { type ProgressState, type RunProgress, subCallPhases } from './progress-state';
 
 /** Lines of code shown under the root's running cell (children's show one). */
@@ -26,6 +26,7 @@ export function renderProgress(state: ProgressState, width: number, now: number)
       : `${against(formatCost(state.costUsd), budget.maxCostUsd === undefined ? undefined : formatCost(budget.maxCostUsd))}${state.callsWithUnknownCost > 0 ? '+?' : ''}`,
     `sub-calls ${against(String(state.subCalls), budget.maxSubCalls === undefined ? undefined : String(budget.maxSubCalls))}${state.subCallsFailed > 0 ? ` (${state.subCallsFailed} failed)` : ''}`,
   ];
+  if (state.cachedCalls > 0) header.push(formatCached(state.cachedCalls, state.cachedCostUsd));
   if (state.stopping) header.push('stopping… (Ctrl-C again to quit now)');
   const lines = [header.join(' · ')];
 

@@ -14,6 +14,7 @@ import {
   type Trajectory,
   writeTrajectoryJsonl,
 } from '@rlm/core';
+import { createFileCache } from '@rlm/core/cache';
 import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
@@ -38,6 +39,8 @@ export interface RunQuestionOptions {
   /** The embedding model of `retrieve`, when it is among {@link tools}. */
   readonly embeddingModel?: EmbeddingModel;
   readonly settings: CliSettings;
+  /** The sub-call cache's folder, when `--cache` is on. */
+  readonly cacheDirectory?: string;
   readonly io: CliIO;
   readonly createReporter: (state: ProgressState) => ProgressReporter;
 }
@@ -91,6 +94,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
       `rlm: tools: ${tools.tools.map((tool) => tool.name).join(', ') || 'none'}${embedding ? ` (retrieve embeds with ${embedding.provider}:${embedding.modelId})` : ''}`,
     );
   }
+  if (settings.verbose && options.cacheDirectory) reporter.note(`rlm: cache: ${options.cacheDirectory}`);
   const rlm = createRLM({
     model: options.model,
     ...(options.subModel ? { subModel: options.subModel } : {}),
@@ -107,6 +111,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
     ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
     tools: tools.tools,
+    ...(options.cacheDirectory === undefined ? {} : { cache: createFileCache(options.cacheDirectory) }),
   });
 
   let result: RLMResult | undefined;
@@ -274,6 +279,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
         subCalls: state.subCalls,
         subCallsFailed: state.subCallsFailed,
         subCallsCancelled: state.subCallsCancelled,
+        cacheOn: options.cacheDirectory !== undefined,
         ...(options.embeddingModel
           ? { embeddingModel: `${options.embeddingModel.provider}:${options.embeddingModel.modelId}` }
           : {}),
