@@ -89,6 +89,18 @@ describe('rlm --cache against the test server', () => {
     expect(uncached.stderr).not.toContain('cached');
   });
 
+  it('with known prices the summary says what the cached calls saved', async () => {
+    const { cwd, cache } = await project();
+    const priced = ['-c', 'app.log', '--model', 'openai:gpt-5.4-mini', '--base-url', server.openaiBaseURL];
+    const first = await runBuiltCli([QUESTION, ...priced, '--cache', cache], { cwd, env: keyEnv });
+    expect(first.stderr).toMatch(/· 6 model calls \(0 cached\) · tokens 2\.86k in, 184 out · \$0\.0030\n/);
+    const second = await runBuiltCli([QUESTION, ...priced, '--cache', cache], { cwd, env: keyEnv });
+    expect(second.stdout).toBe(first.stdout);
+    expect(second.stderr).toMatch(
+      /· 6 model calls \(6 cached, \$0\.0030 saved\) · tokens 0 in, 0 out · \$0\.0000\n/,
+    );
+  });
+
   it('a different question misses at the root; sub-calls whose prompts are the same still hit', async () => {
     const { cwd, cache } = await project();
     await ask(cwd, ['--cache', cache]);
