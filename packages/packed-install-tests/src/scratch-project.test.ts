@@ -35,13 +35,17 @@ describe('a scratch project on the built workspace packages', () => {
     if (project) await rm(project, { recursive: true, force: true });
   });
 
-  it('runs createRLM with MockLanguageModel and QuickJS under plain node', async () => {
+  it('runs createRLM with MockLanguageModel and QuickJS under plain node, and again with a file cache from @rlm/core/cache', async () => {
     const result = await run(process.execPath, ['run.mjs'], { cwd: project, timeoutMs: 60_000 });
     expect(result.code, result.output).toBe(0);
     expect(JSON.parse(result.stdout.trim().split('\n').at(-1)!)).toEqual({
       answer: 'lines: 3',
       answerSource: 'FINAL',
       calls: 2,
+      cache: [
+        { calls: 2, cachedCalls: 0 },
+        { calls: 0, cachedCalls: 2 },
+      ],
     });
   });
 
