@@ -1,6 +1,8 @@
 import type { RLMEvent, RunUsage } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
+import { optionSpecOf } from '../options/option-specs';
 import { parseCommandLine } from '../options/parse-command-line';
+import { parseOptionValue } from '../options/parse-option-value';
 import { summaryLine } from '../output/run-report';
 import { eventLogText } from '../progress/event-log';
 import { applyProgressEvent, createProgressState } from '../progress/progress-state';
@@ -26,6 +28,20 @@ describe('--cache [DIR] on the command line', () => {
     expect(parseCommandLine(['Q?', '--', '--cache']).context).toEqual(['--cache']);
     // The question taken as the folder: the question is missing, and the command line says why.
     expect(parseCommandLine(['--cache', 'How many?']).question).toBeUndefined();
+  });
+});
+
+describe('the cache setting from a variable or a config file', () => {
+  it('is true, false or a folder; anything else is a usage error naming where it came from', () => {
+    const spec = optionSpecOf('cache');
+    expect(parseOptionValue(spec, true, 'rlm.config.json')).toBe(true);
+    expect(parseOptionValue(spec, false, 'rlm.config.json')).toBe(false);
+    expect(parseOptionValue(spec, '1', 'RLM_CACHE')).toBe(true);
+    expect(parseOptionValue(spec, '0', 'RLM_CACHE')).toBe(false);
+    expect(parseOptionValue(spec, ' .rlm-cache ', 'RLM_CACHE')).toBe('.rlm-cache');
+    expect(() => parseOptionValue(spec, 5, 'rlm.config.json')).toThrow(
+      'rlm.config.json: 5 is not a valid value for cache; expected true, false or a folder (e.g. --cache).',
+    );
   });
 });
 
