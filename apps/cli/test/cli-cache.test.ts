@@ -147,6 +147,29 @@ describe('rlm --cache against the test server', () => {
     expect(await entryFiles(cache)).toHaveLength(12);
   });
 
+  it('another --base-url server is another cache: the same model id there is asked again', async () => {
+    const { cwd, cache } = await project();
+    await ask(cwd, ['--cache', cache]);
+    const other = await startTestServer({ respond: logAnalystReply });
+    try {
+      const args = ['-c', 'app.log', '--model', 'openai:root-model', '--sub-model', 'openai:sub-model'];
+      const run = await runBuiltCli(
+        [QUESTION, ...args, '--base-url', other.openaiBaseURL, '--cache', cache],
+        {
+          cwd,
+          env: keyEnv,
+        },
+      );
+      expect(run.stdout).toBe(ANSWER);
+      expect(other.requests).toHaveLength(6);
+      expect(run.stderr).toContain('6 model calls (0 cached)');
+    } finally {
+      await other.close();
+    }
+    // The first server's answers are still there for it.
+    expect((await ask(cwd, ['--cache', cache])).requests).toBe(0);
+  });
+
   it('runs at once share one cache folder; then everything is cached', async () => {
     const { cwd, cache } = await project();
     const runs = await Promise.all([1, 2, 3].map(() => ask(cwd, ['--cache', cache])));

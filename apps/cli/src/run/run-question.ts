@@ -15,6 +15,7 @@ import {
   writeTrajectoryJsonl,
 } from '@rlm/core';
 import { createFileCache } from '@rlm/core/cache';
+import { cachePerServer } from '../cache/cache-per-server';
 import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
@@ -111,7 +112,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
     ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
     tools: tools.tools,
-    ...(options.cacheDirectory === undefined ? {} : { cache: createFileCache(options.cacheDirectory) }),
+    ...(options.cacheDirectory === undefined
+      ? {}
+      : { cache: cachePerServer(createFileCache(options.cacheDirectory), settings.baseUrl) }),
   });
 
   let result: RLMResult | undefined;
