@@ -26,12 +26,16 @@ export function lazyAnthropicConnection(settings: AnthropicProviderSettings): ()
   };
 }
 
+/** The server requests go to: the setting, else `ANTHROPIC_BASE_URL`, else Anthropic's; no trailing slash. */
+export function anthropicBaseURL(settings: AnthropicProviderSettings): string {
+  return (settings.baseURL ?? readEnvironmentVariable('ANTHROPIC_BASE_URL') ?? ANTHROPIC_BASE_URL).replace(
+    /\/+$/,
+    '',
+  );
+}
+
 function connect(settings: AnthropicProviderSettings): AnthropicConnection {
-  const baseURL = (
-    settings.baseURL ??
-    readEnvironmentVariable('ANTHROPIC_BASE_URL') ??
-    ANTHROPIC_BASE_URL
-  ).replace(/\/+$/, '');
+  const baseURL = anthropicBaseURL(settings);
   const apiKey = settings.apiKey ?? readEnvironmentVariable('ANTHROPIC_API_KEY');
   if (!apiKey) {
     throw new AuthenticationError({

@@ -40,6 +40,8 @@ export const ANTHROPIC_CONTEXT_1M_BETA = 'context-1m-2025-08-07';
 export interface AnthropicLanguageModelConfig {
   /** The SDK client, built on first use (the API key is read then). */
   readonly connect: () => AnthropicConnection;
+  /** The server's address, read when asked (environment variables may be set after import). */
+  readonly baseURL?: () => string;
   /** The provider's extra headers, sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeout?: number;
@@ -89,6 +91,24 @@ export class AnthropicLanguageModel implements LanguageModel {
         : caching === true || caching.ttl === undefined
           ? { type: 'ephemeral' }
           : { type: 'ephemeral', ttl: caching.ttl };
+  }
+
+  /**
+   * The server and the settings that change answers, for the keys of cached calls (core's
+   * `LanguageModel.answerSettings`); never the API key or headers. Pricing, context window,
+   * streaming and prompt caching do not change an answer, so they are left out.
+   */
+  get answerSettings(): string {
+    const { temperature, maxOutputTokens, thinking, context1M, extraBody, providerOptions } = this.settings;
+    return JSON.stringify({
+      baseURL: this.config.baseURL?.() ?? null,
+      temperature: temperature ?? null,
+      maxOutputTokens: maxOutputTokens ?? null,
+      thinking: thinking ?? null,
+      context1M: context1M ?? null,
+      extraBody: extraBody ?? null,
+      providerOptions: providerOptions ?? null,
+    });
   }
 
   async doGenerate(options: LanguageModelCallOptions): Promise<LanguageModelResult> {

@@ -1,5 +1,5 @@
 import { checkIntegerSetting, parseModelId } from '@rlm/core/provider';
-import { lazyAnthropicConnection } from './anthropic-connection';
+import { anthropicBaseURL, lazyAnthropicConnection } from './anthropic-connection';
 import { AnthropicLanguageModel } from './anthropic-language-model';
 import type { AnthropicModelId } from './anthropic-model-catalog';
 import type { AnthropicModelSettings } from './anthropic-model-settings';
@@ -28,6 +28,7 @@ export function createAnthropic(settings: AnthropicProviderSettings = {}): Anthr
   checkIntegerSetting(settings.retry?.maxRateLimitRetries, 'retry.maxRateLimitRetries', 0, 'createAnthropic');
   const config = {
     connect: lazyAnthropicConnection(settings),
+    baseURL: () => anthropicBaseURL(settings),
     ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
     ...(settings.retry ? { retry: settings.retry } : {}),
     ...(settings.headers ? { headers: settings.headers } : {}),

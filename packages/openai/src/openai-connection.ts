@@ -50,9 +50,16 @@ export function lazyOpenAIConnection(settings: OpenAIProviderSettings): () => Op
   };
 }
 
+/** The server requests go to: the setting, else `OPENAI_BASE_URL`, else OpenAI's; no trailing slash. */
+export function openAIBaseURL(settings: OpenAIProviderSettings): string {
+  return (settings.baseURL ?? readEnvironmentVariable('OPENAI_BASE_URL') ?? OPENAI_BASE_URL).replace(
+    /\/+$/,
+    '',
+  );
+}
+
 function connect(settings: OpenAIProviderSettings): OpenAIConnection {
-  const environmentBaseURL = readEnvironmentVariable('OPENAI_BASE_URL');
-  const baseURL = (settings.baseURL ?? environmentBaseURL ?? OPENAI_BASE_URL).replace(/\/+$/, '');
+  const baseURL = openAIBaseURL(settings);
   const openAIHost = isOpenAIHost(baseURL);
   // A key from the environment belongs to OpenAI (or to the OPENAI_BASE_URL it is paired with);
   // sending it to a server named in code would hand it to a third party.

@@ -29,6 +29,8 @@ export interface OpenAILanguageModelConfig {
   readonly provider: string;
   /** The SDK client, built on first use. */
   readonly connect: () => OpenAIConnection;
+  /** The server's address, read when asked (environment variables may be set after import). */
+  readonly baseURL?: () => string;
   /** Default: core's (4 retries, and 10 more for rate limits). */
   readonly maxRetries?: number;
   readonly retry?: OpenAIRetrySettings;
@@ -66,6 +68,23 @@ export class OpenAILanguageModel implements LanguageModel {
     this.longContextPricing =
       settings.longContextPricing ?? (settings.pricing === undefined ? facts?.longContextPricing : undefined);
     this.reasoningModel = settings.reasoningModel ?? isReasoningModel(modelId);
+  }
+
+  /**
+   * The server and the settings that change answers, for the keys of cached calls (core's
+   * `LanguageModel.answerSettings`); never the API key or headers. Pricing, context window and
+   * streaming do not change an answer, so they are left out.
+   */
+  get answerSettings(): string {
+    const { temperature, maxOutputTokens, reasoningEffort, extraBody } = this.settings;
+    return JSON.stringify({
+      baseURL: this.config.baseURL?.() ?? null,
+      temperature: temperature ?? null,
+      maxOutputTokens: maxOutputTokens ?? null,
+      reasoningEffort: reasoningEffort ?? null,
+      reasoningModel: this.reasoningModel,
+      extraBody: extraBody ?? null,
+    });
   }
 
   async doGenerate(options: LanguageModelCallOptions): Promise<LanguageModelResult> {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@rlm/core';
 import { checkIntegerSetting, checkPositiveSetting } from '@rlm/core/provider';
-import { lazyOpenAIConnection } from './openai-connection';
+import { lazyOpenAIConnection, openAIBaseURL } from './openai-connection';
 import { OpenAIEmbeddingModel, type OpenAIEmbeddingModelSettings } from './openai-embedding-model';
 import { OpenAILanguageModel } from './openai-language-model';
 import {
@@ -49,6 +49,7 @@ export function createOpenAI(settings: OpenAIProviderSettings = {}): OpenAIProvi
   const config = {
     provider: providerId,
     connect: lazyOpenAIConnection(settings),
+    baseURL: () => openAIBaseURL(settings),
     ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
     ...(settings.retry ? { retry: settings.retry } : {}),
     defaultContextWindow: settings.defaultContextWindow ?? OPENAI_DEFAULT_CONTEXT_WINDOW,

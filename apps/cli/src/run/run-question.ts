@@ -15,7 +15,6 @@ import {
   writeTrajectoryJsonl,
 } from '@rlm/core';
 import { createFileCache } from '@rlm/core/cache';
-import { cachePerServer } from '../cache/cache-per-server';
 import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
@@ -112,9 +111,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
     ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
     tools: tools.tools,
-    ...(options.cacheDirectory === undefined
-      ? {}
-      : { cache: cachePerServer(createFileCache(options.cacheDirectory), settings.baseUrl) }),
+    // The providers' models name their server in their keys (answerSettings): answers of different
+    // --base-url servers are kept apart.
+    ...(options.cacheDirectory === undefined ? {} : { cache: createFileCache(options.cacheDirectory) }),
   });
 
   let result: RLMResult | undefined;

@@ -17,6 +17,15 @@ export interface LanguageModel {
    * whose prompt cannot fit, before anything is sent.
    */
   readonly contextWindow: number;
+  /**
+   * Optional. A stable text that names everything of this model object, beyond a call's messages and
+   * options, that can change its answers: the server it talks to (base URL) and its generation
+   * settings (temperature, reasoning effort, extra body fields). Stores key each call by it (see
+   * `modelCallKey`), so `openai('gpt-5', { temperature: 0 })` and `{ temperature: 1 }`, or one model
+   * id on two servers, never share cached answers. Never put a secret in it (API keys, headers).
+   * Without it, calls are keyed by provider and model id alone.
+   */
+  readonly answerSettings?: string;
   /** One non-streaming generation. Must honour `abortSignal` promptly. */
   doGenerate(options: LanguageModelCallOptions): Promise<LanguageModelResult>;
 }

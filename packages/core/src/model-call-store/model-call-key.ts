@@ -22,8 +22,9 @@ export interface ModelCallKeyInput {
 }
 
 /**
- * The key of one model call: SHA-256 over the key version, the provider, the model id, the messages
- * (role and text, in order), `maxOutputTokens` and the provider options. Two calls with the same key
+ * The key of one model call: SHA-256 over the key version, the provider, the model id, the model's
+ * `answerSettings` (its server and generation settings), the messages (role and text, in order),
+ * `maxOutputTokens` and the provider options. Two calls with the same key
  * ask the same model the same thing with the same settings.
  */
 export async function modelCallKey(model: LanguageModel, input: ModelCallKeyInput): Promise<ModelCallKey> {
@@ -36,6 +37,7 @@ export async function modelCallKey(model: LanguageModel, input: ModelCallKeyInpu
     MODEL_CALL_KEY_VERSION,
     model.provider,
     model.modelId,
+    typeof model.answerSettings === 'string' ? model.answerSettings : null,
     input.maxOutputTokens ?? null,
     sortKeys(input.providerOptions ?? null),
     messages,
