@@ -90,6 +90,11 @@ describe('model-call stores: the sub-call cache (issue 14)', () => {
     const ends = second.events.filter((event) => event.type === 'model-call-end');
     expect(ends).toHaveLength(6);
     for (const event of ends) expect(event).toMatchObject({ servedFrom: 'cache' });
+    const subEnds = second.events.filter((event) => event.type === 'sub-call-end');
+    expect(subEnds).toHaveLength(4);
+    for (const event of subEnds) expect(event).toMatchObject({ servedFrom: 'cache', outcome: 'answered' });
+    const firstSubEnds = first.events.filter((event) => event.type === 'sub-call-end');
+    for (const event of firstSubEnds) expect(event).not.toHaveProperty('servedFrom');
     const starts = second.events.filter((event) => event.type === 'model-call-start');
     for (const event of starts) expect(event).toMatchObject({ servedFrom: 'cache' });
     for (const iteration of two.trajectory.iterations) expect(iteration.servedFrom).toBe('cache');

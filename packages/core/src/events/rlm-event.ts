@@ -125,6 +125,8 @@ export interface SubCallEndEvent extends RLMEventBase {
   readonly error?: { readonly name: string; readonly message: string };
   /** How it ended (always set by the loop; events built by hand may leave it out). */
   readonly outcome?: SubCallOutcome;
+  /** Set when a store answered the call's model call instead of the provider: the cache, or a resumed run's replay. */
+  readonly servedFrom?: 'cache' | 'replay';
   /** The answer's first {@link EVENT_PREVIEW_CHARS} characters, when it answered. */
   readonly responsePreview?: string;
 }

@@ -94,6 +94,7 @@ async function runRecorded(
       durationMs: record.durationMs,
       ...(record.error ? { error: record.error } : {}),
       outcome,
+      ...(record.servedFrom ? { servedFrom: record.servedFrom } : {}),
       ...(responsePreview === undefined ? {} : { responsePreview }),
     });
   }
