@@ -22,10 +22,13 @@ export interface QuickJSSandboxLimits {
   readonly variant?: QuickJSSyncVariant;
 }
 
-/** What a sandbox is started with besides its limits: the context as given, or encoded by {@link encodeContextForWorker}. */
+/**
+ * What a sandbox is started with besides its limits: the context as given, or encoded by
+ * {@link encodeContextForWorker}, possibly still on its way (the sandbox gets ready meanwhile).
+ */
 export type QuickJSSandboxStart = (
   | { readonly context: kit.ContextValue }
-  | { readonly encodedContext: EncodedContext }
+  | { readonly encodedContext: EncodedContext | Promise<EncodedContext> }
 ) & { readonly hostFunctionNames: readonly string[] };
 
 /**
@@ -143,7 +146,9 @@ export class QuickJSSandbox {
     const bounded = await instantiateBoundedQuickJS(limits.memoryLimitBytes, limits.variant);
     const sandbox = new QuickJSSandbox(bounded, link, limits);
     try {
-      sandbox.startPrelude(start);
+      const prelude = sandbox.evaluatePrelude();
+      const encoded = 'encodedContext' in start ? await start.encodedContext : encodeContext(start.context);
+      sandbox.startPrelude(prelude, encoded, start.hostFunctionNames);
     } catch (error) {
       sandbox.dispose();
       throw error;
@@ -156,17 +161,25 @@ export class QuickJSSandbox {
     return handle;
   }
 
-  private startPrelude(start: QuickJSSandboxStart) {
-    const { hostFunctionNames } = start;
+  /** Evaluates the prelude's source, which needs no context: it returns the function that starts it. */
+  private evaluatePrelude(): QuickJSHandle {
     const { context } = this;
     this.exportText = this.keep(
       context.unwrapResult(context.evalCode(EXPORT_TEXT_SOURCE, 'rlm-export-text.js', { type: 'global' })),
     );
-    const prelude = this.keep(
+    return this.keep(
       context.unwrapResult(
         context.evalCode(kit.JAVASCRIPT_PRELUDE_SOURCE, 'rlm-prelude.js', { type: 'global' }),
       ),
     );
+  }
+
+  private startPrelude(
+    prelude: QuickJSHandle,
+    encoded: EncodedContext,
+    hostFunctionNames: readonly string[],
+  ) {
+    const { context } = this;
     const bridge = this.keep(context.newObject());
     context
       .newFunction('hostCall', (name, args) => this.startHostCall(name, args))
@@ -180,7 +193,6 @@ export class QuickJSSandbox {
     });
     context.setProp(options, 'hostFunctionNames', names);
     names.dispose();
-    const encoded = 'encodedContext' in start ? start.encodedContext : encodeContext(start.context);
     const text =
       typeof encoded.text === 'string'
         ? newQuickJSString(this.bounded, context, encoded.text, 'the context')

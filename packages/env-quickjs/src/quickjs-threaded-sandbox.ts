@@ -58,34 +58,34 @@ export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
     limits: WorkerSandboxLimits,
     start: kit.SandboxStartOptions,
   ): Promise<QuickJSThreadedSandbox> {
-    let context: ReturnType<typeof encodeContextForWorker>;
-    try {
-      context = encodeContextForWorker(start.context);
-    } catch (error) {
-      release(worker);
-      throw error;
-    }
     const sandbox = new QuickJSThreadedSandbox(worker, release, start);
+    let encodingFailure: unknown;
     const failure = await new Promise<string | undefined>((resolve) => {
       sandbox.startWaiter = resolve;
       if (worker.ended !== undefined) resolve(worker.ended);
       worker.hold(true);
+      // The worker readies QuickJS while the context is encoded here, and waits for it before the prelude starts.
+      worker.send({
+        type: 'start',
+        limits: { memoryLimitBytes: limits.memoryLimitBytes, maxStackSizeBytes: limits.maxStackSizeBytes },
+        hostFunctionNames: Object.keys(start.hostFunctions),
+      });
+      let context: ReturnType<typeof encodeContextForWorker>;
+      try {
+        context = encodeContextForWorker(start.context);
+      } catch (error) {
+        encodingFailure = error;
+        resolve(kit.errorMessageOf(error));
+        return;
+      }
       // A large context's bytes move into the worker without a copy, and from there once into QuickJS's memory.
-      worker.send(
-        {
-          type: 'start',
-          limits: { memoryLimitBytes: limits.memoryLimitBytes, maxStackSizeBytes: limits.maxStackSizeBytes },
-          encodedContext: context.encoded,
-          hostFunctionNames: Object.keys(start.hostFunctions),
-        },
-        context.transfer,
-      );
+      worker.send({ type: 'context', encodedContext: context.encoded }, context.transfer);
     });
     sandbox.startWaiter = undefined;
     worker.hold(false);
     if (failure !== undefined) {
       worker.terminate();
-      throw new Error(failure);
+      throw encodingFailure ?? new Error(failure);
     }
     return sandbox;
   }

@@ -31,11 +31,15 @@ export const SHARED_SLOTS = 4;
 /** From the host to the worker. */
 export type HostToWorkerMessage =
   | {
+      /** Starts a sandbox, which waits for its context (the next message) before the prelude starts. */
       readonly type: 'start';
       readonly limits: WorkerSandboxLimits;
+      readonly hostFunctionNames: readonly string[];
+    }
+  | {
+      readonly type: 'context';
       /** Encoded by `encodeContextForWorker`: UTF-8 bytes, if any, come transferred, not cloned. */
       readonly encodedContext: EncodedContext;
-      readonly hostFunctionNames: readonly string[];
     }
   | {
       readonly type: 'run';

@@ -11,7 +11,7 @@
  */
 import { isMainThread, type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { crashError, errorMessageOf } from '@rlm/core/environment';
-import { QuickJSSandbox } from './quickjs-sandbox';
+import { type EncodedContext, QuickJSSandbox } from './quickjs-sandbox';
 import {
   HOST_MESSAGES_INDEX,
   type HostToWorkerMessage,
@@ -50,6 +50,8 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MAR
 function serve(port: MessagePort, shared: Int32Array): void {
   let sandbox: QuickJSSandbox | undefined;
   let runningCellId = 0;
+  /** Hands the context, which follows a start, to the sandbox being started. */
+  let deliverContext: ((context: EncodedContext) => void) | undefined;
 
   function post(message: WorkerToHostMessage) {
     port.postMessage(message);
@@ -94,12 +96,15 @@ function serve(port: MessagePort, shared: Int32Array): void {
 
   function handle(message: HostToWorkerMessage): void {
     switch (message.type) {
-      case 'start':
+      case 'start': {
         sandbox?.dispose();
         sandbox = undefined;
+        const encodedContext = new Promise<EncodedContext>((resolve) => {
+          deliverContext = resolve;
+        });
         QuickJSSandbox.create(
           message.limits,
-          { encodedContext: message.encodedContext, hostFunctionNames: message.hostFunctionNames },
+          { encodedContext, hostFunctionNames: message.hostFunctionNames },
           link,
         ).then(
           (started) => {
@@ -108,6 +113,11 @@ function serve(port: MessagePort, shared: Int32Array): void {
           },
           (error: unknown) => post({ type: 'startFailed', message: errorMessageOf(error) }),
         );
+        return;
+      }
+      case 'context':
+        deliverContext?.(message.encodedContext);
+        deliverContext = undefined;
         return;
       case 'run': {
         const current = sandbox;
