@@ -6,6 +6,7 @@
  * Run: pnpm --filter @rlm/integration-tests bench:environments
  * (isolated-vm needs --no-node-snapshot on Node 20+; the script passes it.)
  * BENCH_ENVIRONMENTS=quickjs (a comma-separated list) runs only those; BENCH_REPEATS sets the runs.
+ * quickjs-calling-thread (QuickJS with workerThread: false) is run only when named there.
  */
 import os from 'node:os';
 import type { ReplEnvironment } from '@rlm/core';
@@ -28,10 +29,13 @@ const LARGEST_MB = Math.max(...SIZES_MB);
 
 const allEnvironments: Record<string, () => ReplEnvironment> = {
   quickjs: () => createQuickJSEnvironment({ memoryLimitBytes: 1024 * 1024 * 1024 }),
+  // The calling-thread mode: the yardstick for what the worker thread costs.
+  'quickjs-calling-thread': () =>
+    createQuickJSEnvironment({ memoryLimitBytes: 1024 * 1024 * 1024, workerThread: false }),
   'isolated-vm': () => createIsolatedVMEnvironment({ memoryLimitMb: 1024 }),
   deno: () => createDenoEnvironment({ memoryLimitMb: 2048, keepSpareProcess: false }),
 };
-const chosen = process.env.BENCH_ENVIRONMENTS?.split(',') ?? Object.keys(allEnvironments);
+const chosen = process.env.BENCH_ENVIRONMENTS?.split(',') ?? ['quickjs', 'isolated-vm', 'deno'];
 for (const name of chosen) {
   if (!allEnvironments[name]) {
     throw new Error(`unknown environment ${name}: use ${Object.keys(allEnvironments).join(', ')}`);
