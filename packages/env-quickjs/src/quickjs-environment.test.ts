@@ -38,6 +38,23 @@ describe('QuickJS environment', () => {
     return { session, release: (value: string) => release?.(value) };
   }
 
+  it('gets large contexts exactly, one after another, whatever buffer the last one left for reuse', async () => {
+    const ascii = 'line of plain text\n'.repeat(20_000);
+    const accented = 'héllo wörld ✓ 😀\n'.repeat(8_000);
+    for (const context of [ascii, accented, ascii.slice(0, 100_000), accented.slice(0, 90_001)]) {
+      const { session } = await open({}, context);
+      const result = await session.runCell(
+        'JSON.stringify([context.length, context.slice(0, 40), context.slice(-40)])',
+      );
+      expect(JSON.parse(JSON.parse(result.value ?? '""'))).toEqual([
+        context.length,
+        context.slice(0, 40),
+        context.slice(-40),
+      ]);
+      await session.dispose();
+    }
+  });
+
   it('keeps the session after an allocation that does not fit, when nothing was retained', async () => {
     const { session } = await open();
     await session.runCell('const kept = 41;');

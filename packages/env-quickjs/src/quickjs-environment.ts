@@ -7,6 +7,7 @@ import {
   type ReplSessionOptions,
   type SandboxStartOptions,
 } from '@rlm/core/environment';
+import { dropSpareContextBuffer } from './quickjs-context-buffer';
 import { QuickJSLocalSandbox } from './quickjs-local-sandbox';
 import type { QuickJSSandboxLimits } from './quickjs-sandbox';
 import { QuickJSThreadedSandbox } from './quickjs-threaded-sandbox';
@@ -80,6 +81,7 @@ export function createQuickJSEnvironment(options: QuickJSEnvironmentOptions = {}
     createSandbox: (start) => startSandbox(limits, start, options.workerThread ?? true),
     async dispose() {
       quickJSWorkers.dispose();
+      dropSpareContextBuffer();
     },
   });
 }

@@ -721,16 +721,24 @@ export type EncodedContext =
  * deserialization in the worker, each slower than this encoding, and the worker then encodes it
  * again for QuickJS. Text with lone surrogates goes as a string, which QuickJS receives as before.
  */
-export function encodeContextForWorker(value: kit.ContextValue): {
+export function encodeContextForWorker(
+  value: kit.ContextValue,
+  /** Gives the buffer to encode into, at least `byteLength` bytes long. */
+  allocate: (byteLength: number) => ArrayBuffer = (byteLength) => new ArrayBuffer(byteLength),
+): {
   readonly encoded: EncodedContext;
   readonly transfer: ArrayBuffer[];
 } {
   const encoded = encodeContext(value);
   const text = encoded.text as string;
   if (text.length < FAST_STRING_MIN_LENGTH || !isWellFormed(text)) return { encoded, transfer: [] };
-  const utf8 = new Uint8Array(Buffer.byteLength(text, 'utf8'));
-  new TextEncoder().encodeInto(text, utf8);
-  return { encoded: { ...encoded, text: utf8 }, transfer: [utf8.buffer as ArrayBuffer] };
+  const byteLength = Buffer.byteLength(text, 'utf8');
+  const buffer = allocate(byteLength);
+  const utf8 = new Uint8Array(buffer, 0, byteLength);
+  // ASCII text is its own UTF-8, and Latin-1 writes it as a plain copy (faster than encodeInto).
+  if (byteLength === text.length) Buffer.from(buffer, 0, byteLength).write(text, 0, 'latin1');
+  else new TextEncoder().encodeInto(text, utf8);
+  return { encoded: { ...encoded, text: utf8 }, transfer: [buffer] };
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

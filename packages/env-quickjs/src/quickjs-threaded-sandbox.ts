@@ -1,4 +1,5 @@
 import * as kit from '@rlm/core/environment';
+import { contextBuffer, keepSpareContextBuffer } from './quickjs-context-buffer';
 import { encodeContextForWorker } from './quickjs-sandbox';
 import type { QuickJSWorker } from './quickjs-worker-pool';
 import {
@@ -72,7 +73,7 @@ export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
       });
       let context: ReturnType<typeof encodeContextForWorker>;
       try {
-        context = encodeContextForWorker(start.context);
+        context = encodeContextForWorker(start.context, contextBuffer);
       } catch (error) {
         encodingFailure = error;
         resolve(kit.errorMessageOf(error));
@@ -97,6 +98,9 @@ export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
         return;
       case 'startFailed':
         this.startWaiter?.(message.message);
+        return;
+      case 'contextBuffer':
+        keepSpareContextBuffer(message.buffer);
         return;
       case 'hostCall':
         this.startHostCall(message.callId, message.name, message.argsJson);

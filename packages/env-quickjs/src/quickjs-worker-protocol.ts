@@ -57,6 +57,8 @@ export type HostToWorkerMessage =
 export type WorkerToHostMessage =
   | { readonly type: 'started' }
   | { readonly type: 'startFailed'; readonly message: string }
+  /** The buffer a context came in, handed back (transferred) once QuickJS holds its copy, for the next one. */
+  | { readonly type: 'contextBuffer'; readonly buffer: ArrayBuffer }
   | { readonly type: 'hostCall'; readonly callId: number; readonly name: string; readonly argsJson: string }
   | { readonly type: 'done'; readonly cellId: number; readonly outcome: SandboxCellOutcome }
   | { readonly type: 'disposed' };

@@ -106,13 +106,23 @@ function serve(port: MessagePort, shared: Int32Array): void {
           message.limits,
           { encodedContext, hostFunctionNames: message.hostFunctionNames },
           link,
-        ).then(
-          (started) => {
-            sandbox = started;
-            post({ type: 'started' });
-          },
-          (error: unknown) => post({ type: 'startFailed', message: errorMessageOf(error) }),
-        );
+        )
+          .then(
+            (started) => {
+              sandbox = started;
+              post({ type: 'started' });
+            },
+            (error: unknown) => post({ type: 'startFailed', message: errorMessageOf(error) }),
+          )
+          .then(() => encodedContext)
+          .then(({ text }) => {
+            if (typeof text !== 'string') {
+              port.postMessage(
+                { type: 'contextBuffer', buffer: text.buffer as ArrayBuffer } satisfies WorkerToHostMessage,
+                [text.buffer as ArrayBuffer],
+              );
+            }
+          });
         return;
       }
       case 'context':
