@@ -1,5 +1,5 @@
 import * as kit from '@rlm/core/environment';
-import { contextBuffer, keepSpareContextBuffer } from './quickjs-context-buffer';
+import { contextBuffer } from './quickjs-context-buffer';
 import { encodeContextForWorker } from './quickjs-sandbox';
 import type { QuickJSWorker } from './quickjs-worker-pool';
 import {
@@ -98,9 +98,6 @@ export class QuickJSThreadedSandbox implements kit.JavaScriptSandbox {
         return;
       case 'startFailed':
         this.startWaiter?.(message.message);
-        return;
-      case 'contextBuffer':
-        keepSpareContextBuffer(message.buffer);
         return;
       case 'hostCall':
         this.startHostCall(message.callId, message.name, message.argsJson);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { keepSpareContextBuffer } from './quickjs-context-buffer';
 import { QUICKJS_WORKER_MODULE_URL, quickJSWorkerData } from './quickjs-worker';
 import {
   HOST_MESSAGES_INDEX,
@@ -73,7 +74,11 @@ export class QuickJSWorker {
       // Model code has no use for the host's stdin, and its output never goes through console.
       stdin: false,
     });
-    this.port.on('message', (message: WorkerToHostMessage) => this.listener?.(message));
+    this.port.on('message', (message: WorkerToHostMessage) => {
+      // Whoever uses the worker now (its sandbox may be gone already), the buffer serves the next context.
+      if (message.type === 'contextBuffer') keepSpareContextBuffer(message.buffer);
+      else this.listener?.(message);
+    });
     this.worker.on('error', (error: Error) => this.end(`the QuickJS worker failed: ${error.message}`));
     this.worker.on('exit', (code) => {
       this.port.close();
