@@ -35,9 +35,9 @@ export interface QuickJSEnvironmentOptions {
   /**
    * Run each session's QuickJS in a worker thread. Default true: a cell that never yields then holds
    * only its worker, and an abort or the deadline stops it at once. `false` runs QuickJS on the
-   * calling thread (about 0.1 ms less per cell and per host call; a 50 MB context loads in about
-   * two thirds of the time): only for a program that already runs the RLM off its main thread,
-   * since a busy cell then blocks that thread until its deadline.
+   * calling thread (about 0.1 ms less per cell and per host call; contexts load about as fast):
+   * only for a program that already runs the RLM off its main thread, since a busy cell then
+   * blocks that thread until its deadline.
    */
   readonly workerThread?: boolean;
 }
