@@ -116,6 +116,7 @@ function serve(port: MessagePort, shared: Int32Array): void {
           )
           .then(() => encodedContext)
           .then(({ text }) => {
+            // QuickJS holds its own copy (or failed): the bytes' buffer goes back for the host's next context.
             if (typeof text !== 'string') {
               port.postMessage(
                 { type: 'contextBuffer', buffer: text.buffer as ArrayBuffer } satisfies WorkerToHostMessage,
