@@ -52,9 +52,12 @@ export type {
   LanguageModelUsage,
 } from './language-model/language-model';
 export { DEFAULT_LIMITS, type LimitName, type RLMLimits } from './limits/rlm-limits';
+export { checkResume, type ResumeInputs, type ResumePlan } from './loop/check-resume';
 export {
   type CompletionOptions,
   createRLM,
+  type ResumeOptions,
+  type ResumeReport,
   type RLM,
   type RLMResult,
   type RLMStream,
@@ -67,7 +70,13 @@ export {
   type ModelCallKeyInput,
   modelCallKey,
 } from './model-call-store/model-call-key';
-export type { ModelCallKey, ModelCallStore, StoredModelCall } from './model-call-store/model-call-store';
+export type {
+  ModelCallKey,
+  ModelCallStore,
+  RecordedModelCall,
+  StoredModelCall,
+} from './model-call-store/model-call-store';
+export { createReplayStore, type ReplayStore } from './model-call-store/replay-store';
 export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
@@ -75,6 +84,7 @@ export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from '
 export { truncateOutput } from './text/truncate-output';
 export { readToolInteger, readToolParameters, readToolText } from './tool/read-tool-parameters';
 export type { JsonSchema, Tool, ToolExecuteOptions } from './tool/tool';
+export { contextSha256 } from './trajectory/context-sha256';
 export type {
   AnswerSource,
   ContextSummary,
@@ -92,5 +102,7 @@ export {
   trajectoryToJsonl,
   writeTrajectoryJsonl,
 } from './trajectory/trajectory-jsonl';
+export { openTrajectoryJsonlWriter, type TrajectoryJsonlWriter } from './trajectory/trajectory-jsonl-writer';
+export type { TrajectoryWriter } from './trajectory/trajectory-writer';
 export type { FailedSubCallReason, FailedSubCalls } from './usage/failed-sub-calls';
 export type { RunUsage, UsageTotals } from './usage/usage-totals';

@@ -12,7 +12,13 @@ import { describeError } from './describe-error';
 import { modelKey } from './resolve-settings';
 import type { RunEmitter } from './run-emitter';
 import type { RunTree } from './run-tree';
-import { keepCall, lookUpStoredCall, type StoredCallSource, serveStoredCall } from './serve-stored-call';
+import {
+  keepCall,
+  lookUpStoredCall,
+  type StoredCallSource,
+  serveStoredCall,
+  storedCallOf,
+} from './serve-stored-call';
 
 /** Who is calling: the run's id and depth, where its usage is added up, and where its events go. */
 export interface CallingRun {
@@ -56,15 +62,15 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
   signal.throwIfAborted();
   const key = modelKey(model);
   // The stores (a resumed run's replay, the sub-call cache) answer before any slot or budget is taken.
+  // Every call has its key: answered calls are recorded under it for a later resume.
   const { stores } = tree.settings;
-  let storeKey: ModelCallKey | undefined;
+  const storeKey: ModelCallKey = await modelCallKey(model, {
+    messages,
+    maxOutputTokens,
+    providerOptions: tree.settings.providerOptions,
+    noteTag: run.tag,
+  });
   if (stores.length > 0) {
-    storeKey = await modelCallKey(model, {
-      messages,
-      maxOutputTokens,
-      providerOptions: tree.settings.providerOptions,
-      noteTag: run.tag,
-    });
     const stored = await lookUpStoredCall(stores, storeKey);
     if (stored) return serveStoredCall(tree, run, { key, role, messages, signal }, stored);
   }
@@ -110,7 +116,8 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
       run.usage.record(key, result.usage, result.costUsd);
       tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });
       reservation = undefined;
-      if (storeKey) await keepCall(stores, storeKey, result);
+      tree.recordModelCall({ ...storeKey, ...storedCallOf(result) });
+      if (stores.length > 0) await keepCall(stores, storeKey, result);
       run.emit({
         type: 'model-call-end',
         ...base,

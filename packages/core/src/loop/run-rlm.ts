@@ -20,6 +20,8 @@ export type { RunOutcome } from './end-run';
 export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOutcome> {
   const { limits } = tree.settings;
   const run = await startRun(tree, request);
+  const isRoot = run.depth === 0;
+  if (isRoot) tree.write((writer) => writer.start(run.trajectory));
   let session: RunSession | undefined;
   try {
     session = new RunSession(tree, {
@@ -34,6 +36,8 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
     for (let turn = 1; turn <= limits.maxTurns; turn++) {
       tree.throwIfStopped();
       const outcome = await runTurn(tree, run, { turn, session, firstCall });
+      if (isRoot && !outcome.final)
+        tree.write((writer) => writer.iteration(run.trajectory.iterations.at(-1)!));
       if (outcome.final) {
         await run.settleSubCalls();
         return finishRun(run, outcome.final.value, outcome.final.source, turn);

@@ -2,6 +2,7 @@ import type { ContextValue } from '../environment/context-value';
 import type { FinalAnswer } from '../environment/repl-environment';
 import type { ChatMessage, LanguageModel } from '../language-model/language-model';
 import { createNoteTag } from '../prompts/loop-messages';
+import { contextSha256 } from '../trajectory/context-sha256';
 import { keepText, loadSha256, type Sha256 } from '../trajectory/keep-text';
 import type { Trajectory, TrajectoryCodeBlock } from '../trajectory/trajectory';
 import { FailedSubCallTracker } from '../usage/failed-sub-calls';
@@ -83,6 +84,8 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
   const sha256 = await loadSha256();
   const keptQuestion = keepText(question, settings.maxTrajectoryTextChars, sha256);
   await keptQuestion.hashed;
+  // The root's context is fingerprinted so that a resume can refuse another one.
+  const contextHash = depth === 0 ? await contextSha256(context, sha256) : undefined;
   const trajectory: Trajectory = {
     version: 1,
     runId,
@@ -93,6 +96,8 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
       rootModel: modelKey(rootModel),
       subModel: modelKey(settings.subModel),
       environment: settings.environment.environmentId,
+      language: settings.environment.language,
+      ...(contextHash ? { contextSha256: contextHash } : {}),
       maxDepth: settings.limits.maxDepth,
       maxTurns: settings.limits.maxTurns,
       question: keptQuestion.text,
@@ -104,6 +109,7 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
       })),
     },
     iterations: [],
+    ...(depth === 0 ? { modelCalls: tree.modelCalls } : {}),
   };
   const emit = createRunEmitter(tree, runId, depth);
   emit({

@@ -3,6 +3,8 @@ import { RunAbortedError } from '../errors/run-aborted-error';
 import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import { ConcurrencyLimiter } from '../limits/concurrency-limiter';
 import { RunBudget } from '../limits/run-budget';
+import type { RecordedModelCall } from '../model-call-store/model-call-store';
+import type { TrajectoryWriter } from '../trajectory/trajectory-writer';
 import type { ResolvedSettings } from './resolve-settings';
 
 /**
@@ -13,6 +15,13 @@ import type { ResolvedSettings } from './resolve-settings';
 export class RunTree {
   readonly budget: RunBudget;
   readonly limiter: ConcurrencyLimiter;
+  /**
+   * Every model call of the tree a provider answered, in order (see `Trajectory.modelCalls`): the
+   * root trajectory holds this very list. A resumed run starts it with its earlier attempts' calls.
+   */
+  readonly modelCalls: RecordedModelCall[];
+  /** Where the root trajectory goes while it grows, if anywhere. */
+  readonly writer: TrajectoryWriter | undefined;
   private readonly controller = new AbortController();
   private readonly cleanups: Array<() => void> = [];
   private fatal?: Error;
@@ -23,7 +32,13 @@ export class RunTree {
     readonly settings: ResolvedSettings,
     private readonly listeners: readonly RLMEventListener[],
     userSignal?: AbortSignal,
+    recording: {
+      readonly writer?: TrajectoryWriter;
+      readonly inheritedCalls?: readonly RecordedModelCall[];
+    } = {},
   ) {
+    this.writer = recording.writer;
+    this.modelCalls = [...(recording.inheritedCalls ?? [])];
     this.budget = new RunBudget(settings.limits);
     this.limiter = new ConcurrencyLimiter(settings.maxConcurrency);
     if (userSignal) {
@@ -87,6 +102,22 @@ export class RunTree {
       } catch {
         // A faulty listener must not break the run.
       }
+    }
+  }
+
+  /** Records a call a provider answered, and hands it to the writer. */
+  recordModelCall(call: RecordedModelCall): void {
+    this.modelCalls.push(call);
+    this.write((writer) => writer.modelCall(call));
+  }
+
+  /** Hands something to the trajectory writer; a writer that throws does not fail the run. */
+  write(action: (writer: TrajectoryWriter) => void): void {
+    if (!this.writer) return;
+    try {
+      action(this.writer);
+    } catch {
+      // The writer keeps and reports its own failures (see TrajectoryWriter).
     }
   }
 

@@ -33,13 +33,18 @@ export async function keepCall(
   key: ModelCallKey,
   result: StoredModelCall,
 ): Promise<void> {
-  const call: StoredModelCall = {
+  const call = storedCallOf(result);
+  await Promise.all(stores.map((store) => store.put(key, call).catch(() => undefined)));
+}
+
+/** What a store keeps of a call's result: its text, usage, cost and finish reason, nothing else. */
+export function storedCallOf(result: StoredModelCall): StoredModelCall {
+  return {
     text: result.text,
     usage: result.usage,
     ...(result.costUsd !== undefined ? { costUsd: result.costUsd } : {}),
     ...(result.finishReason !== undefined ? { finishReason: result.finishReason } : {}),
   };
-  await Promise.all(stores.map((store) => store.put(key, call).catch(() => undefined)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ChatMessage, LanguageModel } from '../language-model/language-model';
 import { loadSha256 } from '../trajectory/keep-text';
+import { sortKeys } from '../util/sort-keys';
 import type { ModelCallKey } from './model-call-store';
 
 /** Bumped when what goes into a key changes, so that old entries stop matching. */
@@ -44,15 +45,4 @@ export async function modelCallKey(model: LanguageModel, input: ModelCallKeyInpu
   ]);
   const sha256 = await loadSha256();
   return { hash: await sha256(text), provider: model.provider, modelId: model.modelId };
-}
-
-/** A copy with object keys in order, so that `{ a, b }` and `{ b, a }` hash alike. */
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-  );
 }

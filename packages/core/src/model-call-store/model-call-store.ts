@@ -37,3 +37,9 @@ export interface StoredModelCall {
   readonly costUsd?: number;
   readonly finishReason?: FinishReason;
 }
+
+/**
+ * One answered model call as a run records it (`Trajectory.modelCalls`): its key and its whole
+ * answer. A resumed run replays these, in order per key, instead of sending the calls again.
+ */
+export interface RecordedModelCall extends ModelCallKey, StoredModelCall {}

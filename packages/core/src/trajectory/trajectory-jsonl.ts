@@ -1,6 +1,7 @@
 import type { CellResult } from '../environment/repl-environment';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { ChatMessage } from '../language-model/language-model';
+import type { RecordedModelCall } from '../model-call-store/model-call-store';
 import type { Trajectory, TrajectoryCodeBlock, TrajectoryIteration, TrajectorySubCall } from './trajectory';
 
 /*
@@ -9,6 +10,8 @@ import type { Trajectory, TrajectoryCodeBlock, TrajectoryIteration, TrajectorySu
  * `code_blocks[{ code, result: { stdout, stderr, locals, execution_time, rlm_calls } }]`,
  * `final_answer` and `iteration_time` (times in seconds there). Everything else we record rides in
  * extra fields (`rlm_ts_*`, `run`, …) that their reader ignores and ours reads back losslessly.
+ * Lines of our own types, which their reader skips: `rlm_ts_model_call` (one answered model call,
+ * whole, for a resume) and `rlm_ts_end` (the closing fields of a trajectory written as it grew).
  */
 
 export interface TrajectoryJsonlOptions {
@@ -19,46 +22,81 @@ export interface TrajectoryJsonlOptions {
   readonly includePrompts?: boolean;
 }
 
-/** The trajectory as JSON lines (newline-terminated). */
+/** The trajectory as JSON lines (newline-terminated), its recorded model calls last. */
 export function trajectoryToJsonl(trajectory: Trajectory, options: TrajectoryJsonlOptions = {}): string {
   const includePrompts = options.includePrompts ?? true;
-  const { iterations, metadata, ...run } = trajectory;
-  const lines: unknown[] = [
-    {
-      type: 'metadata',
-      timestamp: trajectory.startedAt,
-      root_model: metadata.rootModel,
-      max_depth: metadata.maxDepth,
-      max_iterations: metadata.maxTurns,
-      backend: metadata.rootModel.split(':')[0],
-      backend_kwargs: { model_name: metadata.rootModel.split(':').slice(1).join(':') },
-      environment_type: metadata.environment,
-      environment_kwargs: {},
-      other_backends: metadata.subModel === metadata.rootModel ? null : [metadata.subModel],
-      rlm_ts_version: trajectory.version,
-      run,
-      rlm_ts_metadata: metadata,
-    },
-  ];
+  const { iterations, metadata, modelCalls, ...run } = trajectory;
+  const lines: unknown[] = [metadataLine(trajectory, run)];
   const messages: ChatMessage[] = [...metadata.initialMessages];
   for (const iteration of iterations) {
-    const { response, codeBlocks, finalAnswer, turn, ...extra } = iteration;
-    lines.push({
-      type: 'iteration',
-      iteration: turn,
-      timestamp: trajectory.startedAt,
-      ...(includePrompts ? { prompt: [...messages] } : {}),
-      response,
-      code_blocks: codeBlocks.map(codeBlockToReference),
-      final_answer: finalAnswer ?? null,
-      iteration_time: (iteration.durationMs ?? 0) / 1000,
-      rlm_ts_iteration: extra,
-    });
-    messages.push({ role: 'assistant', content: response });
-    if (iteration.feedback !== undefined) messages.push({ role: 'user', content: iteration.feedback });
+    lines.push(iterationLine(iteration, trajectory.startedAt, includePrompts ? messages : undefined));
+    followIteration(messages, iteration);
   }
+  for (const call of modelCalls ?? []) lines.push(modelCallLine(call));
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
 }
+
+/** The fields of a trajectory a JSONL file keeps in its metadata line's `run` (and, when written as it grows, in its end line). */
+export type TrajectoryRunFields = Omit<Trajectory, 'metadata' | 'iterations' | 'modelCalls'>;
+
+/** The first line: the reference's metadata, with ours in `run` and `rlm_ts_metadata`. */
+export function metadataLine(trajectory: Trajectory, run: Partial<TrajectoryRunFields>): unknown {
+  const { metadata } = trajectory;
+  return {
+    type: 'metadata',
+    timestamp: trajectory.startedAt,
+    root_model: metadata.rootModel,
+    max_depth: metadata.maxDepth,
+    max_iterations: metadata.maxTurns,
+    backend: metadata.rootModel.split(':')[0],
+    backend_kwargs: { model_name: metadata.rootModel.split(':').slice(1).join(':') },
+    environment_type: metadata.environment,
+    environment_kwargs: {},
+    other_backends: metadata.subModel === metadata.rootModel ? null : [metadata.subModel],
+    rlm_ts_version: trajectory.version,
+    run,
+    rlm_ts_metadata: metadata,
+  };
+}
+
+/** One turn in the reference's `iteration` shape; `prompt` is the messages sent so far, when given. */
+export function iterationLine(
+  iteration: TrajectoryIteration,
+  timestamp: string,
+  prompt: readonly ChatMessage[] | undefined,
+): unknown {
+  const { response, codeBlocks, finalAnswer, turn, ...extra } = iteration;
+  return {
+    type: 'iteration',
+    iteration: turn,
+    timestamp,
+    ...(prompt ? { prompt: [...prompt] } : {}),
+    response,
+    code_blocks: codeBlocks.map(codeBlockToReference),
+    final_answer: finalAnswer ?? null,
+    iteration_time: (iteration.durationMs ?? 0) / 1000,
+    rlm_ts_iteration: extra,
+  };
+}
+
+/** Adds a turn's reply and feedback to the conversation, as the loop did. */
+export function followIteration(messages: ChatMessage[], iteration: TrajectoryIteration): void {
+  messages.push({ role: 'assistant', content: iteration.response });
+  if (iteration.feedback !== undefined) messages.push({ role: 'user', content: iteration.feedback });
+}
+
+/** A recorded model call: a line type of ours, which the reference's reader skips. */
+export function modelCallLine(call: RecordedModelCall): unknown {
+  return { type: MODEL_CALL_LINE, ...call };
+}
+
+/** The closing fields of a trajectory written as it grew (answer, usage, error, …). */
+export function endLine(run: TrajectoryRunFields): unknown {
+  return { type: END_LINE, run };
+}
+
+const MODEL_CALL_LINE = 'rlm_ts_model_call';
+const END_LINE = 'rlm_ts_end';
 
 function codeBlockToReference(block: TrajectoryCodeBlock): unknown {
   const { stdout = '', stderr = '', durationMs = 0, ...cell } = block.result ?? ({} as Partial<CellResult>);
@@ -124,20 +162,26 @@ function subCallFromReference(call: {
   } as TrajectorySubCall;
 }
 
-/** Reads a trajectory written by {@link trajectoryToJsonl}. Throws with the line number on malformed input. */
+/**
+ * Reads a trajectory written by {@link trajectoryToJsonl} or, line by line as it grew, by
+ * `openTrajectoryJsonlWriter` (older files too). A last line cut off before its newline (the process
+ * was killed while writing it) is left out. Throws with the line number on any other malformed line.
+ */
 export function parseTrajectoryJsonl(text: string): Trajectory {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
-  const records = lines.map((line, index) => {
-    try {
-      return JSON.parse(line) as Record<string, unknown>;
-    } catch (error) {
-      throw new InvalidArgumentError({
-        argument: 'text',
-        message: `Trajectory line ${index + 1} is not JSON: ${(error as Error).message}`,
-        cause: error,
-      });
-    }
+  const lines = text.split('\n');
+  // The text after the last newline is a line only if it is whole: a killed writer leaves half a line.
+  const unterminated = lines.pop() ?? '';
+  const records: Array<Record<string, unknown>> = [];
+  lines.forEach((line, index) => {
+    if (line.trim() !== '') records.push(parseLine(line, index + 1));
   });
+  if (unterminated.trim() !== '') {
+    try {
+      records.push(JSON.parse(unterminated) as Record<string, unknown>);
+    } catch {
+      // Cut off while it was written: everything before it is whole.
+    }
+  }
   const head = records[0];
   if (
     !head ||
@@ -151,41 +195,68 @@ export function parseTrajectoryJsonl(text: string): Trajectory {
         'The first line is not an @rlm/core trajectory metadata line (type "metadata" with "run" and "rlm_ts_metadata"). Logs of other libraries cannot be read back.',
     });
   }
-  const iterations: TrajectoryIteration[] = records.slice(1).map((record, index) => {
-    if (record.type !== 'iteration') {
+  const metadata = head.rlm_ts_metadata as Trajectory['metadata'];
+  const iterations: TrajectoryIteration[] = [];
+  const modelCalls: RecordedModelCall[] = [];
+  let end: Partial<TrajectoryRunFields> = {};
+  records.slice(1).forEach((record, index) => {
+    if (record.type === 'iteration') iterations.push(iterationFromLine(record));
+    else if (record.type === MODEL_CALL_LINE) {
+      const { type: _type, ...call } = record;
+      modelCalls.push(call as unknown as RecordedModelCall);
+    } else if (record.type === END_LINE) end = record.run as Partial<TrajectoryRunFields>;
+    else if (typeof record.type !== 'string' || !record.type.startsWith('rlm_ts_')) {
       throw new InvalidArgumentError({
         argument: 'text',
         message: `Trajectory line ${index + 2} is not an iteration line.`,
       });
     }
-    const codeBlocks = (record.code_blocks as Array<{ code: string; result: Record<string, unknown> }>).map(
-      (block) => {
-        const result = block.result;
-        const cell = result.rlm_ts_cell as Omit<CellResult, 'stdout' | 'stderr'> | null;
-        const subCalls = (result.rlm_calls as Parameters<typeof subCallFromReference>[0][]).map(
-          subCallFromReference,
-        );
-        const codeBlock: TrajectoryCodeBlock = { code: block.code, subCalls };
-        if (cell)
-          codeBlock.result = { ...cell, stdout: result.stdout as string, stderr: result.stderr as string };
-        return codeBlock;
-      },
-    );
-    const extra = record.rlm_ts_iteration as Omit<TrajectoryIteration, 'turn' | 'response' | 'codeBlocks'>;
-    const iteration: TrajectoryIteration = {
-      ...extra,
-      turn: record.iteration as number,
-      response: record.response as string,
-      codeBlocks,
-    };
-    if (typeof record.final_answer === 'string') iteration.finalAnswer = record.final_answer;
-    return iteration;
   });
   return {
-    ...(head.run as Omit<Trajectory, 'metadata' | 'iterations'>),
-    metadata: head.rlm_ts_metadata as Trajectory['metadata'],
+    ...(head.run as TrajectoryRunFields),
+    ...end,
+    metadata,
     iterations,
+    // Files of versions that did not record the calls have no context hash either: no list, not an empty one.
+    ...(modelCalls.length > 0 || metadata.contextSha256 !== undefined ? { modelCalls } : {}),
   };
+}
+
+function parseLine(line: string, number: number): Record<string, unknown> {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch (error) {
+    throw new InvalidArgumentError({
+      argument: 'text',
+      message: `Trajectory line ${number} is not JSON: ${(error as Error).message}`,
+      cause: error,
+    });
+  }
+}
+
+function iterationFromLine(record: Record<string, unknown>): TrajectoryIteration {
+  const codeBlocks = (record.code_blocks as Array<{ code: string; result: Record<string, unknown> }>).map(
+    (block) => {
+      const result = block.result;
+      const cell = result.rlm_ts_cell as Omit<CellResult, 'stdout' | 'stderr'> | null;
+      const subCalls = (result.rlm_calls as Parameters<typeof subCallFromReference>[0][]).map(
+        subCallFromReference,
+      );
+      const codeBlock: TrajectoryCodeBlock = { code: block.code, subCalls };
+      if (cell)
+        codeBlock.result = { ...cell, stdout: result.stdout as string, stderr: result.stderr as string };
+      return codeBlock;
+    },
+  );
+  const extra = record.rlm_ts_iteration as Omit<TrajectoryIteration, 'turn' | 'response' | 'codeBlocks'>;
+  const iteration: TrajectoryIteration = {
+    ...extra,
+    turn: record.iteration as number,
+    response: record.response as string,
+    codeBlocks,
+  };
+  if (typeof record.final_answer === 'string') iteration.finalAnswer = record.final_answer;
+  return iteration;
 }
 
 /** Writes the trajectory to `path` as JSONL (Node). */

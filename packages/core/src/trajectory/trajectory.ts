@@ -1,6 +1,7 @@
 import type { ContextValue } from '../environment/context-value';
 import type { CellResult } from '../environment/repl-environment';
 import type { ChatMessage, FinishReason, LanguageModelUsage } from '../language-model/language-model';
+import type { RecordedModelCall } from '../model-call-store/model-call-store';
 import type { FailedSubCalls } from '../usage/failed-sub-calls';
 import type { RunUsage } from '../usage/usage-totals';
 
@@ -114,6 +115,13 @@ export interface TrajectoryMetadata {
   /** `provider:modelId` of the sub-model. */
   readonly subModel: string;
   readonly environment: string;
+  /** The language the environment runs (`'javascript'`, `'python'`); set by versions that can resume. */
+  readonly language?: string;
+  /**
+   * SHA-256 of the context's content (see `contextSha256`), on the root run's metadata: a resumed run
+   * must be given the same context. Set by versions that can resume.
+   */
+  readonly contextSha256?: string;
   readonly maxDepth: number;
   readonly maxTurns: number;
   /** The question; its head and tail when it was too long to keep (a child's question is a model-written prompt). */
@@ -135,6 +143,13 @@ export interface Trajectory {
   readonly startedAt: string;
   readonly metadata: TrajectoryMetadata;
   readonly iterations: TrajectoryIteration[];
+  /**
+   * On the root trajectory: every model call of the run tree that a provider answered, with its key
+   * and whole answer, in the order they were answered (those of earlier attempts first, for a resumed
+   * run). `rlm.resume` replays them. Calls the cache answered are not recorded (the cache answers them
+   * again); nor are failed or aborted ones.
+   */
+  readonly modelCalls?: RecordedModelCall[];
   answer?: string;
   answerSource?: AnswerSource;
   usage?: RunUsage;
