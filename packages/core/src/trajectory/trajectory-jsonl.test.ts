@@ -10,6 +10,7 @@ import {
   trajectoryToJsonl,
   writeTrajectoryJsonl,
 } from './trajectory-jsonl';
+import { openTrajectoryJsonlWriter } from './trajectory-jsonl-writer';
 
 function sampleTrajectory(): Trajectory {
   const child: Trajectory = {
@@ -359,5 +360,85 @@ describe('trajectory JSONL in detail (issue 10)', () => {
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('resumable trajectories (issue 14)', () => {
+  const call = (text: string) => ({
+    hash: 'a'.repeat(64),
+    provider: 'mock',
+    modelId: 'big',
+    text,
+    usage: { inputTokens: 3, outputTokens: 1 },
+    costUsd: 0.5,
+    finishReason: 'stop' as const,
+  });
+  const resumable = (): Trajectory => {
+    const trajectory = sampleTrajectory();
+    return {
+      ...trajectory,
+      metadata: { ...trajectory.metadata, contextSha256: 'c'.repeat(64), language: 'javascript' },
+      modelCalls: [call('one'), call('two')],
+    };
+  };
+
+  it('writes each recorded model call as a line of its own after the iterations, and reads them back in order', () => {
+    const text = trajectoryToJsonl(resumable());
+    const types = text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line).type);
+    expect(types.slice(-2)).toEqual(['rlm_ts_model_call', 'rlm_ts_model_call']);
+    expect(parseTrajectoryJsonl(text)).toEqual(resumable());
+    // A resumable file whose run had no answered call yet has an empty list; an older file, none.
+    const empty = { ...resumable(), modelCalls: [] };
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(empty)).modelCalls).toEqual([]);
+    expect(parseTrajectoryJsonl(trajectoryToJsonl(sampleTrajectory())).modelCalls).toBeUndefined();
+  });
+
+  it('leaves out a last line cut off before its newline; a broken line before the end is still an error', () => {
+    const text = trajectoryToJsonl(resumable());
+    const cut = `${text}${JSON.stringify(call('three')).slice(0, 30)}`;
+    expect(parseTrajectoryJsonl(cut)).toEqual(resumable());
+    expect(() => parseTrajectoryJsonl(`${cut}\n`)).toThrow(/line 6 is not JSON/);
+  });
+
+  it('the writer writes the metadata at the start, each call and turn as it comes, the closing line at the end', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'rlm-jsonl-writer-'));
+    try {
+      const path = join(folder, 'run.jsonl');
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(path, 'the earlier file\n');
+      const writer = await openTrajectoryJsonlWriter(path);
+      // Nothing is replaced before the run starts.
+      expect(await readFile(path, 'utf8')).toBe('the earlier file\n');
+      const whole = resumable();
+      // The opening: what start receives (only the run's identity and metadata are written from it).
+      const opening: Trajectory = { ...whole, iterations: [], modelCalls: [call('one')] };
+      writer.start(opening);
+      writer.modelCall(call('two'));
+      writer.iteration(whole.iterations[0]!);
+      const types = (await readFile(path, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).type);
+      expect(types).toEqual(['metadata', 'rlm_ts_model_call', 'rlm_ts_model_call', 'iteration']);
+      writer.end(whole);
+      expect(writer.failure).toBeUndefined();
+      const read = parseTrajectoryJsonl(await readFile(path, 'utf8'));
+      expect(read).toEqual(whole);
+      // The same trajectory as the whole-file writer's, line order aside.
+      expect(read).toEqual(parseTrajectoryJsonl(trajectoryToJsonl(whole)));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a writer that cannot write keeps its error and stops; it never throws into the run', async () => {
+    const writer = await openTrajectoryJsonlWriter('/nonexistent-folder-rlm/run.jsonl');
+    expect(() => writer.start(resumable())).not.toThrow();
+    expect(writer.failure?.message).toMatch(/ENOENT/);
+    expect(() => writer.modelCall(call('x'))).not.toThrow();
+    expect(() => writer.end(resumable())).not.toThrow();
   });
 });
