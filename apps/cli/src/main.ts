@@ -24,6 +24,7 @@ import { LineProgress } from './progress/line-progress';
 import { type ProgressReporter, silentProgress } from './progress/progress-reporter';
 import { applyProgressEvent, type ProgressState } from './progress/progress-state';
 import { TerminalProgress } from './progress/terminal-progress';
+import { chooseResume, type ResumeChoice, readResumeTrajectory } from './run/resume-trajectory';
 import { runQuestion } from './run/run-question';
 
 /** The real process's IO; only with it may `main` relaunch the process. */
@@ -73,7 +74,10 @@ export async function main(
       return await relaunchWithNodeFlag(NO_NODE_SNAPSHOT, argv);
     }
     const question = commandLine.question?.trim();
-    if (!question) {
+    // --resume continues a recorded run: its question is the default, and its file the trajectory's.
+    const resumeFile = commandLine.resume;
+    const recorded = resumeFile === undefined ? undefined : await readResumeTrajectory(resumeFile, io.cwd);
+    if (!question && !recorded) {
       const taken = commandLine.optionalValueTaken;
       throw new InvalidArgumentError({
         argument: 'question',
@@ -87,6 +91,8 @@ export async function main(
     // Every path, URL and option is checked here, before the context is read or anything is sent.
     if (settings.baseUrl !== undefined)
       checkBaseUrl(settings.baseUrl, resolved.origins.baseUrl ?? '--base-url');
+    if (resumeFile !== undefined && settings.trajectory === undefined)
+      settings = { ...settings, trajectory: resumeFile };
     if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
     const cacheDirectory = cacheDirectoryOf(settings.cache, resolved.origins.cache, io.environment, io.cwd);
     if (cacheDirectory !== undefined) checkCacheDirectory(cacheDirectory);
@@ -144,10 +150,25 @@ export async function main(
     }
     const [model, subModel, embeddingModel, sandbox] = await pending;
     const environment = withDeferredSessions(sandbox);
+    let resume: ResumeChoice | undefined;
+    if (resumeFile !== undefined && recorded) {
+      resume = await chooseResume(resumeFile, recorded, {
+        cwd: io.cwd,
+        question,
+        context: context.value,
+        environment,
+        rootModel: `${model.provider}:${model.modelId}`,
+      }).catch(async (error: unknown) => {
+        await environment.dispose?.().catch(() => undefined);
+        throw error;
+      });
+      for (const note of resume.notes) say(`rlm: note: ${note}`);
+    }
 
     try {
       return await runQuestion({
-        question,
+        question: resume?.question ?? question!,
+        ...(resume ? { resume } : {}),
         context,
         model,
         ...(subModel ? { subModel } : {}),

@@ -213,7 +213,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_TRAJECTORY',
     valueName: 'FILE.jsonl',
     description:
-      'Write the whole run (every turn, code cell, output and sub-call) as JSONL, also when a limit or Ctrl-C stops it. The reference RLM visualizer opens it.',
+      'Write the whole run (every turn, code cell, output and sub-call, and every model answer in full) as JSONL, line by line as it goes: a limit, Ctrl-C or a killed process leaves a file that rlm --resume FILE continues. The reference RLM visualizer opens it.',
     example: '--trajectory run.jsonl',
   },
   {

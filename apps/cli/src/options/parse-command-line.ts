@@ -14,6 +14,8 @@ export interface CommandLine {
   readonly exclude: readonly string[];
   /** Values of the setting flags given, raw (text or `true`), keyed by setting name. */
   readonly flags: Readonly<Record<string, string | boolean>>;
+  /** `--resume FILE`: the trajectory of a stopped run to continue. */
+  readonly resume?: string;
   readonly help: boolean;
   readonly version: boolean;
   /**
@@ -28,6 +30,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     context: { type: 'string', short: 'c', multiple: true },
     exclude: { type: 'string', multiple: true },
+    resume: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
@@ -61,6 +64,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     positionalPaths: extraPaths,
     exclude: (values.exclude as string[] | undefined) ?? [],
     flags,
+    ...(typeof values.resume === 'string' ? { resume: values.resume } : {}),
     help: values.help === true,
     version: values.version === true,
     ...(taken ? { optionalValueTaken: taken } : {}),
@@ -120,7 +124,9 @@ function explainParseError(error: Error, flags: readonly string[]): string {
         ? '--context ./src'
         : missing === '--exclude'
           ? "--exclude 'dist/'"
-          : OPTION_SPECS.find((candidate) => `--${candidate.flag}` === missing)?.example;
+          : missing === '--resume'
+            ? '--resume run.jsonl'
+            : OPTION_SPECS.find((candidate) => `--${candidate.flag}` === missing)?.example;
     return `${missing} needs a value${example ? `, e.g. ${example}` : ''}. See rlm --help.`;
   }
   return `${error.message.replace(/\.?$/, '.')} See rlm --help.`;

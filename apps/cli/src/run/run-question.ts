@@ -7,12 +7,13 @@ import {
   type LanguageModel,
   LimitExceededError,
   type LimitName,
+  openTrajectoryJsonlWriter,
   type ReplEnvironment,
   RLMError,
   type RLMResult,
   RunAbortedError,
   type Trajectory,
-  writeTrajectoryJsonl,
+  type TrajectoryJsonlWriter,
 } from '@rlm/core';
 import { createFileCache } from '@rlm/core/cache';
 import type { CliIO } from '../cli-io';
@@ -26,6 +27,7 @@ import { summaryLine, usageByModelLines } from '../output/run-report';
 import { formatCost, formatDuration, formatTokens } from '../progress/format-numbers';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
+import type { ResumeChoice } from './resume-trajectory';
 
 /** Everything one run needs, set up and checked. */
 export interface RunQuestionOptions {
@@ -43,6 +45,8 @@ export interface RunQuestionOptions {
   readonly cacheDirectory?: string;
   readonly io: CliIO;
   readonly createReporter: (state: ProgressState) => ProgressReporter;
+  /** `--resume FILE`: the recorded run to continue (checked against this one). */
+  readonly resume?: ResumeChoice;
 }
 
 /**
@@ -116,14 +120,31 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     ...(options.cacheDirectory === undefined ? {} : { cache: createFileCache(options.cacheDirectory) }),
   });
 
+  // The trajectory is written as the run goes, so a limit, Ctrl-C or a killed process leaves a file
+  // that --resume continues from (resuming into the same file replaces it only once the run started).
+  const writer: TrajectoryJsonlWriter | undefined = settings.trajectory
+    ? await openTrajectoryJsonlWriter(resolve(io.cwd, settings.trajectory))
+    : undefined;
+  const { resume } = options;
+  if (resume && !settings.quiet) {
+    const recorded = resume.trajectory.modelCalls?.length ?? 0;
+    reporter.note(
+      `rlm: resuming ${resume.path}: ${recorded} recorded model answer${recorded === 1 ? '' : 's'} replay (no request sent), then the run goes on.`,
+    );
+  }
+
   let result: RLMResult | undefined;
   let failure: unknown;
   try {
-    result = await rlm.completion(options.question, {
+    const runOptions = {
       context: options.context.value,
       signal: controller.signal,
-      onEvent: (event) => reporter.onEvent(event),
-    });
+      onEvent: (event: Parameters<ProgressReporter['onEvent']>[0]) => reporter.onEvent(event),
+      ...(writer ? { trajectoryWriter: writer } : {}),
+    };
+    result = resume
+      ? await rlm.resume(resume.trajectory, { ...runOptions, question: options.question })
+      : await rlm.completion(options.question, runOptions);
   } catch (error) {
     failure = error;
   } finally {
@@ -162,20 +183,25 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
         : EXIT_CODES.runtimeError;
 
   let trajectoryFile: string | undefined;
-  if (settings.trajectory) {
-    if (trajectory) {
-      trajectoryFile = resolve(io.cwd, settings.trajectory);
-      try {
-        await writeTrajectoryJsonl(trajectoryFile, trajectory);
-      } catch (error) {
-        say(`rlm: could not write the trajectory to ${trajectoryFile}: ${(error as Error).message}`);
-        trajectoryFile = undefined;
-        if (exitCode === EXIT_CODES.answered || exitCode === EXIT_CODES.answeredWithFailedSubCalls) {
-          exitCode = EXIT_CODES.runtimeError;
-        }
+  if (writer) {
+    if (writer.failure) {
+      say(`rlm: could not write the trajectory to ${writer.path}: ${writer.failure.message}`);
+      if (exitCode === EXIT_CODES.answered || exitCode === EXIT_CODES.answeredWithFailedSubCalls) {
+        exitCode = EXIT_CODES.runtimeError;
       }
-    } else
+    } else if (writer.started) trajectoryFile = writer.path;
+    else
       say(`rlm: no trajectory written: the run failed before it recorded one (${(failure as Error)?.name}).`);
+  }
+  const replayed = (result?.usage ?? trajectory?.usage)?.total.replayedCalls ?? 0;
+  if (resume && !settings.quiet) {
+    const unused = result?.resumed?.unusedCalls;
+    say(
+      `rlm: resumed: ${replayed} model call${replayed === 1 ? '' : 's'} replayed from ${resume.path}` +
+        (unused
+          ? `; ${unused} recorded answer${unused === 1 ? ' was' : 's were'} not asked for again (the run took another path)`
+          : ''),
+    );
   }
 
   // What the run spent by its own count: the live state sees model calls only, not retrieve's
@@ -212,6 +238,15 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
             approximateTokens: options.context.approximateTokens,
           },
           trajectoryFile: trajectoryFile ?? null,
+          ...(resume
+            ? {
+                resumed: {
+                  from: resume.path,
+                  recordedCalls: resume.trajectory.modelCalls?.length ?? 0,
+                  replayedCalls: replayed,
+                },
+              }
+            : {}),
           error: failure
             ? {
                 name: (failure as Error).name,
