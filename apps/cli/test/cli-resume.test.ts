@@ -172,6 +172,26 @@ describe('rlm --resume', () => {
     expect([...asked(first.requests), ...asked(resumed.requests)].sort()).toEqual(uninterrupted);
   });
 
+  it('after --max-turns ran out (exit 3), resumed with more turns: the turn taken replays, the run goes on', async () => {
+    const cwd = await logFolder();
+    const first = await run(
+      [QUESTION, '-c', 'app.log', '--trajectory', 'run.jsonl', '--max-turns', '1'],
+      cwd,
+    );
+    expect(first.exitCode).toBe(3);
+    // Turn 1, then the call asking for the best answer, whose code ran the four sub-calls.
+    expect(first.requests.map(turnOf)).toEqual([1, 2, 0, 0, 0, 0]);
+    const resumed = await run(['--resume', 'run.jsonl', '-c', 'app.log', '--max-turns', '30'], cwd);
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stdout).toBe(ANSWER);
+    expect(resumed.stderr).toContain(
+      `rlm: resumed: 5 model calls replayed from ${join(cwd, 'run.jsonl')}; 1 recorded answer was not asked for again (the run took another path)`,
+    );
+    // Turn 1 ("Turn 1/1" then, "Turn 1/30" now) replayed, and so did the sub-calls, whose prompts are
+    // the same; only turn 2 was sent (the best-answer call, which saw other messages, was not asked again).
+    expect(asked(resumed.requests)).toEqual(['root turn 2']);
+  });
+
   it('after kill -9 (the last line cut off mid-write): the file written so far resumes', async () => {
     const cwd = await logFolder();
     server.setResponder(hangOnTurnTwo);

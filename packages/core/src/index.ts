@@ -69,6 +69,7 @@ export {
   MODEL_CALL_KEY_VERSION,
   type ModelCallKeyInput,
   modelCallKey,
+  replayCallKey,
 } from './model-call-store/model-call-key';
 export type {
   ModelCallKey,

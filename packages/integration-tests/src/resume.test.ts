@@ -7,9 +7,11 @@ import {
   createRLM,
   InvalidArgumentError,
   LimitExceededError,
+  modelCallKey,
   openTrajectoryJsonlWriter,
   parseTrajectoryJsonl,
   type RLMEvent,
+  replayCallKey,
   type Trajectory,
   trajectoryToJsonl,
 } from '@rlm/core';
@@ -113,6 +115,26 @@ describe('rlm.resume (issue 14)', () => {
     ).toHaveLength(5);
     // The resumed run's record holds every answer: the earlier ones, then its own.
     expect(resumed.trajectory.modelCalls).toHaveLength(7);
+  });
+
+  it('after the turns ran out, resumed with more turns: every turn taken replays', async () => {
+    const first = threeTurnModels();
+    const stopped = await quickjsRLM({ ...first, limits: { maxTurns: 2 } }).completion(QUESTION, {
+      context: CONTEXT,
+    });
+    expect(stopped.answerSource).toBe('max-turns-fallback');
+    // Two turns, their four sub-calls and the call asking for the best answer.
+    expect(stopped.trajectory.modelCalls).toHaveLength(7);
+    const second = threeTurnModels();
+    const resumed = await quickjsRLM({ ...second, limits: { maxTurns: 5 } }).resume(stopped.trajectory, {
+      context: CONTEXT,
+    });
+    expect(resumed.answer).toBe('sub:sum sub:asub:bsub:c|3');
+    // The turns' notes said "Turn i/2" and now say "Turn i/5": they replay all the same.
+    expect(second.model.calls.map(turnOf)).toEqual([3]);
+    expect(second.subModel.calls).toHaveLength(0);
+    // The best-answer call is not asked again: the run went on instead.
+    expect(resumed.resumed).toEqual({ recordedCalls: 7, unusedCalls: 1 });
   });
 
   it('the sub-call limit counts the replayed sub-calls: the remaining budget, not a new one', async () => {
@@ -276,6 +298,28 @@ describe('rlm.resume (issue 14)', () => {
     expect(second.model.calls.map(turnOf)).toEqual([2]);
     const child = resumed.trajectory.iterations[0]!.codeBlocks[0]!.subCalls[0]!.child!;
     expect(child.iterations.map((iteration) => iteration.servedFrom)).toEqual(['replay', 'replay']);
+  });
+
+  it("replayCallKey leaves out the turn limit of the loop's own Turn notes, and nothing else", async () => {
+    const model = new MockLanguageModel({ responses: [], modelId: 'm' });
+    const key = (tag: string, text: string) => {
+      const input = {
+        messages: [{ role: 'user' as const, content: text }],
+        maxOutputTokens: undefined,
+        noteTag: tag,
+      };
+      return Promise.all([modelCallKey(model, input), replayCallKey(model, input)]);
+    };
+    const [exact30, replay30] = await key('[rlm-aa]', 'out\n\n[rlm-aa] Turn 2/30. Go on.');
+    const [exact60, replay60] = await key('[rlm-bb]', 'out\n\n[rlm-bb] Turn 2/60. Go on.');
+    expect(replay60).toEqual(replay30);
+    expect(exact60).not.toEqual(exact30);
+    expect(replay30.hash).not.toBe(exact30.hash);
+    // Another turn, or the same words without the loop's tag (a cell printed them), still differ.
+    expect((await key('[rlm-aa]', 'out\n\n[rlm-aa] Turn 3/30. Go on.'))[1]).not.toEqual(replay30);
+    const [, printed30] = await key('[rlm-aa]', 'out Turn 2/30. Go on.');
+    const [, printed60] = await key('[rlm-aa]', 'out Turn 2/60. Go on.');
+    expect(printed60).not.toEqual(printed30);
   });
 
   describe('refuses, naming what differs and what to do', () => {

@@ -51,11 +51,10 @@ Resume (--resume FILE):
   Continues a run stopped by a limit, Ctrl-C or a killed process from the trajectory it wrote with
   --trajectory: the recorded cells re-run in a fresh sandbox with the recorded model answers (no
   request is sent for them), then the run goes on with real calls and what is left of the budget
-  (replayed calls count against --max-cost, --max-tokens, --max-sub-calls and --max-turns;
-  --timeout counts from the resume). Give the same context again (checked by its SHA-256) and the
-  same models; the question may be left out. The trajectory is rewritten in place (or to
-  --trajectory FILE). Refused for another context, question or sandbox language (exit ${EXIT_CODES.usageError}).
-  Raising --max-turns changes what the model is told each turn, so only the first turn replays.
+  (replayed calls count against --max-cost, --max-tokens, --max-sub-calls and --max-turns: raise
+  the one that stopped it; --timeout counts from the resume). Give the same context again (checked
+  by its SHA-256) and the same models; the question may be left out. The trajectory is rewritten in
+  place (or to --trajectory FILE). Refused for another context, question or sandbox language (exit ${EXIT_CODES.usageError}).
 
 Options:
 ${optionLines.join('\n')}

@@ -4,7 +4,7 @@ import type { ChatMessage, LanguageModel, LanguageModelResult } from '../languag
 import { LimiterSlot } from '../limits/concurrency-limiter';
 import { registerCallSlot } from '../limits/retry-slots';
 import type { BudgetReservation } from '../limits/run-budget';
-import { modelCallKey } from '../model-call-store/model-call-key';
+import { modelCallKey, replayCallKey } from '../model-call-store/model-call-key';
 import type { ModelCallKey } from '../model-call-store/model-call-store';
 import { estimateTokens } from '../text/estimate-tokens';
 import type { UsageTracker } from '../usage/usage-totals';
@@ -61,16 +61,23 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
   tree.throwIfStopped();
   signal.throwIfAborted();
   const key = modelKey(model);
-  // The stores (a resumed run's replay, the sub-call cache) answer before any slot or budget is taken.
-  // Every call has its key: answered calls are recorded under it for a later resume.
-  const { stores } = tree.settings;
-  const storeKey: ModelCallKey = await modelCallKey(model, {
+  // A resumed run's record answers first, then the stores (the sub-call cache), before any slot or
+  // budget is taken. Every call has its replay key: an answered call is recorded under it.
+  const keyInput = {
     messages,
     maxOutputTokens,
     providerOptions: tree.settings.providerOptions,
     noteTag: run.tag,
-  });
+  };
+  const recordKey = await replayCallKey(model, keyInput);
+  if (tree.replay) {
+    const replayed = await lookUpStoredCall([tree.replay], recordKey);
+    if (replayed) return serveStoredCall(tree, run, { key, role, messages, signal }, replayed);
+  }
+  const { stores } = tree.settings;
+  let storeKey: ModelCallKey | undefined;
   if (stores.length > 0) {
+    storeKey = await modelCallKey(model, keyInput);
     const stored = await lookUpStoredCall(stores, storeKey);
     if (stored) return serveStoredCall(tree, run, { key, role, messages, signal }, stored);
   }
@@ -116,8 +123,8 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
       run.usage.record(key, result.usage, result.costUsd);
       tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });
       reservation = undefined;
-      tree.recordModelCall({ ...storeKey, ...storedCallOf(result) });
-      if (stores.length > 0) await keepCall(stores, storeKey, result);
+      tree.recordModelCall({ ...recordKey, ...storedCallOf(result) });
+      if (storeKey) await keepCall(stores, storeKey, result);
       run.emit({
         type: 'model-call-end',
         ...base,

@@ -129,17 +129,13 @@ export function createRLM(settings: RLMSettings): RLM {
           'completion needs a context: rlm.completion(question, { context }) with a string, a list of strings or JSON data.',
       });
     }
-    const settingsOfRun = resolveSettings(settings, options.limits);
-    // A resumed run's record answers first, then the cache.
-    const resolved = resumed
-      ? { ...settingsOfRun, stores: [resumed.replay, ...settingsOfRun.stores] }
-      : settingsOfRun;
+    const resolved = resolveSettings(settings, options.limits);
     const listeners = [settings.onEvent, options.onEvent].filter(
       (listener): listener is RLMEventListener => listener !== undefined,
     );
     const tree = new RunTree(resolved, listeners, options.signal, {
       ...(options.trajectoryWriter ? { writer: options.trajectoryWriter } : {}),
-      ...(resumed ? { inheritedCalls: resumed.trajectory.modelCalls ?? [] } : {}),
+      ...(resumed ? { inheritedCalls: resumed.trajectory.modelCalls ?? [], replay: resumed.replay } : {}),
     });
     const started = performance.now();
     let ended: Trajectory | undefined;

@@ -23,7 +23,7 @@ export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel
   readonly maxTrajectoryTextChars: number;
   readonly cellTimeoutMs: number;
   readonly maxConcurrency: number;
-  /** Where model calls are looked up before sending, in order: a resumed run's replay, then the cache. */
+  /** Where model calls are looked up before sending (after a resumed run's record): the cache. */
   readonly stores: readonly ModelCallStore[];
 }
 

@@ -4,6 +4,7 @@ import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import { ConcurrencyLimiter } from '../limits/concurrency-limiter';
 import { RunBudget } from '../limits/run-budget';
 import type { RecordedModelCall } from '../model-call-store/model-call-store';
+import type { ReplayStore } from '../model-call-store/replay-store';
 import type { TrajectoryWriter } from '../trajectory/trajectory-writer';
 import type { ResolvedSettings } from './resolve-settings';
 
@@ -22,6 +23,8 @@ export class RunTree {
   readonly modelCalls: RecordedModelCall[];
   /** Where the root trajectory goes while it grows, if anywhere. */
   readonly writer: TrajectoryWriter | undefined;
+  /** A resumed run's record, looked up (by replay key) before the stores. */
+  readonly replay: ReplayStore | undefined;
   private readonly controller = new AbortController();
   private readonly cleanups: Array<() => void> = [];
   private fatal?: Error;
@@ -35,9 +38,11 @@ export class RunTree {
     recording: {
       readonly writer?: TrajectoryWriter;
       readonly inheritedCalls?: readonly RecordedModelCall[];
+      readonly replay?: ReplayStore;
     } = {},
   ) {
     this.writer = recording.writer;
+    this.replay = recording.replay;
     this.modelCalls = [...(recording.inheritedCalls ?? [])];
     this.budget = new RunBudget(settings.limits);
     this.limiter = new ConcurrencyLimiter(settings.maxConcurrency);

@@ -29,13 +29,39 @@ export interface ModelCallKeyInput {
  * ask the same model the same thing with the same settings.
  */
 export async function modelCallKey(model: LanguageModel, input: ModelCallKeyInput): Promise<ModelCallKey> {
+  return hashCall(model, input, MODEL_CALL_KEY_VERSION, (content) => content);
+}
+
+/** A loop note `Turn i/N.` once the note tag is replaced: `N` is the turn limit. */
+const TURN_NOTE = /\u0000note-tag\u0000 Turn (\d+)\/\d+\./g;
+
+/**
+ * The key under which a run records its answered calls, and a resumed run replays them: the
+ * {@link modelCallKey} of the call, except that the turn limit in the loop's `Turn i/N.` notes is
+ * left out. So a run stopped by `maxTurns` and resumed with more turns replays every turn it had
+ * taken (those notes are the only place the limit shows), where exact keys would miss from turn 2.
+ * Only the loop writes those notes: they start with the run's note tag, which no cell output or
+ * model text can carry.
+ */
+export async function replayCallKey(model: LanguageModel, input: ModelCallKeyInput): Promise<ModelCallKey> {
+  return hashCall(model, input, `replay-${MODEL_CALL_KEY_VERSION}`, (content) =>
+    content.replace(TURN_NOTE, '\u0000note-tag\u0000 Turn $1.'),
+  );
+}
+
+async function hashCall(
+  model: LanguageModel,
+  input: ModelCallKeyInput,
+  version: number | string,
+  normalize: (content: string) => string,
+): Promise<ModelCallKey> {
   const { noteTag } = input;
   const messages = input.messages.map((message) => [
     message.role,
-    noteTag ? message.content.split(noteTag).join(NOTE_TAG_PLACEHOLDER) : message.content,
+    normalize(noteTag ? message.content.split(noteTag).join(NOTE_TAG_PLACEHOLDER) : message.content),
   ]);
   const text = JSON.stringify([
-    MODEL_CALL_KEY_VERSION,
+    version,
     model.provider,
     model.modelId,
     typeof model.answerSettings === 'string' ? model.answerSettings : null,

@@ -39,7 +39,7 @@ export interface StoredModelCall {
 }
 
 /**
- * One answered model call as a run records it (`Trajectory.modelCalls`): its key and its whole
- * answer. A resumed run replays these, in order per key, instead of sending the calls again.
+ * One answered model call as a run records it (`Trajectory.modelCalls`): its key (a `replayCallKey`:
+ * the turn limit left out) and its whole answer. A resumed run replays these, in order per key, instead of sending the calls again.
  */
 export interface RecordedModelCall extends ModelCallKey, StoredModelCall {}
