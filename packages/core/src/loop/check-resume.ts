@@ -73,8 +73,7 @@ export async function checkResume(trajectory: Trajectory, inputs: ResumeInputs):
       `The question differs from the recorded one (${JSON.stringify(preview(metadata.question))}): a resume continues the same run. Ask the recorded question (or leave it out to use it), or start a new run for a new question.`,
     );
   }
-  const sha256 = await loadSha256();
-  const given = await contextSha256(inputs.context, sha256);
+  const given = await contextSha256(inputs.context);
   if (given !== metadata.contextSha256) {
     throw refuse(
       'context',

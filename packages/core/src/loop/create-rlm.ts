@@ -140,7 +140,15 @@ export function createRLM(settings: RLMSettings): RLM {
     const started = performance.now();
     let ended: Trajectory | undefined;
     try {
-      const outcome = await runRLM(tree, { question, context: options.context, depth: 0 });
+      const outcome = await runRLM(tree, {
+        question,
+        context: options.context,
+        depth: 0,
+        // A resume checked the context against the recorded hash: it is not hashed again.
+        ...(resumed?.trajectory.metadata.contextSha256
+          ? { contextSha256: resumed.trajectory.metadata.contextSha256 }
+          : {}),
+      });
       ended = outcome.trajectory;
       const usage = outcome.trajectory.usage!;
       return {

@@ -24,6 +24,8 @@ export interface RunRequest {
   readonly parentFailures?: FailedSubCallTracker;
   /** Stops this run (not the tree): a child whose parent's cell dropped it. */
   readonly signal?: AbortSignal;
+  /** The root context's SHA-256 when it is known already (a resume checked it): not hashed again. */
+  readonly contextSha256?: string;
 }
 
 /** What one run (the root or a child) keeps while it runs; the steps of the loop share it. */
@@ -85,7 +87,8 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
   const keptQuestion = keepText(question, settings.maxTrajectoryTextChars, sha256);
   await keptQuestion.hashed;
   // The root's context is fingerprinted so that a resume can refuse another one.
-  const contextHash = depth === 0 ? await contextSha256(context, sha256) : undefined;
+  const contextHash =
+    depth === 0 ? (request.contextSha256 ?? (await contextSha256(context, sha256))) : undefined;
   const trajectory: Trajectory = {
     version: 1,
     runId,

@@ -1,6 +1,6 @@
 import type { ContextValue } from '../environment/context-value';
 import { sortKeys } from '../util/sort-keys';
-import type { Sha256 } from './keep-text';
+import { loadSha256, type Sha256 } from './keep-text';
 
 /**
  * The SHA-256 of a context's content, which a resumed run checks against the one it was recorded
@@ -9,7 +9,8 @@ import type { Sha256 } from './keep-text';
  * `"[1]"` and the array `[1]` differ. Each document is hashed on its own, so a 100 MB list is never
  * joined into one more 100 MB string.
  */
-export async function contextSha256(context: ContextValue, sha256: Sha256): Promise<string> {
+export async function contextSha256(context: ContextValue, hash?: Sha256): Promise<string> {
+  const sha256 = hash ?? (await loadSha256());
   if (typeof context === 'string') return sha256(`string\n${await sha256(context)}`);
   if (Array.isArray(context) && context.every((item) => typeof item === 'string')) {
     const hashes: string[] = [];
