@@ -220,6 +220,19 @@ describe('rlm --resume', () => {
     expect(rewritten.answer).toBe(ANSWER.trim());
   });
 
+  it('resumes in another sandbox of the same language, and says so', async () => {
+    const cwd = await logFolder();
+    const first = await run([QUESTION, '-c', 'app.log', '--trajectory', 'run.jsonl'], cwd);
+    expect(first.exitCode).toBe(0);
+    const resumed = await run(['--resume', 'run.jsonl', '-c', 'app.log', '--env', 'isolated-vm'], cwd);
+    expect(resumed.stderr).toContain(
+      "rlm: note: recorded in 'quickjs', resumed in 'isolated-vm': the same language, so the cells re-run there.",
+    );
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stdout).toBe(ANSWER);
+    expect(resumed.requests).toHaveLength(0);
+  });
+
   it('refuses another context, another question, an older trajectory and a missing file (exit 2, nothing sent)', async () => {
     const cwd = await logFolder();
     const first = await run([QUESTION, '-c', 'app.log', '--trajectory', 'run.jsonl'], cwd);
