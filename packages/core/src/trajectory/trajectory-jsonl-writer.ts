@@ -82,8 +82,13 @@ export async function openTrajectoryJsonlWriter(
         const run = { version, runId, ...(parentRunId ? { parentRunId } : {}), depth, startedAt: at };
         const first = [metadataLine(trajectory, run), ...(trajectory.modelCalls ?? []).map(modelCallLine)];
         const temporary = `${path}.${process.pid}-${Date.now().toString(36)}.partial`;
-        fs.writeFileSync(temporary, first.map((line) => `${JSON.stringify(line)}\n`).join(''));
-        fs.renameSync(temporary, path);
+        try {
+          fs.writeFileSync(temporary, first.map((line) => `${JSON.stringify(line)}\n`).join(''));
+          fs.renameSync(temporary, path);
+        } catch (error) {
+          fs.rmSync(temporary, { force: true });
+          throw error;
+        }
         descriptor = fs.openSync(path, 'a');
       });
     },
