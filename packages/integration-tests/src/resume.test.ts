@@ -15,6 +15,7 @@ import {
   type Trajectory,
   trajectoryToJsonl,
 } from '@rlm/core';
+import { createMemoryCache } from '@rlm/core/cache';
 import { MockLanguageModel, type MockRequest } from '@rlm/core/testing';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -135,6 +136,23 @@ describe('rlm.resume (issue 14)', () => {
     expect(second.subModel.calls).toHaveLength(0);
     // The best-answer call is not asked again: the run went on instead.
     expect(resumed.resumed).toEqual({ recordedCalls: 7, unusedCalls: 1 });
+  });
+
+  it('with a cache: the record answers first (counted as spent), the cache the rest, and new calls are kept in it', async () => {
+    const first = threeTurnModels();
+    const stopped = (await quickjsRLM(first)
+      .completion(QUESTION, { context: CONTEXT, limits: { maxCostUsd: 0.02 } })
+      .catch((error: unknown) => error)) as LimitExceededError;
+    const cache = createMemoryCache();
+    const second = threeTurnModels();
+    const resumed = await quickjsRLM({ ...second, cache }).resume(stopped.trajectory!, { context: CONTEXT });
+    expect(resumed.usage.total).toMatchObject({ calls: 7, replayedCalls: 5, cachedCalls: 0 });
+    // A second resume of the same record: the record answers what it holds, the cache the two new calls.
+    const third = threeTurnModels();
+    const again = await quickjsRLM({ ...third, cache }).resume(stopped.trajectory!, { context: CONTEXT });
+    expect(again.answer).toBe(resumed.answer);
+    expect(third.model.calls.length + third.subModel.calls.length).toBe(0);
+    expect(again.usage.total).toMatchObject({ calls: 5, replayedCalls: 5, cachedCalls: 2 });
   });
 
   it('the sub-call limit counts the replayed sub-calls: the remaining budget, not a new one', async () => {
