@@ -26,6 +26,7 @@ export type {
   ReplSessionOptions,
   RunCellOptions,
 } from './environment/repl-environment';
+export { AnswerValidationError } from './errors/answer-validation-error';
 export {
   APICallError,
   type APICallErrorOptions,
@@ -80,6 +81,9 @@ export type {
 export { createReplayStore, type ReplayStore } from './model-call-store/replay-store';
 export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
+export type { AnswerSchema, InferAnswer } from './schema/answer-schema';
+export type { StandardJSONSchemaV1, StandardSchemaV1 } from './schema/standard-schema';
+export { type SchemaIssue, validateJsonSchema } from './schema/validate-json-schema';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
 export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
 export { truncateOutput } from './text/truncate-output';

@@ -143,6 +143,12 @@ export interface FinalAnswer {
   readonly value: string;
   /** For `FINAL_VAR`, the variable that was read. */
   readonly variableName?: string;
+  /**
+   * `'json'` when the value given was not a string and `value` is its JSON (`JSON.parse(value)` gives
+   * it back): a run with an answer schema validates that data. Absent for a string, and when the
+   * environment does not say (the loop then also tries the text as JSON).
+   */
+  readonly format?: 'json';
 }
 
 /** What one cell produced. */

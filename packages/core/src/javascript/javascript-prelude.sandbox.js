@@ -148,7 +148,7 @@
     var stdoutParts = [];
     /** @type {string[]} */
     var stderrParts = [];
-    /** @type {{ source: 'FINAL' | 'FINAL_VAR', value: string, variableName?: string } | null} */
+    /** @type {{ source: 'FINAL' | 'FINAL_VAR', value: string, variableName?: string, format?: 'json' } | null} */
     var finalAnswer = null;
     var overrides = ObjectCreate(null);
     // Calls with the host, by id (at most maxCallsInFlight of them); waiting calls are only in `waiting`.
@@ -422,16 +422,26 @@
       return typeof value === 'string' ? value : formatInner(value, 0, []);
     }
 
-    /** The answer text for FINAL and FINAL_VAR: strings as they are, other values as pretty JSON. */
     /**
-     * @param {unknown} value
-     * @param {string} caller
+     * The answer for FINAL and FINAL_VAR: strings as they are; other values as pretty JSON, marked
+     * `format: 'json'` so that the host can read the value back (a typed answer is validated as data).
      */
-    function answerText(value, caller) {
-      if (typeof value === 'string') return value;
+    /**
+     * @param {'FINAL' | 'FINAL_VAR'} source
+     * @param {unknown} value
+     * @param {string=} variableName
+     */
+    function finalOf(source, value, variableName) {
+      /** @type {{ source: 'FINAL' | 'FINAL_VAR', value: string, variableName?: string, format?: 'json' }} */
+      var answer = { source: source, value: '' };
+      if (variableName !== undefined) answer.variableName = variableName;
+      if (typeof value === 'string') {
+        answer.value = value;
+        return answer;
+      }
       if (value instanceof PromiseCtor) {
         throw new ErrorCtor(
-          caller + ' received a Promise: await it first, e.g. ' + caller + '(await llm_query(prompt)).',
+          source + ' received a Promise: await it first, e.g. ' + source + '(await llm_query(prompt)).',
         );
       }
       var text;
@@ -440,7 +450,13 @@
       } catch (_e) {
         text = undefined;
       }
-      return typeof text === 'string' ? text : formatInner(value, 0, []);
+      if (typeof text === 'string') {
+        answer.value = text;
+        answer.format = 'json';
+      } else {
+        answer.value = formatInner(value, 0, []);
+      }
+      return answer;
     }
 
     // ---- output ----
@@ -508,7 +524,7 @@
           'FINAL(value) was called without a value (undefined). Pass the answer itself, e.g. FINAL(answer), or name a variable with FINAL_VAR("answer").',
         );
       }
-      finalAnswer = { source: 'FINAL', value: answerText(value, 'FINAL') };
+      finalAnswer = finalOf('FINAL', value);
     }
 
     /** @param {unknown} name */
@@ -532,7 +548,7 @@
               "' is undefined. Assign the answer to it first, or call FINAL(value).",
           );
         }
-        finalAnswer = { source: 'FINAL_VAR', value: answerText(value, 'FINAL_VAR'), variableName: name };
+        finalAnswer = finalOf('FINAL_VAR', value, name);
         return;
       }
       if (name === undefined) {
@@ -540,7 +556,7 @@
           'FINAL_VAR(name) needs the name of a variable as a string, e.g. FINAL_VAR("answer").',
         );
       }
-      finalAnswer = { source: 'FINAL_VAR', value: answerText(name, 'FINAL_VAR') };
+      finalAnswer = finalOf('FINAL_VAR', name);
     }
 
     /** @param {string} name */
@@ -849,6 +865,7 @@
           final.source = finalAnswer.source;
           final.value = finalAnswer.value;
           if (finalAnswer.variableName !== undefined) final.variableName = finalAnswer.variableName;
+          if (finalAnswer.format !== undefined) final.format = finalAnswer.format;
         }
         output.final = final;
         stdoutParts = [];

@@ -75,10 +75,19 @@ describe('JavaScript prelude', () => {
     expect(next).toMatchObject({ stderr: 'fine\n', droppedOutputChars: 0 });
   });
 
-  it('records FINAL: strings as they are, other values as pretty JSON, the last call wins', async () => {
-    const { cell } = startPrelude();
+  it('records FINAL: strings as they are, other values as pretty JSON marked as such, the last call wins', async () => {
+    const { cell, run } = startPrelude();
     expect((await cell(`FINAL('the answer')`)).final).toEqual({ source: 'FINAL', value: 'the answer' });
-    expect((await cell(`FINAL(42)`)).final).toEqual({ source: 'FINAL', value: '42' });
+    expect((await cell(`FINAL('42')`)).final).toEqual({ source: 'FINAL', value: '42' });
+    expect((await cell(`FINAL(42)`)).final).toEqual({ source: 'FINAL', value: '42', format: 'json' });
+    run('var rows = [{ n: 1 }];');
+    expect((await cell(`FINAL_VAR('rows')`)).final).toEqual({
+      source: 'FINAL_VAR',
+      value: '[\n  {\n    "n": 1\n  }\n]',
+      variableName: 'rows',
+      format: 'json',
+    });
+    expect((await cell(`FINAL(10n)`)).final?.format).toBeUndefined();
     expect((await cell(`FINAL({ a: [1] }); FINAL({ b: 2 })`)).final?.value).toBe('{\n  "b": 2\n}');
     expect((await cell(`1 + 1`)).final).toBeNull();
     const missing = await cell(`FINAL()`);

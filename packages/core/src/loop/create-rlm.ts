@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import type { RLMLimits } from '../limits/rlm-limits';
 import { createReplayStore, type ReplayStore } from '../model-call-store/replay-store';
+import { type AnswerSchema, type InferAnswer, resolveAnswerSchema } from '../schema/answer-schema';
 import type { AnswerSource, Trajectory } from '../trajectory/trajectory';
 import type { TrajectoryWriter } from '../trajectory/trajectory-writer';
 import type { FailedSubCalls } from '../usage/failed-sub-calls';
@@ -13,9 +14,10 @@ import { resolveSettings } from './resolve-settings';
 import type { RLMSettings } from './rlm-settings';
 import { runRLM } from './run-rlm';
 import { RunTree } from './run-tree';
+import { type AnswerSchemaRequest, DEFAULT_MAX_SCHEMA_RETRIES } from './typed-answer';
 
-/** Options of one `completion`. */
-export interface CompletionOptions {
+/** Options of one `completion`; `Schema` is the type of `schema` (none by default: a text answer). */
+export interface CompletionOptions<Schema extends AnswerSchema | undefined = undefined> {
   /** The text or data to answer from: a string, a list of documents, or JSON-serialisable data. */
   readonly context: ContextValue;
   /** Cancels everything in flight: model calls, cells, children. The call rejects with `RunAbortedError`. */
@@ -30,10 +32,30 @@ export interface CompletionOptions {
    * `await openTrajectoryJsonlWriter('run.jsonl')`.
    */
   readonly trajectoryWriter?: TrajectoryWriter;
+  /**
+   * What the answer must be: a Standard Schema (zod 4, valibot, arktype, …) or a JSON Schema object.
+   * The model is shown it as JSON Schema, the value it passes to FINAL is validated, and `answer` is
+   * the validated value (typed by the schema's output type; `unknown` for a JSON Schema). An answer
+   * that does not match is sent back with what is wrong, up to `maxSchemaRetries` times; then the
+   * call rejects with `AnswerValidationError`.
+   */
+  readonly schema?: Schema;
+  /**
+   * The JSON Schema shown to the model for a Standard Schema that cannot write its own (valibot
+   * without `toStandardJsonSchema`, arktype, …). Default: the schema's own (`~standard.jsonSchema`).
+   */
+  readonly jsonSchema?: object;
+  /** How many refused answers the model may fix before the call fails. Default 2. */
+  readonly maxSchemaRetries?: number;
 }
 
-/** Options of one `resume`: those of `completion`, and the question (default: the recorded one). */
-export interface ResumeOptions extends CompletionOptions {
+/**
+ * Options of one `resume`: those of `completion`, and the question (default: the recorded one). A
+ * run that had a `schema` is resumed with the same one (the prompt shows it, so the recorded calls
+ * match only then).
+ */
+export interface ResumeOptions<Schema extends AnswerSchema | undefined = undefined>
+  extends CompletionOptions<Schema> {
   /** Must be the recorded question; default it. */
   readonly question?: string;
 }
@@ -47,9 +69,9 @@ export interface ResumeReport {
 }
 
 /** What `completion` resolves to. */
-export interface RLMResult {
-  /** The answer. */
-  readonly answer: string;
+export interface RLMResult<Answer = string> {
+  /** The answer: the text, or with a `schema`, the validated value. */
+  readonly answer: Answer;
   /** How it was obtained; `'max-turns-fallback'` means the turns ran out and the model was asked for its best answer. */
   readonly answerSource: AnswerSource;
   /** Calls and tokens, in total and per model (`provider:modelId`), children included. */
@@ -73,17 +95,27 @@ export interface RLMResult {
 }
 
 /** A running completion that yields its events as they happen. */
-export interface RLMStream extends AsyncIterable<RLMEvent> {
+export interface RLMStream<Answer = string> extends AsyncIterable<RLMEvent> {
   /** Settles like `completion` would. Always handled, so not awaiting it is safe. */
-  readonly result: Promise<RLMResult>;
+  readonly result: Promise<RLMResult<Answer>>;
 }
 
 /** A configured Recursive Language Model. */
 export interface RLM {
-  /** Answers `question` from `options.context`. Rejects with `LimitExceededError`, `RunAbortedError`, or the provider's or sandbox's error. */
-  completion(question: string, options: CompletionOptions): Promise<RLMResult>;
+  /**
+   * Answers `question` from `options.context`; with `options.schema`, as a validated value of the
+   * schema's type. Rejects with `LimitExceededError`, `RunAbortedError`, `AnswerValidationError`, or
+   * the provider's or sandbox's error.
+   */
+  completion<Schema extends AnswerSchema | undefined = undefined>(
+    question: string,
+    options: CompletionOptions<Schema>,
+  ): Promise<RLMResult<InferAnswer<Schema>>>;
   /** Like `completion`, yielding every event; the result is in `.result`. Breaking out of the loop does not cancel the run: pass a signal. */
-  stream(question: string, options: CompletionOptions): RLMStream;
+  stream<Schema extends AnswerSchema | undefined = undefined>(
+    question: string,
+    options: CompletionOptions<Schema>,
+  ): RLMStream<InferAnswer<Schema>>;
   /**
    * Continues a run that stopped (a limit, an abort, a killed process) from its trajectory: runs the
    * same question on the same context again, answering every model call the earlier attempt had
@@ -93,7 +125,10 @@ export interface RLM {
    * `timeoutMs` counts from the resume. Refuses (`InvalidArgumentError`, nothing sent) another
    * context, question or environment language, and trajectories that did not record the answers.
    */
-  resume(trajectory: Trajectory, options: ResumeOptions): Promise<RLMResult>;
+  resume<Schema extends AnswerSchema | undefined = undefined>(
+    trajectory: Trajectory,
+    options: ResumeOptions<Schema>,
+  ): Promise<RLMResult<InferAnswer<Schema>>>;
 }
 
 /**
@@ -108,14 +143,16 @@ export interface RLM {
 export function createRLM(settings: RLMSettings): RLM {
   resolveSettings(settings);
 
-  const completion = (question: string, options: CompletionOptions): Promise<RLMResult> =>
-    run(question, options, undefined);
+  const completion = (
+    question: string,
+    options: CompletionOptions<AnswerSchema | undefined>,
+  ): Promise<RLMResult<unknown>> => run(question, options, undefined);
 
   const run = async (
     question: string,
-    options: CompletionOptions,
+    options: CompletionOptions<AnswerSchema | undefined>,
     resumed: { readonly trajectory: Trajectory; readonly replay: ReplayStore } | undefined,
-  ): Promise<RLMResult> => {
+  ): Promise<RLMResult<unknown>> => {
     if (typeof question !== 'string' || question.trim() === '') {
       throw new InvalidArgumentError({
         argument: 'question',
@@ -129,6 +166,7 @@ export function createRLM(settings: RLMSettings): RLM {
           'completion needs a context: rlm.completion(question, { context }) with a string, a list of strings or JSON data.',
       });
     }
+    const answerSchema = answerSchemaOf(options);
     const resolved = resolveSettings(settings, options.limits);
     const listeners = [settings.onEvent, options.onEvent].filter(
       (listener): listener is RLMEventListener => listener !== undefined,
@@ -148,11 +186,12 @@ export function createRLM(settings: RLMSettings): RLM {
         ...(resumed?.trajectory.metadata.contextSha256
           ? { contextSha256: resumed.trajectory.metadata.contextSha256 }
           : {}),
+        ...(answerSchema ? { answerSchema } : {}),
       });
       ended = outcome.trajectory;
       const usage = outcome.trajectory.usage!;
       return {
-        answer: outcome.answer,
+        answer: answerSchema ? outcome.typed?.value : outcome.answer,
         answerSource: outcome.answerSource,
         usage,
         costUsd: usage.total.costUsd,
@@ -182,7 +221,10 @@ export function createRLM(settings: RLMSettings): RLM {
     }
   };
 
-  const resume = async (trajectory: Trajectory, options: ResumeOptions): Promise<RLMResult> => {
+  const resume = async (
+    trajectory: Trajectory,
+    options: ResumeOptions<AnswerSchema | undefined>,
+  ): Promise<RLMResult<unknown>> => {
     if (!options || typeof options !== 'object' || options.context === undefined) {
       throw new InvalidArgumentError({
         argument: 'options.context',
@@ -199,8 +241,8 @@ export function createRLM(settings: RLMSettings): RLM {
   };
 
   return {
-    completion,
-    resume,
+    completion: completion as RLM['completion'],
+    resume: resume as RLM['resume'],
     stream(question, options) {
       const stream = createEventStream<RLMEvent>();
       const result = completion(question, {
@@ -215,7 +257,31 @@ export function createRLM(settings: RLMSettings): RLM {
         (error: unknown) => stream.end(error),
       );
       result.catch(() => undefined);
-      return Object.assign(stream.iterable, { result });
+      return Object.assign(stream.iterable, { result }) as RLMStream<never>;
     },
   };
+}
+
+/** The `schema` of a completion, checked and ready for the run, with its retries. */
+function answerSchemaOf(
+  options: CompletionOptions<AnswerSchema | undefined>,
+): AnswerSchemaRequest | undefined {
+  if (options.schema === undefined) {
+    if (options.jsonSchema !== undefined || options.maxSchemaRetries !== undefined) {
+      throw new InvalidArgumentError({
+        argument: options.jsonSchema !== undefined ? 'options.jsonSchema' : 'options.maxSchemaRetries',
+        message:
+          'jsonSchema and maxSchemaRetries go with a schema: rlm.completion(question, { context, schema }).',
+      });
+    }
+    return undefined;
+  }
+  const maxRetries = options.maxSchemaRetries ?? DEFAULT_MAX_SCHEMA_RETRIES;
+  if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+    throw new InvalidArgumentError({
+      argument: 'options.maxSchemaRetries',
+      message: `maxSchemaRetries must be a whole number, 0 or more; got ${JSON.stringify(maxRetries)}.`,
+    });
+  }
+  return { schema: resolveAnswerSchema(options.schema, options.jsonSchema, 'options.schema'), maxRetries };
 }

@@ -8,6 +8,8 @@ import type { RunTree } from './run-tree';
 /** The outcome of one run (root or child). */
 export interface RunOutcome {
   readonly answer: string;
+  /** With an answer schema: the answer as the schema validated it. */
+  readonly typed?: { readonly value: unknown };
   readonly answerSource: AnswerSource;
   readonly trajectory: Trajectory;
   readonly turns: number;
@@ -19,6 +21,7 @@ export function finishRun(
   answer: string,
   answerSource: AnswerSource,
   turns: number,
+  typed?: { readonly value: unknown },
 ): RunOutcome {
   const { trajectory } = run;
   trajectory.answer = answer;
@@ -32,7 +35,7 @@ export function finishRun(
     failedSubCalls: trajectory.failedSubCalls!,
     durationMs: trajectory.durationMs!,
   });
-  return { answer, answerSource, trajectory, turns };
+  return { answer, answerSource, trajectory, turns, ...(typed ? { typed } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ContextValue, JsonValue } from '../environment/context-value';
 import type { HostFunction } from '../environment/repl-environment';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import type { LanguageModel } from '../language-model/language-model';
+import type { ResolvedAnswerSchema } from '../schema/answer-schema';
 import type { Sha256 } from '../trajectory/keep-text';
 import type { Trajectory, TrajectorySubCall } from '../trajectory/trajectory';
 import type { FailedSubCallTracker } from '../usage/failed-sub-calls';
@@ -13,6 +14,8 @@ import { runBatch } from './run-batch';
 import type { RunTree } from './run-tree';
 import { recordSubCall } from './sub-call-record';
 import { toolHostFunction } from './tool-host-function';
+import { type AnswerSchemaRequest, DEFAULT_MAX_SCHEMA_RETRIES } from './typed-answer';
+import { checkPlainAnswer, plainAnswerSchemaInstruction, readAnswerSchemaOption } from './typed-sub-answer';
 
 /** What the host functions need from the run they serve. */
 export interface HostFunctionRun extends CallingRun {
@@ -23,7 +26,8 @@ export interface HostFunctionRun extends CallingRun {
     question: string,
     context: ContextValue,
     signal: AbortSignal,
-  ): Promise<{ answer: string; trajectory: Trajectory }>;
+    answerSchema?: AnswerSchemaRequest,
+  ): Promise<{ answer: string; trajectory: Trajectory; typed?: { readonly value: unknown } }>;
   /** The user's context for this run (tools receive it). */
   readonly context: ContextValue;
   /** Hashes the prompts and answers too long for the trajectory to keep whole. */
@@ -53,6 +57,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     kind: 'llm' | 'rlm',
     functionName: string,
     signal: AbortSignal,
+    checkAnswer?: (answer: string) => Promise<void>,
   ): Promise<string> =>
     recordSubCall(tree, run, { kind, model: modelKey(model), prompt, signal }, async (record) => {
       checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
@@ -69,31 +74,55 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       record.usage = result.usage;
       if (result.costUsd !== undefined) record.costUsd = result.costUsd;
       if (result.servedFrom) record.servedFrom = result.servedFrom;
+      await checkAnswer?.(result.text);
       return result.text;
     });
 
-  /** A child RLM, or a plain call when the depth limit (`limits.maxDepth`) is reached. */
-  const childCall = (
+  /**
+   * A child RLM, or a plain call when the depth limit (`limits.maxDepth`) is reached. With an answer
+   * schema it gives the validated data, not the text: the child's FINAL value, or the plain call's
+   * reply read as JSON.
+   */
+  const childCall = async (
     prompt: string,
     subContext: JsonValue | undefined,
     signal: AbortSignal,
-  ): Promise<string> => {
+    answerSchema?: ResolvedAnswerSchema,
+  ): Promise<JsonValue> => {
     const context: ContextValue = subContext === undefined || subContext === null ? prompt : subContext;
+    let typed: { readonly value: unknown } | undefined;
     if (!recursionAvailable) {
       const text =
         context === prompt
           ? prompt
           : `${prompt}\n\n${typeof context === 'string' ? context : JSON.stringify(context)}`;
-      return plainCall(text, settings.subModel, 'rlm', 'rlm_query', signal);
+      if (!answerSchema) return plainCall(text, settings.subModel, 'rlm', 'rlm_query', signal);
+      await plainCall(
+        `${text}\n\n${plainAnswerSchemaInstruction(answerSchema.jsonSchema)}`,
+        settings.subModel,
+        'rlm',
+        'rlm_query',
+        signal,
+        async (answer) => {
+          typed = await checkPlainAnswer(answerSchema, answer);
+        },
+      );
+      return typed!.value as JsonValue;
     }
-    return recordSubCall(
+    const answer = await recordSubCall(
       tree,
       run,
       { kind: 'rlm', model: modelKey(settings.subModel), prompt, signal },
       async (record) => {
         try {
-          const child = await run.runChild(prompt, context, signal);
+          const child = await run.runChild(
+            prompt,
+            context,
+            signal,
+            answerSchema ? { schema: answerSchema, maxRetries: DEFAULT_MAX_SCHEMA_RETRIES } : undefined,
+          );
           record.child = child.trajectory;
+          typed = child.typed;
           return child.answer;
         } catch (error) {
           // A failed child still leaves its trajectory in the parent's record.
@@ -103,6 +132,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         }
       },
     );
+    return typed ? (typed.value as JsonValue) : answer;
   };
 
   const functions: Record<string, HostFunction> = {
@@ -119,10 +149,16 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       const chosen = pickModel(settings, model, 'llm_query_batched');
       return runBatch(tree, list, (prompt) => plainCall(prompt, chosen, 'llm', 'llm_query_batched', signal));
     },
-    rlm_query: async ([prompt, subContext], { signal }) =>
-      childCall(expectString(prompt, 'rlm_query', 'prompt'), subContext, signal),
-    rlm_query_batched: async ([prompts, subContexts], { signal }) => {
+    rlm_query: async ([prompt, subContext, options], { signal }) =>
+      childCall(
+        expectString(prompt, 'rlm_query', 'prompt'),
+        subContext,
+        signal,
+        readAnswerSchemaOption(options, 'rlm_query'),
+      ),
+    rlm_query_batched: async ([prompts, subContexts, options], { signal }) => {
       const list = expectStringList(prompts, 'rlm_query_batched', 'prompts');
+      const answerSchema = readAnswerSchemaOption(options, 'rlm_query_batched');
       if (
         subContexts !== undefined &&
         subContexts !== null &&
@@ -134,7 +170,9 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         });
       }
       const contexts = subContexts as JsonValue[] | undefined | null;
-      return runBatch(tree, list, (prompt, index) => childCall(prompt, contexts?.[index], signal));
+      return runBatch(tree, list, (prompt, index) =>
+        childCall(prompt, contexts?.[index], signal, answerSchema),
+      );
     },
   };
 

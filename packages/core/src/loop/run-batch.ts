@@ -14,12 +14,12 @@ function yieldToEventLoop(): Promise<void> {
  * slices, yielding to the event loop between them, so that fanning out 50k items never blocks it
  * for long. How many run at once is the limiter's business, not the batch's.
  */
-export async function runBatch<T>(
+export async function runBatch<T, Result = string>(
   tree: RunTree,
   items: readonly T[],
-  call: (item: T, index: number) => Promise<string>,
-): Promise<string[]> {
-  const started: Promise<string>[] = [];
+  call: (item: T, index: number) => Promise<Result>,
+): Promise<(Result | string)[]> {
+  const started: Promise<Result>[] = [];
   for (let index = 0; index < items.length; index++) {
     if (index > 0 && index % BATCH_START_SLICE === 0) {
       await yieldToEventLoop();

@@ -2,6 +2,7 @@ import type { ChatMessage } from '../language-model/language-model';
 import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
 import { firstUserMessage } from '../prompts/loop-messages';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
+import type { JsonSchema } from '../tool/tool';
 import type { ContextSummary } from '../trajectory/trajectory';
 import type { ResolvedSettings } from './resolve-settings';
 
@@ -16,6 +17,7 @@ export function firstMessages(
     readonly summary: ContextSummary;
     readonly depth: number;
     readonly tag: string;
+    readonly answerSchema?: JsonSchema;
   },
 ): ChatMessage[] {
   const promptOptions: SystemPromptOptions = {
@@ -26,6 +28,7 @@ export function firstMessages(
     maxConcurrency: settings.maxConcurrency,
     tools: settings.tools,
     noteTag: run.tag,
+    ...(run.answerSchema ? { answerSchema: run.answerSchema } : {}),
   };
   const systemPrompt = settings.systemPrompt
     ? settings.systemPrompt({ ...promptOptions, language: settings.environment.language })

@@ -40,7 +40,7 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
         tree.write((writer) => writer.iteration(run.trajectory.iterations.at(-1)!));
       if (outcome.final) {
         await run.settleSubCalls();
-        return finishRun(run, outcome.final.value, outcome.final.source, turn);
+        return finishRun(run, outcome.final.value, outcome.final.source, turn, outcome.final.typed);
       }
       failedTurnsInARow = outcome.allCellsFailed ? failedTurnsInARow + 1 : 0;
       if (failedTurnsInARow >= limits.maxConsecutiveErrors) {
@@ -54,8 +54,20 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
 
     // The turns ran out without FINAL: one more call asks for the best answer the history holds.
     const answer = await askForBestAnswer(tree, run, session);
+    // With an answer schema, this last answer must match: there is no turn left to fix it.
+    const verdict = await run.typedAnswer?.judge(
+      run.recordedFinal?.value === answer ? run.recordedFinal : { value: answer },
+      run.tag,
+      true,
+    );
     await run.settleSubCalls();
-    return finishRun(run, answer, 'max-turns-fallback', limits.maxTurns);
+    return finishRun(
+      run,
+      answer,
+      'max-turns-fallback',
+      limits.maxTurns,
+      verdict?.accepted ? { value: verdict.value } : undefined,
+    );
   } catch (thrown) {
     // Sub-calls still in flight are stopped, and their records closed, before the run reports its end.
     throw await failRun(tree, run, thrown);
@@ -77,7 +89,8 @@ function hostFunctionsOf(tree: RunTree, run: RunState): Record<string, HostFunct
     failures: run.failures,
     pendingSubCalls: run.pendingSubCalls,
     currentSubCalls: () => run.currentBlock?.subCalls,
-    runChild: (question, context, signal) => runChild(tree, run, { question, context, signal }),
+    runChild: (question, context, signal, answerSchema) =>
+      runChild(tree, run, { question, context, signal, ...(answerSchema ? { answerSchema } : {}) }),
   });
 }
 
@@ -88,8 +101,8 @@ function hostFunctionsOf(tree: RunTree, run: RunState): Record<string, HostFunct
 async function runChild(
   tree: RunTree,
   parent: RunState,
-  child: Pick<RunRequest, 'question' | 'context' | 'signal'>,
-): Promise<Pick<RunOutcome, 'answer' | 'trajectory'>> {
+  child: Pick<RunRequest, 'question' | 'context' | 'signal' | 'answerSchema'>,
+): Promise<Pick<RunOutcome, 'answer' | 'trajectory' | 'typed'>> {
   const outcome = await runRLM(tree, {
     ...child,
     depth: parent.depth + 1,
@@ -97,5 +110,9 @@ async function runChild(
     parentUsage: parent.usage,
     parentFailures: parent.failures,
   });
-  return { answer: outcome.answer, trajectory: outcome.trajectory };
+  return {
+    answer: outcome.answer,
+    trajectory: outcome.trajectory,
+    ...(outcome.typed ? { typed: outcome.typed } : {}),
+  };
 }

@@ -13,6 +13,7 @@ import { modelKey } from './resolve-settings';
 import { createRunEmitter } from './run-emitter';
 import { firstMessages } from './run-prompt';
 import type { RunTree } from './run-tree';
+import { type AnswerSchemaRequest, TypedAnswer } from './typed-answer';
 
 /** What starts a run: `completion` for the root, a parent's `rlm_query` for a child. */
 export interface RunRequest {
@@ -26,6 +27,8 @@ export interface RunRequest {
   readonly signal?: AbortSignal;
   /** The root context's SHA-256 when it is known already (a resume checked it): not hashed again. */
   readonly contextSha256?: string;
+  /** What the answer must match: `completion`'s `schema`, or `rlm_query`'s for a child. */
+  readonly answerSchema?: AnswerSchemaRequest;
 }
 
 /** What one run (the root or a child) keeps while it runs; the steps of the loop share it. */
@@ -55,6 +58,8 @@ export interface RunState extends CallingRun {
   lastReply: string | undefined;
   /** The last FINAL the code called: the partial answer of a run stopped after it. */
   recordedFinal: FinalAnswer | undefined;
+  /** Validates FINAL against the run's answer schema, when it has one. */
+  readonly typedAnswer?: TypedAnswer;
   /** Aborts the run's signal: its sub-calls and children in flight stop. */
   stop(reason: unknown): void;
   /** Waits until every sub-call this run started has settled and closed its record. */
@@ -81,7 +86,13 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
   const rootModel = depth === 0 ? settings.model : settings.subModel;
   const summary = describeContext(context);
   const tag = createNoteTag();
-  const messages = firstMessages(settings, { question, summary, depth, tag });
+  const messages = firstMessages(settings, {
+    question,
+    summary,
+    depth,
+    tag,
+    ...(request.answerSchema ? { answerSchema: request.answerSchema.schema.jsonSchema } : {}),
+  });
   // A child's question is a model-written prompt of any size: the trajectory keeps a bounded copy.
   const sha256 = await loadSha256();
   const keptQuestion = keepText(question, settings.maxTrajectoryTextChars, sha256);
@@ -142,6 +153,7 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
     currentBlock: undefined,
     lastReply: undefined,
     recordedFinal: undefined,
+    ...(request.answerSchema ? { typedAnswer: new TypedAnswer(request.answerSchema) } : {}),
     stop: (reason) => controller.abort(reason),
     settleSubCalls: async () => {
       while (pendingSubCalls.size > 0) await Promise.allSettled([...pendingSubCalls]);

@@ -19,7 +19,7 @@ import type { RunTree } from './run-tree';
 
 /** How a turn ended: with the run's answer, or with feedback sent and the run going on. */
 export type TurnOutcome =
-  | { readonly final: { readonly value: string; readonly source: AnswerSource } }
+  | { readonly final: TurnFinal }
   | {
       readonly final?: undefined;
       /** Every code block of the turn failed (a turn without code is not a failure). */
@@ -27,6 +27,14 @@ export type TurnOutcome =
       /** The message of the turn's last failed cell, for the consecutive-errors limit. */
       readonly lastError: string | undefined;
     };
+
+/** The answer a turn gave: its text, where it came from, and, with an answer schema, the validated data. */
+export interface TurnFinal {
+  readonly value: string;
+  readonly source: AnswerSource;
+  /** Set when the run has an answer schema: the value as the schema validated it. */
+  readonly typed?: { readonly value: unknown };
+}
 
 /** The turn's place in the run, and what it runs in. */
 export interface TurnInputs {
@@ -48,13 +56,27 @@ export async function runTurn(tree: RunTree, run: RunState, inputs: TurnInputs):
   const { reply, iteration } = await callRootModel(tree, run, inputs);
   const blocks = runnableBlocks(reply.text, tree.settings.environment.language);
   const cells = await runCodeBlocks(tree, run, inputs, blocks, iteration);
-  const { final, answerSource, notes } = await resolveFinal(tree, run, inputs, reply.text, blocks, cells);
+  const resolved = await resolveFinal(tree, run, inputs, reply.text, blocks, cells);
+  const { answerSource, notes } = resolved;
+  let { final } = resolved;
+  let typed: { value: unknown } | undefined;
+  if (final && run.typedAnswer) {
+    // A FINAL the answer schema refuses does not end the run: the model is told what to fix.
+    const verdict = await run.typedAnswer.judge(final, run.tag);
+    if (verdict.accepted) typed = { value: verdict.value };
+    else {
+      notes.push(verdict.note);
+      final = undefined;
+    }
+  }
 
   if (final) {
     iteration.finalAnswer = final.value;
     iteration.durationMs = performance.now() - turnStarted;
     run.emit({ type: 'turn-end', turn, finalAnswer: final.value });
-    return { final: { value: final.value, source: answerSource ?? final.source } };
+    return {
+      final: { value: final.value, source: answerSource ?? final.source, ...(typed ? { typed } : {}) },
+    };
   }
 
   const feedback = feedbackMessage(tree, run, turn, reply, blocks, cells, notes);

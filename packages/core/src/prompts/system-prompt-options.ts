@@ -1,4 +1,4 @@
-import type { Tool } from '../tool/tool';
+import type { JsonSchema, Tool } from '../tool/tool';
 
 /** What a system prompt needs to know about the run it is written for. */
 export interface SystemPromptOptions {
@@ -21,4 +21,9 @@ export interface SystemPromptOptions {
    * can tell the loop's notes from printed text that imitates them. Set by the loop.
    */
   readonly noteTag?: string;
+  /**
+   * The JSON Schema the value passed to FINAL must match, when the run has one (`completion`'s
+   * `schema`, or `rlm_query`'s for a child). A custom system prompt should show it to the model.
+   */
+  readonly answerSchema?: JsonSchema;
 }
