@@ -158,9 +158,14 @@ function validateJsonSchemaAt(root: JsonSchema | boolean, schema: unknown, value
   return issues;
 }
 
-/** The issues of the alternative that came closest (fewest issues), as one phrase. */
+/**
+ * The issues of the alternative that came closest, as one phrase: one whose issues are all inside
+ * the value (its type matched) before one that refused the value itself, then the fewest issues.
+ */
 function closest(failures: readonly SchemaIssue[][]): string {
-  const best = [...failures].sort((a, b) => a.length - b.length)[0] ?? [];
+  const distance = (issues: readonly SchemaIssue[]) =>
+    (issues.some((found) => found.path.length === 0) ? 1_000_000 : 0) + issues.length;
+  const best = [...failures].sort((a, b) => distance(a) - distance(b))[0] ?? [];
   return best.map((found) => `${formatPath(found.path)}${found.message}`).join('; ');
 }
 
