@@ -111,7 +111,7 @@ describe('completion with a schema', () => {
     const withJson = await quickjsRLM({ model: finishing() }).completion('n?', {
       context: 'c',
       schema: Schema,
-      jsonSchema: toJsonSchema(Schema) as JsonSchema,
+      jsonSchema: toJsonSchema(Schema),
     });
     expectTypeOf(withJson.answer).toEqualTypeOf<{ total: number }>();
     expect(withJson.answer).toEqual({ total: 7 });

@@ -9,6 +9,7 @@ import type { ModelCallKey } from '../model-call-store/model-call-store';
 import { estimateTokens } from '../text/estimate-tokens';
 import type { UsageTracker } from '../usage/usage-totals';
 import { describeError } from './describe-error';
+import type { ProviderOptions } from './provider-options-for';
 import { modelKey } from './resolve-settings';
 import type { RunEmitter } from './run-emitter';
 import type { RunTree } from './run-tree';
@@ -43,6 +44,8 @@ export interface ModelCall {
   readonly messages: readonly ChatMessage[];
   readonly role: ModelCallRole;
   readonly maxOutputTokens: number | undefined;
+  /** Sent with the call, and part of its key in the stores: the options of the call's role (see providerOptionsFor). */
+  readonly providerOptions?: ProviderOptions;
   /** Stops this call; default the tree's signal. */
   readonly signal?: AbortSignal;
   /** Its place in the limiter's queue (higher waits less); default the calling run's depth. */
@@ -57,7 +60,15 @@ export interface ModelCall {
  * error.
  */
 export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall): Promise<CalledModelResult> {
-  const { model, messages, role, maxOutputTokens, signal = tree.signal, priority = run.depth } = call;
+  const {
+    model,
+    messages,
+    role,
+    maxOutputTokens,
+    providerOptions,
+    signal = tree.signal,
+    priority = run.depth,
+  } = call;
   tree.throwIfStopped();
   signal.throwIfAborted();
   const key = modelKey(model);
@@ -66,7 +77,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
   const keyInput = {
     messages,
     maxOutputTokens,
-    providerOptions: tree.settings.providerOptions,
+    providerOptions,
     noteTag: run.tag,
   };
   const recordKey = await replayCallKey(model, keyInput);
@@ -118,7 +129,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
         messages,
         abortSignal: callSignal,
         ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
-        ...(tree.settings.providerOptions ? { providerOptions: tree.settings.providerOptions } : {}),
+        ...(providerOptions ? { providerOptions } : {}),
       });
       run.usage.record(key, result.usage, result.costUsd);
       tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });

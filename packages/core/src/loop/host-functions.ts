@@ -9,6 +9,7 @@ import type { FailedSubCallTracker } from '../usage/failed-sub-calls';
 import { type CallingRun, callModel } from './call-model';
 import { checkContextWindow } from './check-context-window';
 import { expectString, expectStringList, pickModel } from './host-function-arguments';
+import { providerOptionsFor } from './provider-options-for';
 import { modelKey } from './resolve-settings';
 import { runBatch } from './run-batch';
 import type { RunTree } from './run-tree';
@@ -68,6 +69,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         messages,
         role: 'sub',
         maxOutputTokens: settings.subMaxOutputTokens,
+        providerOptions: providerOptionsFor(settings, { depth: run.depth, role: 'sub' }),
         signal,
         priority: run.depth + 1,
       });

@@ -4,6 +4,7 @@ import { maxTurnsFallbackMessage } from '../prompts/loop-messages';
 import { findFinalInProse, unquote } from '../text/find-final-in-prose';
 import { callModel } from './call-model';
 import { answerFromReply } from './partial-answer';
+import { providerOptionsFor } from './provider-options-for';
 import type { RunSession } from './run-session';
 import type { RunState } from './run-state';
 import type { RunTree } from './run-tree';
@@ -25,6 +26,7 @@ export async function askForBestAnswer(tree: RunTree, run: RunState, session: Ru
     messages,
     role: 'max-turns-fallback',
     maxOutputTokens: settings.maxOutputTokens,
+    providerOptions: providerOptionsFor(settings, { depth: run.depth, role: 'root' }),
     signal: run.signal,
   });
   run.lastReply = reply.text;

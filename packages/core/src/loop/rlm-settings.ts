@@ -44,8 +44,18 @@ export interface RLMSettings {
   readonly maxOutputTokens?: number;
   /** `maxOutputTokens` for sub-calls; also reserved in the context-window check. Default: the provider's. */
   readonly subMaxOutputTokens?: number;
-  /** Passed to every model call (`{ openai: { reasoningEffort: 'low' } }`). */
+  /**
+   * Passed to the root model's calls (`{ openai: { reasoningEffort: 'low', temperature: 0 } }`), and
+   * to every other call unless `subProviderOptions` is set.
+   */
   readonly providerOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * Passed instead of `providerOptions` to sub-calls (`llm_query`, `rlm_query` and their batched
+   * forms) and to the turns of child RLMs (the sub-model's calls), so that root and sub-calls can
+   * differ in temperature or reasoning effort: `{ openai: { reasoningEffort: 'minimal' } }`. It
+   * replaces `providerOptions` for those calls (no merge). Default: `providerOptions`.
+   */
+  readonly subProviderOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Replaces the built-in system prompt. Receives what the built-in one is written from. */
   readonly systemPrompt?: (options: SystemPromptOptions & { readonly language: string }) => string;
   /**

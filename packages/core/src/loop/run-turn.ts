@@ -12,6 +12,7 @@ import { findFinalInProse } from '../text/find-final-in-prose';
 import type { AnswerSource, TrajectoryCodeBlock, TrajectoryIteration } from '../trajectory/trajectory';
 import { type CalledModelResult, callModel } from './call-model';
 import type { FirstCallGuard } from './first-call-guard';
+import { providerOptionsFor } from './provider-options-for';
 import { resolveFinalFromProse } from './resolve-final-from-prose';
 import type { RunSession } from './run-session';
 import type { RunState } from './run-state';
@@ -110,6 +111,7 @@ async function callRootModel(
       messages: [...run.messages],
       role: 'root',
       maxOutputTokens: tree.settings.maxOutputTokens,
+      providerOptions: providerOptionsFor(tree.settings, { depth: run.depth, role: 'root' }),
       signal: turn === 1 ? firstCall.signal : run.signal,
     });
   } catch (error) {

@@ -5,9 +5,10 @@ import { type SchemaIssue, validateJsonSchema } from './validate-json-schema';
 
 /**
  * What an answer may be checked against: a schema of any Standard Schema library (zod 4, valibot,
- * arktype, …) or a plain JSON Schema object.
+ * arktype, …) or a plain JSON Schema object (typed `object` so that any library's JSON Schema type,
+ * `JSONSchema7` or `z.toJSONSchema`'s, is accepted as it is).
  */
-export type AnswerSchema = StandardSchemaV1 | JsonSchema;
+export type AnswerSchema = StandardSchemaV1 | object;
 
 /**
  * The type of a run's answer with `schema`: the schema's output type for a Standard Schema,
@@ -39,7 +40,7 @@ export type AnswerValidation =
  */
 export function resolveAnswerSchema(
   schema: unknown,
-  jsonSchema: JsonSchema | undefined,
+  jsonSchema: object | undefined,
   argument = 'schema',
 ): ResolvedAnswerSchema {
   if (jsonSchema !== undefined && !isPlainObject(jsonSchema)) {
@@ -50,7 +51,7 @@ export function resolveAnswerSchema(
   }
   if (isStandardSchema(schema)) {
     const standard = schema['~standard'];
-    const shown = jsonSchema ?? ownJsonSchema(schema);
+    const shown = (jsonSchema as JsonSchema | undefined) ?? ownJsonSchema(schema);
     if (!shown) {
       throw new InvalidArgumentError({
         argument: 'jsonSchema',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSchemaIssues } from '../prompts/answer-schema-messages';
+import type { JsonSchema } from '../tool/tool';
 import { validateJsonSchema } from './validate-json-schema';
 
 const person = {
@@ -63,7 +64,7 @@ describe('validateJsonSchema', () => {
   });
 
   it('takes anyOf and oneOf, and says how the closest alternative failed', () => {
-    const schema = { anyOf: [{ type: 'string' }, { type: 'object', required: ['id'] }] };
+    const schema: JsonSchema = { anyOf: [{ type: 'string' }, { type: 'object', required: ['id'] }] };
     expect(validateJsonSchema(schema, 'a')).toEqual([]);
     expect(validateJsonSchema(schema, {})[0]?.message).toBe(
       'matches none of the allowed shapes (anyOf): answer.id: is required but missing',
