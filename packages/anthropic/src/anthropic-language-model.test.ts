@@ -341,3 +341,46 @@ describe('context windows', () => {
     );
   });
 });
+
+describe('per-call temperature and thinking (root and sub-calls of an RLM differ)', () => {
+  it("a call's thinking, in the settings' spelling or the API's, and its temperature, each replace the model's", async () => {
+    const server = await serverWith({ text: 'a' }, { text: 'b' }, { text: 'c' }, { text: 'd' });
+    const warm = modelFor(server, { temperature: 0.7 });
+    await warm.doGenerate({
+      messages: conversation,
+      providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 2_048 } } },
+    });
+    await warm.doGenerate({ messages: conversation, providerOptions: { anthropic: { temperature: 0 } } });
+    const thinking = modelFor(server, { thinking: { type: 'enabled', budgetTokens: 4_096 } });
+    await thinking.doGenerate({
+      messages: conversation,
+      maxOutputTokens: 8_000,
+      providerOptions: { anthropic: { temperature: 0.1 } },
+    });
+    await thinking.doGenerate({
+      messages: conversation,
+      maxOutputTokens: 8_000,
+      providerOptions: { anthropic: { thinking: { type: 'enabled', budget_tokens: 1_024 } } },
+    });
+    const [callThinks, callCold, callWarmer, callThinksLess] = server.requests.map((request) => request.body);
+    expect(callThinks).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 2_048 } });
+    expect('temperature' in callThinks!).toBe(false);
+    expect(callCold).toMatchObject({ temperature: 0 });
+    expect('thinking' in callCold!).toBe(false);
+    expect(callWarmer).toMatchObject({ temperature: 0.1 });
+    expect('thinking' in callWarmer!).toBe(false);
+    expect(callThinksLess).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 1_024 } });
+  });
+
+  it("refuses a call's thinking budget that leaves no room for the answer, before sending", async () => {
+    const server = await serverWith({ text: 'a' });
+    await expect(
+      modelFor(server).doGenerate({
+        messages: conversation,
+        maxOutputTokens: 1_000,
+        providerOptions: { anthropic: { thinking: { type: 'enabled', budgetTokens: 2_048 } } },
+      }),
+    ).rejects.toThrow(InvalidArgumentError);
+    expect(server.requests).toHaveLength(0);
+  });
+});

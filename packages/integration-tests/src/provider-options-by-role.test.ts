@@ -1,6 +1,9 @@
+import { createAnthropic } from '@rlm/anthropic';
 import { createMemoryCache } from '@rlm/core/cache';
 import { MockLanguageModel } from '@rlm/core/testing';
-import { describe, expect, it } from 'vitest';
+import { createOpenAI } from '@rlm/openai';
+import { type RecordedRequest, startTestServer } from '@rlm/test-server';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { code, quickjsRLM } from './fixtures';
 
 /*
@@ -79,5 +82,60 @@ describe('provider options by role', () => {
     const other = await run({ openai: { reasoningEffort: 'low', temperature: 0 } });
     expect(other.model.calls).toHaveLength(0);
     expect(other.subModel.calls).toHaveLength(3);
+  });
+});
+
+describe.each([
+  {
+    provider: 'openai',
+    root: { openai: { reasoningEffort: 'high' } },
+    sub: { openai: { reasoningEffort: 'minimal', temperature: 0 } },
+    rootBody: { reasoning_effort: 'high' },
+    subBody: { reasoning_effort: 'minimal', temperature: 0 },
+  },
+  {
+    provider: 'anthropic',
+    root: { anthropic: { thinking: { type: 'enabled', budgetTokens: 2_048 } } },
+    sub: { anthropic: { temperature: 0 } },
+    rootBody: { thinking: { type: 'enabled', budget_tokens: 2_048 } },
+    subBody: { temperature: 0 },
+  },
+])('root and sub options over the wire with the $provider provider', ({
+  provider,
+  root,
+  sub,
+  rootBody,
+  subBody,
+}) => {
+  it('the root turns carry the root options, the sub-calls the sub options', async () => {
+    const respond = (request: RecordedRequest) => {
+      if (request.messages[0]?.role !== 'system') return { text: 'leaf' };
+      const turn = request.messages.filter((message) => message.role === 'assistant').length + 1;
+      return { text: turn === 1 ? code('globalThis.a = await llm_query("x")') : code('FINAL(a)') };
+    };
+    const server = await startTestServer({ respond });
+    onTestFinished(() => server.close());
+    const model =
+      provider === 'openai'
+        ? createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-5-mini')
+        : createAnthropic({ baseURL: server.anthropicBaseURL, apiKey: 'k' })('claude-sonnet-4-5');
+    const result = await quickjsRLM({ model, providerOptions: root, subProviderOptions: sub }).completion(
+      'q',
+      {
+        context: 'c',
+      },
+    );
+    expect(result.answer).toBe('leaf');
+    const [first, subCall, second] = server.requests;
+    expect(server.requests).toHaveLength(3);
+    for (const request of [first, second]) {
+      expect(request!.body).toMatchObject(rootBody);
+      for (const key of Object.keys(subBody))
+        if (!(key in rootBody)) expect(request!.body).not.toHaveProperty(key);
+    }
+    expect(subCall!.messages[0]!.role).toBe('user');
+    expect(subCall!.body).toMatchObject(subBody);
+    for (const key of Object.keys(rootBody))
+      if (!(key in subBody)) expect(subCall!.body).not.toHaveProperty(key);
   });
 });

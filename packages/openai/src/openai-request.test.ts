@@ -81,6 +81,30 @@ describe('the request OpenAILanguageModel sends', () => {
     expect(cold.temperature).toBe(0);
   });
 
+  it('a call’s temperature and reasoningEffort replace the model’s, so root and sub-calls can differ', async () => {
+    const server = await startServer({ respond: () => ({ text: 'ok' }) });
+    const provider = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' });
+    const model = provider('gpt-4.1', { temperature: 0.7 });
+    await model.doGenerate({ messages, providerOptions: { openai: { temperature: 0 } } });
+    await model.doGenerate({ messages });
+    const reasoning = provider('gpt-5-mini', { reasoningEffort: 'high' });
+    await reasoning.doGenerate({ messages, providerOptions: { openai: { reasoning_effort: 'minimal' } } });
+    await reasoning.doGenerate({ messages, providerOptions: { openai: { reasoningEffort: 'low' } } });
+    expect(server.requests.map((request) => request.body.temperature)).toEqual([
+      0,
+      0.7,
+      undefined,
+      undefined,
+    ]);
+    expect(server.requests.map((request) => request.body.reasoning_effort)).toEqual([
+      undefined,
+      undefined,
+      'minimal',
+      'low',
+    ]);
+    expect(server.requests[3]!.body).not.toHaveProperty('reasoningEffort');
+  });
+
   it('merges extraBody and the call’s provider options into the body, the provider’s own name last', async () => {
     const server = await startServer({ respond: () => ({ text: 'ok' }) });
     const vllm = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'none', name: 'vllm' });
