@@ -85,7 +85,15 @@ describe('provider options by role', () => {
   });
 });
 
-describe.each([
+type Options = Record<string, Record<string, unknown>>;
+
+const WIRE_CASES: {
+  provider: string;
+  root: Options;
+  sub: Options;
+  rootBody: Record<string, unknown>;
+  subBody: Record<string, unknown>;
+}[] = [
   {
     provider: 'openai',
     root: { openai: { reasoningEffort: 'high' } },
@@ -100,7 +108,9 @@ describe.each([
     rootBody: { thinking: { type: 'enabled', budget_tokens: 2_048 } },
     subBody: { temperature: 0 },
   },
-])('root and sub options over the wire with the $provider provider', ({
+];
+
+describe.each(WIRE_CASES)('root and sub options over the wire with the $provider provider', ({
   provider,
   root,
   sub,
