@@ -43,7 +43,7 @@ export class TypedAnswer {
         value: checked.value,
         issues: checked.issues,
         attempts: this.refused,
-        message: `The answer does not match the schema after ${this.refused} ${this.refused === 1 ? 'try' : 'tries'} (maxSchemaRetries: ${this.request.maxRetries}${last ? '; the turns ran out' : ''}). What is wrong with the last one (error.value):\n${formatSchemaIssues(checked.issues)}`,
+        message: `The answer does not match the schema after ${this.refused} ${this.refused === 1 ? 'try' : 'tries'} (maxSchemaRetries: ${this.request.maxRetries}${last ? '; the turns ran out' : ''}). What is wrong with the last one:\n${formatSchemaIssues(checked.issues)}`,
       });
     }
     return {

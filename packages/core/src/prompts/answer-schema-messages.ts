@@ -32,9 +32,8 @@ export function answerRefusedNote(options: {
 }
 
 /** The system prompt's section on the shape of the answer, when the run has an answer schema. */
-export function answerSchemaSection(schema: JsonSchema, subQuerySchemas: boolean): string {
-  const children = subQuerySchemas
-    ? '\n`rlm_query(prompt, subContext, { schema })` works the same way for a child: give it a JSON Schema and it returns the parsed, validated value instead of a string (or throws, saying what was wrong).'
-    : '';
+export function answerSchemaSection(schema: JsonSchema): string {
+  const children =
+    '\n`await rlm_query(prompt, subContext, { schema })` takes a JSON Schema the same way: it returns the parsed, validated value instead of a string (or throws, saying what was wrong).';
   return `\n\nThe answer must be data that matches this JSON Schema:\n${JSON.stringify(schema, null, 2)}\nBuild the value in code and pass it itself to FINAL (an object, array, number, …, as the schema says), e.g. FINAL(result): not a sentence, not JSON.stringify(result). If it does not match, you are told what is wrong and may fix it.${children}`;
 }
