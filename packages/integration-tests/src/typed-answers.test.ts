@@ -105,6 +105,22 @@ describe('completion with a schema', () => {
     expect(result.answer).toBe('42');
   });
 
+  it('a FINAL written as prose is validated as the value it gives in the REPL', async () => {
+    const model = new MockLanguageModel({
+      responses: [code('globalThis.person = { name: "Ada", age: 36 }'), 'Done.\nFINAL_VAR(person)'],
+    });
+    const result = await quickjsRLM({ model }).completion('Who?', { context: 'c', schema: Person });
+    expect(result.answer).toEqual({ name: 'Ada', age: 36 });
+    expect(result.answerSource).toBe('text');
+    const refused = new MockLanguageModel({ responses: ['FINAL(42)', 'FINAL("forty-two")'] });
+    const text = await quickjsRLM({ model: refused }).completion('n?', {
+      context: 'c',
+      schema: { type: 'string' },
+    });
+    expect(refused.calls[1]!.messages.at(-1)!.content).toContain('expected string, got an integer (42)');
+    expect(text.answer).toBe('forty-two');
+  });
+
   it('valibot: with jsonSchema alongside, or wrapped by toStandardJsonSchema; alone, a clear error', async () => {
     const Schema = v.object({ total: v.pipe(v.number(), v.integer()) });
     const finishing = () => new MockLanguageModel({ responses: [code('FINAL({ total: 7 })')] });

@@ -1,4 +1,4 @@
-import type { ReplSession } from '../environment/repl-environment';
+import type { FinalAnswer, ReplSession } from '../environment/repl-environment';
 import { proseFinalBeforeOutputNote, proseFinalRefusedNote } from '../prompts/loop-messages';
 import type { ProseFinal } from '../text/find-final-in-prose';
 import { unquote } from '../text/find-final-in-prose';
@@ -21,13 +21,13 @@ export async function resolveFinalFromProse(
   session: ReplSession,
   found: ProseFinal,
   options: { replyHasCode: boolean; timeoutMs: number; signal: AbortSignal; tag: string },
-): Promise<{ answer?: string; note?: string }> {
+): Promise<{ answer?: string; format?: 'json'; note?: string }> {
   const cell = { timeoutMs: options.timeoutMs, maxOutputChars: 10_000, signal: options.signal };
   if (found.kind === 'FINAL_VAR') {
     if (!found.atLineStart && options.replyHasCode) return {};
     const name = unquote(found.argument);
     const result = await session.runCell(`FINAL_VAR(${JSON.stringify(name)})`, cell);
-    if (result.final) return { answer: result.final.value };
+    if (result.final) return answerOf(result.final);
     return {
       note: proseFinalRefusedNote(
         options.tag,
@@ -42,7 +42,7 @@ export async function resolveFinalFromProse(
     return { note: proseFinalBeforeOutputNote(options.tag, found.argument) };
   }
   const result = await session.runCell(`FINAL(${found.argument})`, cell);
-  if (result.final) return { answer: result.final.value };
+  if (result.final) return answerOf(result.final);
   if (result.error?.kind === 'syntax') {
     if (options.replyHasCode) return { note: proseFinalBeforeOutputNote(options.tag, found.argument) };
     return { answer: unquote(found.argument) };
@@ -109,4 +109,9 @@ function skipQuoted(text: string, start: number, quote: string): number {
   let index = start + 1;
   while (index < text.length && text[index] !== quote) index += text[index] === '\\' ? 2 : 1;
   return index + 1;
+}
+
+/** The answer of a FINAL the REPL recorded, marked as JSON when its value was data. */
+function answerOf(final: FinalAnswer): { answer: string; format?: 'json' } {
+  return final.format ? { answer: final.value, format: final.format } : { answer: final.value };
 }

@@ -208,7 +208,12 @@ async function resolveFinal(
   });
   tree.throwIfStopped();
   if (resolved.answer !== undefined) {
-    return { final: { source: proseFinal.kind, value: resolved.answer }, answerSource: 'text', notes };
+    const final: FinalAnswer = {
+      source: proseFinal.kind,
+      value: resolved.answer,
+      ...(resolved.format ? { format: resolved.format } : {}),
+    };
+    return { final, answerSource: 'text', notes };
   }
   if (resolved.note) notes.push(resolved.note);
   return { final: undefined, answerSource: undefined, notes };

@@ -284,10 +284,14 @@ export function testEnvironment(
       it('FINAL records strings as they are and other values as JSON', async () => {
         const { ok } = await open();
         expect((await ok("FINAL('the answer')")).final).toEqual({ source: 'FINAL', value: 'the answer' });
-        expect((await ok('FINAL(42)')).final).toEqual({ source: 'FINAL', value: '42' });
-        expect((await ok("FINAL({ city: 'Paris', n: [1] })")).final?.value).toBe(
-          JSON.stringify({ city: 'Paris', n: [1] }, null, 2),
-        );
+        expect((await ok("FINAL('42')")).final).toEqual({ source: 'FINAL', value: '42' });
+        // `format: 'json'` (optional) tells a typed answer's validation that the value was data.
+        const number = (await ok('FINAL(42)')).final;
+        expect(number).toMatchObject({ source: 'FINAL', value: '42' });
+        expect([undefined, 'json']).toContain(number?.format);
+        const object = (await ok("FINAL({ city: 'Paris', n: [1] })")).final;
+        expect(object?.value).toBe(JSON.stringify({ city: 'Paris', n: [1] }, null, 2));
+        expect([undefined, 'json']).toContain(object?.format);
         expect((await ok('1')).final).toBeUndefined();
       });
 
