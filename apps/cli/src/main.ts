@@ -17,6 +17,7 @@ import type { CliSettings } from './options/cli-settings';
 import { readConfigFiles } from './options/config-files';
 import { helpText } from './options/help-text';
 import { type CommandLine, parseCommandLine } from './options/parse-command-line';
+import { readAnswerSchema } from './options/read-answer-schema';
 import { resolveCliSettings } from './options/resolve-cli-settings';
 import { resolveCliTools } from './options/resolve-cli-tools';
 import { explainError } from './output/explain-error';
@@ -148,6 +149,8 @@ export async function main(
           'Convert them (iconv -f latin1 -t utf-8 FILE > FILE.utf8) to include them, or --exclude them to silence this.',
       );
     }
+    const answerSchema =
+      settings.schema === undefined ? undefined : await readAnswerSchema(settings.schema, io.cwd);
     const [model, subModel, embeddingModel, sandbox] = await pending;
     const environment = withDeferredSessions(sandbox);
     let resume: ResumeChoice | undefined;
@@ -177,6 +180,7 @@ export async function main(
         ...(embeddingModel ? { embeddingModel } : {}),
         settings,
         ...(cacheDirectory === undefined ? {} : { cacheDirectory }),
+        ...(answerSchema ? { answerSchema } : {}),
         io,
         createReporter: (state) => createReporter(settings, io, state),
       });

@@ -54,6 +54,8 @@ export interface CliSettings {
    * `false` (off, the default).
    */
   cache?: string | boolean;
+  /** A JSON Schema file the answer must match; the answer is then data, printed as JSON. */
+  schema?: string;
   /** Print the whole result as JSON on stdout. */
   json?: boolean;
   /** No progress, no summary: only the answer, warnings and errors. */

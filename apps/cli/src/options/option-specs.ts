@@ -227,6 +227,16 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     example: '--cache',
   },
   {
+    key: 'schema',
+    flag: 'schema',
+    kind: 'string',
+    envVar: 'RLM_SCHEMA',
+    valueName: 'FILE.json',
+    description:
+      'A JSON Schema the answer must match. The model is shown it and must give data of that shape; an answer that does not match is sent back with what is wrong (twice at most), then the run fails. The answer is printed as JSON. Default none (a text answer).',
+    example: '--schema answer.schema.json',
+  },
+  {
     key: 'json',
     flag: 'json',
     kind: 'boolean',

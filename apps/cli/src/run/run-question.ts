@@ -43,6 +43,8 @@ export interface RunQuestionOptions {
   readonly settings: CliSettings;
   /** The sub-call cache's folder, when `--cache` is on. */
   readonly cacheDirectory?: string;
+  /** The JSON Schema of `--schema`: the answer is validated data, printed as JSON. */
+  readonly answerSchema?: object;
   readonly io: CliIO;
   readonly createReporter: (state: ProgressState) => ProgressReporter;
   /** `--resume FILE`: the recorded run to continue (checked against this one). */
@@ -133,7 +135,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     );
   }
 
-  let result: RLMResult | undefined;
+  let result: RLMResult<unknown> | undefined;
   let failure: unknown;
   try {
     const runOptions = {
@@ -141,6 +143,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
       signal: controller.signal,
       onEvent: (event: Parameters<ProgressReporter['onEvent']>[0]) => reporter.onEvent(event),
       ...(writer ? { trajectoryWriter: writer } : {}),
+      ...(options.answerSchema ? { schema: options.answerSchema } : {}),
     };
     result = resume
       ? await rlm.resume(resume.trajectory, { ...runOptions, question: options.question })
@@ -166,8 +169,15 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
   // is a stop by a limit (exit 3), not a plain answer.
   const turnLimit = result?.answerSource === 'max-turns-fallback';
   const answered = result !== undefined && !turnLimit;
-  const partialAnswer = turnLimit ? result?.answer : ended?.partialAnswer;
-  const answer = result?.answer ?? partialAnswer;
+  // With --schema the answer is data: printed as JSON (the JSON output holds the value itself).
+  const resultAnswer =
+    result === undefined
+      ? undefined
+      : options.answerSchema
+        ? JSON.stringify(result.answer, null, 2)
+        : (result.answer as string);
+  const partialAnswer = turnLimit ? resultAnswer : ended?.partialAnswer;
+  const answer = resultAnswer ?? partialAnswer;
   const partial = !answered && answer !== undefined;
   const trajectory: Trajectory | undefined = result?.trajectory ?? ended?.trajectory;
   const failedSubCalls: FailedSubCalls | undefined = result?.failedSubCalls ?? trajectory?.failedSubCalls;
@@ -224,7 +234,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     io.stdout.write(
       `${JSON.stringify(
         {
-          answer: answer ?? null,
+          answer: options.answerSchema && result ? result.answer : (answer ?? null),
           partial,
           answerSource: result?.answerSource ?? null,
           turns: result?.turns ?? trajectory?.iterations.length ?? 0,
