@@ -20,8 +20,16 @@ async function runCli(args: readonly string[], files: Record<string, string>) {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
+    stdout: {
+      write: (text: string) => {
+        stdout += text;
+      },
+    },
+    stderr: {
+      write: (text: string) => {
+        stderr += text;
+      },
+    },
     stdin: { [Symbol.asyncIterator]: async function* () {} } as never,
     stdinKind: 'none',
     environment: { RLM_API_KEY: 'k' },

@@ -25,7 +25,8 @@ export interface ModelCallKeyInput {
 /**
  * The key of one model call: SHA-256 over the key version, the provider, the model id, the model's
  * `answerSettings` (its server and generation settings), the messages (role and text, in order),
- * `maxOutputTokens` and the provider options. Two calls with the same key
+ * `maxOutputTokens` and the provider options it is sent with (the root's `providerOptions` or the
+ * sub-calls' `subProviderOptions`). Two calls with the same key
  * ask the same model the same thing with the same settings.
  */
 export async function modelCallKey(model: LanguageModel, input: ModelCallKeyInput): Promise<ModelCallKey> {
