@@ -208,6 +208,37 @@ describe("rlm_query's schema", () => {
     expect(output).toContain('- answer: expected object, got a string ("about three")');
   });
 
+  it('rlm_query_batched: parsed values, and a child that never matches is an "Error:" item', async () => {
+    const { model } = scriptedModels([
+      code(
+        `const parts = await rlm_query_batched(["good", "bad"], ["x", "y"], { schema: ${JSON.stringify(childSchema)} });\nconsole.log(JSON.stringify(parts))`,
+      ),
+      code('FINAL("done")'),
+    ]);
+    const child = new MockLanguageModel({
+      responses: (request) =>
+        code(request.messages[1]!.content.includes('good') ? 'FINAL({ count: 1 })' : 'FINAL("many")'),
+      modelId: 'sub',
+    });
+    const result = await quickjsRLM({ model, subModel: child, limits: { maxDepth: 2 } }).completion('q', {
+      context: 'c',
+    });
+    const output = model.calls[1]!.messages.at(-1)!.content;
+    expect(output).toContain('[{"count":1},"Error: The answer does not match the schema after 3 tries');
+    expect(result.failedSubCalls.count).toBe(1);
+  });
+
+  it('stream() gives the typed answer too', async () => {
+    const model = new MockLanguageModel({ responses: [code('FINAL({ name: "Ada", age: 36 })')] });
+    const stream = quickjsRLM({ model }).stream('Who?', { context: 'c', schema: Person });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const result = await stream.result;
+    expectTypeOf(result.answer).toEqualTypeOf<{ name: string; age: number }>();
+    expect(result.answer).toEqual({ name: 'Ada', age: 36 });
+    expect(types).toContain('run-end');
+  });
+
   it('a wrong options argument is an error the model can act on', async () => {
     const { model } = scriptedModels([
       code('try { await rlm_query("x", null, { schema: "object" }) } catch (e) { console.log(e.message) }'),
