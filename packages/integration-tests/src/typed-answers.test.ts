@@ -151,6 +151,30 @@ describe('completion with a schema', () => {
     expect(LimitExceededError.isInstance(error)).toBe(false);
   });
 
+  it('resume with the same schema: the recorded turns replay, and the answer is typed', async () => {
+    const script = () =>
+      new MockLanguageModel({
+        responses: (request) =>
+          request.messages.some((message) => message.role === 'assistant')
+            ? code('FINAL({ name: "Ada", age: n })')
+            : code('globalThis.n = 36'),
+        costOf: () => 0.01,
+      });
+    const stopped = await quickjsRLM({ model: script() })
+      .completion('Who?', { context: 'c', schema: Person, limits: { maxCostUsd: 0.01 } })
+      .catch((e: unknown) => e);
+    expect(LimitExceededError.isInstance(stopped)).toBe(true);
+    const model = script();
+    const resumed = await quickjsRLM({ model }).resume((stopped as LimitExceededError).trajectory!, {
+      context: 'c',
+      schema: Person,
+    });
+    expectTypeOf(resumed.answer).toEqualTypeOf<{ name: string; age: number }>();
+    expect(resumed.answer).toEqual({ name: 'Ada', age: 36 });
+    expect(resumed.resumed?.recordedCalls).toBe(1);
+    expect(model.calls).toHaveLength(1);
+  });
+
   it('checks its options', async () => {
     const rlm = quickjsRLM({ model: new MockLanguageModel({ responses: [] }) });
     await expect(rlm.completion('q', { context: 'c', schema: 'string' as never })).rejects.toThrow(
