@@ -1,12 +1,28 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { SandboxError } from '../errors/sandbox-error';
+import {
+  ADDED_VALUE_BINDER,
+  ADDED_VALUE_HOST_FUNCTION,
+  JAVASCRIPT_RESERVED_NAMES,
+} from '../javascript/javascript-prelude';
 import { rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
+import type { ContextValue, JsonValue } from './context-value';
 import { crashError, errorMessageOf } from './describe-cell-error';
 import type { JavaScriptEngine } from './javascript-engine';
-import type { CellResult, ReplSession, ReplSessionOptions, RunCellOptions } from './repl-environment';
+import type {
+  CellResult,
+  HostFunction,
+  ReplSession,
+  ReplSessionOptions,
+  RunCellOptions,
+} from './repl-environment';
 import type { JavaScriptSandbox, SandboxCellOutcome } from './sandbox-cell';
 
 /** How long `dispose` lets a stopped cell wrap up before the sandbox is disposed under it. */
 const DISPOSE_GRACE_MS = 1_500;
+
+/** A name `addContext` can bind: an identifier. */
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /**
  * A persistent JavaScript REPL on one engine's sandbox. Cells run one at a time, in the order
@@ -21,6 +37,14 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
   private disposed = false;
   /** Why the session cannot run cells any more, once it lost a sandbox it may not replace. */
   private unusable: string | undefined;
+  /** The values `addContext` bound, by name, in order: every new sandbox gets them again. */
+  private readonly added = new Map<string, ContextValue>();
+  private readonly serveAddedValue: HostFunction = async ([name]) => {
+    if (typeof name !== 'string' || !this.added.has(name)) {
+      throw new Error(`No value was added under the name ${JSON.stringify(name)}.`);
+    }
+    return this.added.get(name) as JsonValue;
+  };
   private readonly onSessionAbort = () => {
     this.sandbox?.stop('aborted');
     void this.dispose();
@@ -50,7 +74,66 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
   }
 
   private startOptions() {
-    return { context: this.options.context, hostFunctions: this.options.hostFunctions };
+    return {
+      context: this.options.context,
+      hostFunctions: { ...this.options.hostFunctions, [ADDED_VALUE_HOST_FUNCTION]: this.serveAddedValue },
+    };
+  }
+
+  addContext(name: string, value: ContextValue): Promise<void> {
+    const reserved =
+      JAVASCRIPT_RESERVED_NAMES.includes(name) ||
+      name === ADDED_VALUE_BINDER ||
+      name === ADDED_VALUE_HOST_FUNCTION ||
+      Object.hasOwn(this.options.hostFunctions, name);
+    if (typeof name !== 'string' || !IDENTIFIER.test(name) || reserved) {
+      return Promise.reject(
+        new InvalidArgumentError({
+          argument: 'name',
+          message: `addContext cannot bind ${JSON.stringify(name)}: ${reserved ? 'the REPL reserves that name' : 'it is not an identifier'}. Pick another name, e.g. context_1.`,
+        }),
+      );
+    }
+    if (value === undefined) {
+      return Promise.reject(
+        new InvalidArgumentError({ argument: 'value', message: `addContext(${name}) needs a value.` }),
+      );
+    }
+    const result = this.queue.then(async () => {
+      this.refuseIfEnded();
+      const previous = this.added.get(name);
+      this.added.set(name, value);
+      let failure: string | undefined;
+      if (this.sandbox === undefined) {
+        failure = await this.restart();
+      } else {
+        failure = await this.bindAdded(this.sandbox, name);
+      }
+      this.refuseIfEnded();
+      if (failure !== undefined) {
+        if (previous === undefined) this.added.delete(name);
+        else this.added.set(name, previous);
+        throw new SandboxError({
+          environmentId: this.engine.environmentId,
+          message: `Could not add ${name} to the ${this.engine.sandboxName}: ${failure}`,
+        });
+      }
+    });
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Binds the added value `name` in `sandbox` by a cell of the kit's own; returns why it failed. */
+  private async bindAdded(sandbox: Sandbox, name: string): Promise<string | undefined> {
+    const cell = rewriteJavaScriptCell(`await ${ADDED_VALUE_BINDER}(${JSON.stringify(name)});`);
+    if (!cell.ok) return cell.error.message;
+    const { broken, error } = await this.runInSandbox(sandbox, cell, { maxOutputChars: 1_000 });
+    if (broken !== undefined) {
+      this.sandbox = undefined;
+      await disposeQuietly(sandbox);
+      return broken;
+    }
+    return error ? error.message : undefined;
   }
 
   runCell(code: string, options: RunCellOptions = {}): Promise<CellResult> {
@@ -132,7 +215,8 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
     if (refusal !== undefined) return this.becomeUnusable(refusal);
     const failure = await this.restart(sandbox);
     if (failure === undefined) {
-      return `${broken} A new ${this.engine.sandboxName} was started: \`context\` and the functions are back, but every variable from earlier cells is gone.`;
+      const added = this.added.size > 0 ? ` (and ${[...this.added.keys()].join(', ')})` : '';
+      return `${broken} A new ${this.engine.sandboxName} was started: \`context\`${added} and the functions are back, but every variable from earlier cells is gone.`;
     }
     if (this.engine.failedRestart === 'retry') {
       return `${broken} A new ${this.engine.sandboxName} could not be started (${failure}); the next cell tries again.`;
@@ -156,6 +240,11 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
         return 'the session was disposed';
       }
       this.sandbox = sandbox;
+      // The added values are back too: like `context`, they are the session's, not the model's.
+      for (const name of this.added.keys()) {
+        const failure = await this.bindAdded(sandbox, name);
+        if (failure !== undefined) return failure;
+      }
       return undefined;
     } catch (error) {
       const message = errorMessageOf(error);

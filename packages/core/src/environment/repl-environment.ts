@@ -100,6 +100,17 @@ export interface ReplSession {
    * Rejects only when the session was disposed.
    */
   runCell(code: string, options?: RunCellOptions): Promise<CellResult>;
+  /**
+   * Binds `value` to the global `name` (`context_1`, `history`, …) while the session lives: reserved
+   * like `context` (a cell that assigns it gets the value back after the cell), and bound again after
+   * a restart that lost the other variables. Adding a name again replaces its value. Queued like a
+   * cell. Rejects with an `InvalidArgumentError` for a name that is not an identifier or that the
+   * REPL reserves (`context`, `FINAL`, `console`, the host functions, …), and with a `SandboxError`
+   * when the session was disposed. A variable an earlier cell declared with that name takes the value
+   * (cells' declarations cannot be deleted), without the restoring.
+   * Optional: sessions (`rlm.session`) need it to add the contexts of later questions.
+   */
+  addContext?(name: string, value: ContextValue): Promise<void>;
   /** Releases every resource of the session. Safe to call twice. */
   dispose(): Promise<void>;
 }

@@ -563,7 +563,7 @@
     function isReserved(name) {
       for (var i = 0; i < reservedNames.length; i++) if (reservedNames[i] === name) return true;
       for (var j = 0; j < hostFunctionNames.length; j++) if (hostFunctionNames[j] === name) return true;
-      return false;
+      return name === constants.addedValueBinder || addedNames[name] !== undefined;
     }
 
     /** @param {unknown} value */
@@ -809,6 +809,8 @@
     originals.FINAL = FINAL;
     originals.FINAL_VAR = FINAL_VAR;
     originals.SHOW_VARS = SHOW_VARS;
+    /** @type {((name: string) => Promise<unknown>) | null} */
+    var fetchAddedValue = null;
     for (var h = 0; h < hostFunctionNames.length; h++) {
       var hostName = hostFunctionNames[h];
       if (typeof hostName !== 'string' || hasOwn(originals, hostName) || hostName === 'console') {
@@ -816,8 +818,58 @@
           'The host function name ' + jsonStringify(hostName) + ' is reserved or repeated.',
         );
       }
+      // The kit's source of added globals (`ReplSession.addContext`) is no global: only the binder reaches it.
+      if (hostName === constants.addedValueHostFunction) {
+        fetchAddedValue = /** @type {any} */ (makeHostFunction(hostName));
+        continue;
+      }
       originals[hostName] = makeHostFunction(hostName);
     }
+    // Names bound by the binder: `true` for reserved ones, restored like `context` and bound again
+    // (never redefined) when re-added; `'plain'` for a variable of an earlier cell that took the value.
+    /** @type {Record<string, true | 'plain'>} */
+    var addedNames = ObjectCreate(null);
+    /** @param {unknown} name */
+    function bindAddedValue(name) {
+      if (
+        fetchAddedValue === null ||
+        typeof name !== 'string' ||
+        !regExpTest(identifierPattern, name) ||
+        name === 'console' ||
+        name === constants.addedValueBinder ||
+        (hasOwn(originals, name) && addedNames[name] === undefined)
+      ) {
+        return apply(PromiseCtor.reject, PromiseCtor, [
+          new TypeErrorCtor(jsonStringify(name) + ' cannot be added: it is reserved or not an identifier.'),
+        ]);
+      }
+      return promiseThen(fetchAddedValue(name), (/** @type {unknown} */ value) => {
+        if (addedNames[name] === 'plain') {
+          global[name] = value;
+          return;
+        }
+        if (addedNames[name] === true) {
+          originals[name] = value;
+          return;
+        }
+        var existing = getOwnPropertyDescriptor(global, name);
+        if (existing && !existing.configurable) {
+          // A variable of an earlier cell (cells' declarations are `var`s, which cannot be deleted)
+          // takes the value; it is not restored after a cell that assigns it.
+          if (!('value' in existing) || !existing.writable) {
+            throw new TypeErrorCtor(name + ' cannot be added: a fixed global of that name exists.');
+          }
+          addedNames[name] = 'plain';
+          global[name] = value;
+          return;
+        }
+        if (existing) delete global[name];
+        addedNames[name] = true;
+        originals[name] = value;
+        defineReserved(name);
+      });
+    }
+    if (fetchAddedValue !== null) originals[constants.addedValueBinder] = bindAddedValue;
 
     /** @param {string} name */
     function defineReserved(name) {

@@ -137,7 +137,26 @@ export interface JavaScriptPreludeConstants {
   readonly removedGlobals: readonly (readonly [string, string?])[];
   readonly defaultMaxHostCallsInFlight: number;
   readonly defaultMaxHostCallCharsInFlight: number;
+  /** {@link ADDED_VALUE_HOST_FUNCTION}: not defined as a global, only the binder calls it. */
+  readonly addedValueHostFunction: string;
+  /** {@link ADDED_VALUE_BINDER}. */
+  readonly addedValueBinder: string;
 }
+
+/**
+ * The host function through which `JavaScriptSession.addContext` hands a value to the sandbox. The
+ * session adds it to every sandbox's host functions; the prelude keeps it private (no global of
+ * that name) and reaches it only through {@link ADDED_VALUE_BINDER}.
+ */
+export const ADDED_VALUE_HOST_FUNCTION = '__rlm_added_value';
+
+/**
+ * The reserved global, present when the session gives {@link ADDED_VALUE_HOST_FUNCTION}, that
+ * fetches the value added under a name and binds it as a reserved global (restored after every
+ * cell, like `context`). It refuses the prelude's and the host functions' names. Model code may call
+ * it too: it can only fetch values the host added for the model to read.
+ */
+export const ADDED_VALUE_BINDER = '__rlm_bind_added';
 
 /** The prelude's type once evaluated: call it once per session. */
 export type JavaScriptPrelude = (
@@ -190,6 +209,8 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = callProgram(JAVASCRIPT_PRELUDE_
   removedGlobals: JAVASCRIPT_REMOVED_GLOBALS,
   defaultMaxHostCallsInFlight: DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
   defaultMaxHostCallCharsInFlight: DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
+  addedValueHostFunction: ADDED_VALUE_HOST_FUNCTION,
+  addedValueBinder: ADDED_VALUE_BINDER,
 } satisfies JavaScriptPreludeConstants);
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CellResult, ReplEnvironment } from '../environment/repl-environment';
+import { describeAddedContextConformance } from './test-environment-added-contexts';
 import { describeBusyCellConformance } from './test-environment-busy-cells';
 import { describeCellOrderConformance } from './test-environment-cell-order';
 import {
@@ -234,6 +235,7 @@ export function testEnvironment(
     });
 
     describeContextConformance(open);
+    describeAddedContextConformance(open, memoryLimit);
 
     describe('host functions', () => {
       it('are async and pass JSON arguments and results', async () => {
