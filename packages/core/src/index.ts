@@ -65,6 +65,7 @@ export {
 } from './loop/create-rlm';
 export { describeContext } from './loop/describe-context';
 export { RESERVED_NAMES } from './loop/reserved-names';
+export type { RLMSession, SessionCompletionOptions, SessionOptions } from './loop/rlm-session';
 export type { RLMSettings } from './loop/rlm-settings';
 export {
   MODEL_CALL_KEY_VERSION,
@@ -97,6 +98,7 @@ export type {
   TrajectoryCodeBlock,
   TrajectoryIteration,
   TrajectoryMetadata,
+  TrajectorySession,
   TrajectorySubCall,
   TrajectoryTextCut,
 } from './trajectory/trajectory';

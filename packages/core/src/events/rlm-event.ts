@@ -33,7 +33,7 @@ export interface TurnStartEvent extends RLMEventBase {
 }
 
 /** Who a model call serves. */
-export type ModelCallRole = 'root' | 'sub' | 'max-turns-fallback';
+export type ModelCallRole = 'root' | 'sub' | 'max-turns-fallback' | 'compaction';
 
 /** A model call began (root turn, `llm_query`, or the final fallback). */
 export interface ModelCallStartEvent extends RLMEventBase {
@@ -168,6 +168,25 @@ export interface RunErrorEvent extends RLMEventBase {
   readonly durationMs: number;
 }
 
+/**
+ * The root model's conversation neared its context window, so its older part (the earlier questions
+ * of a session) was replaced by a summary written by one root-model call. The full text stays in
+ * the REPL's `history`. Token counts are estimates (`estimateTokens`) of the whole conversation.
+ */
+export interface CompactionEvent extends RLMEventBase {
+  readonly type: 'compaction';
+  /** The earlier questions of the session the summary now stands for (1-based, inclusive). */
+  readonly questions: { readonly from: number; readonly to: number };
+  /** Messages replaced by the summary. */
+  readonly messagesReplaced: number;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
+  /** `tokensBefore - tokensAfter`. */
+  readonly tokensSaved: number;
+  /** The limit that triggered it: `threshold × contextWindow` of the root model, in tokens. */
+  readonly thresholdTokens: number;
+}
+
 /** Every event of a run, as one discriminated union on `type`. */
 export type RLMEvent =
   | RunStartEvent
@@ -181,7 +200,8 @@ export type RLMEvent =
   | ToolCallEvent
   | TurnEndEvent
   | RunEndEvent
-  | RunErrorEvent;
+  | RunErrorEvent
+  | CompactionEvent;
 
 /** Receives every event as it happens. Exceptions it throws are ignored, so a faulty listener cannot break a run. */
 export type RLMEventListener = (event: RLMEvent) => void;

@@ -11,6 +11,7 @@ import type { RunUsage } from '../usage/usage-totals';
 import { checkResume } from './check-resume';
 import { createEventStream } from './event-stream';
 import { resolveSettings } from './resolve-settings';
+import { createRLMSession, type RLMSession, type SessionOptions } from './rlm-session';
 import type { RLMSettings } from './rlm-settings';
 import { runRLM } from './run-rlm';
 import { RunTree } from './run-tree';
@@ -129,6 +130,12 @@ export interface RLM {
     trajectory: Trajectory,
     options: ResumeOptions<Schema>,
   ): Promise<RLMResult<InferAnswer<Schema>>>;
+  /**
+   * Starts a conversation: questions asked with `session.completion` share one REPL, so a later
+   * question can use what an earlier one computed. Dispose of it (`await session.dispose()`, or
+   * `await using`) to release the REPL.
+   */
+  session(options?: SessionOptions): RLMSession;
 }
 
 /**
@@ -243,6 +250,7 @@ export function createRLM(settings: RLMSettings): RLM {
   return {
     completion: completion as RLM['completion'],
     resume: resume as RLM['resume'],
+    session: (options) => createRLMSession(settings, options),
     stream(question, options) {
       const stream = createEventStream<RLMEvent>();
       const result = completion(question, {

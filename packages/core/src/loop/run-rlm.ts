@@ -24,13 +24,16 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
   if (isRoot) tree.write((writer) => writer.start(run.trajectory));
   let session: RunSession | undefined;
   try {
-    session = new RunSession(tree, {
+    const runOptions = {
       context: run.context,
       hostFunctions: hostFunctionsOf(tree, run),
       signal: run.signal,
-    });
+    };
+    // A session's question runs in the session's REPL, which outlives it.
+    session = request.session?.runSession(tree, runOptions) ?? new RunSession(tree, runOptions);
     // The root's sandbox starts while its first model call is in flight; a child's, at its first cell.
     const firstCall = await FirstCallGuard.start(session, run.signal, run.depth === 0);
+    await request.session?.beforeFirstTurn(tree, run);
 
     let failedTurnsInARow = 0;
     for (let turn = 1; turn <= limits.maxTurns; turn++) {

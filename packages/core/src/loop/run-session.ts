@@ -18,8 +18,8 @@ export class RunSession {
   private session: ReplSession | undefined;
 
   constructor(
-    private readonly tree: RunTree,
-    private readonly options: {
+    protected readonly tree: RunTree,
+    protected readonly options: {
       readonly context: ContextValue;
       readonly hostFunctions: Record<string, HostFunction>;
       /** The run's signal: it stops the creation and every cell. */

@@ -14,6 +14,7 @@ import { createRunEmitter } from './run-emitter';
 import { firstMessages } from './run-prompt';
 import type { RunTree } from './run-tree';
 import { type AnswerSchemaRequest, TypedAnswer } from './typed-answer';
+import type { SessionTurn } from './session-turn';
 
 /** What starts a run: `completion` for the root, a parent's `rlm_query` for a child. */
 export interface RunRequest {
@@ -29,6 +30,8 @@ export interface RunRequest {
   readonly contextSha256?: string;
   /** What the answer must match: `completion`'s `schema`, or `rlm_query`'s for a child. */
   readonly answerSchema?: AnswerSchemaRequest;
+  /** Set for a question of `rlm.session` (the root only): its REPL and conversation outlive the run. */
+  readonly session?: SessionTurn;
 }
 
 /** What one run (the root or a child) keeps while it runs; the steps of the loop share it. */
@@ -86,13 +89,14 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
   const rootModel = depth === 0 ? settings.model : settings.subModel;
   const summary = describeContext(context);
   const tag = createNoteTag();
-  const messages = firstMessages(settings, {
+  const initialMessages = firstMessages(settings, {
     question,
     summary,
     depth,
     tag,
     ...(request.answerSchema ? { answerSchema: request.answerSchema.schema.jsonSchema } : {}),
   });
+  const messages = request.session ? request.session.messages(initialMessages, tag) : initialMessages;
   // A child's question is a model-written prompt of any size: the trajectory keeps a bounded copy.
   const sha256 = await loadSha256();
   const keptQuestion = keepText(question, settings.maxTrajectoryTextChars, sha256);
@@ -124,6 +128,7 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
     },
     iterations: [],
     ...(depth === 0 ? { modelCalls: tree.modelCalls } : {}),
+    ...(request.session ? { session: request.session.trajectorySession } : {}),
   };
   const emit = createRunEmitter(tree, runId, depth);
   emit({

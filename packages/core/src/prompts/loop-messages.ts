@@ -34,7 +34,12 @@ function note(tag: string, text: string): string {
 }
 
 /** The opening user message: what the context is, the question, and a warning not to answer yet. */
-export function firstUserMessage(question: string, context: ContextSummary, tag: string): string {
+export function firstUserMessage(
+  question: string,
+  context: ContextSummary,
+  tag: string,
+  variable = 'context',
+): string {
   const sizes =
     context.parts > 1
       ? `\n${note(tag, `Sizes of its ${context.parts.toLocaleString('en-US')} parts in characters${context.parts > context.partSizes.length ? ` (the first ${context.partSizes.length})` : ''}: ${context.partSizes.join(', ')}.`)}`
@@ -45,7 +50,7 @@ export function firstUserMessage(question: string, context: ContextSummary, tag:
   const tail = context.tail
     ? `\n${note(tag, 'It ends with:')}\n"""\n${neutralizeNoteTag(context.tail, tag)}\n"""`
     : '';
-  return `${note(tag, `The variable \`context\` is a ${describeType(context)} of ${context.totalCharacters.toLocaleString('en-US')} characters (about ${context.approximateTokens.toLocaleString('en-US')} tokens).`)}${sizes}${keys}
+  return `${note(tag, `The variable \`${variable}\` is a ${describeType(context)} of ${context.totalCharacters.toLocaleString('en-US')} characters (about ${context.approximateTokens.toLocaleString('en-US')} tokens).`)}${sizes}${keys}
 ${note(tag, 'It begins with:')}
 """
 ${neutralizeNoteTag(context.head, tag)}

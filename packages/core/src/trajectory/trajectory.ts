@@ -158,6 +158,16 @@ export interface Trajectory {
   durationMs?: number;
   /** Set when the run failed; the answer may still hold a partial one. */
   error?: { readonly name: string; readonly message: string };
+  /** Set for a question of a session (`rlm.session`): which session, and which of its questions. */
+  session?: TrajectorySession;
+}
+
+/** Where a question's run sits in its session. */
+export interface TrajectorySession {
+  /** The session's id, the same for each of its questions. */
+  readonly sessionId: string;
+  /** 1 for the session's first question, 2 for the next, … */
+  readonly question: number;
 }
 
 /** A short description of a context, for the prompt, the trajectory and events. */
