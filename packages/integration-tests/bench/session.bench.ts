@@ -72,4 +72,6 @@ console.log(
 );
 console.log(formatStatsTable(rows));
 const median = rows[1]!.median;
-console.log(`\ntarget: a later question's first cell < 50 ms → ${median < 50 ? 'met' : 'NOT met'} (median ${median.toFixed(1)} ms)`);
+console.log(
+  `\ntarget: a later question's first cell < 50 ms → ${median < 50 ? 'met' : 'NOT met'} (median ${median.toFixed(1)} ms)`,
+);

@@ -179,7 +179,7 @@ describe('rlm.session', () => {
     const compactions = events.filter((event) => event.type === 'compaction');
     expect(compactions).toHaveLength(1);
     const compaction = compactions[0]!;
-    expect(compaction).toMatchObject({ questions: { from: 1, to: 2 }, messagesReplaced: 4 });
+    expect(compaction).toMatchObject({ scope: 'session', from: 1, to: 2, messagesReplaced: 4 });
     expect(compaction.tokensSaved).toBeGreaterThan(7_000);
     expect(compaction.tokensSaved).toBe(compaction.tokensBefore - compaction.tokensAfter);
     expect(compaction.tokensBefore).toBeGreaterThan(compaction.thresholdTokens);
@@ -189,6 +189,36 @@ describe('rlm.session', () => {
     expect(sent(rootCall)).not.toContain(longAnswer);
     expect(JSON.parse(third.answer)).toEqual([2, longAnswer.length + 1]);
     expect(third.usage.byModel['mock:root']?.calls ?? third.usage.total.calls).toBe(2);
+  });
+
+  it("compacts a long question's earlier turns, keeping the last one whole, and the run answers", async () => {
+    const events: RLMEvent[] = [];
+    const model = new MockLanguageModel({
+      modelId: 'root',
+      contextWindow: 12_000,
+      responses: (request) => {
+        if (request.messages[0]!.content.startsWith('You condense')) return 'SUMMARY: parts 1-2 printed.';
+        const turn = request.messages.filter((message) => message.role === 'assistant').length + 1;
+        if (turn <= 3 && !sent(request).includes('SUMMARY')) {
+          return code(`const part${turn} = ${turn}; console.log("${'x'.repeat(8_000)}" + part${turn})`);
+        }
+        return code('FINAL(part1 + part2 + part3)');
+      },
+    });
+    const rlm = quickjsRLM({ model });
+    await using chat = rlm.session({ context: LINES, onEvent: (event) => events.push(event) });
+    const result = await chat.completion('Add the parts.');
+    expect(result.answer).toBe('6');
+    const compactions = events.filter((event) => event.type === 'compaction');
+    expect(compactions.length).toBeGreaterThanOrEqual(1);
+    expect(compactions[0]).toMatchObject({ scope: 'run', from: 1 });
+    expect(compactions[0]!.tokensSaved).toBeGreaterThan(1_000);
+    const last = model.calls.at(-1)!;
+    expect(sent(last)).toContain('SUMMARY: parts 1-2 printed.');
+    // The last turn before the summary-backed call is still there, whole.
+    expect(last.messages.filter((message) => message.role === 'assistant')).toHaveLength(1);
+    const roles = last.messages.map((message) => message.role);
+    expect(roles).toEqual(['system', 'user', 'assistant', 'user']);
   });
 
   it('reports a REPL that lost its state rather than inventing the variables of earlier questions', async () => {

@@ -169,14 +169,18 @@ export interface RunErrorEvent extends RLMEventBase {
 }
 
 /**
- * The root model's conversation neared its context window, so its older part (the earlier questions
- * of a session) was replaced by a summary written by one root-model call. The full text stays in
- * the REPL's `history`. Token counts are estimates (`estimateTokens`) of the whole conversation.
+ * The root model's conversation neared its context window, so its older part was replaced by a
+ * summary written by one root-model call (role `'compaction'`): the earlier questions of a session
+ * (their full text stays in the REPL's `history`), or the earlier turns of one question (their
+ * variables stay in the REPL). Token counts are estimates (`estimateTokens`) of the whole conversation.
  */
 export interface CompactionEvent extends RLMEventBase {
   readonly type: 'compaction';
-  /** The earlier questions of the session the summary now stands for (1-based, inclusive). */
-  readonly questions: { readonly from: number; readonly to: number };
+  /** `'session'`: earlier questions were summarised; `'run'`: earlier turns of this question. */
+  readonly scope: 'session' | 'run';
+  /** The questions (scope `'session'`) or turns (scope `'run'`) the summary now stands for, 1-based, inclusive. */
+  readonly from: number;
+  readonly to: number;
   /** Messages replaced by the summary. */
   readonly messagesReplaced: number;
   readonly tokensBefore: number;

@@ -16,8 +16,11 @@ import type { Trajectory } from '../trajectory/trajectory';
 import { emptyUsageTotals, type RunUsage, type UsageTotals } from '../usage/usage-totals';
 import {
   compactEarlierQuestions,
+  compactEarlierTurns,
   DEFAULT_COMPACTION_THRESHOLD,
+  joinConsecutiveRoles,
   type SessionConversation,
+  type TurnCompactionState,
 } from './compact-history';
 import type { RLMResult, RLMStream } from './create-rlm';
 import { describeContext } from './describe-context';
@@ -171,18 +174,18 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
       ...Array.from({ length: addedContexts + (newContext ? 1 : 0) }, (_, i) => `context_${i + 1}`),
     ];
     const stateLost = repl.takeStateLost();
-    let earlierMessages = 0;
+    let opening: ChatMessage | undefined;
+    let turns: TurnCompactionState | undefined;
     let runSession: ReturnType<SessionRepl['forRun']> | undefined;
 
     const turn: SessionTurn = {
       trajectorySession: { sessionId, question: number },
       messages(initial, tag) {
-        const [system, opening] = initial as [ChatMessage, ChatMessage];
+        const [system, firstOpening] = initial as [ChatMessage, ChatMessage];
         const earlier = earlierQuestionMessages(conversation, tag);
-        earlierMessages = earlier.length;
         const current: ChatMessage =
           number === 1
-            ? opening
+            ? firstOpening
             : {
                 role: 'user',
                 content: laterQuestionMessage({
@@ -196,23 +199,28 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
                   tag,
                 }),
               };
-        return [
+        opening = current;
+        return joinConsecutiveRoles([
           { role: 'system', content: `${system.content}\n\n${sessionSystemNote()}` },
           ...earlier,
           current,
-        ];
+        ]);
       },
       runSession(tree, runOptions) {
         runSession = repl.forRun(tree, runOptions, adds);
         return runSession;
       },
-      async beforeFirstTurn(tree, run) {
-        if (threshold === undefined || earlierMessages === 0) return;
-        earlierMessages = await compactEarlierQuestions(tree, run, {
-          conversation,
-          earlierMessages,
-          threshold,
-        });
+      async beforeTurn(tree, run, turnNumber) {
+        if (threshold === undefined) return;
+        if (turnNumber === 1) {
+          if (conversation.exchanges.length > 0) {
+            await compactEarlierQuestions(tree, run, { conversation, opening: opening!, threshold });
+          }
+          const openingIndex = run.messages.length - 1;
+          turns = { openingIndex, openingContent: run.messages[openingIndex]!.content, summary: undefined };
+          return;
+        }
+        if (turns) await compactEarlierTurns(tree, run, { state: turns, threshold });
       },
     };
 

@@ -33,11 +33,11 @@ export async function runRLM(tree: RunTree, request: RunRequest): Promise<RunOut
     session = request.session?.runSession(tree, runOptions) ?? new RunSession(tree, runOptions);
     // The root's sandbox starts while its first model call is in flight; a child's, at its first cell.
     const firstCall = await FirstCallGuard.start(session, run.signal, run.depth === 0);
-    await request.session?.beforeFirstTurn(tree, run);
 
     let failedTurnsInARow = 0;
     for (let turn = 1; turn <= limits.maxTurns; turn++) {
       tree.throwIfStopped();
+      await request.session?.beforeTurn(tree, run, turn);
       const outcome = await runTurn(tree, run, { turn, session, firstCall });
       if (isRoot && !outcome.final)
         tree.write((writer) => writer.iteration(run.trajectory.iterations.at(-1)!));

@@ -15,6 +15,9 @@ export interface SessionTurn {
   messages(initial: readonly ChatMessage[], tag: string): ChatMessage[];
   /** The run's sandbox: the session's REPL, which the run's end leaves open. */
   runSession(tree: RunTree, options: ConstructorParameters<typeof RunSession>[1]): RunSession;
-  /** Called once before the first turn: compacts the earlier questions when they fill the window. */
-  beforeFirstTurn(tree: RunTree, run: RunState): Promise<void>;
+  /**
+   * Called before each turn: compacts the earlier questions (before turn 1) or the question's earlier
+   * turns (later) when the conversation nears the root model's window.
+   */
+  beforeTurn(tree: RunTree, run: RunState, turn: number): Promise<void>;
 }

@@ -61,7 +61,28 @@ ${tag} Reuse what you already computed where it answers this; explore with code 
 }
 
 /** The system prompt of the one call that summarises a session's earlier questions. */
-export const COMPACTION_SYSTEM_PROMPT = `You condense the record of a working session. You are given earlier questions that were answered by writing code over a large text, and their final answers. Write a short summary that keeps what later questions may need: each question's gist, its answer (numbers, names and lists exactly), and any fact or variable name the answers mention. No preamble.`;
+export const COMPACTION_SYSTEM_PROMPT = `You condense the record of a working session in which questions are answered by writing code over a large text: earlier questions and their final answers, or the code steps of one question and what they printed. Write a short summary that keeps what the rest of the work may need: each question's gist and answer, what was found (numbers, names and lists exactly), and which variables hold what. No preamble.`;
+
+/** What a question's opening message gains when its earlier turns were summarised. */
+export function turnsSummaryNote(through: number, summary: string, tag: string): string {
+  const turns = through === 1 ? 'turn 1' : `turns 1–${through}`;
+  return `${tag} Your ${turns} on this question were summarised to save room (the variables they made are still in the REPL):\n${neutralizeNoteTag(summary, tag)}`;
+}
+
+/** The request of the call that summarises a question's earlier turns: the code written and what it printed. */
+export function compactionRequestForTurns(
+  previousSummary: string | undefined,
+  messages: readonly { readonly role: string; readonly content: string }[],
+  question: string,
+): string {
+  const earlier = previousSummary ? `Summary so far:\n${previousSummary}\n\n` : '';
+  const listed = messages
+    .map(
+      (message) => `${message.role === 'assistant' ? 'Code step' : 'What it printed'}:\n${message.content}`,
+    )
+    .join('\n\n');
+  return `The question being worked on:\n${question}\n\n${earlier}${listed}\n\nSummarise all of the above in one text: what was found so far (numbers exactly), which variables hold what, and what is left to do.`;
+}
 
 /** The user message of that call: the earlier summary, if any, and the questions to fold into it. */
 export function compactionRequest(
