@@ -142,11 +142,35 @@ describe('rlm.session', () => {
     expect(second.answer).toBe('first,second');
   });
 
+  it('streams a question, and a question aborted by its signal leaves the session usable', async () => {
+    const { model, subModel } = scriptedModels([
+      code('const first = 1; FINAL(first)'),
+      code('await new Promise(() => {});'),
+      code('FINAL(first + 1)'),
+    ]);
+    const rlm = quickjsRLM({ model, subModel, cellTimeoutMs: 30_000 });
+    await using chat = rlm.session({ context: LINES });
+    const stream = chat.stream('one');
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    expect((await stream.result).answer).toBe('1');
+    expect(types[0]).toBe('run-start');
+    expect(types.at(-1)).toBe('run-end');
+    const controller = new AbortController();
+    const aborted = chat.completion('two', { signal: controller.signal });
+    setTimeout(() => controller.abort(), 100);
+    await expect(aborted).rejects.toThrow();
+    expect((await chat.completion('three')).answer).toBe('2');
+    expect(chat.trajectories).toHaveLength(3);
+    expect(chat.history.map((exchange) => exchange.question)).toEqual(['one', 'three']);
+  });
+
   it('records every question in order, with the session id, as JSONL', async () => {
-    const { model, subModel } = scriptedModels([code('FINAL("a")'), code('FINAL("b")')]);
+    const { model, subModel } = scriptedModels([code('FINAL(JSON.stringify(history))'), code('FINAL("b")')]);
     const rlm = quickjsRLM({ model, subModel });
     await using chat = rlm.session({ context: LINES });
-    await chat.completion('first');
+    // The first question already has `history`, empty.
+    expect((await chat.completion('first')).answer).toBe('[]');
     await chat.completion('second');
     expect(chat.trajectories.map((trajectory) => trajectory.session)).toEqual([
       { sessionId: chat.sessionId, question: 1 },

@@ -37,6 +37,8 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
   private disposed = false;
   /** Why the session cannot run cells any more, once it lost a sandbox it may not replace. */
   private unusable: string | undefined;
+  /** Set when a sandbox broke outside a cell (binding an added value): the next cell's `stateLost` says so. */
+  private lostOutsideCell: string | undefined;
   /** The values `addContext` bound, by name, in order: every new sandbox gets them again. */
   private readonly added = new Map<string, ContextValue>();
   private readonly serveAddedValue: HostFunction = async ([name]) => {
@@ -130,6 +132,7 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
     const { broken, error } = await this.runInSandbox(sandbox, cell, { maxOutputChars: 1_000 });
     if (broken !== undefined) {
       this.sandbox = undefined;
+      this.lostOutsideCell = broken;
       await disposeQuietly(sandbox);
       return broken;
     }
@@ -167,6 +170,8 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
         durationMs: durationMs(),
       };
     }
+    const lostBefore = this.lostOutsideCell && this.restartedNotice(this.lostOutsideCell);
+    this.lostOutsideCell = undefined;
     if (this.sandbox === undefined) {
       // The last restart failed and the engine retries: a cell cannot run before a sandbox does.
       const failure = await this.restart();
@@ -176,6 +181,7 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
         return { ...emptyOutcome(message), durationMs: durationMs(), stateLost: message };
       }
     }
+
     const sandbox = this.sandbox as Sandbox;
     this.cellCount++;
     const running = this.runInSandbox(sandbox, rewritten, options);
@@ -183,7 +189,7 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
     const { broken, ...outcome } = await running.finally(() => {
       this.running = undefined;
     });
-    const stateLost = broken === undefined ? undefined : await this.replace(sandbox, broken);
+    const stateLost = broken === undefined ? lostBefore : await this.replace(sandbox, broken);
     return { ...outcome, durationMs: durationMs(), ...(stateLost ? { stateLost } : {}) };
   }
 
@@ -214,14 +220,16 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
     const refusal = this.engine.refuseRestart?.(sandbox, broken);
     if (refusal !== undefined) return this.becomeUnusable(refusal);
     const failure = await this.restart(sandbox);
-    if (failure === undefined) {
-      const added = this.added.size > 0 ? ` (and ${[...this.added.keys()].join(', ')})` : '';
-      return `${broken} A new ${this.engine.sandboxName} was started: \`context\`${added} and the functions are back, but every variable from earlier cells is gone.`;
-    }
+    if (failure === undefined) return this.restartedNotice(broken);
     if (this.engine.failedRestart === 'retry') {
       return `${broken} A new ${this.engine.sandboxName} could not be started (${failure}); the next cell tries again.`;
     }
     return this.becomeUnusable(`${broken} A new ${this.engine.sandboxName} could not be started: ${failure}`);
+  }
+
+  private restartedNotice(broken: string): string {
+    const added = this.added.size > 0 ? ` (and ${[...this.added.keys()].join(', ')})` : '';
+    return `${broken} A new ${this.engine.sandboxName} was started: \`context\`${added} and the functions are back, but every variable from earlier cells is gone.`;
   }
 
   private async becomeUnusable(reason: string): Promise<never> {

@@ -112,8 +112,8 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
   let firstContext: { readonly value: ContextValue } | undefined =
     options.context === undefined ? undefined : { value: options.context };
   let addedContexts = 0;
-  /** How many exchanges `history` in the REPL holds. */
-  let historyBound = 0;
+  /** How many exchanges `history` in the REPL holds (-1: not bound yet; the first question binds `[]`). */
+  let historyBound = -1;
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;
   let running: AbortController | undefined;
