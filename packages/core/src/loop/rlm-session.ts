@@ -169,6 +169,7 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
       newContext = { name: `context_${addedContexts + 1}`, value: questionOptions.context };
       adds.push([newContext.name, newContext.value]);
     }
+    const sessionContext = firstContext.value;
     const contextNames = [
       'context',
       ...Array.from({ length: addedContexts + (newContext ? 1 : 0) }, (_, i) => `context_${i + 1}`),
@@ -207,7 +208,8 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
         ]);
       },
       runSession(tree, runOptions) {
-        runSession = repl.forRun(tree, runOptions, adds);
+        // The REPL starts with `context` whichever question starts it (a first question may fail before).
+        runSession = repl.forRun(tree, { ...runOptions, context: sessionContext }, adds);
         return runSession;
       },
       async beforeTurn(tree, run, turnNumber) {
