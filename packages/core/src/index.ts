@@ -96,6 +96,7 @@ export type {
   ContextSummary,
   Trajectory,
   TrajectoryCodeBlock,
+  TrajectoryCompaction,
   TrajectoryIteration,
   TrajectoryMetadata,
   TrajectorySession,

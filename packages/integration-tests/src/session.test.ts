@@ -212,6 +212,10 @@ describe('rlm.session', () => {
     expect(sent(rootCall)).toContain('SUMMARY: q1 and q2 were long.');
     expect(sent(rootCall)).not.toContain(longAnswer);
     expect(JSON.parse(third.answer)).toEqual([2, longAnswer.length + 1]);
+    expect(third.trajectory.session?.compactions).toEqual([
+      expect.objectContaining({ scope: 'session', beforeTurn: 1, summary: 'SUMMARY: q1 and q2 were long.' }),
+    ]);
+    expect(trajectoryToJsonl(third.trajectory)).toContain('SUMMARY: q1 and q2 were long.');
     expect(third.usage.byModel['mock:root']?.calls ?? third.usage.total.calls).toBe(2);
   });
 
@@ -236,6 +240,7 @@ describe('rlm.session', () => {
     const compactions = events.filter((event) => event.type === 'compaction');
     expect(compactions.length).toBeGreaterThanOrEqual(1);
     expect(compactions[0]).toMatchObject({ scope: 'run', from: 1 });
+    expect(result.trajectory.session?.compactions?.[0]).toMatchObject({ scope: 'run', from: 1 });
     expect(compactions[0]!.tokensSaved).toBeGreaterThan(1_000);
     const last = model.calls.at(-1)!;
     expect(sent(last)).toContain('SUMMARY: parts 1-2 printed.');

@@ -100,7 +100,8 @@ export async function compactEarlierQuestions(
     ]),
   );
   recordInitialMessages(tree, run);
-  report(run, {
+  report(run, summary, {
+    beforeTurn: 1,
     scope: 'session',
     from: 1,
     to: through,
@@ -152,7 +153,8 @@ export async function compactEarlierTurns(
     role: 'user',
     content: `${state.openingContent}\n\n${turnsSummaryNote(through, summary, run.tag)}`,
   });
-  report(run, {
+  report(run, summary, {
+    beforeTurn: run.trajectory.iterations.length + 1,
     scope: 'run',
     from: 1,
     to: through,
@@ -194,7 +196,12 @@ function recordInitialMessages(tree: RunTree, run: RunState): void {
 
 function report(
   run: RunState,
-  fields: {
+  summary: string,
+  {
+    beforeTurn,
+    ...fields
+  }: {
+    readonly beforeTurn: number;
     readonly scope: 'session' | 'run';
     readonly from: number;
     readonly to: number;
@@ -204,6 +211,18 @@ function report(
   },
 ): void {
   const tokensAfter = conversationTokens(run.messages);
+  if (run.trajectory.session) {
+    run.trajectory.session.compactions ??= [];
+    run.trajectory.session.compactions.push({
+      scope: fields.scope,
+      beforeTurn,
+      from: fields.from,
+      to: fields.to,
+      summary,
+      tokensBefore: fields.tokensBefore,
+      tokensAfter,
+    });
+  }
   run.emit({
     type: 'compaction',
     ...fields,

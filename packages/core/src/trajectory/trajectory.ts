@@ -168,6 +168,24 @@ export interface TrajectorySession {
   readonly sessionId: string;
   /** 1 for the session's first question, 2 for the next, … */
   readonly question: number;
+  /**
+   * The compactions of this question's conversation, in order (see the `compaction` event). The
+   * JSONL's per-turn prompts are rebuilt from the messages as first sent; after a compaction the
+   * root model was sent the summary instead of the messages it replaced.
+   */
+  compactions?: TrajectoryCompaction[];
+}
+
+/** One compaction of a question's conversation. */
+export interface TrajectoryCompaction {
+  readonly scope: 'session' | 'run';
+  /** The turn whose root call first got the summary. */
+  readonly beforeTurn: number;
+  readonly from: number;
+  readonly to: number;
+  readonly summary: string;
+  readonly tokensBefore: number;
+  readonly tokensAfter: number;
 }
 
 /** A short description of a context, for the prompt, the trajectory and events. */
