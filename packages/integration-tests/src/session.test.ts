@@ -111,6 +111,35 @@ describe('rlm.session', () => {
     expect(chat.usage.total.costUsd).toBeCloseTo(1.2);
   });
 
+  it('counts sub-calls across the session for a session-wide maxSubCalls', async () => {
+    const { model, subModel } = scriptedModels([
+      code('FINAL((await llm_query_batched(["a", "b", "c"])).length)'),
+      code('FINAL("never sent")'),
+    ]);
+    const rlm = quickjsRLM({ model, subModel });
+    await using chat = rlm.session({ context: LINES, limits: { maxSubCalls: 3 } });
+    expect((await chat.completion('three sub-calls')).answer).toBe('3');
+    await expect(chat.completion('one more')).rejects.toThrow(/session limits\.maxSubCalls/);
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it('says clearly when the environment cannot add values to a running REPL', async () => {
+    const { model, subModel } = scriptedModels([code('FINAL(1)'), code('FINAL(2)')]);
+    const quickjs = createQuickJSEnvironment();
+    const environment: ReplEnvironment = {
+      specificationVersion: 'v1',
+      environmentId: 'no-add',
+      language: 'javascript',
+      async createSession(options) {
+        const session = await quickjs.createSession(options);
+        return { runCell: session.runCell.bind(session), dispose: session.dispose.bind(session) };
+      },
+    };
+    const rlm = createRLM({ model, subModel, environment });
+    await using chat = rlm.session({ context: LINES });
+    await expect(chat.completion('first')).rejects.toThrow(/cannot add values to a running REPL/);
+  });
+
   it('releases the REPL on dispose; a later completion rejects clearly', async () => {
     const { model, subModel } = scriptedModels([code('FINAL(1)'), code('FINAL(2)')]);
     let disposedSessions = 0;
