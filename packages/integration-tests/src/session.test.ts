@@ -140,6 +140,17 @@ describe('rlm.session', () => {
     await expect(chat.completion('first')).rejects.toThrow(/cannot add values to a running REPL/);
   });
 
+  it('refuses a tool whose name a session uses for its variables', () => {
+    const { model } = scriptedModels([]);
+    const rlm = quickjsRLM({
+      model,
+      tools: [
+        { name: 'history', description: 'x', parameters: { type: 'object' }, execute: async () => null },
+      ],
+    });
+    expect(() => rlm.session()).toThrow(/Tool name 'history' is taken in a session/);
+  });
+
   it('releases the REPL on dispose; a later completion rejects clearly', async () => {
     const { model, subModel } = scriptedModels([code('FINAL(1)'), code('FINAL(2)')]);
     let disposedSessions = 0;

@@ -102,6 +102,14 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
       message: `compaction.threshold must be a share of the context window, above 0 and at most 1; got ${threshold}.`,
     });
   }
+  for (const tool of settings.tools ?? []) {
+    if (tool.name === 'history' || /^context_\d+$/.test(tool.name)) {
+      throw new InvalidArgumentError({
+        argument: 'tools',
+        message: `Tool name '${tool.name}' is taken in a session (history, context_1, context_2, … are its variables). Rename the tool.`,
+      });
+    }
+  }
   const sessionId = `session-${crypto.randomUUID()}`;
   const repl = new SessionRepl(settings.environment);
   const conversation: SessionConversation = { exchanges: [], summary: undefined };
