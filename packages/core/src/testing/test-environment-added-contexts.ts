@@ -104,6 +104,16 @@ export function describeAddedContextConformance(
       expect(after.value).toMatch(/44,\s*"function",\s*"added",\s*"undefined"/);
     });
 
+    it('is queued like a cell: a cell before it does not see it, a cell after it does', async ({ skip }) => {
+      const { session, add } = await openWithAddContext(skip);
+      const before = session.runCell("await llm_query('wait'); typeof context_1");
+      const adding = add('context_1', 'now');
+      const after = session.runCell('context_1');
+      expect((await before).value).toBe('"undefined"');
+      await adding;
+      expect((await after).value).toBe('"now"');
+    });
+
     it('rejects once the session was disposed', async ({ skip }) => {
       const { session, add } = await openWithAddContext(skip);
       await session.dispose();
