@@ -8,7 +8,8 @@ import {
 } from '@rlm/core';
 import { MockLanguageModel, type MockRequest } from '@rlm/core/testing';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as z from 'zod';
 import { code, quickjsRLM, scriptedModels } from './fixtures';
 
 const LINES = ['apple red', 'banana yellow', 'cherry red', 'lime green'].join('\n');
@@ -138,6 +139,21 @@ describe('rlm.session', () => {
     const rlm = createRLM({ model, subModel, environment });
     await using chat = rlm.session({ context: LINES });
     await expect(chat.completion('first')).rejects.toThrow(/cannot add values to a running REPL/);
+  });
+
+  it('gives a typed answer to a question with a schema; history keeps its text', async () => {
+    const { model, subModel } = scriptedModels([
+      code('const counted = { red: 2, total: 4 }; FINAL("done")'),
+      code('FINAL(counted)'),
+    ]);
+    const rlm = quickjsRLM({ model, subModel });
+    await using chat = rlm.session({ context: LINES });
+    await chat.completion('Count.');
+    const counts = z.object({ red: z.number(), total: z.number() });
+    const typed = await chat.completion('Give the counts.', { schema: counts });
+    expect(typed.answer).toEqual({ red: 2, total: 4 });
+    expectTypeOf(typed.answer).toEqualTypeOf<{ red: number; total: number }>();
+    expect(JSON.parse(chat.history[1]!.answer)).toEqual({ red: 2, total: 4 });
   });
 
   it('refuses a tool whose name a session uses for its variables', () => {

@@ -271,8 +271,8 @@ export function createRLM(settings: RLMSettings): RLM {
 }
 
 /** The `schema` of a completion, checked and ready for the run, with its retries. */
-function answerSchemaOf(
-  options: CompletionOptions<AnswerSchema | undefined>,
+export function answerSchemaOf(
+  options: Pick<CompletionOptions<AnswerSchema | undefined>, 'schema' | 'jsonSchema' | 'maxSchemaRetries'>,
 ): AnswerSchemaRequest | undefined {
   if (options.schema === undefined) {
     if (options.jsonSchema !== undefined || options.maxSchemaRetries !== undefined) {

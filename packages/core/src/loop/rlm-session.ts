@@ -12,6 +12,7 @@ import {
   sessionSummaryMessage,
   sessionSystemNote,
 } from '../prompts/session-messages';
+import type { AnswerSchema, InferAnswer } from '../schema/answer-schema';
 import type { Trajectory } from '../trajectory/trajectory';
 import { emptyUsageTotals, type RunUsage, type UsageTotals } from '../usage/usage-totals';
 import {
@@ -22,7 +23,7 @@ import {
   type SessionConversation,
   type TurnCompactionState,
 } from './compact-history';
-import type { RLMResult, RLMStream } from './create-rlm';
+import { answerSchemaOf, type CompletionOptions, type RLMResult, type RLMStream } from './create-rlm';
 import { describeContext } from './describe-context';
 import { createEventStream } from './event-stream';
 import { resolveSettings } from './resolve-settings';
@@ -52,14 +53,16 @@ export interface SessionOptions {
   readonly compaction?: false | { readonly threshold?: number };
 }
 
-/** Options of one question of a session. */
-export interface SessionCompletionOptions {
+/**
+ * Options of one question of a session: those of `completion` (a `schema` for a typed answer, a
+ * `trajectoryWriter`, …), with the context optional.
+ */
+export interface SessionCompletionOptions<Schema extends AnswerSchema | undefined = undefined>
+  extends Omit<CompletionOptions<Schema>, 'context' | 'limits' | 'signal'> {
   /** A new context for this question, bound as `context_1`, `context_2`, … (or `context` if none is yet). */
   readonly context?: ContextValue;
   /** Cancels this question; the session stays usable. */
   readonly signal?: AbortSignal;
-  /** Receives every event of this question. */
-  readonly onEvent?: RLMEventListener;
   /** Limits of this question, within what the session has left. */
   readonly limits?: RLMLimits;
 }
@@ -72,10 +75,19 @@ export interface SessionCompletionOptions {
 export interface RLMSession extends AsyncDisposable {
   /** The id every question's trajectory carries in `session.sessionId`. */
   readonly sessionId: string;
-  /** Answers `question` in the session's REPL. Rejects like `rlm.completion`, or once the session was disposed. */
-  completion(question: string, options?: SessionCompletionOptions): Promise<RLMResult>;
+  /**
+   * Answers `question` in the session's REPL (with `options.schema`, as a validated value). Rejects
+   * like `rlm.completion`, or once the session was disposed.
+   */
+  completion<Schema extends AnswerSchema | undefined = undefined>(
+    question: string,
+    options?: SessionCompletionOptions<Schema>,
+  ): Promise<RLMResult<InferAnswer<Schema>>>;
   /** Like `completion`, yielding every event; the result is in `.result`. */
-  stream(question: string, options?: SessionCompletionOptions): RLMStream;
+  stream<Schema extends AnswerSchema | undefined = undefined>(
+    question: string,
+    options?: SessionCompletionOptions<Schema>,
+  ): RLMStream<InferAnswer<Schema>>;
   /** Usage of every question so far (failed ones included), in total and per model. */
   readonly usage: RunUsage;
   /** The trajectory of every question so far, in order (failed ones included). */
@@ -161,8 +173,12 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
     subCalls += trajectory.failedSubCalls?.total ?? 0;
   };
 
-  const ask = async (question: string, questionOptions: SessionCompletionOptions): Promise<RLMResult> => {
+  const ask = async (
+    question: string,
+    questionOptions: SessionCompletionOptions<AnswerSchema | undefined>,
+  ): Promise<RLMResult<unknown>> => {
     if (disposed) throw disposedError(settings.environment.environmentId);
+    const answerSchema = answerSchemaOf(questionOptions);
     const number = trajectories.length + 1;
     const resolved = resolveSettings(settings, limitsFor(questionOptions.limits));
     const adds: [string, ContextValue][] = [];
@@ -240,20 +256,28 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
     const listeners = [settings.onEvent, options.onEvent, questionOptions.onEvent].filter(
       (listener): listener is RLMEventListener => listener !== undefined,
     );
-    const tree = new RunTree(resolved, listeners, AbortSignal.any(signals));
+    const tree = new RunTree(
+      resolved,
+      listeners,
+      AbortSignal.any(signals),
+      questionOptions.trajectoryWriter ? { writer: questionOptions.trajectoryWriter } : {},
+    );
     const started = performance.now();
+    let ended: Trajectory | undefined;
     try {
       const outcome = await runRLM(tree, {
         question,
         context: newContext?.value ?? firstContext.value,
         depth: 0,
         session: turn,
+        ...(answerSchema ? { answerSchema } : {}),
       });
+      ended = outcome.trajectory;
       record(outcome.trajectory);
       conversation.exchanges.push({ question, answer: outcome.answer });
       const runUsage = outcome.trajectory.usage!;
       return {
-        answer: outcome.answer,
+        answer: answerSchema ? outcome.typed?.value : outcome.answer,
         answerSource: outcome.answerSource,
         usage: runUsage,
         costUsd: runUsage.total.costUsd,
@@ -263,11 +287,17 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
         trajectory: outcome.trajectory,
       };
     } catch (error) {
-      record((error as { trajectory?: Trajectory } | undefined)?.trajectory);
+      const trajectory = (error as { trajectory?: Trajectory } | undefined)?.trajectory;
+      if (trajectory?.depth === 0) ended = trajectory;
+      record(trajectory);
       throw error;
     } finally {
       running = undefined;
       tree.close();
+      if (ended) {
+        const trajectory = ended;
+        tree.write((writer) => writer.end(trajectory));
+      }
       // What the REPL now holds: a question that failed before its first cell bound nothing.
       if (await runSession?.bound()) {
         if (adds.some(([name]) => name === 'history')) historyBound = historyLength;
@@ -278,8 +308,8 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
 
   const completion = (
     question: string,
-    questionOptions: SessionCompletionOptions = {},
-  ): Promise<RLMResult> => {
+    questionOptions: SessionCompletionOptions<AnswerSchema | undefined> = {},
+  ): Promise<RLMResult<unknown>> => {
     if (typeof question !== 'string' || question.trim() === '') {
       return Promise.reject(
         new InvalidArgumentError({
@@ -302,15 +332,15 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
     await repl.dispose();
   };
 
-  return {
+  const session: RLMSession = {
     sessionId,
-    completion,
-    stream(question, questionOptions = {}) {
+    completion: completion as RLMSession['completion'],
+    stream(question, questionOptions) {
       const stream = createEventStream<RLMEvent>();
       const result = completion(question, {
         ...questionOptions,
         onEvent: (event) => {
-          questionOptions.onEvent?.(event);
+          questionOptions?.onEvent?.(event);
           stream.push(event);
         },
       });
@@ -319,7 +349,7 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
         (error: unknown) => stream.end(error),
       );
       result.catch(() => undefined);
-      return Object.assign(stream.iterable, { result });
+      return Object.assign(stream.iterable, { result }) as RLMStream<never>;
     },
     get usage() {
       return { total: { ...usage.total }, byModel: structuredClone(usage.byModel) };
@@ -333,6 +363,7 @@ export function createRLMSession(settings: RLMSettings, options: SessionOptions 
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
+  return session;
 }
 
 /** The earlier questions as the root conversation keeps them: the summary, then each later one and its answer. */

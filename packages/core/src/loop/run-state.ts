@@ -13,8 +13,8 @@ import { modelKey } from './resolve-settings';
 import { createRunEmitter } from './run-emitter';
 import { firstMessages } from './run-prompt';
 import type { RunTree } from './run-tree';
-import { type AnswerSchemaRequest, TypedAnswer } from './typed-answer';
 import type { SessionTurn } from './session-turn';
+import { type AnswerSchemaRequest, TypedAnswer } from './typed-answer';
 
 /** What starts a run: `completion` for the root, a parent's `rlm_query` for a child. */
 export interface RunRequest {
