@@ -234,6 +234,10 @@ describe('rlm.session', () => {
     ]);
     expect(chat.trajectories.map((trajectory) => trajectory.metadata.question)).toEqual(['first', 'second']);
     for (const trajectory of chat.trajectories) expect(trajectoryToJsonl(trajectory)).toContain('"metadata"');
+    // A question ran on the REPL its predecessors left: it cannot be resumed alone.
+    await expect(rlm.resume(chat.trajectories[1]!, { context: LINES })).rejects.toThrow(
+      /question 2 of a session/,
+    );
   });
 
   it('compacts the earlier questions near the context window, and the next question goes on from the summary', async () => {

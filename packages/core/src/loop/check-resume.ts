@@ -52,6 +52,12 @@ export async function checkResume(trajectory: Trajectory, inputs: ResumeInputs):
       `This is the trajectory of a child run (depth ${trajectory.depth}); resume the root run's trajectory.`,
     );
   }
+  if (trajectory.session) {
+    throw refuse(
+      'trajectory',
+      `This is question ${trajectory.session.question} of a session (${trajectory.session.sessionId}): it ran on the REPL the earlier questions left, which a resume cannot rebuild. Ask it again in a session.`,
+    );
+  }
   if (metadata.contextSha256 === undefined || !Array.isArray(trajectory.modelCalls)) {
     throw refuse(
       'trajectory',
