@@ -52,6 +52,7 @@ export type {
   LanguageModelResult,
   LanguageModelUsage,
 } from './language-model/language-model';
+export type { ConcurrencyChangeReason } from './limits/concurrency-window';
 export { DEFAULT_LIMITS, type LimitName, type RLMLimits } from './limits/rlm-limits';
 export { checkResume, type ResumeInputs, type ResumePlan } from './loop/check-resume';
 export {
@@ -66,7 +67,7 @@ export {
 export { describeContext } from './loop/describe-context';
 export { RESERVED_NAMES } from './loop/reserved-names';
 export type { RLMSession, SessionCompletionOptions, SessionOptions } from './loop/rlm-session';
-export type { RLMSettings } from './loop/rlm-settings';
+export type { ConcurrencyOptions, RLMSettings } from './loop/rlm-settings';
 export {
   MODEL_CALL_KEY_VERSION,
   type ModelCallKeyInput,

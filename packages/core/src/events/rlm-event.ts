@@ -1,5 +1,6 @@
 import type { CellResult } from '../environment/repl-environment';
 import type { FinishReason, LanguageModelUsage } from '../language-model/language-model';
+import type { ConcurrencyChangeReason } from '../limits/concurrency-window';
 import type { AnswerSource, ContextSummary } from '../trajectory/trajectory';
 import type { FailedSubCalls } from '../usage/failed-sub-calls';
 import type { RunUsage } from '../usage/usage-totals';
@@ -147,6 +148,34 @@ export interface TurnEndEvent extends RLMEventBase {
   readonly finalAnswer?: string;
 }
 
+/**
+ * A model's concurrency window, as the run tree sees it: once when the tree first calls the model
+ * (`reason: 'initial'`), then at each change — growth (`slow-start`, `additive`), a cut
+ * (`rate-limited` on a 429, `overloaded` on a 503/529), or a pause for a server's `Retry-After`
+ * (`retry-after`, with `pausedForMs`). The window is shared by every run of the process that calls
+ * the same model object, so `running` and `queued` count all of them. Reported as events of the root run.
+ */
+export interface ConcurrencyChangeEvent extends RLMEventBase {
+  readonly type: 'concurrency-change';
+  /** `provider:modelId`. */
+  readonly model: string;
+  /** Calls of the model allowed in flight at once now. */
+  readonly window: number;
+  /** The window before this change (equal to `window` for `initial` and `retry-after`). */
+  readonly previousWindow: number;
+  /** The hard cap (`maxConcurrency`). */
+  readonly maxWindow: number;
+  /** `false` for a fixed window (`concurrency: N`, `--concurrency N`). */
+  readonly adaptive: boolean;
+  readonly reason: ConcurrencyChangeReason;
+  /** Calls of the model in flight now. */
+  readonly running: number;
+  /** Calls of the model waiting for a slot now. */
+  readonly queued: number;
+  /** For `retry-after`: how long from now no new call of the model starts, in milliseconds. */
+  readonly pausedForMs?: number;
+}
+
 /** A run ended with an answer. */
 export interface RunEndEvent extends RLMEventBase {
   readonly type: 'run-end';
@@ -202,6 +231,7 @@ export type RLMEvent =
   | SubCallStartEvent
   | SubCallEndEvent
   | ToolCallEvent
+  | ConcurrencyChangeEvent
   | TurnEndEvent
   | RunEndEvent
   | RunErrorEvent

@@ -118,13 +118,62 @@ export class ConcurrencyLimiter {
   private grantsThisTick = 0;
   private tickPending = false;
   private readonly bySignal = new Map<AbortSignal, { count: number; onAbort: () => void }>();
+  private limitNow: number;
+  /** `Date.now()` before which no slot is granted (a server's `Retry-After`); 0 when not paused. */
+  private pausedUntil = 0;
+  private pauseTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly limit: number) {}
+  constructor(limit: number) {
+    this.limitNow = limit;
+  }
+
+  /** How many tasks may hold a slot at once. */
+  get limit(): number {
+    return this.limitNow;
+  }
+
+  /**
+   * Changes how many tasks may hold a slot at once. Raising it grants queued tasks at once; lowering
+   * it takes no slot back: tasks in flight finish, and the next ones wait until fewer run.
+   */
+  setLimit(limit: number): void {
+    this.limitNow = Math.max(1, Math.floor(limit));
+    this.drain();
+  }
+
+  /**
+   * Grants no slot before `until` (a `Date.now()` time); tasks in flight go on. A later pause extends
+   * it. Returns whether this started a pause (none was under way).
+   */
+  pauseUntil(until: number): boolean {
+    const now = Date.now();
+    if (until <= this.pausedUntil || until <= now) return false;
+    const started = this.pausedUntil <= now;
+    this.pausedUntil = until;
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => {
+      this.pauseTimer = undefined;
+      this.pausedUntil = 0;
+      this.drain();
+    }, until - Date.now());
+    // Only queued tasks need the timer: an idle pause must not keep the process alive.
+    if (this.queued === 0) this.pauseTimer.unref?.();
+    return started;
+  }
+
+  /** Whether a slot could be granted now without queueing. */
+  private canGrant(): boolean {
+    if (this.active >= this.limitNow) return false;
+    if (this.pausedUntil === 0) return true;
+    if (Date.now() < this.pausedUntil) return false;
+    this.pausedUntil = 0;
+    return true;
+  }
 
   /** Runs `task` in a slot. `priority` (0 to {@link MAX_PRIORITY}, default 0): higher waits less. */
   run<T>(task: () => Promise<T>, signal?: AbortSignal, priority = 0): Promise<T> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.active < this.limit && this.queued === 0) {
+    if (this.queued === 0 && this.canGrant()) {
       this.active++;
       return this.startTask(task);
     }
@@ -146,7 +195,7 @@ export class ConcurrencyLimiter {
   /** Takes a slot (waiting for one); give it back with {@link release}. Rejects with the signal's reason if it aborts first. */
   acquire(signal?: AbortSignal, priority = 0): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.active < this.limit && this.queued === 0) {
+    if (this.queued === 0 && this.canGrant()) {
       this.active++;
       return Promise.resolve();
     }
@@ -185,6 +234,7 @@ export class ConcurrencyLimiter {
     }
     queue.push(waiter);
     this.queued++;
+    this.pauseTimer?.ref?.();
     if (level > this.top) this.top = level;
     if (waiter.signal) this.watch(waiter.signal);
   }
@@ -201,7 +251,7 @@ export class ConcurrencyLimiter {
    * {@link GRANTS_PER_TICK} grants the rest wait for the next macrotask.
    */
   private drain(): void {
-    while (this.active < this.limit && this.queued > 0) {
+    while (this.queued > 0 && this.canGrant()) {
       if (this.grantsThisTick >= GRANTS_PER_TICK) {
         this.scheduleTick();
         return;

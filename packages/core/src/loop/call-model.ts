@@ -1,7 +1,7 @@
 import { LimitExceededError } from '../errors/limit-exceeded-error';
 import { EVENT_PREVIEW_CHARS, type ModelCallRole } from '../events/rlm-event';
 import type { ChatMessage, LanguageModel, LanguageModelResult } from '../language-model/language-model';
-import { LimiterSlot } from '../limits/concurrency-limiter';
+import { ModelCallSlot } from '../limits/model-call-slot';
 import { registerCallSlot } from '../limits/retry-slots';
 import type { BudgetReservation } from '../limits/run-budget';
 import { modelCallKey, replayCallKey } from '../model-call-store/model-call-key';
@@ -92,11 +92,11 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
     const stored = await lookUpStoredCall(stores, storeKey);
     if (stored) return serveStoredCall(tree, run, { key, role, messages, signal }, stored);
   }
-  // Every model call of the tree (root, child root, sub-call) takes a slot of the one limiter, only
-  // while it is in flight; a retry's backoff inside the provider gives it back (see retry-slots).
-  // The slot is taken here, at the call, never by whoever waits on it (a cell, a parent run): so a
-  // tree of any depth under a cap of 1 cannot deadlock.
-  const slot = new LimiterSlot(tree.limiter, priority);
+  // Every model call of the tree (root, child root, sub-call) takes a slot of its model's window and
+  // of the tree's limiter, only while it is in flight; a retry's backoff inside the provider gives
+  // them back (see retry-slots). The slot is taken here, at the call, never by whoever waits on it
+  // (a cell, a parent run): so a tree of any depth under a cap of 1 cannot deadlock.
+  const slot = new ModelCallSlot(tree.windowFor(model, run.emit), tree.limiter, priority);
   let reservation: BudgetReservation | undefined;
   let callSignal: AbortSignal | undefined;
   try {
@@ -131,6 +131,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
         ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
         ...(providerOptions ? { providerOptions } : {}),
       });
+      slot.succeeded();
       run.usage.record(key, result.usage, result.costUsd);
       tree.budget.settle(reservation, { modelKey: key, usage: result.usage, costUsd: result.costUsd });
       reservation = undefined;
@@ -147,6 +148,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
       });
       return result;
     } catch (error) {
+      slot.failed(error);
       if (callSignal?.aborted && reservation) {
         // Stopped in flight: the prompt was sent and may be billed. Count its tokens, estimated
         // from the prompt (output unknown, counted 0), at the model's average price so far.

@@ -51,7 +51,8 @@ describe('resolveSettings: defaults', () => {
     expect(resolved.maxOutputChars).toBe(20_000);
     expect(resolved.maxTrajectoryTextChars).toBe(DEFAULT_MAX_TRAJECTORY_TEXT_CHARS);
     expect(resolved.cellTimeoutMs).toBe(120_000);
-    expect(resolved.maxConcurrency).toBe(16);
+    expect(resolved.maxConcurrency).toBe(64);
+    expect(resolved.concurrency).toEqual({ initial: 16, max: 64, adaptive: true });
   });
 
   it('keeps what is given, and per-call limits override the settings', () => {
@@ -220,6 +221,101 @@ describe('resolveSettings: what is wrong, said precisely', () => {
         expect(error.message).toBe(`${name} must be a positive whole number; got ${JSON.stringify(value)}.`);
       }
       expect(resolveSettings(settings({ [name]: 1 }))[name]).toBe(1);
+    }
+  });
+});
+
+describe('resolveSettings: concurrency', () => {
+  const resolveConcurrency = (given: Partial<RLMSettings>) => {
+    const { concurrency, maxConcurrency } = resolveSettings(settings(given));
+    return { ...concurrency, cap: maxConcurrency };
+  };
+
+  it('adaptive by default; maxConcurrency alone (a configuration of before) is the hard cap, the start at most 16', () => {
+    expect(resolveConcurrency({})).toEqual({ initial: 16, max: 64, adaptive: true, cap: 64 });
+    expect(resolveConcurrency({ maxConcurrency: 4 })).toEqual({ initial: 4, max: 4, adaptive: true, cap: 4 });
+    expect(resolveConcurrency({ maxConcurrency: 200 })).toEqual({
+      initial: 16,
+      max: 200,
+      adaptive: true,
+      cap: 200,
+    });
+    expect(resolveConcurrency({ concurrency: { initial: 2, max: 8 } })).toEqual({
+      initial: 2,
+      max: 8,
+      adaptive: true,
+      cap: 8,
+    });
+    expect(resolveConcurrency({ concurrency: { initial: 32 } })).toMatchObject({ initial: 32, max: 64 });
+    expect(resolveConcurrency({ concurrency: { max: 8 }, maxConcurrency: 8 })).toMatchObject({
+      max: 8,
+      cap: 8,
+    });
+  });
+
+  it('a number fixes the window (no adaptation); maxConcurrency may only be above it', () => {
+    expect(resolveConcurrency({ concurrency: 5 })).toEqual({ initial: 5, max: 5, adaptive: false, cap: 5 });
+    expect(resolveConcurrency({ concurrency: 5, maxConcurrency: 9 })).toEqual({
+      initial: 5,
+      max: 5,
+      adaptive: false,
+      cap: 9,
+    });
+  });
+
+  it('what is wrong, said precisely', () => {
+    const cases: Array<[Partial<RLMSettings>, string, string]> = [
+      [{ concurrency: 0 }, 'concurrency', 'concurrency must be a positive whole number; got 0.'],
+      [{ concurrency: 2.5 }, 'concurrency', 'concurrency must be a positive whole number; got 2.5.'],
+      [
+        { concurrency: 8, maxConcurrency: 4 },
+        'concurrency',
+        'concurrency 8 is above maxConcurrency 4, the hard cap. Lower concurrency, or raise or drop maxConcurrency.',
+      ],
+      [
+        { concurrency: 'fast' as never },
+        'concurrency',
+        'concurrency must be a positive whole number (a fixed window) or { initial, max } (adaptive); got "fast".',
+      ],
+      [
+        { concurrency: { start: 4 } as never },
+        'concurrency.start',
+        'concurrency.start is not a setting; concurrency takes { initial, max }.',
+      ],
+      [
+        { concurrency: { initial: -1 } },
+        'concurrency.initial',
+        'concurrency.initial must be a positive whole number; got -1.',
+      ],
+      [
+        { concurrency: { max: 0 } },
+        'concurrency.max',
+        'concurrency.max must be a positive whole number; got 0.',
+      ],
+      [
+        { concurrency: { max: 8 }, maxConcurrency: 16 },
+        'concurrency.max',
+        'concurrency.max 8 and maxConcurrency 16 both set the hard cap, differently. Give one of them.',
+      ],
+      [
+        { concurrency: { initial: 100 } },
+        'concurrency.initial',
+        'concurrency.initial 100 is above the hard cap 64 (the default maxConcurrency). Lower initial, or raise the cap.',
+      ],
+      [
+        { concurrency: { initial: 10, max: 5 } },
+        'concurrency.initial',
+        'concurrency.initial 10 is above the hard cap 5 (concurrency.max). Lower initial, or raise the cap.',
+      ],
+      [
+        { concurrency: { initial: 10 }, maxConcurrency: 5 },
+        'concurrency.initial',
+        'concurrency.initial 10 is above the hard cap 5 (maxConcurrency). Lower initial, or raise the cap.',
+      ],
+    ];
+    for (const [given, argument, message] of cases) {
+      const error = errorOf(() => resolveSettings(settings(given)));
+      expect([error.argument, error.message]).toEqual([argument, message]);
     }
   });
 });

@@ -2,6 +2,7 @@ import type { ReplEnvironment } from '../environment/repl-environment';
 import { InvalidArgumentError } from '../errors/invalid-argument-error';
 import { UnsupportedSpecificationError } from '../errors/unsupported-specification-error';
 import type { LanguageModel } from '../language-model/language-model';
+import type { ConcurrencyWindowSettings } from '../limits/concurrency-window';
 import { DEFAULT_LIMITS, type RLMLimits } from '../limits/rlm-limits';
 import type { ModelCallStore } from '../model-call-store/model-call-store';
 import type { Tool } from '../tool/tool';
@@ -10,7 +11,8 @@ import { RESERVED_NAMES } from './reserved-names';
 import type { RLMSettings } from './rlm-settings';
 
 /** Settings with defaults applied and every plugin checked. */
-export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel' | 'models' | 'tools'> {
+export interface ResolvedSettings
+  extends Omit<RLMSettings, 'limits' | 'subModel' | 'models' | 'tools' | 'concurrency'> {
   readonly subModel: LanguageModel;
   readonly models: Readonly<Record<string, LanguageModel>>;
   readonly tools: readonly Tool[];
@@ -22,10 +24,18 @@ export interface ResolvedSettings extends Omit<RLMSettings, 'limits' | 'subModel
   readonly maxOutputChars: number;
   readonly maxTrajectoryTextChars: number;
   readonly cellTimeoutMs: number;
+  /** The hard cap: of every model's window, and of model calls and sandbox creations across the tree. */
   readonly maxConcurrency: number;
+  /** Every model's concurrency window. */
+  readonly concurrency: ConcurrencyWindowSettings;
   /** Where model calls are looked up before sending (after a resumed run's record): the cache. */
   readonly stores: readonly ModelCallStore[];
 }
+
+/** The window each model starts at when not given. */
+export const DEFAULT_INITIAL_CONCURRENCY = 16;
+/** The hard cap when not given. */
+export const DEFAULT_MAX_CONCURRENCY = 64;
 
 export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): ResolvedSettings {
   if (settings === null || typeof settings !== 'object') {
@@ -91,7 +101,7 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
       DEFAULT_MAX_TRAJECTORY_TEXT_CHARS,
     ),
     cellTimeoutMs: positive(settings.cellTimeoutMs, 'cellTimeoutMs', 120_000),
-    maxConcurrency: positive(settings.maxConcurrency, 'maxConcurrency', 16),
+    ...resolveConcurrency(settings),
     stores: settings.cache ? [settings.cache] : [],
   };
 }
@@ -110,6 +120,62 @@ export function checkStore(store: ModelCallStore, argument: string): void {
       message: `${argument} must be a ModelCallStore ({ kind: 'cache', get(key), put(key, call) }), e.g. createFileCache(dir) from @rlm/core/cache; got ${store === null ? 'null' : typeof store}.`,
     });
   }
+}
+
+/**
+ * `concurrency` and `maxConcurrency` → the window and the hard cap. A configuration of before
+ * (`maxConcurrency` alone) keeps its cap, and its window now adapts under it.
+ */
+function resolveConcurrency(settings: RLMSettings): Pick<ResolvedSettings, 'concurrency' | 'maxConcurrency'> {
+  const cap =
+    settings.maxConcurrency === undefined
+      ? undefined
+      : positive(settings.maxConcurrency, 'maxConcurrency', DEFAULT_MAX_CONCURRENCY);
+  const { concurrency } = settings;
+  if (typeof concurrency === 'number') {
+    const fixed = positive(concurrency, 'concurrency', DEFAULT_INITIAL_CONCURRENCY);
+    if (cap !== undefined && fixed > cap) {
+      throw new InvalidArgumentError({
+        argument: 'concurrency',
+        message: `concurrency ${fixed} is above maxConcurrency ${cap}, the hard cap. Lower concurrency, or raise or drop maxConcurrency.`,
+      });
+    }
+    return { concurrency: { initial: fixed, max: fixed, adaptive: false }, maxConcurrency: cap ?? fixed };
+  }
+  if (concurrency !== undefined && (concurrency === null || typeof concurrency !== 'object')) {
+    throw new InvalidArgumentError({
+      argument: 'concurrency',
+      message: `concurrency must be a positive whole number (a fixed window) or { initial, max } (adaptive); got ${JSON.stringify(concurrency)}.`,
+    });
+  }
+  for (const key of Object.keys(concurrency ?? {})) {
+    if (key !== 'initial' && key !== 'max') {
+      throw new InvalidArgumentError({
+        argument: `concurrency.${key}`,
+        message: `concurrency.${key} is not a setting; concurrency takes { initial, max }.`,
+      });
+    }
+  }
+  const maxGiven =
+    concurrency?.max === undefined ? undefined : positive(concurrency.max, 'concurrency.max', 1);
+  if (maxGiven !== undefined && cap !== undefined && maxGiven !== cap) {
+    throw new InvalidArgumentError({
+      argument: 'concurrency.max',
+      message: `concurrency.max ${maxGiven} and maxConcurrency ${cap} both set the hard cap, differently. Give one of them.`,
+    });
+  }
+  const max = maxGiven ?? cap ?? DEFAULT_MAX_CONCURRENCY;
+  const initial =
+    concurrency?.initial === undefined
+      ? Math.min(DEFAULT_INITIAL_CONCURRENCY, max)
+      : positive(concurrency.initial, 'concurrency.initial', 1);
+  if (initial > max) {
+    throw new InvalidArgumentError({
+      argument: 'concurrency.initial',
+      message: `concurrency.initial ${initial} is above the hard cap ${max} (${maxGiven === undefined && cap === undefined ? 'the default maxConcurrency' : maxGiven === undefined ? 'maxConcurrency' : 'concurrency.max'}). Lower initial, or raise the cap.`,
+    });
+  }
+  return { concurrency: { initial, max, adaptive: true }, maxConcurrency: max };
 }
 
 function positive(value: number | undefined, name: string, fallback: number): number {

@@ -36,8 +36,22 @@ export interface RLMSettings {
   /** Wall-clock limit of one cell, in milliseconds. Default 120,000. */
   readonly cellTimeoutMs?: number;
   /**
-   * Model calls (root turns, children's root turns, sub-calls) and sandbox creations in flight at
-   * once across the whole run tree; a retry's backoff does not hold a slot. Default 16.
+   * How many calls of each model are in flight at once. Each model (each `LanguageModel` object) has
+   * one window, shared by the whole run tree and by every run of the process that calls it:
+   *
+   * - `{ initial, max }` (the default, `{ initial: 16, max: 64 }`): adaptive. It starts at `initial`,
+   *   doubles per window of successes (slow start), then grows by one per window, never above `max`;
+   *   a 429 or an overload (503, 529) halves it, and a `Retry-After` holds the model's new calls
+   *   until it has passed.
+   * - a number `N`: fixed at `N` (no adaptation; `Retry-After` is still honoured).
+   *
+   * A retry's backoff holds no slot.
+   */
+  readonly concurrency?: number | ConcurrencyOptions;
+  /**
+   * The hard cap: no model's window grows above it, and model calls (root turns, children's root
+   * turns, sub-calls) plus sandbox creations in flight at once across the whole run tree never exceed
+   * it. Default 64 (or a fixed `concurrency`). The same as `concurrency.max`; give one of them.
    */
   readonly maxConcurrency?: number;
   /** `maxOutputTokens` for root-model calls. Default: the provider's. */
@@ -67,4 +81,12 @@ export interface RLMSettings {
   readonly cache?: ModelCallStore;
   /** Receives every event of every run of this RLM (also settable per call). */
   readonly onEvent?: RLMEventListener;
+}
+
+/** An adaptive concurrency window (see `RLMSettings.concurrency`). */
+export interface ConcurrencyOptions {
+  /** The window each model starts at. Default 16 (or `max`, when lower). */
+  readonly initial?: number;
+  /** The hard cap, as `maxConcurrency`. Default 64. */
+  readonly max?: number;
 }

@@ -1,5 +1,6 @@
 import { RateLimitError } from '../errors/api-call-error';
 import { RLMError } from '../errors/rlm-error';
+import { reportRetriedFailure } from '../limits/retry-slots';
 import { abortableSleep } from '../util/abortable-sleep';
 
 /** Retries of failures other than rate limits, when not given. */
@@ -85,6 +86,8 @@ export async function retryWithBackoff<T>(
         // Full jitter: a random wait up to the exponential bound spreads out clients that failed together.
         delayMs = random() * Math.min(maxDelayMs, initialDelayMs * 2 ** attemptNumber);
       }
+      // The loop's concurrency window of this model learns of the rate limit before the wait.
+      reportRetriedFailure(signal, error);
       onRetry?.({ error, attempt: attemptNumber + 1, delayMs });
       await abortableSleep(delayMs, signal);
     }
