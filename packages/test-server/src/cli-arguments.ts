@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { InvalidArgumentError } from '@rlm/core';
+import type { ConcurrencyLimit } from './concurrency-limit';
 import type { FaultMix } from './fault-mix';
 import type { LatencyOption } from './latency';
 
@@ -11,6 +12,8 @@ export interface CliArguments {
   readonly demo: boolean;
   /** A random fault mix drawn per request. */
   readonly faults?: FaultMix;
+  /** 429 with `Retry-After` above this many completion requests at once. */
+  readonly concurrencyLimit?: ConcurrencyLimit;
   readonly port: number;
   readonly latencyMs?: LatencyOption;
   /** Write one line per request to stderr. */
@@ -19,7 +22,8 @@ export interface CliArguments {
 }
 
 /** The help text. */
-export const cliUsage = `Usage: rlm-test-server [--script file.mjs | --demo] [--port N] [--latency MS | MIN-MAX] [--faults MIX] [--log]
+export const cliUsage = `Usage: rlm-test-server [--script file.mjs | --demo] [--port N] [--latency MS | MIN-MAX] [--faults MIX]
+                       [--concurrency-limit N [--concurrency-retry-after MS]] [--log]
 
 A local HTTP server on 127.0.0.1 that speaks OpenAI Chat Completions (POST /v1/chat/completions)
 and Anthropic Messages (POST /v1/messages). Prints its URL on stdout; stops on SIGINT or SIGTERM.
@@ -33,6 +37,12 @@ and Anthropic Messages (POST /v1/messages). Prints its URL on stdout; stops on S
   --latency MS       delay before the first byte of every answer, or MIN-MAX to draw one per request
   --faults MIX       random faults per request, e.g. rate429=0.2,retryAfterMs=200,rate503=0.05,seed=7
                      (keys: rate429, retryAfterMs, rate503, dropMidStream, malformedJson, seed)
+  --concurrency-limit N
+                     a provider's concurrency limit: a request arriving while N are being
+                     answered gets a 429 at once, with Retry-After (see the next flag)
+  --concurrency-retry-after MS
+                     the wait those 429s ask for (retry-after-ms, Retry-After rounded up to
+                     seconds); default 1000
   --log              one line per request on stderr
   --help             this text
 `;
@@ -64,10 +74,15 @@ export function parseCliArguments(argv: readonly string[]): CliArguments {
     });
   }
   const faults = values.faults === undefined ? undefined : parseFaults(values.faults);
+  const concurrencyLimit = parseConcurrencyLimit(
+    values['concurrency-limit'],
+    values['concurrency-retry-after'],
+  );
   return {
     ...(values.script === undefined ? {} : { script: values.script }),
     demo: values.demo === true,
     ...(faults === undefined ? {} : { faults }),
+    ...(concurrencyLimit === undefined ? {} : { concurrencyLimit }),
     port,
     ...(latencyMs === undefined ? {} : { latencyMs }),
     log: values.log === true,
@@ -84,6 +99,8 @@ function parse(argv: readonly string[]) {
       script: { type: 'string' },
       demo: { type: 'boolean' },
       faults: { type: 'string' },
+      'concurrency-limit': { type: 'string' },
+      'concurrency-retry-after': { type: 'string' },
       port: { type: 'string' },
       latency: { type: 'string' },
       log: { type: 'boolean' },
@@ -128,4 +145,33 @@ function parseFaults(text: string): FaultMix {
     mix[key!] = number;
   }
   return mix as FaultMix;
+}
+
+function parseConcurrencyLimit(
+  max: string | undefined,
+  retryAfter: string | undefined,
+): ConcurrencyLimit | undefined {
+  if (max === undefined) {
+    if (retryAfter === undefined) return undefined;
+    throw new InvalidArgumentError({
+      argument: '--concurrency-retry-after',
+      message: '--concurrency-retry-after sets the wait of --concurrency-limit\'s 429s; give --concurrency-limit N too.',
+    });
+  }
+  if (!/^\d+$/.test(max.trim()) || Number(max) < 1) {
+    throw new InvalidArgumentError({
+      argument: '--concurrency-limit',
+      message: `--concurrency-limit must be a whole number of requests >= 1 (e.g. 24), got '${max}'.`,
+    });
+  }
+  if (retryAfter !== undefined && !/^\d+$/.test(retryAfter.trim())) {
+    throw new InvalidArgumentError({
+      argument: '--concurrency-retry-after',
+      message: `--concurrency-retry-after must be whole milliseconds (e.g. 100), got '${retryAfter}'.`,
+    });
+  }
+  return {
+    max: Number(max),
+    ...(retryAfter === undefined ? {} : { retryAfterMs: Number(retryAfter) }),
+  };
 }

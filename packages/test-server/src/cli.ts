@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     port: options.port,
     ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
+    ...(options.concurrencyLimit === undefined ? {} : { concurrencyLimit: options.concurrencyLimit }),
     ...(options.log ? { onRequest: logRequest } : {}),
   });
   // The URL alone on stdout, so a parent process can read the first line and connect.

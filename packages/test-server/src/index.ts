@@ -1,3 +1,4 @@
+export type { ConcurrencyLimit, ConcurrencyStats } from './concurrency-limit';
 export { DEMO_ANSWER, DEMO_COUNT, DEMO_PEEK, demoResponder } from './demo-script';
 export { DEFAULT_EMBEDDING_DIMENSIONS, embedText } from './embedding-vector';
 export type { FaultMix } from './fault-mix';

@@ -40,6 +40,9 @@ export interface RecordedRequest {
   messages: RecordedMessage[];
   /** `Date.now()` when the body had fully arrived. */
   receivedAt: number;
-  /** (Addition) The fault the server's `faults` mix drew for this request, answered instead of the script. */
-  injectedFault?: ScriptedFault['fault'];
+  /**
+   * (Addition) The fault the server's `faults` mix drew for this request, answered instead of the
+   * script; `'concurrency-limit'` when `concurrencyLimit.max` requests were in flight (a 429).
+   */
+  injectedFault?: ScriptedFault['fault'] | 'concurrency-limit';
 }

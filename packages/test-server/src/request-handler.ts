@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { estimateTokens } from '@rlm/core';
 import { anthropicProtocol } from './anthropic-protocol';
+import type { ConcurrencyGate } from './concurrency-limit';
 import { delay, sendEvents, sendJson, sendThenDrop, sseHeaders } from './http-answer';
 import { modelList } from './model-list';
 import { answerEmbeddings } from './openai-embeddings';
@@ -19,6 +20,8 @@ export interface RequestHandlerState {
   readonly pickFault: (request: RecordedRequest) => ScriptedFault | undefined;
   /** Answers in progress; the server aborts them all on `close()` so none waits on a timer past it. */
   readonly inProgress: Set<AbortController>;
+  /** Completion requests in flight, and the limit above which they are answered 429. */
+  readonly concurrency: ConcurrencyGate;
   readonly onRequest?: (request: RecordedRequest) => void;
 }
 
@@ -94,6 +97,21 @@ export async function handleRequest(
   state.requests.push(recorded);
   const number = state.requests.length;
   state.onRequest?.(recorded);
+
+  if (!state.concurrency.enter()) {
+    recorded.injectedFault = 'concurrency-limit';
+    const retryAfterMs = state.concurrency.retryAfterMs;
+    sendError(protocol, response, { kind: 'rate-limit', model: recorded.model, retryAfterMs });
+    return;
+  }
+  let left = false;
+  const leave = () => {
+    if (left) return;
+    left = true;
+    state.concurrency.leave();
+  };
+  response.on('close', leave);
+  response.on('finish', leave);
 
   const invalid = protocol.findInvalidRequest(body);
   if (invalid !== undefined) {

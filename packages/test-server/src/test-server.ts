@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { InvalidArgumentError } from '@rlm/core';
+import { type ConcurrencyLimit, type ConcurrencyStats, createConcurrencyGate } from './concurrency-limit';
 import { createFaultPicker, type FaultMix } from './fault-mix';
 import { createLatencyPicker, type LatencyOption } from './latency';
 import type { RecordedRequest } from './recorded-request';
@@ -27,6 +28,12 @@ export interface TestServerOptions {
    * as `injectedFault`. Default: none.
    */
   faults?: FaultMix;
+  /**
+   * (Addition) A provider's concurrency limit: a completion request arriving while `max` are being
+   * answered gets a 429 at once with `Retry-After` (`retryAfterMs`, default 1,000), recorded as
+   * `injectedFault: 'concurrency-limit'`. Default: no limit.
+   */
+  concurrencyLimit?: ConcurrencyLimit;
 }
 
 /** A running server. */
@@ -41,6 +48,8 @@ export interface TestServer {
   readonly port: number;
   /** Every request to the two completion endpoints and to embeddings, in arrival order. */
   readonly requests: RecordedRequest[];
+  /** (Addition) Completion requests in flight now, the most at once so far, and how many `concurrencyLimit` rejected. */
+  concurrency(): ConcurrencyStats;
   /** Replaces the respond function (queued replies still go first). */
   setResponder(respond: Responder): void;
   /** Queues replies, answered before the respond function in the order given. */
@@ -69,6 +78,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
   const pickLatencyMs = createLatencyPicker(options.latencyMs);
   const pickFault = createFaultPicker(options.faults);
+  const concurrency = createConcurrencyGate(options.concurrencyLimit);
   const script = new ReplyScript(options.respond, options.replies);
   const requests: RecordedRequest[] = [];
   const inProgress = new Set<AbortController>();
@@ -82,6 +92,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         pickLatencyMs,
         pickFault,
         inProgress,
+        concurrency,
         ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       },
       request,
@@ -131,6 +142,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     anthropicBaseURL: url,
     port: boundPort,
     requests,
+    concurrency: () => concurrency.stats(),
     setResponder: (respond) => script.setResponder(respond),
     enqueue: (...replies) => script.enqueueAll(replies),
     close() {
