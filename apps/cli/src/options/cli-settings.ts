@@ -45,7 +45,7 @@ export interface CliSettings {
   tools?: readonly ToolName[];
   /** Memory limit of the sandbox, in megabytes. */
   memory?: number;
-  /** Model calls in flight at once across the run. */
+  /** Model calls in flight at once, per model, fixed (no adaptation). Default: adaptive. */
   concurrency?: number;
   /** Where to write the trajectory as JSONL. */
   trajectory?: string;

@@ -203,7 +203,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_CONCURRENCY',
     valueName: 'N',
     description:
-      'Model calls in flight at once across the whole run (lower it if the provider rate-limits you). Default 16.',
+      "Fixes the model calls in flight at once, per model, at N. Default: adaptive, from 16 up to 64 per model: it grows while calls succeed, halves on a rate limit (429) or overload, and waits out the server's Retry-After.",
     example: '--concurrency 4',
   },
   {

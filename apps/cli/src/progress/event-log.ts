@@ -83,6 +83,13 @@ export function eventLogText(event: RLMEvent, state: ProgressState, verbose: boo
             `  ${event.kind === 'rlm' ? 'rlm_query' : 'llm_query'} → ${event.model}: ${JSON.stringify(oneLine(event.promptPreview, 100))} (${event.promptCharacters.toLocaleString('en-US')} characters)`,
           )
         : undefined;
+    case 'concurrency-change':
+      // A cut is worth a line in a log (why the run slowed down); growth and pauses are not.
+      return event.reason === 'rate-limited' || event.reason === 'overloaded'
+        ? line(
+            `  ${event.model} ${event.reason === 'rate-limited' ? 'rate-limited (429)' : 'overloaded'}: concurrency ${event.previousWindow} → ${event.window}`,
+          )
+        : undefined;
     case 'run-end':
       return event.depth > 0 ? line(`child RLM answered in ${formatDuration(event.durationMs)}`) : undefined;
     case 'run-error':

@@ -28,6 +28,15 @@ export interface RunProgress {
   readonly children: string[];
 }
 
+/** A model's concurrency window, from its last `concurrency-change` event. */
+export interface WindowProgress {
+  readonly window: number;
+  readonly maxWindow: number;
+  readonly adaptive: boolean;
+  /** `Date.now()` until which the model waits out a server's `Retry-After`, if it does. */
+  readonly pausedUntil?: number;
+}
+
 /** The budget the progress display measures against (unset limits are not shown). */
 export interface ProgressBudget {
   readonly maxCostUsd?: number;
@@ -60,6 +69,8 @@ export interface ProgressState {
   cachedCalls: number;
   /** What those calls cost when first made: the saving. */
   cachedCostUsd: number;
+  /** Each model's concurrency window, by `provider:modelId`. */
+  readonly windows: Map<string, WindowProgress>;
   /** Set once the user asked to stop. */
   stopping: boolean;
 }
@@ -81,6 +92,7 @@ export function createProgressState(startedAt: number, budget: ProgressBudget = 
     subCallsAbandoned: 0,
     cachedCalls: 0,
     cachedCostUsd: 0,
+    windows: new Map(),
     stopping: false,
   };
 }
@@ -170,6 +182,19 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
           run.cellSubCalls.failed += 1;
         }
       }
+      return;
+    }
+    case 'concurrency-change': {
+      const pausedUntil =
+        event.pausedForMs === undefined
+          ? state.windows.get(event.model)?.pausedUntil
+          : event.timestamp + event.pausedForMs;
+      state.windows.set(event.model, {
+        window: event.window,
+        maxWindow: event.maxWindow,
+        adaptive: event.adaptive,
+        ...(pausedUntil === undefined ? {} : { pausedUntil }),
+      });
       return;
     }
     case 'run-end':

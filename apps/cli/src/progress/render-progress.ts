@@ -27,6 +27,8 @@ export function renderProgress(state: ProgressState, width: number, now: number)
     `sub-calls ${against(String(state.subCalls), budget.maxSubCalls === undefined ? undefined : String(budget.maxSubCalls))}${state.subCallsFailed > 0 ? ` (${state.subCallsFailed} failed)` : ''}`,
   ];
   if (state.cachedCalls > 0) header.push(formatCached(state.cachedCalls, state.cachedCostUsd));
+  const windows = describeWindows(state, now);
+  if (windows !== undefined) header.push(windows);
   if (state.stopping) header.push('stopping… (Ctrl-C again to quit now)');
   const lines = [header.join(' · ')];
 
@@ -87,4 +89,20 @@ function describeRun(run: RunProgress, state: ProgressState, now: number, isRoot
   if (finishedChildren > 0)
     parts.push(`${finishedChildren} child run${finishedChildren === 1 ? '' : 's'} finished`);
   return parts.join(' · ');
+}
+
+/**
+ * The models' concurrency windows: `concurrency 32/64` (adaptive, of its cap), `concurrency 8 fixed`,
+ * with `waiting out Retry-After` while the server asked to wait; one per model when there are several.
+ */
+function describeWindows(state: ProgressState, now: number): string | undefined {
+  if (state.windows.size === 0) return undefined;
+  const several = state.windows.size > 1;
+  const parts = [...state.windows].map(([model, window]) => {
+    const size = window.adaptive ? `${window.window}/${window.maxWindow}` : `${window.window} fixed`;
+    const paused =
+      window.pausedUntil !== undefined && window.pausedUntil > now ? ' waiting out Retry-After' : '';
+    return `${several ? `${model} ` : ''}${size}${paused}`;
+  });
+  return `concurrency ${parts.join(', ')}`;
 }

@@ -115,7 +115,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     },
     ...(settings.outputCap === undefined ? {} : { maxOutputChars: settings.outputCap }),
     ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
-    ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
+    ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
     tools: tools.tools,
     // The providers' models name their server in their keys (answerSettings): answers of different
     // --base-url servers are kept apart.

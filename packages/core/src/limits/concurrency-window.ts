@@ -96,16 +96,18 @@ export class ConcurrencyWindow {
   }
 
   /**
-   * A call answered after `latencyMs` in its slot. `clean`: it needed no retry. Called while the
-   * call still holds its slot. Counts toward growth only when the window was what held calls back
-   * (full, or calls queued) and the latency held.
+   * A call that took its slot at `generation` answered after `latencyMs` in its slot. `clean`: it
+   * needed no retry. Called while the call still holds its slot. Counts toward growth only when the
+   * call was sent under the current window (not before the last cut), the window was what held calls
+   * back (full, or calls queued), and the latency held.
    */
-  recordSuccess(latencyMs: number, clean: boolean): void {
+  recordSuccess(latencyMs: number, clean: boolean, generation: number): void {
     if (!this.settings.adaptive) return;
     const average = this.averageLatencyMs;
     this.averageLatencyMs =
       average === undefined ? latencyMs : average + LATENCY_AVERAGE_WEIGHT * (latencyMs - average);
-    if (!clean || (average !== undefined && latencyMs > LATENCY_GROWTH_FACTOR * average)) return;
+    if (!clean || generation < this.cuts) return;
+    if (average !== undefined && latencyMs > LATENCY_GROWTH_FACTOR * average) return;
     const { limiter } = this;
     if (limiter.waiting === 0 && limiter.running < limiter.limit) return;
     this.successes += 1;

@@ -55,7 +55,7 @@ export class ModelCallSlot implements CallSlot {
 
   /** The call answered (call before {@link close}, while the slot still counts as in flight). */
   succeeded(): void {
-    this.window.recordSuccess(performance.now() - this.heldSince, !this.retried);
+    this.window.recordSuccess(performance.now() - this.heldSince, !this.retried, this.generation);
   }
 
   /** The call failed for good with `error`. */
