@@ -109,7 +109,8 @@ try {
     'a: default (adaptive 16 → 64), no server limit': () => run(free, []),
     'a: --concurrency 16 (the fixed cap of before), no server limit': () =>
       run(freeFixed, ['--concurrency', '16']),
-    [`b: default, server limit ${SERVER_LIMIT} (429, Retry-After ${RETRY_AFTER_MS} ms)`]: () => run(limited, []),
+    [`b: default, server limit ${SERVER_LIMIT} (429, Retry-After ${RETRY_AFTER_MS} ms)`]: () =>
+      run(limited, []),
     [`b: --concurrency ${SERVER_LIMIT}, no server limit (the ideal at ${SERVER_LIMIT})`]: () =>
       run(freeIdeal, ['--concurrency', String(SERVER_LIMIT)]),
   } as const;
@@ -139,7 +140,9 @@ try {
   console.log(
     `(b) default under the limit / ideal at ${SERVER_LIMIT}, pair by pair: median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})`,
   );
-  console.log(`(a) default: median ${median(adaptive!.map((sample) => sample.ms)).toFixed(0)} ms (target <= 1400)`);
+  console.log(
+    `(a) default: median ${median(adaptive!.map((sample) => sample.ms)).toFixed(0)} ms (target <= 1400)`,
+  );
 } finally {
   await Promise.all([free, freeFixed, limited, freeIdeal].map((server) => server.close()));
   await rm(folder, { recursive: true, force: true });

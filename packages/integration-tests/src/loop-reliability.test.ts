@@ -4,7 +4,6 @@ import {
   type LanguageModel,
   LimitExceededError,
   parseTrajectoryJsonl,
-  RateLimitError,
   type ReplEnvironment,
   type RLMEvent,
   RunAbortedError,
@@ -396,7 +395,7 @@ describe('issue 9, finding 6: completion() settles only after its records are cl
     const subModel = new MockLanguageModel({ responses: () => 'late', latencyMs: [50, 400] });
     const controller = new AbortController();
     const events: RLMEvent[] = [];
-    const running = quickjsRLM({ model, subModel, maxConcurrency: 200 })
+    const running = quickjsRLM({ model, subModel, concurrency: 200 })
       .completion('q', { context: 'c', signal: controller.signal, onEvent: (event) => events.push(event) })
       .catch((error: unknown) => error as RunAbortedError);
     while (subModel.calls.length < 200) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -439,7 +438,7 @@ describe('issue 9: every error that ends a run carries its trajectory and partia
 });
 
 describe('issue 9, finding 1: a retry waits without holding its slot', () => {
-  it('with maxConcurrency 1, other calls run during a rate-limited call’s backoff', async () => {
+  it('with maxConcurrency 1, other calls run during a failed call’s backoff', async () => {
     const log: string[] = [];
     const attempts = new Map<string, number>();
     // A provider as ours are built: core's retryWithBackoff inside doGenerate, with the loop's signal.
@@ -457,10 +456,12 @@ describe('issue 9, finding 1: a retry waits without holding its slot', () => {
             log.push(`${prompt}#${attempt}`);
             await new Promise((resolve) => setTimeout(resolve, 10));
             if (prompt === 'slow' && attempt === 1) {
-              throw new RateLimitError({
+              // A server error, not a 429: a rate limit's Retry-After now holds every call of the
+              // model (adaptive-concurrency.test.ts), where a 500's only delays its own retry.
+              throw new APICallError({
                 provider: 'test',
                 message: 'wait',
-                statusCode: 429,
+                statusCode: 500,
                 retryAfterMs: 300,
               });
             }

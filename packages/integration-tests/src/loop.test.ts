@@ -434,10 +434,13 @@ describe('events, streaming, usage and trajectories', () => {
     expect(types).toEqual([
       'run-start',
       'turn-start',
+      // Each model's concurrency window, when the tree first calls it.
+      'concurrency-change',
       'model-call-start',
       'model-call-end',
       'cell-start',
       'sub-call-start',
+      'concurrency-change',
       'model-call-start',
       'model-call-end',
       'sub-call-end',

@@ -155,7 +155,8 @@ function parseConcurrencyLimit(
     if (retryAfter === undefined) return undefined;
     throw new InvalidArgumentError({
       argument: '--concurrency-retry-after',
-      message: '--concurrency-retry-after sets the wait of --concurrency-limit\'s 429s; give --concurrency-limit N too.',
+      message:
+        "--concurrency-retry-after sets the wait of --concurrency-limit's 429s; give --concurrency-limit N too.",
     });
   }
   if (!/^\d+$/.test(max.trim()) || Number(max) < 1) {

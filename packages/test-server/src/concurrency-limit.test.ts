@@ -68,7 +68,11 @@ describe('concurrencyLimit: 429 with Retry-After above N requests at once', () =
   });
 
   it('a client that hangs up gives its place back', async () => {
-    const server = await start({ respond: () => ({ text: 'late' }), latencyMs: 5_000, concurrencyLimit: { max: 2 } });
+    const server = await start({
+      respond: () => ({ text: 'late' }),
+      latencyMs: 5_000,
+      concurrencyLimit: { max: 2 },
+    });
     const client = new OpenAI({ baseURL: server.openaiBaseURL, apiKey: 'test', maxRetries: 0 });
     const controller = new AbortController();
     const hung = [1, 2].map(() =>
@@ -88,16 +92,29 @@ describe('concurrencyLimit: 429 with Retry-After above N requests at once', () =
     const results = await burst(server, 30);
     expect(results.every((result) => result.status === 200)).toBe(true);
     expect(server.concurrency()).toEqual({ inFlight: 0, peak: 30, rejected: 0 });
-    const limited = await start({ respond: () => ({ text: 'ok' }), latencyMs: 50, concurrencyLimit: { max: 1 } });
+    const limited = await start({
+      respond: () => ({ text: 'ok' }),
+      latencyMs: 50,
+      concurrencyLimit: { max: 1 },
+    });
     const [, second] = await burst(limited, 2);
     expect(second?.headers?.get('retry-after-ms')).toBe('1000');
   });
 
   it('bad limits are refused with what to write', async () => {
     for (const [limit, message] of [
-      [{ max: 0 }, 'concurrencyLimit.max must be a whole number of requests >= 1, e.g. { max: 24, retryAfterMs: 100 }; got 0.'],
-      [{ max: 2.5 }, 'concurrencyLimit.max must be a whole number of requests >= 1, e.g. { max: 24, retryAfterMs: 100 }; got 2.5.'],
-      [{ max: 4, retryAfterMs: -1 }, 'concurrencyLimit.retryAfterMs must be a whole number of milliseconds >= 0, got -1.'],
+      [
+        { max: 0 },
+        'concurrencyLimit.max must be a whole number of requests >= 1, e.g. { max: 24, retryAfterMs: 100 }; got 0.',
+      ],
+      [
+        { max: 2.5 },
+        'concurrencyLimit.max must be a whole number of requests >= 1, e.g. { max: 24, retryAfterMs: 100 }; got 2.5.',
+      ],
+      [
+        { max: 4, retryAfterMs: -1 },
+        'concurrencyLimit.retryAfterMs must be a whole number of milliseconds >= 0, got -1.',
+      ],
     ] as const) {
       const error = await startTestServer({ concurrencyLimit: limit }).catch((caught: unknown) => caught);
       expect(InvalidArgumentError.isInstance(error)).toBe(true);
@@ -112,8 +129,14 @@ describe('concurrencyLimit: 429 with Retry-After above N requests at once', () =
     ).toEqual({ max: 24, retryAfterMs: 100 });
     expect(parseCliArguments([]).concurrencyLimit).toBeUndefined();
     for (const [args, message] of [
-      [['--concurrency-limit', '0'], "--concurrency-limit must be a whole number of requests >= 1 (e.g. 24), got '0'."],
-      [['--concurrency-limit', 'many'], "--concurrency-limit must be a whole number of requests >= 1 (e.g. 24), got 'many'."],
+      [
+        ['--concurrency-limit', '0'],
+        "--concurrency-limit must be a whole number of requests >= 1 (e.g. 24), got '0'.",
+      ],
+      [
+        ['--concurrency-limit', 'many'],
+        "--concurrency-limit must be a whole number of requests >= 1 (e.g. 24), got 'many'.",
+      ],
       [
         ['--concurrency-limit', '4', '--concurrency-retry-after', '1s'],
         "--concurrency-retry-after must be whole milliseconds (e.g. 100), got '1s'.",

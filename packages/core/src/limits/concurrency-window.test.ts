@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { APICallError, RateLimitError } from '../errors/api-call-error';
-import { ConcurrencyWindow, type ConcurrencyWindowChange, type ConcurrencyWindowSettings } from './concurrency-window';
+import {
+  ConcurrencyWindow,
+  type ConcurrencyWindowChange,
+  type ConcurrencyWindowSettings,
+} from './concurrency-window';
 
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -184,7 +188,9 @@ describe('ConcurrencyWindow: Retry-After', () => {
     await nextMacrotask();
     const reportedAt = Date.now();
     load.window.recordOverload(rateLimit(120), load.window.generation);
-    expect(load.changes.find((change) => change.reason === 'retry-after')).toMatchObject({ pausedForMs: 120 });
+    expect(load.changes.find((change) => change.reason === 'retry-after')).toMatchObject({
+      pausedForMs: 120,
+    });
     const startedAt: number[] = [];
     const later = Array.from({ length: 5 }, () =>
       load.window.limiter.run(async () => {
