@@ -82,3 +82,32 @@ describe('eventLogText', () => {
     expect(eventLogText(sub, state, true)).toBe('  llm_query → openai:gpt-5-mini · 1.2s');
   });
 });
+
+describe('eventLogText: concurrency windows', () => {
+  it('a cut is one line; growth, pauses and the first report are none', () => {
+    const state = createProgressState(T0);
+    const event = (reason: string, window: number, previousWindow: number): RLMEvent =>
+      ({
+        type: 'concurrency-change',
+        runId: 'r0',
+        depth: 0,
+        timestamp: T0,
+        model: 'openai:m',
+        window,
+        previousWindow,
+        maxWindow: 64,
+        adaptive: true,
+        reason,
+        running: 3,
+        queued: 9,
+      }) as RLMEvent;
+    expect(eventLogText(event('rate-limited', 16, 32), state, false)).toBe(
+      '  openai:m rate-limited (429): concurrency 32 → 16',
+    );
+    expect(eventLogText(event('overloaded', 4, 8), state, true)).toBe(
+      '  openai:m overloaded: concurrency 8 → 4',
+    );
+    for (const reason of ['initial', 'slow-start', 'additive', 'retry-after'])
+      expect(eventLogText(event(reason, 16, 8), state, true)).toBeUndefined();
+  });
+});

@@ -292,3 +292,44 @@ describe('renderProgress', () => {
     );
   });
 });
+
+describe('renderProgress: concurrency windows', () => {
+  const change = (model: string, window: number, extra: Partial<RLMEvent> = {}): RLMEvent =>
+    ({
+      ...base,
+      type: 'concurrency-change',
+      runId: 'r0',
+      depth: 0,
+      model,
+      window,
+      previousWindow: window,
+      maxWindow: 64,
+      adaptive: true,
+      reason: 'initial',
+      running: 0,
+      queued: 0,
+      ...extra,
+    }) as RLMEvent;
+
+  it('one model: its window of the cap; a fixed one says so; a Retry-After wait while it lasts', () => {
+    const header = (events: RLMEvent[], now = T0 + 1_000) =>
+      renderProgress(stateAfter([rootStart, ...events]), 200, now)[0];
+    expect(header([])).not.toContain('concurrency');
+    expect(header([change('openai:gpt-5', 16), change('openai:gpt-5', 32, { reason: 'slow-start' })])).toBe(
+      'rlm 1.0s · tokens 0 in, 0 out · $0.0000 · sub-calls 0 · concurrency 32/64',
+    );
+    expect(header([change('openai:gpt-5', 8, { adaptive: false, maxWindow: 8 })])).toContain(
+      'concurrency 8 fixed',
+    );
+    const paused = [change('openai:gpt-5', 16, { reason: 'retry-after', pausedForMs: 2_000 })];
+    expect(header(paused, T0 + 1_000)).toContain('concurrency 16/64 waiting out Retry-After');
+    expect(header(paused, T0 + 2_500)).toMatch(/concurrency 16\/64$/);
+  });
+
+  it('several models: each named', () => {
+    const state = stateAfter([rootStart, change('openai:gpt-5', 16), change('openai:gpt-5-mini', 4)]);
+    expect(renderProgress(state, 200, T0)[0]).toContain(
+      'concurrency openai:gpt-5 16/64, openai:gpt-5-mini 4/64',
+    );
+  });
+});
