@@ -13,9 +13,10 @@
  * - timeoutMs: loop/run-tree.ts, the `RunTree` constructor's timer stops the whole tree.
  * - maxConsecutiveErrors: loop/run-rlm.ts, `runRLM`'s turn loop counts turns whose cells all failed.
  *
- * Settings that bound a run but are not limits: `maxConcurrency` is held by loop/call-model.ts,
- * `callModel` (a limiter slot per model call, of the root, of a child, or of a sub-call) and by
- * loop/run-session.ts, `RunSession.start` (a slot per sandbox creation); `cellTimeoutMs` goes to the
+ * Settings that bound a run but are not limits: `concurrency` / `maxConcurrency` are held by
+ * loop/call-model.ts, `callModel` (a slot of the model's window, limits/concurrency-window.ts, and one
+ * of the tree's limiter per model call, of the root, of a child, or of a sub-call) and by
+ * loop/run-session.ts, `RunSession.start` (a slot of the tree's limiter per sandbox creation); `cellTimeoutMs` goes to the
  * environment with every cell (`RunSession.runCell`, and loop/resolve-final-from-prose.ts); `maxOutputChars` caps what the model sees in
  * prompts/loop-messages.ts, `formatCellOutput`.
  */

@@ -39,7 +39,7 @@ How it works:
 
 Functions (all async: always \`await\` them):
 - \`await llm_query(prompt)\` → string. Throws when the call failed. One call to a language model that sees only \`prompt\`. It can take about ${charactersPerCall.toLocaleString('en-US')} characters; give it one chunk and a precise instruction. Use it for what code cannot do: understanding, classifying, extracting, summarising text.
-${models}- \`await llm_query_batched(prompts)\` → string[]. Many calls at once (${options.maxConcurrency} run concurrently), answers in the same order. Much faster than a loop of \`llm_query\`. A call that failed (after retries) comes back as a string starting with "Error:" instead of an answer, and the note after the block counts the failures and says why: retry those prompts (\`answers[i].startsWith("Error:")\`) or leave them out and say so in your answer; never count one as an answer.
+${models}- \`await llm_query_batched(prompts)\` → string[]. Many calls at once (up to ${options.maxConcurrency} run concurrently), answers in the same order. Much faster than a loop of \`llm_query\`. A call that failed (after retries) comes back as a string starting with "Error:" instead of an answer, and the note after the block counts the failures and says why: retry those prompts (\`answers[i].startsWith("Error:")\`) or leave them out and say so in your answer; never count one as an answer.
 ${recursion}- \`FINAL(value)\` sets your final answer (a string, or any value, which is shown as JSON) and ends the run after this block.
 - \`FINAL_VAR("name")\` sets the value of the variable \`name\` as the final answer.
 - \`SHOW_VARS()\` lists the variables you have made.
