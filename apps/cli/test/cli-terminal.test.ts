@@ -66,7 +66,9 @@ describe.skipIf(!tmuxAvailable)(
         const text = screen('progress');
         return /sub-calls 2 running/.test(text) ? text : undefined;
       });
-      expect(live).toMatch(/^rlm [\d.]+s · tokens 2\.7k in, 180 out · cost unknown · sub-calls 2$/m);
+      expect(live).toMatch(
+        /^rlm [\d.]+s · tokens 2\.7k in, 180 out · cost unknown · sub-calls 2 · concurrency 16\/64$/m,
+      );
       expect(live).toMatch(
         /^root depth 0 · turn 2\/30 · running cell 2\.1 \([\d.]+s\) · sub-calls 2 running$/m,
       );

@@ -71,6 +71,8 @@ export interface ProgressState {
   cachedCostUsd: number;
   /** Each model's concurrency window, by `provider:modelId`. */
   readonly windows: Map<string, WindowProgress>;
+  /** The models sub-calls went to (the windows worth showing: a root model calls one at a time). */
+  readonly subCallModels: Set<string>;
   /** Set once the user asked to stop. */
   stopping: boolean;
 }
@@ -93,6 +95,7 @@ export function createProgressState(startedAt: number, budget: ProgressBudget = 
     cachedCalls: 0,
     cachedCostUsd: 0,
     windows: new Map(),
+    subCallModels: new Set(),
     stopping: false,
   };
 }
@@ -164,6 +167,7 @@ export function applyProgressEvent(state: ProgressState, event: RLMEvent): void 
       return;
     case 'sub-call-start':
       state.subCalls += 1;
+      state.subCallModels.add(event.model);
       if (run) run.subCallsOpen += 1;
       return;
     case 'sub-call-end': {

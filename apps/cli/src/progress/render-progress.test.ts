@@ -311,12 +311,23 @@ describe('renderProgress: concurrency windows', () => {
       ...extra,
     }) as RLMEvent;
 
+  const subCall = (model: string): RLMEvent => ({
+    ...base,
+    type: 'sub-call-start',
+    runId: 'r0',
+    depth: 0,
+    callId: `c-${model}`,
+    kind: 'llm',
+    model,
+    promptCharacters: 1,
+  });
+
   it('one model: its window of the cap; a fixed one says so; a Retry-After wait while it lasts', () => {
     const header = (events: RLMEvent[], now = T0 + 1_000) =>
-      renderProgress(stateAfter([rootStart, ...events]), 200, now)[0];
+      renderProgress(stateAfter([rootStart, subCall('openai:gpt-5'), ...events]), 200, now)[0];
     expect(header([])).not.toContain('concurrency');
     expect(header([change('openai:gpt-5', 16), change('openai:gpt-5', 32, { reason: 'slow-start' })])).toBe(
-      'rlm 1.0s · tokens 0 in, 0 out · $0.0000 · sub-calls 0 · concurrency 32/64',
+      'rlm 1.0s · tokens 0 in, 0 out · $0.0000 · sub-calls 1 · concurrency 32/64',
     );
     expect(header([change('openai:gpt-5', 8, { adaptive: false, maxWindow: 8 })])).toContain(
       'concurrency 8 fixed',
@@ -326,9 +337,14 @@ describe('renderProgress: concurrency windows', () => {
     expect(header(paused, T0 + 2_500)).toMatch(/concurrency 16\/64$/);
   });
 
-  it('several models: each named', () => {
-    const state = stateAfter([rootStart, change('openai:gpt-5', 16), change('openai:gpt-5-mini', 4)]);
-    expect(renderProgress(state, 200, T0)[0]).toContain(
+  it('only the models sub-calls went to (a root model calls one at a time); several are named', () => {
+    const events = [rootStart, change('openai:gpt-5', 16), change('openai:gpt-5-mini', 4)];
+    expect(renderProgress(stateAfter(events), 200, T0)[0]).not.toContain('concurrency');
+    expect(renderProgress(stateAfter([...events, subCall('openai:gpt-5-mini')]), 200, T0)[0]).toMatch(
+      / · concurrency 4\/64$/,
+    );
+    const both = stateAfter([...events, subCall('openai:gpt-5-mini'), subCall('openai:gpt-5')]);
+    expect(renderProgress(both, 200, T0)[0]).toContain(
       'concurrency openai:gpt-5 16/64, openai:gpt-5-mini 4/64',
     );
   });

@@ -92,13 +92,15 @@ function describeRun(run: RunProgress, state: ProgressState, now: number, isRoot
 }
 
 /**
- * The models' concurrency windows: `concurrency 32/64` (adaptive, of its cap), `concurrency 8 fixed`,
- * with `waiting out Retry-After` while the server asked to wait; one per model when there are several.
+ * The concurrency windows of the models sub-calls went to: `concurrency 32/64` (adaptive, of its
+ * cap), `concurrency 8 fixed`, with `waiting out Retry-After` while the server asked to wait; one per
+ * model, named, when there are several.
  */
 function describeWindows(state: ProgressState, now: number): string | undefined {
-  if (state.windows.size === 0) return undefined;
-  const several = state.windows.size > 1;
-  const parts = [...state.windows].map(([model, window]) => {
+  const shown = [...state.windows].filter(([model]) => state.subCallModels.has(model));
+  if (shown.length === 0) return undefined;
+  const several = shown.length > 1;
+  const parts = shown.map(([model, window]) => {
     const size = window.adaptive ? `${window.window}/${window.maxWindow}` : `${window.window} fixed`;
     const paused =
       window.pausedUntil !== undefined && window.pausedUntil > now ? ' waiting out Retry-After' : '';
