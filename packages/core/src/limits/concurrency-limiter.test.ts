@@ -272,3 +272,54 @@ describe('LimiterSlot', () => {
     expect(order).toEqual(['slot', 'low']);
   });
 });
+
+describe('ConcurrencyLimiter: a changing limit and pauses (issue 14)', () => {
+  it('raising the limit starts queued tasks at once; lowering it stops none in flight and starts none until below', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    const ends: Array<() => void> = [];
+    const started: number[] = [];
+    const tasks = Array.from({ length: 8 }, (_, index) =>
+      limiter.run(
+        () =>
+          new Promise<void>((resolve) => {
+            started.push(index);
+            ends.push(resolve);
+          }),
+      ),
+    );
+    expect(started).toEqual([0, 1]);
+    limiter.setLimit(5);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    limiter.setLimit(1);
+    expect(limiter.limit).toBe(1);
+    for (const end of ends.splice(0, 4)) end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([limiter.running, started.length]).toEqual([1, 5]);
+    for (let round = 0; round < 4; round++) {
+      ends.splice(0).forEach((end) => end());
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(limiter.running).toBeLessThanOrEqual(1);
+    }
+    ends.splice(0).forEach((end) => end());
+    await Promise.all(tasks);
+    expect(started).toHaveLength(8);
+  });
+
+  it('a pause starts no task before it ends; a later one extends it; it reports whether it began one', async () => {
+    const limiter = new ConcurrencyLimiter(4);
+    const pausedAt = Date.now();
+    expect(limiter.pauseUntil(pausedAt + 60)).toBe(true);
+    expect(limiter.pauseUntil(pausedAt + 90)).toBe(false);
+    expect(limiter.pauseUntil(pausedAt + 10)).toBe(false);
+    const startedAt = await Promise.all([
+      limiter.run(async () => Date.now()),
+      limiter.acquire().then(() => {
+        limiter.release();
+        return Date.now();
+      }),
+    ]);
+    for (const time of startedAt) expect(time).toBeGreaterThanOrEqual(pausedAt + 90 - 2);
+    expect(limiter.pauseUntil(Date.now() - 1)).toBe(false);
+    expect(await limiter.run(async () => 'at once')).toBe('at once');
+  });
+});

@@ -312,6 +312,7 @@ export class ConcurrencyLimiter {
           waiter.reject(signal.reason);
         });
       }
+      if (this.queued === 0) this.pauseTimer?.unref?.();
     };
     this.bySignal.set(signal, { count: 1, onAbort });
     signal.addEventListener('abort', onAbort, { once: true });
