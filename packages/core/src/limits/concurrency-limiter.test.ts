@@ -296,11 +296,11 @@ describe('ConcurrencyLimiter: a changing limit and pauses (issue 14)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect([limiter.running, started.length]).toEqual([1, 5]);
     for (let round = 0; round < 4; round++) {
-      ends.splice(0).forEach((end) => end());
+      for (const end of ends.splice(0)) end();
       await new Promise((resolve) => setImmediate(resolve));
       expect(limiter.running).toBeLessThanOrEqual(1);
     }
-    ends.splice(0).forEach((end) => end());
+    for (const end of ends.splice(0)) end();
     await Promise.all(tasks);
     expect(started).toHaveLength(8);
   });
