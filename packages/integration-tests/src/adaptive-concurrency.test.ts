@@ -381,3 +381,46 @@ describe('no deadlock with nested children at small windows', () => {
     60_000,
   );
 });
+
+describe('concurrency-change events belong to the root run', () => {
+  it('also when the root’s own calls come from a cache and a child calls a model first', async () => {
+    // A cache that answers every root-model call: the first real call of the tree is a child's.
+    const root = new MockLanguageModel({
+      modelId: 'root',
+      responses: [code('FINAL(await rlm_query("child"))')],
+    });
+    const cache = {
+      kind: 'cache' as const,
+      get: async (key: { modelId: string }) =>
+        key.modelId === 'root'
+          ? { text: code('FINAL(await rlm_query("child"))'), usage: { inputTokens: 1, outputTokens: 1 } }
+          : undefined,
+      put: async () => undefined,
+    };
+    const subModel = new MockLanguageModel({
+      modelId: 'sub',
+      responses: (request) =>
+        request.messages[0]?.role === 'system' ? code('FINAL(await llm_query("leaf"))') : 'leaf answer',
+    });
+    const events: RLMEvent[] = [];
+    const result = await createRLM({ model: root, subModel, environment: environment(), cache }).completion(
+      'q',
+      {
+        context: 'c',
+        limits: { maxDepth: 2 },
+        onEvent: (event) => events.push(event),
+      },
+    );
+    expect(result.answer).toBe('leaf answer');
+    expect(root.calls).toHaveLength(0);
+    const rootRunId = events.find((event) => event.type === 'run-start' && event.depth === 0)!.runId;
+    const changes = events.filter((event) => event.type === 'concurrency-change');
+    expect(changes.map((event) => [event.runId, event.depth, event.model])).toEqual([
+      [rootRunId, 0, 'mock:sub'],
+    ]);
+    // The child's call came first: its run-start is before the window's first report.
+    const childStart = events.findIndex((event) => event.type === 'run-start' && event.depth === 1);
+    expect(childStart).toBeGreaterThan(-1);
+    expect(childStart).toBeLessThan(events.indexOf(changes[0]!));
+  });
+});

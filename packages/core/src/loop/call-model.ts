@@ -96,7 +96,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
   // of the tree's limiter, only while it is in flight; a retry's backoff inside the provider gives
   // them back (see retry-slots). The slot is taken here, at the call, never by whoever waits on it
   // (a cell, a parent run): so a tree of any depth under a cap of 1 cannot deadlock.
-  const slot = new ModelCallSlot(tree.windowFor(model, run.emit), tree.limiter, priority);
+  const slot = new ModelCallSlot(tree.windowFor(model, run), tree.limiter, priority);
   let reservation: BudgetReservation | undefined;
   let callSignal: AbortSignal | undefined;
   try {

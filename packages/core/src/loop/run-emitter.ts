@@ -16,8 +16,11 @@ export type RunEmitter = (event: RunEventBody) => void;
  * `depth`, and its `timestamp` is the moment it is reported, so no call site writes them by hand.
  */
 export function createRunEmitter(tree: RunTree, runId: string, depth: number): RunEmitter {
-  return (event) => {
+  const emit: RunEmitter = (event) => {
     // Laid out as events always were: type, runId, depth, timestamp, then the event's own fields.
     tree.emit(Object.assign({ type: event.type, runId, depth, timestamp: Date.now() }, event) as RLMEvent);
   };
+  // Tree-wide reports (each model's concurrency window) are events of the root run.
+  if (depth === 0) tree.rootEmit ??= emit;
+  return emit;
 }

@@ -3,7 +3,7 @@ import { RunAbortedError } from '../errors/run-aborted-error';
 import type { RLMEvent, RLMEventListener } from '../events/rlm-event';
 import type { LanguageModel } from '../language-model/language-model';
 import { ConcurrencyLimiter } from '../limits/concurrency-limiter';
-import type { ConcurrencyWindow } from '../limits/concurrency-window';
+import type { ConcurrencyWindow, ConcurrencyWindowChange } from '../limits/concurrency-window';
 import { concurrencyWindowFor } from '../limits/concurrency-window-registry';
 import { RunBudget } from '../limits/run-budget';
 import type { RecordedModelCall } from '../model-call-store/model-call-store';
@@ -14,8 +14,9 @@ import type { RunEmitter } from './run-emitter';
 
 /**
  * What the root run and all its children share: settings, the budget, the concurrency cap (the
- * tree's limiter; each model's window is shared wider, by the process) and one abort signal. The first fatal error (a tree-wide limit, a user abort, the deadline) aborts the
- * signal, which stops every model call, cell and child in flight.
+ * tree's limiter; each model's window is shared wider, by the process) and one abort signal. The
+ * first fatal error (a tree-wide limit, a user abort, the deadline) aborts the signal, which stops
+ * every model call, cell and child in flight.
  */
 export class RunTree {
   readonly budget: RunBudget;
@@ -33,7 +34,8 @@ export class RunTree {
   private readonly cleanups: Array<() => void> = [];
   private readonly windows = new Map<LanguageModel, ConcurrencyWindow>();
   private fatal?: Error;
-  private reporter?: RunEmitter;
+  /** The root run's emitter, set when the root run starts (see createRunEmitter). */
+  rootEmit?: RunEmitter;
   private idCounter = 0;
   private readonly idPrefix = Math.random().toString(36).slice(2, 8);
 
@@ -80,21 +82,19 @@ export class RunTree {
 
   /**
    * The concurrency window of `model` (see concurrency-window-registry). On first use the tree starts
-   * reporting its changes as `concurrency-change` events of the root run (the first caller is always
-   * the root's first model call, so `run` is the root's emitter), beginning with its state now.
+   * reporting its changes as `concurrency-change` events of the root run (of `run` in a tree without
+   * one), beginning with its state now.
    */
-  windowFor(model: LanguageModel, run: RunEmitter): ConcurrencyWindow {
+  windowFor(model: LanguageModel, run: { readonly emit: RunEmitter }): ConcurrencyWindow {
     let window = this.windows.get(model);
     if (window) return window;
     window = concurrencyWindowFor(model, this.settings.concurrency);
     this.windows.set(model, window);
-    this.reporter ??= run;
-    const report = this.reporter;
     const key = modelKey(model);
-    report({ type: 'concurrency-change', model: key, ...window.describe() });
-    this.cleanups.push(
-      window.subscribe((change) => report({ type: 'concurrency-change', model: key, ...change })),
-    );
+    const report = (change: ConcurrencyWindowChange) =>
+      (this.rootEmit ?? run.emit)({ type: 'concurrency-change', model: key, ...change });
+    report(window.describe());
+    this.cleanups.push(window.subscribe(report));
     return window;
   }
 
