@@ -161,6 +161,11 @@ export class ConcurrencyLimiter {
     return started;
   }
 
+  /** Whether a pause ({@link pauseUntil}) holds new tasks back now. */
+  get paused(): boolean {
+    return this.pausedUntil !== 0 && Date.now() < this.pausedUntil;
+  }
+
   /** Whether a slot could be granted now without queueing. */
   private canGrant(): boolean {
     if (this.active >= this.limitNow) return false;

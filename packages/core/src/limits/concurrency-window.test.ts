@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { APICallError, RateLimitError } from '../errors/api-call-error';
+import { ConcurrencyLimiter } from './concurrency-limiter';
 import {
   ConcurrencyWindow,
   type ConcurrencyWindowChange,
   type ConcurrencyWindowSettings,
 } from './concurrency-window';
+import { ModelCallSlot } from './model-call-slot';
 
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -218,5 +220,28 @@ describe('ConcurrencyWindow: Retry-After', () => {
     expect(load.inFlight).toHaveLength(1);
     expect(load.window.size).toBe(8);
     expect(load.changes).toEqual([]);
+  });
+});
+
+describe('ModelCallSlot', () => {
+  it('a call that got its window slot before a pause and its tree slot during it waits for the pause to end', async () => {
+    const window = new ConcurrencyWindow({ initial: 4, max: 4, adaptive: true });
+    const tree = new ConcurrencyLimiter(1);
+    await tree.acquire(); // the tree's one slot is busy (e.g. a sandbox being created)
+    const slot = new ModelCallSlot(window, tree);
+    let heldAt = 0;
+    const holding = slot.hold().then(() => {
+      heldAt = Date.now();
+    });
+    await nextMacrotask();
+    expect(window.limiter.running).toBe(1); // its window slot, waiting for the tree's
+    const pausedAt = Date.now();
+    window.recordOverload(rateLimit(80), window.generation);
+    tree.release();
+    await holding;
+    expect(heldAt).toBeGreaterThanOrEqual(pausedAt + 80 - 2);
+    expect(slot.isHeld).toBe(true);
+    slot.close();
+    expect([window.limiter.running, tree.running]).toEqual([0, 0]);
   });
 });

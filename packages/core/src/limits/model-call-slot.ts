@@ -31,8 +31,14 @@ export class ModelCallSlot implements CallSlot {
   }
 
   async hold(signal?: AbortSignal, priority = this.priority): Promise<void> {
-    await this.windowSlot.hold(signal, priority);
-    await this.treeSlot.hold(signal, priority);
+    for (;;) {
+      await this.windowSlot.hold(signal, priority);
+      await this.treeSlot.hold(signal, priority);
+      if (!this.window.limiter.paused) break;
+      // The model was paused (a Retry-After) while this call waited for the tree's slot: no call of
+      // the model starts before the pause ends, so both go back and the call queues again.
+      this.release();
+    }
     this.generation = this.window.generation;
     this.heldSince = performance.now();
   }
