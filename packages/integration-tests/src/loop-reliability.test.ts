@@ -392,7 +392,9 @@ describe('issue 9, finding 6: completion() settles only after its records are cl
     const model = new MockLanguageModel({
       responses: [code('await llm_query_batched(Array.from({ length: 200 }, (_, i) => "p" + i))')],
     });
-    const subModel = new MockLanguageModel({ responses: () => 'late', latencyMs: [50, 400] });
+    // Slow enough that none answers before all 200 have started and the run is stopped, on a loaded
+    // machine too (at 50 ms, a few answered first there, once in several runs).
+    const subModel = new MockLanguageModel({ responses: () => 'late', latencyMs: [300, 700] });
     const controller = new AbortController();
     const events: RLMEvent[] = [];
     const running = quickjsRLM({ model, subModel, concurrency: 200 })
