@@ -60,10 +60,11 @@ const run = (server: TestServer, extra: readonly string[]) =>
 
 describe('rlm --concurrency', () => {
   it.each([1, 3, 24])('--concurrency %i: that many requests at once at most, and reached', async (fixed) => {
-    const server = await serve({ respond: fanOut(60), latencyMs: 40 });
+    // Three waves of answers slow enough that each wave's requests all arrive before it is answered.
+    const server = await serve({ respond: fanOut(3 * fixed), latencyMs: 300 });
     const result = await run(server, ['--concurrency', String(fixed)]);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe('60\n');
+    expect(result.stdout).toBe(`${3 * fixed}\n`);
     expect(server.concurrency().peak).toBe(fixed);
   }, 60_000);
 
