@@ -70,13 +70,13 @@ describe('rlm --concurrency', () => {
 
   it('without it the window adapts: cut on the server’s 429s (the log says so), no sub-call fails', async () => {
     const server = await serve({
-      respond: fanOut(150),
-      latencyMs: 30,
+      respond: fanOut(100),
+      latencyMs: 200,
       concurrencyLimit: { max: 6, retryAfterMs: 50 },
     });
     const result = await run(server, []);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe('150\n');
+    expect(result.stdout).toBe('100\n');
     // Line mode (stderr is a pipe): each cut is one line.
     expect(result.stderr).toMatch(/openai:m rate-limited \(429\): concurrency 16 → 8/);
     expect(result.stderr).not.toMatch(/failed/);

@@ -130,7 +130,7 @@ describe('the window grows and shrinks, over HTTP with the OpenAI provider', () 
     const run = async (concurrency: number | undefined) => {
       const server = await startTestServer({
         respond: () => ({ text: 'ok' }),
-        latencyMs: 15,
+        latencyMs: 50,
         concurrencyLimit: { max: 10, retryAfterMs: 20 },
       });
       servers.push(server);
