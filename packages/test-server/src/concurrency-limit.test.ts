@@ -89,13 +89,13 @@ describe('concurrencyLimit: 429 with Retry-After above N requests at once', () =
   });
 
   it('without a limit nothing is rejected, and the peak is still counted; the default wait is 1 s', async () => {
-    const server = await start({ respond: () => ({ text: 'ok' }), latencyMs: 50 });
+    const server = await start({ respond: () => ({ text: 'ok' }), latencyMs: 1_000 });
     const results = await burst(server, 30);
     expect(results.every((result) => result.status === 200)).toBe(true);
     expect(server.concurrency()).toEqual({ inFlight: 0, peak: 30, rejected: 0 });
     const limited = await start({
       respond: () => ({ text: 'ok' }),
-      latencyMs: 50,
+      latencyMs: 1_000,
       concurrencyLimit: { max: 1 },
     });
     const [, second] = await burst(limited, 2);
