@@ -4,6 +4,7 @@ import { InvalidArgumentError, SandboxError } from '@rlm/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { isCacheCommand, runCacheCommand } from './cache/cache-command';
 import { cacheDirectoryOf } from './cache/default-cache-directory';
+import { isChatCommand, runChatCommand } from './chat/chat-command';
 import { type CliIO, processIO } from './cli-io';
 
 import { type LoadedContext, loadContext } from './context/load-context';
@@ -48,6 +49,7 @@ export async function main(
       return EXIT_CODES.usageError;
     }
     if (isCacheCommand(argv)) return await runCacheCommand(argv, io);
+    if (isChatCommand(argv)) return await runChatCommand(argv.slice(1), io, io === defaultIO);
     commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       io.stdout.write(helpText());
@@ -202,7 +204,7 @@ export async function main(
   }
 }
 
-function createReporter(settings: CliSettings, io: CliIO, state: ProgressState): ProgressReporter {
+export function createReporter(settings: CliSettings, io: CliIO, state: ProgressState): ProgressReporter {
   // Quiet shows nothing, but the state still counts (the stop line names the sub-calls cancelled).
   if (settings.quiet)
     return {
@@ -231,7 +233,7 @@ Every option, config files and exit codes: rlm --help
 }
 
 /** A base URL must be an http(s) URL; checked before anything is read or sent. */
-function checkBaseUrl(text: string, origin: string): void {
+export function checkBaseUrl(text: string, origin: string): void {
   let url: URL | undefined;
   try {
     url = new URL(text);
@@ -247,7 +249,7 @@ function checkBaseUrl(text: string, origin: string): void {
 }
 
 /** The trajectory must be writable before a (paid) run starts, not after it. */
-function checkTrajectoryPath(path: string): void {
+export function checkTrajectoryPath(path: string): void {
   const folder = dirname(path);
   const info = statSync(path, { throwIfNoEntry: false });
   if (info?.isDirectory()) {
@@ -274,7 +276,7 @@ function checkTrajectoryPath(path: string): void {
 }
 
 /** The cache folder must be a folder (or not exist yet, to be made on the first write). */
-function checkCacheDirectory(path: string): void {
+export function checkCacheDirectory(path: string): void {
   const info = statSync(path, { throwIfNoEntry: false });
   if (info && !info.isDirectory()) {
     throw new InvalidArgumentError({

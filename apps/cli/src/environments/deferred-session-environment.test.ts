@@ -18,6 +18,9 @@ function slowEnvironment(startMs: number, fail?: Error) {
           log.push(`run ${code}`);
           return { stdout: code, stderr: '', durationMs: 0 } as CellResult;
         },
+        addContext: async (name) => {
+          log.push(`add ${name}`);
+        },
         dispose: async () => {
           log.push('dispose');
         },
@@ -67,5 +70,16 @@ describe('withDeferredSessions', () => {
     });
     await session.dispose();
     expect(log).toEqual(['create', 'ready', 'dispose']);
+  });
+
+  it('forwards addContext (a session binds later contexts with it) once the real session started', async () => {
+    const { environment, log } = slowEnvironment(20);
+    const session = await withDeferredSessions(environment).createSession({
+      context: 'x',
+      hostFunctions: {},
+    });
+    await session.addContext!('context_1', 'more');
+    expect(log).toEqual(['create', 'ready', 'add context_1']);
+    await session.dispose();
   });
 });

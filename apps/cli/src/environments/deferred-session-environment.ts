@@ -21,6 +21,17 @@ export function withDeferredSessions(environment: ReplEnvironment): ReplEnvironm
       let disposed = false;
       const session: ReplSession = {
         runCell: async (code, cellOptions) => (await starting).runCell(code, cellOptions),
+        // Always offered (whether the real session has it is known only once it started), so a
+        // session (`rlm chat`) can bind its later contexts; a sandbox without it says so then.
+        addContext: async (name, value) => {
+          const started = await starting;
+          if (!started.addContext) {
+            throw new Error(
+              `The ${environment.environmentId} environment cannot add values to a running REPL (ReplSession.addContext), which rlm chat needs for /context add and history. Use another --env.`,
+            );
+          }
+          return started.addContext(name, value);
+        },
         dispose: async () => {
           if (disposed) return;
           disposed = true;
