@@ -77,7 +77,7 @@ describe.skipIf(!tmuxAvailable)(
       tmux('send-keys', '-t', 'chat', 'C-c');
       const stopped = await waitFor(
         'the stop and the prompt',
-        screenMatches('chat', /question stopped by Ctrl-C[^]*interrupted · [^\n]*\nrlm> $/m),
+        screenMatches('chat', /question stopped by Ctrl-C[\s\S]*interrupted · [^\n]*\nrlm> $/m),
       );
       expect(Date.now() - interruptedAt).toBeLessThan(5_000);
       expect(stopped).not.toContain('too late');
@@ -87,7 +87,7 @@ describe.skipIf(!tmuxAvailable)(
       type('chat', TOP_QUESTION);
       await waitFor(
         'an answer after the stop',
-        screenMatches('chat', /stopped by Ctrl-C[^]*disk \(1\)\n[^\n]*answered/),
+        screenMatches('chat', /stopped by Ctrl-C[\s\S]*disk \(1\)\n[^\n]*answered/),
       );
 
       type('chat', '/exit');

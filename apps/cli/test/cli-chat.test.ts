@@ -9,6 +9,7 @@ import {
   COUNT_QUESTION,
   chatReply,
   FAILING_QUESTION,
+  SLOW_QUESTION,
   TOP_QUESTION,
   TOP_REPLY,
 } from './scripted-chat';
@@ -162,6 +163,25 @@ describe('rlm chat with piped questions', () => {
     expect(metadata).toHaveLength(2);
     expect(metadata.map((line) => line.run.session.question)).toEqual([1, 2]);
     expect(saved.some((line) => line.includes(JSON.stringify(PEEK_REPLY).slice(1, 30)))).toBe(true);
+  });
+
+  it('SIGINT (Ctrl-C of a script) stops the running question and ends the session with 130', async () => {
+    const run = await runBuiltCli(chatArgs(), {
+      cwd: folder,
+      env: keyEnv,
+      stdin: `${SLOW_QUESTION}\n${TOP_QUESTION}\n`,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (server.requests.length === 0) return;
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }, 50);
+      },
+    });
+    expect(run.exitCode).toBe(130);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('rlm: question stopped by Ctrl-C.');
+    expect(server.requests).toHaveLength(1);
   });
 
   it('ends at once with exit 0 when stdin is empty, and refuses --context - (stdin holds the questions)', async () => {
