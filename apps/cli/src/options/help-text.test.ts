@@ -35,4 +35,14 @@ describe('helpText', () => {
     expect(help).toContain('rlm cache stats|clear [--cache DIR]');
     expect(help).toContain('an\n  entry that is damaged, cut short or from another version is ignored');
   });
+
+  it('documents rlm chat: its usage line, the commands, the session-wide limits', () => {
+    const help = helpText();
+    expect(help).toContain(
+      '  rlm chat [--context PATH...] --model PROVIDER:MODEL [options]   several questions in one REPL\n',
+    );
+    for (const command of ['/context add PATH', '/cost', '/save FILE', '/help', '/exit'])
+      expect(help).toContain(command);
+    expect(help).toContain('--max-cost, --max-tokens\n  and --max-sub-calls cap the whole session');
+  });
 });

@@ -25,6 +25,7 @@ goes to stdout; progress, warnings and the summary go to stderr.
 Usage:
   rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
   cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
+  rlm chat [--context PATH...] --model PROVIDER:MODEL [options]   several questions in one REPL
   rlm cache stats|clear [--cache DIR]   entries and size of the sub-call cache, or remove them
 
 Examples:
@@ -55,6 +56,15 @@ Resume (--resume FILE):
   the one that stopped it; --timeout counts from the resume). Give the same context again (checked
   by its SHA-256) and the same models; the question may be left out. The trajectory is rewritten in
   place (or to --trajectory FILE). Refused for another context, question or sandbox language (exit ${EXIT_CODES.usageError}).
+
+Chat (rlm chat; rlm chat --help for all of it):
+  Questions share one REPL: a later one can use the variables earlier ones computed; \`history\` holds
+  the earlier questions and answers. In a terminal: a prompt with history, live progress, Ctrl-C stops
+  the running question. Piped: one question per line, each answer on stdout (--json: one object per
+  question). Commands: /context add PATH (the next question gets it as context_1, context_2, …),
+  /cost, /save FILE (every question's trajectory as JSONL), /help, /exit. --max-cost, --max-tokens
+  and --max-sub-calls cap the whole session. Exit 0 when every question answered, else the first
+  failure's code.
 
 Options:
 ${optionLines.join('\n')}
