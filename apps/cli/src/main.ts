@@ -1,11 +1,11 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, SandboxError } from '@rlm/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { isCacheCommand, runCacheCommand } from './cache/cache-command';
 import { cacheDirectoryOf } from './cache/default-cache-directory';
 import { isChatCommand, runChatCommand } from './chat/chat-command';
 import { type CliIO, processIO } from './cli-io';
+import { describeLoadedContext } from './context/describe-loaded-context';
 
 import { type LoadedContext, loadContext } from './context/load-context';
 import { withDeferredSessions } from './environments/deferred-session-environment';
@@ -22,10 +22,8 @@ import { readAnswerSchema } from './options/read-answer-schema';
 import { resolveCliSettings } from './options/resolve-cli-settings';
 import { resolveCliTools } from './options/resolve-cli-tools';
 import { explainError } from './output/explain-error';
-import { LineProgress } from './progress/line-progress';
-import { type ProgressReporter, silentProgress } from './progress/progress-reporter';
-import { applyProgressEvent, type ProgressState } from './progress/progress-state';
-import { TerminalProgress } from './progress/terminal-progress';
+import { createReporter } from './progress/create-reporter';
+import { checkBaseUrl, checkCacheDirectory, checkTrajectoryPath } from './run/check-run-settings';
 import { chooseResume, type ResumeChoice, readResumeTrajectory } from './run/resume-trajectory';
 import { runQuestion } from './run/run-question';
 
@@ -204,20 +202,6 @@ export async function main(
   }
 }
 
-export function createReporter(settings: CliSettings, io: CliIO, state: ProgressState): ProgressReporter {
-  // Quiet shows nothing, but the state still counts (the stop line names the sub-calls cancelled).
-  if (settings.quiet)
-    return {
-      ...silentProgress,
-      onEvent: (event) => applyProgressEvent(state, event),
-      note: (message) => io.stderr.write(`${message}\n`),
-    };
-  // A dumb terminal (TERM=dumb: an editor's shell, a CI log) cannot move the cursor: plain lines there.
-  if (io.stderr.isTTY && io.environment.TERM !== 'dumb')
-    return new TerminalProgress(io.stderr, state, Date.now, settings.verbose === true);
-  return new LineProgress(io.stderr, state, settings.verbose === true);
-}
-
 /** What plain `rlm` prints: enough to start, and where to read more. */
 function shortUsage(): string {
   return `Usage: rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
@@ -232,86 +216,6 @@ Every option, config files and exit codes: rlm --help
 `;
 }
 
-/** A base URL must be an http(s) URL; checked before anything is read or sent. */
-export function checkBaseUrl(text: string, origin: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new InvalidArgumentError({
-      argument: 'base-url',
-      message: `${origin}: '${text}' is not an http:// or https:// URL. Give the server's full address, e.g. --base-url http://localhost:11434/v1 (Ollama) or http://localhost:8000/v1 (vLLM).`,
-    });
-  }
-}
-
-/** The trajectory must be writable before a (paid) run starts, not after it. */
-export function checkTrajectoryPath(path: string): void {
-  const folder = dirname(path);
-  const info = statSync(path, { throwIfNoEntry: false });
-  if (info?.isDirectory()) {
-    throw new InvalidArgumentError({
-      argument: 'trajectory',
-      message: `--trajectory ${path} is a folder. Name a file in it, e.g. --trajectory ${join(path, 'run.jsonl')}.`,
-    });
-  }
-  const folderInfo = statSync(folder, { throwIfNoEntry: false });
-  if (!folderInfo?.isDirectory()) {
-    throw new InvalidArgumentError({
-      argument: 'trajectory',
-      message: `--trajectory ${path}: the folder ${folder} does not exist. Create it first (mkdir -p ${folder}) or write the trajectory elsewhere.`,
-    });
-  }
-  try {
-    accessSync(info ? path : folder, constants.W_OK);
-  } catch {
-    throw new InvalidArgumentError({
-      argument: 'trajectory',
-      message: `--trajectory ${path}: ${info ? 'the file' : `the folder ${folder}`} is not writable. Write the trajectory elsewhere.`,
-    });
-  }
-}
-
-/** The cache folder must be a folder (or not exist yet, to be made on the first write). */
-export function checkCacheDirectory(path: string): void {
-  const info = statSync(path, { throwIfNoEntry: false });
-  if (info && !info.isDirectory()) {
-    throw new InvalidArgumentError({
-      argument: 'cache',
-      message: `--cache ${path} is a file, not a folder. Name a folder (it is made if missing), or leave the folder out for the default one.`,
-    });
-  }
-}
-
 function describe(error: unknown): { name: string; message: string } {
   return { name: (error as Error)?.name ?? 'Error', message: (error as Error)?.message ?? String(error) };
-}
-
-/** `rlm: context: 12 files, 1,234,567 characters (~308,642 tokens); skipped …`. */
-export function describeLoadedContext(context: LoadedContext, verbose: boolean): string {
-  const number = (value: number) => value.toLocaleString('en-US');
-  const what =
-    typeof context.value === 'string'
-      ? (context.documents[0]?.path ?? 'stdin')
-      : `${number(context.documents.length)} file${context.documents.length === 1 ? '' : 's'}`;
-  const skipped = [
-    context.binarySkipped.length > 0
-      ? `${context.binarySkipped.length} binary (${context.binarySkipped.slice(0, 3).join(', ')}${context.binarySkipped.length > 3 ? ', …' : ''})`
-      : '',
-    context.gitignored > 0 ? `${context.gitignored} gitignored` : '',
-    context.skippedFolders > 0
-      ? `${context.skippedFolders} .git/node_modules folder${context.skippedFolders === 1 ? '' : 's'}`
-      : '',
-    context.notUtf8Skipped.length > 0 ? `${context.notUtf8Skipped.length} not UTF-8` : '',
-    context.excluded > 0 ? `${context.excluded} by --exclude` : '',
-  ].filter(Boolean);
-  let line = `rlm: context: ${what}, ${number(context.characters)} characters (~${number(context.approximateTokens)} tokens)`;
-  if (skipped.length > 0) line += `; skipped ${skipped.join(', ')}`;
-  if (verbose && typeof context.value !== 'string') {
-    line += `\n${context.documents.map((document) => `  ${document.path} (${number(document.characters)} characters)`).join('\n')}`;
-  }
-  return line;
 }

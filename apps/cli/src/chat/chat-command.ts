@@ -3,18 +3,12 @@ import { createRLM, InvalidArgumentError, SandboxError } from '@rlm/core';
 import { createFileCache } from '@rlm/core/cache';
 import { cacheDirectoryOf } from '../cache/default-cache-directory';
 import type { CliIO } from '../cli-io';
+import { describeLoadedContext } from '../context/describe-loaded-context';
 import { type LoadedContext, loadContext } from '../context/load-context';
 import { withDeferredSessions } from '../environments/deferred-session-environment';
 import { loadEnvironment } from '../environments/load-environment';
 import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from '../environments/relaunch-with-node-flag';
 import { EXIT_CODES } from '../exit-codes';
-import {
-  checkBaseUrl,
-  checkCacheDirectory,
-  checkTrajectoryPath,
-  createReporter,
-  describeLoadedContext,
-} from '../main';
 import { createEmbeddingModel, createLanguageModel } from '../models/create-language-model';
 import { resolveModelChoice } from '../models/resolve-model-ids';
 import type { CliSettings } from '../options/cli-settings';
@@ -25,6 +19,8 @@ import { readAnswerSchema } from '../options/read-answer-schema';
 import { resolveCliSettings } from '../options/resolve-cli-settings';
 import { resolveCliTools } from '../options/resolve-cli-tools';
 import { explainError } from '../output/explain-error';
+import { createReporter } from '../progress/create-reporter';
+import { checkBaseUrl, checkCacheDirectory, checkTrajectoryPath } from '../run/check-run-settings';
 import { ChatSession } from './chat-session';
 import { chatUsage } from './chat-usage';
 import { runPipedChat } from './piped-chat';

@@ -11,9 +11,9 @@ import {
   trajectoryToJsonl,
 } from '@rlm/core';
 import type { CliIO } from '../cli-io';
+import { describeLoadedContext } from '../context/describe-loaded-context';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
-import { describeLoadedContext } from '../main';
 import type { CliSettings } from '../options/cli-settings';
 import { inCliTerms, LIMIT_FLAGS } from '../output/cli-terms';
 import { explainError } from '../output/explain-error';
