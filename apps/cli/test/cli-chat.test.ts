@@ -9,6 +9,7 @@ import {
   COUNT_QUESTION,
   chatReply,
   FAILING_QUESTION,
+  SLASH_QUESTION,
   SLOW_QUESTION,
   TOP_QUESTION,
   TOP_REPLY,
@@ -138,11 +139,12 @@ describe('rlm chat with piped questions', () => {
         '/save chat.jsonl',
         '/help',
         '/frobnicate',
+        `/${SLASH_QUESTION}`,
         '/exit',
         TOP_QUESTION,
       ].join('\n'),
     });
-    expect(run.stdout).toBe('disk: 1, network: 1\n3 lines\n');
+    expect(run.stdout).toBe('disk: 1, network: 1\n3 lines\nno\n');
     expect(run.stderr).toContain(
       'rlm: context: extra.txt, 13 characters (~4 tokens); the next question gets it as context_1',
     );
@@ -153,6 +155,10 @@ describe('rlm chat with piped questions', () => {
     expect(run.stderr).toContain('/context add PATH...');
     expect(run.stderr).toContain('rlm: Unknown command /frobnicate. Commands: /context add PATH,');
     expect(run.stderr).not.toContain('Unexpected');
+    // `//` asks a question that starts with one slash.
+    expect(rootRequests().some((request) => request.messages.at(-1)!.content.includes(SLASH_QUESTION))).toBe(
+      true,
+    );
     // /exit ends the session: the question after it is never asked.
     expect(rootRequests().some((request) => request.messages.at(-1)!.content.includes(TOP_QUESTION))).toBe(
       false,
@@ -163,6 +169,18 @@ describe('rlm chat with piped questions', () => {
     expect(metadata).toHaveLength(2);
     expect(metadata.map((line) => line.run.session.question)).toEqual([1, 2]);
     expect(saved.some((line) => line.includes(JSON.stringify(PEEK_REPLY).slice(1, 30)))).toBe(true);
+  });
+
+  it('starts without --context: the first /context add becomes `context`', async () => {
+    const args = chatArgs().filter((argument) => argument !== '--context' && argument !== 'app.log');
+    const run = await runBuiltCli(args, {
+      cwd: folder,
+      env: keyEnv,
+      stdin: `/context add app.log\n${COUNT_QUESTION}\n`,
+    });
+    expect(run.stderr).toContain('; the next question gets it as context\n');
+    expect(run.stdout).toBe('disk: 1, network: 1\n');
+    expect(run.exitCode).toBe(0);
   });
 
   it('SIGINT (Ctrl-C of a script) stops the running question and ends the session with 130', async () => {

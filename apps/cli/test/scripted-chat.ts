@@ -9,6 +9,8 @@ export const TOP_QUESTION = 'Which kind is most common?';
 export const FAILING_QUESTION = 'Please fail this one';
 /** A question whose root reply takes 60 s, to be stopped with Ctrl-C. */
 export const SLOW_QUESTION = 'Take your time';
+/** A question that starts with a slash (typed as `//etc/hosts: …`); answered at once. */
+export const SLASH_QUESTION = '/etc/hosts: is it there?';
 /** A question answered from `context_1`, bound by `/context add`. */
 export const ADDED_QUESTION = 'How many lines has the added file?';
 
@@ -35,7 +37,10 @@ export function chatReply(request: RecordedRequest): ScriptedReply {
   if (!isRoot) return logAnalystReply(request);
   const asking = (question: string) =>
     request.messages.findLast((message) => message.role === 'user')?.content.includes(question) === true;
-  const current = [TOP_QUESTION, FAILING_QUESTION, SLOW_QUESTION, ADDED_QUESTION].find(asking);
+  const current = [TOP_QUESTION, FAILING_QUESTION, SLOW_QUESTION, ADDED_QUESTION, SLASH_QUESTION].find(
+    asking,
+  );
+  if (current === SLASH_QUESTION) return { text: '```javascript\nFINAL("no")\n```' };
   if (current === TOP_QUESTION) return { text: TOP_REPLY, usage: { inputTokens: 900, outputTokens: 40 } };
   if (current === FAILING_QUESTION) return { fault: 'server-error', status: 500 };
   if (current === SLOW_QUESTION) return { text: 'FINAL("too late")', delayMs: 60_000 };

@@ -20,6 +20,7 @@ import { explainError } from '../output/explain-error';
 import { summaryLine } from '../output/run-report';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
+import { routeConsoleTo } from '../run/run-question';
 import { chatCommandHelp } from './chat-usage';
 
 /** What `rlm chat` needs to answer questions and run `/`-commands. */
@@ -76,8 +77,9 @@ export class ChatSession {
     return /^\/[a-z]/i.test(line.trim());
   }
 
-  /** Asks one question; returns its exit code (also recorded for the chat's). */
-  async ask(question: string, signal?: AbortSignal): Promise<number> {
+  /** Asks one question (a line that starts with `//` asks it with one `/`); returns its exit code (also recorded for the chat's). */
+  async ask(line: string, signal?: AbortSignal): Promise<number> {
+    const question = line.startsWith('//') ? line.slice(1) : line;
     const { settings, io, session } = this.options;
     const started = Date.now();
     const state = createProgressState(started, {
@@ -90,6 +92,9 @@ export class ChatSession {
     const added = this.pendingContext;
     this.pendingContext = undefined;
     this.questions += 1;
+    // Libraries that write to the console (a provider SDK's deprecation warning) must not break the
+    // live display: their text goes through the reporter, each distinct message once.
+    const restoreConsole = routeConsoleTo((text) => reporter.note(`rlm: warning: ${text}`));
     const markStopping = () => reporter.markStopping();
     signal?.addEventListener('abort', markStopping, { once: true });
     let result: RLMResult<unknown> | undefined;
@@ -106,6 +111,7 @@ export class ChatSession {
     } finally {
       signal?.removeEventListener('abort', markStopping);
       reporter.close();
+      restoreConsole();
     }
     if (added) this.contextsBound += 1;
     this.subCalls += state.subCalls;

@@ -9,7 +9,7 @@ export function chatCommandHelp(): string {
   /save FILE             every question's trajectory so far, in order, as JSONL
   /help                  this list
   /exit                  end the session (also Ctrl-D, or the end of piped input)
-Anything else is a question. The REPL persists: a question can use the variables earlier ones made,
+Anything else is a question (one that starts with / is typed with //). The REPL persists: a question can use the variables earlier ones made,
 and \`history\` holds every earlier question and answer.
 `;
 }

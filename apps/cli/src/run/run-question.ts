@@ -374,7 +374,7 @@ function roundCosts(key: string, value: unknown): unknown {
 }
 
 /** Sends what anything writes with `console.*` to `note` (each distinct text once) until the returned function restores the console. */
-function routeConsoleTo(note: (text: string) => void): () => void {
+export function routeConsoleTo(note: (text: string) => void): () => void {
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const originals = methods.map((method) => console[method]);
   const seen = new Set<string>();
