@@ -171,6 +171,25 @@ describe('rlm chat with piped questions', () => {
     expect(saved.some((line) => line.includes(JSON.stringify(PEEK_REPLY).slice(1, 30)))).toBe(true);
   });
 
+  it('--max-sub-calls caps the whole session: once spent, the next question stops at once (exit 3)', async () => {
+    const run = await runBuiltCli([...chatArgs(), '--max-sub-calls', '2', '--json'], {
+      cwd: folder,
+      env: keyEnv,
+      stdin: `${COUNT_QUESTION}\n${TOP_QUESTION}\n`,
+    });
+    const [first, second] = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(first).toMatchObject({ answer: 'disk: 1, network: 1', exitCode: 0 });
+    expect(second).toMatchObject({ answer: null, exitCode: 3, error: { limit: 'maxSubCalls' } });
+    expect(run.stderr).toMatch(
+      /rlm: The session already spent 2, reaching its limit of 2 \(session --max-sub-calls\)/,
+    );
+    expect(rootRequests()).toHaveLength(2);
+    expect(run.exitCode).toBe(3);
+  });
+
   it('starts without --context: the first /context add becomes `context`', async () => {
     const args = chatArgs().filter((argument) => argument !== '--context' && argument !== 'app.log');
     const run = await runBuiltCli(args, {
