@@ -206,6 +206,7 @@ export async function main(
 function shortUsage(): string {
   return `Usage: rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
        cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
+       rlm chat --context PATH... --model PROVIDER:MODEL   (several questions, one REPL)
 
 Ask a question of any amount of text (files, folders, globs, stdin) with a Recursive Language Model.
   rlm "Which modules call the payment API?" --context ./src --model openai:gpt-5.5

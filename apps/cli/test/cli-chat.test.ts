@@ -235,11 +235,15 @@ describe('rlm chat with piped questions', () => {
     expect(dash.stderr).toContain('stdin cannot be the context too');
   });
 
-  it('rlm chat --help shows the commands and the exit status', async () => {
+  it('rlm chat --help shows the commands and the exit status; plain rlm names rlm chat', async () => {
     const run = await runBuiltCli(['chat', '--help'], { cwd: folder });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('Usage: rlm chat [--context PATH...]');
     expect(run.stdout).toContain('/save FILE');
+    const bare = await runBuiltCli([], { cwd: folder });
+    expect(bare.stderr).toContain(
+      'rlm chat --context PATH... --model PROVIDER:MODEL   (several questions, one REPL)',
+    );
     expect(TOP_REPLY).toContain('counts');
   });
 });
