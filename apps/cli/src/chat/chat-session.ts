@@ -1,27 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  type FailedSubCalls,
-  InvalidArgumentError,
-  LimitExceededError,
-  RLMError,
-  type RLMResult,
-  type RLMSession,
-  RunAbortedError,
-  trajectoryToJsonl,
-} from '@rlm/core';
+import { InvalidArgumentError, type RLMResult, type RLMSession, trajectoryToJsonl } from '@rlm/core';
 import type { CliIO } from '../cli-io';
 import { describeLoadedContext } from '../context/describe-loaded-context';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
 import type { CliSettings } from '../options/cli-settings';
-import { inCliTerms, LIMIT_FLAGS } from '../output/cli-terms';
+import { inCliTerms } from '../output/cli-terms';
 import { explainError } from '../output/explain-error';
 import { summaryLine } from '../output/run-report';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
 import { routeConsoleTo } from '../run/run-question';
 import { chatCommandHelp } from './chat-usage';
+import { questionOutcome } from './question-outcome';
 
 /** What `rlm chat` needs to answer questions and run `/`-commands. */
 export interface ChatSessionOptions {
@@ -116,35 +108,12 @@ export class ChatSession {
     if (added) this.contextsBound += 1;
     this.subCalls += state.subCalls;
 
-    const limit = LimitExceededError.isInstance(failure) ? failure : undefined;
-    const aborted = RunAbortedError.isInstance(failure) ? failure : undefined;
-    const ended = RLMError.isInstance(failure) ? failure : undefined;
-    const turnLimit = result?.answerSource === 'max-turns-fallback';
-    const answered = result !== undefined && !turnLimit;
-    const resultAnswer =
-      result === undefined
-        ? undefined
-        : this.options.answerSchema
-          ? JSON.stringify(result.answer, null, 2)
-          : (result.answer as string);
-    const answer = resultAnswer ?? ended?.partialAnswer;
-    const trajectory = result?.trajectory ?? ended?.trajectory;
-    const failedSubCalls: FailedSubCalls | undefined = result?.failedSubCalls ?? trajectory?.failedSubCalls;
-    const someSubCallsFailed = answered && (failedSubCalls?.count ?? 0) > 0;
-    const exitCode = answered
-      ? someSubCallsFailed
-        ? EXIT_CODES.answeredWithFailedSubCalls
-        : EXIT_CODES.answered
-      : limit || turnLimit
-        ? EXIT_CODES.limitReached
-        : aborted
-          ? EXIT_CODES.interrupted
-          : EXIT_CODES.runtimeError;
-    if (!answered) this.failedQuestions += 1;
+    const outcome = questionOutcome(result, failure, this.options.answerSchema !== undefined);
+    const { answer, exitCode, limit, failedSubCalls, trajectory, usage } = outcome;
+    if (!outcome.answered) this.failedQuestions += 1;
     // A question stopped with Ctrl-C was the user's choice, not a failure of the chat.
     if (exitCode !== EXIT_CODES.answered && exitCode !== EXIT_CODES.interrupted)
       this.firstFailure ??= exitCode;
-    const usage = result?.usage ?? trajectory?.usage;
 
     if (settings.json) {
       io.stdout.write(
@@ -152,7 +121,7 @@ export class ChatSession {
           {
             question,
             answer: this.options.answerSchema && result ? result.answer : (answer ?? null),
-            partial: !answered && answer !== undefined,
+            partial: outcome.partial,
             answerSource: result?.answerSource ?? null,
             turns: result?.turns ?? trajectory?.iterations.length ?? 0,
             durationMs: Math.round(result?.durationMs ?? Date.now() - started),
@@ -166,7 +135,7 @@ export class ChatSession {
                   message: inCliTerms((failure as Error).message),
                   ...(limit ? { limit: limit.limit } : {}),
                 }
-              : turnLimit
+              : outcome.turnLimit
                 ? {
                     name: 'LimitExceededError',
                     message: 'The turns ran out before FINAL.',
@@ -182,22 +151,20 @@ export class ChatSession {
       io.stdout.write(answer.endsWith('\n') ? answer : `${answer}\n`);
     }
 
-    const where = settings.json ? 'in the JSON' : 'on stdout';
-    if (aborted) {
-      this.say(
-        `rlm: question stopped by Ctrl-C.${answer !== undefined ? ` The answer ${where} is PARTIAL.` : ''} The session goes on: its variables are kept.`,
-      );
-    } else if (turnLimit) {
-      this.say(`rlm: stopped by --max-turns: the answer ${where} is PARTIAL (the model's best guess).`);
+    const partialNote = outcome.partial
+      ? ` The answer ${settings.json ? 'in the JSON' : 'on stdout'} is PARTIAL: the best the question had.`
+      : '';
+    if (outcome.aborted) {
+      this.say(`rlm: question stopped by Ctrl-C.${partialNote} The session goes on: its variables are kept.`);
+    } else if (outcome.turnLimit) {
+      this.say(`rlm: stopped by --max-turns: the turns ran out before FINAL.${partialNote}`);
     } else if (limit) {
-      this.say(`rlm: ${inCliTerms(limit.message)}`);
-      if (answer !== undefined) this.say(`rlm: the answer ${where} is PARTIAL: the best the question had.`);
+      this.say(`rlm: ${inCliTerms(limit.message)}${partialNote}`);
     } else if (failure) {
-      this.say(`rlm: ${explainError(failure, settings)}`);
+      this.say(`rlm: ${explainError(failure, settings)}${partialNote}`);
       if (settings.verbose && failure instanceof Error && failure.stack) this.say(failure.stack);
-      if (answer !== undefined) this.say(`rlm: the answer ${where} is PARTIAL: the best the question had.`);
     }
-    if (someSubCallsFailed && failedSubCalls) {
+    if (outcome.someSubCallsFailed && failedSubCalls) {
       this.say(
         `rlm: answered, ${failedSubCalls.count} of ${failedSubCalls.total} sub-calls failed: the model was told, but the answer may rest on missing pieces.`,
       );
@@ -205,15 +172,7 @@ export class ChatSession {
     if (!settings.quiet) {
       this.say(
         summaryLine({
-          status: answered
-            ? 'answered'
-            : limit
-              ? `stopped by ${LIMIT_FLAGS[limit.limit] ?? `a limit (${limit.limit})`}`
-              : turnLimit
-                ? 'stopped by --max-turns'
-                : aborted
-                  ? 'interrupted'
-                  : 'failed',
+          status: outcome.status,
           ...(result ? { turns: result.turns } : trajectory ? { turns: trajectory.iterations.length } : {}),
           durationMs: Date.now() - started,
           ...(usage ? { usage } : {}),
