@@ -119,6 +119,10 @@ export async function runChatCommand(
     const [model, subModel, embeddingModel, sandbox] = await pending;
     const environment = withDeferredSessions(sandbox);
     const tools = createCliTools(toolChoice.names, embeddingModel);
+    if (settings.verbose) {
+      say(`rlm: tools: ${tools.tools.map((tool) => tool.name).join(', ') || 'none'}`);
+      if (cacheDirectory) say(`rlm: cache: ${cacheDirectory}`);
+    }
     const rlm = createRLM({
       model,
       ...(subModel ? { subModel } : {}),

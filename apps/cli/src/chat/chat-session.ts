@@ -74,10 +74,18 @@ export class ChatSession {
     const question = line.startsWith('//') ? line.slice(1) : line;
     const { settings, io, session } = this.options;
     const started = Date.now();
+    // The display measures the question against what the session has left of its caps.
+    const spent = session.usage.total;
     const state = createProgressState(started, {
-      ...(settings.maxCost === undefined ? {} : { maxCostUsd: settings.maxCost }),
-      ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
-      ...(settings.maxSubCalls === undefined ? {} : { maxSubCalls: settings.maxSubCalls }),
+      ...(settings.maxCost === undefined
+        ? {}
+        : { maxCostUsd: Math.max(0, settings.maxCost - spent.costUsd) }),
+      ...(settings.maxTokens === undefined
+        ? {}
+        : { maxTokens: Math.max(0, settings.maxTokens - spent.inputTokens - spent.outputTokens) }),
+      ...(settings.maxSubCalls === undefined
+        ? {}
+        : { maxSubCalls: Math.max(0, settings.maxSubCalls - this.subCalls) }),
       ...(settings.timeout === undefined ? {} : { timeoutMs: settings.timeout }),
     });
     const reporter = this.options.createReporter(state);
