@@ -97,6 +97,20 @@ describe.skipIf(!tmuxAvailable)(
       expect(tmux('display-message', '-p', '-t', 'chat', '#{cursor_flag}').trim()).toBe('1');
     });
 
+    it("keeps the prompt history between chats (↑ recalls the last chat's lines)", async () => {
+      startChat('recall');
+      await waitFor('the prompt', screenMatches('recall', /^rlm> $/m));
+      tmux('send-keys', '-t', 'recall', 'Up');
+      await waitFor('the last line of the first chat', screenMatches('recall', /^rlm> \/exit$/m));
+      tmux('send-keys', '-t', 'recall', 'Up');
+      await waitFor(
+        'the line before it',
+        screenMatches('recall', new RegExp(`^rlm> ${TOP_QUESTION.replace('?', '\\?')}$`, 'm')),
+      );
+      tmux('send-keys', '-t', 'recall', 'C-u', 'C-d');
+      expect(await waitFor('the exit', screenMatches('recall', /EXIT=\d+/))).toContain('EXIT=0');
+    });
+
     it('Ctrl-C twice at an empty prompt ends the session; Ctrl-D too', async () => {
       startChat('quit');
       await waitFor('the prompt', screenMatches('quit', /^rlm> $/m));

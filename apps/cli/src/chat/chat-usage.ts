@@ -19,7 +19,8 @@ export function chatUsage(): string {
   return `Usage: rlm chat [--context PATH...] --model PROVIDER:MODEL [options]
 
 Several questions over one context in one REPL: each question can reuse what earlier ones computed.
-  In a terminal: a prompt with line editing and history; live progress while a question runs;
+  In a terminal: a prompt with line editing and history (kept in ~/.local/state/rlm/chat-history,
+    or $XDG_STATE_HOME/rlm/chat-history; RLM_CHAT_HISTORY=FILE, or empty for none); live progress while a question runs;
     Ctrl-C stops the running question (the session goes on), Ctrl-C twice at an empty prompt or
     Ctrl-D ends the session.
   Piped: one question per line; each answer on stdout as it finishes (with --json one JSON object per

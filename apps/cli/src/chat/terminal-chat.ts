@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { EXIT_CODES } from '../exit-codes';
+import { CHAT_HISTORY_SIZE, chatHistoryPath, readChatHistory, writeChatHistory } from './chat-history-file';
 import { ChatSession } from './chat-session';
 
 /** The prompt of `rlm chat` in a terminal. */
@@ -7,7 +8,7 @@ export const CHAT_PROMPT = 'rlm> ';
 
 /**
  * `rlm chat` in a terminal: a prompt (on stderr, so stdout holds only answers) with line editing and
- * history (node:readline). While a question runs the prompt is paused and the terminal back in its
+ * history (node:readline), kept between chats (see `chatHistoryPath`). While a question runs the prompt is paused and the terminal back in its
  * normal mode, so Ctrl-C is a signal: the first stops the question (the session goes on), a second
  * before it has stopped quits at once. At the prompt, Ctrl-C clears the line; at an empty prompt it
  * warns, and a second in a row ends the session, as Ctrl-D and /exit do.
@@ -15,7 +16,17 @@ export const CHAT_PROMPT = 'rlm> ';
 export async function runTerminalChat(chat: ChatSession): Promise<number> {
   const input = chat.io.stdin as NodeJS.ReadStream;
   const output = chat.io.stderr as NodeJS.WriteStream;
-  const prompt = createInterface({ input, output, terminal: true, historySize: 1000, prompt: CHAT_PROMPT });
+  const historyFile = chatHistoryPath(chat.io.environment);
+  const prompt = createInterface({
+    input,
+    output,
+    terminal: true,
+    history: readChatHistory(historyFile),
+    historySize: CHAT_HISTORY_SIZE,
+    removeHistoryDuplicates: true,
+    prompt: CHAT_PROMPT,
+  });
+  prompt.on('history', (history: string[]) => writeChatHistory(historyFile, history));
   let interruptsAtPrompt = 0;
   prompt.on('SIGINT', () => {
     if (prompt.line !== '') {
