@@ -129,7 +129,7 @@ export async function runChatCommand(
       environment,
       ...(settings.outputCap === undefined ? {} : { maxOutputChars: settings.outputCap }),
       ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
-      ...(settings.concurrency === undefined ? {} : { maxConcurrency: settings.concurrency }),
+      ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
       tools: tools.tools,
       ...(cacheDirectory === undefined ? {} : { cache: createFileCache(cacheDirectory) }),
     });
