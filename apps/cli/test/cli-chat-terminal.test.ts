@@ -27,7 +27,7 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-function startChat(session: string): void {
+function startChat(session: string, extraArgs: readonly string[] = []): void {
   const command = [
     'env -i',
     `PATH=${JSON.stringify(process.env.PATH ?? '')}`,
@@ -37,6 +37,7 @@ function startChat(session: string): void {
     JSON.stringify(BUILT_CLI),
     'chat --context app.log --model openai:root-model --sub-model openai:sub-model',
     `--base-url ${server.openaiBaseURL}`,
+    ...extraArgs,
     '; echo "EXIT=$?"; sleep 600',
   ].join(' ');
   tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '40', '-c', folder, command);
@@ -109,6 +110,23 @@ describe.skipIf(!tmuxAvailable)(
       );
       tmux('send-keys', '-t', 'recall', 'C-u', 'C-d');
       expect(await waitFor('the exit', screenMatches('recall', /EXIT=\d+/))).toContain('EXIT=0');
+    });
+
+    // isolated-vm runs in a child Node started with --no-node-snapshot: the prompt and Ctrl-C are its.
+    it('works in the relaunched child of --env isolated-vm: answers, Ctrl-C stops a question, Ctrl-D exits 0', async () => {
+      startChat('ivm', ['--env', 'isolated-vm']);
+      await waitFor('the prompt', screenMatches('ivm', /^rlm> $/m));
+      type('ivm', COUNT_QUESTION);
+      await waitFor('the answer', screenMatches('ivm', /^disk: 1, network: 1$/m));
+      type('ivm', SLOW_QUESTION);
+      await waitFor('the slow root call', screenMatches('ivm', /waiting for openai:root-model/));
+      tmux('send-keys', '-t', 'ivm', 'C-c');
+      await waitFor(
+        'the stop and the prompt',
+        screenMatches('ivm', /question stopped by Ctrl-C[\s\S]*\nrlm> $/m),
+      );
+      tmux('send-keys', '-t', 'ivm', 'C-d');
+      expect(await waitFor('the exit', screenMatches('ivm', /EXIT=\d+/))).toContain('EXIT=0');
     });
 
     it('Ctrl-C twice at an empty prompt ends the session; Ctrl-D too', async () => {
