@@ -8,9 +8,9 @@ export const CHAT_PROMPT = 'rlm> ';
 
 /**
  * `rlm chat` in a terminal: a prompt (on stderr, so stdout holds only answers) with line editing and
- * history (node:readline), kept between chats (see `chatHistoryPath`). While a question runs the prompt is paused and the terminal back in its
- * normal mode, so Ctrl-C is a signal: the first stops the question (the session goes on), a second
- * before it has stopped quits at once. At the prompt, Ctrl-C clears the line; at an empty prompt it
+ * history (node:readline), kept between chats (see `chatHistoryPath`). While a question runs the
+ * prompt is paused and the terminal back in its normal mode, so Ctrl-C is a signal: the first stops
+ * the question (the session goes on), a second before it has stopped quits at once. At the prompt, Ctrl-C clears the line; at an empty prompt it
  * warns, and a second in a row ends the session, as Ctrl-D and /exit do.
  */
 export async function runTerminalChat(chat: ChatSession): Promise<number> {
