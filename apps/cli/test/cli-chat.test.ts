@@ -8,6 +8,7 @@ import {
   ADDED_QUESTION,
   COUNT_QUESTION,
   chatReply,
+  DATA_QUESTION,
   FAILING_QUESTION,
   SLASH_QUESTION,
   SLOW_QUESTION,
@@ -188,6 +189,26 @@ describe('rlm chat with piped questions', () => {
     );
     expect(rootRequests()).toHaveLength(2);
     expect(run.exitCode).toBe(3);
+  });
+
+  it('--schema: each answer is data, printed as JSON (and as the value itself with --json)', async () => {
+    await writeFile(
+      join(folder, 'answer.schema.json'),
+      JSON.stringify({ type: 'object', properties: { errors: { type: 'number' } }, required: ['errors'] }),
+    );
+    const plain = await runBuiltCli([...chatArgs(), '--schema', 'answer.schema.json'], {
+      cwd: folder,
+      env: keyEnv,
+      stdin: `${DATA_QUESTION}\n`,
+    });
+    expect(plain.stdout).toBe('{\n  "errors": 2\n}\n');
+    expect(plain.exitCode).toBe(0);
+    const json = await runBuiltCli([...chatArgs(), '--schema', 'answer.schema.json', '--json'], {
+      cwd: folder,
+      env: keyEnv,
+      stdin: `${DATA_QUESTION}\n`,
+    });
+    expect(JSON.parse(json.stdout)).toMatchObject({ answer: { errors: 2 }, exitCode: 0 });
   });
 
   it('starts without --context: the first /context add becomes `context`', async () => {

@@ -11,6 +11,8 @@ export const FAILING_QUESTION = 'Please fail this one';
 export const SLOW_QUESTION = 'Take your time';
 /** A question that starts with a slash (typed as `//etc/hosts: …`); answered at once. */
 export const SLASH_QUESTION = '/etc/hosts: is it there?';
+/** A question answered with data (run with --schema): `{ "errors": 2 }`. */
+export const DATA_QUESTION = 'How many errors, as data?';
 /** A question answered from `context_1`, bound by `/context add`. */
 export const ADDED_QUESTION = 'How many lines has the added file?';
 
@@ -37,9 +39,15 @@ export function chatReply(request: RecordedRequest): ScriptedReply {
   if (!isRoot) return logAnalystReply(request);
   const asking = (question: string) =>
     request.messages.findLast((message) => message.role === 'user')?.content.includes(question) === true;
-  const current = [TOP_QUESTION, FAILING_QUESTION, SLOW_QUESTION, ADDED_QUESTION, SLASH_QUESTION].find(
-    asking,
-  );
+  const current = [
+    TOP_QUESTION,
+    FAILING_QUESTION,
+    SLOW_QUESTION,
+    ADDED_QUESTION,
+    SLASH_QUESTION,
+    DATA_QUESTION,
+  ].find(asking);
+  if (current === DATA_QUESTION) return { text: '```javascript\nFINAL({ errors: 2 })\n```' };
   if (current === SLASH_QUESTION) return { text: '```javascript\nFINAL("no")\n```' };
   if (current === TOP_QUESTION) return { text: TOP_REPLY, usage: { inputTokens: 900, outputTokens: 40 } };
   if (current === FAILING_QUESTION) return { fault: 'server-error', status: 500 };
