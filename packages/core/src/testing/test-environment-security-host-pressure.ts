@@ -283,9 +283,12 @@ export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
         clearInterval(ticker);
       }
       expect(received, 'the flood never reached the host: nothing was measured').toBeGreaterThan(0);
-      // Before the fix isolated-vm blocked the host for 10–21 s on a million calls; a busy machine
-      // may add ~100 ms.
-      expect(worstLag, 'the host’s event loop was blocked').toBeLessThan(1_000);
+      // Before the fix isolated-vm blocked the host for 10–21 s on a million calls. Gated, the worst
+      // lag is ~0.4 ms on an idle machine (a busy one adds up to ~100 ms); ungated, these 200,000
+      // calls block it ~1.2 s on an idle 2-core EPYC. The bound sits well between the two, so that
+      // the proof that this check catches the hole holds on a fast idle machine too (at 1,000 ms it
+      // did not: 0.9–1.2 s).
+      expect(worstLag, 'the host’s event loop was blocked').toBeLessThan(400);
       const after = await session.run('await echo("unharmed");\n1', { timeoutMs: 10_000 });
       expect(after.error).toBeUndefined();
     },
