@@ -9,23 +9,20 @@ import { describeLoadedContext } from './context/describe-loaded-context';
 
 import { type LoadedContext, loadContext } from './context/load-context';
 import { withDeferredSessions } from './environments/deferred-session-environment';
-import { loadEnvironment } from './environments/load-environment';
 import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from './environments/relaunch-with-node-flag';
 import { EXIT_CODES } from './exit-codes';
-import { createEmbeddingModel, createLanguageModel } from './models/create-language-model';
-import { resolveModelChoice } from './models/resolve-model-ids';
 import type { CliSettings } from './options/cli-settings';
 import { readConfigFiles } from './options/config-files';
 import { helpText } from './options/help-text';
 import { type CommandLine, parseCommandLine } from './options/parse-command-line';
 import { readAnswerSchema } from './options/read-answer-schema';
 import { resolveCliSettings } from './options/resolve-cli-settings';
-import { resolveCliTools } from './options/resolve-cli-tools';
 import { explainError } from './output/explain-error';
 import { createReporter } from './progress/create-reporter';
 import { checkBaseUrl, checkCacheDirectory, checkTrajectoryPath } from './run/check-run-settings';
 import { chooseResume, type ResumeChoice, readResumeTrajectory } from './run/resume-trajectory';
 import { runQuestion } from './run/run-question';
+import { startRunParts } from './run/start-run-parts';
 
 /** The real process's IO; only with it may `main` relaunch the process. */
 const defaultIO = processIO();
@@ -97,29 +94,8 @@ export async function main(
     if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
     const cacheDirectory = cacheDirectoryOf(settings.cache, resolved.origins.cache, io.environment, io.cwd);
     if (cacheDirectory !== undefined) checkCacheDirectory(cacheDirectory);
-    const connection = {
-      ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
-      ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
-      environment: io.environment,
-    };
-    const rootChoice = resolveModelChoice(settings.model, '--model', connection);
-    const subChoice =
-      settings.subModel === undefined
-        ? undefined
-        : resolveModelChoice(settings.subModel, '--sub-model', connection);
-    const toolChoice = resolveCliTools(settings, resolved.origins, connection);
-    for (const warning of toolChoice.warnings) say(`rlm: warning: ${warning}`);
-
-    // Load the provider SDKs and the sandbox while the context is read: start-up time is their sum otherwise.
-    const pending = Promise.all([
-      createLanguageModel(rootChoice, connection),
-      subChoice ? createLanguageModel(subChoice, connection) : undefined,
-      toolChoice.embeddingModel ? createEmbeddingModel(toolChoice.embeddingModel, connection) : undefined,
-      loadEnvironment(settings.env ?? 'quickjs', io.environment, {
-        ...(settings.memory === undefined ? {} : { memoryLimitMb: settings.memory }),
-      }),
-    ]);
-    pending.catch(() => undefined);
+    // The provider SDKs and the sandbox load while the context is read.
+    const { toolChoice, loading: pending } = startRunParts(settings, resolved.origins, io.environment, say);
     let context: LoadedContext;
     try {
       context = await loadContext(commandLine.context, {

@@ -1,26 +1,23 @@
 import { resolve } from 'node:path';
 import { createRLM, InvalidArgumentError, SandboxError } from '@rlm/core';
-import { createFileCache } from '@rlm/core/cache';
 import { cacheDirectoryOf } from '../cache/default-cache-directory';
 import type { CliIO } from '../cli-io';
 import { describeLoadedContext } from '../context/describe-loaded-context';
 import { type LoadedContext, loadContext } from '../context/load-context';
 import { withDeferredSessions } from '../environments/deferred-session-environment';
-import { loadEnvironment } from '../environments/load-environment';
 import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from '../environments/relaunch-with-node-flag';
 import { EXIT_CODES } from '../exit-codes';
-import { createEmbeddingModel, createLanguageModel } from '../models/create-language-model';
-import { resolveModelChoice } from '../models/resolve-model-ids';
 import type { CliSettings } from '../options/cli-settings';
 import { createCliTools } from '../options/cli-tools';
 import { readConfigFiles } from '../options/config-files';
 import { parseCommandLine } from '../options/parse-command-line';
 import { readAnswerSchema } from '../options/read-answer-schema';
 import { resolveCliSettings } from '../options/resolve-cli-settings';
-import { resolveCliTools } from '../options/resolve-cli-tools';
 import { explainError } from '../output/explain-error';
 import { createReporter } from '../progress/create-reporter';
 import { checkBaseUrl, checkCacheDirectory, checkTrajectoryPath } from '../run/check-run-settings';
+import { cliLimits, cliRunSettings } from '../run/cli-rlm-settings';
+import { startRunParts } from '../run/start-run-parts';
 import { ChatSession } from './chat-session';
 import { chatUsage } from './chat-usage';
 import { runPipedChat } from './piped-chat';
@@ -84,28 +81,7 @@ export async function runChatCommand(
     if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
     const cacheDirectory = cacheDirectoryOf(settings.cache, resolved.origins.cache, io.environment, io.cwd);
     if (cacheDirectory !== undefined) checkCacheDirectory(cacheDirectory);
-    const connection = {
-      ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
-      ...(settings.maxRetries === undefined ? {} : { maxRetries: settings.maxRetries }),
-      environment: io.environment,
-    };
-    const rootChoice = resolveModelChoice(settings.model, '--model', connection);
-    const subChoice =
-      settings.subModel === undefined
-        ? undefined
-        : resolveModelChoice(settings.subModel, '--sub-model', connection);
-    const toolChoice = resolveCliTools(settings, resolved.origins, connection);
-    for (const warning of toolChoice.warnings) say(`rlm: warning: ${warning}`);
-
-    const pending = Promise.all([
-      createLanguageModel(rootChoice, connection),
-      subChoice ? createLanguageModel(subChoice, connection) : undefined,
-      toolChoice.embeddingModel ? createEmbeddingModel(toolChoice.embeddingModel, connection) : undefined,
-      loadEnvironment(settings.env ?? 'quickjs', io.environment, {
-        ...(settings.memory === undefined ? {} : { memoryLimitMb: settings.memory }),
-      }),
-    ]);
-    pending.catch(() => undefined);
+    const { toolChoice, loading: pending } = startRunParts(settings, resolved.origins, io.environment, say);
     const exclude = commandLine.exclude;
     const load = (paths: readonly string[]) =>
       loadContext(paths, { cwd: io.cwd, stdin: emptySource(), stdinKind: 'none', exclude });
@@ -127,23 +103,13 @@ export async function runChatCommand(
       model,
       ...(subModel ? { subModel } : {}),
       environment,
-      ...(settings.outputCap === undefined ? {} : { maxOutputChars: settings.outputCap }),
-      ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
-      ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
+      ...cliRunSettings(settings, cacheDirectory),
       tools: tools.tools,
-      ...(cacheDirectory === undefined ? {} : { cache: createFileCache(cacheDirectory) }),
     });
     // --max-cost, --max-tokens and --max-sub-calls cap the whole chat; the other limits each question.
     const session = rlm.session({
       ...(context ? { context: context.value } : {}),
-      limits: {
-        ...(settings.maxDepth === undefined ? {} : { maxDepth: settings.maxDepth }),
-        ...(settings.maxTurns === undefined ? {} : { maxTurns: settings.maxTurns }),
-        ...(settings.maxSubCalls === undefined ? {} : { maxSubCalls: settings.maxSubCalls }),
-        ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
-        ...(settings.maxCost === undefined ? {} : { maxCostUsd: settings.maxCost }),
-        ...(settings.timeout === undefined ? {} : { timeoutMs: settings.timeout }),
-      },
+      limits: cliLimits(settings),
     });
     const chat = new ChatSession({
       session,

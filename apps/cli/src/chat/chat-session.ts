@@ -11,9 +11,9 @@ import { explainError } from '../output/explain-error';
 import { summaryLine } from '../output/run-report';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
+import { questionOutcome } from '../run/question-outcome';
 import { routeConsoleTo } from '../run/run-question';
 import { chatCommandHelp } from './chat-usage';
-import { questionOutcome } from './question-outcome';
 
 /** What `rlm chat` needs to answer questions and run `/`-commands. */
 export interface ChatSessionOptions {

@@ -3,19 +3,13 @@ import { format } from 'node:util';
 import {
   createRLM,
   type EmbeddingModel,
-  type FailedSubCalls,
   type LanguageModel,
-  LimitExceededError,
   type LimitName,
   openTrajectoryJsonlWriter,
   type ReplEnvironment,
-  RLMError,
   type RLMResult,
-  RunAbortedError,
-  type Trajectory,
   type TrajectoryJsonlWriter,
 } from '@rlm/core';
-import { createFileCache } from '@rlm/core/cache';
 import type { CliIO } from '../cli-io';
 import type { LoadedContext } from '../context/load-context';
 import { EXIT_CODES } from '../exit-codes';
@@ -27,6 +21,8 @@ import { summaryLine, usageByModelLines } from '../output/run-report';
 import { formatCost, formatDuration, formatTokens } from '../progress/format-numbers';
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
+import { cliLimits, cliRunSettings } from './cli-rlm-settings';
+import { questionOutcome } from './question-outcome';
 import type { ResumeChoice } from './resume-trajectory';
 
 /** Everything one run needs, set up and checked. */
@@ -105,21 +101,9 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     model: options.model,
     ...(options.subModel ? { subModel: options.subModel } : {}),
     environment: options.environment,
-    limits: {
-      ...(settings.maxDepth === undefined ? {} : { maxDepth: settings.maxDepth }),
-      ...(settings.maxTurns === undefined ? {} : { maxTurns: settings.maxTurns }),
-      ...(settings.maxSubCalls === undefined ? {} : { maxSubCalls: settings.maxSubCalls }),
-      ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
-      ...(settings.maxCost === undefined ? {} : { maxCostUsd: settings.maxCost }),
-      ...(settings.timeout === undefined ? {} : { timeoutMs: settings.timeout }),
-    },
-    ...(settings.outputCap === undefined ? {} : { maxOutputChars: settings.outputCap }),
-    ...(settings.cellTimeout === undefined ? {} : { cellTimeoutMs: settings.cellTimeout }),
-    ...(settings.concurrency === undefined ? {} : { concurrency: settings.concurrency }),
+    limits: cliLimits(settings),
+    ...cliRunSettings(settings, options.cacheDirectory),
     tools: tools.tools,
-    // The providers' models name their server in their keys (answerSettings): answers of different
-    // --base-url servers are kept apart.
-    ...(options.cacheDirectory === undefined ? {} : { cache: createFileCache(options.cacheDirectory) }),
   });
 
   // The trajectory is written as the run goes, so a limit, Ctrl-C or a killed process leaves a file
@@ -160,37 +144,22 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     await tools.dispose();
   }
 
-  const limit = LimitExceededError.isInstance(failure) ? failure : undefined;
-  const aborted = RunAbortedError.isInstance(failure) ? failure : undefined;
-  // Every RLMError that ends a run (a provider's, a sandbox's, a limit, an abort) carries what the
-  // run had: its trajectory and its best answer so far (only something that answers; see core).
-  const ended = RLMError.isInstance(failure) ? failure : undefined;
-  // The turns ran out without FINAL: the answer is the model's best guess when asked once more. That
-  // is a stop by a limit (exit 3), not a plain answer.
-  const turnLimit = result?.answerSource === 'max-turns-fallback';
-  const answered = result !== undefined && !turnLimit;
-  // With --schema the answer is data: printed as JSON (the JSON output holds the value itself).
-  const resultAnswer =
-    result === undefined
-      ? undefined
-      : options.answerSchema
-        ? JSON.stringify(result.answer, null, 2)
-        : (result.answer as string);
-  const partialAnswer = turnLimit ? resultAnswer : ended?.partialAnswer;
-  const answer = resultAnswer ?? partialAnswer;
-  const partial = !answered && answer !== undefined;
-  const trajectory: Trajectory | undefined = result?.trajectory ?? ended?.trajectory;
-  const failedSubCalls: FailedSubCalls | undefined = result?.failedSubCalls ?? trajectory?.failedSubCalls;
-  const someSubCallsFailed = answered && (failedSubCalls?.count ?? 0) > 0;
-  let exitCode: number = answered
-    ? someSubCallsFailed
-      ? EXIT_CODES.answeredWithFailedSubCalls
-      : EXIT_CODES.answered
-    : limit || turnLimit
-      ? EXIT_CODES.limitReached
-      : aborted
-        ? EXIT_CODES.interrupted
-        : EXIT_CODES.runtimeError;
+  // The same classification as each question of a chat: answered, partial, exit code.
+  const outcome = questionOutcome(result, failure, options.answerSchema !== undefined);
+  const {
+    limit,
+    aborted,
+    turnLimit,
+    answered,
+    answer,
+    partial,
+    trajectory,
+    failedSubCalls,
+    someSubCallsFailed,
+  } = outcome;
+  // The turns ran out (the model's best guess when asked once more), or the run failed with a best answer.
+  const partialAnswer = answered ? undefined : answer;
+  let exitCode: number = outcome.exitCode;
 
   let trajectoryFile: string | undefined;
   if (writer) {

@@ -31,7 +31,7 @@ export interface QuestionOutcome {
   readonly usage?: RunUsage;
 }
 
-/** Classifies a question's result or failure, as a one-shot run's is (see `runQuestion`). */
+/** Classifies a question's result or failure: a one-shot run (`runQuestion`) and each question of a chat. */
 export function questionOutcome(
   result: RLMResult<unknown> | undefined,
   failure: unknown,
