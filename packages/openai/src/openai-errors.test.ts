@@ -208,12 +208,12 @@ describe('errors from the server, mapped into core’s hierarchy', () => {
     expect(APIConnectionError.isInstance(before.error)).toBe(true);
     expect((before.error as APIConnectionError).isRetryable).toBe(true);
     expect((before.error as Error).message).toMatch(
-      /^The connection to http:\/\/127\.0\.0\.1:\d+\/v1 failed before a response arrived \(.*other side closed.*\)\. The call can be retried\.$/,
+      /^The connection to http:\/\/127\.0\.0\.1:\d+\/v1 failed before a response arrived \(.*(other side closed|socket hang up).*\)\. The call can be retried\.$/,
     );
     const during = await callAgainst([{ fault: 'drop-connection', afterBytes: 10 }]);
     expect(APIConnectionError.isInstance(during.error)).toBe(true);
     expect((during.error as Error).message).toMatch(
-      /^The connection to http:\/\/127\.0\.0\.1:\d+\/v1 failed mid-response \(terminated: other side closed \[UND_ERR_SOCKET\]\)\. The call can be retried\.$/,
+      /^The connection to http:\/\/127\.0\.0\.1:\d+\/v1 failed mid-response \(terminated: (other side closed \[UND_ERR_SOCKET\]|the connection closed before the whole answer arrived)\)\. The call can be retried\.$/,
     );
   });
 
