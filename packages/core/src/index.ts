@@ -88,6 +88,7 @@ export type { StandardJSONSchemaV1, StandardSchemaV1 } from './schema/standard-s
 export { type SchemaIssue, validateJsonSchema } from './schema/validate-json-schema';
 export { CHARACTERS_PER_TOKEN, estimateTokens } from './text/estimate-tokens';
 export { type CodeBlock, extractFencedBlocks, extractRunnableCodeBlocks } from './text/extract-code-blocks';
+export { groupDigits } from './text/group-digits';
 export { truncateOutput } from './text/truncate-output';
 export { readToolInteger, readToolParameters, readToolText } from './tool/read-tool-parameters';
 export type { JsonSchema, Tool, ToolExecuteOptions } from './tool/tool';

@@ -4,6 +4,7 @@ import {
   type ContextValue,
   checkEmbeddingModel,
   type EmbeddingModel,
+  groupDigits,
   InvalidArgumentError,
   type JsonValue,
   readToolInteger,
@@ -159,7 +160,7 @@ export function createRetrievalTool(options: RetrievalToolOptions): Tool<JsonVal
   return {
     name,
     description:
-      `Finds the passages of the context closest in meaning to a question: semantic search with the embedding model ${model.provider}:${model.modelId} over chunks of the context (about ${chunkChars.toLocaleString('en-US')} characters each, cut at line ends; each document of a list on its own), run on the host. ` +
+      `Finds the passages of the context closest in meaning to a question: semantic search with the embedding model ${model.provider}:${model.modelId} over chunks of the context (about ${groupDigits(chunkChars)} characters each, cut at line ends; each document of a list on its own), run on the host. ` +
       `Use it when the wording of what you look for is unknown (synonyms, paraphrases); for exact strings use code or grep. ` +
       `Example: \`const hits = ${example}\` → [{ text, score, offset, document?, path? }], best first (score is the cosine similarity). ` +
       `\`k\` is 1–${maxK} (default 5); \`document\` (an index into a list context) searches one document only. The first call embeds the whole context (cached on disk for later runs); later calls embed only the query.`,

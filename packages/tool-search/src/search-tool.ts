@@ -1,5 +1,6 @@
 import {
   type ContextValue,
+  groupDigits,
   InvalidArgumentError,
   type JsonValue,
   readToolInteger,
@@ -113,7 +114,7 @@ export function createSearchTool(options: SearchToolOptions = {}): Tool<JsonValu
   return {
     name,
     description:
-      `Ranks passages by relevance to a question: BM25 keyword ranking over chunks of the context (about ${chunkChars.toLocaleString('en-US')} characters each, cut at line ends; each document of a list is chunked on its own), run on the host. ` +
+      `Ranks passages by relevance to a question: BM25 keyword ranking over chunks of the context (about ${groupDigits(chunkChars)} characters each, cut at line ends; each document of a list is chunked on its own), run on the host. ` +
       `Use it to find which parts of a large context are about something when you do not know the exact wording; then read the best chunks (print them or pass them to llm_query). For exact strings or patterns use grep. ` +
       `Example: \`const hits = await ${name}({ query: 'refund policy damaged items', k: 5 })\` → [{ text, score, offset, lineNumber, document?, path? }], best first. ` +
       `\`k\` is 1–${maxK} (default 5); \`document\` (an index into a list context) searches one document only. The first call builds the index (seconds for tens of MB); later calls take milliseconds.`,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { InvalidArgumentError } from '@rlm/core';
+import { groupDigits, InvalidArgumentError } from '@rlm/core';
 import { createFileCache } from '@rlm/core/cache';
 import type { CliIO } from '../cli-io';
 import { EXIT_CODES } from '../exit-codes';
@@ -118,7 +118,7 @@ function cacheFolder(flag: string | undefined, io: CliIO): string {
 }
 
 function count(entries: number): string {
-  return `${entries.toLocaleString('en-US')} entr${entries === 1 ? 'y' : 'ies'}`;
+  return `${groupDigits(entries)} entr${entries === 1 ? 'y' : 'ies'}`;
 }
 
 /** `0 B`, `812 B`, `34.5 KB`, `1.2 MB`, `3.4 GB` (powers of 1000, as disk sizes are sold). */

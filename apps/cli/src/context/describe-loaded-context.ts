@@ -1,8 +1,9 @@
+import { groupDigits } from '@rlm/core';
 import type { LoadedContext } from './load-context';
 
 /** `rlm: context: 12 files, 1,234,567 characters (~308,642 tokens); skipped …`. */
 export function describeLoadedContext(context: LoadedContext, verbose: boolean): string {
-  const number = (value: number) => value.toLocaleString('en-US');
+  const number = (value: number) => groupDigits(value);
   const what =
     typeof context.value === 'string'
       ? (context.documents[0]?.path ?? 'stdin')

@@ -1,4 +1,5 @@
 import type { RLMEvent } from '@rlm/core';
+import { groupDigits } from '@rlm/core';
 import { inCliTerms } from '../output/cli-terms';
 import { formatCached, formatCost, formatDuration, formatTokens } from './format-numbers';
 import type { ProgressState } from './progress-state';
@@ -80,7 +81,7 @@ export function eventLogText(event: RLMEvent, state: ProgressState, verbose: boo
     case 'sub-call-start':
       return verbose && event.promptPreview !== undefined
         ? line(
-            `  ${event.kind === 'rlm' ? 'rlm_query' : 'llm_query'} → ${event.model}: ${JSON.stringify(oneLine(event.promptPreview, 100))} (${event.promptCharacters.toLocaleString('en-US')} characters)`,
+            `  ${event.kind === 'rlm' ? 'rlm_query' : 'llm_query'} → ${event.model}: ${JSON.stringify(oneLine(event.promptPreview, 100))} (${groupDigits(event.promptCharacters)} characters)`,
           )
         : undefined;
     case 'concurrency-change':

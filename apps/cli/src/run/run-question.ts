@@ -3,6 +3,7 @@ import { format } from 'node:util';
 import {
   createRLM,
   type EmbeddingModel,
+  groupDigits,
   type LanguageModel,
   type LimitName,
   openTrajectoryJsonlWriter,
@@ -324,7 +325,7 @@ function describeLimitStop(
     case 'maxCostUsd':
       return `stopped by --max-cost ${formatCost(limitValue)} after ${formatCost(spent.costUsd)} was spent (${elapsed})${cancelled}`;
     case 'maxTokens':
-      return `stopped by --max-tokens ${limitValue.toLocaleString('en-US')} after ${formatTokens(spent.tokens)} tokens (${elapsed})${cancelled}`;
+      return `stopped by --max-tokens ${groupDigits(limitValue)} after ${formatTokens(spent.tokens)} tokens (${elapsed})${cancelled}`;
     case 'maxTurns':
       return `stopped by --max-turns ${limitValue}: the turns ran out before the model called FINAL${cancelled}`;
     default:

@@ -1,6 +1,7 @@
 import { ContextWindowExceededError } from '../errors/context-window-exceeded-error';
 import type { LanguageModel } from '../language-model/language-model';
 import { estimateTokens } from '../text/estimate-tokens';
+import { groupDigits } from '../text/group-digits';
 
 /** Tokens kept free in the context-window check besides the prompt, when no output cap is set. */
 const DEFAULT_OUTPUT_RESERVE_TOKENS = 1_024;
@@ -26,9 +27,9 @@ export function checkContextWindow(
       contextWindow: model.contextWindow,
       promptTokens,
       message:
-        `${functionName}: the prompt is ${prompt.length.toLocaleString('en-US')} characters (~${promptTokens.toLocaleString('en-US')} tokens), ` +
-        `but '${model.modelId}' takes at most ${model.contextWindow.toLocaleString('en-US')} tokens. Nothing was sent. ` +
-        `Split the text into pieces of at most ~${Math.floor(fits * 0.9).toLocaleString('en-US')} characters and use llm_query_batched.`,
+        `${functionName}: the prompt is ${groupDigits(prompt.length)} characters (~${groupDigits(promptTokens)} tokens), ` +
+        `but '${model.modelId}' takes at most ${groupDigits(model.contextWindow)} tokens. Nothing was sent. ` +
+        `Split the text into pieces of at most ~${groupDigits(Math.floor(fits * 0.9))} characters and use llm_query_batched.`,
     });
   }
 }

@@ -1,3 +1,4 @@
+import { groupDigits } from '../text/group-digits';
 import type { JsonSchema } from '../tool/tool';
 import { answerSchemaSection } from './answer-schema-messages';
 import type { SystemPromptOptions } from './system-prompt-options';
@@ -34,11 +35,11 @@ export function javascriptSystemPrompt(options: SystemPromptOptions): string {
 How it works:
 - Write JavaScript in fenced blocks marked \`\`\`javascript. Every block in your reply runs, in order, in the same REPL; then you see what it printed and reply again.
 - The REPL is persistent: top-level \`let\`, \`const\`, \`function\` and \`class\` declarations stay defined for later blocks and turns, and you may declare a name again. Top-level \`await\` works. The value of a block's last expression is shown, like a console.
-- You see at most ${options.maxOutputChars.toLocaleString('en-US')} characters of each block's output (the start and the end). Print summaries, counts and short slices, never the whole context.
+- You see at most ${groupDigits(options.maxOutputChars)} characters of each block's output (the start and the end). Print summaries, counts and short slices, never the whole context.
 - There is no file system, network, \`require\` or \`import\`: only the context, plain JavaScript and the functions below.
 
 Functions (all async: always \`await\` them):
-- \`await llm_query(prompt)\` → string. Throws when the call failed. One call to a language model that sees only \`prompt\`. It can take about ${charactersPerCall.toLocaleString('en-US')} characters; give it one chunk and a precise instruction. Use it for what code cannot do: understanding, classifying, extracting, summarising text.
+- \`await llm_query(prompt)\` → string. Throws when the call failed. One call to a language model that sees only \`prompt\`. It can take about ${groupDigits(charactersPerCall)} characters; give it one chunk and a precise instruction. Use it for what code cannot do: understanding, classifying, extracting, summarising text.
 ${models}- \`await llm_query_batched(prompts)\` → string[]. Many calls at once (up to ${options.maxConcurrency} run concurrently), answers in the same order. Much faster than a loop of \`llm_query\`. A call that failed (after retries) comes back as a string starting with "Error:" instead of an answer, and the note after the block counts the failures and says why: retry those prompts (\`answers[i].startsWith("Error:")\`) or leave them out and say so in your answer; never count one as an answer.
 ${recursion}- \`FINAL(value)\` sets your final answer (a string, or any value, which is shown as JSON) and ends the run after this block.
 - \`FINAL_VAR("name")\` sets the value of the variable \`name\` as the final answer.

@@ -1,4 +1,5 @@
 import type { CellErrorKind, CellResult } from '../environment/repl-environment';
+import { groupDigits } from '../text/group-digits';
 import { truncateOutput } from '../text/truncate-output';
 import type { ContextSummary } from '../trajectory/trajectory';
 
@@ -42,7 +43,7 @@ export function firstUserMessage(
 ): string {
   const sizes =
     context.parts > 1
-      ? `\n${note(tag, `Sizes of its ${context.parts.toLocaleString('en-US')} parts in characters${context.parts > context.partSizes.length ? ` (the first ${context.partSizes.length})` : ''}: ${context.partSizes.join(', ')}.`)}`
+      ? `\n${note(tag, `Sizes of its ${groupDigits(context.parts)} parts in characters${context.parts > context.partSizes.length ? ` (the first ${context.partSizes.length})` : ''}: ${context.partSizes.join(', ')}.`)}`
       : '';
   const keys = context.keys
     ? `\n${note(tag, `Its keys${context.parts > context.keys.length ? ` (the first ${context.keys.length})` : ''}:`)}\n${neutralizeNoteTag(context.keys.join(', '), tag)}`
@@ -50,7 +51,7 @@ export function firstUserMessage(
   const tail = context.tail
     ? `\n${note(tag, 'It ends with:')}\n"""\n${neutralizeNoteTag(context.tail, tag)}\n"""`
     : '';
-  return `${note(tag, `The variable \`${variable}\` is a ${describeType(context)} of ${context.totalCharacters.toLocaleString('en-US')} characters (about ${context.approximateTokens.toLocaleString('en-US')} tokens).`)}${sizes}${keys}
+  return `${note(tag, `The variable \`${variable}\` is a ${describeType(context)} of ${groupDigits(context.totalCharacters)} characters (about ${groupDigits(context.approximateTokens)} tokens).`)}${sizes}${keys}
 ${note(tag, 'It begins with:')}
 """
 ${neutralizeNoteTag(context.head, tag)}
@@ -69,11 +70,11 @@ function describeType(context: ContextSummary): string {
     case 'string':
       return 'string';
     case 'string[]':
-      return `list of ${context.parts.toLocaleString('en-US')} strings (documents)`;
+      return `list of ${groupDigits(context.parts)} strings (documents)`;
     case 'array':
-      return `list of ${context.parts.toLocaleString('en-US')} items (JSON data)`;
+      return `list of ${groupDigits(context.parts)} items (JSON data)`;
     case 'object':
-      return `JSON object with ${context.parts.toLocaleString('en-US')} keys`;
+      return `JSON object with ${groupDigits(context.parts)} keys`;
     default:
       return context.type;
   }
@@ -102,7 +103,7 @@ export function formatCellOutput(result: CellResult, maxOutputChars: number, tag
   // finding 3) must not get text onto a tagged line through fields typed as numbers or enums.
   const dropped = Number(result.droppedOutputChars);
   if (dropped > 0) {
-    parts.push(note(tag, `${dropped.toLocaleString('en-US')} more characters of output were discarded.`));
+    parts.push(note(tag, `${groupDigits(dropped)} more characters of output were discarded.`));
   }
   if (result.value !== undefined)
     parts.push(`${note(tag, 'value of the last expression:')}\n${untrusted(result.value)}`);

@@ -1,3 +1,4 @@
+import { groupDigits } from './group-digits';
 /**
  * Caps text shown to the model, keeping its head and its tail (an error or a final count is often at
  * the end) and stating how much was left out, so the model knows to print less rather than believe
@@ -7,7 +8,7 @@
 export function truncateOutput(text: string, maxChars: number, tag?: string): string {
   if (text.length <= maxChars) return text;
   const marker = (omitted: number) =>
-    `\n${tag ? `${tag} ` : ''}… [${omitted.toLocaleString('en-US')} characters omitted: the output was ${text.length.toLocaleString('en-US')} characters; print less, or print slices] …\n`;
+    `\n${tag ? `${tag} ` : ''}… [${groupDigits(omitted)} characters omitted: the output was ${groupDigits(text.length)} characters; print less, or print slices] …\n`;
   const budget = Math.max(0, maxChars - marker(text.length).length);
   const headLength = Math.ceil(budget * 0.6);
   const tailLength = budget - headLength;

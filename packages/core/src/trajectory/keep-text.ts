@@ -1,3 +1,4 @@
+import { groupDigits } from '../text/group-digits';
 import type { TrajectoryTextCut } from './trajectory';
 
 /** The default of `maxTrajectoryTextChars`: 64 KiB of characters. */
@@ -67,7 +68,7 @@ export function keepText(text: string, maxChars: number, sha256: Sha256): KeptTe
   const head = Math.ceil(maxChars / 2);
   const tail = Math.floor(maxChars / 2);
   const omitted = text.length - head - tail;
-  const kept = `${flatCopy(text.slice(0, head))}\n… [${omitted.toLocaleString('en-US')} of ${text.length.toLocaleString('en-US')} characters not kept in the trajectory] …\n${tail > 0 ? flatCopy(text.slice(-tail)) : ''}`;
+  const kept = `${flatCopy(text.slice(0, head))}\n… [${groupDigits(omitted)} of ${groupDigits(text.length)} characters not kept in the trajectory] …\n${tail > 0 ? flatCopy(text.slice(-tail)) : ''}`;
   const hash = sha256(text);
   if (typeof hash === 'string') return { text: kept, cut: { length: text.length, sha256: hash, head, tail } };
   const cut: { -readonly [K in keyof TrajectoryTextCut]: TrajectoryTextCut[K] } = {
