@@ -101,12 +101,14 @@ async function startSandbox(
   try {
     const worker = workerThread ? quickJSWorkers.acquire() : undefined;
     if (worker !== undefined) {
-      return await QuickJSThreadedSandbox.create(
+      const sandbox = await QuickJSThreadedSandbox.create(
         worker,
         (done) => quickJSWorkers.release(done),
         limits,
         start,
       );
+      quickJSWorkers.prepareSpare();
+      return sandbox;
     }
     return await QuickJSLocalSandbox.create(limits, start);
   } catch (error) {

@@ -128,7 +128,7 @@ export class QuickJSWorker {
 /**
  * The process's QuickJS workers: starting one takes tens of milliseconds (and QuickJS's
  * WebAssembly is compiled once per thread), so a worker whose session ended cleanly hosts the next
- * one, and one spare is started ahead once sessions are being made. Idle workers never keep the
+ * one, and one spare is started ahead once a session has started. Idle workers never keep the
  * host process alive.
  */
 class QuickJSWorkerPool {
@@ -140,10 +140,19 @@ class QuickJSWorkerPool {
     if (entry === null) return undefined;
     let worker = this.idle.pop();
     while (worker?.ended !== undefined) worker = this.idle.pop();
-    worker ??= new QuickJSWorker(entry);
-    // The next session (a child RLM, a restart) should not wait for a thread to boot.
-    if (this.idle.length === 0) this.idle.push(new QuickJSWorker(entry));
-    return worker;
+    return worker ?? new QuickJSWorker(entry);
+  }
+
+  /**
+   * Boots a spare worker, so that the next session (a child RLM, a restart) does not wait for a
+   * thread to boot. Called once a session has started, not when its worker is taken: booting two
+   * threads at once delays the first session on a machine with few cores (on 2 cores the spare's
+   * ~170 ms of module loading ran beside the first worker's and the first model call's work).
+   */
+  prepareSpare() {
+    const entry = quickJSWorkerEntry();
+    if (entry === null || this.idle.some((worker) => worker.ended === undefined)) return;
+    this.idle.push(new QuickJSWorker(entry));
   }
 
   /** Takes back a worker whose sandbox was disposed cleanly. */
