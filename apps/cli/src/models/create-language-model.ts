@@ -2,6 +2,15 @@ import type { EmbeddingModel, LanguageModel } from '@rlm/core';
 import { BASE_URL_KEY_VARIABLE } from './known-providers';
 import type { ModelChoice } from './resolve-model-ids';
 
+/** Settings of one model beyond its id. */
+export interface LanguageModelOverrides {
+  /**
+   * The model's context window in tokens, for a model the provider's catalog does not know (a local
+   * model on vLLM or Ollama) or to run a known one as if its window were smaller (a benchmark).
+   */
+  readonly contextWindow?: number;
+}
+
 /** What every model of one run shares. */
 export interface ModelConnection {
   /** `--base-url`: every model is sent there (for Anthropic, without a trailing `/v1`, which its SDK adds). */
@@ -21,10 +30,15 @@ export interface ModelConnection {
 export async function createLanguageModel(
   choice: ModelChoice,
   connection: ModelConnection,
+  overrides: LanguageModelOverrides = {},
 ): Promise<LanguageModel> {
   const baseUrlKey = connection.environment[BASE_URL_KEY_VARIABLE]?.trim() || 'none';
   const retries = connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries };
-  if (choice.provider === 'openai') return (await createOpenAIProvider(connection))(choice.modelId);
+  const modelSettings =
+    overrides.contextWindow === undefined ? {} : { contextWindow: overrides.contextWindow };
+  if (choice.provider === 'openai') {
+    return (await createOpenAIProvider(connection))(choice.modelId, modelSettings);
+  }
   const { createAnthropic } = await import('@rlm/anthropic');
   const provider = createAnthropic({
     ...retries,
@@ -32,7 +46,7 @@ export async function createLanguageModel(
       ? {}
       : { baseURL: connection.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, ''), apiKey: baseUrlKey }),
   });
-  return provider(choice.modelId);
+  return provider(choice.modelId, modelSettings);
 }
 
 /**
