@@ -31,7 +31,10 @@ export interface RLMLimits {
    * model calls (the paper's "RLM depth 1"). Set 2 for children that can themselves sub-call.
    */
   readonly maxDepth?: number;
-  /** Sub-calls (`llm_query`, `rlm_query`, batched items) across the whole run tree. Default unlimited. */
+  /**
+   * Sub-calls (`llm_query`, `rlm_query`, batched items) across the whole run tree. Default unlimited.
+   * 0 allows none (the paper's "RLM, REPL only" ablation): each sub-call fails inside the REPL.
+   */
   readonly maxSubCalls?: number;
   /** Input plus output tokens across the whole run tree. Default unlimited. */
   readonly maxTokens?: number;

@@ -161,6 +161,14 @@ describe('RunBudget.reserveSubCall', () => {
     expect(budget.subCalls).toBe(2);
   });
 
+  it('with maxSubCalls 0 refuses the first sub-call', () => {
+    const budget = new RunBudget({ maxSubCalls: 0 });
+    const error = limitOf(() => budget.reserveSubCall());
+    expect(error.limit).toBe('maxSubCalls');
+    expect(error.limitValue).toBe(0);
+    expect(budget.subCalls).toBe(0);
+  });
+
   it('counts without a limit', () => {
     const budget = new RunBudget({});
     for (let index = 0; index < 5; index++) budget.reserveSubCall();

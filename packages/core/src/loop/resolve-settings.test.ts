@@ -184,12 +184,14 @@ describe('resolveSettings: what is wrong, said precisely', () => {
     expect(resolveSettings(settings({ tools: valid })).tools).toHaveLength(3);
   });
 
-  it('limits: whole numbers from 1 (maxDepth from 0), maxCostUsd any positive number', () => {
+  it('limits: whole numbers from 1 (maxDepth and maxSubCalls from 0), maxCostUsd any positive number', () => {
     const cases: [string, unknown, string][] = [
       ['maxTurns', 0, 'limits.maxTurns must be a positive whole number; got 0.'],
       ['maxTurns', 1.5, 'limits.maxTurns must be a positive whole number; got 1.5.'],
       ['maxTurns', '3', 'limits.maxTurns must be a positive whole number; got "3".'],
       ['maxDepth', -1, 'limits.maxDepth must be a positive whole number (or 0); got -1.'],
+      ['maxSubCalls', -1, 'limits.maxSubCalls must be a positive whole number (or 0); got -1.'],
+      ['maxSubCalls', 0.5, 'limits.maxSubCalls must be a positive whole number (or 0); got 0.5.'],
       ['maxTokens', 0, 'limits.maxTokens must be a positive whole number; got 0.'],
       ['maxCostUsd', 0, 'limits.maxCostUsd must be a positive number; got 0.'],
       ['maxCostUsd', -0.5, 'limits.maxCostUsd must be a positive number; got -0.5.'],
@@ -201,9 +203,15 @@ describe('resolveSettings: what is wrong, said precisely', () => {
       expect(error.message, name).toBe(message);
     }
     const edges = resolveSettings(
-      settings({ limits: { maxTurns: 1, maxDepth: 0, maxTokens: 1, maxCostUsd: 0.0001, maxSubCalls: 1 } }),
+      settings({ limits: { maxTurns: 1, maxDepth: 0, maxTokens: 1, maxCostUsd: 0.0001, maxSubCalls: 0 } }),
     );
-    expect(edges.limits).toMatchObject({ maxTurns: 1, maxDepth: 0, maxTokens: 1, maxCostUsd: 0.0001 });
+    expect(edges.limits).toMatchObject({
+      maxTurns: 1,
+      maxDepth: 0,
+      maxTokens: 1,
+      maxCostUsd: 0.0001,
+      maxSubCalls: 0,
+    });
     expect(resolveSettings(settings({ limits: { maxCostUsd: 2.5 } })).limits.maxCostUsd).toBe(2.5);
     expect(resolveSettings(settings({ limits: { maxTokens: undefined } })).limits.maxTokens).toBeUndefined();
   });

@@ -77,14 +77,16 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
   for (const [name, value] of Object.entries(limits)) {
     if (value === undefined) continue;
     const integer = name !== 'maxCostUsd';
+    // 0 sub-calls is the paper's "REPL only" ablation: every sub-call fails, the code must do the work.
+    const zeroAllowed = name === 'maxDepth' || name === 'maxSubCalls';
     if (
       typeof value !== 'number' ||
-      !(value >= (name === 'maxDepth' ? 0 : 1) || (name === 'maxCostUsd' && value > 0)) ||
+      !(value >= (zeroAllowed ? 0 : 1) || (name === 'maxCostUsd' && value > 0)) ||
       (integer && !Number.isInteger(value))
     ) {
       throw new InvalidArgumentError({
         argument: `limits.${name}`,
-        message: `limits.${name} must be a ${integer ? 'positive whole number' : 'positive number'}${name === 'maxDepth' ? ' (or 0)' : ''}; got ${JSON.stringify(value)}.`,
+        message: `limits.${name} must be a ${integer ? 'positive whole number' : 'positive number'}${zeroAllowed ? ' (or 0)' : ''}; got ${JSON.stringify(value)}.`,
       });
     }
   }
