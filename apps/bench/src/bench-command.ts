@@ -7,7 +7,6 @@ import {
   type ModelConnection,
   resolveModelChoice,
 } from '@rlm/cli/models';
-import type { LanguageModel } from '@rlm/core';
 import { parseModelId } from '@rlm/core/provider';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
 import { startTestServer, type TestServer } from '@rlm/test-server';
@@ -54,6 +53,18 @@ function checkModelId(text: string | undefined, option: '--model' | '--sub-model
     );
   }
   return `${parsed.provider}:${parsed.modelId}`;
+}
+
+/** The checked model choices (a key for each, or a base URL); a problem is a usage error. */
+function resolveChoices(modelId: string, subModelId: string, connection: ModelConnection) {
+  try {
+    return {
+      root: resolveModelChoice(modelId, '--model', connection),
+      sub: subModelId === modelId ? undefined : resolveModelChoice(subModelId, '--sub-model', connection),
+    };
+  } catch (error) {
+    throw new BenchUsageError((error as Error).message);
+  }
 }
 
 function describeMachine(): string {
@@ -120,6 +131,13 @@ export async function runBenchCommand(io: BenchIo): Promise<number> {
         );
       return 0;
     }
+    // Keys and the provider are checked before anything is generated (large sizes take a while).
+    const liveConnection: ModelConnection = {
+      ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+      environment: io.environment,
+    };
+    const choices = options.offline ? undefined : resolveChoices(modelId, subModelId, liveConnection);
     const estimate = estimatePlanUsd(plan, modelFacts, subModelFacts);
     if (options.budgetUsd !== undefined) {
       if (estimate === undefined) {
@@ -144,37 +162,15 @@ export async function runBenchCommand(io: BenchIo): Promise<number> {
       }),
     ];
     const byId = new Map<string, BenchInstance>(instances.map((instance) => [instance.id, instance]));
-    let connection: ModelConnection;
+    let connection = liveConnection;
     if (options.offline) {
       server = await startTestServer({ respond: createOracleResponder(byId) });
       connection = { baseUrl: server.openaiBaseURL, maxRetries: 0, environment: {} };
-    } else {
-      connection = {
-        ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
-        ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
-        environment: io.environment,
-      };
     }
+    const { root, sub } = choices ?? resolveChoices(modelId, subModelId, connection);
     const overrides = options.contextWindow === undefined ? {} : { contextWindow: options.contextWindow };
-    let model: LanguageModel;
-    let subModel: LanguageModel;
-    try {
-      model = await createLanguageModel(
-        resolveModelChoice(modelId, '--model', connection),
-        connection,
-        overrides,
-      );
-      subModel =
-        subModelId === modelId
-          ? model
-          : await createLanguageModel(
-              resolveModelChoice(subModelId, '--sub-model', connection),
-              connection,
-              overrides,
-            );
-    } catch (error) {
-      throw new BenchUsageError((error as Error).message);
-    }
+    const model = await createLanguageModel(root, connection, overrides);
+    const subModel = sub === undefined ? model : await createLanguageModel(sub, connection, overrides);
     const runs: PlannedRun[] = instances.flatMap((instance) =>
       options.strategies.map((strategy) => ({ instance, strategy })),
     );
