@@ -1,3 +1,4 @@
+import { ANSWER_TOKENS, codeActTurnTokens } from '../strategies/fit-to-window';
 import type { StrategyName } from '../strategies/strategy';
 import type { ModelFacts } from './model-facts';
 
@@ -15,7 +16,8 @@ export interface TokenEstimate {
  * - the base model reads min(size, window − 4K);
  * - the summary agent reads the whole context once in window-sized parts, plus ~4.5K of notes and
  *   instructions per part, writing ~2K tokens of notes per part;
- * - CodeAct takes 6 turns, each re-reading its prompt (the context cut to window − 28K, plus 2K) and
+ * - CodeAct takes 6 turns, each re-reading its prompt (the context cut to its window less 4K for the
+ *   answer and min(24K, window / 4) for its turns, plus 2K) and
  *   a history that grows by 3K per turn;
  * - the RLM without sub-calls takes 10 turns, with depth 1 or 2 8 turns: each re-reads the system
  *   prompt (2.5K) and a history that grows by 4K per turn;
@@ -68,7 +70,7 @@ export function estimateTokens(
       };
     }
     case 'codeact-bm25':
-      return turns(6, Math.min(sizeTokens, Math.max(0, window - 28_096)) + 2_000, 3_000);
+      return turns(6, Math.min(sizeTokens, Math.max(0, window - ANSWER_TOKENS - codeActTurnTokens(window))) + 2_000, 3_000);
     case 'rlm-no-sub-calls':
       return turns(10, 2_500, 4_000);
     case 'rlm-depth-1':

@@ -34,3 +34,11 @@ export function cutToWindow(
     note: ` (cut to fit your context window: the first ${characters.toLocaleString('en-US')} of ${text.length.toLocaleString('en-US')} characters)`,
   };
 }
+
+/**
+ * Tokens of the CodeAct agent's window kept for its turns (code, outputs, search results): 24K, or
+ * a quarter of a small window.
+ */
+export function codeActTurnTokens(contextWindow: number): number {
+  return Math.min(24_000, Math.floor(contextWindow / 4));
+}

@@ -9,7 +9,7 @@ import {
 } from '@rlm/core';
 import { createSearchTool } from '@rlm/tool-search';
 import { contextToText } from '../tasks/bench-instance';
-import { contextCharactersThatFit, cutToWindow } from './fit-to-window';
+import { codeActTurnTokens, contextCharactersThatFit, cutToWindow } from './fit-to-window';
 import { describeRunError, partialAnswerOf } from './outcome-of-error';
 import {
   emptyUsage,
@@ -22,13 +22,6 @@ import { codeActQuestion, codeActSystemPrompt, replOnlySystemPrompt } from './st
 
 /** Root turns of every REPL strategy (core's default, the reference's). */
 const MAX_TURNS = 30;
-/**
- * Tokens of the CodeAct agent's window kept for its turns (code, outputs, search results): 24K, or
- * a quarter of a small window.
- */
-function codeActTurnTokens(contextWindow: number): number {
-  return Math.min(24_000, Math.floor(contextWindow / 4));
-}
 /** What the CodeAct agent's REPL holds instead of the context. */
 const CODEACT_REPL_CONTEXT =
   'The context is in your first message (cut to your window if long); search the whole of it with `await search({ query, k })`.';
