@@ -70,7 +70,11 @@ export function estimateTokens(
       };
     }
     case 'codeact-bm25':
-      return turns(6, Math.min(sizeTokens, Math.max(0, window - ANSWER_TOKENS - codeActTurnTokens(window))) + 2_000, 3_000);
+      return turns(
+        6,
+        Math.min(sizeTokens, Math.max(0, window - ANSWER_TOKENS - codeActTurnTokens(window))) + 2_000,
+        3_000,
+      );
     case 'rlm-no-sub-calls':
       return turns(10, 2_500, 4_000);
     case 'rlm-depth-1':

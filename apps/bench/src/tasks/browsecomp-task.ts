@@ -1,4 +1,4 @@
-import { type BenchDocument, type BenchInstance, charactersFor, documentsInText } from './bench-instance';
+import { type BenchDocument, type BenchInstance, charactersFor } from './bench-instance';
 import { fillerSentence } from './filler-text';
 import { inventedWord, UniqueNames } from './invented-names';
 import { SeededRandom } from './seeded-random';
@@ -45,15 +45,16 @@ function documentText(random: SeededRandom, title: string, kind: string, fact: s
   return lines.join('\n');
 }
 
-/** The chain of facts the documents in `text` state, followed from `start` for `hops` documents. */
+/**
+ * The chain of facts stated in `text`, followed from `start` for `hops` facts. Any whole fact
+ * sentence counts, in a whole document or not (a search hit, a cut page's first half).
+ */
 function followChain(text: string, start: string, hops: number): string {
   const relations = new Map<string, string>();
-  for (const document of documentsInText(text)) {
-    for (const line of document.text.split(/(?<=\.)\s+|\n/)) {
-      for (const pattern of Object.values(factPatterns)) {
-        const match = pattern.exec(line.trim());
-        if (match) relations.set(match[1] as string, match[2] as string);
-      }
+  for (const sentence of text.split(/(?<=\.)\s+|\n/)) {
+    for (const pattern of Object.values(factPatterns)) {
+      const match = pattern.exec(sentence.trim());
+      if (match) relations.set(match[1] as string, match[2] as string);
     }
   }
   let current: string | undefined = start;
