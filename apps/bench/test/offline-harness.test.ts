@@ -135,6 +135,14 @@ describe('rlm-bench --offline', () => {
     expect(resumed.exitCode, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('3 runs done, 117 already done before, 0 not done');
     expect(readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n')).toHaveLength(120);
+    // An instance whose question or context changed (CodeQA over an edited code base) is not the same instance.
+    const changed = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n');
+    const stale = JSON.parse(changed[0] as string) as ResultRecord;
+    changed[0] = JSON.stringify({ ...stale, instanceSha256: '0'.repeat(64) });
+    writeFileSync(join(out, 'results.jsonl'), `${changed.join('\n')}\n`);
+    const rerun = await runBuiltBench(['--offline', '--out', out], { cwd: folder });
+    expect(rerun.stderr).toContain('1 runs done, 119 already done before, 0 not done');
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('HARNESS CHECK');
   });
 });
 

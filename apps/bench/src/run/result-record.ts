@@ -7,6 +7,11 @@ export interface ResultRecord {
   /** What makes results comparable: the same config key is the same experiment (see `configKey`). */
   readonly config: string;
   readonly instance: string;
+  /**
+   * SHA-256 of the instance's question and context: a rerun skips a run only when the instance is
+   * the same (a CodeQA instance changes with the code base it is drawn from).
+   */
+  readonly instanceSha256: string;
   readonly family: TaskFamily;
   readonly sizeTokens: number;
   /** The context's actual size (CodeQA over a small code base may be smaller than asked). */
@@ -49,9 +54,9 @@ export function configKey(parts: {
   ].join(' ');
 }
 
-/** The run key of one instance under one strategy. */
-export function runKey(instance: string, strategy: StrategyName): string {
-  return `${instance} ${strategy}`;
+/** The run key of one instance (its id and content hash) under one strategy. */
+export function runKey(instance: string, instanceSha256: string, strategy: StrategyName): string {
+  return `${instance} ${instanceSha256} ${strategy}`;
 }
 
 /**

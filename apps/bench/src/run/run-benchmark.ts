@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { LanguageModel, ReplEnvironment } from '@rlm/core';
@@ -9,6 +10,15 @@ import { type BenchInstance, contextToText } from '../tasks/bench-instance';
 import { CostMeter } from './cost-meter';
 import { ProgressLine } from './progress-line';
 import { type ResultRecord, readResults, runKey } from './result-record';
+
+/** SHA-256 of what a model is given: the question and the context's text. */
+export function instanceSha256(instance: BenchInstance): string {
+  return createHash('sha256')
+    .update(instance.question)
+    .update('\u0000')
+    .update(contextToText(instance.context))
+    .digest('hex');
+}
 
 /** One instance under one strategy, to run. */
 export interface PlannedRun {
@@ -59,8 +69,14 @@ export async function runBenchmark(setup: BenchmarkSetup): Promise<BenchmarkSumm
   mkdirSync(setup.out, { recursive: true });
   const path = resultsPath(setup.out);
   const earlier = readResults(path).filter((record) => record.config === setup.config);
-  const done = new Set(earlier.map((record) => runKey(record.instance, record.strategy)));
-  const pending = setup.runs.filter((run) => !done.has(runKey(run.instance.id, run.strategy)));
+  const hashes = new Map(setup.runs.map((run) => [run.instance, instanceSha256(run.instance)]));
+  const keyOf = (run: PlannedRun) =>
+    runKey(run.instance.id, hashes.get(run.instance) as string, run.strategy);
+  const planned = new Set(setup.runs.map(keyOf));
+  const done = new Set(
+    earlier.map((record) => runKey(record.instance, record.instanceSha256, record.strategy)),
+  );
+  const pending = setup.runs.filter((run) => !done.has(keyOf(run)));
   const meter = new CostMeter(setup.budgetUsd);
   const progress = new ProgressLine(pending.length, setup.progressStream, () => meter.spentUsd);
   meter.onChange(() => progress.costChanged());
@@ -103,6 +119,7 @@ export async function runBenchmark(setup: BenchmarkSetup): Promise<BenchmarkSumm
       const record: ResultRecord = {
         config: setup.config,
         instance: instance.id,
+        instanceSha256: hashes.get(instance) as string,
         family: instance.family,
         sizeTokens: instance.sizeTokens,
         contextTokens: estimateTokensOf(contextToText(instance.context)),
@@ -138,7 +155,7 @@ export async function runBenchmark(setup: BenchmarkSetup): Promise<BenchmarkSumm
     spentUsd: meter.spentUsd,
     records: [
       ...earlier.filter((record) =>
-        setup.runs.some((run) => run.instance.id === record.instance && run.strategy === record.strategy),
+        planned.has(runKey(record.instance, record.instanceSha256, record.strategy)),
       ),
       ...records,
     ],
