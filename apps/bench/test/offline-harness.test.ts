@@ -56,6 +56,9 @@ describe('rlm-bench --offline', () => {
     expect(
       table.split('\n').filter((line) => /^\| (oolong|oolong-pairs|sniah|browsecomp|codeqa) \|/.test(line)),
     ).toHaveLength(60);
+    expect(table).toContain("Mean score by strategy at 16K tokens (the layout of the paper's Table 1):");
+    expect(table).toContain('| strategy | oolong | oolong-pairs | sniah | browsecomp | codeqa |');
+    expect(table).toContain('| rlm-depth-1 | 100.0 | 100.0 | 100.0 | 100.0 | 100.0 |');
     const csv = readFileSync(join(out, 'results.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^task,context_tokens,strategy,instances,score_mean/);
     expect(csv).toHaveLength(61);

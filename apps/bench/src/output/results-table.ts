@@ -1,4 +1,5 @@
-import { STRATEGY_DESCRIPTIONS } from '../strategies/strategy';
+import { STRATEGY_DESCRIPTIONS, STRATEGY_NAMES } from '../strategies/strategy';
+import { TASK_FAMILIES } from '../tasks/bench-instance';
 import { formatCount, formatTokens, type ResultCell } from './aggregate-results';
 
 /** What the outputs say about the run that made them. */
@@ -44,12 +45,40 @@ export function resultsMarkdown(cells: readonly ResultCell[], run: RunDescriptio
         `| ${cell.family} | ${formatTokens(cell.sizeTokens)} | ${cell.strategy} | ${cell.instances} | ${cell.score.toFixed(1)} | ${cell.minScore.toFixed(0)}–${cell.maxScore.toFixed(0)} | ${usd(cell.costUsd)}${cell.callsWithUnknownCost ? ' (+unpriced)' : ''} | ${formatCount(cell.tokens)} | ${cell.wallSeconds.toFixed(1)} | ${cell.calls.toFixed(1)} | ${cell.subCalls.toFixed(1)}${cell.failedSubCalls ? ` (${cell.failedSubCalls} failed)` : ''} | ${cell.errors} |`,
     ),
     '',
+    ...table1Shape(cells),
     'Strategies:',
     '',
     ...Object.entries(STRATEGY_DESCRIPTIONS).map(([name, description]) => `- \`${name}\`: ${description}`),
     '',
   ];
   return lines.join('\n');
+}
+
+/** Mean scores with strategies as rows and tasks as columns, one table per size: the layout of the paper's Table 1. */
+function table1Shape(cells: readonly ResultCell[]): string[] {
+  const families = TASK_FAMILIES.filter((family) => cells.some((cell) => cell.family === family));
+  const strategies = STRATEGY_NAMES.filter((strategy) => cells.some((cell) => cell.strategy === strategy));
+  const sizes = [...new Set(cells.map((cell) => cell.sizeTokens))].sort((a, b) => a - b);
+  const lines: string[] = [];
+  for (const size of sizes) {
+    lines.push(
+      `Mean score by strategy at ${formatTokens(size)} tokens (the layout of the paper's Table 1):`,
+      '',
+    );
+    lines.push(`| strategy | ${families.join(' | ')} |`, `|---|${families.map(() => '---|').join('')}`);
+    for (const strategy of strategies) {
+      const scores = families.map((family) => {
+        const cell = cells.find(
+          (candidate) =>
+            candidate.family === family && candidate.sizeTokens === size && candidate.strategy === strategy,
+        );
+        return cell ? cell.score.toFixed(1) : '–';
+      });
+      lines.push(`| ${strategy} | ${scores.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines;
 }
 
 function csvField(value: string | number): string {
