@@ -2,6 +2,7 @@ import { InvalidArgumentError, type ReplSession, SandboxError } from '@rlm/core'
 import { testEnvironment } from '@rlm/core/testing/vitest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createQuickJSEnvironment, type QuickJSEnvironmentOptions } from './quickjs-environment';
+import { quickJSWorkers } from './quickjs-worker-pool';
 
 const MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 
@@ -37,6 +38,27 @@ describe('QuickJS environment', () => {
     sessions.push(session);
     return { session, release: (value: string) => release?.(value) };
   }
+
+  it('prepare boots the first session’s worker ahead; the session takes it, then boots the spare; dispose ends them', async () => {
+    const environment = createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES });
+    // From an empty pool: earlier tests leave idle workers behind.
+    await environment.dispose!();
+    expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
+    environment.prepare!();
+    environment.prepare!();
+    const prepared = quickJSWorkers.idleWorkerIds();
+    expect(prepared).toHaveLength(1);
+    const session = await environment.createSession({ context: 'ctx', hostFunctions: {} });
+    sessions.push(session);
+    const spare = quickJSWorkers.idleWorkerIds();
+    expect(spare).toHaveLength(1);
+    expect(spare[0]).not.toBe(prepared[0]);
+    expect((await session.runCell('context.length + 1')).value).toBe('4');
+    await environment.dispose!();
+    expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
+    createQuickJSEnvironment({ workerThread: false }).prepare!();
+    expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
+  });
 
   it('gets large contexts exactly, one after another, whatever buffer the last one left for reuse', async () => {
     const ascii = 'line of plain text\n'.repeat(20_000);

@@ -79,6 +79,10 @@ export function createQuickJSEnvironment(options: QuickJSEnvironmentOptions = {}
     defaultMaxOutputChars: check('defaultMaxOutputChars', 0),
     checkSession: (sessionOptions) => checkContextFits(sessionOptions, limits.memoryLimitBytes),
     createSandbox: (start) => startSandbox(limits, start, options.workerThread ?? true),
+    // Boots the worker the first session will take (the thread's start and QuickJS's compilation).
+    prepare: () => {
+      if (options.workerThread ?? true) quickJSWorkers.prepareWorker();
+    },
     async dispose() {
       quickJSWorkers.dispose();
       dropSpareContextBuffer();
@@ -107,7 +111,7 @@ async function startSandbox(
         limits,
         start,
       );
-      quickJSWorkers.prepareSpare();
+      quickJSWorkers.prepareWorker();
       return sandbox;
     }
     return await QuickJSLocalSandbox.create(limits, start);

@@ -30,7 +30,7 @@ const INITIAL_MEMORY_BYTES = 16 * 1024 * 1024;
 let compiledModule: Promise<object | undefined> | undefined;
 
 /** Compiles the QuickJS WebAssembly once per process; every sandbox instantiates it with its own memory. */
-function compileQuickJSWasm(): Promise<object | undefined> {
+export function compileQuickJSWasm(): Promise<object | undefined> {
   compiledModule ??= (async () => {
     try {
       const path = createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm');

@@ -55,7 +55,11 @@ export function quickJSWorkerEntry(): WorkerEntry | null {
  * through. Messages go both ways over a channel of their own, whose worker end the worker reads
  * synchronously (`receiveMessageOnPort`) while a cell waits on the host.
  */
+let workersBooted = 0;
+
 export class QuickJSWorker {
+  /** Which worker of the process this is (1, 2, …), for diagnostics and tests. */
+  readonly id = ++workersBooted;
   readonly shared = new Int32Array(new SharedArrayBuffer(SHARED_SLOTS * Int32Array.BYTES_PER_ELEMENT));
   private readonly worker: Worker;
   private readonly port: MessagePort;
@@ -144,15 +148,21 @@ class QuickJSWorkerPool {
   }
 
   /**
-   * Boots a spare worker, so that the next session (a child RLM, a restart) does not wait for a
-   * thread to boot. Called once a session has started, not when its worker is taken: booting two
-   * threads at once delays the first session on a machine with few cores (on 2 cores the spare's
-   * ~170 ms of module loading ran beside the first worker's and the first model call's work).
+   * Boots an idle worker unless one is idle already: the spare, booted once a session has started so
+   * that the next one (a child RLM, a restart) does not wait for a thread; or the first session's,
+   * booted ahead by `ReplEnvironment.prepare`. Not when a worker is taken: booting two threads at
+   * once delays the first session on a machine with few cores (on 2 cores the spare's ~170 ms of
+   * module loading ran beside the first worker's and the first model call's work).
    */
-  prepareSpare() {
+  prepareWorker() {
     const entry = quickJSWorkerEntry();
     if (entry === null || this.idle.some((worker) => worker.ended === undefined)) return;
     this.idle.push(new QuickJSWorker(entry));
+  }
+
+  /** The ids of the workers waiting for a session (booted or booting). */
+  idleWorkerIds(): number[] {
+    return this.idle.filter((worker) => worker.ended === undefined).map((worker) => worker.id);
   }
 
   /** Takes back a worker whose sandbox was disposed cleanly. */

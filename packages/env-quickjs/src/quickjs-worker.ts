@@ -12,6 +12,7 @@
 import { isMainThread, type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { crashError, errorMessageOf } from '@rlm/core/environment';
 import { type EncodedContext, QuickJSSandbox } from './quickjs-sandbox';
+import { compileQuickJSWasm } from './quickjs-wasm';
 import {
   HOST_MESSAGES_INDEX,
   type HostToWorkerMessage,
@@ -44,6 +45,9 @@ export function quickJSWorkerData(shared: SharedArrayBuffer, port: MessagePort):
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARKER] === true) {
   const data = workerData as { shared: SharedArrayBuffer; port: MessagePort };
   serve(data.port, new Int32Array(data.shared));
+  // Compiled while the thread waits for its first session (a spare, or one booted ahead by
+  // `prepare`), so that the session's start only instantiates it.
+  void compileQuickJSWasm();
 }
 
 /** Answers the host's messages for the life of the thread. */

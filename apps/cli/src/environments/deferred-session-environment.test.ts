@@ -32,6 +32,14 @@ function slowEnvironment(startMs: number, fail?: Error) {
 }
 
 describe('withDeferredSessions', () => {
+  it('passes prepare on, and offers none when the environment has none', () => {
+    const { environment } = slowEnvironment(0);
+    expect(withDeferredSessions(environment).prepare).toBeUndefined();
+    let prepared = 0;
+    withDeferredSessions({ ...environment, prepare: () => void prepared++ }).prepare!();
+    expect(prepared).toBe(1);
+  });
+
   it('resolves createSession at once; the first cell waits for the real session', async () => {
     const { environment, log } = slowEnvironment(50);
     const deferred = withDeferredSessions(environment);

@@ -14,6 +14,7 @@ export function withDeferredSessions(environment: ReplEnvironment): ReplEnvironm
     environmentId: environment.environmentId,
     language: environment.language,
     ...(environment.dispose ? { dispose: () => environment.dispose!() } : {}),
+    ...(environment.prepare ? { prepare: () => environment.prepare!() } : {}),
     createSession: async (options) => {
       const starting = environment.createSession(options);
       // Observed here so that a failure before the first cell is not an unhandled rejection.

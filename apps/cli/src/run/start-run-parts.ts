@@ -43,6 +43,10 @@ export function startRunParts(
     toolChoice.embeddingModel ? createEmbeddingModel(toolChoice.embeddingModel, connection) : undefined,
     loadEnvironment(settings.env ?? 'quickjs', environment, {
       ...(settings.memory === undefined ? {} : { memoryLimitMb: settings.memory }),
+    }).then((sandbox) => {
+      // The sandbox boots (a thread, a process) while the context is read and the SDK loads.
+      sandbox.prepare?.();
+      return sandbox;
     }),
   ]);
   loading.catch(() => undefined);

@@ -31,6 +31,7 @@ export function defineJavaScriptEnvironment<Sandbox extends JavaScriptSandbox>(
     createSession(options: ReplSessionOptions): Promise<ReplSession> {
       return JavaScriptSession.create(engine, options);
     },
+    ...(engine.prepare ? { prepare: () => engine.prepare!() } : {}),
     async dispose(): Promise<void> {
       await engine.dispose?.();
     },

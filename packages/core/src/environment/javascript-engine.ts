@@ -38,6 +38,8 @@ export interface JavaScriptEngine<Sandbox extends JavaScriptSandbox = JavaScript
   readonly failedRestart?: 'unusable' | 'retry';
   /** Scrubs host details (paths) from a start failure before a cell's `stateLost` shows it to the model. */
   scrubMessage?(message: string): string;
+  /** Starts ahead what its sandboxes take long to boot (see `ReplEnvironment.prepare`). */
+  prepare?(): void;
   /** Releases what the environment keeps between sessions (a spare process, a pool of workers). */
   dispose?(): Promise<void>;
 }

@@ -24,6 +24,13 @@ export interface ReplEnvironment {
   /** Starts a fresh session with `context` and the host functions defined as globals. */
   createSession(options: ReplSessionOptions): Promise<ReplSession>;
   /**
+   * Starts, ahead of the first session, what sessions need and take long to boot (a worker thread,
+   * a process), so that a program that knows a session is coming (the CLI, before it has read the
+   * context and loaded the model's SDK) does not wait for it then. Optional, never needed for
+   * correctness; whatever it starts is released by {@link dispose} and keeps no process alive.
+   */
+  prepare?(): void;
+  /**
    * Releases what the environment keeps between sessions (a spare process, worker threads), so that
    * nothing of it keeps the host process alive. Sessions still open are the caller's to dispose.
    * Safe to call twice; a session created afterwards starts what it needs again. Optional: an
