@@ -207,6 +207,42 @@ describe('sub-call events and records', () => {
     expect(record!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("names the sub-call a model call answers (subCallId) and a child run's sub-call (parentCallId), batched too", async () => {
+    const { events } = await runCell(
+      'await attempt(() => llm_query_batched(["a", "b", "c"]));\nawait attempt(() => rlm_query_batched(["x", "y"]))',
+      { limits: { maxDepth: 2 } },
+    );
+    const subCalls = events.filter((event) => event.type === 'sub-call-start');
+    const subModelCalls = events.filter(
+      (event) => event.type === 'model-call-start' && event.role === 'sub' && event.depth === 0,
+    );
+    // Each llm sub-call has exactly one model call naming it, whatever order they ran in.
+    const llmIds = subCalls.filter((event) => event.kind === 'llm').map((event) => event.callId);
+    expect(llmIds).toHaveLength(3);
+    expect(subModelCalls.map((event) => event.type === 'model-call-start' && event.subCallId).sort()).toEqual(
+      [...llmIds].sort(),
+    );
+    const ends = events.filter(
+      (event) => event.type === 'model-call-end' && event.role === 'sub' && event.depth === 0,
+    );
+    expect(ends.map((event) => event.type === 'model-call-end' && event.subCallId).sort()).toEqual(
+      [...llmIds].sort(),
+    );
+    // Each child run names the rlm sub-call that started it; root calls carry no subCallId.
+    const rlmIds = subCalls
+      .filter((event) => event.kind === 'rlm' && event.depth === 0)
+      .map((event) => event.callId);
+    const children = events.filter((event) => event.type === 'run-start' && event.depth === 1);
+    expect(rlmIds).toHaveLength(2);
+    expect(children.map((event) => event.type === 'run-start' && event.parentCallId).sort()).toEqual(
+      [...rlmIds].sort(),
+    );
+    const rootStart = events.find((event) => event.type === 'run-start' && event.depth === 0);
+    expect(rootStart && 'parentCallId' in rootStart).toBe(false);
+    const rootCall = events.find((event) => event.type === 'model-call-start' && event.role === 'root');
+    expect(rootCall && 'subCallId' in rootCall).toBe(false);
+  });
+
   it('a failed sub-call ends with outcome failed and its error, counted once', async () => {
     const subModel = new MockLanguageModel({ responses: [new Error('nope')], modelId: 'sub' });
     const { out, events, result } = await runCell('await attempt(() => llm_query("x"))', {

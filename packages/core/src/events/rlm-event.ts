@@ -19,6 +19,8 @@ export interface RLMEventBase {
 export interface RunStartEvent extends RLMEventBase {
   readonly type: 'run-start';
   readonly parentRunId?: string;
+  /** For a child run: the `callId` of the parent's `rlm_query` sub-call that started it. */
+  readonly parentCallId?: string;
   /** The question; only its head and tail when it is longer than `maxTrajectoryTextChars` (a child's model-written prompt). */
   readonly question: string;
   readonly context: ContextSummary;
@@ -46,6 +48,11 @@ export interface ModelCallStartEvent extends RLMEventBase {
   /** Characters in all messages sent. */
   readonly promptCharacters: number;
   /**
+   * For a call of role `'sub'`: the `callId` of the sub-call it answers, so that a listener can pair
+   * them while many sub-calls of a batch are in flight at once.
+   */
+  readonly subCallId?: string;
+  /**
    * Set when no request is sent because a store answers: `'cache'` (the sub-call cache, at no cost) or
    * `'replay'` (the earlier attempt of a resumed run).
    */
@@ -59,6 +66,8 @@ export interface ModelCallEndEvent extends RLMEventBase {
   readonly role: ModelCallRole;
   readonly model: string;
   readonly durationMs: number;
+  /** For a call of role `'sub'`: the `callId` of the sub-call it answers (see {@link ModelCallStartEvent.subCallId}). */
+  readonly subCallId?: string;
   readonly usage?: LanguageModelUsage;
   readonly costUsd?: number;
   readonly finishReason?: FinishReason;

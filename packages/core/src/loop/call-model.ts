@@ -50,6 +50,8 @@ export interface ModelCall {
   readonly signal?: AbortSignal;
   /** Its place in the limiter's queue (higher waits less); default the calling run's depth. */
   readonly priority?: number;
+  /** For a sub-call's model call: the sub-call's `callId`, carried by the call's events. */
+  readonly subCallId?: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
     providerOptions,
     signal = tree.signal,
     priority = run.depth,
+    subCallId,
   } = call;
   tree.throwIfStopped();
   signal.throwIfAborted();
@@ -83,14 +86,14 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
   const recordKey = await replayCallKey(model, keyInput);
   if (tree.replay) {
     const replayed = await lookUpStoredCall([tree.replay], recordKey);
-    if (replayed) return serveStoredCall(tree, run, { key, role, messages, signal }, replayed);
+    if (replayed) return serveStoredCall(tree, run, { key, role, messages, signal, subCallId }, replayed);
   }
   const { stores } = tree.settings;
   let storeKey: ModelCallKey | undefined;
   if (stores.length > 0) {
     storeKey = await modelCallKey(model, keyInput);
     const stored = await lookUpStoredCall(stores, storeKey);
-    if (stored) return serveStoredCall(tree, run, { key, role, messages, signal }, stored);
+    if (stored) return serveStoredCall(tree, run, { key, role, messages, signal, subCallId }, stored);
   }
   // Every model call of the tree (root, child root, sub-call) takes a slot of its model's window and
   // of the tree's limiter, only while it is in flight; a retry's backoff inside the provider gives
@@ -118,7 +121,7 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
     registerCallSlot(callSignal, slot);
     const callId = tree.nextId('call');
     const started = performance.now();
-    const base = { callId, role, model: key };
+    const base = { callId, role, model: key, ...(subCallId ? { subCallId } : {}) };
     run.emit({
       type: 'model-call-start',
       ...base,

@@ -28,6 +28,8 @@ export interface HostFunctionRun extends CallingRun {
     context: ContextValue,
     signal: AbortSignal,
     answerSchema?: AnswerSchemaRequest,
+    /** The sub-call's `callId`, which the child's `run-start` carries as `parentCallId`. */
+    parentCallId?: string,
   ): Promise<{ answer: string; trajectory: Trajectory; typed?: { readonly value: unknown } }>;
   /** The user's context for this run (tools receive it). */
   readonly context: ContextValue;
@@ -60,7 +62,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
     signal: AbortSignal,
     checkAnswer?: (answer: string) => Promise<void>,
   ): Promise<string> =>
-    recordSubCall(tree, run, { kind, model: modelKey(model), prompt, signal }, async (record) => {
+    recordSubCall(tree, run, { kind, model: modelKey(model), prompt, signal }, async (record, subCallId) => {
       checkContextWindow(prompt, model, settings.subMaxOutputTokens, functionName);
       const messages = [{ role: 'user' as const, content: prompt }];
       // Deeper work first (priority depth + 1): it finishes what was started before new children start.
@@ -72,6 +74,7 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
         providerOptions: providerOptionsFor(settings, { depth: run.depth, role: 'sub' }),
         signal,
         priority: run.depth + 1,
+        subCallId,
       });
       record.usage = result.usage;
       if (result.costUsd !== undefined) record.costUsd = result.costUsd;
@@ -115,13 +118,14 @@ export function createHostFunctions(tree: RunTree, run: HostFunctionRun): Record
       tree,
       run,
       { kind: 'rlm', model: modelKey(settings.subModel), prompt, signal },
-      async (record) => {
+      async (record, callId) => {
         try {
           const child = await run.runChild(
             prompt,
             context,
             signal,
             answerSchema ? { schema: answerSchema, maxRetries: DEFAULT_MAX_SCHEMA_RETRIES } : undefined,
+            callId,
           );
           record.child = child.trajectory;
           typed = child.typed;

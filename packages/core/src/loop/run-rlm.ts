@@ -92,8 +92,14 @@ function hostFunctionsOf(tree: RunTree, run: RunState): Record<string, HostFunct
     failures: run.failures,
     pendingSubCalls: run.pendingSubCalls,
     currentSubCalls: () => run.currentBlock?.subCalls,
-    runChild: (question, context, signal, answerSchema) =>
-      runChild(tree, run, { question, context, signal, ...(answerSchema ? { answerSchema } : {}) }),
+    runChild: (question, context, signal, answerSchema, parentCallId) =>
+      runChild(tree, run, {
+        question,
+        context,
+        signal,
+        ...(answerSchema ? { answerSchema } : {}),
+        ...(parentCallId ? { parentCallId } : {}),
+      }),
   });
 }
 
@@ -104,7 +110,7 @@ function hostFunctionsOf(tree: RunTree, run: RunState): Record<string, HostFunct
 async function runChild(
   tree: RunTree,
   parent: RunState,
-  child: Pick<RunRequest, 'question' | 'context' | 'signal' | 'answerSchema'>,
+  child: Pick<RunRequest, 'question' | 'context' | 'signal' | 'answerSchema' | 'parentCallId'>,
 ): Promise<Pick<RunOutcome, 'answer' | 'trajectory' | 'typed'>> {
   const outcome = await runRLM(tree, {
     ...child,

@@ -22,6 +22,8 @@ export interface RunRequest {
   readonly context: ContextValue;
   readonly depth: number;
   readonly parentRunId?: string;
+  /** For a child: the `callId` of the parent's sub-call that started it (carried by `run-start`). */
+  readonly parentCallId?: string;
   readonly parentUsage?: UsageTracker;
   readonly parentFailures?: FailedSubCallTracker;
   /** Stops this run (not the tree): a child whose parent's cell dropped it. */
@@ -75,7 +77,7 @@ export interface RunState extends CallingRun {
  */
 export async function startRun(tree: RunTree, request: RunRequest): Promise<RunState> {
   const { settings } = tree;
-  const { question, context, depth, parentRunId } = request;
+  const { question, context, depth, parentRunId, parentCallId } = request;
   const runId = tree.nextId('run');
   const controller = new AbortController();
   const signal = AbortSignal.any(
@@ -134,6 +136,7 @@ export async function startRun(tree: RunTree, request: RunRequest): Promise<RunS
   emit({
     type: 'run-start',
     ...(parentRunId ? { parentRunId } : {}),
+    ...(parentCallId ? { parentCallId } : {}),
     question: keptQuestion.text,
     context: summary,
     rootModel: trajectory.metadata.rootModel,

@@ -60,10 +60,11 @@ export function serveStoredCall(
     readonly role: ModelCallRole;
     readonly messages: readonly ChatMessage[];
     readonly signal: AbortSignal;
+    readonly subCallId?: string | undefined;
   },
   stored: { readonly call: StoredModelCall; readonly source: StoredCallSource },
 ): CalledModelResult {
-  const { key, role, messages, signal } = call;
+  const { key, role, messages, signal, subCallId } = call;
   const { text, usage, costUsd, finishReason } = stored.call;
   signal.throwIfAborted();
   if (stored.source === 'replay') {
@@ -76,7 +77,7 @@ export function serveStoredCall(
     }
   }
   const callId = tree.nextId('call');
-  const base = { callId, role, model: key, servedFrom: stored.source };
+  const base = { callId, role, model: key, ...(subCallId ? { subCallId } : {}), servedFrom: stored.source };
   run.emit({
     type: 'model-call-start',
     ...base,

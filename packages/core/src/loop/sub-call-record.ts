@@ -15,7 +15,7 @@ export interface SubCallDescription {
 }
 
 /** The work of a sub-call: its answer. It may add what it learns (usage, a child's trajectory) to the record. */
-export type SubCallWork = (record: TrajectorySubCall) => Promise<string>;
+export type SubCallWork = (record: TrajectorySubCall, callId: string) => Promise<string>;
 
 /**
  * Records one sub-call around `work`: the trajectory entry, start/end events, the tree-wide
@@ -67,7 +67,7 @@ async function runRecorded(
   let responsePreview: string | undefined;
   try {
     tree.budget.reserveSubCall();
-    const response = await work(record);
+    const response = await work(record, callId);
     keptResponse = keepText(response, maxTrajectoryTextChars, run.sha256);
     record.response = keptResponse.text;
     if (keptResponse.cut) record.responseCut = keptResponse.cut;
