@@ -1,7 +1,7 @@
 import { definePackageBuild } from '../../tsdown.base.ts';
 
 export default definePackageBuild({
-  entry: { cli: 'src/cli.ts' },
+  entry: { cli: 'src/cli.ts', 'rlm-mcp': 'src/rlm-mcp.ts' },
   // Bundled in: the workspace's @rlm/* packages the CLI lists as devDependencies (core, QuickJS,
   // the providers), from their sources, and the provider SDKs they use, each in a chunk loaded only
   // for its provider: one bundled file imports in ~45 ms where the SDK's hundreds of modules take

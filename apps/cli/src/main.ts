@@ -11,6 +11,7 @@ import { type LoadedContext, loadContext } from './context/load-context';
 import { withDeferredSessions } from './environments/deferred-session-environment';
 import { hasNodeFlag, NO_NODE_SNAPSHOT, relaunchWithNodeFlag } from './environments/relaunch-with-node-flag';
 import { EXIT_CODES } from './exit-codes';
+import { isMcpCommand, runMcpCommand } from './mcp/mcp-command';
 import type { CliSettings } from './options/cli-settings';
 import { readConfigFiles } from './options/config-files';
 import { helpText } from './options/help-text';
@@ -45,6 +46,7 @@ export async function main(
     }
     if (isCacheCommand(argv)) return await runCacheCommand(argv, io);
     if (isChatCommand(argv)) return await runChatCommand(argv.slice(1), io, io === defaultIO);
+    if (isMcpCommand(argv)) return await runMcpCommand(argv.slice(1), io, io === defaultIO);
     commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       io.stdout.write(helpText());

@@ -63,6 +63,11 @@ export async function loadContext(
     readonly exclude?: readonly string[];
     /** Called before stdin is read from a terminal, to tell the user that rlm waits for them. */
     readonly onWaitForTerminal?: () => void;
+    /**
+     * Called with each file's absolute path before any is read; throwing refuses the whole context.
+     * `rlm mcp` passes its roots' check, which catches symbolic links out of them met in a folder or a glob.
+     */
+    readonly checkFile?: (path: string) => Promise<void>;
   },
 ): Promise<LoadedContext> {
   const stdinPiped = options.stdinKind === 'piped';
@@ -76,6 +81,9 @@ export async function loadContext(
   const inputs = givenInputs.length === 0 ? ['-'] : givenInputs;
   if (inputs.includes('-') && options.stdinKind === 'terminal') options.onWaitForTerminal?.();
   const collected = await collectContextFiles(inputs, options.cwd, options.exclude);
+  if (options.checkFile) {
+    for (const source of collected.sources) if (source.kind === 'file') await options.checkFile(source.path);
+  }
   const texts: (string | undefined)[] = new Array(collected.sources.length);
   const binarySkipped: string[] = [];
   const notUtf8Skipped: string[] = [];
