@@ -56,10 +56,10 @@ export class PathConfinement {
     }
     const absolute = resolve(this.base, input);
     const glob = GLOB_CHARACTERS.test(input);
-    // A glob is checked on the part before its first wildcard; `..` anywhere in it could climb out.
-    if (glob && input.split(/[\\/]/).includes('..')) throw this.outside(input, absolute);
+    // `resolve` has taken out every `..` (the loader gets this form), so a glob is checked on the
+    // folders before its first wildcard; what the wildcards match is checked file by file.
     const fixedPart = glob ? staticPrefix(absolute) : absolute;
-    if (!this.containsLexically(fixedPart)) throw this.outside(input, absolute);
+    if (!this.containsReal(fixedPart)) throw this.outside(input, absolute);
     const real = await realpath(fixedPart).catch(() => undefined);
     // A path that does not exist is left to the loader, which says so; one that does must really be inside.
     if (real !== undefined && !this.containsReal(real)) throw this.outside(input, absolute, real);
@@ -72,10 +72,7 @@ export class PathConfinement {
     if (!this.containsReal(real)) throw this.outside(path, path, real);
   }
 
-  private containsLexically(path: string): boolean {
-    return this.roots.some((root) => isInside(root, path)) || this.containsReal(path);
-  }
-
+  /** Whether a path (lexical or real) is inside a root; the roots are real paths. */
   private containsReal(path: string): boolean {
     return this.roots.some((root) => isInside(root, path));
   }

@@ -18,6 +18,7 @@ describe('every public package as packed for publishing', () => {
         '@rlm/env-deno',
         '@rlm/env-isolated-vm',
         '@rlm/env-quickjs',
+        '@rlm/mcp',
         '@rlm/otel',
       ]),
     );
