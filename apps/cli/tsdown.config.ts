@@ -5,7 +5,8 @@ export default definePackageBuild({
   // Bundled in: the workspace's @rlm/* packages the CLI lists as devDependencies (core, QuickJS,
   // the providers), from their sources, and the provider SDKs they use, each in a chunk loaded only
   // for its provider: one bundled file imports in ~45 ms where the SDK's hundreds of modules take
-  // ~250–500 ms (measured, see README). External: what `dependencies` lists (QuickJS must find its
+  // ~250–500 ms (measured, see README). The MCP SDK (for `rlm mcp` / `rlm-mcp`) likewise, in a chunk only
+  // that command loads, so installing the CLI fetches none of its ~90 packages. External: what `dependencies` lists (QuickJS must find its
   // .wasm file beside it), and the optional environments (@rlm/env-deno, @rlm/env-isolated-vm),
   // imported by a computed name at run time so that they are found next to rlm, built.
   dts: false,

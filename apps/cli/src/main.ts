@@ -185,6 +185,7 @@ function shortUsage(): string {
   return `Usage: rlm "QUESTION" --context PATH... --model PROVIDER:MODEL [options]
        cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
        rlm chat --context PATH... --model PROVIDER:MODEL   (several questions, one REPL)
+       rlm mcp --root DIR... --model PROVIDER:MODEL        (an MCP server for coding agents)
 
 Ask a question of any amount of text (files, folders, globs, stdin) with a Recursive Language Model.
   rlm "Which modules call the payment API?" --context ./src --model openai:gpt-5.5

@@ -328,6 +328,8 @@ describe('rlm mcp arguments', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('--root DIR');
     expect(run.stdout).toContain('npx @modelcontextprotocol/inspector --cli');
+    const bare = await runBuiltCli([], { cwd: workspace });
+    expect(bare.stderr).toContain('rlm mcp --root DIR... --model PROVIDER:MODEL');
   });
 
   it.each([
