@@ -322,12 +322,13 @@ describe.each([
 });
 
 describe('rlm mcp arguments', () => {
-  it('--help names the options and the registration commands', async () => {
+  it('--help names the options and the registration commands within 100 columns; plain rlm names rlm mcp', async () => {
     const { runBuiltCli } = await import('./run-built-cli');
     const run = await runBuiltCli(['mcp', '--help'], { cwd: workspace });
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('--root DIR');
     expect(run.stdout).toContain('npx @modelcontextprotocol/inspector --cli');
+    expect(run.stdout.split('\n').filter((line) => line.length > 100)).toEqual([]);
     const bare = await runBuiltCli([], { cwd: workspace });
     expect(bare.stderr).toContain('rlm mcp --root DIR... --model PROVIDER:MODEL');
   });

@@ -45,4 +45,10 @@ describe('helpText', () => {
       expect(help).toContain(command);
     expect(help).toContain('--max-cost, --max-tokens\n  and --max-sub-calls cap the whole session');
   });
+
+  it('names rlm mcp and where its help is', () => {
+    expect(helpText()).toContain(
+      '  rlm mcp [--root DIR...] [--http] --model PROVIDER:MODEL   an MCP server (rlm mcp --help)\n',
+    );
+  });
 });

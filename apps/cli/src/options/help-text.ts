@@ -27,6 +27,7 @@ Usage:
   cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
   rlm chat [--context PATH...] --model PROVIDER:MODEL [options]   several questions in one REPL
   rlm cache stats|clear [--cache DIR]   entries and size of the sub-call cache, or remove them
+  rlm mcp [--root DIR...] [--http] --model PROVIDER:MODEL   an MCP server (rlm mcp --help)
 
 Examples:
   export OPENAI_API_KEY=...
