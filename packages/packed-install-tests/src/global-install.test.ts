@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -94,6 +95,69 @@ describe('rlm installed with npm install -g from the packed tarballs', () => {
       expect(report.exitCode).toBe(0);
     }, 120_000);
   }
+
+  it('rlm-mcp (the MCP SDK bundled in, nothing more installed) answers rlm_ask over stdio', async () => {
+    expect(installSeconds, 'the install test ran first and passed').toBeGreaterThan(0);
+    const child = spawn(
+      join(prefix, 'bin', 'rlm-mcp'),
+      [
+        '--root',
+        dirname(DEMO_LOG),
+        '--base-url',
+        server.openaiBaseURL,
+        '--model',
+        'openai:demo-root',
+        '--sub-model',
+        'openai:demo-sub',
+      ],
+      {
+        cwd: prefix,
+        env: plainEnvironment({ RLM_API_KEY: 'not-needed', HOME: prefix }),
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const answered = new Promise<void>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        if (stdout.includes('"id":2')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`rlm-mcp exited with ${code}: ${stderr}`)));
+    });
+    const send = (message: object) =>
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
+    send({
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'packed', version: '0' },
+      },
+    });
+    send({ method: 'notifications/initialized' });
+    const question = 'How many errors of each kind?';
+    send({
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'rlm_ask', arguments: { question, paths: [DEMO_LOG] } },
+    });
+    try {
+      await answered;
+    } finally {
+      child.kill();
+    }
+    const reply = stdout
+      .split('\n')
+      .filter((line) => line.includes('"id":2'))
+      .map((line) => JSON.parse(line) as { result: { content: { text?: string }[]; isError?: boolean } })[0]!;
+    expect(reply.result.isError, stderr).toBeUndefined();
+    expect(reply.result.content[0]!.text!.trim()).toBe(DEMO_ANSWER_TEXT);
+  }, 120_000);
 });
 
 /** isolated-vm's package folder as `fromPackageJson`'s package resolves it. */
