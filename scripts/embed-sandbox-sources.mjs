@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Turns every sandbox program (`src/**/*.sandbox.js`: code that runs inside a sandbox, not in the host)
-// into a TypeScript module beside it, `*.sandbox.generated.ts`, that exports the program's text as a
-// string. The programs stay real source files, linted and type-checked like the rest; the packages
+// Turns every sandbox program (`src/**/*.sandbox.js`: code that runs inside a sandbox, not in the host;
+// and `src/**/*.sandbox.py`, Python that runs inside one) into a TypeScript module beside it,
+// `*.sandbox.generated.ts`, that exports the program's text as a string. The programs stay real source files, linted and type-checked like the rest; the packages
 // import the generated modules, so tests, the type check and the built output all see the same text
 // and nothing has to find a file at run time. The generated modules are build output, ignored by git:
 // the root's `postinstall` (so a fresh clone has them before any test or type check) and the build of
@@ -23,6 +23,8 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PROGRAM_SUFFIX = '.sandbox.js';
+/** Python programs are embedded as they are: their indentation is their syntax. */
+const PYTHON_PROGRAM_SUFFIX = '.sandbox.py';
 const MODULE_SUFFIX = '.sandbox.generated.ts';
 
 // The JavaScript parser core already depends on (for rewriting cells), so that comments are found by
@@ -93,17 +95,21 @@ function shapeOf(text) {
   });
 }
 
-/** `javascript-prelude.sandbox.js` → `JAVASCRIPT_PRELUDE_PROGRAM`. */
+/** `javascript-prelude.sandbox.js` → `JAVASCRIPT_PRELUDE_PROGRAM`; `python-repl.sandbox.py` → `PYTHON_REPL_PROGRAM`. */
 export function constantNameOf(programFile) {
-  const stem = basename(programFile, PROGRAM_SUFFIX);
+  const stem = basename(
+    programFile,
+    programFile.endsWith(PYTHON_PROGRAM_SUFFIX) ? PYTHON_PROGRAM_SUFFIX : PROGRAM_SUFFIX,
+  );
   return `${stem.replaceAll(/[^A-Za-z0-9]+/g, '_').toUpperCase()}_PROGRAM`;
 }
 
 /** The generated module for a program: its compacted text (see {@link compactProgram}) in a template literal. */
 export function generatedModule(programFile, text) {
   const normalized = text.replaceAll('\r\n', '\n');
-  const embedded = compactProgram(normalized);
-  if (shapeOf(embedded) !== shapeOf(normalized)) {
+  const python = programFile.endsWith(PYTHON_PROGRAM_SUFFIX);
+  const embedded = python ? normalized : compactProgram(normalized);
+  if (!python && shapeOf(embedded) !== shapeOf(normalized)) {
     throw new Error(`${programFile}: the program without comments and indentation is not the same program.`);
   }
   const escaped = embedded.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${');
@@ -111,7 +117,9 @@ export function generatedModule(programFile, text) {
   return [
     `// Generated from ${name} by scripts/embed-sandbox-sources.mjs (run on install and by this package's build): do not edit.`,
     '',
-    `/** The text of \`${name}\` without comments and indentation: a program that runs inside the sandbox. */`,
+    python
+      ? `/** The text of \`${name}\`: Python that runs inside the sandbox. */`
+      : `/** The text of \`${name}\` without comments and indentation: a program that runs inside the sandbox. */`,
     `export const ${constantNameOf(programFile)}: string = \`${escaped}\`;`,
     '',
   ].join('\n');
@@ -123,7 +131,8 @@ function programsUnder(directory) {
     if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
     const path = join(directory, entry.name);
     if (entry.isDirectory()) found.push(...programsUnder(path));
-    else if (entry.name.endsWith(PROGRAM_SUFFIX)) found.push(path);
+    else if (entry.name.endsWith(PROGRAM_SUFFIX) || entry.name.endsWith(PYTHON_PROGRAM_SUFFIX))
+      found.push(path);
   }
   return found;
 }
@@ -151,7 +160,8 @@ function main(argv) {
       continue;
     }
     for (const program of programs) {
-      const target = program.slice(0, -PROGRAM_SUFFIX.length) + MODULE_SUFFIX;
+      const suffix = program.endsWith(PYTHON_PROGRAM_SUFFIX) ? PYTHON_PROGRAM_SUFFIX : PROGRAM_SUFFIX;
+      const target = program.slice(0, -suffix.length) + MODULE_SUFFIX;
       const wanted = generatedModule(program, readFileSync(program, 'utf8'));
       let current;
       try {

@@ -1,0 +1,6 @@
+export {
+  createPyodideEnvironment,
+  type PyodideEnvironment,
+  type PyodideEnvironmentOptions,
+  pyodide,
+} from './pyodide-environment';

@@ -1,0 +1,195 @@
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { ContextValue, HostFunction } from '@rlm/core';
+import { SandboxError } from '@rlm/core';
+import { errorMessageOf } from '@rlm/core/environment';
+import { makeTemporaryDirectory } from './context-file';
+import { PYODIDE_CHILD_PROGRAM } from './pyodide-child.sandbox.generated';
+import { type PyodideChildSettings, PyodideProcess } from './pyodide-process';
+
+/** How an environment starts its processes. */
+export interface PyodideLauncherOptions {
+  readonly memoryLimitMb: number;
+  readonly startupTimeoutMs: number;
+  readonly temporaryDirectory: string;
+  /** Keep one booted interpreter waiting for the next session. */
+  readonly keepSpareProcess: boolean;
+  /** Start interpreters from a loaded-state snapshot made once per host process. */
+  readonly useSnapshot: boolean;
+  /** Finds the Deno binary; called at the first start, so a missing one fails a session, not the import. */
+  readonly resolveDenoPath: () => string;
+}
+
+/** Launchers by their options: environments created with the same options share one (and its spare). */
+const launchers = new Map<string, PyodideLauncher>();
+
+/** The launcher for these options, shared by every environment created with the same ones. */
+export function sharedLauncher(options: PyodideLauncherOptions & { readonly denoPath: string | undefined }) {
+  const key = JSON.stringify([
+    options.denoPath ?? null,
+    options.memoryLimitMb,
+    options.startupTimeoutMs,
+    options.temporaryDirectory,
+    options.keepSpareProcess,
+    options.useSnapshot,
+  ]);
+  let launcher = launchers.get(key);
+  if (launcher === undefined) {
+    launcher = new PyodideLauncher(options);
+    launchers.set(key, launcher);
+  }
+  return launcher;
+}
+
+/** Pyodide's folder: the `pyodide` package this package depends on. */
+function findPyodideDirectory(): string {
+  try {
+    return dirname(createRequire(import.meta.url).resolve('pyodide/package.json'));
+  } catch (error) {
+    throw new SandboxError({
+      environmentId: 'pyodide',
+      message: `The pyodide package, a dependency of @rlm/env-pyodide, is missing (${errorMessageOf(error)}). Reinstall @rlm/env-pyodide.`,
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Makes the private directory every child of this launcher runs in: Deno's cache (`DENO_DIR`), the
+ * child program, and the snapshot. Deno's `localStorage` keeps its data under `location_data` in
+ * the cache, without any write permission; an empty read-only file in its place makes every such
+ * write fail (the child deletes those APIs too).
+ */
+async function makeCacheDirectory(parent: string): Promise<{ directory: string; scriptPath: string }> {
+  const directory = await makeTemporaryDirectory(parent, 'rlm-pyodide-');
+  await writeFile(join(directory, 'location_data'), '', { mode: 0o400 });
+  const scriptPath = join(directory, 'rlm-pyodide-child.js');
+  await writeFile(scriptPath, PYODIDE_CHILD_PROGRAM, { mode: 0o400 });
+  return { directory, scriptPath };
+}
+
+/**
+ * Starts the Pyodide processes of one environment. Loading the interpreter is the cost to hide
+ * (~3–7 s cold on a loaded 2-core machine): the first start makes a snapshot of a loaded interpreter
+ * (a process that runs no model code writes it, the only write permission any child gets), every
+ * later process loads that in ~0.3–0.5 s, and once a session started, one booted process waits for
+ * the next session or restart, which then only waits for its context.
+ */
+export class PyodideLauncher {
+  private spare: Promise<PyodideProcess | undefined> | undefined;
+  private settings: Promise<PyodideChildSettings> | undefined;
+
+  constructor(private readonly options: PyodideLauncherOptions) {}
+
+  private resolveSettings(): Promise<PyodideChildSettings> {
+    this.settings ??= (async () => {
+      const denoPath = this.options.resolveDenoPath();
+      const pyodideDirectory = findPyodideDirectory();
+      const { directory, scriptPath } = await makeCacheDirectory(this.options.temporaryDirectory);
+      const base: PyodideChildSettings = {
+        denoPath,
+        memoryLimitMb: this.options.memoryLimitMb,
+        startupTimeoutMs: this.options.startupTimeoutMs,
+        cacheDirectory: directory,
+        scriptPath,
+        pyodideDirectory,
+        temporaryDirectory: this.options.temporaryDirectory,
+      };
+      if (!this.options.useSnapshot) return base;
+      const snapshotPath = join(directory, 'pyodide-snapshot.bin');
+      try {
+        await PyodideProcess.makeSnapshot(base, snapshotPath);
+        return { ...base, snapshotPath };
+      } catch {
+        // A snapshot only makes starts faster: without one every process loads Pyodide itself.
+        return base;
+      }
+    })();
+    // A missing binary is not remembered: the user may install it and try again.
+    this.settings.catch(() => {
+      this.settings = undefined;
+    });
+    return this.settings;
+  }
+
+  /** Boots what the first session needs without waiting for it (the CLI calls it before the first model reply). */
+  warmUp(): void {
+    if (this.spare) return;
+    this.spare = this.resolveSettings().then(
+      (settings) => this.bootSpare(settings),
+      () => undefined,
+    );
+  }
+
+  /** `text` without the host's paths, for what a cell gets to see. */
+  scrubPaths(text: string): string {
+    return text.replaceAll(this.options.temporaryDirectory, '<tmp>');
+  }
+
+  /** Starts a process ready to run cells on `context`; throws a `SandboxError` saying why it could not. */
+  async launch(
+    context: ContextValue,
+    hostFunctions: Readonly<Record<string, HostFunction>>,
+  ): Promise<PyodideProcess> {
+    const settings = await this.resolveSettings();
+    const spare = await this.takeSpare();
+    try {
+      if (spare) {
+        spare.keepHostAlive(true);
+        try {
+          await spare.initialize(context, hostFunctions);
+          return spare;
+        } catch (error) {
+          await spare.dispose();
+          // A spare that died while it waited is no reason to fail: start a fresh one.
+          if (!spare.isGone) throw error;
+        }
+      }
+      const process = await PyodideProcess.spawn(settings);
+      try {
+        await process.initialize(context, hostFunctions);
+      } catch (error) {
+        await process.dispose();
+        throw error;
+      }
+      return process;
+    } finally {
+      if (this.options.keepSpareProcess) this.prepareSpare(settings);
+    }
+  }
+
+  /** Ends the spare process, if one is booted or booting. */
+  async dispose(): Promise<void> {
+    const spare = await this.takeSpare();
+    spare?.keepHostAlive(true);
+    await spare?.dispose();
+  }
+
+  private async takeSpare(): Promise<PyodideProcess | undefined> {
+    // Taken before the await: two sessions starting at once must not get the same process.
+    const pending = this.spare;
+    this.spare = undefined;
+    const spare = await pending;
+    if (spare?.isGone) return undefined;
+    return spare;
+  }
+
+  private prepareSpare(settings: PyodideChildSettings) {
+    if (this.spare) return;
+    this.spare = this.bootSpare(settings);
+  }
+
+  private async bootSpare(settings: PyodideChildSettings): Promise<PyodideProcess | undefined> {
+    try {
+      const process = await PyodideProcess.spawn(settings);
+      process.keepHostAlive(false);
+      // Booted or not, it is handed over: the taker waits for the boot and reports what failed.
+      process.booted().catch(() => {});
+      return process;
+    } catch {
+      // The next launch starts a process itself, and reports what goes wrong.
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,262 @@
+# The Python side of every @rlm/env-pyodide session: `context`, the host functions, FINAL,
+# FINAL_VAR, SHOW_VARS, print capture and the cell runner, inside Pyodide.
+#
+# The build embeds this file as a string (scripts/embed-sandbox-sources.mjs, into
+# python-repl.sandbox.generated.ts); the child program runs it once per interpreter, before any model
+# code, and keeps `_rlm_install` to set up a session. Run `pnpm --filter @rlm/env-pyodide build` after
+# editing it.
+#
+# Nothing here is a security boundary: Python code can reach every object of the interpreter (and,
+# through Pyodide's FFI, the JavaScript realm that hosts it). The walls are the Deno process (no
+# permission but reading Pyodide's files and the context file), the child's realm with nothing but the
+# bridge in it, and the host, which checks every line the child writes. What this file does is make
+# the REPL behave: variables persist, reserved names come back, output is captured.
+
+import ast as _ast
+import asyncio as _asyncio
+import builtins as _builtins
+import json as _json
+import sys as _sys
+import traceback as _traceback
+import types as _types
+
+from pyodide.code import CodeRunner as _CodeRunner
+
+
+def _rlm_install(bridge, host_function_names, max_calls_in_flight):
+    """Builds the session's namespace and returns the runner the child calls for each cell.
+
+    `bridge` is a JavaScript object of the child: `hostCall(name, argsJson)` (a promise of a string:
+    "1" + the result's JSON, or "0" + the host's message; it never rejects), `write(stream, text)`
+    (stream 1 or 2; dropped when no cell runs) and nothing else.
+    """
+    host_call = bridge.hostCall
+    write = bridge.write
+    namespace = {"__name__": "__main__", "__builtins__": _builtins}
+    reserved = {}
+    state = {"final": None, "cell": 0}
+    gate = _asyncio.Semaphore(max_calls_in_flight)
+
+    class HostCallError(RuntimeError):
+        """A host function failed; its message says why."""
+
+    def make_host_function(name):
+        async def host_function(*args, **kwargs):
+            payload = list(args)
+            # Keyword arguments travel as one trailing object: `llm_query(p, model="fast")` and
+            # `search(pattern="x")` reach the host as [p, {"model": "fast"}] and [{"pattern": "x"}].
+            if kwargs:
+                payload.append(kwargs)
+            try:
+                args_json = _json.dumps(payload, ensure_ascii=False, allow_nan=False)
+            except (TypeError, ValueError) as error:
+                raise TypeError(
+                    f"{name}: the arguments must be JSON data (str, int, float, bool, None, list, dict "
+                    f"with str keys): {error}"
+                ) from None
+            async with gate:
+                answer = str(await host_call(name, args_json))
+            if answer[:1] == "1":
+                return None if len(answer) == 1 else _json.loads(answer[1:])
+            raise HostCallError(answer[1:])
+
+        host_function.__name__ = name
+        host_function.__qualname__ = name
+        return host_function
+
+    def text_of(value):
+        if isinstance(value, str):
+            return value, None
+        try:
+            return _json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False), "json"
+        except (TypeError, ValueError):
+            return str(value), None
+
+    def FINAL(value):
+        """Sets the final answer: a string as it is, other values as JSON."""
+        text, format = text_of(value)
+        state["final"] = {"source": "FINAL", "value": text, **({"format": format} if format else {})}
+
+    def FINAL_VAR(name):
+        """Sets the value of the variable `name` as the final answer."""
+        if not isinstance(name, str):
+            raise TypeError(
+                'FINAL_VAR takes the name of a variable as a string, e.g. FINAL_VAR("answer"); '
+                "to answer with a value, call FINAL(value)."
+            )
+        key = name.strip()
+        if key.isidentifier():
+            if key not in namespace or key in reserved:
+                raise NameError(
+                    f"FINAL_VAR: there is no variable named '{key}'. Assign it in a cell first, or "
+                    "pass the answer itself to FINAL(value)."
+                )
+            text, format = text_of(namespace[key])
+            state["final"] = {
+                "source": "FINAL_VAR",
+                "value": text,
+                "variableName": key,
+                **({"format": format} if format else {}),
+            }
+            return
+        # Not a name: the model wrote its answer where the name goes. It is taken as the answer.
+        state["final"] = {"source": "FINAL_VAR", "value": name}
+
+    def SHOW_VARS():
+        """Lists the variables made so far, with their types."""
+        shown = [
+            f"{key}: {type(value).__name__}"
+            for key, value in namespace.items()
+            if not key.startswith("_") and key not in reserved and not isinstance(value, _types.ModuleType)
+        ]
+        if not shown:
+            return "No variables yet. Names assigned at the top level of a cell persist to later cells."
+        return "Variables: " + ", ".join(shown)
+
+    class Output:
+        """sys.stdout / sys.stderr for cells: text goes to the child, which keeps the cell's share."""
+
+        def __init__(self, stream):
+            self.stream = stream
+
+        def write(self, text):
+            if not isinstance(text, str):
+                raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+            write(self.stream, text)
+            return len(text)
+
+        def writelines(self, lines):
+            for line in lines:
+                self.write(line)
+
+        def flush(self):
+            pass
+
+        def isatty(self):
+            return False
+
+        @property
+        def encoding(self):
+            return "utf-8"
+
+    stdout = Output(1)
+    stderr = Output(2)
+
+    def define(name, value):
+        reserved[name] = value
+        namespace[name] = value
+
+    for name in host_function_names:
+        define(name, make_host_function(name))
+    define("FINAL", FINAL)
+    define("FINAL_VAR", FINAL_VAR)
+    define("SHOW_VARS", SHOW_VARS)
+
+    def bind(name, value):
+        define(name, value)
+
+    def restore():
+        for name, value in reserved.items():
+            namespace[name] = value
+        _sys.stdout = stdout
+        _sys.stderr = stderr
+
+    def error_of(error, file_name, syntax):
+        name = type(error).__name__
+        message = str(error) if not syntax else (error.msg or str(error))
+        line = None
+        if syntax and getattr(error, "filename", None) == file_name:
+            line = error.lineno
+        frames = [frame for frame in _traceback.extract_tb(error.__traceback__) if frame.filename == file_name]
+        if frames:
+            line = frames[-1].lineno
+        # Only the cell's own frames: the runner's are noise to the model.
+        stack = "".join(_traceback.format_list(frames)) + "".join(_traceback.format_exception_only(error))
+        if not message:
+            message = name
+        described = {"name": name, "message": message, "stack": stack}
+        if line is not None:
+            described["line"] = line
+        return described
+
+    async def run_cell(code, cell_id, file_name):
+        """Runs one cell; returns its outcome as JSON text. Never raises."""
+        state["final"] = None
+        state["cell"] = cell_id
+        restore()
+        try:
+            try:
+                runner = _CodeRunner(
+                    code,
+                    return_mode="last_expr",
+                    quiet_trailing_semicolon=True,
+                    filename=file_name,
+                    flags=_ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                ).compile()
+            except SyntaxError as error:
+                return _json.dumps({"outcome": "syntax", "error": error_of(error, file_name, True)})
+            try:
+                value = runner.run_async(namespace)
+                if _asyncio.iscoroutine(value):
+                    value = await value
+            except _asyncio.CancelledError:
+                return _json.dumps({"outcome": "cancelled"})
+            except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the cell's too
+                result = {"outcome": "rejected", "error": error_of(error, file_name, False)}
+                if isinstance(error, MemoryError):
+                    result["memory"] = True
+                return _json.dumps(result)
+            result = {"outcome": "fulfilled"}
+            if value is not None:
+                try:
+                    result["value"] = repr(value)
+                except BaseException as error:  # noqa: BLE001
+                    result["value"] = f"<repr failed: {type(error).__name__}: {error}>"
+            # The reference's newer protocol: answer["content"] with answer["ready"] = True.
+            answer = namespace.get("answer")
+            if state["final"] is None and isinstance(answer, dict) and answer.get("ready") is True:
+                text, format = text_of(answer.get("content", ""))
+                state["final"] = {"source": "FINAL", "value": text, **({"format": format} if format else {})}
+            if state["final"] is not None:
+                result["final"] = state["final"]
+            return _json.dumps(result)
+        finally:
+            state["cell"] = 0
+            restore()
+
+    def set_context(value):
+        define("context", value)
+
+    running = {"task": None}
+
+    def start_cell(code, cell_id, file_name, done):
+        """Starts a cell as a task of the event loop; `done` gets its outcome's JSON text."""
+        task = _asyncio.ensure_future(run_cell(code, cell_id, file_name))
+        running["task"] = task
+
+        def report(finished):
+            running["task"] = None
+            try:
+                outcome = finished.result()
+            except BaseException as error:  # noqa: BLE001 - a cancelled task, or the runner failed
+                outcome = _json.dumps(
+                    {"outcome": "cancelled"}
+                    if isinstance(error, _asyncio.CancelledError)
+                    else {"outcome": "rejected", "error": {"name": type(error).__name__, "message": str(error)}}
+                )
+            done(outcome)
+
+        task.add_done_callback(report)
+
+    def cancel_cell():
+        task = running["task"]
+        if task is not None:
+            task.cancel()
+
+    restore()
+    return {"bind": bind, "set_context": set_context, "start_cell": start_cell, "cancel_cell": cancel_cell}
+
+
+def _rlm_parse_json(text):
+    """The context or an added value, parsed inside the interpreter so its objects are Python's."""
+    return _json.loads(text)
