@@ -82,6 +82,7 @@ export type {
 } from './model-call-store/model-call-store';
 export { createReplayStore, type ReplayStore } from './model-call-store/replay-store';
 export { javascriptSystemPrompt } from './prompts/javascript-system-prompt';
+export { pythonSystemPrompt } from './prompts/python-system-prompt';
 export type { SystemPromptOptions } from './prompts/system-prompt-options';
 export type { AnswerSchema, InferAnswer } from './schema/answer-schema';
 export type { StandardJSONSchemaV1, StandardSchemaV1 } from './schema/standard-schema';

@@ -50,6 +50,8 @@ export type ChildMessage =
       readonly value?: string;
       readonly error?: ChildErrorDescription;
       readonly memory?: boolean;
+      /** The interpreter had a fatal error and runs nothing more. */
+      readonly broken?: boolean;
     };
 
 /** A parsed line: the header and the raw payload after the tab, if any. */
@@ -94,6 +96,7 @@ function isChildMessage(value: unknown): value is ChildMessage {
         ['fulfilled', 'rejected', 'syntax', 'cancelled'].includes(message.outcome as string) &&
         (message.value === undefined || typeof message.value === 'string') &&
         (message.memory === undefined || message.memory === true) &&
+        (message.broken === undefined || message.broken === true) &&
         (message.error === undefined || isErrorDescription(message.error))
       );
     default:

@@ -21,3 +21,21 @@ export function readCpuTimeMs(pid: number): number | undefined {
   const system = Number(fields[12]);
   return Number.isFinite(user) && Number.isFinite(system) ? (user + system) * TICK_MS : undefined;
 }
+
+/**
+ * A process's private memory in bytes, as Linux counts it for `RLIMIT_DATA` (`VmData`: every private
+ * writable mapping, touched or not), so that buffers V8 keeps outside its heap (`ArrayBuffer`s made
+ * through the realm behind the interpreter) count as soon as they are made. `undefined` on other
+ * systems, or once the process is gone.
+ */
+export function readPrivateMemoryBytes(pid: number): number | undefined {
+  if (process.platform !== 'linux') return undefined;
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const memory = /^VmData:\s+(\d+) kB$/m.exec(status);
+  return memory ? Number(memory[1]) * 1024 : undefined;
+}

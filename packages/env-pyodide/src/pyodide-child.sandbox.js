@@ -27,7 +27,7 @@
  *   child → host  {"k","n","type":"booted"} | {"type":"snapshot"} | {"type":"ready"} | {"type":"bound","ok","message"?}
  *                 {"k","n","type":"fatal","message"}
  *                 {"k","n","type":"hostCall","callId","cell","name"} TAB argsJson
- *                 {"k","n","type":"cellDone","id","outcome","value"?,"error"?,"memory"?} TAB outputJson
+ *                 {"k","n","type":"cellDone","id","outcome","value"?,"error"?,"memory"?,"broken"?} TAB outputJson
  *
  * Every line to the host starts with `{"k":<key>,"n":<n>,`: the per-process secret from `boot`
  * (read before any model code ran; only this program's closures hold it) and the line's number. The
@@ -354,8 +354,113 @@ function rlmPyodideChild(deno) {
     }, Number(delay) || 0);
   }
 
+  /**
+   * Fixes the intrinsics Deno's own I/O and this program rest on, so that code that reaches this
+   * realm cannot rewire them (`Promise.prototype.then`, `JSON.stringify`, `Array.prototype.push`,
+   * `Object.prototype.toJSON`, …): their methods become read-only, the namespaces frozen, and the
+   * prototypes closed to new properties. Names that code routinely assigns on its own objects
+   * (`toString`, `constructor`, `name`, …) stay writable: freezing them would make such assignments
+   * throw (the "override mistake"), and the protocol code never reads them.
+   */
+  function hardenIntrinsics() {
+    const keepWritable = [
+      'constructor',
+      'toString',
+      'valueOf',
+      'toLocaleString',
+      'name',
+      'message',
+      'length',
+      'stack',
+    ];
+    const getOwnPropertyNames = Object.getOwnPropertyNames;
+    const getOwnPropertySymbols = Object.getOwnPropertySymbols;
+    const getDescriptor = Object.getOwnPropertyDescriptor;
+    /** @param {any} target */
+    const fixMethods = (target) => {
+      for (const key of [...getOwnPropertyNames(target), ...getOwnPropertySymbols(target)]) {
+        if (typeof key === 'string' && keepWritable.includes(key)) continue;
+        const descriptor = getDescriptor(target, key);
+        if (descriptor === undefined || !descriptor.configurable) continue;
+        if ('value' in descriptor) {
+          defineProperty(target, key, {
+            value: descriptor.value,
+            writable: false,
+            configurable: false,
+            enumerable: descriptor.enumerable,
+          });
+        } else {
+          defineProperty(target, key, {
+            get: descriptor.get,
+            set: descriptor.set,
+            configurable: false,
+            enumerable: descriptor.enumerable,
+          });
+        }
+      }
+    };
+    const typedArray = getPrototypeOf(Uint8Array);
+    const prototypes = [
+      Object.prototype,
+      Function.prototype,
+      Array.prototype,
+      String.prototype,
+      Number.prototype,
+      Boolean.prototype,
+      Symbol.prototype,
+      RegExp.prototype,
+      Promise.prototype,
+      Map.prototype,
+      Set.prototype,
+      WeakMap.prototype,
+      ArrayBuffer.prototype,
+      typedArray.prototype,
+      Uint8Array.prototype,
+      DataView.prototype,
+      TextEncoder.prototype,
+      TextDecoder.prototype,
+      getPrototypeOf([][Symbol.iterator]()),
+      getPrototypeOf(getPrototypeOf([][Symbol.iterator]())),
+      getPrototypeOf(stdinReader),
+      ReadableStream.prototype,
+    ];
+    for (const prototype of prototypes) fixMethods(prototype);
+    for (const namespace of [
+      Object,
+      Function,
+      Array,
+      String,
+      Number,
+      Promise,
+      Map,
+      Set,
+      ArrayBuffer,
+      typedArray,
+      Uint8Array,
+      Symbol,
+      Reflect,
+      JSON,
+      Math,
+      Atomics,
+    ]) {
+      fixMethods(namespace);
+    }
+    for (const closed of [
+      Object.prototype,
+      Function.prototype,
+      Array.prototype,
+      String.prototype,
+      Promise.prototype,
+      JSON,
+      Reflect,
+    ]) {
+      Object.preventExtensions(closed);
+    }
+  }
+
   /** Empties this realm before model code runs; see the file's comment. */
   function lockRealm() {
+    hardenIntrinsics();
     for (const name of [
       'Deno',
       'Worker',
@@ -382,12 +487,18 @@ function rlmPyodideChild(deno) {
       'WebSocketStream',
       'EventSource',
       'navigator',
-      'console',
       'prompt',
       'alert',
       'confirm',
       'close',
       'reportError',
+      // Deno's own hook for its Node compatibility layer, left on the global after start-up.
+      'nodeBootstrap',
+      'Lock',
+      'LockManager',
+      'GPU',
+      'OffscreenCanvas',
+      'createImageBitmap',
     ]) {
       try {
         // @ts-expect-error: a name of this list, which the type of globalThis may not have.
@@ -396,6 +507,35 @@ function rlmPyodideChild(deno) {
         // A non-configurable global stays; the permissions still hold.
       }
     }
+    // Pyodide reports its own failures through `console`; a console that writes nothing keeps that
+    // path working without a way to the process's stdout or stderr.
+    const quiet = () => undefined;
+    const console = Object.create(null);
+    for (const method of [
+      'log',
+      'info',
+      'debug',
+      'warn',
+      'error',
+      'trace',
+      'dir',
+      'table',
+      'assert',
+      'group',
+      'groupEnd',
+      'time',
+      'timeEnd',
+      'count',
+    ]) {
+      console[method] = quiet;
+    }
+    Object.freeze(console);
+    defineProperty(globalThis, 'console', {
+      value: console,
+      writable: false,
+      configurable: false,
+      enumerable: false,
+    });
     defineProperty(globalThis, 'setTimeout', {
       value: gatedSetTimeout,
       writable: false,
@@ -448,6 +588,30 @@ function rlmPyodideChild(deno) {
       return;
     }
     pyodide.runPython(message.runtime);
+    // Pyodide calls this once a fatal error left it unable to run anything (emscripten's system(),
+    // a broken stack): the running cell ends now, as broken, instead of at its timeout.
+    pyodide._api.on_fatal = () => {
+      const cell = currentCell;
+      if (cell !== null && !cell.finished) {
+        realSetTimeout(
+          () =>
+            finishCell(
+              cell,
+              jsonStringify({
+                outcome: 'rejected',
+                error: {
+                  name: 'SystemError',
+                  message: 'The Python interpreter had a fatal error.',
+                  stack: '',
+                },
+              }),
+              MIN_TEXT_CHARS,
+              true,
+            ),
+          0,
+        );
+      }
+    };
     // Raw writes to file descriptors 1 and 2 (os.write) land in the cell's output too.
     pyodide.setStdout({ write: (/** @type {Uint8Array} */ bytes) => rawWrite(1, bytes) });
     pyodide.setStderr({ write: (/** @type {Uint8Array} */ bytes) => rawWrite(2, bytes) });
@@ -543,6 +707,15 @@ function rlmPyodideChild(deno) {
   /** @type {any} */
   let runningTask;
 
+  /** Whether the interpreter still runs code (Pyodide refuses everything after a fatal error). */
+  function interpreterAlive() {
+    try {
+      return pyodide.runPython('1') === 1;
+    } catch {
+      return false;
+    }
+  }
+
   /** @param {any} message */
   function startCell(message) {
     generation++;
@@ -575,6 +748,7 @@ function rlmPyodideChild(deno) {
           error: { name: 'Error', message: `The cell could not start: ${errorText(error)}`, stack: '' },
         }),
         limit,
+        true,
       );
     }
   }
@@ -584,7 +758,7 @@ function rlmPyodideChild(deno) {
    * @param {string} resultJson
    * @param {number} limit
    */
-  function finishCell(cell, resultJson, limit) {
+  function finishCell(cell, resultJson, limit, checkHealth = false) {
     if (cell.finished) return;
     cell.finished = true;
     generation++;
@@ -622,6 +796,8 @@ function rlmPyodideChild(deno) {
       };
     }
     if (result.memory === true) fields.memory = true;
+    // After a fatal error Pyodide runs nothing more: the host is told, and starts a new interpreter.
+    if (checkHealth && !interpreterAlive()) fields.broken = true;
     let output = jsonStringify({
       stdout: arrayJoin(cell.stdout, ''),
       stderr: arrayJoin(cell.stderr, ''),

@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { InvalidArgumentError, type ReplEnvironment, type ReplSession } from '@rlm/core';
 import { checkInteger } from '@rlm/core/environment';
 import { sharedLauncher } from './pyodide-launcher';
@@ -38,11 +39,17 @@ export interface PyodideEnvironmentOptions {
    */
   readonly keepSpareProcess?: boolean;
   /**
-   * Start interpreters from a snapshot of a loaded one (made once per host process, by a process that
-   * runs no model code): ~0.3–0.5 s instead of 3–7 s per start. Pyodide marks its snapshots
+   * Start interpreters from a snapshot of a loaded one (made by a process that runs no model code, and
+   * kept in `snapshotDirectory`): ~0.3–0.5 s instead of 3–7 s per start. Pyodide marks its snapshots
    * experimental; when making one fails, interpreters load the usual way. Default true.
    */
   readonly snapshot?: boolean;
+  /**
+   * Where snapshots are kept between host processes (a private directory of this user, made with mode
+   * 0700), so that only the first process of a machine loads Pyodide the slow way. `null` keeps them
+   * for this process only. Default: `rlm-pyodide-<uid>` in the system's temporary directory.
+   */
+  readonly snapshotDirectory?: string | null;
 }
 
 const DEFAULTS = {
@@ -94,6 +101,10 @@ export function createPyodideEnvironment(options: PyodideEnvironmentOptions = {}
     temporaryDirectory: options.temporaryDirectory ?? tmpdir(),
     keepSpareProcess: options.keepSpareProcess ?? true,
     useSnapshot: options.snapshot ?? true,
+    snapshotDirectory:
+      options.snapshotDirectory === null
+        ? undefined
+        : (options.snapshotDirectory ?? join(tmpdir(), `rlm-pyodide-${process.getuid?.() ?? 'user'}`)),
     resolveDenoPath: () => resolveDenoBinary(denoPath),
   });
   const engine = {

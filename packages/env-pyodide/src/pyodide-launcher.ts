@@ -7,6 +7,7 @@ import { errorMessageOf } from '@rlm/core/environment';
 import { makeTemporaryDirectory } from './context-file';
 import { PYODIDE_CHILD_PROGRAM } from './pyodide-child.sandbox.generated';
 import { type PyodideChildSettings, PyodideProcess } from './pyodide-process';
+import { SnapshotCache } from './snapshot-cache';
 
 /** How an environment starts its processes. */
 export interface PyodideLauncherOptions {
@@ -15,8 +16,10 @@ export interface PyodideLauncherOptions {
   readonly temporaryDirectory: string;
   /** Keep one booted interpreter waiting for the next session. */
   readonly keepSpareProcess: boolean;
-  /** Start interpreters from a loaded-state snapshot made once per host process. */
+  /** Start interpreters from a loaded-state snapshot. */
   readonly useSnapshot: boolean;
+  /** Where snapshots are kept between host processes; none kept when undefined. */
+  readonly snapshotDirectory: string | undefined;
   /** Finds the Deno binary; called at the first start, so a missing one fails a session, not the import. */
   readonly resolveDenoPath: () => string;
 }
@@ -33,6 +36,7 @@ export function sharedLauncher(options: PyodideLauncherOptions & { readonly deno
     options.temporaryDirectory,
     options.keepSpareProcess,
     options.useSnapshot,
+    options.snapshotDirectory ?? null,
   ]);
   let launcher = launchers.get(key);
   if (launcher === undefined) {
@@ -97,10 +101,8 @@ export class PyodideLauncher {
         temporaryDirectory: this.options.temporaryDirectory,
       };
       if (!this.options.useSnapshot) return base;
-      const snapshotPath = join(directory, 'pyodide-snapshot.bin');
       try {
-        await PyodideProcess.makeSnapshot(base, snapshotPath);
-        return { ...base, snapshotPath };
+        return { ...base, snapshotPath: await this.snapshotFor(base) };
       } catch {
         // A snapshot only makes starts faster: without one every process loads Pyodide itself.
         return base;
@@ -111,6 +113,28 @@ export class PyodideLauncher {
       this.settings = undefined;
     });
     return this.settings;
+  }
+
+  /**
+   * The snapshot to start from: the one in the snapshot cache when there is one, else one made now
+   * by a process that runs no model code (and kept in the cache for the next host process).
+   */
+  private async snapshotFor(base: PyodideChildSettings): Promise<string> {
+    const cache =
+      this.options.snapshotDirectory === undefined
+        ? undefined
+        : new SnapshotCache(this.options.snapshotDirectory);
+    const cached = cache?.prepare() ? cache.pathFor(base.pyodideDirectory, base.denoPath) : undefined;
+    if (cached !== undefined && cache?.has(cached)) return cached;
+    const made = join(base.cacheDirectory, 'pyodide.snapshot');
+    await PyodideProcess.makeSnapshot(base, made);
+    if (cached === undefined || cache === undefined) return made;
+    try {
+      cache.publish(made, cached);
+      return cached;
+    } catch {
+      return made;
+    }
   }
 
   /** Boots what the first session needs without waiting for it (the CLI calls it before the first model reply). */
@@ -132,7 +156,7 @@ export class PyodideLauncher {
     context: ContextValue,
     hostFunctions: Readonly<Record<string, HostFunction>>,
   ): Promise<PyodideProcess> {
-    const settings = await this.resolveSettings();
+    let settings = await this.resolveSettings();
     const spare = await this.takeSpare();
     try {
       if (spare) {
@@ -148,6 +172,21 @@ export class PyodideLauncher {
       }
       const process = await PyodideProcess.spawn(settings);
       try {
+        await process.booted();
+      } catch (error) {
+        await process.dispose();
+        if (settings.snapshotPath === undefined) throw error;
+        // A snapshot that cannot start an interpreter (damaged, or from an incompatible build) is
+        // dropped, and Pyodide loads the usual way from now on.
+        if (this.options.snapshotDirectory !== undefined) {
+          new SnapshotCache(this.options.snapshotDirectory).forget(settings.snapshotPath);
+        }
+        const { snapshotPath: _dropped, ...withoutSnapshot } = settings;
+        settings = withoutSnapshot;
+        this.settings = Promise.resolve(settings);
+        return await this.startProcess(settings, context, hostFunctions);
+      }
+      try {
         await process.initialize(context, hostFunctions);
       } catch (error) {
         await process.dispose();
@@ -157,6 +196,21 @@ export class PyodideLauncher {
     } finally {
       if (this.options.keepSpareProcess) this.prepareSpare(settings);
     }
+  }
+
+  private async startProcess(
+    settings: PyodideChildSettings,
+    context: ContextValue,
+    hostFunctions: Readonly<Record<string, HostFunction>>,
+  ): Promise<PyodideProcess> {
+    const process = await PyodideProcess.spawn(settings);
+    try {
+      await process.initialize(context, hostFunctions);
+    } catch (error) {
+      await process.dispose();
+      throw error;
+    }
+    return process;
   }
 
   /** Ends the spare process, if one is booted or booting. */

@@ -24,12 +24,21 @@ import {
 } from './context-file';
 import { denoRunCommand } from './deno-command';
 import { LineReader } from './line-reader';
-import { readCpuTimeMs } from './process-status';
+import { readCpuTimeMs, readPrivateMemoryBytes } from './process-status';
 import { PYTHON_REPL_PROGRAM } from './python-repl.sandbox.generated';
 
 const ENVIRONMENT_ID = 'pyodide';
 /** How long a stopped cell may take to hand back its output before the process is killed. */
 const STOP_GRACE_MS = 500;
+/** How often the memory of a process running a cell is checked (Linux only). */
+const MEMORY_POLL_MS = 100;
+/**
+ * Private memory a cell may add past what the process held once its context was loaded, beyond
+ * `memoryLimitMb`: Python's heap alone is held to `memoryLimitMb` by WebAssembly's page limit (a
+ * `MemoryError` inside Python), and V8's own heap grows around it; what this watch catches is memory
+ * neither limit covers (`ArrayBuffer`s made through the realm behind the interpreter).
+ */
+const MEMORY_HEADROOM_MB = 256;
 /** How often an idle process (no cell running) is checked for CPU time (Linux only). */
 const IDLE_POLL_MS = 500;
 /** CPU time per idle poll that counts as running code: a fifth of a core. */
@@ -58,7 +67,7 @@ export interface PyodideChildSettings {
   readonly temporaryDirectory: string;
 }
 
-type KillReason = 'stopped' | 'protocol' | 'startup' | 'disposed' | 'idle';
+type KillReason = 'stopped' | 'protocol' | 'startup' | 'disposed' | 'idle' | 'memory';
 
 interface ChildExit {
   readonly code: number | null;
@@ -118,6 +127,9 @@ export class PyodideProcess {
   private calls = new kit.HostCallTable({});
   private nextCellId = 1;
   private idleWatch: NodeJS.Timeout | undefined;
+  private memoryWatch: NodeJS.Timeout | undefined;
+  /** Private memory once the context was loaded (Linux). */
+  private memoryBaseline: number | undefined;
   private idleCpuMs: number | undefined;
   private idleBusyPolls = 0;
   private readonly key = randomBytes(18).toString('base64url');
@@ -289,6 +301,7 @@ export class PyodideProcess {
     } finally {
       void removeTemporaryDirectory(this.contextFile.directory);
     }
+    if (this.child.pid !== undefined) this.memoryBaseline = readPrivateMemoryBytes(this.child.pid);
     this.startIdleWatch();
   }
 
@@ -335,12 +348,14 @@ export class PyodideProcess {
         clearTimeout(killTimer);
         options.signal?.removeEventListener('abort', onAbort);
         this.runningCell = undefined;
+        this.stopMemoryWatch();
         // Nobody will read what the cell left running: its host functions are told to stop.
         this.calls.drop();
         if (!this.isGone) this.startIdleWatch();
         resolve(this.outcomeOf(done, stopReason, options));
       };
       this.runningCell = { id, finish, stop };
+      this.startMemoryWatch();
       if (options.signal?.aborted) stop('aborted');
       this.write({
         type: 'cell',
@@ -364,6 +379,7 @@ export class PyodideProcess {
   ): ProcessCellOutcome {
     if (done === undefined) {
       const broken = this.brokenOutcome();
+      if (this.killReason === 'memory') return { ...broken, error: kit.outOfMemoryError('memoryLimitMb') };
       if (stopReason !== undefined && this.killReason === 'stopped') {
         return { ...broken, error: kit.stopError(stopReason, options.timeoutMs) };
       }
@@ -385,6 +401,18 @@ export class PyodideProcess {
       ...(message.value !== undefined ? { value: message.value } : {}),
       ...(output.final !== null ? { final: output.final } : {}),
     };
+    if (message.broken === true) {
+      this.kill('stopped');
+      const broken = 'The Python interpreter had a fatal error, so its process was ended.';
+      return {
+        ...base,
+        error:
+          message.outcome === 'cancelled'
+            ? kit.stopError(stopReason ?? 'aborted', options.timeoutMs)
+            : kit.crashError(message.error?.message ?? broken),
+        broken,
+      };
+    }
     if (message.outcome === 'fulfilled') return base;
     if (message.outcome === 'cancelled') {
       return { ...base, error: kit.stopError(stopReason ?? 'aborted', options.timeoutMs) };
@@ -427,6 +455,8 @@ export class PyodideProcess {
         return 'Code left running by an earlier cell kept the Pyodide process busy between cells, so it was ended.';
       case 'startup':
         return 'The Pyodide process did not start in time.';
+      case 'memory':
+        return `The cell used more memory than memoryLimitMb = ${this.settings.memoryLimitMb} allows, so its Pyodide process was ended.`;
       case 'disposed':
         return 'The Pyodide process was disposed.';
     }
@@ -557,10 +587,30 @@ export class PyodideProcess {
     if (this.exit !== undefined) return;
     this.exit = exit;
     this.stopIdleWatch();
+    this.stopMemoryWatch();
     this.calls.drop();
     this.waiting?.settle(undefined);
     this.runningCell?.finish(undefined);
     this.markExited(exit);
+  }
+
+  // ---- memory outside the interpreter's heap ----
+
+  private startMemoryWatch() {
+    const pid = this.child.pid;
+    const baseline = this.memoryBaseline;
+    if (pid === undefined || baseline === undefined || this.memoryWatch) return;
+    const limit = baseline + (this.settings.memoryLimitMb + MEMORY_HEADROOM_MB) * 1024 * 1024;
+    this.memoryWatch = setInterval(() => {
+      const used = readPrivateMemoryBytes(pid);
+      if (used !== undefined && used > limit) this.kill('memory');
+    }, MEMORY_POLL_MS);
+    this.memoryWatch.unref();
+  }
+
+  private stopMemoryWatch() {
+    clearInterval(this.memoryWatch);
+    this.memoryWatch = undefined;
   }
 
   // ---- nothing runs between cells ----

@@ -23,6 +23,46 @@ import types as _types
 from pyodide.code import CodeRunner as _CodeRunner
 
 
+# The loop's functions take their arguments by position on the host; Python may name them. Keyword
+# arguments under `options` go into one trailing object (`rlm_query(p, schema=S)` → [p, None, {schema: S}]).
+SIGNATURES = {
+    "llm_query": (("prompt", "model"), ()),
+    "llm_query_batched": (("prompts", "model"), ()),
+    "rlm_query": (("prompt", "sub_context"), ("schema",)),
+    "rlm_query_batched": (("prompts", "sub_contexts"), ("schema",)),
+}
+ALIASES = {"subContext": "sub_context", "subContexts": "sub_contexts", "context": "sub_context"}
+
+LEFTOVER_MESSAGE = (
+    "This task was still running when its cell ended, so it was cancelled. Await what a cell starts "
+    "in that same cell (e.g. results = await asyncio.gather(*tasks))."
+)
+
+
+def _refuse_processes():
+    """Processes do not exist here: the calls that would start one raise at once (Pyodide's own would
+    end the interpreter with a fatal error, losing every variable)."""
+    import os
+    import posix
+
+    def refuse(*_args, **_kwargs):
+        raise OSError("This Python REPL cannot start processes: there are none in its sandbox.")
+
+    for module in (os, posix):
+        for name in ("system", "popen", "fork", "forkpty", "execv", "execve", "spawnv", "spawnve", "posix_spawn", "posix_spawnp"):
+            if hasattr(module, name):
+                setattr(module, name, refuse)
+    try:
+        import _posixsubprocess
+
+        _posixsubprocess.fork_exec = refuse
+    except ImportError:
+        pass
+
+
+_refuse_processes()
+
+
 def _rlm_install(bridge, host_function_names, max_calls_in_flight):
     """Builds the session's namespace and returns the runner the child calls for each cell.
 
@@ -40,13 +80,42 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
     class HostCallError(RuntimeError):
         """A host function failed; its message says why."""
 
+    def arguments_of(name, args, kwargs):
+        """The JSON argument list a host function gets for a Python call."""
+        signature = SIGNATURES.get(name)
+        if signature is None:
+            # Tools take keyword arguments, which travel as one trailing object:
+            # `search(pattern="x")` reaches the host as [{"pattern": "x"}].
+            return list(args) + ([kwargs] if kwargs else [])
+        positional, options = signature
+        if len(args) > len(positional) + (1 if options else 0):
+            raise TypeError(f"{name}() takes at most {len(positional)} positional arguments ({len(args)} given)")
+        values = list(args[: len(positional)])
+        trailing = dict(args[len(positional)]) if len(args) > len(positional) else {}
+        for key, value in kwargs.items():
+            canonical = ALIASES.get(key, key)
+            if canonical in positional:
+                index = positional.index(canonical)
+                if index < len(args):
+                    raise TypeError(f"{name}() got multiple values for argument '{key}'")
+                while len(values) <= index:
+                    values.append(None)
+                values[index] = value
+            elif canonical in options:
+                trailing[canonical] = value
+            else:
+                known = ", ".join(list(positional) + list(options))
+                raise TypeError(f"{name}() got an unexpected keyword argument '{key}' (it takes {known})")
+        if trailing:
+            values.extend([None] * (len(positional) - len(values)))
+            values.append(trailing)
+        while values and values[-1] is None:
+            values.pop()
+        return values
+
     def make_host_function(name):
         async def host_function(*args, **kwargs):
-            payload = list(args)
-            # Keyword arguments travel as one trailing object: `llm_query(p, model="fast")` and
-            # `search(pattern="x")` reach the host as [p, {"model": "fast"}] and [{"pattern": "x"}].
-            if kwargs:
-                payload.append(kwargs)
+            payload = arguments_of(name, args, kwargs)
             try:
                 args_json = _json.dumps(payload, ensure_ascii=False, allow_nan=False)
             except (TypeError, ValueError) as error:
@@ -86,7 +155,7 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
             )
         key = name.strip()
         if key.isidentifier():
-            if key not in namespace or key in reserved:
+            if key not in namespace:
                 raise NameError(
                     f"FINAL_VAR: there is no variable named '{key}'. Assign it in a cell first, or "
                     "pass the answer itself to FINAL(value)."
@@ -155,11 +224,17 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
     def bind(name, value):
         define(name, value)
 
+    original_print = _builtins.print
+
     def restore():
         for name, value in reserved.items():
             namespace[name] = value
         _sys.stdout = stdout
         _sys.stderr = stderr
+        # print is the model's way to show anything: a cell that shadowed or replaced it gets it back.
+        _builtins.print = original_print
+        if namespace.get("print", original_print) is not original_print:
+            del namespace["print"]
 
     def error_of(error, file_name, syntax):
         name = type(error).__name__
@@ -199,8 +274,15 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
                 value = runner.run_async(namespace)
                 if _asyncio.iscoroutine(value):
                     value = await value
-            except _asyncio.CancelledError:
-                return _json.dumps({"outcome": "cancelled"})
+            except _asyncio.CancelledError as error:
+                current = _asyncio.current_task()
+                if current is not None and current.cancelling() > 0:
+                    return _json.dumps({"outcome": "cancelled"})
+                # Awaiting a task an earlier cell left behind: an error of this cell, not its end.
+                result = {"outcome": "rejected", "error": error_of(error, file_name, False)}
+                if not result["error"]["message"] or result["error"]["message"] == "CancelledError":
+                    result["error"]["message"] = LEFTOVER_MESSAGE
+                return _json.dumps(result)
             except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the cell's too
                 result = {"outcome": "rejected", "error": error_of(error, file_name, False)}
                 if isinstance(error, MemoryError):
@@ -228,11 +310,28 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
         define("context", value)
 
     running = {"task": None}
+    loop = _asyncio.get_event_loop()
+    # Tasks a cell starts (asyncio.ensure_future, create_task, gather) are its own: whatever is left
+    # of them when the cell ends is cancelled, so nothing of it runs later, and a later cell that
+    # awaits one is told why at once.
+    cell_tasks = []
+    create_task = loop.create_task
+
+    # Pyodide's loop breaks with task factories on Python 3.14; its create_task is wrapped instead
+    # (asyncio.create_task, ensure_future and gather all go through it).
+    def tracked_create_task(coroutine, **kwargs):
+        task = create_task(coroutine, **kwargs)
+        if state["cell"] != 0:
+            cell_tasks.append(task)
+        return task
+
+    loop.create_task = tracked_create_task
 
     def start_cell(code, cell_id, file_name, done):
         """Starts a cell as a task of the event loop; `done` gets its outcome's JSON text."""
         task = _asyncio.ensure_future(run_cell(code, cell_id, file_name))
         running["task"] = task
+        del cell_tasks[:]
 
         def report(finished):
             running["task"] = None
@@ -244,7 +343,22 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
                     if isinstance(error, _asyncio.CancelledError)
                     else {"outcome": "rejected", "error": {"name": type(error).__name__, "message": str(error)}}
                 )
-            done(outcome)
+            leftovers = [left for left in cell_tasks if left is not task and not left.done()]
+            del cell_tasks[:]
+            for left in leftovers:
+                left.cancel(LEFTOVER_MESSAGE)
+            rounds = [0]
+
+            def finish():
+                # A few turns of the loop let the cancelled tasks wind down; code that swallows the
+                # cancellation is cut off when the cell ends (nothing of it runs afterwards).
+                if rounds[0] < 20 and any(not left.done() for left in leftovers):
+                    rounds[0] += 1
+                    loop.call_soon(finish)
+                    return
+                done(outcome)
+
+            finish()
 
         task.add_done_callback(report)
 

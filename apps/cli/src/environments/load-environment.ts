@@ -5,14 +5,15 @@ import type { EnvironmentName } from '../options/cli-settings';
 export const ENVIRONMENT_PACKAGES: Readonly<Record<Exclude<EnvironmentName, 'quickjs'>, string>> = {
   'isolated-vm': '@rlm/env-isolated-vm',
   deno: '@rlm/env-deno',
+  pyodide: '@rlm/env-pyodide',
 };
 
 /** Loads the optional environments from another package than the usual one (custom builds; tests simulate a missing package with it). */
 export const ENVIRONMENT_PACKAGE_VARIABLE = 'RLM_ENV_PACKAGE';
 
 /**
- * Creates the REPL environment. QuickJS is built in; `isolated-vm` and `deno` live in packages of
- * their own (a native addon, a Deno binary) that are imported only when asked for, so the CLI works
+ * Creates the REPL environment. QuickJS is built in; `isolated-vm`, `deno` and `pyodide` live in
+ * packages of their own (a native addon, a Deno binary, a Python interpreter) that are imported only when asked for, so the CLI works
  * without them and a missing one is an error naming the package to add.
  */
 export async function loadEnvironment(
@@ -49,8 +50,13 @@ export async function loadEnvironment(
     });
   }
   try {
-    // isolated-vm and deno both take `memoryLimitMb`.
-    return await factory(memoryLimitMb === undefined ? undefined : { memoryLimitMb });
+    // isolated-vm, deno and pyodide all take `memoryLimitMb`.
+    const created = await factory(memoryLimitMb === undefined ? undefined : { memoryLimitMb });
+    // An environment with a slow start (Pyodide loads an interpreter) begins it now, while the
+    // context is read and the first model call is in flight.
+    const warmUp = (created as { warmUp?: unknown }).warmUp;
+    if (typeof warmUp === 'function') warmUp.call(created);
+    return created;
   } catch (error) {
     if (RLMError.isInstance(error)) throw error;
     throw new SandboxError({

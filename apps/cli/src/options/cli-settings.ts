@@ -1,5 +1,5 @@
 /** The REPL environments the CLI can run the model's code in. */
-export const ENVIRONMENT_NAMES = ['quickjs', 'isolated-vm', 'deno'] as const;
+export const ENVIRONMENT_NAMES = ['quickjs', 'isolated-vm', 'deno', 'pyodide'] as const;
 
 /** One of {@link ENVIRONMENT_NAMES}. */
 export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];

@@ -88,7 +88,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_ENV',
     valueName: ENVIRONMENT_NAMES.join('|'),
     description:
-      "Where the model's code runs: quickjs (WebAssembly, built in), isolated-vm (V8 isolate; add @rlm/env-isolated-vm) or deno (a Deno process; add @rlm/env-deno). Default quickjs.",
+      "Where the model's code runs: quickjs (WebAssembly, built in), isolated-vm (V8 isolate; add @rlm/env-isolated-vm), deno (a Deno process; add @rlm/env-deno) or pyodide (Python in a Deno process; add @rlm/env-pyodide). Default quickjs.",
     example: '--env isolated-vm',
   },
   {

@@ -151,16 +151,16 @@ describe('resolveSettings: what is wrong, said precisely', () => {
     ).toThrow(UnsupportedSpecificationError);
   });
 
-  it('an environment of another language needs a system prompt', () => {
+  it('a Python environment needs no system prompt; an environment of another language does', () => {
     const python = environment({ language: 'python', environmentId: 'py' });
-    const error = errorOf(() => resolveSettings(settings({ environment: python })));
+    expect(resolveSettings(settings({ environment: python })).environment).toBe(python);
+    const ruby = environment({ language: 'ruby' as never, environmentId: 'rb' });
+    const error = errorOf(() => resolveSettings(settings({ environment: ruby })));
     expect(error.argument).toBe('systemPrompt');
     expect(error.message).toBe(
-      "The environment 'py' runs python, which has no built-in system prompt yet. Pass systemPrompt, or use a JavaScript environment.",
+      "The environment 'rb' runs ruby, which has no built-in system prompt yet. Pass systemPrompt, or use a JavaScript or Python environment.",
     );
-    expect(resolveSettings(settings({ environment: python, systemPrompt: () => 'p' })).environment).toBe(
-      python,
-    );
+    expect(resolveSettings(settings({ environment: ruby, systemPrompt: () => 'p' })).environment).toBe(ruby);
   });
 
   it('tool names: identifiers only, none reserved, none twice', () => {

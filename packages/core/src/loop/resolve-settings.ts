@@ -37,6 +37,9 @@ export const DEFAULT_INITIAL_CONCURRENCY = 16;
 /** The hard cap when not given. */
 export const DEFAULT_MAX_CONCURRENCY = 64;
 
+/** The languages core writes a system prompt for; other environments bring their own `systemPrompt`. */
+const BUILT_IN_PROMPT_LANGUAGES: readonly string[] = ['javascript', 'python'];
+
 export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): ResolvedSettings {
   if (settings === null || typeof settings !== 'object') {
     throw new InvalidArgumentError({
@@ -49,10 +52,10 @@ export function resolveSettings(settings: RLMSettings, overrides?: RLMLimits): R
   checkModel(subModel, 'subModel');
   for (const [name, model] of Object.entries(settings.models ?? {})) checkModel(model, `models.${name}`);
   checkEnvironment(settings.environment);
-  if (settings.environment.language !== 'javascript' && !settings.systemPrompt) {
+  if (!BUILT_IN_PROMPT_LANGUAGES.includes(settings.environment.language) && !settings.systemPrompt) {
     throw new InvalidArgumentError({
       argument: 'systemPrompt',
-      message: `The environment '${settings.environment.environmentId}' runs ${settings.environment.language}, which has no built-in system prompt yet. Pass systemPrompt, or use a JavaScript environment.`,
+      message: `The environment '${settings.environment.environmentId}' runs ${settings.environment.language}, which has no built-in system prompt yet. Pass systemPrompt, or use a JavaScript or Python environment.`,
     });
   }
   const tools = settings.tools ?? [];

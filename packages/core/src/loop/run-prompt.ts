@@ -1,6 +1,7 @@
 import type { ChatMessage } from '../language-model/language-model';
 import { javascriptSystemPrompt } from '../prompts/javascript-system-prompt';
 import { firstUserMessage } from '../prompts/loop-messages';
+import { pythonSystemPrompt } from '../prompts/python-system-prompt';
 import type { SystemPromptOptions } from '../prompts/system-prompt-options';
 import type { JsonSchema } from '../tool/tool';
 import type { ContextSummary } from '../trajectory/trajectory';
@@ -8,7 +9,7 @@ import type { ResolvedSettings } from './resolve-settings';
 
 /**
  * The messages a run starts from: the system prompt (the user's, if set, else the built-in one for
- * JavaScript) and the first user message with the question and a summary of the context.
+ * environment's language, JavaScript or Python) and the first user message with the question and a summary of the context.
  */
 export function firstMessages(
   settings: ResolvedSettings,
@@ -32,7 +33,9 @@ export function firstMessages(
   };
   const systemPrompt = settings.systemPrompt
     ? settings.systemPrompt({ ...promptOptions, language: settings.environment.language })
-    : javascriptSystemPrompt(promptOptions);
+    : settings.environment.language === 'python'
+      ? pythonSystemPrompt(promptOptions)
+      : javascriptSystemPrompt(promptOptions);
   return [
     { role: 'system', content: systemPrompt },
     { role: 'user', content: firstUserMessage(run.question, run.summary, run.tag) },

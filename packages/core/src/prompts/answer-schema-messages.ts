@@ -32,8 +32,15 @@ export function answerRefusedNote(options: {
 }
 
 /** The system prompt's section on the shape of the answer, when the run has an answer schema. */
-export function answerSchemaSection(schema: JsonSchema): string {
-  const children =
-    '\n`await rlm_query(prompt, subContext, { schema })` takes a JSON Schema the same way: it returns the parsed, validated value instead of a string (or throws, saying what was wrong).';
-  return `\n\nThe answer must be data that matches this JSON Schema:\n${JSON.stringify(schema, null, 2)}\nBuild the value in code and pass it itself to FINAL (an object, array, number, …, as the schema says), e.g. FINAL(result): not a sentence, not JSON.stringify(result). If it does not match, you are told what is wrong and may fix it.${children}`;
+export function answerSchemaSection(
+  schema: JsonSchema,
+  language: 'javascript' | 'python' = 'javascript',
+): string {
+  const python = language === 'python';
+  const children = python
+    ? '\n`await rlm_query(prompt, sub_context, schema=schema)` takes a JSON Schema the same way: it returns the parsed, validated value instead of a string (or raises, saying what was wrong).'
+    : '\n`await rlm_query(prompt, subContext, { schema })` takes a JSON Schema the same way: it returns the parsed, validated value instead of a string (or throws, saying what was wrong).';
+  const shapes = python ? 'a dict, list, number, …' : 'an object, array, number, …';
+  const notText = python ? 'json.dumps(result)' : 'JSON.stringify(result)';
+  return `\n\nThe answer must be data that matches this JSON Schema:\n${JSON.stringify(schema, null, 2)}\nBuild the value in code and pass it itself to FINAL (${shapes}, as the schema says), e.g. FINAL(result): not a sentence, not ${notText}. If it does not match, you are told what is wrong and may fix it.${children}`;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CellResult, ReplEnvironment } from '../environment/repl-environment';
+import type { CellResult, ReplEnvironment, ReplLanguage } from '../environment/repl-environment';
 import { describeAddedContextConformance } from './test-environment-added-contexts';
 import { describeBusyCellConformance } from './test-environment-busy-cells';
 import { describeCellOrderConformance } from './test-environment-cell-order';
@@ -9,6 +9,7 @@ import {
 } from './test-environment-common-options';
 import { describeContextConformance } from './test-environment-context';
 import { describeDroppedCallConformance } from './test-environment-dropped-calls';
+import { describePythonEnvironmentConformance } from './test-environment-python';
 import { describeSecurityConformance } from './test-environment-security';
 import {
   createSessionOpener,
@@ -25,6 +26,11 @@ export type { CommonEnvironmentOptions } from './test-environment-common-options
  * environment without it cannot stop hostile code (see `SECURITY.md`).
  */
 export interface EnvironmentCapabilities {
+  /**
+   * The language the environment's cells are written in. Default `'javascript'`. With `'python'` the
+   * suite runs its Python flavour: the same behaviours and security section with Python cells.
+   */
+  readonly language?: ReplLanguage;
   /**
    * The environment bounds a session's memory: an allocation bomb ends the cell with a `memory`
    * error (or `stateLost`) and the host survives. Default true.
@@ -57,8 +63,9 @@ export interface EnvironmentCapabilities {
 }
 
 /**
- * The conformance suite every JavaScript `ReplEnvironment` runs, ours and outside authors'. Call it
- * at the top level of a test file:
+ * The conformance suite every `ReplEnvironment` runs, ours and outside authors'. Call it at the top
+ * level of a test file (a Python environment passes `{ language: 'python' }` and gets the Python
+ * flavour of every check):
  *
  * ```ts
  * testEnvironment(() => createMyEnvironment({ memoryLimitBytes: 128 * 1024 * 1024 }), { memoryLimit: true });
@@ -83,6 +90,10 @@ export function testEnvironment(
   factory: () => ReplEnvironment | Promise<ReplEnvironment>,
   capabilities: EnvironmentCapabilities = {},
 ): void {
+  if (capabilities.language === 'python') {
+    describePythonEnvironmentConformance(factory, capabilities);
+    return;
+  }
   const memoryLimit = capabilities.memoryLimit ?? true;
   const interruptsSynchronousCode = capabilities.interruptsSynchronousCode ?? true;
   const stopGraceMs = capabilities.stopGraceMs ?? 5_000;

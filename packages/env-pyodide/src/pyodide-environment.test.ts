@@ -1,0 +1,12 @@
+import { testEnvironment } from '@rlm/core/testing/vitest';
+import { createPyodideEnvironment } from './pyodide-environment';
+
+// One launcher (and its snapshot and spare interpreter) serves every test: the factory is called per
+// test, but environments created with the same options share it.
+testEnvironment(() => createPyodideEnvironment({ memoryLimitMb: 512 }), {
+  language: 'python',
+  configure: (options) => createPyodideEnvironment({ memoryLimitMb: 512, ...options }),
+  // A busy interpreter is stopped by ending its process; the session then takes the spare, which on a
+  // loaded 2-core machine may still be booting (~0.7 s on an idle one, 3-4 s at a load of 20).
+  busyStopMs: 5_000,
+});
