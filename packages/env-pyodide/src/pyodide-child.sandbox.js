@@ -61,7 +61,6 @@ function rlmPyodideChild(deno) {
   const stringSlice = uncurry(String.prototype.slice);
   const stringIndexOf = uncurry(String.prototype.indexOf);
   const stringCharCodeAt = uncurry(String.prototype.charCodeAt);
-  const stringSplit = uncurry(String.prototype.split);
   const arrayPush = uncurry(Array.prototype.push);
   const arrayJoin = uncurry(Array.prototype.join);
   const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype);
@@ -90,12 +89,13 @@ function rlmPyodideChild(deno) {
   const writeSyncStderr = uncurry(stderr.writeSync);
   const stdinReader = deno.stdin.readable.getReader();
   const readChunk = uncurry(getPrototypeOf(stdinReader).read);
-  const readTextFileSync = deno.readTextFileSync;
   const readFileSync = deno.readFileSync;
   const writeFileSync = deno.writeFileSync;
   const exit = deno.exit;
   const realSetTimeout = globalThis.setTimeout;
   const realClearTimeout = globalThis.clearTimeout;
+  /** Deno's own `setImmediate`: unlike `setTimeout(f, 0)`, never clamped to 4 ms when nested. */
+  const realSetImmediate = /** @type {any} */ (globalThis).setImmediate;
   const addEventListener = /** @type {any} */ (globalThis).addEventListener;
   const preventDefault = uncurry(Event.prototype.preventDefault);
   const MapCtor = Map;
@@ -458,6 +458,22 @@ function rlmPyodideChild(deno) {
     }
   }
 
+  /**
+   * The `setImmediate` Pyodide's event loop schedules each of its steps with: gated like
+   * {@link gatedSetTimeout}, and immediate (each asyncio step through `setTimeout(f, 0)` would wait
+   * the 4 ms nested timers are clamped to).
+   * @param {unknown} callback
+   */
+  function gatedSetImmediate(callback) {
+    if (typeof callback !== 'function') return 0;
+    if (typeof realSetImmediate !== 'function') return gatedSetTimeout(callback, 0);
+    const setIn = generation;
+    return realSetImmediate(() => {
+      if (setIn !== generation || currentCell === null || currentCell.finished) return;
+      callback();
+    });
+  }
+
   /** Empties this realm before model code runs; see the file's comment. */
   function lockRealm() {
     hardenIntrinsics();
@@ -544,7 +560,7 @@ function rlmPyodideChild(deno) {
     });
     // Pyodide's event loop schedules its next step with setImmediate where it finds Node's globals.
     defineProperty(globalThis, 'setImmediate', {
-      value: (/** @type {unknown} */ callback) => gatedSetTimeout(callback, 0),
+      value: gatedSetImmediate,
       writable: false,
       configurable: false,
       enumerable: false,
@@ -638,30 +654,15 @@ function rlmPyodideChild(deno) {
     const install = pyodide.globals.get('_rlm_install');
     session = install(bridge, pyodide.toPy(message.hostFunctionNames), maxCallsInFlight);
     install.destroy();
-    const text = readTextFileSync(message.contextFile);
-    if (message.contextKind === 'string') setContext(text);
-    else if (message.contextKind === 'split') setContext(stringSplit(text, message.separator));
-    else setContextJson(text);
-  }
-
-  /** @param {unknown} value */
-  function setContext(value) {
-    const converted = pyodide.toPy(value);
-    const setter = session.get('set_context');
-    setter(converted);
-    setter.destroy();
-    if (converted && typeof converted.destroy === 'function') converted.destroy();
-  }
-
-  /** @param {string} json */
-  function setContextJson(json) {
-    const parse = pyodide.globals.get('_rlm_parse_json');
-    const value = parse(json);
-    const setter = session.get('set_context');
-    setter(value);
-    setter.destroy();
-    parse.destroy();
-    if (value && typeof value.destroy === 'function') value.destroy();
+    // Python gets the file's bytes and decodes them itself (one copy into the interpreter, then a
+    // native UTF-8 decode): converting a 50 MB JavaScript string into a Python str took 10+ s.
+    const load = session.get('load_context');
+    load(
+      readFileSync(message.contextFile),
+      StringCtor(message.contextKind),
+      message.separator === undefined ? '' : StringCtor(message.separator),
+    );
+    load.destroy();
   }
 
   /**

@@ -71,6 +71,8 @@ export interface PyodideEnvironment extends ReplEnvironment {
    * session will be needed soon (while the first model call is in flight). Safe to call often.
    */
   warmUp(): void;
+  /** Ends the spare interpreter; sessions still open are the caller's to dispose. */
+  dispose(): Promise<void>;
 }
 
 /**

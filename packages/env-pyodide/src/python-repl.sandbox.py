@@ -306,7 +306,15 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
             state["cell"] = 0
             restore()
 
-    def set_context(value):
+    def load_context(data, kind, separator):
+        """Binds `context` from the context file's bytes: a str, a list of str (split at `separator`) or JSON."""
+        text = data.to_bytes().decode("utf-8")
+        if kind == "string":
+            value = text
+        elif kind == "split":
+            value = text.split(separator)
+        else:
+            value = _json.loads(text)
         define("context", value)
 
     running = {"task": None}
@@ -368,7 +376,7 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
             task.cancel()
 
     restore()
-    return {"bind": bind, "set_context": set_context, "start_cell": start_cell, "cancel_cell": cancel_cell}
+    return {"bind": bind, "load_context": load_context, "start_cell": start_cell, "cancel_cell": cancel_cell}
 
 
 def _rlm_parse_json(text):

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PYODIDE_CHILD_PROGRAM } from './pyodide-child.sandbox.generated';
 import { PYTHON_REPL_PROGRAM } from './python-repl.sandbox.generated';
@@ -47,9 +47,16 @@ export class SnapshotCache {
     }
   }
 
-  /** Moves a snapshot written at `written` into place (a rename: readers never see half of one). */
+  /**
+   * Moves a snapshot written at `written` into place (a rename: readers never see half of one), and
+   * removes the snapshots of earlier versions (31 MB each).
+   */
   publish(written: string, path: string): void {
     renameSync(written, path);
+    for (const name of readdirSync(this.directory)) {
+      const other = join(this.directory, name);
+      if (other !== path && /^pyodide-[0-9a-f]+\.snapshot$/.test(name)) rmSync(other, { force: true });
+    }
   }
 
   /** Drops a snapshot that failed to start an interpreter. */

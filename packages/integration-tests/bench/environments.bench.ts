@@ -1,5 +1,5 @@
 /**
- * The three REPL environments side by side on the same generated contexts, each measured by
+ * The four REPL environments (three JavaScript, one Python) side by side on the same generated contexts, each measured by
  * `benchEnvironment` from `@rlm/core/benchmark`, with plain host V8 as the baseline for string work.
  * Prints one markdown table (median and p25–p75 of repeated runs, ms).
  *
@@ -20,6 +20,7 @@ import {
 } from '@rlm/core/benchmark';
 import { createDenoEnvironment } from '@rlm/env-deno';
 import { createIsolatedVMEnvironment } from '@rlm/env-isolated-vm';
+import { createPyodideEnvironment } from '@rlm/env-pyodide';
 import { createQuickJSEnvironment } from '@rlm/env-quickjs';
 import { generateOolongContext } from '../src/oolong-context';
 
@@ -34,8 +35,11 @@ const allEnvironments: Record<string, () => ReplEnvironment> = {
     createQuickJSEnvironment({ memoryLimitBytes: 1024 * 1024 * 1024, workerThread: false }),
   'isolated-vm': () => createIsolatedVMEnvironment({ memoryLimitMb: 1024 }),
   deno: () => createDenoEnvironment({ memoryLimitMb: 2048, keepSpareProcess: false }),
+  // Python cells (benchEnvironment follows the environment's language); each session a new process
+  // started from the snapshot, as Deno's are cold processes.
+  pyodide: () => createPyodideEnvironment({ memoryLimitMb: 2048, keepSpareProcess: false }),
 };
-const chosen = process.env.BENCH_ENVIRONMENTS?.split(',') ?? ['quickjs', 'isolated-vm', 'deno'];
+const chosen = process.env.BENCH_ENVIRONMENTS?.split(',') ?? ['quickjs', 'isolated-vm', 'deno', 'pyodide'];
 for (const name of chosen) {
   if (!allEnvironments[name]) {
     throw new Error(`unknown environment ${name}: use ${Object.keys(allEnvironments).join(', ')}`);

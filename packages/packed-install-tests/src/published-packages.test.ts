@@ -17,6 +17,7 @@ describe('every public package as packed for publishing', () => {
         '@rlm/core',
         '@rlm/env-deno',
         '@rlm/env-isolated-vm',
+        '@rlm/env-pyodide',
         '@rlm/env-quickjs',
         '@rlm/mcp',
         '@rlm/otel',

@@ -1,5 +1,10 @@
 import type { ReplEnvironment } from '../environment/repl-environment';
-import { makeBenchmarkLines, stringWorkCells } from './benchmark-context';
+import {
+  BENCHMARK_STRING_WORK,
+  makeBenchmarkLines,
+  PYTHON_BENCHMARK_STRING_WORK,
+  stringWorkCells,
+} from './benchmark-context';
 import { benchmarkHostFunctions } from './benchmark-host-functions';
 import { measure } from './measure';
 import { type Stats, summarize } from './stats';
@@ -65,6 +70,16 @@ export async function benchEnvironment(
   };
 
   const environment = await factory();
+  // The same rows in the environment's own language.
+  const python = environment.language === 'python';
+  const cellsOf = {
+    hostCalls: python
+      ? 'for _ in range(100):\n    await noop()'
+      : 'for (let i = 0; i < 100; i++) await noop();',
+    concurrent: python
+      ? 'len(await __import__("asyncio").gather(*[llm_query(f"q{i}") for i in range(16)]))'
+      : 'await Promise.all(Array.from({ length: 16 }, (_, i) => llm_query("q" + i))).then((answers) => answers.length)',
+  };
   try {
     const timeStart = (context: string) => timeSessionStart(environment, { context, hostFunctions });
     add(summarize('session start (empty context)', await measure(runs, warmup, () => timeStart(''))));
@@ -105,25 +120,18 @@ export async function benchEnvironment(
       add(
         summarize(
           'host-call overhead (one awaited no-op, per call of 100)',
-          await measure(
-            runs,
-            warmup,
-            async () => (await timeCell('for (let i = 0; i < 100; i++) await noop();')) / 100,
-          ),
+          await measure(runs, warmup, async () => (await timeCell(cellsOf.hostCalls)) / 100),
         ),
       );
       add(
         summarize(
           `16 concurrent ${latencyMs} ms llm_query`,
-          await measure(runs, warmup, () =>
-            timeCell(
-              'await Promise.all(Array.from({ length: 16 }, (_, i) => llm_query("q" + i))).then((answers) => answers.length)',
-              '16',
-            ),
-          ),
+          await measure(runs, warmup, () => timeCell(cellsOf.concurrent, '16')),
         ),
       );
-      const cells = options.cells ?? stringWorkCells(largestMb);
+      const cells =
+        options.cells ??
+        stringWorkCells(largestMb, python ? PYTHON_BENCHMARK_STRING_WORK : BENCHMARK_STRING_WORK);
       for (const [row, code] of Object.entries(cells)) {
         add(summarize(row, await measure(runs, warmup, () => timeCell(code))));
       }

@@ -28,6 +28,16 @@ export const BENCHMARK_STRING_WORK: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The same string work as {@link BENCHMARK_STRING_WORK}, by the same row labels, as Python
+ * expressions for a Python REPL (`@rlm/env-pyodide`).
+ */
+export const PYTHON_BENCHMARK_STRING_WORK: Readonly<Record<string, string>> = {
+  'regex count': 'len(__import__("re").findall(r"User: 1\\d{4}", context))',
+  'split lines': 'len(context.split("\\n"))',
+  'indexOf near the end': 'context.find("Instance", len(context) - 2000)',
+};
+
+/**
  * `work` (default {@link BENCHMARK_STRING_WORK}) as cells by row name, each label followed by the
  * size of the context it runs on (`regex count (50 MB)`): the rows `benchEnvironment` times by
  * default, and the names to give the same work measured elsewhere (on the host, with more cells).

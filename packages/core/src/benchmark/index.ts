@@ -6,7 +6,12 @@ export { benchContextKinds } from './bench-context-kinds';
 export { type BenchEnvironmentOptions, benchEnvironment } from './bench-environment';
 export { benchOnHost } from './bench-on-host';
 export { type BenchSettings, benchSettings } from './bench-settings';
-export { BENCHMARK_STRING_WORK, makeBenchmarkLines, stringWorkCells } from './benchmark-context';
+export {
+  BENCHMARK_STRING_WORK,
+  makeBenchmarkLines,
+  PYTHON_BENCHMARK_STRING_WORK,
+  stringWorkCells,
+} from './benchmark-context';
 export { benchmarkHostFunctions } from './benchmark-host-functions';
 export { makeBenchmarkProse } from './benchmark-prose';
 export { countingHostFunctions } from './counting-host-functions';
