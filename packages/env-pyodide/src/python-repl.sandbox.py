@@ -176,7 +176,10 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
         shown = [
             f"{key}: {type(value).__name__}"
             for key, value in namespace.items()
-            if not key.startswith("_") and key not in reserved and not isinstance(value, _types.ModuleType)
+            if not key.startswith("_")
+            and key not in reserved
+            and not isinstance(value, _types.ModuleType)
+            and value is not initial_answer
         ]
         if not shown:
             return "No variables yet. Names assigned at the top level of a cell persist to later cells."
@@ -217,6 +220,9 @@ def _rlm_install(bridge, host_function_names, max_calls_in_flight):
 
     for name in host_function_names:
         define(name, make_host_function(name))
+    # The reference's newer way to finish: answer["content"] = ...; answer["ready"] = True.
+    initial_answer = {"content": "", "ready": False}
+    namespace["answer"] = initial_answer
     define("FINAL", FINAL)
     define("FINAL_VAR", FINAL_VAR)
     define("SHOW_VARS", SHOW_VARS)
