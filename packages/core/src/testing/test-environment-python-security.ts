@@ -512,7 +512,7 @@ await asyncio.sleep(0)`,
             "import json\njson.loads('[' * 100000 + ']' * 100000)",
             'x = []\nfor _ in range(200000):\n    x = [x]\nrepr(x)',
           ]) {
-            const result = await session.run(code, { timeoutMs: 3_000 });
+            const result = await session.run(code, { timeoutMs: 1_500 });
             expect(result.error, code).toBeDefined();
             // A recursion limit raised past what the stack holds may simply run until the timeout.
             if (result.stateLost === undefined)
