@@ -64,13 +64,13 @@ const MIN_MEMORY_LIMIT_MB = 256;
 /** WebAssembly's 32-bit memory: 4 GiB. */
 const MAX_MEMORY_LIMIT_MB = 4096;
 
-/** A Pyodide `ReplEnvironment` with a hook the CLI uses to boot the first interpreter early. */
+/** A Pyodide `ReplEnvironment`; `prepare` is always there (interpreters are slow to boot). */
 export interface PyodideEnvironment extends ReplEnvironment {
   /**
    * Starts booting an interpreter for the next session now, without waiting for it: call it when a
    * session will be needed soon (while the first model call is in flight). Safe to call often.
    */
-  warmUp(): void;
+  prepare(): void;
   /** Ends the spare interpreter; sessions still open are the caller's to dispose. */
   dispose(): Promise<void>;
 }
@@ -120,7 +120,7 @@ export function createPyodideEnvironment(options: PyodideEnvironmentOptions = {}
     environmentId: 'pyodide',
     language: 'python',
     createSession: (sessionOptions): Promise<ReplSession> => PythonSession.create(engine, sessionOptions),
-    warmUp: () => launcher.warmUp(),
+    prepare: () => launcher.warmUp(),
     dispose: () => launcher.dispose(),
   };
 }

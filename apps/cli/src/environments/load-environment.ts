@@ -51,12 +51,8 @@ export async function loadEnvironment(
   }
   try {
     // isolated-vm, deno and pyodide all take `memoryLimitMb`.
-    const created = await factory(memoryLimitMb === undefined ? undefined : { memoryLimitMb });
-    // An environment with a slow start (Pyodide loads an interpreter) begins it now, while the
-    // context is read and the first model call is in flight.
-    const warmUp = (created as { warmUp?: unknown }).warmUp;
-    if (typeof warmUp === 'function') warmUp.call(created);
-    return created;
+    // startRunParts calls the environment's prepare() (Pyodide boots an interpreter) once it is loaded.
+    return await factory(memoryLimitMb === undefined ? undefined : { memoryLimitMb });
   } catch (error) {
     if (RLMError.isInstance(error)) throw error;
     throw new SandboxError({
