@@ -20,7 +20,12 @@ export type ModelDownloadEvent =
       readonly resumedFromBytes: number;
     }
   | { readonly type: 'progress'; readonly receivedBytes: number; readonly totalBytes: number | undefined }
-  | { readonly type: 'verified'; readonly path: string; readonly totalBytes: number; readonly sha256: string };
+  | {
+      readonly type: 'verified';
+      readonly path: string;
+      readonly totalBytes: number;
+      readonly sha256: string;
+    };
 
 /** What to download and how. */
 export interface DownloadModelOptions {
@@ -74,7 +79,12 @@ export async function downloadModel(options: DownloadModelOptions): Promise<stri
       options.onEvent?.({ type: 'progress', receivedBytes: received, totalBytes: total });
     });
     const body = response.body;
-    if (!body) throw new ModelDownloadError({ url: options.url, message: `${options.url} answered with no body.`, isRetryable: true });
+    if (!body)
+      throw new ModelDownloadError({
+        url: options.url,
+        message: `${options.url} answered with no body.`,
+        isRetryable: true,
+      });
     try {
       await pipeline(
         Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>),
@@ -96,12 +106,20 @@ export async function downloadModel(options: DownloadModelOptions): Promise<stri
   }
   const sha256 = await verify(options, partPath, total, response);
   await rename(partPath, options.path);
-  options.onEvent?.({ type: 'verified', path: options.path, totalBytes: (await fileSize(options.path)) ?? 0, sha256 });
+  options.onEvent?.({
+    type: 'verified',
+    path: options.path,
+    totalBytes: (await fileSize(options.path)) ?? 0,
+    sha256,
+  });
   return options.path;
 }
 
 /** GET with a range from `resumeFrom`, following redirects by hand to see each hop's headers (Hugging Face puts the checksum on the first). */
-async function request(options: DownloadModelOptions, resumeFrom: number): Promise<Response & { linkedSha256?: string }> {
+async function request(
+  options: DownloadModelOptions,
+  resumeFrom: number,
+): Promise<Response & { linkedSha256?: string }> {
   let url = options.url;
   let linkedSha256: string | undefined;
   for (let hop = 0; hop < 10; hop++) {
@@ -128,7 +146,8 @@ async function request(options: DownloadModelOptions, resumeFrom: number): Promi
       url = new URL(location, url).href;
       continue;
     }
-    if (response.ok || response.status === 416) return Object.assign(response, linkedSha256 ? { linkedSha256 } : {});
+    if (response.ok || response.status === 416)
+      return Object.assign(response, linkedSha256 ? { linkedSha256 } : {});
     await response.body?.cancel();
     const hint =
       response.status === 401 || response.status === 403
@@ -142,7 +161,10 @@ async function request(options: DownloadModelOptions, resumeFrom: number): Promi
       isRetryable: response.status === 408 || response.status === 429 || response.status >= 500,
     });
   }
-  throw new ModelDownloadError({ url: options.url, message: `Too many redirects downloading ${options.name} from ${options.url}.` });
+  throw new ModelDownloadError({
+    url: options.url,
+    message: `Too many redirects downloading ${options.name} from ${options.url}.`,
+  });
 }
 
 /** Hugging Face names an LFS file's SHA-256 in `X-Linked-Etag`; some servers use it as the plain `ETag`. */
@@ -190,7 +212,8 @@ async function verify(
   }
   const actual = await sha256Of(partPath);
   const expected = options.sha256?.toLowerCase() ?? response.linkedSha256;
-  if (expected !== undefined && actual !== expected) await discard(`its SHA-256 is ${actual}, expected ${expected}`);
+  if (expected !== undefined && actual !== expected)
+    await discard(`its SHA-256 is ${actual}, expected ${expected}`);
   if (magic.toString('latin1') !== GGUF_MAGIC) await discard('it does not start with the GGUF header');
   return actual;
 }

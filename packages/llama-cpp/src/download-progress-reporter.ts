@@ -29,7 +29,9 @@ export function createDownloadProgressReporter(
         const size = event.totalBytes === undefined ? 'size unknown' : formatBytes(event.totalBytes);
         const resumed =
           event.resumedFromBytes > 0 ? `, resuming at ${formatBytes(event.resumedFromBytes)}` : '';
-        output.write(`Downloading ${event.name} (${size}${resumed})\n  from ${event.url}\n  to   ${event.path}\n`);
+        output.write(
+          `Downloading ${event.name} (${size}${resumed})\n  from ${event.url}\n  to   ${event.path}\n`,
+        );
         return;
       }
       case 'progress': {
@@ -56,7 +58,9 @@ export function createDownloadProgressReporter(
         return;
       }
       case 'verified':
-        output.write(`${output.isTTY ? '\n' : ''}Checked ${formatBytes(event.totalBytes)} (SHA-256 ${event.sha256.slice(0, 12)}…): ${event.path}\n`);
+        output.write(
+          `${output.isTTY ? '\n' : ''}Checked ${formatBytes(event.totalBytes)} (SHA-256 ${event.sha256.slice(0, 12)}…): ${event.path}\n`,
+        );
         return;
     }
   };

@@ -8,8 +8,8 @@ import {
   type LanguageModelResult,
 } from '@rlm/core';
 import type { ChatHistoryItem, LlamaGrammar, Token } from 'node-llama-cpp';
-import { createDownloadProgressReporter } from './download-progress-reporter';
 import { downloadModel } from './download-model';
+import { createDownloadProgressReporter } from './download-progress-reporter';
 import type { LlamaCppModelSettings } from './llama-cpp-model-settings';
 import { type LoadedLlamaModel, loadLlamaModel } from './load-llama-model';
 import { formatBytes } from './local-model-catalog';
@@ -47,7 +47,9 @@ export class LlamaCppLanguageModel implements LanguageModel {
     this.settings = settings;
     this.reference = resolveModelReference(modelRef, {
       cacheDir: settings.cacheDir ?? defaultModelCacheDir(),
-      ...(settings.huggingFaceEndpoint === undefined ? {} : { huggingFaceEndpoint: settings.huggingFaceEndpoint }),
+      ...(settings.huggingFaceEndpoint === undefined
+        ? {}
+        : { huggingFaceEndpoint: settings.huggingFaceEndpoint }),
     });
     this.modelId = settings.modelId ?? modelIdOf(this.reference);
   }
@@ -78,6 +80,12 @@ export class LlamaCppLanguageModel implements LanguageModel {
     return this.loaded?.gpu;
   }
 
+  /** The loaded model's sequences: how many there are, run a call, and calls waiting for one. */
+  get activity(): { sequences: number; busy: number; waiting: number } | undefined {
+    const pool = this.loaded?.pool;
+    return pool && { sequences: pool.size, busy: pool.busyCount, waiting: pool.waitingCount };
+  }
+
   /** Downloads (if needed and allowed) and loads the model now; later calls reuse it. */
   async load(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     await this.ready(options.signal);
@@ -103,7 +111,9 @@ export class LlamaCppLanguageModel implements LanguageModel {
    * The prompt exactly as the model reads it: the messages rendered by the GGUF's chat template
    * (with the opening of the assistant's turn), and its length in the model's tokens.
    */
-  async renderPrompt(messages: LanguageModelCallOptions['messages']): Promise<{ text: string; tokens: number }> {
+  async renderPrompt(
+    messages: LanguageModelCallOptions['messages'],
+  ): Promise<{ text: string; tokens: number }> {
     const loaded = await this.ready();
     const { text, tokens } = renderHistory(loaded, toChatHistory(messages));
     return { text, tokens };
@@ -255,7 +265,8 @@ function renderHistory(
 ): { text: string; tokens: number; tokenIds: readonly Token[] } {
   const { contextText } = loaded.chatWrapper.generateContextState({ chatHistory: history });
   const tokenIds = contextText.tokenize(loaded.model.tokenizer);
-  return { text: contextText.toString(), tokens: tokenIds.length, tokenIds };
+  // Special tokens written out (`<s>`, `<|im_start|>`): the text as the model reads it.
+  return { text: loaded.model.detokenize(tokenIds, true), tokens: tokenIds.length, tokenIds };
 }
 
 function sharedPrefixLength(a: readonly Token[], b: readonly Token[]): number {
@@ -266,7 +277,11 @@ function sharedPrefixLength(a: readonly Token[], b: readonly Token[]): number {
 
 function finishReasonOf(stopReason: string): FinishReason {
   if (stopReason === 'maxTokens') return 'length';
-  if (stopReason === 'eogToken' || stopReason === 'stopGenerationTrigger' || stopReason === 'customStopTrigger')
+  if (
+    stopReason === 'eogToken' ||
+    stopReason === 'stopGenerationTrigger' ||
+    stopReason === 'customStopTrigger'
+  )
     return 'stop';
   return 'other';
 }

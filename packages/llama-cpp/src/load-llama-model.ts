@@ -28,6 +28,7 @@ export interface LoadLlamaModelOptions {
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
 let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;
+const chatWrappers = new Map<string, ChatWrapper>();
 const runtimes = new Map<string, Promise<Llama>>();
 
 /** node-llama-cpp, imported on first use so that importing this package loads no native code. */
@@ -95,8 +96,7 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Lo
       cause: error,
     });
   }
-  // The template stored in the GGUF (a known family's native wrapper, else the Jinja template itself).
-  const chatWrapper = resolveChatWrapper(model);
+  const chatWrapper = chatWrapperFor(model, resolveChatWrapper);
   const chats = Array.from(
     { length: options.sequences },
     () => new LlamaChat({ contextSequence: context.getSequence(), chatWrapper }),
@@ -110,4 +110,28 @@ export async function loadLlamaModel(options: LoadLlamaModelOptions): Promise<Lo
     contextSize: context.contextSize,
     gpu: llama.gpu,
   };
+}
+
+/**
+ * The chat template stored in the GGUF: node-llama-cpp's native wrapper for a known family, else
+ * the Jinja template itself. Resolving compares the template with every known family, which takes
+ * a second or more; wrappers hold no model state, so one is kept per distinct template.
+ */
+function chatWrapperFor(
+  model: LlamaModel,
+  resolveChatWrapper: NodeLlamaCpp['resolveChatWrapper'],
+): ChatWrapper {
+  const metadata = model.fileInfo.metadata;
+  const key = JSON.stringify([
+    metadata.general?.architecture,
+    metadata.tokenizer?.chat_template,
+    model.tokens.bosString,
+    model.tokens.eosString,
+  ]);
+  let wrapper = chatWrappers.get(key);
+  if (!wrapper) {
+    wrapper = resolveChatWrapper(model);
+    chatWrappers.set(key, wrapper);
+  }
+  return wrapper;
 }

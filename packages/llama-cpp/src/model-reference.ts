@@ -34,7 +34,10 @@ const SHA256_FRAGMENT = /#sha256=([0-9a-fA-F]{64})$/;
  * `hf:<owner>/<repo>/<file.gguf>` URI or an `http(s)://` URL (both downloaded into the cache folder
  * on first use). A URI may end in `#sha256=<hex>` to pin the file's checksum.
  */
-export function resolveModelReference(modelRef: string, options: ResolveModelReferenceOptions): ModelReference {
+export function resolveModelReference(
+  modelRef: string,
+  options: ResolveModelReferenceOptions,
+): ModelReference {
   const text = modelRef.trim();
   if (text === '') {
     throw new InvalidArgumentError({
@@ -56,10 +59,11 @@ export function resolveModelReference(modelRef: string, options: ResolveModelRef
       });
     }
     const [owner, repo, ...file] = parts as [string, string, ...string[]];
-    const endpoint = (options.huggingFaceEndpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(
-      /\/+$/,
-      '',
-    );
+    const endpoint = (
+      options.huggingFaceEndpoint ??
+      process.env.HF_ENDPOINT ??
+      'https://huggingface.co'
+    ).replace(/\/+$/, '');
     return {
       kind: 'download',
       name: modelRef,
@@ -74,7 +78,11 @@ export function resolveModelReference(modelRef: string, options: ResolveModelRef
     try {
       url = new URL(bare);
     } catch (error) {
-      throw new InvalidArgumentError({ argument: 'modelRef', message: `'${modelRef}' is not a valid URL.`, cause: error });
+      throw new InvalidArgumentError({
+        argument: 'modelRef',
+        message: `'${modelRef}' is not a valid URL.`,
+        cause: error,
+      });
     }
     const segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (segments.length === 0 || segments.some(isUnsafeSegment)) {
@@ -106,7 +114,11 @@ export function resolveModelReference(modelRef: string, options: ResolveModelRef
   const known = findLocalModel(bare);
   if (known) {
     const resolved = resolveModelReference(known.uri, options);
-    return { ...resolved, name: known.alias, ...(resolved.kind === 'download' ? { approximateBytes: known.approximateBytes } : {}) };
+    return {
+      ...resolved,
+      name: known.alias,
+      ...(resolved.kind === 'download' ? { approximateBytes: known.approximateBytes } : {}),
+    };
   }
   throw new InvalidArgumentError({
     argument: 'modelRef',
@@ -115,7 +127,9 @@ export function resolveModelReference(modelRef: string, options: ResolveModelRef
 }
 
 function looksLikePath(text: string): boolean {
-  return text.includes('/') || text.includes('\\') || text.toLowerCase().endsWith('.gguf') || existsSync(text);
+  return (
+    text.includes('/') || text.includes('\\') || text.toLowerCase().endsWith('.gguf') || existsSync(text)
+  );
 }
 
 /** `..` and empty-ish segments would leave the cache folder. */

@@ -19,8 +19,17 @@ export class SequencePool<Chat> {
     resolve: (slot: PooledSlot<Chat>) => void;
   }[] = [];
 
+  /** The number of slots. */
+  readonly size: number;
+
   constructor(chats: readonly Chat[]) {
     this.free = chats.map((chat) => ({ chat, lastMessages: [] }));
+    this.size = chats.length;
+  }
+
+  /** The number of slots running a call. */
+  get busyCount(): number {
+    return this.size - this.free.length;
   }
 
   /** The number of calls waiting for a slot. */

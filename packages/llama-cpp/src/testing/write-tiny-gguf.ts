@@ -26,7 +26,7 @@ const LAYERS = 2;
 const FEED_FORWARD = 128;
 
 /** GGUF metadata value types. */
-const enum ValueType {
+enum ValueType {
   Uint32 = 4,
   Int32 = 5,
   Float32 = 6,
@@ -36,7 +36,7 @@ const enum ValueType {
 }
 
 /** llama.cpp's token types. */
-const enum TokenType {
+enum TokenType {
   Normal = 1,
   Unknown = 2,
   Control = 3,
@@ -114,7 +114,11 @@ function tensors(vocabularySize: number, seed: number): Tensor[] {
   };
   const ones = (size: number): Float32Array => new Float32Array(size).fill(1);
   const list: Tensor[] = [
-    { name: 'token_embd.weight', dims: [EMBEDDING, vocabularySize], data: weights([EMBEDDING, vocabularySize]) },
+    {
+      name: 'token_embd.weight',
+      dims: [EMBEDDING, vocabularySize],
+      data: weights([EMBEDDING, vocabularySize]),
+    },
     { name: 'output_norm.weight', dims: [EMBEDDING], data: ones(EMBEDDING) },
     { name: 'output.weight', dims: [EMBEDDING, vocabularySize], data: weights([EMBEDDING, vocabularySize]) },
   ];
@@ -122,9 +126,21 @@ function tensors(vocabularySize: number, seed: number): Tensor[] {
     const prefix = `blk.${layer}`;
     list.push(
       { name: `${prefix}.attn_norm.weight`, dims: [EMBEDDING], data: ones(EMBEDDING) },
-      { name: `${prefix}.attn_q.weight`, dims: [EMBEDDING, EMBEDDING], data: weights([EMBEDDING, EMBEDDING]) },
-      { name: `${prefix}.attn_k.weight`, dims: [EMBEDDING, EMBEDDING], data: weights([EMBEDDING, EMBEDDING]) },
-      { name: `${prefix}.attn_v.weight`, dims: [EMBEDDING, EMBEDDING], data: weights([EMBEDDING, EMBEDDING]) },
+      {
+        name: `${prefix}.attn_q.weight`,
+        dims: [EMBEDDING, EMBEDDING],
+        data: weights([EMBEDDING, EMBEDDING]),
+      },
+      {
+        name: `${prefix}.attn_k.weight`,
+        dims: [EMBEDDING, EMBEDDING],
+        data: weights([EMBEDDING, EMBEDDING]),
+      },
+      {
+        name: `${prefix}.attn_v.weight`,
+        dims: [EMBEDDING, EMBEDDING],
+        data: weights([EMBEDDING, EMBEDDING]),
+      },
       {
         name: `${prefix}.attn_output.weight`,
         dims: [EMBEDDING, EMBEDDING],
@@ -271,6 +287,8 @@ export function tinyGgufBytes(options: TinyGgufOptions = {}): Uint8Array {
     ['tokenizer.ggml.eos_token_id', uint32(TINY_GGUF_TOKENS.imEnd)],
     ['tokenizer.ggml.unknown_token_id', uint32(TINY_GGUF_TOKENS.unknown)],
     ['tokenizer.ggml.add_bos_token', { type: ValueType.Bool, value: false }],
+    // Otherwise SentencePiece puts a space before the text after each special token ("<|im_start|> user").
+    ['tokenizer.ggml.add_space_prefix', { type: ValueType.Bool, value: false }],
     ['tokenizer.chat_template', { type: ValueType.String, value: options.chatTemplate ?? CHATML_TEMPLATE }],
   ];
   const list = tensors(vocabulary.tokens.length, options.seed ?? 1);
