@@ -132,9 +132,15 @@ function looksLikePath(text: string): boolean {
   );
 }
 
-/** `..` and empty-ish segments would leave the cache folder. */
+/** A segment that, joined to the cache folder, would leave it (`..`, or a slash decoded from `%2F`). */
 function isUnsafeSegment(segment: string): boolean {
-  return segment === '..' || segment === '.' || segment.includes('\\') || segment.includes('\0');
+  return (
+    segment === '..' ||
+    segment === '.' ||
+    segment.includes('/') ||
+    segment.includes('\\') ||
+    segment.includes('\0')
+  );
 }
 
 function aliasList(): string {
