@@ -151,10 +151,10 @@ describe('the progress display', () => {
   it('shows the size first, a bar per 10 % in a log, and the checked result', () => {
     const lines: string[] = [];
     let time = 0;
-    const report = createDownloadProgressReporter(
-      { write: (text: string) => lines.push(text) },
-      () => (time += 100),
-    );
+    const report = createDownloadProgressReporter({ write: (text: string) => lines.push(text) }, () => {
+      time += 100;
+      return time;
+    });
     const total = 1_120_000_000;
     report({
       type: 'start',
