@@ -185,6 +185,7 @@ describe('llamaCpp with a model URI', () => {
       cacheDir,
       huggingFaceEndpoint: server.origin,
       threads: 1,
+      gpu: false,
       contextSize: 512,
       onDownload: (event) => events.push(event),
     });
@@ -203,6 +204,7 @@ describe('llamaCpp with a model URI', () => {
       cacheDir,
       huggingFaceEndpoint: server.origin,
       threads: 1,
+      gpu: false,
       contextSize: 512,
     });
     const requests = server.requests.length;

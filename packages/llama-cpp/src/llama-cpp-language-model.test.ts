@@ -38,7 +38,7 @@ describe('loading', () => {
     const path = `${await tinyModelPath()}.broken`;
     const { writeFile } = await import('node:fs/promises');
     await writeFile(path, 'not a model');
-    const model = llamaCpp(path, { threads: 1 });
+    const model = llamaCpp(path, { threads: 1, gpu: false });
     const error = await model.doGenerate({ messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
     expect(InvalidArgumentError.isInstance(error)).toBe(true);
     expect(error.message).toContain('could not load');

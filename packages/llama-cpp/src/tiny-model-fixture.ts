@@ -35,14 +35,16 @@ export function tinyModelPath(options: TinyGgufOptions = {}): Promise<string> {
 }
 
 /**
- * The tiny model behind `llamaCpp`, disposed when the test ends. One CPU thread: the model is so
- * small that more threads only wait for each other (and on a shared machine, much longer).
+ * The tiny model behind `llamaCpp`, disposed when the test ends. On the CPU (looking for a GPU
+ * tests each GPU build in a child process first), with one thread: the model is so small that more
+ * threads only wait for each other, and on a shared machine much longer.
  */
 export async function tinyModel(
   settings: LlamaCppModelSettings = {},
   gguf: TinyGgufOptions = {},
 ): Promise<LlamaCppLanguageModel> {
   const model = new LlamaCppLanguageModel(await tinyModelPath(gguf), {
+    gpu: false,
     threads: 1,
     contextSize: 2048,
     onDownload: false,

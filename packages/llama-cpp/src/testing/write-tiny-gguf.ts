@@ -2,8 +2,8 @@ import { writeFile } from 'node:fs/promises';
 
 /**
  * A tiny GGUF model for tests: the llama architecture with random weights, two layers of 64
- * dimensions and a vocabulary of a few hundred tokens (control tokens, the 256 byte tokens so any
- * text tokenizes, printable ASCII), a ChatML chat template in its metadata. It loads and runs in
+ * dimensions and a vocabulary of about 9,000 tokens (control tokens, the 256 byte tokens so any
+ * text tokenizes, printable ASCII and its pairs), a ChatML chat template in its metadata. It loads and runs in
  * llama.cpp like a real model, in milliseconds and a few MB, so it checks the plumbing (loading,
  * chat template, sequences, abort, usage) — its answers are noise, not quality.
  */
@@ -75,14 +75,23 @@ function tinyVocabulary(): Vocabulary {
     tokens.push(`<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`);
     types.push(TokenType.Byte);
   }
-  // SentencePiece writes a space as ▁; printable ASCII as whole tokens keeps prompts short.
-  tokens.push('\u2581');
-  types.push(TokenType.Normal);
-  for (let code = 33; code < 127; code++) {
-    tokens.push(String.fromCharCode(code));
+  // SentencePiece writes a space as ▁. Printable ASCII and every pair of it are tokens, so an
+  // English prompt (the loop's system prompt) takes about one token per two characters.
+  const symbols = ['\u2581'];
+  for (let code = 33; code < 127; code++) symbols.push(String.fromCharCode(code));
+  const scores = tokens.map(() => 0);
+  for (const symbol of symbols) {
+    tokens.push(symbol);
     types.push(TokenType.Normal);
+    scores.push(-1);
   }
-  const scores = tokens.map((_, index) => -index);
+  for (const first of symbols) {
+    for (const second of symbols) {
+      tokens.push(first + second);
+      types.push(TokenType.Normal);
+      scores.push(-2);
+    }
+  }
   return { tokens, scores, types };
 }
 
