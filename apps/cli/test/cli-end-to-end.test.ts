@@ -313,7 +313,9 @@ describe('rlm errors a newcomer meets', () => {
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
-      'rlm: No API key for --model openai:gpt-5-mini: set OPENAI_API_KEY (export OPENAI_API_KEY=...). To use a local OpenAI-compatible server instead (Ollama, vLLM, LM Studio), pass --base-url, e.g. --base-url http://localhost:11434/v1 with openai:MODEL; if that server needs a key, set RLM_API_KEY.\n',
+      'rlm: No API key for --model openai:gpt-5-mini: set OPENAI_API_KEY (export OPENAI_API_KEY=...). To use a local OpenAI-compatible server instead (Ollama, vLLM, LM Studio), pass --base-url, e.g. --base-url http://localhost:11434/v1 with openai:MODEL; if that server needs a key, set RLM_API_KEY. ' +
+        'To run a model on this machine with no key and no server: --model local:qwen2.5-coder-1.5b (downloads 1.1 GB once into ~/.cache/rlm/models; needs @rlm/llama-cpp), ' +
+        'other aliases: qwen2.5-coder-3b (2.1 GB), qwen2.5-coder-7b (4.7 GB); or local:/path/to/model.gguf.\n',
     );
     const anthropic = await runBuiltCli(['q', '-c', 'a.txt', '--model', 'anthropic:claude-sonnet-4-5'], {
       cwd,
@@ -329,7 +331,7 @@ describe('rlm errors a newcomer meets', () => {
     const run = await runBuiltCli(['q', '-c', 'a.txt', '--model', 'foo:bar'], { cwd, env: keyEnv });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toBe(
-      "rlm: --model 'foo:bar': unknown provider 'foo'. Known providers: openai, anthropic. For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:bar with --base-url URL.\n",
+      "rlm: --model 'foo:bar': unknown provider 'foo'. Known providers: openai, anthropic, local. For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:bar with --base-url URL.\n",
     );
     const noProvider = await runBuiltCli(['q', '-c', 'a.txt', '--model', 'gpt-5-mini'], { cwd, env: keyEnv });
     expect(noProvider.exitCode).toBe(2);

@@ -4,7 +4,11 @@ export {
   type ModelDownloadEvent,
 } from './download-model';
 export { createDownloadProgressReporter, type ProgressOutput } from './download-progress-reporter';
-export { LLAMA_CPP_PROVIDER, LlamaCppLanguageModel } from './llama-cpp-language-model';
+export {
+  LLAMA_CPP_DEFAULT_MAX_OUTPUT_TOKENS,
+  LLAMA_CPP_PROVIDER,
+  LlamaCppLanguageModel,
+} from './llama-cpp-language-model';
 export type { LlamaCppGpu, LlamaCppModelSettings } from './llama-cpp-model-settings';
 export { llamaCpp } from './llama-cpp-provider';
 export {

@@ -260,3 +260,13 @@ describe('abort', () => {
     expect(after.text).toBe('ok');
   });
 });
+
+describe('a model that ends its turn at once', () => {
+  it('answers with an empty text and "stop", whatever the prompt (the tiny GGUF written with alwaysEndTurn)', async () => {
+    const model = await tinyModel({}, { alwaysEndTurn: true });
+    for (const content of ['hello', 'Write a long essay.', '```javascript\n']) {
+      const result = await model.doGenerate({ messages: [{ role: 'user', content }] });
+      expect(result).toMatchObject({ text: '', finishReason: 'stop', usage: { outputTokens: 1 } });
+    }
+  });
+});

@@ -24,6 +24,13 @@ export const LLAMA_CPP_PROVIDER = 'llama-cpp';
 const UNLOADED_CONTEXT_WINDOW = 4096;
 
 /**
+ * The output cap when neither the call nor the settings give one. A small model that loses the
+ * thread can write until the window is full (minutes on a CPU); the loop's code cells are short,
+ * and long answers are built in the REPL, not written out.
+ */
+export const LLAMA_CPP_DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+/**
  * A local GGUF model run by llama.cpp in this process (through node-llama-cpp): no key, no server,
  * cost 0. Made by `llamaCpp(modelRef, settings)`; implements core's `LanguageModel` (v1).
  *
@@ -133,10 +140,11 @@ export class LlamaCppLanguageModel implements LanguageModel {
       });
     }
     const grammar = await this.grammarFor(options, loaded);
-    const cap = options.maxOutputTokens ?? this.settings.maxOutputTokens;
+    const cap =
+      options.maxOutputTokens ?? this.settings.maxOutputTokens ?? LLAMA_CPP_DEFAULT_MAX_OUTPUT_TOKENS;
     // Never past the window: node-llama-cpp would otherwise shift the context, silently dropping
     // the start of the conversation.
-    const maxTokens = Math.min(cap ?? Number.POSITIVE_INFINITY, loaded.contextSize - prompt.tokens);
+    const maxTokens = Math.min(cap, loaded.contextSize - prompt.tokens);
 
     const slot = await loaded.pool.acquire(options.messages, signal);
     try {

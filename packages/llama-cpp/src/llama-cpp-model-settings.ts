@@ -41,7 +41,7 @@ export interface LlamaCppModelSettings {
   readonly temperature?: number;
   /** The random seed for sampling at a temperature above 0. */
   readonly seed?: number;
-  /** Default output cap when a call gives none. Default: no cap but the context window. */
+  /** The output cap when a call gives none. Default 4096 tokens (and never past the context window). */
   readonly maxOutputTokens?: number;
   /**
    * A GBNF grammar every answer must follow (llama.cpp's constrained decoding). A call may give its

@@ -1,5 +1,6 @@
 import type { EmbeddingModel, LanguageModel } from '@rlm/core';
 import { BASE_URL_KEY_VARIABLE } from './known-providers';
+import { createLocalModel, LOCAL_PROVIDER } from './local-model';
 import type { ModelChoice } from './resolve-model-ids';
 
 /** Settings of one model beyond its id. */
@@ -36,6 +37,9 @@ export async function createLanguageModel(
   const retries = connection.maxRetries === undefined ? {} : { maxRetries: connection.maxRetries };
   const modelSettings =
     overrides.contextWindow === undefined ? {} : { contextWindow: overrides.contextWindow };
+  if (choice.provider === LOCAL_PROVIDER) {
+    return createLocalModel(choice.modelId, connection.environment, overrides.contextWindow);
+  }
   if (choice.provider === 'openai') {
     return (await createOpenAIProvider(connection))(choice.modelId, modelSettings);
   }

@@ -1,10 +1,11 @@
 import { InvalidArgumentError } from '@rlm/core';
 import { type ParsedModelId, parseModelId } from '@rlm/core/provider';
 import { BASE_URL_KEY_VARIABLE, KNOWN_PROVIDERS, type KnownProvider } from './known-providers';
+import { checkLocalModelId, LOCAL_PROVIDER, localModelHint } from './local-model';
 
-/** A model named on the command line, checked: its provider is known and has a key (or a base URL). */
+/** A model named on the command line, checked: its provider is known and has a key (or a base URL), or it runs here (`local:`). */
 export interface ModelChoice extends ParsedModelId {
-  readonly provider: KnownProvider['name'];
+  readonly provider: KnownProvider['name'] | typeof LOCAL_PROVIDER;
   /** `provider:modelId`. */
   readonly id: string;
 }
@@ -22,9 +23,20 @@ export function resolveModelChoice(
     throw new InvalidArgumentError({
       argument: 'model',
       message:
-        'No model given. Pass --model PROVIDER:MODEL (e.g. --model openai:gpt-5.4-mini or --model anthropic:claude-sonnet-4-6), ' +
-        'set RLM_MODEL, or put "model" in rlm.config.json.',
+        'No model given. Pass --model PROVIDER:MODEL (e.g. --model openai:gpt-5.4-mini with OPENAI_API_KEY, or --model anthropic:claude-sonnet-4-6 with ANTHROPIC_API_KEY), ' +
+        'set RLM_MODEL, or put "model" in rlm.config.json. ' +
+        'For a local OpenAI-compatible server (Ollama, vLLM, LM Studio): --model openai:MODEL --base-url http://localhost:11434/v1. ' +
+        localModelHint(),
     });
+  }
+  if (text.trim().toLowerCase().startsWith(`${LOCAL_PROVIDER}:`)) {
+    // Everything after the first colon: a path may hold colons of its own (C:\\models\\m.gguf).
+    const modelId = text
+      .trim()
+      .slice(LOCAL_PROVIDER.length + 1)
+      .trim();
+    checkLocalModelId(modelId, option);
+    return { provider: LOCAL_PROVIDER, modelId, id: `${LOCAL_PROVIDER}:${modelId}` };
   }
   let parsed: ParsedModelId;
   try {
@@ -41,7 +53,7 @@ export function resolveModelChoice(
     throw new InvalidArgumentError({
       argument: option.slice(2),
       message:
-        `${option} '${text}': unknown provider '${parsed.provider}'. Known providers: ${KNOWN_PROVIDERS.map((known) => known.name).join(', ')}. ` +
+        `${option} '${text}': unknown provider '${parsed.provider}'. Known providers: ${[...KNOWN_PROVIDERS.map((known) => known.name), LOCAL_PROVIDER].join(', ')}. ` +
         `For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:${parsed.modelId} with --base-url URL.`,
     });
   }
@@ -56,7 +68,7 @@ export function resolveModelChoice(
       message:
         `No API key for ${option} ${text}: set ${provider.keyVariable} (export ${provider.keyVariable}=...). ` +
         `To use a local OpenAI-compatible server instead (Ollama, vLLM, LM Studio), pass --base-url, e.g. --base-url http://localhost:11434/v1 with openai:MODEL; ` +
-        `if that server needs a key, set ${BASE_URL_KEY_VARIABLE}.`,
+        `if that server needs a key, set ${BASE_URL_KEY_VARIABLE}. ${localModelHint()}`,
     });
   }
   return { provider: provider.name, modelId: parsed.modelId, id: `${provider.name}:${parsed.modelId}` };

@@ -14,6 +14,12 @@ export interface TinyGgufOptions {
   readonly seed?: number;
   /** The Jinja chat template written as `tokenizer.chat_template`. Default: ChatML. */
   readonly chatTemplate?: string;
+  /**
+   * Weights that end every turn at once (empty answers, whatever the prompt): one residual
+   * dimension is held at a constant the end-of-turn token alone reads. For runs that must end fast
+   * and the same way every time. Default false (random noise until a limit).
+   */
+  readonly alwaysEndTurn?: boolean;
 }
 
 /** The ChatML template, as Qwen and many small models ship it. */
@@ -114,7 +120,7 @@ interface Tensor {
   readonly data: Float32Array;
 }
 
-function tensors(vocabularySize: number, seed: number): Tensor[] {
+function tensors(vocabularySize: number, seed: number, alwaysEndTurn: boolean): Tensor[] {
   const random = randomNumbers(seed);
   const weights = (dims: number[], scale = 0.2): Tensor['data'] => {
     const data = new Float32Array(dims.reduce((product, dim) => product * dim, 1));
@@ -173,7 +179,31 @@ function tensors(vocabularySize: number, seed: number): Tensor[] {
       },
     );
   }
+  if (alwaysEndTurn) endEveryTurn(list, vocabularySize);
   return list;
+}
+
+/**
+ * Dimension 0 of every token's embedding is 1 and no layer writes to it, so after the final norm
+ * (which keeps only that dimension) the hidden state is a positive constant; the output row of the
+ * end-of-turn token alone reads it. Rows are contiguous in GGUF order (`dims[0]` moves fastest).
+ */
+function endEveryTurn(list: Tensor[], vocabularySize: number): void {
+  const byName = (name: string) => list.find((tensor) => tensor.name === name)!.data;
+  const embedding = byName('token_embd.weight');
+  const output = byName('output.weight');
+  for (let token = 0; token < vocabularySize; token++) {
+    embedding[token * EMBEDDING] = 1;
+    output.fill(0, token * EMBEDDING, (token + 1) * EMBEDDING);
+  }
+  output[TINY_GGUF_TOKENS.imEnd * EMBEDDING] = 50;
+  const norm = byName('output_norm.weight');
+  norm.fill(0);
+  norm[0] = 1;
+  for (let layer = 0; layer < LAYERS; layer++) {
+    byName(`blk.${layer}.attn_output.weight`).fill(0, 0, EMBEDDING);
+    byName(`blk.${layer}.ffn_down.weight`).fill(0, 0, FEED_FORWARD);
+  }
 }
 
 /** Little-endian bytes, appended as GGUF lays them out. */
@@ -300,7 +330,7 @@ export function tinyGgufBytes(options: TinyGgufOptions = {}): Uint8Array {
     ['tokenizer.ggml.add_space_prefix', { type: ValueType.Bool, value: false }],
     ['tokenizer.chat_template', { type: ValueType.String, value: options.chatTemplate ?? CHATML_TEMPLATE }],
   ];
-  const list = tensors(vocabulary.tokens.length, options.seed ?? 1);
+  const list = tensors(vocabulary.tokens.length, options.seed ?? 1, options.alwaysEndTurn ?? false);
 
   const writer = new ByteWriter();
   writer.raw(new TextEncoder().encode('GGUF'));
