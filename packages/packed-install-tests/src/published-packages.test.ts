@@ -19,6 +19,7 @@ describe('every public package as packed for publishing', () => {
         '@rlm/env-isolated-vm',
         '@rlm/env-pyodide',
         '@rlm/env-quickjs',
+        '@rlm/llama-cpp',
         '@rlm/mcp',
         '@rlm/otel',
       ]),
