@@ -39,8 +39,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     envVar: 'RLM_MODEL',
     valueName: 'PROVIDER:MODEL',
     description:
-      'The root model, which writes the code. Providers: openai (and any OpenAI-compatible server), anthropic, ' +
-      'local (a GGUF model run on this machine: local:qwen2.5-coder-1.5b, local:/path/model.gguf).',
+      'The root model, which writes the code. Providers: openai (and any OpenAI-compatible server), anthropic, local (a GGUF here).',
     example: '--model openai:gpt-5.5',
   },
   {
