@@ -213,6 +213,34 @@ describe('llamaCpp with a model URI', () => {
     await again.dispose();
   });
 
+  it("a caller's abort during the download stops only its own wait: the next call gets the model", async () => {
+    const server = await startModelFileServer({
+      bytes: gguf,
+      path: '/Owner/Repo/resolve/main/slow.gguf',
+      delayMs: 300,
+    });
+    const model = llamaCpp('hf:Owner/Repo/slow.gguf', {
+      cacheDir: join(await testFolder(), 'cache-c'),
+      huggingFaceEndpoint: server.origin,
+      threads: 1,
+      gpu: false,
+      contextSize: 512,
+      onDownload: false,
+    });
+    const controller = new AbortController();
+    const reason = new Error('not waiting');
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const first = model.doGenerate({ messages, maxOutputTokens: 2, abortSignal: controller.signal });
+    const second = model.doGenerate({ messages, maxOutputTokens: 2 });
+    const settled = Promise.allSettled([first, second]);
+    setTimeout(() => controller.abort(reason), 20);
+    const [aborted, served] = await settled;
+    expect(aborted).toEqual({ status: 'rejected', reason });
+    expect(served.status).toBe('fulfilled');
+    expect(server.requests.filter((request) => request.path === '/cdn/blob')).toHaveLength(1);
+    await model.dispose();
+  });
+
   it('with download: false, a missing model is an error naming the cache path, and nothing is fetched', async () => {
     const server = await startModelFileServer({ bytes: gguf });
     const model = llamaCpp(`${server.url}#sha256=${sha256}`, {

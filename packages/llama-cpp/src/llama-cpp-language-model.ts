@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
   ContextWindowExceededError,
@@ -93,7 +94,10 @@ export class LlamaCppLanguageModel implements LanguageModel {
     return pool && { sequences: pool.size, busy: pool.busyCount, waiting: pool.waitingCount };
   }
 
-  /** Downloads (if needed and allowed) and loads the model now; later calls reuse it. */
+  /**
+   * Downloads (if needed and allowed) and loads the model now; later calls reuse it. `signal`
+   * stops the waiting; the download itself goes on for the other callers and the next call.
+   */
   async load(options: { readonly signal?: AbortSignal } = {}): Promise<void> {
     await this.ready(options.signal);
   }
@@ -188,9 +192,14 @@ export class LlamaCppLanguageModel implements LanguageModel {
     }
   }
 
+  /**
+   * The loaded model, loading it on first use. One load serves every caller, so a caller's abort
+   * stops only its own wait (a download shared by concurrent calls must not die with the first).
+   */
   private ready(signal?: AbortSignal): Promise<LoadedLlamaModel> {
+    signal?.throwIfAborted();
     if (!this.loading) {
-      const loading = this.locate(signal).then((path) =>
+      const loading = this.locate().then((path) =>
         loadLlamaModel({
           path,
           gpu: this.settings.gpu ?? 'auto',
@@ -209,14 +218,14 @@ export class LlamaCppLanguageModel implements LanguageModel {
         },
       );
     }
-    return this.loading;
+    if (!signal || this.loaded) return this.loading;
+    return untilAborted(this.loading, signal);
   }
 
   /** The model's file on disk, downloading it first when it was named by alias or URI. */
-  private async locate(signal?: AbortSignal): Promise<string> {
+  private async locate(): Promise<string> {
     const reference = this.reference;
     if (reference.kind === 'file') return reference.path;
-    const { existsSync } = await import('node:fs');
     if (existsSync(reference.path)) return reference.path;
     if (this.settings.download === false) {
       throw new InvalidArgumentError({
@@ -234,7 +243,6 @@ export class LlamaCppLanguageModel implements LanguageModel {
       ...(reference.sha256 === undefined ? {} : { sha256: reference.sha256 }),
       ...(onDownload === false ? {} : { onEvent: onDownload ?? createDownloadProgressReporter() }),
       ...(this.settings.downloadHeaders ? { headers: this.settings.downloadHeaders } : {}),
-      ...(signal ? { signal } : {}),
     });
   }
 
@@ -265,6 +273,24 @@ export class LlamaCppLanguageModel implements LanguageModel {
     }
     return grammar;
   }
+}
+
+/** `promise`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function renderHistory(

@@ -18,6 +18,8 @@ export interface ModelFileServerOptions {
   readonly ignoreRange?: boolean;
   /** Answer every request with this status and no file. */
   readonly status?: number;
+  /** Wait this long before sending the file's bytes. */
+  readonly delayMs?: number;
 }
 
 export interface ModelFileServer {
@@ -70,6 +72,10 @@ export async function startModelFileServer(options: ModelFileServerOptions): Pro
       ...(start > 0 ? { 'content-range': `bytes ${start}-${total - 1}/${total}` } : {}),
     });
     served++;
+    if (options.delayMs) {
+      setTimeout(() => response.end(body), options.delayMs);
+      return;
+    }
     const cut = served === 1 ? options.cutFirstResponseAfter : undefined;
     if (cut !== undefined) {
       response.write(body.subarray(0, cut), () => {
