@@ -4,7 +4,10 @@ export interface LocalModelFacts {
   readonly alias: string;
   /** Where the GGUF file lives (`hf:<owner>/<repo>/<file>`). */
   readonly uri: string;
-  /** The download's approximate size in bytes (the server's exact size is shown and checked). */
+  /**
+   * The file's size in bytes when the list was written, for messages before the download starts;
+   * the server's own size is shown at the start and checked at the end (a re-upload may differ).
+   */
   readonly approximateBytes: number;
   /** One line on why it is on the list. */
   readonly note: string;
@@ -13,26 +16,27 @@ export interface LocalModelFacts {
 /**
  * Small models that write usable JavaScript for the RLM loop on a laptop CPU, smallest first. They
  * are the Q4_K_M quantizations (the usual size/quality trade-off) published by the model makers
- * themselves (Qwen) or by a well-known quantizer. The list is short on purpose: below ~1.5B
+ * themselves (Qwen). No checksum is pinned here: the files live on the repositories' main branch,
+ * and Hugging Face announces each file's SHA-256, which the download checks. The list is short on purpose: below ~1.5B
  * parameters models rarely follow the REPL protocol; above ~8B a CPU is too slow for the loop.
  */
 export const LOCAL_MODELS: readonly LocalModelFacts[] = [
   {
     alias: 'qwen2.5-coder-1.5b',
     uri: 'hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf',
-    approximateBytes: 1_120_000_000,
+    approximateBytes: 1_117_320_768,
     note: 'the smallest that follows the REPL protocol; fast on any CPU',
   },
   {
     alias: 'qwen2.5-coder-3b',
     uri: 'hf:Qwen/Qwen2.5-Coder-3B-Instruct-GGUF/qwen2.5-coder-3b-instruct-q4_k_m.gguf',
-    approximateBytes: 2_100_000_000,
+    approximateBytes: 2_104_932_800,
     note: 'better code, still quick on a laptop',
   },
   {
     alias: 'qwen2.5-coder-7b',
-    uri: 'hf:bartowski/Qwen2.5-Coder-7B-Instruct-GGUF/Qwen2.5-Coder-7B-Instruct-Q4_K_M.gguf',
-    approximateBytes: 4_680_000_000,
+    uri: 'hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF/qwen2.5-coder-7b-instruct-q4_k_m.gguf',
+    approximateBytes: 4_683_073_536,
     note: 'the best of the list; wants a GPU or patience',
   },
 ];
