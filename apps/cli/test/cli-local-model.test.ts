@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeTinyGguf } from '@rlm/llama-cpp/testing';
+import { tinyGgufBytes, writeTinyGguf } from '@rlm/llama-cpp/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltCli } from './run-built-cli';
 
@@ -54,6 +56,48 @@ describe('rlm --model local:…', () => {
     expect(result.usage.total.inputTokens).toBeGreaterThan(0);
     expect(result.usage.total.costUsd).toBe(0);
     expect(existsSync(join(cwd, '.cache', 'rlm', 'models'))).toBe(false);
+  });
+
+  it('an alias is downloaded on first use (size first, then progress, checked) into ~/.cache/rlm/models, then reused', async () => {
+    // A local server stands in for Hugging Face (HF_ENDPOINT) and serves the tiny GGUF under the alias's path.
+    const bytes = tinyGgufBytes({ alwaysEndTurn: true });
+    const requests: string[] = [];
+    const server = createServer((request, response) => {
+      requests.push(request.url ?? '');
+      if (
+        request.url ===
+        '/Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/resolve/main/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf'
+      ) {
+        response.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes);
+      } else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const env = {
+        RLM_LLAMA_THREADS: '1',
+        HF_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      };
+      const args = ['q', '-c', 'a.txt', '--model', 'local:qwen2.5-coder-1.5b', '--max-turns', '1'];
+      const first = await runBuiltCli(args, { cwd, env, timeoutMs: 60_000 });
+      expect(first.stderr).toMatch(/Downloading qwen2\.5-coder-1\.5b \([\d.]+ [kM]B\)/);
+      expect(first.stderr.indexOf('Downloading')).toBeLessThan(first.stderr.indexOf('100%'));
+      expect(first.stderr).toContain('Checked');
+      expect(first.exitCode).toBe(3);
+      const cached = join(cwd, '.cache', 'rlm', 'models', 'hf', 'Qwen', 'Qwen2.5-Coder-1.5B-Instruct-GGUF');
+      expect((await readFile(join(cached, 'qwen2.5-coder-1.5b-instruct-q4_k_m.gguf'))).equals(bytes)).toBe(
+        true,
+      );
+      expect(requests).toHaveLength(1);
+
+      const again = await runBuiltCli(args, { cwd, env, timeoutMs: 60_000 });
+      expect(again.exitCode).toBe(3);
+      expect(again.stderr).not.toContain('Downloading');
+      expect(requests).toHaveLength(1);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+      await rm(join(cwd, '.cache'), { recursive: true, force: true });
+    }
   });
 
   it('explains a wrong local model: an unknown alias, a missing file, an empty name', async () => {
