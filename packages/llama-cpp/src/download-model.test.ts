@@ -37,7 +37,13 @@ describe('downloadModel', () => {
     const progress = events.filter((event) => event.type === 'progress');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.at(-1)).toMatchObject({ receivedBytes: gguf.length, totalBytes: gguf.length });
-    expect(events.at(-1)).toEqual({ type: 'verified', path, totalBytes: gguf.length, sha256 });
+    expect(events.at(-1)).toEqual({
+      type: 'verified',
+      path,
+      totalBytes: gguf.length,
+      sha256,
+      checkedAgainst: 'server',
+    });
     await expect(stat(`${path}.part`)).rejects.toThrow();
 
     // Already there: used as it is, nothing asked of the server.
@@ -167,12 +173,14 @@ describe('the progress display', () => {
     for (let received = 0; received <= total; received += total / 40) {
       report({ type: 'progress', receivedBytes: received, totalBytes: total });
     }
-    report({ type: 'verified', path: '/c/y.gguf', totalBytes: total, sha256: sha256 });
+    report({ type: 'verified', path: '/c/y.gguf', totalBytes: total, sha256, checkedAgainst: 'server' });
     expect(lines[0]).toContain('Downloading qwen (1.1 GB)');
     const bars = lines.filter((line) => line.startsWith('['));
     expect(bars.length).toBe(11);
     expect(bars.at(-1)).toContain('100% 1.1 GB / 1.1 GB');
-    expect(lines.at(-1)).toContain(`Checked 1.1 GB (SHA-256 ${sha256.slice(0, 12)}`);
+    expect(lines.at(-1)).toContain(
+      `Checked 1.1 GB (SHA-256 ${sha256.slice(0, 12)}…, matches the server's checksum)`,
+    );
   });
 });
 

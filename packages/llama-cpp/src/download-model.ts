@@ -25,6 +25,8 @@ export type ModelDownloadEvent =
       readonly path: string;
       readonly totalBytes: number;
       readonly sha256: string;
+      /** Whose checksum the file matched: the caller's (`#sha256=`), the server's, or none (size and GGUF header only). */
+      readonly checkedAgainst: 'pinned' | 'server' | 'none';
     };
 
 /** What to download and how. */
@@ -85,14 +87,17 @@ export async function downloadModel(options: DownloadModelOptions): Promise<stri
         message: `${options.url} answered with no body.`,
         isRetryable: true,
       });
+    const file = createWriteStream(partPath, { flags: resumeFrom > 0 ? 'a' : 'w' });
     try {
       await pipeline(
         Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>),
         counter,
-        createWriteStream(partPath, { flags: resumeFrom > 0 ? 'a' : 'w' }),
+        file,
         ...(options.signal ? [{ signal: options.signal }] : []),
       );
     } catch (error) {
+      // The file stream may still be writing what it buffered: a resume must start after the last byte.
+      if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
       if (options.signal?.aborted) throw options.signal.reason;
       throw new ModelDownloadError({
         url: options.url,
@@ -111,6 +116,7 @@ export async function downloadModel(options: DownloadModelOptions): Promise<stri
     path: options.path,
     totalBytes: (await fileSize(options.path)) ?? 0,
     sha256,
+    checkedAgainst: options.sha256 ? 'pinned' : response.linkedSha256 ? 'server' : 'none',
   });
   return options.path;
 }

@@ -57,11 +57,16 @@ export function createDownloadProgressReporter(
         }
         return;
       }
-      case 'verified':
+      case 'verified': {
+        const against =
+          event.checkedAgainst === 'none'
+            ? 'no published checksum: size and GGUF header checked'
+            : `matches the ${event.checkedAgainst === 'pinned' ? 'pinned' : "server's"} checksum`;
         output.write(
-          `${output.isTTY ? '\n' : ''}Checked ${formatBytes(event.totalBytes)} (SHA-256 ${event.sha256.slice(0, 12)}…): ${event.path}\n`,
+          `${output.isTTY ? '\n' : ''}Checked ${formatBytes(event.totalBytes)} (SHA-256 ${event.sha256.slice(0, 12)}…, ${against}): ${event.path}\n`,
         );
         return;
+      }
     }
   };
 }
