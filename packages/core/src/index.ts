@@ -24,6 +24,7 @@ export type {
   ReplLanguage,
   ReplSession,
   ReplSessionOptions,
+  ReplVariable,
   RunCellOptions,
 } from './environment/repl-environment';
 export { AnswerValidationError } from './errors/answer-validation-error';

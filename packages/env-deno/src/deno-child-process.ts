@@ -547,6 +547,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
       ...(value !== undefined ? { value } : {}),
       ...(error ? { error } : {}),
       ...(output.final ? { final: output.final } : {}),
+      ...(output.variables ? { variables: output.variables } : {}),
     };
   }
 
@@ -792,12 +793,13 @@ function parseCellOutput(payload: string | undefined): kit.JavaScriptPreludeCell
     return undefined;
   }
   if (typeof output !== 'object' || output === null) return undefined;
-  const { stdout, stderr, droppedOutputChars, final } = output as Record<string, unknown>;
+  const { stdout, stderr, droppedOutputChars, final, variables } = output as Record<string, unknown>;
   if (typeof stdout !== 'string' || typeof stderr !== 'string' || typeof droppedOutputChars !== 'number') {
     return undefined;
   }
   if (final !== null && !isFinalAnswer(final)) return undefined;
-  return { stdout, stderr, droppedOutputChars, final };
+  // Variables the child reports out of bounds are left out (checked like its other texts).
+  return { stdout, stderr, droppedOutputChars, final, ...kit.cellVariablesField(variables) };
 }
 
 function isFinalAnswer(value: unknown): value is kit.FinalAnswer {

@@ -331,6 +331,7 @@ export class IsolatedVMSandbox implements kit.JavaScriptSandbox {
       droppedOutputChars: output.droppedOutputChars,
       ...(error ? { error } : outcome.value !== undefined ? { value: outcome.value } : {}),
       ...(output.final ? { final: output.final } : {}),
+      ...kit.cellVariablesField(output.variables),
     };
   }
 

@@ -457,6 +457,7 @@ export class QuickJSSandbox {
       ...(value !== undefined && !error ? { value } : {}),
       ...(error ? { error } : {}),
       ...(output?.final ? { final: output.final } : {}),
+      ...(broken ? {} : kit.cellVariablesField(output?.variables)),
       ...(broken ? { broken } : {}),
     };
   }

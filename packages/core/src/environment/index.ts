@@ -18,12 +18,15 @@ export {
   type JavaScriptPreludeControl,
   type JavaScriptPreludeErrorDescription,
   type JavaScriptPreludeOptions,
+  MAX_LISTED_VARIABLES,
+  MAX_VARIABLE_PREVIEW_CHARS,
 } from '../javascript/javascript-prelude';
 export {
   type JavaScriptCellSyntaxError,
   type RewrittenJavaScriptCell,
   rewriteJavaScriptCell,
 } from '../javascript/rewrite-javascript-cell';
+export { cellVariablesField } from './cell-variables';
 export { checkInteger } from './check-integer';
 export type { ContextValue, JsonValue } from './context-value';
 export { defineJavaScriptEnvironment } from './define-javascript-environment';

@@ -191,4 +191,19 @@ export interface CellResult {
    * and the host functions, but every variable the model made is gone. The model is told.
    */
   readonly stateLost?: string;
+  /**
+   * The model's variables after the cell: names, kinds and short previews (never whole values), for
+   * trajectories and viewers. The loop never shows them to the model. Optional: environments that
+   * cannot list them cheaply leave it out.
+   */
+  readonly variables?: readonly ReplVariable[];
+}
+
+/** One variable of the REPL as a trajectory records it. */
+export interface ReplVariable {
+  readonly name: string;
+  /** Its kind and size, e.g. `'string, 82088 chars'`, `'array, 21 items'`, `'number, 42'`. */
+  readonly type: string;
+  /** The start of its value as code would print it, about 120 characters at most. */
+  readonly preview: string;
 }

@@ -599,6 +599,92 @@
       }
     }
 
+    // ---- variables after a cell (for trajectories and viewers) ----
+    var MAX_LISTED_VARIABLES = constants.maxListedVariables;
+    var MAX_PREVIEW_CHARS = constants.maxVariablePreviewChars;
+
+    /**
+     * A one-line preview of a value, at most about `budget` characters. Unlike `formatInner` it
+     * stops as soon as the budget is spent, so a variable holding a million-item array or a 40 MB
+     * string costs a few property reads, not a walk of the whole value.
+     * @param {any} value
+     * @param {number} budget
+     * @param {number} depth
+     * @returns {string}
+     */
+    function previewValue(value, budget, depth) {
+      if (typeof value === 'string') {
+        return value.length > budget
+          ? jsonStringify(stringSlice(value, 0, budget)) + '…'
+          : jsonStringify(value);
+      }
+      if (value === null || typeof value !== 'object') return formatInner(value, MAX_DEPTH, []);
+      try {
+        if (
+          isError(value) ||
+          value instanceof Date ||
+          value instanceof RegExp ||
+          value instanceof PromiseCtor
+        )
+          return formatInner(value, MAX_DEPTH, []);
+        if (depth >= 2) return isArray(value) ? '[…]' : '{…}';
+        var array = isArray(value);
+        var keys = array ? null : objectKeys(value);
+        var count = array ? value.length : /** @type {string[]} */ (keys).length;
+        var text = array ? '[' : '{';
+        for (var i = 0; i < count; i++) {
+          if (text.length >= budget) return text + '…' + (array ? ']' : '}');
+          var key = array ? null : /** @type {string[]} */ (keys)[i];
+          var descriptor = getOwnPropertyDescriptor(value, array ? i : /** @type {string} */ (key));
+          var item = descriptor && 'value' in descriptor ? descriptor.value : undefined;
+          var shown = previewValue(item, budget - text.length, depth + 1);
+          text += (i > 0 ? ', ' : '') + (array ? '' : formatKey(/** @type {string} */ (key)) + ': ') + shown;
+        }
+        return text + (array ? ']' : '}');
+      } catch (_e) {
+        return '[uninspectable value]';
+      }
+    }
+
+    /** The model's variables now: name, kind and size, and a short preview; never a whole value. */
+    function listVariables() {
+      var names = getOwnPropertyNames(global);
+      /** @type {string[]} */
+      var user = [];
+      for (var i = 0; i < names.length; i++) {
+        var name = /** @type {string} */ (names[i]);
+        if (hasOwn(baselineGlobals, name) || isReserved(name)) continue;
+        push(user, name);
+      }
+      arraySort(user);
+      /** @type {Array<{ name: string, type: string, preview: string }>} */
+      var listed = [];
+      var shown = user.length < MAX_LISTED_VARIABLES ? user.length : MAX_LISTED_VARIABLES;
+      for (var j = 0; j < shown; j++) {
+        var variable = ObjectCreate(null);
+        variable.name = user[j];
+        try {
+          var descriptor = getOwnPropertyDescriptor(global, /** @type {string} */ (user[j]));
+          if (descriptor && 'value' in descriptor) {
+            variable.type = describeVariable(descriptor.value);
+            var preview = previewValue(descriptor.value, MAX_PREVIEW_CHARS, 0);
+            variable.preview =
+              preview.length > MAX_PREVIEW_CHARS ? stringSlice(preview, 0, MAX_PREVIEW_CHARS) + '…' : preview;
+          } else {
+            variable.type = 'accessor';
+            variable.preview = '';
+          }
+        } catch (_e) {
+          variable.type = 'unreadable';
+          variable.preview = '';
+        }
+        if (variable.type.length > MAX_PREVIEW_CHARS)
+          variable.type = stringSlice(variable.type, 0, MAX_PREVIEW_CHARS) + '…';
+        push(listed, variable);
+      }
+      return listed;
+    }
+
     function SHOW_VARS() {
       var names = getOwnPropertyNames(global);
       /** @type {string[]} */
@@ -920,6 +1006,14 @@
           if (finalAnswer.format !== undefined) final.format = finalAnswer.format;
         }
         output.final = final;
+        // Listed once the cell has ended and its output is taken: reading the variables may run the
+        // model's own code (a getter, a Proxy's traps), which, like any code of an ended cell, can no
+        // longer reach the host, and whatever it prints is dropped with the buffers below.
+        try {
+          output.variables = listVariables();
+        } catch (_e) {
+          output.variables = [];
+        }
         stdoutParts = [];
         stderrParts = [];
         finalAnswer = null;

@@ -1,4 +1,4 @@
-import type { FinalAnswer } from '../environment/repl-environment';
+import type { FinalAnswer, ReplVariable } from '../environment/repl-environment';
 import { JAVASCRIPT_PRELUDE_PROGRAM } from './javascript-prelude.sandbox.generated';
 
 /**
@@ -86,7 +86,19 @@ export interface JavaScriptPreludeCellOutput {
   readonly stderr: string;
   readonly droppedOutputChars: number;
   readonly final: FinalAnswer | null;
+  /**
+   * The model's variables after the cell (at most {@link MAX_LISTED_VARIABLES}, by name), each with
+   * its kind and a preview of at most about {@link MAX_VARIABLE_PREVIEW_CHARS} characters. Absent
+   * from preludes older than this field.
+   */
+  readonly variables?: readonly ReplVariable[];
 }
+
+/** How many variables the prelude lists after a cell (the first, by name). */
+export const MAX_LISTED_VARIABLES = 100;
+
+/** About how many characters a variable's preview (and its kind) keeps. */
+export const MAX_VARIABLE_PREVIEW_CHARS = 120;
 
 /**
  * The object the prelude returns. The environment keeps it privately (it is never a global, so model
@@ -96,8 +108,8 @@ export interface JavaScriptPreludeCellOutput {
  *    host calls a previous cell left running (their results are dropped; see below).
  * 2. evaluate the rewritten cell and wait for its promise, settling host calls as the host answers;
  * 3. `formatValue(value)` on a fulfilled cell's value, or `describeError(reason)` on a rejection;
- * 4. `endCell()`: returns the cell's output as JSON text ({@link JavaScriptPreludeCellOutput}) and
- *    restores every reserved name the cell overwrote.
+ * 4. `endCell()`: returns the cell's output as JSON text ({@link JavaScriptPreludeCellOutput}), with
+ *    the model's variables as they are now, and restores every reserved name the cell overwrote.
  *
  * 5. `dropCalls()` when the cell left host calls running or waiting: see below.
  *
@@ -141,6 +153,10 @@ export interface JavaScriptPreludeConstants {
   readonly addedValueHostFunction: string;
   /** {@link ADDED_VALUE_BINDER}. */
   readonly addedValueBinder: string;
+  /** {@link MAX_LISTED_VARIABLES}. */
+  readonly maxListedVariables: number;
+  /** {@link MAX_VARIABLE_PREVIEW_CHARS}. */
+  readonly maxVariablePreviewChars: number;
 }
 
 /**
@@ -211,6 +227,8 @@ export const JAVASCRIPT_PRELUDE_SOURCE: string = callProgram(JAVASCRIPT_PRELUDE_
   defaultMaxHostCallCharsInFlight: DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
   addedValueHostFunction: ADDED_VALUE_HOST_FUNCTION,
   addedValueBinder: ADDED_VALUE_BINDER,
+  maxListedVariables: MAX_LISTED_VARIABLES,
+  maxVariablePreviewChars: MAX_VARIABLE_PREVIEW_CHARS,
 } satisfies JavaScriptPreludeConstants);
 
 /**

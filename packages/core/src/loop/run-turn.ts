@@ -53,8 +53,9 @@ export async function runTurn(tree: RunTree, run: RunState, inputs: TurnInputs):
   const { turn } = inputs;
   const { maxTurns } = tree.settings.limits;
   const turnStarted = performance.now();
+  const startedAt = new Date().toISOString();
   run.emit({ type: 'turn-start', turn, maxTurns });
-  const { reply, iteration } = await callRootModel(tree, run, inputs);
+  const { reply, iteration } = await callRootModel(tree, run, inputs, startedAt);
   const blocks = runnableBlocks(reply.text, tree.settings.environment.language);
   const cells = await runCodeBlocks(tree, run, inputs, blocks, iteration);
   const resolved = await resolveFinal(tree, run, inputs, reply.text, blocks, cells);
@@ -101,6 +102,7 @@ async function callRootModel(
   tree: RunTree,
   run: RunState,
   { turn, firstCall }: TurnInputs,
+  startedAt: string,
 ): Promise<{ reply: LanguageModelResult; iteration: TrajectoryIteration }> {
   const modelStarted = performance.now();
   let reply: CalledModelResult;
@@ -122,6 +124,7 @@ async function callRootModel(
   run.lastReply = reply.text;
   const iteration: TrajectoryIteration = {
     turn,
+    startedAt,
     response: reply.text,
     usage: reply.usage,
     ...(reply.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),

@@ -50,6 +50,7 @@ async function runRecorded(
     model: call.model,
     prompt: keptPrompt.text,
     ...(keptPrompt.cut ? { promptCut: keptPrompt.cut } : {}),
+    startedAt: new Date().toISOString(),
   };
   run.currentSubCalls()?.push(record);
   run.failures.started();

@@ -58,11 +58,19 @@ ${neutralizeNoteTag(context.head, tag)}
 """${tail}
 
 ${note(tag, 'The question:')}
-"""
-${neutralizeNoteTag(question, tag)}
-"""
+${quoteQuestion(neutralizeNoteTag(question, tag))}
 
 ${note(tag, 'You have not looked at the context yet, so do not answer yet. Start by exploring it with code.')}`;
+}
+
+/**
+ * The question as the opening message quotes it: on a line of its own as `original query: "…"` when
+ * it is one line without a double quote, else between triple quotes. The first form is where the
+ * reference library's visualizer looks for a run's question (it reads our JSONL files too); it is
+ * unambiguous for the model only when the question holds no `"` and no line break.
+ */
+export function quoteQuestion(question: string): string {
+  return /^[^"\n\r]+$/.test(question) ? `original query: "${question}"` : `"""\n${question}\n"""`;
 }
 
 function describeType(context: ContextSummary): string {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CellResult, ReplEnvironment, ReplLanguage } from '../environment/repl-environment';
+import { MAX_LISTED_VARIABLES, MAX_VARIABLE_PREVIEW_CHARS } from '../javascript/javascript-prelude';
 import { describeAddedContextConformance } from './test-environment-added-contexts';
 import { describeBusyCellConformance } from './test-environment-busy-cells';
 import { describeCellOrderConformance } from './test-environment-cell-order';
@@ -160,6 +161,64 @@ export function testEnvironment(
         expect((await ok('({ a: 1 })')).value).toContain('a: 1');
         expect((await ok('const hidden = 3;')).value).toBeUndefined();
         expect((await ok('console.log("printed")')).value).toBeUndefined();
+      });
+    });
+
+    describe('variables', () => {
+      it("lists the model's variables after each cell, with kinds and short previews, never whole values", async () => {
+        const { ok } = await open();
+        const first = await ok(
+          "const big = 'x'.repeat(1_000_000);\nlet n = 42;\nvar rows = [1, 2, 3];\nfunction f() {}\nconst deep = { a: { b: { c: { d: 1 } } }, list: Array.from({ length: 100_000 }, (_, i) => i) };",
+        );
+        const byName = new Map((first.variables ?? []).map((variable) => [variable.name, variable]));
+        expect([...byName.keys()]).toStrictEqual(['big', 'deep', 'f', 'n', 'rows']);
+        expect(byName.get('big')?.type).toBe('string, 1000000 chars');
+        expect(byName.get('big')?.preview.startsWith('"xxx')).toBe(true);
+        expect(byName.get('n')).toStrictEqual({ name: 'n', type: 'number, 42', preview: '42' });
+        expect(byName.get('rows')?.preview).toBe('[1, 2, 3]');
+        for (const variable of byName.values()) {
+          expect(variable.preview.length).toBeLessThanOrEqual(MAX_VARIABLE_PREVIEW_CHARS + 1);
+          expect(variable.type.length).toBeLessThanOrEqual(MAX_VARIABLE_PREVIEW_CHARS + 1);
+        }
+        // The reserved names (context, the host functions, FINAL, …) are not the model's variables.
+        const later = await ok('context = 1; const added = true;');
+        expect((later.variables ?? []).map((variable) => variable.name)).toStrictEqual([
+          'added',
+          'big',
+          'deep',
+          'f',
+          'n',
+          'rows',
+        ]);
+      });
+
+      it('lists at most the first variables by name, and survives values that resist being read', async () => {
+        const { ok, run } = await open();
+        const declarations = Array.from(
+          { length: MAX_LISTED_VARIABLES + 20 },
+          (_, i) => `var v${String(i).padStart(3, '0')} = ${i};`,
+        );
+        const many = await ok(declarations.join('\n'));
+        expect(many.variables).toHaveLength(MAX_LISTED_VARIABLES);
+        expect(many.variables?.[0]?.name).toBe('v000');
+        const hostile = await run(
+          "const trap = new Proxy({}, { ownKeys() { throw new Error('no'); }, getOwnPropertyDescriptor() { throw new Error('no'); }, getPrototypeOf() { throw new Error('no'); } });\nconsole.log('ran');",
+        );
+        expect(hostile.error).toBeUndefined();
+        expect(hostile.stdout).toBe('ran\n');
+        expect((hostile.variables ?? []).some((variable) => variable.name === 'trap')).toBe(true);
+        expect((await ok('1 + 1')).value).toBe('2');
+      });
+
+      it("runs the model's getters only as code of an ended cell: they cannot reach the host or print", async () => {
+        const { ok, host } = await open();
+        const result = await ok(
+          "const sneaky = new Error('x');\nObject.defineProperty(sneaky, 'message', { get() { echo('from a getter'); console.log('printed by a getter'); return 'm'; } });\nconst done = true;",
+        );
+        expect(result.stdout).toBe('');
+        expect(result.variables?.map((variable) => variable.name)).toContain('sneaky');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(host.calls.echo ?? []).toStrictEqual([]);
       });
     });
 

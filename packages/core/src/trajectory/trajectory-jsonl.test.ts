@@ -73,6 +73,7 @@ function sampleTrajectory(): Trajectory {
     iterations: [
       {
         turn: 1,
+        startedAt: '2026-11-27T10:00:00.010Z',
         response: '```javascript\nconst n = await llm_query("count")\n```',
         usage: { inputTokens: 100, outputTokens: 20, cachedInputTokens: 50 },
         costUsd: 0.001,
@@ -81,13 +82,24 @@ function sampleTrajectory(): Trajectory {
         codeBlocks: [
           {
             code: 'const n = await llm_query("count")',
-            result: { stdout: 'hi\n', stderr: '', droppedOutputChars: 0, durationMs: 3.25, value: '7' },
+            result: {
+              stdout: 'hi\n',
+              stderr: '',
+              droppedOutputChars: 0,
+              durationMs: 3.25,
+              value: '7',
+              variables: [
+                { name: 'n', type: 'string, 1 chars', preview: '"7"' },
+                { name: 'rows', type: 'array, 2 items', preview: '[1, 2]' },
+              ],
+            },
             subCalls: [
               {
                 kind: 'llm',
                 model: 'mock:small',
                 prompt: 'count',
                 response: '7',
+                startedAt: '2026-11-27T10:00:00.030Z',
                 usage: { inputTokens: 2, outputTokens: 1 },
                 durationMs: 1.5,
               },
@@ -215,12 +227,35 @@ describe('trajectory JSONL', () => {
     expect(ran!.result).toStrictEqual(sampleTrajectory().iterations[1]!.codeBlocks[0]!.result);
   });
 
-  it('omits prompts on request', () => {
+  it('omits prompts on request as an empty list (readers iterate it)', () => {
     const lines = trajectoryToJsonl(sampleTrajectory(), { includePrompts: false })
       .trimEnd()
       .split('\n')
       .map((line) => JSON.parse(line));
-    expect(lines[1].prompt).toBeUndefined();
+    const iterations = lines.filter((line) => line.type === 'iteration');
+    expect(iterations).toHaveLength(2);
+    for (const line of iterations) expect(line.prompt).toStrictEqual([]);
+  });
+
+  it('gives each iteration line its own time, or the run start for turns recorded without one', () => {
+    const lines = trajectoryToJsonl(sampleTrajectory())
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[1].timestamp).toBe('2026-11-27T10:00:00.010Z');
+    expect(lines[2].timestamp).toBe('2026-11-27T10:00:00.000Z');
+  });
+
+  it("writes a cell's variables as the reference's locals (name to preview), and reads them back", () => {
+    const text = trajectoryToJsonl(sampleTrajectory());
+    const first = JSON.parse(text.split('\n')[1]!);
+    expect(first.code_blocks[0].result.locals).toStrictEqual({ n: '"7"', rows: '[1, 2]' });
+    const second = JSON.parse(text.split('\n')[2]!);
+    // A cell that listed no variables has an empty object, never a missing one.
+    for (const block of second.code_blocks) if (block.result) expect(block.result.locals).toStrictEqual({});
+    expect(parseTrajectoryJsonl(text).iterations[0]!.codeBlocks[0]!.result!.variables).toStrictEqual(
+      sampleTrajectory().iterations[0]!.codeBlocks[0]!.result!.variables,
+    );
   });
 
   it('writes and reads files', async () => {

@@ -59,7 +59,10 @@ export function metadataLine(trajectory: Trajectory, run: Partial<TrajectoryRunF
   };
 }
 
-/** One turn in the reference's `iteration` shape; `prompt` is the messages sent so far, when given. */
+/**
+ * One turn in the reference's `iteration` shape; `prompt` is the messages sent so far, when given
+ * (else an empty list). `timestamp` is the run's start, used when the turn has no `startedAt`.
+ */
 export function iterationLine(
   iteration: TrajectoryIteration,
   timestamp: string,
@@ -69,8 +72,10 @@ export function iterationLine(
   return {
     type: 'iteration',
     iteration: turn,
-    timestamp,
-    ...(prompt ? { prompt: [...prompt] } : {}),
+    // The turn's own start; files of versions that did not record it have the run's start.
+    timestamp: iteration.startedAt ?? timestamp,
+    // Always a list, empty when prompts are left out: the reference's reader iterates it.
+    prompt: prompt ? [...prompt] : [],
     response,
     code_blocks: codeBlocks.map(codeBlockToReference),
     final_answer: finalAnswer ?? null,
@@ -99,13 +104,28 @@ const MODEL_CALL_LINE = 'rlm_ts_model_call';
 const END_LINE = 'rlm_ts_end';
 
 function codeBlockToReference(block: TrajectoryCodeBlock): unknown {
-  const { stdout = '', stderr = '', durationMs = 0, ...cell } = block.result ?? ({} as Partial<CellResult>);
+  const {
+    stdout = '',
+    stderr = '',
+    durationMs = 0,
+    variables,
+    ...cell
+  } = block.result ?? ({} as Partial<CellResult>);
   return {
     code: block.code,
     result: {
       stdout,
       stderr,
-      locals: {},
+      // The reference's `locals` (name → value, shown as its Variables panel) holds the previews;
+      // the kinds ride in `rlm_ts_variable_types`, so the variables are read back whole.
+      locals: Object.fromEntries((variables ?? []).map((variable) => [variable.name, variable.preview])),
+      ...(variables
+        ? {
+            rlm_ts_variable_types: Object.fromEntries(
+              variables.map((variable) => [variable.name, variable.type]),
+            ),
+          }
+        : {}),
       execution_time: durationMs / 1000,
       rlm_calls: block.subCalls.map(subCallToReference),
       rlm_ts_cell: block.result ? { ...cell, durationMs } : null,
@@ -244,7 +264,12 @@ function iterationFromLine(record: Record<string, unknown>): TrajectoryIteration
       );
       const codeBlock: TrajectoryCodeBlock = { code: block.code, subCalls };
       if (cell)
-        codeBlock.result = { ...cell, stdout: result.stdout as string, stderr: result.stderr as string };
+        codeBlock.result = {
+          ...cell,
+          stdout: result.stdout as string,
+          stderr: result.stderr as string,
+          ...variablesFromLine(result),
+        };
       return codeBlock;
     },
   );
@@ -257,6 +282,16 @@ function iterationFromLine(record: Record<string, unknown>): TrajectoryIteration
   };
   if (typeof record.final_answer === 'string') iteration.finalAnswer = record.final_answer;
   return iteration;
+}
+
+/** A cell's variables from its `locals` and `rlm_ts_variable_types` (absent from older files). */
+function variablesFromLine(result: Record<string, unknown>): Pick<CellResult, 'variables'> {
+  const types = result.rlm_ts_variable_types as Record<string, string> | undefined;
+  const locals = result.locals as Record<string, string> | undefined;
+  if (!types || !locals) return {};
+  return {
+    variables: Object.entries(types).map(([name, type]) => ({ name, type, preview: locals[name] ?? '' })),
+  };
 }
 
 /** Writes the trajectory to `path` as JSONL (Node). */

@@ -70,6 +70,8 @@ export interface TrajectorySubCall {
   usage?: LanguageModelUsage;
   costUsd?: number;
   durationMs?: number;
+  /** ISO 8601 time the call was made (set by versions that record it): with `durationMs`, when it was in flight. */
+  startedAt?: string;
   /** Set when a store answered instead of the provider: the sub-call cache, or a resumed run's replay. */
   servedFrom?: 'cache' | 'replay';
   error?: { readonly name: string; readonly message: string };
@@ -90,6 +92,8 @@ export interface TrajectoryCodeBlock {
 export interface TrajectoryIteration {
   /** 1-based turn number. */
   readonly turn: number;
+  /** ISO 8601 time the turn started (set by versions that record it). */
+  readonly startedAt?: string;
   /** The root model's reply. */
   readonly response: string;
   readonly usage: LanguageModelUsage;
