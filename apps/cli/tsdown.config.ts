@@ -11,4 +11,6 @@ export default definePackageBuild({
   // imported by a computed name at run time so that they are found next to rlm, built.
   dts: false,
   banner: { js: '#!/usr/bin/env node' },
+  // The viewer's page (built by @rlm/viewer, a build dependency): its server looks for it beside itself.
+  copy: [{ from: '../viewer/dist/viewer-app', to: 'dist' }],
 });

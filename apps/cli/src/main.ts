@@ -24,6 +24,8 @@ import { checkBaseUrl, checkCacheDirectory, checkTrajectoryPath } from './run/ch
 import { chooseResume, type ResumeChoice, readResumeTrajectory } from './run/resume-trajectory';
 import { runQuestion } from './run/run-question';
 import { startRunParts } from './run/start-run-parts';
+import { startLiveView } from './view/live-view';
+import { isViewCommand, runViewCommand } from './view/view-command';
 
 /** The real process's IO; only with it may `main` relaunch the process. */
 const defaultIO = processIO();
@@ -47,6 +49,7 @@ export async function main(
     if (isCacheCommand(argv)) return await runCacheCommand(argv, io);
     if (isChatCommand(argv)) return await runChatCommand(argv.slice(1), io, io === defaultIO);
     if (isMcpCommand(argv)) return await runMcpCommand(argv.slice(1), io, io === defaultIO);
+    if (isViewCommand(argv)) return await runViewCommand(argv.slice(1), io);
     commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       io.stdout.write(helpText());
@@ -94,6 +97,9 @@ export async function main(
     if (resumeFile !== undefined && settings.trajectory === undefined)
       settings = { ...settings, trajectory: resumeFile };
     if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
+    // --view: the page is up before the context loads, and the run writes the trajectory it shows at the end.
+    const liveView = settings.view ? await startLiveView(settings, io, question || 'resumed run') : undefined;
+    if (liveView) settings = liveView.settings;
     const cacheDirectory = cacheDirectoryOf(settings.cache, resolved.origins.cache, io.environment, io.cwd);
     if (cacheDirectory !== undefined) checkCacheDirectory(cacheDirectory);
     // The provider SDKs and the sandbox load while the context is read.
@@ -147,7 +153,7 @@ export async function main(
     }
 
     try {
-      return await runQuestion({
+      const exitCode = await runQuestion({
         question: resume?.question ?? question!,
         ...(resume ? { resume } : {}),
         context,
@@ -160,8 +166,13 @@ export async function main(
         ...(cacheDirectory === undefined ? {} : { cacheDirectory }),
         ...(answerSchema ? { answerSchema } : {}),
         io,
-        createReporter: (state) => createReporter(settings, io, state),
+        createReporter: (state) =>
+          liveView
+            ? liveView.reporter(createReporter(settings, io, state))
+            : createReporter(settings, io, state),
       });
+      await liveView?.finishAndServe();
+      return exitCode;
     } finally {
       // The CLI made the environment, so it ends it: worker threads, a spare Deno process.
       await environment.dispose?.().catch(() => undefined);
@@ -186,6 +197,7 @@ function shortUsage(): string {
        cat FILE | rlm "QUESTION" --model PROVIDER:MODEL
        rlm chat --context PATH... --model PROVIDER:MODEL   (several questions, one REPL)
        rlm mcp --root DIR... --model PROVIDER:MODEL        (an MCP server for coding agents)
+       rlm view FILE.jsonl                                 (a run's trajectory, in the browser)
 
 Ask a question of any amount of text (files, folders, globs, stdin) with a Recursive Language Model.
   rlm "Which modules call the payment API?" --context ./src --model openai:gpt-5.5

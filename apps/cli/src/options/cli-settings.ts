@@ -62,6 +62,12 @@ export interface CliSettings {
   quiet?: boolean;
   /** More detail: where each setting came from, each cell's code and output, each sub-call. */
   verbose?: boolean;
+  /** Show the run in the browser as it goes (`rlm view`'s page, live). */
+  view?: boolean;
+  /** The viewer's port on 127.0.0.1 (`--port`); default a free one. */
+  viewPort?: number;
+  /** Do not open a browser for the viewer: only print its address. */
+  noOpen?: boolean;
 }
 
 /** The name of a setting, e.g. `'subModel'`. */

@@ -261,6 +261,30 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
       "More on stderr: where each setting came from, every cell's code and output, every sub-call.",
     example: '--verbose',
   },
+  {
+    key: 'view',
+    flag: 'view',
+    kind: 'boolean',
+    description:
+      'Watch the run in the browser as it goes (turns, code, outputs, sub-calls, concurrency); when it ends the page shows its saved trajectory, until Ctrl-C. The page is served on 127.0.0.1 only. See rlm view FILE.',
+    example: '--view',
+  },
+  {
+    key: 'viewPort',
+    flag: 'port',
+    kind: 'integer',
+    envVar: 'RLM_VIEW_PORT',
+    valueName: 'N',
+    description: "The port of --view's page on 127.0.0.1. Default: a free one (printed).",
+    example: '--view --port 8080',
+  },
+  {
+    key: 'noOpen',
+    flag: 'no-open',
+    kind: 'boolean',
+    description: "With --view: print the page's address instead of opening the default browser.",
+    example: '--view --no-open',
+  },
 ];
 
 /** Looks up a spec by its setting name. */
