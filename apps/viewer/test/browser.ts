@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
@@ -11,6 +11,11 @@ export const CHROMIUM_PATH = process.env.RLM_CHROMIUM ?? '/usr/bin/chromium';
  * `--user-data-dir`, which Playwright takes as the persistent context's folder) removed on close.
  */
 export async function launchChromium(): Promise<{ browser: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM_PATH}: install it with \`apt-get install -y chromium\` (.ci/run does), or set RLM_CHROMIUM to a Chromium binary.`,
+    );
+  }
   const profile = mkdtempSync(join(tmpdir(), 'rlm-viewer-chromium-'));
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

@@ -28,6 +28,7 @@ Usage:
   rlm chat [--context PATH...] --model PROVIDER:MODEL [options]   several questions in one REPL
   rlm cache stats|clear [--cache DIR]   entries and size of the sub-call cache, or remove them
   rlm mcp [--root DIR...] [--http] --model PROVIDER:MODEL   an MCP server (rlm mcp --help)
+  rlm view FILE.jsonl [--port N] [--no-open]   a run's trajectory in the browser (rlm view --help)
 
 Examples:
   export OPENAI_API_KEY=...

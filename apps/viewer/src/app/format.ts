@@ -16,7 +16,8 @@ export function formatCount(value: number): string {
 }
 
 export function formatCost(cost: number | undefined, unknown = 0): string {
-  if (cost === undefined) return 'unknown';
+  if (cost === undefined || (cost === 0 && unknown > 0))
+    return unknown > 0 ? `unknown (${unknown} unpriced calls)` : 'unknown';
   const text =
     cost === 0
       ? '$0'

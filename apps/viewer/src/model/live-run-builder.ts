@@ -165,6 +165,7 @@ export class LiveRunBuilder {
           cached: event.usage.total.cachedInputTokens,
         };
         run.costUsd = event.usage.total.costUsd;
+        run.unpricedCalls = event.usage.total.callsWithUnknownCost;
         run.failedSubCalls = { failed: event.failedSubCalls.count, total: event.failedSubCalls.total };
         if (event.type === 'run-end') {
           run.status = 'answered';

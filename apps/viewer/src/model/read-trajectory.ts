@@ -404,6 +404,7 @@ function closeRun(run: ViewRun, trajectory: Partial<Trajectory>): void {
   if (total) {
     run.usage = { input: total.inputTokens, output: total.outputTokens, cached: total.cachedInputTokens };
     run.costUsd = total.costUsd;
+    run.unpricedCalls = total.callsWithUnknownCost;
   }
   if (trajectory.failedSubCalls) {
     run.failedSubCalls = { failed: trajectory.failedSubCalls.count, total: trajectory.failedSubCalls.total };

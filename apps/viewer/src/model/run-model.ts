@@ -44,6 +44,8 @@ export interface ViewRun {
   durationMs?: number;
   usage: ViewUsage;
   costUsd?: number;
+  /** Calls the file says had no known price (so `costUsd` undercounts by them). */
+  unpricedCalls?: number;
   /** Sub-calls of this run and its children that failed, and all they made. */
   failedSubCalls?: { failed: number; total: number };
   turns: ViewTurn[];

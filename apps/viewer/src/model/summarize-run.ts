@@ -50,7 +50,8 @@ export function summarizeRun(model: Omit<RunModel, 'totals'>): RunModel {
         : costKnown
           ? { costUsd: cost }
           : {}),
-      unknownCost,
+      unknownCost:
+        recorded && model.root.unpricedCalls !== undefined ? model.root.unpricedCalls : unknownCost,
     },
   };
 }

@@ -76,7 +76,7 @@ export function Summary({ model }: { model: RunModel }) {
         </div>
         <div>
           <dt>Cost</dt>
-          <dd>{formatCost(totals.costUsd)}</dd>
+          <dd>{formatCost(totals.costUsd, totals.unknownCost)}</dd>
         </div>
         <div>
           <dt>Wall time</dt>
