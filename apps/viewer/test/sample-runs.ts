@@ -41,28 +41,35 @@ function subModel(latencyMs: number | readonly [number, number] = [5, 25]) {
   });
 }
 
-/** A three-turn run: look, fan out over chunks with llm_query_batched, FINAL. */
-export async function smallRun(onEvent?: RLMEventListener, latencyMs?: number): Promise<string> {
+/**
+ * A three-turn run: look, fan out over chunks with llm_query_batched, FINAL. `holdLastTurn` keeps
+ * the last root call waiting until it settles, so a live test can look at the run in progress.
+ */
+export async function smallRun(onEvent?: RLMEventListener, holdLastTurn?: Promise<void>): Promise<string> {
+  const replies = [
+    fence(
+      "const lines = context.split('\\n');\nconsole.log(lines.length, 'lines');\nconsole.log(lines.slice(0, 3).join('\\n'));",
+      'First I look at the shape of the log.',
+    ),
+    fence(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the model's code holds a template literal.
+      "// one sub-call per chunk of 50 lines\nconst chunks = [];\nfor (let i = 0; i < lines.length; i += 50) chunks.push(lines.slice(i, i + 50).join('\\n'));\nconst counts = await llm_query_batched(chunks.map((chunk) => `Count errors per kind:\\n${chunk}`));\nconsole.log(counts.join('\\n'));",
+      'Each chunk goes to the sub-model; I will add up the counts.',
+    ),
+    fence(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the model's code holds a template literal.
+      "const total = { disk: 100, network: 100, auth: 100, database: 100 };\nFINAL(Object.entries(total).map(([kind, count]) => `${kind}: ${count}`).join('\\n'));",
+      'The counts add up.',
+    ),
+  ];
   const root = new MockLanguageModel({
     modelId: 'root',
-    latencyMs: latencyMs ?? 20,
+    latencyMs: 20,
     costOf: (usage) => usage.inputTokens * 1e-6 + usage.outputTokens * 4e-6,
-    responses: [
-      fence(
-        "const lines = context.split('\\n');\nconsole.log(lines.length, 'lines');\nconsole.log(lines.slice(0, 3).join('\\n'));",
-        'First I look at the shape of the log.',
-      ),
-      fence(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the model's code holds a template literal.
-        "// one sub-call per chunk of 50 lines\nconst chunks = [];\nfor (let i = 0; i < lines.length; i += 50) chunks.push(lines.slice(i, i + 50).join('\\n'));\nconst counts = await llm_query_batched(chunks.map((chunk) => `Count errors per kind:\\n${chunk}`));\nconsole.log(counts.join('\\n'));",
-        'Each chunk goes to the sub-model; I will add up the counts.',
-      ),
-      fence(
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: the model's code holds a template literal.
-        "const total = { disk: 100, network: 100, auth: 100, database: 100 };\nFINAL(Object.entries(total).map(([kind, count]) => `${kind}: ${count}`).join('\\n'));",
-        'The counts add up.',
-      ),
-    ],
+    responses: async ({ index }) => {
+      if (index === replies.length - 1) await holdLastTurn;
+      return replies[index] ?? new Error(`No scripted reply ${index}.`);
+    },
   });
   const rlm = createRLM({
     model: root,

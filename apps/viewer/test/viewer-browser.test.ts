@@ -268,17 +268,22 @@ describe('rlm view in a browser', () => {
     await page.goto(server.url);
     await page.getByTestId('loading').waitFor();
     let finished = false;
-    const run = smallRun((event) => server.publish(event), 400).then((jsonl) => {
+    let release = () => {};
+    const lastTurn = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const run = smallRun((event) => server.publish(event), lastTurn).then((jsonl) => {
       finished = true;
       return jsonl;
     });
     await page.getByTestId('live-banner').waitFor({ timeout: 10_000 });
-    // Turn 2's cell, with its sub-calls, while turn 3's root call (400 ms) is still to come.
+    // Turn 2's cell, with its sub-calls, while turn 3's root call is held.
     await page.getByTestId('cell').nth(1).waitFor({ timeout: 10_000 });
     await expect.poll(() => page.getByTestId('sub-calls').textContent()).toContain('8');
     expect(await page.getByTestId('status').textContent()).toBe('running');
     expect(finished).toBe(false);
     await shot(page, 'live-run-in-progress');
+    release();
     const jsonl = await run;
     server.finish({ jsonl });
     await page.getByTestId('saved-banner').waitFor({ timeout: 10_000 });
