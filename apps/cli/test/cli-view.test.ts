@@ -17,7 +17,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
+/** CLIs a test started: a failed assertion must not leave a viewer serving. */
+const started: ChildProcess[] = [];
 afterEach(async () => {
+  for (const child of started.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
@@ -33,6 +37,7 @@ function startCli(args: readonly string[], cwd: string) {
     env: { PATH: process.env.PATH ?? '', HOME: cwd, RLM_API_KEY: 'dummy-key' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.push(child);
   const output = { stdout: '', stderr: '' };
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     output.stdout += chunk;
