@@ -600,50 +600,156 @@
     }
 
     // ---- variables after a cell (for trajectories and viewers) ----
+    // The listing must run none of the model's code: it happens after every cell, outside any
+    // cell's time limit, so a getter or a Proxy trap that never returns would hang the sandbox (or,
+    // where a deadline catches it, cost the session its state). So it reads only data properties
+    // (through descriptors), internal slots (through captured built-in getters) and prototype
+    // chains, and never touches a Proxy: every proxy model code can make comes from the global
+    // `Proxy`, which the prelude replaces (below) with one that remembers what it made.
     var MAX_LISTED_VARIABLES = constants.maxListedVariables;
     var MAX_PREVIEW_CHARS = constants.maxVariablePreviewChars;
+    var weakSetAdd = uncurryThis(WeakSet.prototype.add);
+    var weakSetHas = uncurryThis(WeakSet.prototype.has);
+    var madeProxies = new WeakSet();
+    var regExpSource = uncurryThis(
+      /** @type {PropertyDescriptor} */ (getOwnPropertyDescriptor(RegExp.prototype, 'source')).get,
+    );
+    var ErrorPrototype = ErrorCtor.prototype;
+    var DatePrototype = Date.prototype;
+    var RegExpPrototype = RegExp.prototype;
+    var PromisePrototype = PromiseCtor.prototype;
+
+    /** @param {unknown} value */
+    function isMadeProxy(value) {
+      return (
+        ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+        weakSetHas(madeProxies, /** @type {object} */ (value))
+      );
+    }
 
     /**
-     * A one-line preview of a value, at most about `budget` characters. Unlike `formatInner` it
-     * stops as soon as the budget is spent, so a variable holding a million-item array or a 40 MB
-     * string costs a few property reads, not a walk of the whole value.
+     * Whether `prototype` is on the prototype chain of `value`, walked without touching a proxy.
+     * @param {object} value
+     * @param {object} prototype
+     */
+    function inherits(value, prototype) {
+      var current = value;
+      for (var steps = 0; steps < 100; steps++) {
+        if (isMadeProxy(current)) return false;
+        current = getPrototypeOf(current);
+        if (current === null) return false;
+        if (current === prototype) return true;
+      }
+      return false;
+    }
+
+    /** The name of the constructor of `value`'s prototype, read without touching a proxy. @param {object} value */
+    function safeConstructorName(value) {
+      var proto = getPrototypeOf(value);
+      if (proto === null) return 'null-prototype object';
+      if (isMadeProxy(proto)) return 'object';
+      var ctor = readProperty(proto, 'constructor');
+      if (typeof ctor !== 'function' || isMadeProxy(ctor)) return 'object';
+      var name = readProperty(ctor, 'name');
+      return typeof name === 'string' && name ? name : 'object';
+    }
+
+    /** @param {any} value */
+    function safeKind(value) {
+      if (value === null) return 'null';
+      if (typeof value === 'string') return 'string, ' + value.length + ' chars';
+      if (typeof value !== 'object' && typeof value !== 'function') {
+        return typeof value + ', ' + formatInner(value, MAX_DEPTH, []);
+      }
+      if (isMadeProxy(value)) return 'Proxy';
+      if (typeof value === 'function') return formatFunction(value);
+      if (isArray(value)) return 'array, ' + readProperty(value, 'length') + ' items';
+      try {
+        return 'Map, ' + mapSize(value) + ' entries';
+      } catch (_e) {}
+      try {
+        return 'Set, ' + setSize(value) + ' entries';
+      } catch (_e) {}
+      var tag;
+      try {
+        tag = typedArrayTag(value);
+      } catch (_e) {
+        tag = undefined;
+      }
+      if (tag) return tag + ', ' + typedArrayLength(value) + ' items';
+      if (inherits(value, ErrorPrototype)) return 'error';
+      if (inherits(value, DatePrototype)) return 'Date';
+      if (inherits(value, RegExpPrototype)) return 'RegExp';
+      if (inherits(value, PromisePrototype)) return 'Promise';
+      var name = safeConstructorName(value);
+      return (name === 'Object' ? 'object' : name) + ', ' + objectKeys(value).length + ' keys';
+    }
+
+    /**
+     * A one-line preview of about `budget` characters that stops as soon as the budget is spent
+     * (a million-item array costs a few reads) and runs no model code (see above).
      * @param {any} value
      * @param {number} budget
      * @param {number} depth
      * @returns {string}
      */
-    function previewValue(value, budget, depth) {
+    function safePreview(value, budget, depth) {
       if (typeof value === 'string') {
         return value.length > budget
           ? jsonStringify(stringSlice(value, 0, budget)) + '…'
           : jsonStringify(value);
       }
-      if (value === null || typeof value !== 'object') return formatInner(value, MAX_DEPTH, []);
-      try {
-        if (
-          isError(value) ||
-          value instanceof Date ||
-          value instanceof RegExp ||
-          value instanceof PromiseCtor
-        )
-          return formatInner(value, MAX_DEPTH, []);
-        if (depth >= 2) return isArray(value) ? '[…]' : '{…}';
-        var array = isArray(value);
-        var keys = array ? null : objectKeys(value);
-        var count = array ? value.length : /** @type {string[]} */ (keys).length;
-        var text = array ? '[' : '{';
-        for (var i = 0; i < count; i++) {
-          if (text.length >= budget) return text + '…' + (array ? ']' : '}');
-          var key = array ? null : /** @type {string[]} */ (keys)[i];
-          var descriptor = getOwnPropertyDescriptor(value, array ? i : /** @type {string} */ (key));
-          var item = descriptor && 'value' in descriptor ? descriptor.value : undefined;
-          var shown = previewValue(item, budget - text.length, depth + 1);
-          text += (i > 0 ? ', ' : '') + (array ? '' : formatKey(/** @type {string} */ (key)) + ': ') + shown;
-        }
-        return text + (array ? ']' : '}');
-      } catch (_e) {
-        return '[uninspectable value]';
+      if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+        return formatInner(value, MAX_DEPTH, []);
       }
+      if (isMadeProxy(value)) return 'Proxy {…}';
+      if (typeof value === 'function') return formatFunction(value);
+      var array = isArray(value);
+      if (!array) {
+        try {
+          return 'Map(' + mapSize(value) + ')';
+        } catch (_e) {}
+        try {
+          return 'Set(' + setSize(value) + ')';
+        } catch (_e) {}
+        if (inherits(value, ErrorPrototype)) {
+          var message = readProperty(value, 'message');
+          return (
+            safeConstructorName(value) +
+            (typeof message === 'string' ? ': ' + stringSlice(message, 0, budget) : '')
+          );
+        }
+        try {
+          return dateToISOString(value);
+        } catch (_e) {}
+        try {
+          return '/' + regExpSource(value) + '/';
+        } catch (_e) {}
+        if (inherits(value, PromisePrototype)) return 'Promise';
+        var tag;
+        try {
+          tag = typedArrayTag(value);
+        } catch (_e) {
+          tag = undefined;
+        }
+        if (tag) return tag + '(' + typedArrayLength(value) + ')';
+      }
+      if (depth >= 2) return array ? '[…]' : '{…}';
+      var keys = array ? null : objectKeys(value);
+      var count = array ? readProperty(value, 'length') : /** @type {string[]} */ (keys).length;
+      var text = array ? '[' : '{';
+      for (var i = 0; i < count; i++) {
+        if (text.length >= budget) return text + '…' + (array ? ']' : '}');
+        var key = array ? null : /** @type {string[]} */ (keys)[i];
+        var descriptor = getOwnPropertyDescriptor(value, array ? i : /** @type {string} */ (key));
+        var shown = !descriptor
+          ? '<empty>'
+          : 'value' in descriptor
+            ? safePreview(descriptor.value, budget - text.length, depth + 1)
+            : '[Getter]';
+        text += (i > 0 ? ', ' : '') + (array ? '' : formatKey(/** @type {string} */ (key)) + ': ') + shown;
+      }
+      return text + (array ? ']' : '}');
     }
 
     /** The model's variables now: name, kind and size, and a short preview; never a whole value. */
@@ -666,8 +772,8 @@
         try {
           var descriptor = getOwnPropertyDescriptor(global, /** @type {string} */ (user[j]));
           if (descriptor && 'value' in descriptor) {
-            variable.type = describeVariable(descriptor.value);
-            var preview = previewValue(descriptor.value, MAX_PREVIEW_CHARS, 0);
+            variable.type = safeKind(descriptor.value);
+            var preview = safePreview(descriptor.value, MAX_PREVIEW_CHARS, 0);
             variable.preview =
               preview.length > MAX_PREVIEW_CHARS ? stringSlice(preview, 0, MAX_PREVIEW_CHARS) + '…' : preview;
           } else {
@@ -683,6 +789,39 @@
         push(listed, variable);
       }
       return listed;
+    }
+
+    // Every proxy model code makes is remembered, so the listing can leave it alone: the global
+    // `Proxy` becomes a constructor that makes the same proxies through the original, kept here.
+    var OriginalProxy = global.Proxy;
+    if (typeof OriginalProxy === 'function') {
+      var originalRevocable = OriginalProxy.revocable;
+      var ProxyConstructor = function (
+        /** @type {object} */ target,
+        /** @type {ProxyHandler<object>} */ handler,
+      ) {
+        if (new.target === undefined) throw new TypeErrorCtor("Constructor Proxy requires 'new'");
+        var proxy = new OriginalProxy(target, handler);
+        weakSetAdd(madeProxies, proxy);
+        return proxy;
+      };
+      defineProperty(ProxyConstructor, 'name', { value: 'Proxy', configurable: true });
+      defineProperty(ProxyConstructor, 'revocable', {
+        value: function revocable(/** @type {object} */ target, /** @type {ProxyHandler<object>} */ handler) {
+          var made = apply(originalRevocable, OriginalProxy, [target, handler]);
+          weakSetAdd(madeProxies, made.proxy);
+          return made;
+        },
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+      defineProperty(global, 'Proxy', {
+        value: ProxyConstructor,
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
     }
 
     function SHOW_VARS() {
