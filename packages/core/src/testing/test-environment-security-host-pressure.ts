@@ -192,10 +192,17 @@ export const HOST_PRESSURE_CHECKS: readonly SecurityCheck[] = [
         128 * MEBI,
       );
       // The twelve never settle: the cell waits for its turn (until aborted). Or the sandbox ran out of
-      // memory holding the calls that wait (its own limit counts them): then it paid, not the host.
-      expect(['aborted', 'timeout', 'memory'], 'the cell ended in an unexpected way').toContain(
-        result.error?.kind,
-      );
+      // memory holding the calls that wait (its own limit counts them): then it paid, not the host —
+      // as a memory error of the cell, or, when building a waiting call's 40 MB of argument JSON was
+      // what failed, as that call's rejection, which the cell's `.catch` swallows before it goes on.
+      // (Which of the two happens depends on a few kB of the sandbox's memory: at 128 MB, a prelude
+      // 13 kB larger turns one into the other.)
+      const refusedInside = result.error === undefined && result.value === '"sent"' && meter.calls() === 1;
+      if (!refusedInside) {
+        expect(['aborted', 'timeout', 'memory'], 'the cell ended in an unexpected way').toContain(
+          result.error?.kind,
+        );
+      }
       if (result.error?.kind !== 'memory') {
         expect(meter.calls(), 'no 40 MB call reached the host, so nothing was measured').toBeGreaterThan(0);
       }
