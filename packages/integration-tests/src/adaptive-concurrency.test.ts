@@ -54,7 +54,8 @@ function expectAimd(changes: readonly ConcurrencyChangeEvent[], initial: number,
     switch (change.reason) {
       case 'slow-start':
         expect(cut).toBe(false);
-        expect(change.window).toBe(Math.min(change.previousWindow * 2, max));
+        // One per success: the window doubles per window of successes (the unit tests count it).
+        expect(change.window).toBe(change.previousWindow + 1);
         break;
       case 'additive':
         expect(change.window).toBe(change.previousWindow + 1);
@@ -173,7 +174,7 @@ describe('slow start, then additive growth, under the hard cap', () => {
     [7, 7],
     [20, 16],
     [64, 16],
-  ])('hard cap %i: the window doubles to the cap and the calls in flight never exceed it (and reach it)', async (cap, initial) => {
+  ])('hard cap %i: the window grows by one per success to the cap and the calls in flight never exceed it (and reach it)', async (cap, initial) => {
     const root = batchingRoot(1, 400);
     const subModel = new MockLanguageModel({ modelId: 'sub', latencyMs: 5, responses: () => 'ok' });
     const events: RLMEvent[] = [];

@@ -67,7 +67,7 @@ describe('ConcurrencyWindow: growth', () => {
     [5, 7],
     [16, 16],
     [1, 1],
-  ])('initial %i, max %i: doubles per window of successes (slow start) up to the cap, never above it', async (initial, max) => {
+  ])('initial %i, max %i: grows by one per success, doubling per window of successes (slow start), up to the cap, never above it', async (initial, max) => {
     const load = underLoad({ initial, max, adaptive: true });
     load.queue(5_000);
     await nextMacrotask();
@@ -86,7 +86,11 @@ describe('ConcurrencyWindow: growth', () => {
     expect(sizes).toEqual(expectedSizes);
     expect(load.peak).toBe(max);
     expect(load.changes.every((change) => change.reason === 'slow-start' && change.window <= max)).toBe(true);
-    expect(load.changes.map((change) => change.window)).toEqual([...new Set(expectedSizes)].slice(1));
+    // One change per success that grew it: every size from initial + 1 to the cap, in order.
+    expect(load.changes.map((change) => change.window)).toEqual(
+      Array.from({ length: max - initial }, (_, index) => initial + 1 + index),
+    );
+    expect(load.changes.every((change) => change.previousWindow === change.window - 1)).toBe(true);
   });
 
   it('after a cut: halves once per window, then grows by one per window of successes, never below 1', async () => {
@@ -142,25 +146,29 @@ describe('ConcurrencyWindow: growth', () => {
     const load = underLoad({ initial: 4, max: 64, adaptive: true });
     load.queue(4);
     await nextMacrotask();
-    // Nothing queued and the window full: counts. The queue empties as they end.
+    // Nothing queued and the window full: the first success counts (4 → 5); then the window is more
+    // than the 4 calls need, so the others do not.
     await load.round(10);
-    expect(load.window.size).toBe(8);
-    // Now only 4 calls: the window (8) is not what holds them back, so no growth, however many.
+    expect(load.window.size).toBe(5);
+    // Now only 4 calls: the window (5) is not what holds them back, so no growth, however many.
     for (let round = 0; round < 5; round++) {
       load.queue(4);
       await nextMacrotask();
       await load.round(10);
     }
-    expect(load.window.size).toBe(8);
+    expect(load.window.size).toBe(5);
     load.queue(1_000);
     await nextMacrotask();
-    // Retried calls, and calls over twice the recent average latency, do not count.
+    // Retried calls do not count.
     await load.round(10, false);
-    expect(load.window.size).toBe(8);
-    await load.round(100);
-    expect(load.window.size).toBe(8);
+    expect(load.window.size).toBe(5);
+    // Calls over twice the recent average latency do not count: the first four of this round; the
+    // average follows them (10 → 208 → 366 → 493 → 594 ms), so the fifth, within twice it, does.
+    await load.round(1_000);
+    expect(load.window.size).toBe(6);
+    // Latency held again: every success counts, one each.
     await load.round(12);
-    expect(load.window.size).toBe(16);
+    expect(load.window.size).toBe(12);
   });
 
   it('a fixed window never changes, whatever the calls do', async () => {

@@ -51,8 +51,9 @@ export function overloadKind(error: unknown): 'rate-limited' | 'overloaded' | un
 /**
  * How many calls of one model may be in flight at once, adapted to what the provider takes, the way
  * TCP finds a link's capacity. It starts at `initial`; while calls succeed with the window full and
- * their latency holds, it doubles per window of successes (slow start) until the first cut, then
- * grows by one per window of successes (additive increase), never above `max`. A 429 or an overload
+ * their latency holds, it grows by one per success — doubling per window of successes — (slow
+ * start) until the first cut, then by one per window of successes (additive increase), never above
+ * `max`. A 429 or an overload
  * (503, 529) halves it (once per window: calls sent before a cut do not cut again), and a
  * `Retry-After` holds every new call of the model until it has passed. Fixed windows only honour
  * `Retry-After`.
@@ -110,14 +111,20 @@ export class ConcurrencyWindow {
     if (average !== undefined && latencyMs > LATENCY_GROWTH_FACTOR * average) return;
     const { limiter } = this;
     if (limiter.waiting === 0 && limiter.running < limiter.limit) return;
-    this.successes += 1;
-    if (this.successes < limiter.limit) return;
-    this.successes = 0;
     const previous = limiter.limit;
     const slowStart = previous < this.slowStartUntil;
+    // Slow start grows by one per success (as TCP's window grows per acknowledgement), which doubles
+    // it per window of successes: a queued call starts as each answer comes back, instead of half a
+    // window waiting for the last answer of the window (on 300 sub-calls at 100 ms, the first wave
+    // of 64 began ~40 ms later that way). After a cut it grows by one per window of successes.
+    if (!slowStart) {
+      this.successes += 1;
+      if (this.successes < previous) return;
+      this.successes = 0;
+    }
     const next = Math.min(
       this.settings.max,
-      slowStart ? Math.min(previous * 2, this.slowStartUntil) : previous + 1,
+      slowStart ? Math.min(previous + 1, this.slowStartUntil) : previous + 1,
     );
     if (next === previous) return;
     limiter.setLimit(next);

@@ -40,7 +40,8 @@ export interface RLMSettings {
    * one window, shared by the whole run tree and by every run of the process that calls it:
    *
    * - `{ initial, max }` (the default, `{ initial: 16, max: 64 }`): adaptive. It starts at `initial`,
-   *   doubles per window of successes (slow start), then grows by one per window, never above `max`;
+   *   grows by one per success, doubling per window of successes (slow start), then by one per
+   *   window, never above `max`;
    *   a 429 or an overload (503, 529) halves it, and a `Retry-After` holds the model's new calls
    *   until it has passed.
    * - a number `N`: fixed at `N` (no adaptation; `Retry-After` is still honoured).

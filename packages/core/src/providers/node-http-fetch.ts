@@ -179,7 +179,8 @@ function requestHeaders(
   body: Buffer | undefined,
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of new Headers(given)) headers[name] = value;
+  // The SDKs hand a Headers object: read it as it is rather than copy it into another first.
+  for (const [name, value] of given instanceof Headers ? given : new Headers(given)) headers[name] = value;
   headers['accept-encoding'] ??= ACCEPT_ENCODING;
   if (body !== undefined) headers['content-length'] = String(body.byteLength);
   return headers;
