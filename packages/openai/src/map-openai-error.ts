@@ -8,7 +8,7 @@ import {
   RateLimitError,
   RLMError,
 } from '@rlm/core';
-import { parseRetryAfter } from '@rlm/core/provider';
+import { detectContextWindowExceeded, parseRetryAfter } from '@rlm/core/provider';
 import {
   OpenAIError as SDKBaseError,
   APIConnectionError as SDKConnectionError,
@@ -16,7 +16,7 @@ import {
   APIError as SDKError,
 } from 'openai';
 import { capturedErrorBody } from './capture-error-bodies';
-import { detectContextWindowExceeded } from './detect-context-window-exceeded';
+
 import { malformedResponseError } from './malformed-response-error';
 import type { OpenAIRequestContext } from './openai-request-context';
 

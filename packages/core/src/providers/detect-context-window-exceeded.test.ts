@@ -28,6 +28,11 @@ describe('detectContextWindowExceeded', () => {
       'The decoder prompt (length 5000) is longer than the maximum model length of 4096. Make sure that `max_model_len` is no smaller than the number of text tokens.',
       { contextWindow: 4096, promptTokens: 5000 },
     ],
+    [
+      'Anthropic',
+      'prompt is too long: 210000 tokens > 200000 maximum',
+      { contextWindow: 200_000, promptTokens: 210_000 },
+    ],
     ['llama.cpp', 'the request exceeds the available context size, try increasing it', {}],
     ['Ollama', 'input length exceeds maximum context length', {}],
     [

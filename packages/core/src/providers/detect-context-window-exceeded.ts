@@ -16,6 +16,7 @@ export interface ContextWindowExceededDetails {
  *   Ollama      "input length exceeds maximum context length" / "prompt too long; exceeded max context length by N tokens"
  *   LM Studio   "… the model is loaded with context length of only 4096 tokens, which is not enough. …"
  *   OpenRouter  "This endpoint's maximum context length is 131072 tokens. However, you requested about 150000 tokens …"
+ *   Anthropic   type 'invalid_request_error': "prompt is too long: 210000 tokens > 200000 maximum"
  */
 const CONTEXT_PHRASES = [
   /context_length_exceeded/i,
@@ -45,15 +46,19 @@ export function detectContextWindowExceeded(
   if (statusCode !== 400 && statusCode !== 413 && statusCode !== 422) return undefined;
   const haystack = `${String(fields.code ?? '')} ${String(fields.type ?? '')} ${fields.message}`;
   if (!CONTEXT_PHRASES.some((phrase) => phrase.test(haystack))) return undefined;
+  // Anthropic states both numbers in one phrase: "N tokens > M maximum".
+  const anthropic = /([\d,]+)\s+tokens\s*>\s*([\d,]+)\s+maximum/i.exec(fields.message);
   const contextWindow = toNumber(
-    /(?:maximum context length is|maximum model length of|context length of only)\s+(?:about\s+)?([\d,]+)/i.exec(
-      fields.message,
-    )?.[1],
+    anthropic?.[2] ??
+      /(?:maximum context length is|maximum model length of|context length of only)\s+(?:about\s+)?([\d,]+)/i.exec(
+        fields.message,
+      )?.[1],
   );
   const promptTokens = toNumber(
-    /(?:resulted in|you requested|request has|prompt \(length)\s+(?:about\s+)?([\d,]+)/i.exec(
-      fields.message,
-    )?.[1],
+    anthropic?.[1] ??
+      /(?:resulted in|you requested|request has|prompt \(length)\s+(?:about\s+)?([\d,]+)/i.exec(
+        fields.message,
+      )?.[1],
   );
   return {
     ...(contextWindow === undefined ? {} : { contextWindow }),

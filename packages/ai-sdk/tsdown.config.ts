@@ -1,0 +1,3 @@
+import { definePackageBuild } from '../../tsdown.base.ts';
+
+export default definePackageBuild({ entry: { index: 'src/index.ts' } });

@@ -1,0 +1,3 @@
+import { packageTestConfig } from '../../vitest.source.ts';
+
+export default packageTestConfig();
