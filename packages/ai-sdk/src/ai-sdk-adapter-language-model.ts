@@ -179,6 +179,9 @@ function mergeProviderOptions(
   if (!defaults && !call) return undefined;
   const merged: AISDKProviderOptions = {};
   for (const [name, value] of Object.entries(defaults ?? {})) merged[name] = { ...value };
-  for (const [name, value] of Object.entries(call ?? {})) merged[name] = { ...merged[name], ...value };
+  // Core types a call's options as unknown values; they come from settings, so they are JSON.
+  for (const [name, value] of Object.entries(call ?? {})) {
+    merged[name] = { ...merged[name], ...(value as AISDKProviderOptions[string]) };
+  }
   return merged;
 }

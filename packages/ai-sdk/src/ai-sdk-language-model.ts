@@ -14,8 +14,17 @@ export const SUPPORTED_AI_SDK_SPECIFICATION_VERSIONS = ['v2', 'v3', 'v4'] as con
 /** One of {@link SUPPORTED_AI_SDK_SPECIFICATION_VERSIONS}. */
 export type AISDKSpecificationVersion = (typeof SUPPORTED_AI_SDK_SPECIFICATION_VERSIONS)[number];
 
+/** A JSON value, as the AI SDK types provider options. */
+export type AISDKJSONValue =
+  | null
+  | string
+  | number
+  | boolean
+  | { [key: string]: AISDKJSONValue }
+  | AISDKJSONValue[];
+
 /** Options keyed by provider name, passed through to the model (`{ openai: { reasoningEffort: 'low' } }`). */
-export type AISDKProviderOptions = Record<string, Record<string, unknown>>;
+export type AISDKProviderOptions = Record<string, { [key: string]: AISDKJSONValue }>;
 
 /** A text-only prompt message, the same shape in V2, V3 and V4. */
 export type AISDKPromptMessage =

@@ -5,7 +5,8 @@ import type { AISDKProviderOptions } from './ai-sdk-language-model';
 export interface FromAISDKOptions {
   /**
    * The model's context window in tokens (prompt plus output). Default: the catalog's window when the
-   * model id is one `@rlm/core` knows (OpenAI's and Anthropic's models), else
+   * model id is one `@rlm/core` knows (OpenAI's and Anthropic's models, also under a gateway's,
+   * Bedrock's or Vertex's spelling), else
    * {@link AI_SDK_DEFAULT_CONTEXT_WINDOW}.
    */
   readonly contextWindow?: number;

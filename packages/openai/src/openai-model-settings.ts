@@ -1,4 +1,4 @@
-import type { ModelPricing } from '@rlm/core/provider';
+import type { LongContextPricing, ModelPricing } from '@rlm/core/provider';
 
 /**
  * How hard a reasoning model thinks before it answers, sent as `reasoning_effort`. Which values a
@@ -16,11 +16,7 @@ export type OpenAIReasoningEffort =
   | (string & {});
 
 /** Prices that apply instead of the normal ones when a prompt is longer than a threshold. */
-export interface OpenAILongContextPricing {
-  /** Prompts with more input tokens than this are priced at `pricing` as a whole. */
-  readonly aboveInputTokens: number;
-  readonly pricing: ModelPricing;
-}
+export type OpenAILongContextPricing = LongContextPricing;
 
 /** Settings of one model, given as the second argument of `openai(modelId, settings)`. */
 export interface OpenAIModelSettings {

@@ -12,6 +12,13 @@ export interface ModelPricing {
   readonly outputPerMillion: number;
 }
 
+/** Prices that apply to a whole call instead of the normal ones when its prompt is longer than a threshold. */
+export interface LongContextPricing {
+  /** Prompts with more input tokens than this are priced at `pricing` as a whole. */
+  readonly aboveInputTokens: number;
+  readonly pricing: ModelPricing;
+}
+
 /**
  * The cost of one call from its usage. `inputTokens` includes cached and cache-written tokens
  * (`LanguageModelUsage`'s convention), so those are priced at their own rates and the rest at the
