@@ -85,6 +85,17 @@ function mapAPICallError(error: Record<string, unknown> & Error, context: AISDKC
       message: `Could not reach ${where} (${describeCause(error)}). Is the server running? Check the provider's baseURL. The call can be retried.`,
     });
   }
+  if (statusCode >= 200 && statusCode < 300) {
+    // The AI SDK reports a 200 whose body did not parse ("Invalid JSON response") as an APICallError
+    // it calls not retryable; a body cut or garbled on the way is worth another attempt.
+    return new APICallError({
+      ...common,
+      isRetryable: true,
+      message:
+        `${where} answered ${statusCode} with a body that could not be read (${firstLine(error.message)}). ` +
+        "It may have been cut or garbled on the way, so the call is retried; if it keeps happening, check the provider's baseURL.",
+    });
+  }
   if (statusCode === 401 || statusCode === 403) {
     return new AuthenticationError({
       ...common,
