@@ -16,3 +16,11 @@ export type {
 export { SUPPORTED_AI_SDK_SPECIFICATION_VERSIONS } from './ai-sdk-language-model';
 export { fromAISDK } from './from-ai-sdk';
 export { AI_SDK_DEFAULT_CONTEXT_WINDOW, type FromAISDKOptions } from './from-ai-sdk-options';
+export { convertRunUsage, RLMLanguageModel } from './rlm-language-model';
+export { rlmModel } from './rlm-model';
+export {
+  RLM_PROVIDER_NAME,
+  type RLMModelProviderOptions,
+  type RLMModelSettings,
+} from './rlm-model-settings';
+export type { RLMProgress } from './rlm-progress';
