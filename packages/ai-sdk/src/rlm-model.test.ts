@@ -29,7 +29,7 @@ const countAndFinish = [
     ),
     usage: { inputTokens: 800, outputTokens: 60, cachedInputTokens: 100 },
   },
-  { text: code('FINAL(`There are ${n} errors.`)'), usage: { inputTokens: 900, outputTokens: 20 } },
+  { text: code('FINAL("There are " + n + " errors.")'), usage: { inputTokens: 900, outputTokens: 20 } },
 ];
 // Long enough that the loop's preview of the context (its head and tail) leaves the middle out.
 const filler = Array.from({ length: 400 }, (_, index) => `ok line ${index}`);
