@@ -13,6 +13,7 @@ describe('every public package as packed for publishing', () => {
   it('finds the public packages', () => {
     expect(packages.map((found) => found.name)).toEqual(
       expect.arrayContaining([
+        '@rlm/ai-sdk',
         '@rlm/cli',
         '@rlm/core',
         '@rlm/env-deno',
