@@ -18,6 +18,8 @@ export interface ModelConnection {
   readonly baseUrl?: string;
   readonly maxRetries?: number;
   readonly environment: Readonly<Record<string, string | undefined>>;
+  /** Where `ai-sdk:` provider packages are looked for first (the project's node_modules). Default: the working directory. */
+  readonly cwd?: string;
 }
 
 /**
@@ -42,6 +44,10 @@ export async function createLanguageModel(
   }
   if (choice.provider === 'openai') {
     return (await createOpenAIProvider(connection))(choice.modelId, modelSettings);
+  }
+  if (choice.aiSDK) {
+    const { loadAISDKModel } = await import('./load-ai-sdk-model');
+    return loadAISDKModel(choice.aiSDK, { cwd: connection.cwd ?? process.cwd(), ...retries, ...modelSettings });
   }
   const { createAnthropic } = await import('@rlm/anthropic');
   const provider = createAnthropic({

@@ -1,13 +1,20 @@
 import { InvalidArgumentError } from '@rlm/core';
 import { type ParsedModelId, parseModelId } from '@rlm/core/provider';
+import { AI_SDK_PREFIX, type AISDKModelId, parseAISDKModelId } from './ai-sdk-model-id';
 import { BASE_URL_KEY_VARIABLE, KNOWN_PROVIDERS, type KnownProvider } from './known-providers';
 import { checkLocalModelId, LOCAL_PROVIDER, localModelHint } from './local-model';
 
-/** A model named on the command line, checked: its provider is known and has a key (or a base URL), or it runs here (`local:`). */
+/**
+ * A model named on the command line, checked: its provider is known and has a key (or a base URL),
+ * it runs here (`local:`), or it is an AI SDK provider package's model (`ai-sdk:PACKAGE:MODEL`, whose
+ * key the package reads).
+ */
 export interface ModelChoice extends ParsedModelId {
-  readonly provider: KnownProvider['name'] | typeof LOCAL_PROVIDER;
+  readonly provider: KnownProvider['name'] | typeof LOCAL_PROVIDER | typeof AI_SDK_PREFIX;
   /** `provider:modelId`. */
   readonly id: string;
+  /** For `ai-sdk:` models: the package and the model id it knows. */
+  readonly aiSDK?: AISDKModelId;
 }
 
 /**
@@ -48,13 +55,26 @@ export function resolveModelChoice(
       cause: error,
     });
   }
+  if (parsed.provider === AI_SDK_PREFIX && option !== '--embedding-model') {
+    const aiSDK = parseAISDKModelId(parsed.modelId, option);
+    if (options.baseUrl !== undefined) {
+      throw new InvalidArgumentError({
+        argument: 'base-url',
+        message:
+          `--base-url applies to openai: and anthropic: models, not to ${option} ${text}: an AI SDK provider takes its ` +
+          `server from its own setting (its BASE_URL variable, e.g. ANTHROPIC_BASE_URL for @ai-sdk/anthropic). Leave --base-url out.`,
+      });
+    }
+    return { provider: AI_SDK_PREFIX, modelId: parsed.modelId, id: text, aiSDK };
+  }
   const provider = KNOWN_PROVIDERS.find((known) => known.name === parsed.provider);
   if (!provider) {
     throw new InvalidArgumentError({
       argument: option.slice(2),
       message:
         `${option} '${text}': unknown provider '${parsed.provider}'. Known providers: ${[...KNOWN_PROVIDERS.map((known) => known.name), LOCAL_PROVIDER].join(', ')}. ` +
-        `For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:${parsed.modelId} with --base-url URL.`,
+        `For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:${parsed.modelId} with --base-url URL; ` +
+        `for an AI SDK provider package you installed, ai-sdk:PACKAGE:MODEL (e.g. ai-sdk:@ai-sdk/google:gemini-2.5-pro).`,
     });
   }
   const key = (name: string) => options.environment[name]?.trim();

@@ -37,6 +37,7 @@ Examples:
   rlm "What changed in 2024?" --context 'docs/**/*.md' --context CHANGELOG.md --model openai:gpt-5.4-mini --max-cost 0.50
   rlm "..." --context corpus/ --base-url http://localhost:11434/v1 --model openai:qwen3-coder   # any OpenAI-compatible server
   rlm "..." --context notes/ --model local:qwen2.5-coder-1.5b   # run here: no key, no server (1.1 GB download once)
+  rlm "..." --context corpus/ --model ai-sdk:@ai-sdk/google:gemini-2.5-pro   # any AI SDK provider package installed here
   rlm "..." --context notes/ --model openai:gpt-5.4-mini --json --trajectory run.jsonl | jq -r .answer
   rlm "..." --context notes/ --model openai:gpt-5.4-mini --cache   # asked again: answered from the cache, $0
 
