@@ -325,13 +325,14 @@ describe('rlm errors a newcomer meets', () => {
     expect(anthropic.stderr).toContain('set ANTHROPIC_API_KEY (export ANTHROPIC_API_KEY=...)');
   });
 
-  it('unknown provider: lists the known ones and the OpenAI-compatible route, exit 2', async () => {
+  it('unknown provider: lists the known ones, the OpenAI-compatible and the AI SDK routes, exit 2', async () => {
     const cwd = await freshFolder();
     await writeFile(join(cwd, 'a.txt'), 'text');
     const run = await runBuiltCli(['q', '-c', 'a.txt', '--model', 'foo:bar'], { cwd, env: keyEnv });
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toBe(
-      "rlm: --model 'foo:bar': unknown provider 'foo'. Known providers: openai, anthropic, local. For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:bar with --base-url URL.\n",
+      "rlm: --model 'foo:bar': unknown provider 'foo'. Known providers: openai, anthropic, local. For any other OpenAI-compatible server (Ollama, vLLM, LM Studio, OpenRouter), use openai:bar with --base-url URL; " +
+        'for an AI SDK provider package you installed, ai-sdk:PACKAGE:MODEL (e.g. ai-sdk:@ai-sdk/google:gemini-2.5-pro).\n',
     );
     const noProvider = await runBuiltCli(['q', '-c', 'a.txt', '--model', 'gpt-5-mini'], { cwd, env: keyEnv });
     expect(noProvider.exitCode).toBe(2);
