@@ -2,7 +2,7 @@
 // ("mutants") in the code where a silent bug costs users most — the loop, limits, reply parsing,
 // trajectories, provider-neutral retries and the providers' error mapping — and checks that some test
 // fails for each. One run per test suite (`RLM_MUTATION_SUITE`: core, integration, openai,
-// anthropic; see vitest.mutation.config.ts); a mutant counts as killed when any suite kills it.
+// anthropic, ai-sdk; see vitest.mutation.config.ts); a mutant counts as killed when any suite kills it.
 //
 // It mutates the files in place (the pnpm workspace's per-package node_modules links do not survive
 // Stryker's sandbox copy) and restores them afterwards: run it on a clean checkout, and do not edit
@@ -15,8 +15,12 @@ const PROVIDER_NEUTRAL = 'packages/core/src/providers/**/*.ts';
 const MUTATE = {
   core: [CORE],
   integration: [CORE],
-  openai: ['packages/openai/src/{map-openai-error,detect-context-window-exceeded}.ts', PROVIDER_NEUTRAL],
+  openai: ['packages/openai/src/map-openai-error.ts', PROVIDER_NEUTRAL],
   anthropic: ['packages/anthropic/src/map-anthropic-error.ts', PROVIDER_NEUTRAL],
+  'ai-sdk': [
+    'packages/ai-sdk/src/{map-ai-sdk-error,convert-ai-sdk-usage,map-ai-sdk-finish-reason,ai-sdk-adapter-language-model}.ts',
+    PROVIDER_NEUTRAL,
+  ],
 };
 if (!(suite in MUTATE))
   throw new Error(`RLM_MUTATION_SUITE must be one of ${Object.keys(MUTATE).join(', ')}.`);

@@ -50,6 +50,12 @@ const SUITES = {
     exclude: ['src/anthropic-conformance.test.ts'],
     testTimeout: 10_000,
   },
+  'ai-sdk': {
+    root: 'packages/ai-sdk',
+    include: ['src/from-ai-sdk*.test.ts', 'src/map-ai-sdk-error.test.ts'],
+    exclude: ['src/from-ai-sdk-conformance.test.ts'],
+    testTimeout: 10_000,
+  },
 } as const;
 
 const suite = (process.env.RLM_MUTATION_SUITE ?? 'core') as keyof typeof SUITES;

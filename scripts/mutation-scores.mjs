@@ -11,7 +11,7 @@ const minIndex = args.indexOf('--min');
 const min = minIndex === -1 ? undefined : Number(args[minIndex + 1]);
 let paths = args.filter((arg, index) => arg !== '--min' && (minIndex === -1 || index !== minIndex + 1));
 if (paths.length === 0) {
-  paths = ['core', 'integration', 'openai', 'anthropic']
+  paths = ['core', 'integration', 'openai', 'anthropic', 'ai-sdk']
     .map((suite) => `reports/mutation/${suite}/mutation.json`)
     .filter((path) => existsSync(path));
 }

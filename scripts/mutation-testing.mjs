@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `pnpm test:mutation [suite ...] [-- stryker options]`: runs Stryker once per test suite (core,
-// integration, openai, anthropic; all by default), each with its own vitest project, then merges the
+// integration, openai, anthropic, ai-sdk; all by default), each with its own vitest project, then merges the
 // reports (a mutant is killed when any suite killed it) and prints the score per folder.
 // E.g. `pnpm test:mutation core -- --mutate 'packages/core/src/text/**/*.ts,!**/*.test.ts'`.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync } from 'node:fs';
 
-const SUITES = ['core', 'integration', 'openai', 'anthropic'];
+const SUITES = ['core', 'integration', 'openai', 'anthropic', 'ai-sdk'];
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
 const named = split === -1 ? args : args.slice(0, split);
