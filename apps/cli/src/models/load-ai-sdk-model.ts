@@ -29,10 +29,10 @@ export async function loadAISDKModel(
     });
   }
   const { fromAISDK } = await import('@rlm/ai-sdk');
-  return fromAISDK(
-    model as AISDKLanguageModel,
-    options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries },
-  );
+  return fromAISDK(model as AISDKLanguageModel, {
+    ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    ...(options.contextWindow === undefined ? {} : { contextWindow: options.contextWindow }),
+  });
 }
 
 async function importProviderPackage(packageName: string, cwd: string): Promise<Record<string, unknown>> {
