@@ -47,7 +47,11 @@ export async function createLanguageModel(
   }
   if (choice.aiSDK) {
     const { loadAISDKModel } = await import('./load-ai-sdk-model');
-    return loadAISDKModel(choice.aiSDK, { cwd: connection.cwd ?? process.cwd(), ...retries, ...modelSettings });
+    return loadAISDKModel(choice.aiSDK, {
+      cwd: connection.cwd ?? process.cwd(),
+      ...retries,
+      ...modelSettings,
+    });
   }
   const { createAnthropic } = await import('@rlm/anthropic');
   const provider = createAnthropic({
