@@ -116,7 +116,7 @@ describe('issue 9: a fault storm over HTTP gives the right answer with the defau
           `${server.requests.length} requests (${rootRequests.length} root, ${subRequests.length} sub) for ${ITEMS} sub-calls, ` +
           `${server.requests.length - ITEMS - result.turns} retries; injected ${JSON.stringify(Object.fromEntries(injected))}; ` +
           `failedSubCalls ${failedSubCalls.count}/${failedSubCalls.total}; ` +
-          `wall ${Math.round(wallMs)} ms`,
+          `wall ${Math.round(wallMs)} ms; reasons ${JSON.stringify(failedSubCalls.reasons)}`,
       );
 
       expect(result.answer).toBe(String(EXPECTED_SUM));
