@@ -21,6 +21,9 @@ const STORM: FaultMix = {
   dropMidStream: 0.02,
   malformedJson: 0.01,
   seed: 2026,
+  // Within the default retry budgets (4 retries, 10 after 429s): at 38% faults per attempt an
+  // unbounded storm exhausts one of its 2,000 calls in about one run of 20, by chance alone.
+  maxFaultsPerRequest: 3,
 };
 
 /** What the scripted sub-model answers for item `index`. */

@@ -121,27 +121,36 @@ describe('retries and aborts', () => {
       const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream });
       const controller = new AbortController();
       const reason = new Error('user cancelled');
-      const started = performance.now();
       const pending = model.doGenerate({ messages, abortSignal: controller.signal });
-      setTimeout(() => controller.abort(reason), 50);
+      let abortedAt = 0;
+      setTimeout(() => {
+        abortedAt = performance.now();
+        controller.abort(reason);
+      }, 50);
       await expect(pending).rejects.toBe(reason);
-      expect(performance.now() - started).toBeLessThan(1_000);
+      // Measured from the abort, not from the call (a loaded machine may be slow to send it); the
+      // bound only has to tell "at once" from "when the 5 s answer came".
+      expect(performance.now() - abortedAt).toBeLessThan(2_000);
       expect(server.requests).toHaveLength(1);
     });
   }
 
   it('stops a stream mid-answer', async () => {
     const server = await startServer({
-      replies: [{ text: 'a long streamed answer in many words', chunkDelayMs: 200 }],
+      replies: [{ text: `a long streamed answer in ${'many '.repeat(20)}words`, chunkDelayMs: 200 }],
     });
     const model = createOpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k' })('gpt-4.1', { stream: true });
     const controller = new AbortController();
     const reason = new Error('enough');
-    const started = performance.now();
     const pending = model.doGenerate({ messages, abortSignal: controller.signal });
-    setTimeout(() => controller.abort(reason), 300);
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = performance.now();
+      controller.abort(reason);
+    }, 300);
     await expect(pending).rejects.toBe(reason);
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // From the abort: the rest of the stream would take seconds more.
+    expect(performance.now() - abortedAt).toBeLessThan(1_500);
   });
 
   it('stops during a backoff wait without sending the retry', async () => {

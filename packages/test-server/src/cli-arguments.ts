@@ -36,7 +36,8 @@ and Anthropic Messages (POST /v1/messages). Prints its URL on stdout; stops on S
   --port N           the port (default 0: a free one)
   --latency MS       delay before the first byte of every answer, or MIN-MAX to draw one per request
   --faults MIX       random faults per request, e.g. rate429=0.2,retryAfterMs=200,rate503=0.05,seed=7
-                     (keys: rate429, retryAfterMs, rate503, dropMidStream, malformedJson, seed)
+                     (keys: rate429, retryAfterMs, rate503, dropMidStream, malformedJson, seed,
+                     maxFaultsPerRequest: a request's retries get through after that many faults)
   --concurrency-limit N
                      a provider's concurrency limit: a request arriving while N are being
                      answered gets a 429 at once, with Retry-After (see the next flag)
@@ -120,7 +121,15 @@ function parseLatency(text: string): LatencyOption {
   return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
 }
 
-const FAULT_KEYS = ['rate429', 'retryAfterMs', 'rate503', 'dropMidStream', 'malformedJson', 'seed'] as const;
+const FAULT_KEYS = [
+  'rate429',
+  'retryAfterMs',
+  'rate503',
+  'dropMidStream',
+  'malformedJson',
+  'seed',
+  'maxFaultsPerRequest',
+] as const;
 
 /** `rate429=0.2,rate503=0.05,seed=7` → a fault mix (its rates are checked when the server starts). */
 function parseFaults(text: string): FaultMix {

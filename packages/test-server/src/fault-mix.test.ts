@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { InvalidArgumentError } from '@rlm/core';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseCliArguments } from './cli-arguments';
 import { type FaultMix, startTestServer, type TestServer } from './index';
 
 const servers: TestServer[] = [];
@@ -159,8 +160,63 @@ describe('faults: a seeded random mix per request', () => {
       { rate500: 0.1 },
       { seed: 1.5 },
       { retryAfterMs: -3 },
+      { maxFaultsPerRequest: -1 },
+      { maxFaultsPerRequest: 1.5 },
     ] as FaultMix[]) {
       await expect(startTestServer({ faults })).rejects.toThrow(InvalidArgumentError);
+    }
+  });
+});
+
+describe('faults: maxFaultsPerRequest', () => {
+  it("lets a request's retries through after N faults, counted per path and body", async () => {
+    const server = await start({
+      faults: { rate429: 0.5, rate503: 0.45, maxFaultsPerRequest: 2, seed: 9 },
+      respond: () => ({ text: 'fine' }),
+    });
+    // 5 attempts per call (0 retries after 429s only would stop at the first one).
+    const client = new OpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k', maxRetries: 4, logLevel: 'off' });
+    const prompts = Array.from({ length: 40 }, (_, index) => `question ${index}`);
+    const answers = await Promise.all(
+      prompts.map((content) =>
+        client.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content }] }),
+      ),
+    );
+    expect(answers.map((answer) => answer.choices[0]?.message.content)).toEqual(prompts.map(() => 'fine'));
+    const faultsPerPrompt = new Map<string, number>();
+    for (const request of server.requests) {
+      if (!request.injectedFault) continue;
+      const prompt = request.messages.at(-1)?.content ?? '';
+      faultsPerPrompt.set(prompt, (faultsPerPrompt.get(prompt) ?? 0) + 1);
+    }
+    // At 95% faults per attempt, every call met its bound; none more than it.
+    expect([...faultsPerPrompt.values()].every((count) => count <= 2)).toBe(true);
+    expect([...faultsPerPrompt.values()].filter((count) => count === 2).length).toBeGreaterThan(30);
+    expect(server.requests.length).toBe(40 + [...faultsPerPrompt.values()].reduce((a, b) => a + b, 0));
+  }, 60_000);
+
+  it('is a key of --faults', () => {
+    expect(parseCliArguments(['--faults', 'rate503=0.5,maxFaultsPerRequest=2']).faults).toEqual({
+      rate503: 0.5,
+      maxFaultsPerRequest: 2,
+    });
+  });
+
+  it('0 lets every request through; without it a storm of 100% faults never does', async () => {
+    const none = await start({
+      faults: { rate503: 1, maxFaultsPerRequest: 0 },
+      respond: () => ({ text: 'x' }),
+    });
+    const client = (server: TestServer) =>
+      new OpenAI({ baseURL: server.openaiBaseURL, apiKey: 'k', maxRetries: 0, logLevel: 'off' });
+    expect(await outcome(client(none).chat.completions.create({ model: 'm', messages: question }))).toBe(
+      'ok',
+    );
+    const unbounded = await start({ faults: { rate503: 1 }, respond: () => ({ text: 'x' }) });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect(
+        await outcome(client(unbounded).chat.completions.create({ model: 'm', messages: question })),
+      ).toBe('InternalServerError');
     }
   });
 });

@@ -28,6 +28,14 @@ export interface FaultMix {
   readonly malformedJson?: number;
   /** Seed of the generator (an integer). Default 1. */
   readonly seed?: number;
+  /**
+   * At most this many faults for one request: once requests with the same path and body (a client's
+   * retries of one call) have drawn it, the next one is answered by the script. Keeps a storm within
+   * what a client's retry budget can absorb, so a test of "every call gets through" cannot fail by
+   * chance (at 38% faults per attempt, 2,000 calls and 5 attempts each, one call in about 20 runs
+   * exhausts its retries). Default: no bound.
+   */
+  readonly maxFaultsPerRequest?: number;
 }
 
 /** How much of a JSON answer gets out before a mid-answer drop cuts it. */
@@ -47,7 +55,7 @@ export function createFaultPicker(
       message: `${argument} must be an object such as { rate429: 0.3, retryAfterMs: 200, seed: 1 }.`,
     });
   }
-  const known = new Set<string>([...rateFields, 'retryAfterMs', 'seed']);
+  const known = new Set<string>([...rateFields, 'retryAfterMs', 'seed', 'maxFaultsPerRequest']);
   for (const key of Object.keys(mix)) {
     if (!known.has(key)) {
       throw new InvalidArgumentError({
@@ -87,7 +95,19 @@ export function createFaultPicker(
       message: `${argument}.seed must be an integer, got ${String(seed)}.`,
     });
   }
+  const { maxFaultsPerRequest } = mix;
+  if (
+    maxFaultsPerRequest !== undefined &&
+    !(Number.isInteger(maxFaultsPerRequest) && maxFaultsPerRequest >= 0)
+  ) {
+    throw new InvalidArgumentError({
+      argument: `${argument}.maxFaultsPerRequest`,
+      message: `${argument}.maxFaultsPerRequest must be a whole number >= 0, got ${String(maxFaultsPerRequest)}.`,
+    });
+  }
   const random = mulberry32(seed);
+  /** Faults drawn so far per request identity (path and body), when they are bounded. */
+  const faultsPerRequest = new Map<string, number>();
   const bands: [number, ScriptedFault | ((request: RecordedRequest) => ScriptedFault)][] = [];
   let edge = 0;
   const band = (
@@ -110,11 +130,17 @@ export function createFaultPicker(
   );
   band(mix.malformedJson, { fault: 'malformed-json' });
   return (request) => {
+    // Drawn whether or not the bound lets it through, so the sequence stays the seed's.
     const draw = random();
-    for (const [upTo, fault] of bands) {
-      if (draw < upTo) return typeof fault === 'function' ? fault(request) : fault;
+    const picked = bands.find(([upTo]) => draw < upTo)?.[1];
+    if (picked === undefined) return undefined;
+    if (maxFaultsPerRequest !== undefined) {
+      const identity = `${request.path}\n${JSON.stringify(request.body)}`;
+      const drawn = faultsPerRequest.get(identity) ?? 0;
+      if (drawn >= maxFaultsPerRequest) return undefined;
+      faultsPerRequest.set(identity, drawn + 1);
     }
-    return undefined;
+    return typeof picked === 'function' ? picked(request) : picked;
   };
 }
 

@@ -121,6 +121,8 @@ describe('createRetrievalTool', () => {
         malformedJson: 0.05,
         dropMidStream: 0.05,
         seed: 11,
+        // Concurrent requests meet the draws in varying order: bounded, no call can exhaust its retries by chance.
+        maxFaultsPerRequest: 3,
       },
     });
     try {
