@@ -60,6 +60,29 @@ describe('QuickJS environment', () => {
     expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
   });
 
+  it('a sandbox prepared ahead serves only a session with the same limits: each session gets its own environment’s', async () => {
+    const large = createQuickJSEnvironment({ memoryLimitBytes: 512 * 1024 * 1024 });
+    const small = createQuickJSEnvironment({ memoryLimitBytes: 64 * 1024 * 1024 });
+    const allocate = 'const big = "x".repeat(80 * 1024 * 1024); big.length';
+    for (const [prepared, used, fits] of [
+      [large, small, false],
+      [small, large, true],
+      [large, large, true],
+      [small, small, false],
+    ] as const) {
+      await prepared.dispose!();
+      prepared.prepare!();
+      // Let the worker finish preparing, so the start meets a ready sandbox, not one on its way.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const session = await used.createSession({ context: 'ctx', hostFunctions: {} });
+      sessions.push(session);
+      const result = await session.runCell(allocate);
+      if (fits) expect(result.value, result.error?.message).toBe(String(80 * 1024 * 1024));
+      else expect(result.error?.kind, result.value).toBe('memory');
+      await session.dispose();
+    }
+  });
+
   it('gets large contexts exactly, one after another, whatever buffer the last one left for reuse', async () => {
     const ascii = 'line of plain text\n'.repeat(20_000);
     const accented = 'héllo wörld ✓ 😀\n'.repeat(8_000);

@@ -12,6 +12,7 @@ import { QuickJSLocalSandbox } from './quickjs-local-sandbox';
 import type { QuickJSSandboxLimits } from './quickjs-sandbox';
 import { QuickJSThreadedSandbox } from './quickjs-threaded-sandbox';
 import { quickJSWorkers } from './quickjs-worker-pool';
+import type { WorkerSandboxLimits } from './quickjs-worker-protocol';
 
 /** Options of {@link createQuickJSEnvironment}. */
 export interface QuickJSEnvironmentOptions {
@@ -79,9 +80,10 @@ export function createQuickJSEnvironment(options: QuickJSEnvironmentOptions = {}
     defaultMaxOutputChars: check('defaultMaxOutputChars', 0),
     checkSession: (sessionOptions) => checkContextFits(sessionOptions, limits.memoryLimitBytes),
     createSandbox: (start) => startSandbox(limits, start, options.workerThread ?? true),
-    // Boots the worker the first session will take (the thread's start and QuickJS's compilation).
+    // Boots the worker the first session will take (the thread's start, QuickJS's compilation, and
+    // a sandbox with these limits and the prelude compiled, waiting for the session's context).
     prepare: () => {
-      if (options.workerThread ?? true) quickJSWorkers.prepareWorker();
+      if (options.workerThread ?? true) quickJSWorkers.prepareWorker(workerLimits(limits));
     },
     async dispose() {
       quickJSWorkers.dispose();
@@ -111,7 +113,7 @@ async function startSandbox(
         limits,
         start,
       );
-      quickJSWorkers.prepareWorker();
+      quickJSWorkers.prepareWorker(workerLimits(limits));
       return sandbox;
     }
     return await QuickJSLocalSandbox.create(limits, start);
@@ -149,4 +151,9 @@ function stringContextLength(context: ReplSessionOptions['context']): number {
     return total;
   }
   return 0;
+}
+
+/** The limits a worker's sandbox takes (the QuickJS build is always the release one there). */
+function workerLimits(limits: QuickJSSandboxLimits): WorkerSandboxLimits {
+  return { memoryLimitBytes: limits.memoryLimitBytes, maxStackSizeBytes: limits.maxStackSizeBytes };
 }

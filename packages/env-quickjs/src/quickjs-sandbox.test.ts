@@ -2,6 +2,7 @@ import debugVariant from '@jitl/quickjs-wasmfile-debug-sync';
 import { rewriteJavaScriptCell } from '@rlm/core/environment';
 import { describe, expect, it } from 'vitest';
 import { QuickJSLocalSandbox } from './quickjs-local-sandbox';
+import { QuickJSSandbox } from './quickjs-sandbox';
 
 describe('QuickJS sandbox', () => {
   // The debug build's leak sanitizer cannot survive running out of memory, so that path is left to
@@ -72,6 +73,27 @@ describe('QuickJS sandbox', () => {
     sandbox.dispose();
     expect(sandbox.disposeError).toBeUndefined();
   }, 60_000);
+});
+
+describe('QuickJS sandbox prepared ahead', () => {
+  const limits = { memoryLimitBytes: 256 * 1024 * 1024, maxStackSizeBytes: 256 * 1024, variant: debugVariant };
+  const link = { startHostCall: () => undefined };
+
+  it('frees every handle when disposed without ever being started (checked by the debug build)', async () => {
+    const sandbox = await QuickJSSandbox.prepare(limits, link);
+    sandbox.dispose();
+    expect(sandbox.disposeError).toBeUndefined();
+  });
+
+  it('starts once with its context and host functions, and refuses a second start', async () => {
+    const sandbox = await QuickJSSandbox.prepare(limits, link);
+    await sandbox.start({ context: 'prepared', hostFunctionNames: ['llm_query'] });
+    const rewritten = rewriteJavaScriptCell('context + " " + typeof llm_query');
+    if (!rewritten.ok) throw new Error('the cell did not parse');
+    const outcome = await sandbox.runCell(rewritten, { fileName: 'cell.js', timeoutMs: 1_000, maxOutputChars: 1_000 });
+    expect(outcome.value).toBe('"prepared function"');
+    await expect(sandbox.start({ context: 'again', hostFunctionNames: [] })).rejects.toThrow(/started already/);
+  });
 });
 
 describe('QuickJS sandbox leak check', () => {

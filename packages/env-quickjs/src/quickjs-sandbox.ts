@@ -101,6 +101,8 @@ export class QuickJSSandbox {
   private controlFormatValue!: QuickJSHandle;
   private controlDescribeError!: QuickJSHandle;
   private exportText!: QuickJSHandle;
+  /** The function the prelude's source evaluated to, until {@link start} calls it. */
+  private preludeStarter: QuickJSHandle | undefined;
   private readonly pendingCalls = new Map<number, QuickJSDeferredPromise>();
   private nextCallId = 1;
   /** Calls made since QuickJS last yielded, not yet handed to the host. */
@@ -143,17 +145,40 @@ export class QuickJSSandbox {
     start: QuickJSSandboxStart,
     link: QuickJSHostLink,
   ): Promise<QuickJSSandbox> {
+    return (await QuickJSSandbox.prepare(limits, link)).start(start);
+  }
+
+  /**
+   * The part of {@link create} that needs no context: the instance, its runtime and the prelude's
+   * source evaluated (~80 ms on the 2-core CI machine, most of it QuickJS compiling the prelude). A
+   * worker does it ahead, while the host is still starting, so a session's start only hands over the
+   * context. No model code has run in a prepared sandbox; it is {@link start}ed once, or disposed.
+   */
+  static async prepare(limits: QuickJSSandboxLimits, link: QuickJSHostLink): Promise<QuickJSSandbox> {
     const bounded = await instantiateBoundedQuickJS(limits.memoryLimitBytes, limits.variant);
     const sandbox = new QuickJSSandbox(bounded, link, limits);
     try {
-      const prelude = sandbox.evaluatePrelude();
-      const encoded = 'encodedContext' in start ? await start.encodedContext : encodeContext(start.context);
-      sandbox.startPrelude(prelude, encoded, start.hostFunctionNames);
+      sandbox.preludeStarter = sandbox.evaluatePrelude();
     } catch (error) {
       sandbox.dispose();
       throw error;
     }
     return sandbox;
+  }
+
+  /** Starts the prelude of a {@link prepare}d sandbox with the context and host functions; disposes of it on failure. */
+  async start(start: QuickJSSandboxStart): Promise<QuickJSSandbox> {
+    try {
+      const prelude = this.preludeStarter;
+      if (prelude === undefined) throw new Error('This QuickJS sandbox was started already.');
+      this.preludeStarter = undefined;
+      const encoded = 'encodedContext' in start ? await start.encodedContext : encodeContext(start.context);
+      this.startPrelude(prelude, encoded, start.hostFunctionNames);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+    return this;
   }
 
   private keep(handle: QuickJSHandle): QuickJSHandle {

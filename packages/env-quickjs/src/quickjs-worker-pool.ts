@@ -7,6 +7,7 @@ import {
   HOST_MESSAGES_INDEX,
   type HostToWorkerMessage,
   SHARED_SLOTS,
+  type WorkerSandboxLimits,
   type WorkerToHostMessage,
 } from './quickjs-worker-protocol';
 
@@ -148,16 +149,24 @@ class QuickJSWorkerPool {
   }
 
   /**
-   * Boots an idle worker unless one is idle already: the spare, booted once a session has started so
+   * Boots an idle worker unless one is idle already (and, given `limits`, has it prepare a sandbox
+   * with them ahead): the spare, booted once a session has started so
    * that the next one (a child RLM, a restart) does not wait for a thread; or the first session's,
    * booted ahead by `ReplEnvironment.prepare`. Not when a worker is taken: booting two threads at
    * once delays the first session on a machine with few cores (on 2 cores the spare's ~170 ms of
    * module loading ran beside the first worker's and the first model call's work).
    */
-  prepareWorker() {
+  prepareWorker(limits?: WorkerSandboxLimits) {
     const entry = quickJSWorkerEntry();
-    if (entry === null || this.idle.some((worker) => worker.ended === undefined)) return;
-    this.idle.push(new QuickJSWorker(entry));
+    if (entry === null) return;
+    let worker = this.idle.find((candidate) => candidate.ended === undefined);
+    if (worker === undefined) {
+      worker = new QuickJSWorker(entry);
+      this.idle.push(worker);
+    }
+    // The sandbox too, with the limits the next session will ask for: its start then only hands
+    // over the context (a worker already warm with these limits ignores this).
+    if (limits !== undefined) worker.send({ type: 'warm', limits });
   }
 
   /** The ids of the workers waiting for a session (booted or booting). */

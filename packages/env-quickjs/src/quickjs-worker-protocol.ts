@@ -31,6 +31,14 @@ export const SHARED_SLOTS = 4;
 /** From the host to the worker. */
 export type HostToWorkerMessage =
   | {
+      /**
+       * Prepares a sandbox with these limits ahead (instance, runtime, prelude compiled), for the
+       * next start with the same limits to take; a start with other limits discards it.
+       */
+      readonly type: 'warm';
+      readonly limits: WorkerSandboxLimits;
+    }
+  | {
       /** Starts a sandbox, which waits for its context (the next message) before the prelude starts. */
       readonly type: 'start';
       readonly limits: WorkerSandboxLimits;

@@ -19,6 +19,7 @@ import {
   STOP_CELL_INDEX,
   STOP_REASON_INDEX,
   STOP_REASONS,
+  type WorkerSandboxLimits,
   type WorkerToHostMessage,
 } from './quickjs-worker-protocol';
 
@@ -53,6 +54,8 @@ if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MAR
 /** Answers the host's messages for the life of the thread. */
 function serve(port: MessagePort, shared: Int32Array): void {
   let sandbox: QuickJSSandbox | undefined;
+  /** A sandbox prepared ahead by a `warm` message, for the next start with the same limits. */
+  let warm: { readonly limits: string; readonly sandbox: Promise<QuickJSSandbox> } | undefined;
   let runningCellId = 0;
   /** Hands the context, which follows a start, to the sandbox being started. */
   let deliverContext: ((context: EncodedContext) => void) | undefined;
@@ -98,18 +101,46 @@ function serve(port: MessagePort, shared: Int32Array): void {
 
   port.on('message', (message: HostToWorkerMessage) => handle(message));
 
+  /** Takes the warm sandbox when it has `limits`; discards it otherwise. */
+  function takeWarm(limits: string): Promise<QuickJSSandbox> | undefined {
+    const taken = warm;
+    warm = undefined;
+    if (taken === undefined) return undefined;
+    if (taken.limits === limits) return taken.sandbox;
+    void taken.sandbox.then(
+      (unused) => unused.dispose(),
+      () => undefined,
+    );
+    return undefined;
+  }
+
   function handle(message: HostToWorkerMessage): void {
     switch (message.type) {
+      case 'warm': {
+        const limits = limitsKey(message.limits);
+        if (warm?.limits === limits || sandbox !== undefined) return;
+        takeWarm(limits);
+        const prepared = QuickJSSandbox.prepare(message.limits, link);
+        // A failure here is the start's to report: it prepares a sandbox of its own.
+        prepared.catch(() => undefined);
+        warm = { limits, sandbox: prepared };
+        return;
+      }
       case 'start': {
         sandbox?.dispose();
         sandbox = undefined;
         const encodedContext = new Promise<EncodedContext>((resolve) => {
           deliverContext = resolve;
         });
-        QuickJSSandbox.create(
-          message.limits,
-          { encodedContext, hostFunctionNames: message.hostFunctionNames },
-          link,
+        const start = { encodedContext, hostFunctionNames: message.hostFunctionNames };
+        const prepared = takeWarm(limitsKey(message.limits));
+        (prepared === undefined
+          ? QuickJSSandbox.create(message.limits, start, link)
+          : prepared.then(
+              (ready) => ready.start(start),
+              // A warm sandbox that failed to prepare: try once more, as a start without one would.
+              () => QuickJSSandbox.create(message.limits, start, link),
+            )
         )
           .then(
             (started) => {
@@ -171,8 +202,14 @@ function serve(port: MessagePort, shared: Int32Array): void {
       case 'dispose':
         sandbox?.dispose();
         sandbox = undefined;
+        takeWarm('');
         post({ type: 'disposed' });
         return;
     }
   }
+}
+
+/** The limits as a key: a warm sandbox serves only a start with the same ones. */
+function limitsKey(limits: WorkerSandboxLimits): string {
+  return `${limits.memoryLimitBytes}/${limits.maxStackSizeBytes}`;
 }
