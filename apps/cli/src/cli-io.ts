@@ -1,4 +1,5 @@
 import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { ByteSource, StdinKind } from './context/load-context';
 
 /** The outside world of one CLI invocation; tests and the bench pass their own. */
@@ -17,7 +18,11 @@ export function processIO(): CliIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: process.stdin,
+    // Made on first use: Node builds process.stdin (a stream over the descriptor) lazily, a few
+    // milliseconds at start-up that a run reading no questions from stdin does not need.
+    get stdin() {
+      return process.stdin;
+    },
     stdinKind: stdinKind(),
     environment: process.env,
     cwd: process.cwd(),
@@ -29,7 +34,7 @@ export function processIO(): CliIO {
  * for (/dev/null, a closed descriptor, a socket a parent process may never close).
  */
 function stdinKind(): StdinKind {
-  if (process.stdin.isTTY) return 'terminal';
+  if (isatty(0)) return 'terminal';
   try {
     // `bigint: true` on purpose: on Node 20 a plain fstatSync(0) of a pipe overwrites the shared stat
     // buffer in a way that breaks a later ESM import of a symlinked package (pnpm's layout): the

@@ -108,7 +108,8 @@ export async function main(
     try {
       context = await loadContext(commandLine.context, {
         cwd: io.cwd,
-        stdin: io.stdin,
+        // Reached only when stdin is read: the stream is then made (see processIO).
+        stdin: { [Symbol.asyncIterator]: () => io.stdin[Symbol.asyncIterator]() },
         stdinKind: io.stdinKind ?? 'none',
         exclude: commandLine.exclude,
         onWaitForTerminal: () =>

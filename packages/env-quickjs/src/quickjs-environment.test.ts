@@ -39,7 +39,7 @@ describe('QuickJS environment', () => {
     return { session, release: (value: string) => release?.(value) };
   }
 
-  it('prepare boots the first session’s worker ahead; the session takes it, then boots the spare; dispose ends them', async () => {
+  it('prepare boots the first session’s worker ahead, which the session takes; a session that had to boot its own readies a spare; dispose ends them', async () => {
     const environment = createQuickJSEnvironment({ memoryLimitBytes: MEMORY_LIMIT_BYTES });
     // From an empty pool: earlier tests leave idle workers behind.
     await environment.dispose!();
@@ -50,10 +50,20 @@ describe('QuickJS environment', () => {
     expect(prepared).toHaveLength(1);
     const session = await environment.createSession({ context: 'ctx', hostFunctions: {} });
     sessions.push(session);
+    // It took the worker booted ahead: no spare (a run with one session never pays for one).
+    expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
+    expect((await session.runCell('context.length + 1')).value).toBe('4');
+    // A second session at once boots a worker of its own, and then readies a spare for the next.
+    const second = await environment.createSession({ context: 'second', hostFunctions: {} });
+    sessions.push(second);
     const spare = quickJSWorkers.idleWorkerIds();
     expect(spare).toHaveLength(1);
     expect(spare[0]).not.toBe(prepared[0]);
-    expect((await session.runCell('context.length + 1')).value).toBe('4');
+    const third = await environment.createSession({ context: 'third', hostFunctions: {} });
+    sessions.push(third);
+    expect((await third.runCell('context')).value).toBe('"third"');
+    // The third took the spare, so it readied none.
+    expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
     await environment.dispose!();
     expect(quickJSWorkers.idleWorkerIds()).toEqual([]);
     createQuickJSEnvironment({ workerThread: false }).prepare!();

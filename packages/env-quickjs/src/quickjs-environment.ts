@@ -105,15 +105,19 @@ async function startSandbox(
   workerThread: boolean,
 ): Promise<JavaScriptSandbox> {
   try {
-    const worker = workerThread ? quickJSWorkers.acquire() : undefined;
-    if (worker !== undefined) {
+    const acquired = workerThread ? quickJSWorkers.acquire() : undefined;
+    if (acquired !== undefined) {
       const sandbox = await QuickJSThreadedSandbox.create(
-        worker,
+        acquired.worker,
         (done) => quickJSWorkers.release(done),
         limits,
         start,
       );
-      quickJSWorkers.prepareWorker(workerLimits(limits));
+      // A session that had to boot its own worker means sessions come faster than workers (children
+      // of rlm_query, restarts, no prepare()): one more is readied for the next. Not after a session
+      // that took a worker booted ahead: a spare's boot costs ~0.15 s of CPU, which on 2 cores slowed
+      // the first cell's fan-out of a run that never needs a second session.
+      if (acquired.bootedNow) quickJSWorkers.prepareWorker(workerLimits(limits));
       return sandbox;
     }
     return await QuickJSLocalSandbox.create(limits, start);

@@ -76,7 +76,11 @@ describe('QuickJS sandbox', () => {
 });
 
 describe('QuickJS sandbox prepared ahead', () => {
-  const limits = { memoryLimitBytes: 256 * 1024 * 1024, maxStackSizeBytes: 256 * 1024, variant: debugVariant };
+  const limits = {
+    memoryLimitBytes: 256 * 1024 * 1024,
+    maxStackSizeBytes: 256 * 1024,
+    variant: debugVariant,
+  };
   const link = { startHostCall: () => undefined };
 
   it('frees every handle when disposed without ever being started (checked by the debug build)', async () => {
@@ -90,9 +94,15 @@ describe('QuickJS sandbox prepared ahead', () => {
     await sandbox.start({ context: 'prepared', hostFunctionNames: ['llm_query'] });
     const rewritten = rewriteJavaScriptCell('context + " " + typeof llm_query');
     if (!rewritten.ok) throw new Error('the cell did not parse');
-    const outcome = await sandbox.runCell(rewritten, { fileName: 'cell.js', timeoutMs: 1_000, maxOutputChars: 1_000 });
+    const outcome = await sandbox.runCell(rewritten, {
+      fileName: 'cell.js',
+      timeoutMs: 1_000,
+      maxOutputChars: 1_000,
+    });
     expect(outcome.value).toBe('"prepared function"');
-    await expect(sandbox.start({ context: 'again', hostFunctionNames: [] })).rejects.toThrow(/started already/);
+    await expect(sandbox.start({ context: 'again', hostFunctionNames: [] })).rejects.toThrow(
+      /started already/,
+    );
   });
 });
 

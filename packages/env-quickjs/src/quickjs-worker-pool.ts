@@ -133,19 +133,22 @@ export class QuickJSWorker {
 /**
  * The process's QuickJS workers: starting one takes tens of milliseconds (and QuickJS's
  * WebAssembly is compiled once per thread), so a worker whose session ended cleanly hosts the next
- * one, and one spare is started ahead once a session has started. Idle workers never keep the
- * host process alive.
+ * one, and a spare is started ahead once a session had to wait for a worker of its own (see
+ * `startSandbox`). Idle workers never keep the host process alive.
  */
 class QuickJSWorkerPool {
   private readonly idle: QuickJSWorker[] = [];
 
-  /** A worker for a new sandbox, or `undefined` when workers cannot be used (see {@link quickJSWorkerEntry}). */
-  acquire(): QuickJSWorker | undefined {
+  /**
+   * A worker for a new sandbox — an idle one, or one booted now (`bootedNow`) — or `undefined` when
+   * workers cannot be used (see {@link quickJSWorkerEntry}).
+   */
+  acquire(): { readonly worker: QuickJSWorker; readonly bootedNow: boolean } | undefined {
     const entry = quickJSWorkerEntry();
     if (entry === null) return undefined;
     let worker = this.idle.pop();
     while (worker?.ended !== undefined) worker = this.idle.pop();
-    return worker ?? new QuickJSWorker(entry);
+    return worker ? { worker, bootedNow: false } : { worker: new QuickJSWorker(entry), bootedNow: true };
   }
 
   /**

@@ -1,9 +1,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { InvalidArgumentError } from '@rlm/core';
-import ignore from 'ignore';
-import { glob, isDynamicPattern } from 'tinyglobby';
-import { ALWAYS_SKIPPED_FOLDERS, findRepositoryRoot, GitignoreFilter } from './gitignore-filter';
+import {
+  ALWAYS_SKIPPED_FOLDERS,
+  findRepositoryRoot,
+  GitignoreFilter,
+  type IgnoreFactory,
+} from './gitignore-filter';
 
 /** One place context text comes from. */
 export type ContextSource =
@@ -49,9 +52,11 @@ export async function collectContextFiles(
   let excluded = 0;
   // `--exclude` globs, with .gitignore's syntax, against the path from the working folder and from
   // the folder being walked (so `*.log`, `dist/` and `logs/old/**` all do what they look like).
-  const excludeRules = ignore().add([...exclude]);
+  // `ignore` and `tinyglobby` (with picomatch and fdir) load only when needed: ~25 ms of start-up a
+  // run on one file, with no --exclude, does not pay.
+  const excludeRules = exclude.length === 0 ? undefined : (await loadIgnore())().add([...exclude]);
   const isExcluded = (path: string, isFolder: boolean, root: string): boolean => {
-    if (exclude.length === 0) return false;
+    if (excludeRules === undefined) return false;
     for (const base of [cwd, root]) {
       const from = relative(base, path).split(sep).join('/');
       if (from === '' || from.startsWith('..') || from.startsWith('/')) continue;
@@ -90,7 +95,7 @@ export async function collectContextFiles(
     }
     onlyDirect = false;
     if (info?.isDirectory()) {
-      const filter = new GitignoreFilter(findRepositoryRoot(path) ?? path);
+      const filter = new GitignoreFilter(findRepositoryRoot(path) ?? path, await loadIgnore());
       const walk = async (folder: string): Promise<void> => {
         const entries = await readdir(folder, { withFileTypes: true });
         entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -114,8 +119,9 @@ export async function collectContextFiles(
       await walk(path);
       continue;
     }
-    if (info === undefined && isDynamicPattern(input)) {
-      const matches = await glob(input, {
+    const globbing = info === undefined ? await import('tinyglobby') : undefined;
+    if (globbing?.isDynamicPattern(input)) {
+      const matches = await globbing.glob(input, {
         cwd,
         absolute: true,
         onlyFiles: true,
@@ -127,7 +133,7 @@ export async function collectContextFiles(
           message: `--context: the pattern '${input}' matches no files (from ${cwd}). Check the pattern, and quote it so that your shell passes it to rlm unexpanded.`,
         });
       }
-      const filter = new GitignoreFilter(findRepositoryRoot(cwd) ?? cwd);
+      const filter = new GitignoreFilter(findRepositoryRoot(cwd) ?? cwd, await loadIgnore());
       for (const match of matches.map((file) => resolve(file)).sort()) {
         if (isExcluded(match, false, cwd)) excluded++;
         else if (filter.isIgnoredWithFolders(match)) gitignored++;
@@ -144,4 +150,9 @@ export async function collectContextFiles(
     });
   }
   return { sources, single: onlyDirect && sources.length === 1, gitignored, skippedFolders, excluded };
+}
+
+/** The `ignore` package's factory (.gitignore rules), loaded on first need. */
+async function loadIgnore(): Promise<IgnoreFactory> {
+  return (await import('ignore')).default;
 }

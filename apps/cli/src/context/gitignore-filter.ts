@@ -1,6 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import type ignore from 'ignore';
+import type { Ignore } from 'ignore';
+
+/** The `ignore` package's default export, passed in so that the package loads only when rules are read. */
+export type IgnoreFactory = typeof ignore;
 
 /** Folders never read as context, wherever they are: version-control data and installed packages. */
 export const ALWAYS_SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['.git', 'node_modules']);
@@ -13,8 +17,14 @@ export const ALWAYS_SKIPPED_FOLDERS: ReadonlySet<string> = new Set(['.git', 'nod
 export class GitignoreFilter {
   private readonly rulesByFolder = new Map<string, Ignore | null>();
 
-  /** @param root the folder whose `.gitignore` (and those below it) apply: a repository's top, or the folder being read. */
-  constructor(readonly root: string) {}
+  /**
+   * @param root the folder whose `.gitignore` (and those below it) apply: a repository's top, or the folder being read.
+   * @param ignore the `ignore` package's factory.
+   */
+  constructor(
+    readonly root: string,
+    private readonly ignore: IgnoreFactory,
+  ) {}
 
   /** Whether `absolutePath` (a file, or a folder when `isFolder`) is ignored by a `.gitignore` between `root` and it. */
   isIgnored(absolutePath: string, isFolder: boolean): boolean {
@@ -49,7 +59,7 @@ export class GitignoreFilter {
     let rules = this.rulesByFolder.get(folder);
     if (rules === undefined) {
       const file = join(folder, '.gitignore');
-      rules = existsSync(file) ? ignore().add(readFileSync(file, 'utf8')) : null;
+      rules = existsSync(file) ? this.ignore().add(readFileSync(file, 'utf8')) : null;
       this.rulesByFolder.set(folder, rules);
     }
     return rules;
