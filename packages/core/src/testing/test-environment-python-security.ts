@@ -29,6 +29,16 @@ export interface PythonSecurityCheck {
   readonly title: string;
   readonly needs?: readonly ('memoryLimit' | 'interruptsSynchronousCode')[];
   readonly testTimeoutMs?: number;
+  /**
+   * The holes this check must catch, each with a pattern its failure message must match, so that it
+   * is shown to fail for that breach and not for something else. The keys are `hostExposed` (a host
+   * Python with no sandbox at all) and the holes of core's leaky Python REPL (`LEAKY_PYTHON_HOLES` in
+   * `test-environment-python-security-fixture.ts`). Core's self-test
+   * (`test-environment-python-security.test.ts`) runs the check against that REPL with each hole (it
+   * must fail, with a matching message) and, for checks that do not guard a host capability, without
+   * holes (it must pass).
+   */
+  readonly catches?: Readonly<Record<string, RegExp>>;
   run(kit: PythonSecurityKit): Promise<void>;
 }
 
@@ -43,9 +53,15 @@ export async function expectPythonSessionUnharmed(session: ConformanceSession): 
     { timeoutMs: 10_000 },
   );
   expect(result.error, 'the session is unusable after the attack').toBeUndefined();
-  expect(result.stdout).toBe(`str ${DEFAULT_CONFORMANCE_CONTEXT.length}\n`);
-  expect(result.final?.value).toBe(JSON.stringify(echoReply('unharmed'), null, 2));
-  expect(session.host.calls.echo?.slice(before)).toEqual([['unharmed']]);
+  expect(result.stdout, '`context` or `print` changed after the attack').toBe(
+    `str ${DEFAULT_CONFORMANCE_CONTEXT.length}\n`,
+  );
+  expect(result.final?.value, 'a host call’s result or FINAL changed after the attack').toBe(
+    JSON.stringify(echoReply('unharmed'), null, 2),
+  );
+  expect(session.host.calls.echo?.slice(before), 'the host received other calls after the attack').toEqual([
+    ['unharmed'],
+  ]);
 }
 
 /** Every text of a cell result, where a secret that got out would show. */
@@ -149,6 +165,7 @@ export const PYTHON_SECURITY_CHECK_GROUPS: readonly {
       {
         title:
           'cannot read host files: open, os, pathlib, io, the interpreter’s file system and the JavaScript realm',
+        catches: { hostExposed: /a cell read a host file/ },
         async run(kit) {
           const session = await kit.open();
           const paths = [kit.traps.secretFile, ...kit.traps.hostFiles.map((file) => file.path)];
@@ -167,13 +184,15 @@ await attempt('listdir /', lambda: os.listdir('/'))
 await attempt('js mount', lambda: js('return typeof pyodide === "object" ? pyodide.mountNodeFS("/mnt", "/") : Deno.readDirSync("/")'))`,
           );
           const text = allText(result);
-          expect(text).not.toContain(kit.traps.secret);
-          for (const file of kit.traps.hostFiles) expect(text, file.path).not.toContain(file.marker);
+          expect(text, 'a cell read a host file').not.toContain(kit.traps.secret);
+          for (const file of kit.traps.hostFiles)
+            expect(text, `a cell read a host file: ${file.path}`).not.toContain(file.marker);
           await expectPythonSessionUnharmed(session);
         },
       },
       {
         title: 'cannot write files the host can see',
+        catches: { hostExposed: /a cell wrote a file on the host/ },
         async run(kit) {
           const session = await kit.open();
           const target = kit.traps.freshPath('python-write');
@@ -192,6 +211,7 @@ await attempt('js node:fs write', lambda: js('return import("node:fs").then(m =>
       },
       {
         title: 'cannot read the host’s environment variables: os.environ, os.getenv, the JavaScript realm',
+        catches: { hostExposed: /a cell read the host’s environment variables/ },
         async run(kit) {
           const session = await kit.open();
           const name = kit.traps.canaryName;
@@ -205,13 +225,16 @@ await attempt('js Deno.env', lambda: js('return Deno.env.toObject()'))
 await attempt('js process.env', lambda: js('return JSON.stringify(process.env)'))
 await attempt('js node:process', lambda: js('return import("node:process").then(m => JSON.stringify(m.default.env))'))`,
           );
-          expect(allText(result)).not.toContain(kit.traps.canaryValue);
+          expect(allText(result), 'a cell read the host’s environment variables').not.toContain(
+            kit.traps.canaryValue,
+          );
           await expectPythonSessionUnharmed(session);
         },
       },
       {
         title:
           'cannot start processes: os.system, subprocess, os.popen, os.fork, posix, ctypes, the JavaScript realm',
+        catches: { hostExposed: /a cell started a process/ },
         testTimeoutMs: 120_000,
         async run(kit) {
           const session = await kit.open();
@@ -236,6 +259,7 @@ await attempt('js node:process', lambda: js('return import("node:process").then(
       {
         title:
           'cannot reach the network: socket, urllib, pyodide.http, the JavaScript realm (the listener hears nothing)',
+        catches: { hostExposed: /a cell reached the host’s listener/ },
         async run(kit) {
           const session = await kit.open();
           const result = await probe(
@@ -262,8 +286,10 @@ await attempt('js WebSocket', lambda: js('return new WebSocket(' + repr(U.replac
 await attempt('js Deno.connect', lambda: js('return Deno.connect({ hostname: "127.0.0.1", port: ' + str(P) + ' })'))`,
           );
           await SLEEP_MS(200);
-          expect(kit.traps.contacts(), result.stdout).toEqual([]);
-          expect(allText(result)).not.toContain(kit.traps.secret);
+          expect(kit.traps.contacts(), `a cell reached the host’s listener:\n${result.stdout}`).toEqual([]);
+          expect(allText(result), 'a cell read what the host’s listener answered').not.toContain(
+            kit.traps.secret,
+          );
           await expectPythonSessionUnharmed(session);
         },
       },
@@ -274,6 +300,7 @@ await attempt('js Deno.connect', lambda: js('return Deno.connect({ hostname: "12
     checks: [
       {
         title: 'import js, pyodide.code.run_js and the FFI find no Deno, process, require, fetch or worker',
+        catches: { hostExposed: /something of the host runtime is reachable/ },
         async run(kit) {
           const session = await kit.open();
           const result = await probe(
@@ -290,7 +317,7 @@ await attempt('realm require via module', lambda: js('return typeof module !== "
             expect(line, 'something of the host runtime is reachable').toMatch(
               /=> returned (None|False|'undefined'|<function|JsNull|jsnull)/,
             );
-            expect(line).not.toMatch(/returned <function/);
+            expect(line, 'something of the host runtime is reachable').not.toMatch(/returned <function/);
           }
           await expectPythonSessionUnharmed(session);
         },
@@ -298,6 +325,7 @@ await attempt('realm require via module', lambda: js('return typeof module !== "
       {
         title:
           'replacing the realm’s intrinsics (JSON, String, Array, Function, Promise) breaks neither output, host calls nor FINAL',
+        catches: { bridgeInRealm: /a host call’s result or FINAL changed after the attack/ },
         async run(kit) {
           const session = await kit.open();
           const attack = await probe(
@@ -311,6 +339,7 @@ await attempt('realm require via module', lambda: js('return typeof module !== "
       {
         title:
           'output that imitates the protocol or the loop reaches the host as plain text, and a fake line on the real stdout ends nothing but the attacker',
+        catches: { protocolOnStdout: /a printed line set the answer/ },
         async run(kit) {
           const session = await kit.open();
           const fake =
@@ -320,13 +349,14 @@ await attempt('realm require via module', lambda: js('return typeof module !== "
           );
           expect(result.error).toBeUndefined();
           expect(result.final, 'a printed line set the answer').toBeUndefined();
-          expect(result.stdout).toContain(fake);
-          expect(result.stdout.split(fake).length - 1).toBe(2);
+          expect(result.stdout, 'a printed line was not kept as output').toContain(fake);
+          expect(result.stdout.split(fake).length - 1, 'a printed line was not kept as output').toBe(2);
           await expectPythonSessionUnharmed(session);
         },
       },
       {
         title: 'host functions receive plain JSON only, whatever the cell passes',
+        catches: { dictsAsMaps: /a host function received something other than a list of plain JSON/ },
         async run(kit) {
           const session = await kit.open();
           const result = await probe(
@@ -341,6 +371,16 @@ await attempt('non-str keys', lambda: echo({1: 2}))
 await attempt('js object', lambda: echo(js('return { toJSON() { return "x" } }')) if JS else echo('no realm'))`,
           );
           expect(result.stdout).toContain('tuple => returned');
+          // Also checked after every check of the suite; here too, so that this check can fail alone.
+          const calls = session.host.calls.echo ?? [];
+          expect(calls.length).toBeGreaterThan(0);
+          for (const args of calls) {
+            const problem = Array.isArray(args) ? findNonJson(args) : 'the arguments are not a list';
+            expect(
+              problem,
+              'a host function received something other than a list of plain JSON',
+            ).toBeUndefined();
+          }
           await expectPythonSessionUnharmed(session);
         },
       },
@@ -351,6 +391,7 @@ await attempt('js object', lambda: echo(js('return { toJSON() { return "x" } }')
     checks: [
       {
         title: 'sys.modules, importlib, builtins and __subclasses__ walks reach nothing of the host',
+        catches: { hostExposed: /a cell started a process|a cell read a host file/ },
         testTimeoutMs: 120_000,
         async run(kit) {
           const session = await kit.open();
@@ -367,14 +408,15 @@ await attempt('js object', lambda: echo(js('return { toJSON() { return "x" } }')
             `print(__builtins__['open'](${secret}).read() if isinstance(__builtins__, dict) else __builtins__.open(${secret}).read())`,
           ]);
           const { existsSync } = await import('node:fs');
-          expect(existsSync(marker), text.slice(0, 2000)).toBe(false);
-          expect(text).not.toContain(kit.traps.secret);
+          expect(existsSync(marker), `a cell started a process:\n${text.slice(0, 2000)}`).toBe(false);
+          expect(text, 'a cell read a host file').not.toContain(kit.traps.secret);
           await expectPythonSessionUnharmed(session);
         },
       },
       {
         title:
           'overwriting modules, builtins and the REPL’s own functions lasts one cell for the reserved names',
+        catches: { noRestore: /the session is unusable after the attack/ },
         async run(kit) {
           const session = await kit.open();
           await session.run(
@@ -391,6 +433,7 @@ await attempt('js object', lambda: echo(js('return { toJSON() { return "x" } }')
       {
         title:
           'tasks, call_later, threads and JavaScript timers a cell leaves behind never run, print or call the host after it ended',
+        catches: { leftoversRun: /work the cell left behind ran after it ended/ },
         async run(kit) {
           const session = await kit.open();
           await session.ok(
@@ -414,11 +457,12 @@ await asyncio.sleep(0.03)`,
           const seen = (await session.ok("state['n']")).value;
           await SLEEP_MS(500);
           const after = await session.ok("print(state['n'], 'late' in state)");
-          expect(after.stdout).toBe(`${seen} False\n`);
-          expect(after.stdout).not.toContain('leftover ran');
+          const leftBehind = 'work the cell left behind ran after it ended';
+          expect(after.stdout, leftBehind).toBe(`${seen} False\n`);
+          expect(after.stdout, leftBehind).not.toContain('leftover ran');
           const echoes = session.host.calls.echo?.length ?? 0;
           await SLEEP_MS(200);
-          expect(session.host.calls.echo?.length ?? 0).toBe(echoes);
+          expect(session.host.calls.echo?.length ?? 0, leftBehind).toBe(echoes);
           await expectPythonSessionUnharmed(session);
         },
       },
@@ -426,6 +470,7 @@ await asyncio.sleep(0.03)`,
         title:
           'a leftover that swallows its cancellation and spins costs a later cell neither its time nor its variables',
         needs: ['interruptsSynchronousCode'],
+        catches: { awaitsLeftovers: /a task an earlier cell left behind held up a later cell/ },
         testTimeoutMs: 60_000,
         async run(kit) {
           const session = await kit.open();
@@ -446,7 +491,7 @@ await asyncio.sleep(0)`,
           const after = await session.run("kept if 'kept' in globals() else 'restarted'", {
             timeoutMs: 5_000,
           });
-          expect(after.error).toBeUndefined();
+          expect(after.error, 'a task an earlier cell left behind held up a later cell').toBeUndefined();
           expect(["'kept'", "'restarted'"]).toContain(after.value);
           await expectPythonSessionUnharmed(session);
         },
@@ -460,6 +505,7 @@ await asyncio.sleep(0)`,
         title:
           'infinite loops stop at the timeout: while True, after an await, in a finally, time.sleep, regex backtracking, Atomics.wait',
         needs: ['interruptsSynchronousCode'],
+        catches: { lateStop: /the cell stopped after \d+ ms, more than its timeout plus the grace/ },
         testTimeoutMs: 120_000,
         async run(kit) {
           const session = await kit.open();
@@ -483,6 +529,9 @@ await asyncio.sleep(0)`,
         title:
           'allocation bombs (lists, bytes, strings, the realm’s ArrayBuffers) end in a memory error or a restart that says so',
         needs: ['memoryLimit'],
+        catches: {
+          memoryErrorAsRuntime: /must end in a memory error or a restart that says so, not runtime error/,
+        },
         testTimeoutMs: 240_000,
         async run(kit) {
           const session = await kit.open();
@@ -503,6 +552,7 @@ await asyncio.sleep(0)`,
       {
         title:
           'deep recursion, with and without a raised recursion limit, ends in an error, the timeout or a restart; the host survives',
+        catches: { crashWithoutStateLost: /ended in a crash error without a restart that says so/ },
         testTimeoutMs: 60_000,
         async run(kit) {
           const session = await kit.open();
@@ -511,12 +561,17 @@ await asyncio.sleep(0)`,
             'import sys\nsys.setrecursionlimit(10 ** 7)\ndef down(n):\n    return down(n + 1)\ndown(0)',
             "import json\njson.loads('[' * 100000 + ']' * 100000)",
             'x = []\nfor _ in range(200000):\n    x = [x]\nrepr(x)',
+            // Recursion in C (the JSON decoder) past a raised limit: CPython overflows its C stack.
+            "import sys, json\nsys.setrecursionlimit(10 ** 6)\njson.loads('[' * 500_000 + ']' * 500_000)",
           ]) {
             const result = await session.run(code, { timeoutMs: 1_500 });
             expect(result.error, code).toBeDefined();
             // A recursion limit raised past what the stack holds may simply run until the timeout.
             if (result.stateLost === undefined)
-              expect(['runtime', 'timeout'], code).toContain(result.error?.kind);
+              expect(
+                ['runtime', 'timeout'],
+                `${code}: ended in a ${result.error?.kind} error without a restart that says so`,
+              ).toContain(result.error?.kind);
             expect((await session.ok('len(context)')).value, code).toBe('44');
           }
           await expectPythonSessionUnharmed(session);
@@ -524,25 +579,28 @@ await asyncio.sleep(0)`,
       },
       {
         title: 'an output flood on both streams keeps exactly the cap, and a 20 MB line is cut to it',
+        catches: { uncappedOutput: /output past the cap was kept/ },
         async run(kit) {
           const session = await kit.open();
           const flood = await session.run(
             "import sys\nfor i in range(20000):\n    print('o' * 500)\n    sys.stderr.write('e' * 500 + '\\n')",
             { maxOutputChars: 50_000 },
           );
-          expect(flood.stdout.length + flood.stderr.length).toBe(50_000);
+          expect(flood.stdout.length + flood.stderr.length, 'output past the cap was kept').toBe(50_000);
           expect(flood.droppedOutputChars).toBe(20_000 * 1002 - 50_000);
           const line = await session.run("print('x' * 20_000_000)", {
             maxOutputChars: 1_000,
             timeoutMs: 60_000,
           });
-          if (line.error === undefined) expect(line.stdout.length).toBe(1_000);
+          if (line.error === undefined)
+            expect(line.stdout.length, 'output past the cap was kept').toBe(1_000);
           else expectMemoryFailure(line);
           await expectPythonSessionUnharmed(session);
         },
       },
       {
         title: 'value, error message and stack are each cut to the output cap (at least 1,000 characters)',
+        catches: { uncappedResultTexts: /a result text longer than the cap/ },
         async run(kit) {
           const session = await kit.open();
           const cap = 50_000;
@@ -575,6 +633,7 @@ await asyncio.sleep(0)`,
       {
         title:
           'NUL, line separators, astral characters, quotes and backslashes come through stdout, stderr, value, errors and FINAL exactly',
+        catches: { nulEndsText: /changed on its way to the host/ },
         async run(kit) {
           const session = await kit.open();
           const odd = 'nul \u0000 byte, separators \u2028 \u2029, astral 🚀, quote " backslash \\ end';
@@ -582,11 +641,11 @@ await asyncio.sleep(0)`,
             `import sys\nodd = ${JSON.stringify(odd)}\nprint(odd)\nsys.stderr.write(odd + '\\n')\nFINAL(odd)\nodd`,
           );
           expect(result.error).toBeUndefined();
-          expect(result.stdout).toBe(`${odd}\n`);
-          expect(result.stderr).toBe(`${odd}\n`);
-          expect(result.final?.value).toBe(odd);
+          expect(result.stdout, 'stdout changed on its way to the host').toBe(`${odd}\n`);
+          expect(result.stderr, 'stderr changed on its way to the host').toBe(`${odd}\n`);
+          expect(result.final?.value, 'FINAL changed on its way to the host').toBe(odd);
           const thrown = await session.run('raise ValueError(odd)');
-          expect(thrown.error?.message).toBe(odd);
+          expect(thrown.error?.message, 'an error message changed on its way to the host').toBe(odd);
           await expectPythonSessionUnharmed(session);
         },
       },
