@@ -68,14 +68,26 @@ const DEFAULT_MAX_OUTPUT_CHARS = 1_000_000;
 /** How late a cell is stopped with the hole `lateStop`. The self-test gives 1.5 s of grace. */
 export const LATE_STOP_MS = 3_000;
 
-/** Fails with a message saying what to install when `python3` cannot be run. */
-export function requirePython3(): void {
-  const probe = spawnSync('python3', ['-c', 'import sys; print(sys.version_info[0])'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0 || probe.stdout.trim() !== '3') {
+let python3Executable: string | undefined;
+
+/**
+ * The interpreter behind `python3` on the PATH. The REPL runs it directly, not through a shell shim
+ * (pyenv's), which would start slower and reorder the environment it passes on. Fails with a message
+ * saying what to install when `python3` cannot be run.
+ */
+export function requirePython3(): string {
+  if (python3Executable) return python3Executable;
+  const probe = spawnSync('python3', ['-c', 'import sys; print(sys.version_info[0], sys.executable)'], {
+    encoding: 'utf8',
+  });
+  const [major, executable] = (probe.stdout ?? '').trim().split(' ');
+  if (probe.error || probe.status !== 0 || major !== '3' || !executable) {
     throw new Error(
-      `The self-test of the Python security suite needs python3 on the PATH (it runs a deliberately leaky host Python REPL to prove every check can fail), and running it failed: ${probe.error?.message ?? probe.stderr.trim()}. Install Python 3 (e.g. apt-get install python3).`,
+      `The self-test of the Python security suite needs python3 on the PATH (it runs a deliberately leaky host Python REPL to prove every check can fail), and running it failed: ${probe.error?.message ?? (probe.stderr.trim() || `it printed ${JSON.stringify(probe.stdout)}`)}. Install Python 3 (e.g. apt-get install python3).`,
     );
   }
+  python3Executable = executable;
+  return executable;
 }
 
 /** Creates the leaky Python REPL, with the given holes. See the top of this file. */
@@ -136,7 +148,7 @@ class LeakyPythonSession implements ReplSession {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn('python3', ['-u', DRIVER_PATH, [...this.holes].join(',')], {
+    const child = spawn(requirePython3(), ['-u', DRIVER_PATH, [...this.holes].join(',')], {
       // The host's own environment, on purpose: nothing is hidden from it.
       env: { ...process.env, RLM_LEAKY_PYTHON_NODE: process.execPath },
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],

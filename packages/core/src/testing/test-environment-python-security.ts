@@ -69,22 +69,41 @@ function allText(result: CellResult): string {
   return JSON.stringify(result);
 }
 
+/** How much of what an attempt returned the probe prints from its start. */
+const SHOWN_HEAD_CHARS = 4_000;
+
 /**
  * Python that defines `attempt(label, function)`: runs the (async or plain) function, prints one line
- * `label => refused (<exception name>)` or `label => returned <repr, cut>`, and never lets one
- * refusal hide the next. `js_function()` finds the JavaScript `Function` constructor of the realm
+ * `label => refused (<exception name>)` or `label => returned <repr>`, and never lets one refusal
+ * hide the next. Of the repr it prints the first {@link SHOWN_HEAD_CHARS} characters and then, from
+ * the whole of it however long, the text around every occurrence of each of `NEEDLES` (text that
+ * stands next to a secret and is no secret itself: the canary's name, the secrets' prefixes), so that
+ * a secret far from the start of what a route returned (a whole environment of a host with many
+ * variables) still shows. `js_function()` finds the JavaScript `Function` constructor of the realm
  * behind the interpreter by every route Pyodide offers (the `js` module, `pyodide.code.run_js`, the
  * JavaScript objects reachable from the REPL's own functions and from the garbage collector), or
  * returns None when no route leads there.
  */
 const PROBE_PRELUDE = `
 import asyncio, gc, inspect, sys
+NEEDLES = []
+def shown(value):
+    text = repr(value)
+    out = text[:${SHOWN_HEAD_CHARS}]
+    for needle in NEEDLES:
+        at = text.find(needle, max(0, ${SHOWN_HEAD_CHARS} - len(needle)))
+        found = 0
+        while at != -1 and found < 20:
+            out += ' …' + text[max(0, at - 200):at + len(needle) + 200]
+            at = text.find(needle, at + len(needle))
+            found += 1
+    return out
 async def attempt(label, function):
     try:
         value = function()
         if inspect.isawaitable(value):
             value = await value
-        print(label, '=> returned', repr(value)[:4000])
+        print(label, '=> returned', shown(value))
     except BaseException as error:
         print(label, '=> refused', type(error).__name__, str(error)[:300].replace(chr(10), ' '))
 def js_function():
@@ -126,19 +145,53 @@ def js(code):
 `;
 
 /** Runs `body` (Python, may use attempt/js/S) in one cell after the probe prelude. */
-async function probe(session: ConformanceSession, body: string, timeoutMs = 30_000): Promise<CellResult> {
-  const result = await session.run(`${PROBE_PRELUDE}\n${body}`, { timeoutMs });
+async function probe(
+  session: ConformanceSession,
+  body: string,
+  { timeoutMs = 30_000, needles = [] }: { timeoutMs?: number; needles?: readonly string[] } = {},
+): Promise<CellResult> {
+  const result = await session.run(`${PROBE_PRELUDE}\nNEEDLES = ${JSON.stringify(needles)}\n${body}`, {
+    timeoutMs,
+  });
   expect(result.error, `the probe cell failed: ${result.error?.message}`).toBeUndefined();
   return result;
+}
+
+/**
+ * Text that stands next to a secret wherever a route could return one, and is no secret itself: the
+ * canary's name and the prefixes of the canary's and the secret file's random values.
+ */
+function needlesOf(traps: SecurityTraps): string[] {
+  const prefix = (value: string) => value.slice(0, value.lastIndexOf('-') + 1);
+  return [traps.canaryName, prefix(traps.canaryValue), prefix(traps.secret)].filter(
+    (needle) => needle.length > 0,
+  );
+}
+
+/** The labels of the attempts of a probe whose outcome line shows one of `secrets`. */
+function routesThatGot(result: CellResult, secrets: readonly string[]): string[] {
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.includes('=> returned') && secrets.some((secret) => line.includes(secret)))
+    .map((line) => line.slice(0, line.indexOf(' => returned')));
+}
+
+/** The names of the attacks whose marker file exists on the host. */
+async function attacksThatMade(markers: ReadonlyMap<string, string>): Promise<string[]> {
+  const { existsSync } = await import('node:fs');
+  return [...markers].filter(([, marker]) => existsSync(marker)).map(([name]) => name);
 }
 
 /**
  * Runs each attack in a cell of its own: an attack may end the interpreter (a restart that says so is
  * a refusal too), and must not hide the next. Returns every text the cells produced.
  */
-async function attackEach(session: ConformanceSession, attacks: readonly string[]): Promise<string> {
+async function attackEach(
+  session: ConformanceSession,
+  attacks: ReadonlyMap<string, string> | readonly string[],
+): Promise<string> {
   const texts: string[] = [];
-  for (const code of attacks) {
+  for (const code of attacks instanceof Map ? attacks.values() : (attacks as readonly string[])) {
     const result = await session.run(code, { timeoutMs: 20_000 });
     if (result.error?.kind === 'timeout')
       throw new Error(`the attack did not end before its timeout: ${code}`);
@@ -182,7 +235,11 @@ for path in S['paths']:
     await attempt('js node:fs ' + path, lambda: js('return import("node:fs").then(m => m.readFileSync(' + repr(path) + ', "utf8"))'))
 await attempt('listdir /', lambda: os.listdir('/'))
 await attempt('js mount', lambda: js('return typeof pyodide === "object" ? pyodide.mountNodeFS("/mnt", "/") : Deno.readDirSync("/")'))`,
+            { needles: needlesOf(kit.traps) },
           );
+          const secrets = [kit.traps.secret, ...kit.traps.hostFiles.map((file) => file.marker)];
+          const routes = routesThatGot(result, secrets);
+          expect(routes, `a cell read a host file through: ${routes.join('; ')}`).toEqual([]);
           const text = allText(result);
           expect(text, 'a cell read a host file').not.toContain(kit.traps.secret);
           for (const file of kit.traps.hostFiles)
@@ -195,17 +252,25 @@ await attempt('js mount', lambda: js('return typeof pyodide === "object" ? pyodi
         catches: { hostExposed: /a cell wrote a file on the host/ },
         async run(kit) {
           const session = await kit.open();
-          const target = kit.traps.freshPath('python-write');
+          // A target per route, so that the failure names every route that wrote.
+          const targets = new Map(
+            ['open w', 'os.open', 'pathlib', 'js Deno write', 'js node:fs write'].map((route) => [
+              route,
+              kit.traps.freshPath(`python-write ${route}`),
+            ]),
+          );
           await probe(
             session,
-            `import os
-T = ${JSON.stringify(target)}
-await attempt('open w', lambda: open(T, 'w').write('x'))
-await attempt('js Deno write', lambda: js('return Deno.writeTextFileSync(' + repr(T) + ', "x")'))
-await attempt('js node:fs write', lambda: js('return import("node:fs").then(m => m.writeFileSync(' + repr(T) + ', "x"))'))`,
+            `import os, pathlib
+T = ${JSON.stringify(Object.fromEntries(targets))}
+await attempt('open w', lambda: open(T['open w'], 'w').write('x'))
+await attempt('os.open', lambda: os.close(os.open(T['os.open'], os.O_CREAT | os.O_WRONLY)))
+await attempt('pathlib', lambda: pathlib.Path(T['pathlib']).write_text('x'))
+await attempt('js Deno write', lambda: js('return Deno.writeTextFileSync(' + repr(T['js Deno write']) + ', "x")'))
+await attempt('js node:fs write', lambda: js('return import("node:fs").then(m => m.writeFileSync(' + repr(T['js node:fs write']) + ', "x"))'))`,
           );
-          const { existsSync } = await import('node:fs');
-          expect(existsSync(target), 'a cell wrote a file on the host').toBe(false);
+          const routes = await attacksThatMade(targets);
+          expect(routes, `a cell wrote a file on the host through: ${routes.join('; ')}`).toEqual([]);
           await expectPythonSessionUnharmed(session);
         },
       },
@@ -224,7 +289,13 @@ await attempt('os.getenv', lambda: os.getenv(N))
 await attempt('js Deno.env', lambda: js('return Deno.env.toObject()'))
 await attempt('js process.env', lambda: js('return JSON.stringify(process.env)'))
 await attempt('js node:process', lambda: js('return import("node:process").then(m => JSON.stringify(m.default.env))'))`,
+            { needles: needlesOf(kit.traps) },
           );
+          const routes = routesThatGot(result, [kit.traps.canaryValue]);
+          expect(
+            routes,
+            `a cell read the host’s environment variables through: ${routes.join('; ')}`,
+          ).toEqual([]);
           expect(allText(result), 'a cell read the host’s environment variables').not.toContain(
             kit.traps.canaryValue,
           );
@@ -238,21 +309,53 @@ await attempt('js node:process', lambda: js('return import("node:process").then(
         testTimeoutMs: 120_000,
         async run(kit) {
           const session = await kit.open();
-          const marker = kit.traps.freshPath('python-process');
-          const touch = JSON.stringify(`touch ${marker}`);
-          const text = await attackEach(session, [
-            `import os\nos.system(${touch})`,
-            `import os\nos.popen(${touch}).read()`,
-            'import os\nos.fork()',
-            `import os\nos.execv('/bin/sh', ['sh', '-c', ${touch}])`,
-            `import subprocess\nsubprocess.run(['touch', ${JSON.stringify(marker)}])`,
-            `import posix\nposix.system(${touch})`,
-            `import ctypes\nctypes.CDLL(None).system(${touch}.encode())`,
-            `${PROBE_PRELUDE}\njs('return new Deno.Command("touch", { args: [${JSON.stringify(marker)}] }).outputSync()')`,
-            `${PROBE_PRELUDE}\nawait js('return import("node:child_process").then(m => m.execSync(${touch}))')`,
+          // A marker per attack, so that the failure names every attack that got a process started.
+          const attacks = new Map<string, (marker: string) => string>([
+            ['os.system', (marker) => `import os\nos.system(${JSON.stringify(`touch ${marker}`)})`],
+            ['os.popen', (marker) => `import os\nos.popen(${JSON.stringify(`touch ${marker}`)}).read()`],
+            [
+              'os.fork',
+              (marker) =>
+                `import os\npid = os.fork()\nif pid == 0:\n    os.close(os.open(${JSON.stringify(marker)}, os.O_CREAT | os.O_WRONLY))\n    os._exit(0)\nos.waitpid(pid, 0)`,
+            ],
+            [
+              'os.execv',
+              (marker) =>
+                `import os\nos.execv('/bin/sh', ['sh', '-c', ${JSON.stringify(`touch ${marker}`)}])`,
+            ],
+            [
+              'subprocess.run',
+              (marker) => `import subprocess\nsubprocess.run(['touch', ${JSON.stringify(marker)}])`,
+            ],
+            ['posix.system', (marker) => `import posix\nposix.system(${JSON.stringify(`touch ${marker}`)})`],
+            [
+              'ctypes system',
+              (marker) =>
+                `import ctypes\nctypes.CDLL(None).system(${JSON.stringify(`touch ${marker}`)}.encode())`,
+            ],
+            [
+              'js Deno.Command',
+              (marker) =>
+                `${PROBE_PRELUDE}\njs('return new Deno.Command("touch", { args: [${JSON.stringify(marker)}] }).outputSync()')`,
+            ],
+            [
+              'js node:child_process',
+              (marker) =>
+                `${PROBE_PRELUDE}\nawait js('return import("node:child_process").then(m => m.execSync(${JSON.stringify(`touch ${marker}`)}))')`,
+            ],
           ]);
-          const { existsSync } = await import('node:fs');
-          expect(existsSync(marker), `a cell started a process:\n${text.slice(0, 2000)}`).toBe(false);
+          const markers = new Map(
+            [...attacks.keys()].map((name) => [name, kit.traps.freshPath(`python-process ${name}`)]),
+          );
+          const text = await attackEach(
+            session,
+            new Map([...attacks].map(([name, code]) => [name, code(markers.get(name)!)])),
+          );
+          const routes = await attacksThatMade(markers);
+          expect(
+            routes,
+            `a cell started a process through: ${routes.join('; ')}\n${text.slice(0, 2000)}`,
+          ).toEqual([]);
           await expectPythonSessionUnharmed(session);
         },
       },
@@ -267,7 +370,11 @@ await attempt('js node:process', lambda: js('return import("node:process").then(
             `import socket
 U = ${JSON.stringify(kit.traps.listenerUrl)}
 P = ${kit.traps.listenerPort}
-await attempt('socket', lambda: socket.create_connection(('127.0.0.1', P), timeout=2).recv(10))
+def talk():
+    connection = socket.create_connection(('127.0.0.1', P), timeout=2)
+    connection.sendall(b'GET /socket HTTP/1.0\\r\\n\\r\\n')
+    return connection.recv(200)
+await attempt('socket', talk)
 def read_url():
     import urllib.request
     return urllib.request.urlopen(U + '/urllib', timeout=2).read()
@@ -286,7 +393,11 @@ await attempt('js WebSocket', lambda: js('return new WebSocket(' + repr(U.replac
 await attempt('js Deno.connect', lambda: js('return Deno.connect({ hostname: "127.0.0.1", port: ' + str(P) + ' })'))`,
           );
           await SLEEP_MS(200);
-          expect(kit.traps.contacts(), `a cell reached the host’s listener:\n${result.stdout}`).toEqual([]);
+          const contacts = kit.traps.contacts();
+          expect(
+            contacts,
+            `a cell reached the host’s listener: ${contacts.join('; ')}\n${result.stdout}`,
+          ).toEqual([]);
           expect(allText(result), 'a cell read what the host’s listener answered').not.toContain(
             kit.traps.secret,
           );
@@ -395,20 +506,36 @@ await attempt('js object', lambda: echo(js('return { toJSON() { return "x" } }')
         testTimeoutMs: 120_000,
         async run(kit) {
           const session = await kit.open();
-          const marker = kit.traps.freshPath('python-walk');
-          const touch = JSON.stringify(`touch ${marker}`);
           const secret = JSON.stringify(kit.traps.secretFile);
+          // A marker per attack that starts a process, so that the failure names each one that did.
+          const spawning = new Map<string, (touch: string, marker: string) => string>([
+            ['sys.modules os.system', (touch) => `import sys\nsys.modules['os'].system(${touch})`],
+            ['__import__ posix.system', (touch) => `__import__('posix').system(${touch})`],
+            [
+              '__subclasses__ Popen',
+              (_touch, marker) =>
+                `for cls in ().__class__.__base__.__subclasses__():\n    if cls.__name__ == 'Popen':\n        cls(['touch', ${JSON.stringify(marker)}]).wait()`,
+            ],
+            [
+              '__subclasses__ __globals__ system',
+              (touch) =>
+                `for cls in ().__class__.__base__.__subclasses__():\n    g = getattr(getattr(cls, '__init__', None), '__globals__', None)\n    if isinstance(g, dict) and callable(g.get('system')):\n        g['system'](${touch})\n        break`,
+            ],
+          ]);
+          const markers = new Map(
+            [...spawning.keys()].map((name) => [name, kit.traps.freshPath(`python-walk ${name}`)]),
+          );
           const text = await attackEach(session, [
-            `import sys\nsys.modules['os'].system(${touch})`,
-            `__import__('posix').system(${touch})`,
+            ...[...spawning].map(([name, code]) => {
+              const marker = markers.get(name)!;
+              return code(JSON.stringify(`touch ${marker}`), marker);
+            }),
             "import importlib\nimportlib.import_module('_pyodide_core')",
-            `for cls in ().__class__.__base__.__subclasses__():\n    if cls.__name__ == 'Popen':\n        cls(['touch', ${JSON.stringify(marker)}])`,
-            `for cls in ().__class__.__base__.__subclasses__():\n    g = getattr(getattr(cls, '__init__', None), '__globals__', None)\n    if isinstance(g, dict) and callable(g.get('system')):\n        g['system'](${touch})`,
             `import builtins\nprint(builtins.open(${secret}).read())`,
             `print(__builtins__['open'](${secret}).read() if isinstance(__builtins__, dict) else __builtins__.open(${secret}).read())`,
           ]);
-          const { existsSync } = await import('node:fs');
-          expect(existsSync(marker), `a cell started a process:\n${text.slice(0, 2000)}`).toBe(false);
+          const routes = await attacksThatMade(markers);
+          expect(routes, `a cell started a process through: ${routes.join('; ')}`).toEqual([]);
           expect(text, 'a cell read a host file').not.toContain(kit.traps.secret);
           await expectPythonSessionUnharmed(session);
         },
