@@ -84,7 +84,7 @@ const PADDING_CHARS = 64 * 1024;
 const NOT_SHOWN_TO_FAIL: ReadonlyMap<string, string> = new Map();
 
 /** Longer than the leaky REPL takes to end and restart a process; shorter than its `lateStop`. */
-const STOP_GRACE_MS = 1_500;
+const STOP_GRACE_MS = 2_500;
 
 const ALL_CHECKS: readonly PythonSecurityCheck[] = PYTHON_SECURITY_CHECK_GROUPS.flatMap(
   (group) => group.checks,
