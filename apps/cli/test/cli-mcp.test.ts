@@ -297,6 +297,69 @@ describe.each([
   });
 });
 
+describe('rlm mcp: concurrent rlm_ask calls', () => {
+  it('share one concurrency window per model, as the runs of one process do', async () => {
+    // Each call's root fans out 30 sub-calls at once, every answer after 100 ms.
+    const fanOutServer = await startTestServer({
+      latencyMs: 100,
+      respond: (request: RecordedRequest) => {
+        if (request.messages[0]?.role !== 'system') return { text: 'ok' };
+        const turn = request.messages.filter((message) => message.role === 'assistant').length;
+        return {
+          text:
+            turn === 0
+              ? '```javascript\nconst answers = await llm_query_batched(Array.from({ length: 30 }, (_, i) => "item " + i));\nconsole.log(answers.length);\n```'
+              : '```javascript\nFINAL("done")\n```',
+        };
+      },
+    });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [
+        BUILT_RLM_MCP,
+        '--root',
+        root,
+        '--model',
+        'openai:gpt-5.4-mini',
+        '--base-url',
+        fanOutServer.openaiBaseURL,
+        '--trajectory-dir',
+        join(workspace, 'trajectories'),
+      ],
+      cwd: root,
+      // A fixed window of 6: separate windows per call would let 12 through at once.
+      env: { ...baseEnv(), ...KEY, RLM_CONCURRENCY: '6' },
+      stderr: 'pipe',
+    });
+    const connection = await connect(
+      transport,
+      () => '',
+      async () => undefined,
+    );
+    try {
+      const results = (await Promise.all(
+        [0, 1, 2].map((index) =>
+          connection.client.callTool({
+            name: 'rlm_ask',
+            arguments: { question: `Count the items (${index}).`, text: 'some text' },
+          }),
+        ),
+      )) as CallToolResult[];
+      for (const result of results) expect(texts(result)[0], JSON.stringify(result)).toContain('done');
+      const stats = fanOutServer.concurrency();
+      expect(fanOutServer.requests.filter((request) => request.messages[0]?.role !== 'system')).toHaveLength(
+        90,
+      );
+      expect(stats.peak).toBeLessThanOrEqual(6);
+      // And the window was used: the calls did overlap.
+      expect(stats.peak).toBe(6);
+    } finally {
+      await connection.close();
+      await fanOutServer.close();
+    }
+  }, 60_000);
+});
+
 describe.each([
   ['stdio', connectStdio],
   ['Streamable HTTP', connectHttp],

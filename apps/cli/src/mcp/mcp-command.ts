@@ -29,7 +29,7 @@ import { checkBaseUrl, checkCacheDirectory } from '../run/check-run-settings';
 import { cliLimits, cliRunSettings } from '../run/cli-rlm-settings';
 import { questionOutcome } from '../run/question-outcome';
 import { routeConsoleTo } from '../run/run-question';
-import { startRunParts } from '../run/start-run-parts';
+import { type RunModels, startRunParts } from '../run/start-run-parts';
 import { parseMcpArguments } from './mcp-arguments';
 import { mcpUsage } from './mcp-usage';
 
@@ -103,8 +103,18 @@ export async function runMcpCommand(
       mcpArguments.roots.length > 0 ? mcpArguments.roots : [io.cwd],
       io.cwd,
     );
+    // One set of models for every call: concurrent rlm_ask calls then share each model's adaptive
+    // concurrency window, as the runs of one process should (a 429 learnt by one holds for all).
+    const models: ServerSetup['models'] = {};
     const ask = (request: RlmAskRequest) =>
-      askOnce(request, { resolved, exclude: commandLine.exclude, cacheDirectory, trajectoryDirectory, io });
+      askOnce(request, {
+        resolved,
+        exclude: commandLine.exclude,
+        cacheDirectory,
+        trajectoryDirectory,
+        io,
+        models,
+      });
     const createServer = () =>
       mcp.createRlmMcpServer({
         confinement,
@@ -161,6 +171,8 @@ interface ServerSetup {
   readonly cacheDirectory: string | undefined;
   readonly trajectoryDirectory: string;
   readonly io: CliIO;
+  /** The models the first call made, reused by the next ones; dropped if making them failed. */
+  readonly models: { current?: Promise<RunModels> };
 }
 
 /** One rlm_ask call: its own models, sandbox and tools, its context, its run; all ended before it returns. */
@@ -175,7 +187,21 @@ async function askOnce(request: RlmAskRequest, setup: ServerSetup): Promise<RlmA
           maxCost: Math.min(resolved.settings.maxCost ?? Infinity, request.maxCostUsd),
         };
   const say = (text: string) => io.stderr.write(`rlm mcp: ${text}\n`);
-  const { toolChoice, loading } = startRunParts(settings, resolved.origins, io.environment, say);
+  const reused = setup.models.current;
+  const { toolChoice, loading, models } = startRunParts(
+    settings,
+    resolved.origins,
+    io.environment,
+    say,
+    reused === undefined ? undefined : { models: reused },
+  );
+  if (reused === undefined) {
+    setup.models.current = models;
+    // A failure (a missing key, a bad model name) is the call's to report; the next call tries again.
+    models.catch(() => {
+      if (setup.models.current === models) delete setup.models.current;
+    });
+  }
   // Until the run owns the sandbox (and disposes it), this call must dispose it once it is up.
   let handedOver = false;
   try {

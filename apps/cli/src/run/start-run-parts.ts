@@ -5,6 +5,9 @@ import { resolveModelChoice } from '../models/resolve-model-ids';
 import type { CliSettings } from '../options/cli-settings';
 import { type CliToolChoice, resolveCliTools } from '../options/resolve-cli-tools';
 
+/** The root model, the sub-model and the embedding model a run uses (the last two when chosen). */
+export type RunModels = readonly [LanguageModel, LanguageModel | undefined, EmbeddingModel | undefined];
+
 /** What a run (`rlm "…"`) and a chat (`rlm chat`) both start from their settings. */
 export interface RunParts {
   readonly toolChoice: CliToolChoice;
@@ -12,6 +15,8 @@ export interface RunParts {
   readonly loading: Promise<
     [LanguageModel, LanguageModel | undefined, EmbeddingModel | undefined, ReplEnvironment]
   >;
+  /** The models alone, for later runs of the same process to reuse (`rlm mcp`). */
+  readonly models: Promise<RunModels>;
 }
 
 /**
@@ -24,6 +29,11 @@ export function startRunParts(
   origins: Parameters<typeof resolveCliTools>[1],
   environment: NodeJS.ProcessEnv,
   say: (line: string) => void,
+  /**
+   * Models an earlier run of this process made with the same settings: reused, so that concurrent
+   * runs share each model's adaptive concurrency window (windows belong to model objects).
+   */
+  reuse?: { readonly models?: Promise<RunModels> },
 ): RunParts {
   const connection = {
     ...(settings.baseUrl === undefined ? {} : { baseUrl: settings.baseUrl }),
@@ -51,14 +61,25 @@ export function startRunParts(
     () => undefined,
     () => undefined,
   );
-  const loading = Promise.all([
-    afterSandbox.then(() => createLanguageModel(rootChoice, connection)),
-    subChoice ? afterSandbox.then(() => createLanguageModel(subChoice, connection)) : undefined,
-    toolChoice.embeddingModel
-      ? afterSandbox.then(() => createEmbeddingModel(toolChoice.embeddingModel!, connection))
-      : undefined,
-    sandboxLoading,
-  ]);
+  const models: Promise<RunModels> =
+    reuse?.models ??
+    Promise.all([
+      afterSandbox.then(() => createLanguageModel(rootChoice, connection)),
+      subChoice ? afterSandbox.then(() => createLanguageModel(subChoice, connection)) : undefined,
+      toolChoice.embeddingModel
+        ? afterSandbox.then(() => createEmbeddingModel(toolChoice.embeddingModel!, connection))
+        : undefined,
+    ]);
+  models.catch(() => undefined);
+  const loading = Promise.all([models, sandboxLoading]).then(
+    ([[model, subModel, embeddingModel], sandbox]) =>
+      [model, subModel, embeddingModel, sandbox] as [
+        LanguageModel,
+        LanguageModel | undefined,
+        EmbeddingModel | undefined,
+        ReplEnvironment,
+      ],
+  );
   loading.catch(() => undefined);
-  return { toolChoice, loading };
+  return { toolChoice, loading, models };
 }
