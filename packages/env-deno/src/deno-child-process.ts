@@ -25,7 +25,6 @@ import {
 } from './context-file';
 import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
 import { denoRunCommand } from './deno-command';
-import { LineReader } from './line-reader';
 import { readCpuTimeMs, readProcessStatus, readWorkerThreadCount } from './memory-usage';
 
 const ENVIRONMENT_ID = 'deno';
@@ -88,7 +87,7 @@ interface RunningCell {
  * killing the process. The session above starts a new process when this one is gone.
  */
 export class DenoChildProcess implements kit.JavaScriptSandbox {
-  private readonly reader: LineReader;
+  private readonly reader: kit.LineReader;
   private stderrTail = '';
   private exit: ChildExit | undefined;
   private readonly exited: Promise<ChildExit>;
@@ -128,7 +127,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
-    this.reader = new LineReader((line) => this.handleLine(line), {
+    this.reader = new kit.LineReader((line) => this.handleLine(line), {
       maxLineBytes: MAX_LINE_BYTES,
       checkStart: (head) => head.toString('latin1').startsWith(this.expectedPrefix),
       checkStartBytes: this.expectedPrefix.length + 32,

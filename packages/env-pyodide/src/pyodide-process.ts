@@ -23,7 +23,6 @@ import {
   writeContextFile,
 } from './context-file';
 import { denoRunCommand } from './deno-command';
-import { LineReader } from './line-reader';
 import { readCpuTimeMs, readPrivateMemoryBytes } from './process-status';
 import { PYTHON_REPL_PROGRAM } from './python-repl.sandbox.generated';
 
@@ -112,7 +111,7 @@ function installExitHook() {
  * above starts a new process when this one is gone.
  */
 export class PyodideProcess {
-  private readonly reader: LineReader;
+  private readonly reader: kit.LineReader;
   private stderrTail = '';
   private exit: ChildExit | undefined;
   private readonly exited: Promise<ChildExit>;
@@ -148,7 +147,7 @@ export class PyodideProcess {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
     });
-    this.reader = new LineReader((line) => this.handleLine(line), {
+    this.reader = new kit.LineReader((line) => this.handleLine(line), {
       maxLineBytes: MAX_LINE_BYTES,
       checkStart: (head) => head.toString('latin1').startsWith(this.expectedPrefix),
       checkStartBytes: this.expectedPrefix.length + 32,

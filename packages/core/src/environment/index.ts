@@ -43,6 +43,7 @@ export {
 export { type HostCallLimits, type HostCallOutcome, HostCallTable } from './host-call-table';
 export type { JavaScriptEngine } from './javascript-engine';
 export { JavaScriptSession } from './javascript-session';
+export { LineReader, type LineReaderOptions } from './line-reader';
 export { parseHostCallArguments } from './parse-host-call-arguments';
 export type * from './repl-environment';
 export type {

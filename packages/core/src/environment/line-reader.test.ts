@@ -23,6 +23,39 @@ describe('LineReader', () => {
     expect(reader.bufferedBytes).toBe(0);
   });
 
+  it('delivers the same lines however the stream is cut into chunks', () => {
+    const text = 'first\nsecond line\n\nthird é€🚀\nlast\n';
+    const expected = ['first', 'second line', '', 'third é€🚀', 'last'];
+    const bytes = Buffer.from(text);
+    for (const size of [1, 2, 3, 5, 7, 64]) {
+      const { lines, reader } = collect();
+      for (let offset = 0; offset < bytes.length; offset += size)
+        reader.push(bytes.subarray(offset, offset + size));
+      expect(lines, `chunks of ${size} bytes`).toEqual(expected);
+      expect(reader.bufferedBytes).toBe(0);
+    }
+  });
+
+  it('splits at \n only: a CRLF line keeps its \r, a lone \r ends no line', () => {
+    // The protocol is JSON text, which never holds a raw \r: one would make the line fail to parse,
+    // never silently become a different line.
+    const { lines, reader } = collect();
+    reader.push(Buffer.from('one\r\ntwo\rstill two\r'));
+    reader.push(Buffer.from('\nthree\n'));
+    expect(lines).toEqual(['one\r', 'two\rstill two\r', 'three']);
+  });
+
+  it('holds back a final line without a newline: a half-written message is never delivered', () => {
+    const { lines, reader, failures } = collect();
+    reader.push(Buffer.from('whole\n{"k":"half'));
+    reader.push(Buffer.from('-written'));
+    expect(lines).toEqual(['whole']);
+    expect(reader.bufferedBytes).toBe('{"k":"half-written'.length);
+    expect(failures).toEqual([]);
+    reader.push(Buffer.from('"}\n'));
+    expect(lines).toEqual(['whole', '{"k":"half-written"}']);
+  });
+
   it('decodes a multi-byte character split across chunks', () => {
     const { lines, reader } = collect();
     const bytes = Buffer.from('é€🚀\n');
