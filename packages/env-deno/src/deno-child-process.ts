@@ -17,12 +17,6 @@ import {
   MAX_LINE_CHARS,
   parseChildFrame,
 } from './child-protocol';
-import {
-  type ContextFileLocation,
-  removeTemporaryDirectory,
-  reserveContextFile,
-  writeContextFile,
-} from './context-file';
 import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
 import { denoRunCommand } from './deno-command';
 import { readCpuTimeMs, readProcessStatus, readWorkerThreadCount } from './memory-usage';
@@ -122,7 +116,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
   private constructor(
     private readonly settings: DenoChildSettings,
     private readonly child: ChildProcessWithoutNullStreams,
-    private readonly contextFile: ContextFileLocation,
+    private readonly contextFile: kit.ContextFileLocation,
   ) {
     this.exited = new Promise((resolve) => {
       this.markExited = resolve;
@@ -149,17 +143,19 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
    * boots and waits for {@link initialize}; a spare process waits like this before a session needs it.
    */
   static async spawn(settings: DenoChildSettings): Promise<DenoChildProcess> {
-    const contextFile = await reserveContextFile(settings.temporaryDirectory).catch((error: unknown) => {
-      throw new SandboxError({
-        environmentId: ENVIRONMENT_ID,
-        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
-        cause: error,
+    const contextFile = await kit
+      .reserveContextFile({ parent: settings.temporaryDirectory, environmentId: ENVIRONMENT_ID })
+      .catch((error: unknown) => {
+        throw new SandboxError({
+          environmentId: ENVIRONMENT_ID,
+          message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
+          cause: error,
+        });
       });
-    });
     const scriptPath =
       settings.childScriptPath ??
       (await writeChildProgram(settings.cacheDirectory).catch((error: unknown) => {
-        void removeTemporaryDirectory(contextFile.directory);
+        void kit.removeTemporaryDirectory(contextFile.directory);
         throw new SandboxError({
           environmentId: ENVIRONMENT_ID,
           message: `Could not write the Deno child program to ${settings.cacheDirectory}: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
@@ -183,7 +179,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
     void process.exited.then(() => {
       liveChildren.delete(child);
       // A spare that died unused leaves its empty directory behind otherwise.
-      void removeTemporaryDirectory(contextFile.directory);
+      void kit.removeTemporaryDirectory(contextFile.directory);
     });
     return process;
   }
@@ -204,7 +200,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
       maxResultChars: MAX_HOST_RESULT_CHARS,
     });
     try {
-      const encoding = await writeContextFile(this.contextFile.path, context).catch((error: unknown) => {
+      const encoding = await kit.writeContextFile(this.contextFile.path, context).catch((error: unknown) => {
         this.kill('startup');
         throw new SandboxError({
           environmentId: ENVIRONMENT_ID,
@@ -227,7 +223,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
       });
     } finally {
       // The child has read the context (or never will): nothing of it stays on disk.
-      await removeTemporaryDirectory(this.contextFile.directory);
+      await kit.removeTemporaryDirectory(this.contextFile.directory);
     }
   }
 

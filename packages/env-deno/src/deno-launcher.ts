@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContextValue, HostFunction } from '@rlm/core';
-import { makeTemporaryDirectory } from './context-file';
+import { makeTemporaryDirectory } from '@rlm/core/environment';
 import { DenoChildProcess, type DenoChildSettings, scrubHostPaths } from './deno-child-process';
 
 /** How an environment starts its processes. */

@@ -16,12 +16,6 @@ import {
   parseCellOutput,
   parseChildFrame,
 } from './child-protocol';
-import {
-  type ContextFileLocation,
-  removeTemporaryDirectory,
-  reserveContextFile,
-  writeContextFile,
-} from './context-file';
 import { denoRunCommand } from './deno-command';
 import { readCpuTimeMs, readPrivateMemoryBytes } from './process-status';
 import { PYTHON_REPL_PROGRAM } from './python-repl.sandbox.generated';
@@ -140,7 +134,7 @@ export class PyodideProcess {
   private constructor(
     private readonly settings: PyodideChildSettings,
     private readonly child: ChildProcessWithoutNullStreams,
-    private readonly contextFile: ContextFileLocation | undefined,
+    private readonly contextFile: kit.ContextFileLocation | undefined,
     mode: 'session' | 'snapshot',
     snapshotTarget: string | undefined,
   ) {
@@ -186,18 +180,20 @@ export class PyodideProcess {
    * context file, nothing else, and boots the interpreter in it (see {@link booted}).
    */
   static async spawn(settings: PyodideChildSettings): Promise<PyodideProcess> {
-    const contextFile = await reserveContextFile(settings.temporaryDirectory).catch((error: unknown) => {
-      throw new SandboxError({
-        environmentId: ENVIRONMENT_ID,
-        message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
-        cause: error,
+    const contextFile = await kit
+      .reserveContextFile({ parent: settings.temporaryDirectory, environmentId: ENVIRONMENT_ID })
+      .catch((error: unknown) => {
+        throw new SandboxError({
+          environmentId: ENVIRONMENT_ID,
+          message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
+          cause: error,
+        });
       });
-    });
     const readable = [settings.pyodideDirectory, contextFile.path];
     if (settings.snapshotPath !== undefined) readable.push(settings.snapshotPath);
     const child = PyodideProcess.start(settings, readable, undefined);
     const started = new PyodideProcess(settings, child, contextFile, 'session', undefined);
-    void started.exited.then(() => removeTemporaryDirectory(contextFile.directory));
+    void started.exited.then(() => kit.removeTemporaryDirectory(contextFile.directory));
     return started;
   }
 
@@ -274,9 +270,9 @@ export class PyodideProcess {
       maxChars: MAX_HOST_CALL_CHARS_IN_FLIGHT,
       maxResultChars: MAX_HOST_CALL_CHARS_IN_FLIGHT,
     });
-    let encoding: Awaited<ReturnType<typeof writeContextFile>>;
+    let encoding: Awaited<ReturnType<typeof kit.writeContextFile>>;
     try {
-      encoding = await writeContextFile(this.contextFile.path, context);
+      encoding = await kit.writeContextFile(this.contextFile.path, context);
     } catch (error) {
       await this.dispose();
       throw new SandboxError({
@@ -298,7 +294,7 @@ export class PyodideProcess {
     try {
       await ready;
     } finally {
-      void removeTemporaryDirectory(this.contextFile.directory);
+      void kit.removeTemporaryDirectory(this.contextFile.directory);
     }
     if (this.child.pid !== undefined) this.memoryBaseline = readPrivateMemoryBytes(this.child.pid);
     this.startIdleWatch();
@@ -473,7 +469,7 @@ export class PyodideProcess {
     if (this.exit === undefined) this.kill('disposed');
     this.calls.drop();
     await this.exited;
-    if (this.contextFile) await removeTemporaryDirectory(this.contextFile.directory);
+    if (this.contextFile) await kit.removeTemporaryDirectory(this.contextFile.directory);
   }
 
   // ---- lines ----

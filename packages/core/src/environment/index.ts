@@ -28,6 +28,14 @@ export {
 } from '../javascript/rewrite-javascript-cell';
 export { cellVariablesField } from './cell-variables';
 export { checkInteger } from './check-integer';
+export {
+  type ContextEncoding,
+  type ContextFileKind,
+  type ContextFileLocation,
+  type ReserveContextFileOptions,
+  reserveContextFile,
+  writeContextFile,
+} from './context-file';
 export type { ContextValue, JsonValue } from './context-value';
 export { defineJavaScriptEnvironment } from './define-javascript-environment';
 export {
@@ -53,3 +61,4 @@ export type {
   SandboxStartOptions,
   StopReason,
 } from './sandbox-cell';
+export { makeTemporaryDirectory, removeTemporaryDirectory } from './temporary-directory';

@@ -1,10 +1,10 @@
-import { rmSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContextValue } from '@rlm/core';
+import type { ContextValue } from './context-value';
+import { makeTemporaryDirectory } from './temporary-directory';
 
 /**
- * How the child reads the context file: as the string itself, as a list of strings joined by
+ * How a child process reads the context file: as the string itself, as a list of strings joined by
  * `separator` (split inside: 4-5x faster than `JSON.parse` for many short documents), or as JSON to
  * parse inside the sandbox.
  */
@@ -12,7 +12,7 @@ export type ContextFileKind = 'string' | 'split' | 'json';
 
 /** Where one child's context is written: a private directory (mode 0700) and the one file in it it may read. */
 export interface ContextFileLocation {
-  /** Removing it removes the file. */
+  /** Removing it (with `removeTemporaryDirectory`) removes the file. */
   readonly directory: string;
   /** The only path the child may read. */
   readonly path: string;
@@ -23,6 +23,14 @@ export interface ContextEncoding {
   readonly kind: ContextFileKind;
   /** For `split`: the character that joins the documents, which none of them holds. */
   readonly separator?: string;
+}
+
+/** Where {@link reserveContextFile} makes the directory, and for whom. */
+export interface ReserveContextFileOptions {
+  /** The directory to make it in (an environment's `temporaryDirectory` option). */
+  readonly parent: string;
+  /** The environment's id, which names the directory (`rlm-<id>-context-…`) so a stray one says whose it is. */
+  readonly environmentId: string;
 }
 
 /** Separators tried for a list of strings: control characters that real documents almost never hold. */
@@ -53,38 +61,19 @@ function encodeContext(context: ContextValue): EncodedContext {
   return { kind: 'json', text: JSON.stringify(context ?? null) };
 }
 
-/** Temporary directories not yet removed; whatever is left when the host exits is removed then. */
-const liveDirectories = new Set<string>();
-let exitHookInstalled = false;
-
-/** Makes a private temporary directory under `parent` that is removed when the host process exits, at the latest. */
-export async function makeTemporaryDirectory(parent: string, prefix: string): Promise<string> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.once('exit', () => {
-      for (const directory of liveDirectories) rmSync(directory, { recursive: true, force: true });
-    });
-  }
-  const directory = await mkdtemp(join(parent, prefix));
-  liveDirectories.add(directory);
-  return directory;
-}
-
-/** Removes a directory made by {@link makeTemporaryDirectory}. */
-export async function removeTemporaryDirectory(directory: string): Promise<void> {
-  await rm(directory, { recursive: true, force: true });
-  liveDirectories.delete(directory);
-}
-
-/** Makes the private directory a child's context will be written to, before the child starts. */
-export async function reserveContextFile(parent: string): Promise<ContextFileLocation> {
-  const directory = await makeTemporaryDirectory(parent, 'rlm-deno-context-');
+/**
+ * Makes the private directory a child's context will be written to, before the child starts (its
+ * read permission names the file). Remove it with `removeTemporaryDirectory`; the host's exit
+ * removes it at the latest.
+ */
+export async function reserveContextFile(options: ReserveContextFileOptions): Promise<ContextFileLocation> {
+  const directory = await makeTemporaryDirectory(options.parent, `rlm-${options.environmentId}-context-`);
   return { directory, path: join(directory, 'context') };
 }
 
 /**
- * Writes the context as UTF-8 to `path` (see {@link encodeContext}). Lists are split and JSON is
- * parsed inside the sandbox, so the objects `context` holds belong to the sandbox.
+ * Writes the context as UTF-8 to `path` (mode 0600; see {@link encodeContext}). Lists are split and
+ * JSON is parsed inside the sandbox, so the objects `context` holds belong to the sandbox.
  */
 export async function writeContextFile(path: string, context: ContextValue): Promise<ContextEncoding> {
   const { kind, text, separator } = encodeContext(context);
