@@ -54,6 +54,15 @@ export { JavaScriptSession } from './javascript-session';
 export { LineReader, type LineReaderOptions } from './line-reader';
 export { parseHostCallArguments } from './parse-host-call-arguments';
 export type * from './repl-environment';
+export {
+  createDenoBinaryResolver,
+  DENO_PATH_VARIABLE,
+  type DenoBinaryOwner,
+  type DenoBinaryResolver,
+  denoPlatformPackage,
+  type ResolveDenoBinaryOptions,
+  resolveDenoBinary,
+} from './resolve-deno-binary';
 export type {
   JavaScriptSandbox,
   SandboxCellOptions,
