@@ -19,7 +19,7 @@ import {
 } from './child-protocol';
 import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
 import { denoRunCommand } from './deno-command';
-import { readCpuTimeMs, readProcessStatus, readWorkerThreadCount } from './memory-usage';
+import { readWorkerThreadCount } from './worker-thread-count';
 
 const ENVIRONMENT_ID = 'deno';
 const MEBIBYTE = 1024 * 1024;
@@ -239,7 +239,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
     const outcome = await Promise.race([ready.then(() => 'ready' as const), this.exited, timedOut]);
     clearTimeout(timer);
     if (outcome === 'ready') {
-      const status = readProcessStatus(this.child.pid ?? -1);
+      const status = kit.readProcessStatus(this.child.pid ?? -1);
       this.memoryBaseline = status?.privateBytes;
       this.threadBaseline = status?.threads;
       this.threadScanFloor = status?.threads ?? 0;
@@ -564,7 +564,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
   private isOverMemoryLimit(): boolean {
     const pid = this.child.pid;
     if (this.memoryBaseline === undefined || pid === undefined || this.exit) return false;
-    const status = readProcessStatus(pid);
+    const status = kit.readProcessStatus(pid);
     if (status === undefined) return false;
     this.checkThreads(status.threads);
     return status.privateBytes > this.memoryBaseline + this.settings.memoryLimitMb * MEBIBYTE;
@@ -605,7 +605,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
         this.idleBusyPolls = 0;
         return;
       }
-      const status = readProcessStatus(pid);
+      const status = kit.readProcessStatus(pid);
       if (status !== undefined) {
         this.checkThreads(status.threads);
         if (
@@ -616,7 +616,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
           return;
         }
       }
-      const cpuMs = readCpuTimeMs(pid);
+      const cpuMs = kit.readCpuTimeMs(pid);
       if (cpuMs === undefined) return;
       const used = this.idleCpuMs === undefined ? 0 : cpuMs - this.idleCpuMs;
       this.idleCpuMs = cpuMs;

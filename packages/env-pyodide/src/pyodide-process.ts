@@ -17,7 +17,6 @@ import {
   parseChildFrame,
 } from './child-protocol';
 import { denoRunCommand } from './deno-command';
-import { readCpuTimeMs, readPrivateMemoryBytes } from './process-status';
 import { PYTHON_REPL_PROGRAM } from './python-repl.sandbox.generated';
 
 const ENVIRONMENT_ID = 'pyodide';
@@ -296,7 +295,8 @@ export class PyodideProcess {
     } finally {
       void kit.removeTemporaryDirectory(this.contextFile.directory);
     }
-    if (this.child.pid !== undefined) this.memoryBaseline = readPrivateMemoryBytes(this.child.pid);
+    if (this.child.pid !== undefined)
+      this.memoryBaseline = kit.readProcessStatus(this.child.pid)?.privateBytes;
     this.startIdleWatch();
   }
 
@@ -597,7 +597,7 @@ export class PyodideProcess {
     if (pid === undefined || baseline === undefined || this.memoryWatch) return;
     const limit = baseline + (this.settings.memoryLimitMb + MEMORY_HEADROOM_MB) * 1024 * 1024;
     this.memoryWatch = setInterval(() => {
-      const used = readPrivateMemoryBytes(pid);
+      const used = kit.readProcessStatus(pid)?.privateBytes;
       if (used !== undefined && used > limit) this.kill('memory');
     }, MEMORY_POLL_MS);
     this.memoryWatch.unref();
@@ -613,10 +613,10 @@ export class PyodideProcess {
   private startIdleWatch() {
     if (process.platform !== 'linux' || this.child.pid === undefined || this.idleWatch) return;
     const pid = this.child.pid;
-    this.idleCpuMs = readCpuTimeMs(pid);
+    this.idleCpuMs = kit.readCpuTimeMs(pid);
     this.idleBusyPolls = 0;
     this.idleWatch = setInterval(() => {
-      const now = readCpuTimeMs(pid);
+      const now = kit.readCpuTimeMs(pid);
       if (now === undefined || this.idleCpuMs === undefined) return;
       const used = now - this.idleCpuMs;
       this.idleCpuMs = now;

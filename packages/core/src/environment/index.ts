@@ -53,6 +53,7 @@ export type { JavaScriptEngine } from './javascript-engine';
 export { JavaScriptSession } from './javascript-session';
 export { LineReader, type LineReaderOptions } from './line-reader';
 export { parseHostCallArguments } from './parse-host-call-arguments';
+export { type ProcessStatus, readCpuTimeMs, readProcessStatus } from './process-status';
 export type * from './repl-environment';
 export {
   createDenoBinaryResolver,

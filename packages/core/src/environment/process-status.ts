@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
-/** What {@link readProcessStatus} reads of a process. */
+/** What {@link readProcessStatus} reads of a child process (Linux only): what its resource checks watch. */
 export interface ProcessStatus {
   /**
    * Private memory in bytes, as Linux counts it for `RLIMIT_DATA` (`VmData`: every private writable
@@ -51,25 +51,4 @@ export function readCpuTimeMs(pid: number): number | undefined {
   const user = Number(fields[11]);
   const system = Number(fields[12]);
   return Number.isFinite(user) && Number.isFinite(system) ? (user + system) * TICK_MS : undefined;
-}
-
-/**
- * How many threads of a process are named like Deno's `Worker` threads (`worker-<n>`); 0 on other
- * systems or once it is gone.
- */
-export function readWorkerThreadCount(pid: number): number {
-  if (process.platform !== 'linux') return 0;
-  let count = 0;
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        if (/^worker-\d+$/.test(readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8').trim())) count++;
-      } catch {
-        // The thread ended while we looked.
-      }
-    }
-  } catch {
-    return 0;
-  }
-  return count;
 }
