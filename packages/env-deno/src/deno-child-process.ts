@@ -18,7 +18,6 @@ import {
   parseChildFrame,
 } from './child-protocol';
 import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
-import { denoRunCommand } from './deno-command';
 import { readWorkerThreadCount } from './worker-thread-count';
 
 const ENVIRONMENT_ID = 'deno';
@@ -162,8 +161,8 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
           cause: error,
         });
       }));
-    const { args, env } = denoRunCommand({
-      readablePath: contextFile.path,
+    const { args, env } = kit.denoRunCommand({
+      readablePaths: [contextFile.path],
       memoryLimitMb: settings.memoryLimitMb,
       cacheDirectory: settings.cacheDirectory,
       scriptPath,

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { denoRunCommand } from '@rlm/core/environment';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { denoRunCommand } from './deno-command';
 import { resolveDenoBinary } from './resolve-deno-binary';
 
 /**
@@ -75,7 +75,7 @@ describe.skipIf(process.platform !== 'linux')('the command line of a child', () 
     writeFileSync(probePath, PROBE);
     const repoFile = resolve(import.meta.dirname, '../package.json');
     const { args, env } = denoRunCommand({
-      readablePath: contextPath,
+      readablePaths: [contextPath],
       memoryLimitMb: 128,
       cacheDirectory: directory,
       scriptPath: probePath,
@@ -110,7 +110,7 @@ describe.skipIf(process.platform !== 'linux')('the command line of a child', () 
       const probePath = join(directory, 'environment.js');
       writeFileSync(probePath, 'console.log(JSON.stringify(Deno.env.toObject()));');
       const { args, env } = denoRunCommand({
-        readablePath: probePath,
+        readablePaths: [probePath],
         memoryLimitMb: 128,
         cacheDirectory: directory,
         scriptPath: probePath,

@@ -1,7 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ContextValue, HostFunction } from '@rlm/core';
-import { makeTemporaryDirectory } from '@rlm/core/environment';
+import { makeDenoCacheDirectory } from '@rlm/core/environment';
 import { DenoChildProcess, type DenoChildSettings, scrubHostPaths } from './deno-child-process';
 
 /** How an environment starts its processes. */
@@ -15,22 +13,10 @@ export interface DenoLauncherOptions extends Omit<DenoChildSettings, 'denoPath' 
 /** Deno's cache directories, one per parent directory, shared by every environment of this host process. */
 const cacheDirectories = new Map<string, Promise<string>>();
 
-/**
- * Makes Deno's cache directory, in which its storage APIs can keep nothing: `localStorage` and the
- * Cache API keep their data under `location_data`, per program, and every child runs the same
- * program, so two sessions would share it (and write to disk without a write permission). An empty,
- * read-only file in its place makes every such write fail; the child deletes those APIs too.
- */
-async function makeCacheDirectory(parent: string): Promise<string> {
-  const directory = await makeTemporaryDirectory(parent, 'rlm-deno-cache-');
-  await writeFile(join(directory, 'location_data'), '', { mode: 0o400 });
-  return directory;
-}
-
 function cacheDirectoryIn(parent: string): Promise<string> {
   let directory = cacheDirectories.get(parent);
   if (directory === undefined) {
-    directory = makeCacheDirectory(parent);
+    directory = makeDenoCacheDirectory(parent, 'rlm-deno-cache-');
     // A failure is not cached: the next start tries again.
     directory.catch(() => cacheDirectories.delete(parent));
     cacheDirectories.set(parent, directory);

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ContextValue, HostFunction } from '@rlm/core';
 import { SandboxError } from '@rlm/core';
-import { errorMessageOf, makeTemporaryDirectory } from '@rlm/core/environment';
+import { errorMessageOf, makeDenoCacheDirectory } from '@rlm/core/environment';
 import { PYODIDE_CHILD_PROGRAM } from './pyodide-child.sandbox.generated';
 import { type PyodideChildSettings, PyodideProcess } from './pyodide-process';
 import { SnapshotCache } from './snapshot-cache';
@@ -59,14 +59,11 @@ function findPyodideDirectory(): string {
 }
 
 /**
- * Makes the private directory every child of this launcher runs in: Deno's cache (`DENO_DIR`), the
- * child program, and the snapshot. Deno's `localStorage` keeps its data under `location_data` in
- * the cache, without any write permission; an empty read-only file in its place makes every such
- * write fail (the child deletes those APIs too).
+ * Makes the private directory every child of this launcher runs in: Deno's cache (`DENO_DIR`, where
+ * storage APIs can keep nothing), the child program, and the snapshot.
  */
 async function makeCacheDirectory(parent: string): Promise<{ directory: string; scriptPath: string }> {
-  const directory = await makeTemporaryDirectory(parent, 'rlm-pyodide-');
-  await writeFile(join(directory, 'location_data'), '', { mode: 0o400 });
+  const directory = await makeDenoCacheDirectory(parent, 'rlm-pyodide-');
   const scriptPath = join(directory, 'rlm-pyodide-child.js');
   await writeFile(scriptPath, PYODIDE_CHILD_PROGRAM, { mode: 0o400 });
   return { directory, scriptPath };

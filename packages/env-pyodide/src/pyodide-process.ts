@@ -16,7 +16,6 @@ import {
   parseCellOutput,
   parseChildFrame,
 } from './child-protocol';
-import { denoRunCommand } from './deno-command';
 import { PYTHON_REPL_PROGRAM } from './python-repl.sandbox.generated';
 
 const ENVIRONMENT_ID = 'pyodide';
@@ -216,7 +215,7 @@ export class PyodideProcess {
     writablePath: string | undefined,
   ): ChildProcessWithoutNullStreams {
     installExitHook();
-    const { args, env } = denoRunCommand({
+    const { args, env } = kit.denoRunCommand({
       readablePaths,
       ...(writablePath !== undefined ? { writablePath } : {}),
       memoryLimitMb: settings.memoryLimitMb,

@@ -39,6 +39,12 @@ export {
 export type { ContextValue, JsonValue } from './context-value';
 export { defineJavaScriptEnvironment } from './define-javascript-environment';
 export {
+  type DenoCommand,
+  type DenoCommandOptions,
+  denoRunCommand,
+  makeDenoCacheDirectory,
+} from './deno-command';
+export {
   type CellErrorSite,
   crashError,
   describeCellError,
