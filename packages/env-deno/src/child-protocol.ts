@@ -1,16 +1,15 @@
 import {
+  type ChildLine,
   DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
   DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
+  parseChildLine,
 } from '@rlm/core/environment';
 
 /**
  * The messages between the host and its Deno child (see `deno-child.sandbox.js` for the whole
- * protocol). A line is a JSON header, optionally followed by a tab and a JSON payload passed through
- * unparsed; JSON text never holds a raw tab or newline, so the first tab always ends the header.
- *
- * Every line from the child starts with `{"k":<key>,"n":<n>,`: the per-process secret the host sent in
- * `init` and the line's number. The host checks both before it reads anything else of a line, so a
- * line written by code that got out of the sandbox into the child's own realm ends the session.
+ * protocol), in the lines of `@rlm/core/environment`'s child line protocol: a JSON header that starts
+ * with the per-process secret the host sent in `init` and the line's number, optionally followed by a
+ * tab and a JSON payload passed through unparsed.
  */
 
 /** Host calls one session has with the host at once (the prelude queues the rest inside the sandbox). */
@@ -21,25 +20,6 @@ export const MAX_HOST_CALL_CHARS_IN_FLIGHT = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIG
 
 /** The longest result JSON (or failure message) the host hands back to a sandbox in one answer. */
 export const MAX_HOST_RESULT_CHARS = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
-
-/**
- * The longest line either side writes, in characters: one call's arguments at their cap, plus room for
- * the header. A cell whose output, value and answer need more fails inside the child with an error
- * saying so.
- */
-export const MAX_LINE_CHARS = MAX_HOST_CALL_CHARS_IN_FLIGHT + 1024 * 1024;
-
-/**
- * The longest line the host reads, in bytes: UTF-8 takes at most 3 bytes per UTF-16 code unit. A
- * longer line (or stream without a newline) ends the session; its text (at most ~195 Mi characters)
- * stays far below V8's longest string (~512 Mi characters), which the host could not even hold.
- */
-export const MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
-
-/** How every line of the child numbered `lineNumber` starts, for the process whose secret is `key`. */
-export function childLinePrefix(key: string, lineNumber: number): string {
-  return `{"k":${JSON.stringify(key)},"n":${lineNumber},`;
-}
 
 /** What the child reports about a thrown value; every field is a string. */
 export interface ChildErrorDescription {
@@ -81,21 +61,14 @@ export interface CellDoneMessage {
 export type ChildMessage = ReadyMessage | FatalMessage | HostCallMessage | CellDoneMessage;
 
 /** A parsed line: the header and the raw payload after the tab, if any. */
-export interface ChildFrame {
-  readonly message: ChildMessage;
-  readonly payload: string | undefined;
-}
+export type ChildFrame = ChildLine<ChildMessage>;
 
 /**
  * Parses one line from the child. Throws a plain `Error` when the line is not a message of the
  * protocol: the child then misbehaves and must be killed.
  */
 export function parseChildFrame(line: string): ChildFrame {
-  const tab = line.indexOf('\t');
-  const header: unknown = JSON.parse(tab === -1 ? line : line.slice(0, tab));
-  const payload = tab === -1 ? undefined : line.slice(tab + 1);
-  if (!isChildMessage(header)) throw new Error(`not a message of the protocol: ${line.slice(0, 200)}`);
-  return { message: header, payload };
+  return parseChildLine(line, isChildMessage);
 }
 
 function isChildMessage(value: unknown): value is ChildMessage {

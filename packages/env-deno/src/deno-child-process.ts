@@ -8,13 +8,10 @@ import * as kit from '@rlm/core/environment';
 import {
   type CellDoneMessage,
   type ChildFrame,
-  childLinePrefix,
   type HostCallMessage,
   MAX_HOST_CALL_CHARS_IN_FLIGHT,
   MAX_HOST_CALLS_IN_FLIGHT,
   MAX_HOST_RESULT_CHARS,
-  MAX_LINE_BYTES,
-  MAX_LINE_CHARS,
   parseChildFrame,
 } from './child-protocol';
 import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
@@ -105,7 +102,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
   /** The secret every line of the child starts with, and the number of the next line. */
   private readonly key = randomBytes(18).toString('base64url');
   private lineNumber = 1;
-  private expectedPrefix = childLinePrefix(this.key, 1);
+  private expectedPrefix = kit.childLinePrefix(this.key, 1);
   private ready = false;
 
   private initializeStarted = false;
@@ -121,7 +118,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
       this.markExited = resolve;
     });
     this.reader = new kit.LineReader((line) => this.handleLine(line), {
-      maxLineBytes: MAX_LINE_BYTES,
+      maxLineBytes: kit.MAX_CHILD_LINE_BYTES,
       checkStart: (head) => head.toString('latin1').startsWith(this.expectedPrefix),
       checkStartBytes: this.expectedPrefix.length + 32,
       onFailure: (reason) => this.failProtocol(reason),
@@ -218,7 +215,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
         key: this.key,
         maxHostCallsInFlight: MAX_HOST_CALLS_IN_FLIGHT,
         maxHostCallCharsInFlight: MAX_HOST_CALL_CHARS_IN_FLIGHT,
-        maxLineChars: MAX_LINE_CHARS,
+        maxLineChars: kit.MAX_CHILD_LINE_CHARS,
       });
     } finally {
       // The child has read the context (or never will): nothing of it stays on disk.
@@ -340,7 +337,7 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
       return;
     }
     this.lineNumber++;
-    this.expectedPrefix = childLinePrefix(this.key, this.lineNumber);
+    this.expectedPrefix = kit.childLinePrefix(this.key, this.lineNumber);
     let frame: ChildFrame;
     try {
       frame = parseChildFrame(line);

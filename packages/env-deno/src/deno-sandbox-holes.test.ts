@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CellResult, HostFunction, ReplSession } from '@rlm/core';
+import { MAX_CHILD_LINE_CHARS } from '@rlm/core/environment';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { MAX_HOST_CALL_CHARS_IN_FLIGHT, MAX_HOST_CALLS_IN_FLIGHT, MAX_LINE_CHARS } from './child-protocol';
+import { MAX_HOST_CALL_CHARS_IN_FLIGHT, MAX_HOST_CALLS_IN_FLIGHT } from './child-protocol';
 import { DENO_CHILD_PROGRAM } from './deno-child.sandbox.generated';
 import { childProgramPath, scrubHostPaths } from './deno-child-process';
 import { createDenoEnvironmentWith, type DenoEnvironmentOptions } from './deno-environment';
@@ -460,14 +461,14 @@ JSON.stringify({ foreign, handed: handed.length, provoked: provoked.length })`;
 
     it('fails a cell whose answer is too large to hand back, saying so, and keeps the session', async () => {
       const { session } = await open({ memoryLimitMb: 1024 });
-      const result = await session.runCell(`const big = 'x'.repeat(${MAX_LINE_CHARS});\nFINAL(big);`, {
+      const result = await session.runCell(`const big = 'x'.repeat(${MAX_CHILD_LINE_CHARS});\nFINAL(big);`, {
         timeoutMs: 60_000,
       });
       expect(result.error?.name).toBe('RangeError');
       expect(result.error?.message).toMatch(/the Deno sandbox hands back at once/);
       expect(result.final).toBeUndefined();
       expect(result.stateLost).toBeUndefined();
-      expect((await session.runCell('big.length')).value).toBe(String(MAX_LINE_CHARS));
+      expect((await session.runCell('big.length')).value).toBe(String(MAX_CHILD_LINE_CHARS));
     }, 60_000);
 
     it('ends the session, not the host, when a line passes what the host reads (the child’s own cap taken out)', async () => {

@@ -1,13 +1,15 @@
 import {
+  type ChildLine,
   DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT,
   DEFAULT_MAX_HOST_CALLS_IN_FLIGHT,
+  parseChildLine,
 } from '@rlm/core/environment';
 
 /**
  * The messages between the host and its Pyodide child (see `pyodide-child.sandbox.js` for the whole
- * protocol). A line is a JSON header, optionally followed by a tab and a JSON payload passed through
- * unparsed. Every line from the child starts with `{"k":<key>,"n":<n>,`: the per-process secret the
- * host sent in `boot` and the line's number; the host checks both before it reads anything else.
+ * protocol), in the lines of `@rlm/core/environment`'s child line protocol: a JSON header that starts
+ * with the per-process secret the host sent in `boot` and the line's number, optionally followed by a
+ * tab and a JSON payload passed through unparsed.
  */
 
 /** Host calls one session has with the host at once (Python queues the rest). */
@@ -15,17 +17,6 @@ export const MAX_HOST_CALLS_IN_FLIGHT = DEFAULT_MAX_HOST_CALLS_IN_FLIGHT;
 
 /** Characters of argument JSON one session has with the host at once, and the most one call may carry. */
 export const MAX_HOST_CALL_CHARS_IN_FLIGHT = DEFAULT_MAX_HOST_CALL_CHARS_IN_FLIGHT;
-
-/** The longest line either side writes, in characters. */
-export const MAX_LINE_CHARS = MAX_HOST_CALL_CHARS_IN_FLIGHT + 1024 * 1024;
-
-/** The longest line the host reads, in bytes: UTF-8 takes at most 3 bytes per UTF-16 code unit. */
-export const MAX_LINE_BYTES = 3 * MAX_LINE_CHARS;
-
-/** How every line of the child numbered `lineNumber` starts, for the process whose secret is `key`. */
-export function childLinePrefix(key: string, lineNumber: number): string {
-  return `{"k":${JSON.stringify(key)},"n":${lineNumber},`;
-}
 
 /** What the child reports about an exception; the line is in the cell's own code. */
 export interface ChildErrorDescription {
@@ -55,18 +46,11 @@ export type ChildMessage =
     };
 
 /** A parsed line: the header and the raw payload after the tab, if any. */
-export interface ChildFrame {
-  readonly message: ChildMessage;
-  readonly payload: string | undefined;
-}
+export type ChildFrame = ChildLine<ChildMessage>;
 
 /** Parses one line from the child; throws a plain `Error` when it is not a message of the protocol. */
 export function parseChildFrame(line: string): ChildFrame {
-  const tab = line.indexOf('\t');
-  const header: unknown = JSON.parse(tab === -1 ? line : line.slice(0, tab));
-  const payload = tab === -1 ? undefined : line.slice(tab + 1);
-  if (!isChildMessage(header)) throw new Error(`not a message of the protocol: ${line.slice(0, 200)}`);
-  return { message: header, payload };
+  return parseChildLine(line, isChildMessage);
 }
 
 function isChildMessage(value: unknown): value is ChildMessage {

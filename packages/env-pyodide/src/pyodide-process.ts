@@ -8,11 +8,8 @@ import * as kit from '@rlm/core/environment';
 import {
   type CellOutput,
   type ChildFrame,
-  childLinePrefix,
   MAX_HOST_CALL_CHARS_IN_FLIGHT,
   MAX_HOST_CALLS_IN_FLIGHT,
-  MAX_LINE_BYTES,
-  MAX_LINE_CHARS,
   parseCellOutput,
   parseChildFrame,
 } from './child-protocol';
@@ -125,7 +122,7 @@ export class PyodideProcess {
   private idleBusyPolls = 0;
   private readonly key = randomBytes(18).toString('base64url');
   private lineNumber = 1;
-  private expectedPrefix = childLinePrefix(this.key, 1);
+  private expectedPrefix = kit.childLinePrefix(this.key, 1);
   private initialized = false;
   private readonly bootedPromise: Promise<void>;
 
@@ -140,7 +137,7 @@ export class PyodideProcess {
       this.markExited = resolve;
     });
     this.reader = new kit.LineReader((line) => this.handleLine(line), {
-      maxLineBytes: MAX_LINE_BYTES,
+      maxLineBytes: kit.MAX_CHILD_LINE_BYTES,
       checkStart: (head) => head.toString('latin1').startsWith(this.expectedPrefix),
       checkStartBytes: this.expectedPrefix.length + 32,
       onFailure: (reason) => this.failProtocol(reason),
@@ -169,7 +166,7 @@ export class PyodideProcess {
         ? { snapshotPath: settings.snapshotPath }
         : {}),
       runtime: PYTHON_REPL_PROGRAM,
-      maxLineChars: MAX_LINE_CHARS,
+      maxLineChars: kit.MAX_CHILD_LINE_CHARS,
     });
   }
 
@@ -302,8 +299,8 @@ export class PyodideProcess {
   /** Binds `value` to the reserved name `name`; returns why it failed, or `undefined`. */
   async bind(name: string, value: ContextValue): Promise<string | undefined> {
     const json = JSON.stringify(value);
-    if (json.length > MAX_LINE_CHARS - 1024) {
-      return `the value is ${json.length} characters of JSON, more than the ${MAX_LINE_CHARS - 1024} one message carries`;
+    if (json.length > kit.MAX_CHILD_LINE_CHARS - 1024) {
+      return `the value is ${json.length} characters of JSON, more than the ${kit.MAX_CHILD_LINE_CHARS - 1024} one message carries`;
     }
     const bound = this.expect('bound', this.settings.startupTimeoutMs);
     this.write({ type: 'bind', name }, json);
@@ -501,7 +498,7 @@ export class PyodideProcess {
       return;
     }
     this.lineNumber++;
-    this.expectedPrefix = childLinePrefix(this.key, this.lineNumber);
+    this.expectedPrefix = kit.childLinePrefix(this.key, this.lineNumber);
     let frame: ChildFrame;
     try {
       frame = parseChildFrame(line);

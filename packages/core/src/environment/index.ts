@@ -2,7 +2,10 @@
  * `@rlm/core/environment`: the kit for authors of REPL environments. A JavaScript engine supplies a
  * sandbox primitive and gets whole sessions from {@link defineJavaScriptEnvironment}; any other
  * language implements `ReplEnvironment` itself and may reuse the language-neutral parts (option
- * checks, error wording, the host-call table).
+ * checks, error wording, the host-call table). An environment that runs its sandbox in a child
+ * process (`@rlm/env-deno`, `@rlm/env-pyodide`) also finds the process plumbing here: the Deno
+ * binary and its locked-down command line, the context file, the framing and reading of the lines
+ * the child writes, and the `/proc` readers its resource checks use.
  */
 
 export { findCellErrorLocation } from '../javascript/cell-error-location';
@@ -28,6 +31,13 @@ export {
 } from '../javascript/rewrite-javascript-cell';
 export { cellVariablesField } from './cell-variables';
 export { checkInteger } from './check-integer';
+export {
+  type ChildLine,
+  childLinePrefix,
+  MAX_CHILD_LINE_BYTES,
+  MAX_CHILD_LINE_CHARS,
+  parseChildLine,
+} from './child-line-protocol';
 export {
   type ContextEncoding,
   type ContextFileKind,
