@@ -1,5 +1,5 @@
 import type { ContextValue, HostFunction } from '@rlm/core';
-import { makeDenoCacheDirectory } from '@rlm/core/environment';
+import { makeDenoCacheDirectory, SpareProcess } from '@rlm/core/environment';
 import { DenoChildProcess, type DenoChildSettings, scrubHostPaths } from './deno-child-process';
 
 /** How an environment starts its processes. */
@@ -60,7 +60,7 @@ export function sharedLauncher(
  * then only waits for its context to load.
  */
 export class DenoLauncher {
-  private spare: Promise<DenoChildProcess | undefined> | undefined;
+  private readonly spare = new SpareProcess<DenoChildProcess>();
   private settings: Promise<DenoChildSettings> | undefined;
   private resolvedSettings: DenoChildSettings | undefined;
 
@@ -95,7 +95,7 @@ export class DenoLauncher {
     hostFunctions: Readonly<Record<string, HostFunction>>,
   ): Promise<DenoChildProcess> {
     const settings = await this.resolveSettings();
-    const spare = await this.takeSpare();
+    const spare = await this.spare.take();
     try {
       if (spare) {
         spare.keepHostAlive(true);
@@ -119,31 +119,20 @@ export class DenoLauncher {
    * Ends the spare process, if one is booted or booting. The next launch boots what it needs again.
    * Processes of open sessions are theirs to dispose.
    */
-  async dispose(): Promise<void> {
-    const spare = await this.takeSpare();
-    // Held while it dies: waiting for the exit of an unreferenced process would not keep the host up.
-    spare?.keepHostAlive(true);
-    await spare?.dispose();
-  }
-
-  private async takeSpare(): Promise<DenoChildProcess | undefined> {
-    // Taken before the await: two sessions starting at once must not get the same process.
-    const pending = this.spare;
-    this.spare = undefined;
-    const spare = await pending;
-    if (spare?.isGone) return undefined;
-    return spare;
+  dispose(): Promise<void> {
+    return this.spare.dispose();
   }
 
   private prepareSpare(settings: DenoChildSettings) {
-    if (this.spare) return;
-    this.spare = DenoChildProcess.spawn(settings).then(
-      (process) => {
-        process.keepHostAlive(false);
-        return process;
-      },
-      // The next launch starts a process itself, and reports what goes wrong.
-      () => undefined,
+    this.spare.fill(() =>
+      DenoChildProcess.spawn(settings).then(
+        (process) => {
+          process.keepHostAlive(false);
+          return process;
+        },
+        // The next launch starts a process itself, and reports what goes wrong.
+        () => undefined,
+      ),
     );
   }
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ContextValue, HostFunction } from '@rlm/core';
 import { SandboxError } from '@rlm/core';
-import { errorMessageOf, makeDenoCacheDirectory } from '@rlm/core/environment';
+import { errorMessageOf, makeDenoCacheDirectory, SpareProcess } from '@rlm/core/environment';
 import { PYODIDE_CHILD_PROGRAM } from './pyodide-child.sandbox.generated';
 import { type PyodideChildSettings, PyodideProcess } from './pyodide-process';
 import { SnapshotCache } from './snapshot-cache';
@@ -77,7 +77,7 @@ async function makeCacheDirectory(parent: string): Promise<{ directory: string; 
  * the next session or restart, which then only waits for its context.
  */
 export class PyodideLauncher {
-  private spare: Promise<PyodideProcess | undefined> | undefined;
+  private readonly spare = new SpareProcess<PyodideProcess>();
   private settings: Promise<PyodideChildSettings> | undefined;
 
   constructor(private readonly options: PyodideLauncherOptions) {}
@@ -135,10 +135,11 @@ export class PyodideLauncher {
 
   /** Boots what the first session needs without waiting for it (the CLI calls it before the first model reply). */
   warmUp(): void {
-    if (this.spare) return;
-    this.spare = this.resolveSettings().then(
-      (settings) => this.bootSpare(settings),
-      () => undefined,
+    this.spare.fill(() =>
+      this.resolveSettings().then(
+        (settings) => this.bootSpare(settings),
+        () => undefined,
+      ),
     );
   }
 
@@ -153,7 +154,7 @@ export class PyodideLauncher {
     hostFunctions: Readonly<Record<string, HostFunction>>,
   ): Promise<PyodideProcess> {
     let settings = await this.resolveSettings();
-    const spare = await this.takeSpare();
+    const spare = await this.spare.take();
     try {
       if (spare) {
         spare.keepHostAlive(true);
@@ -210,24 +211,12 @@ export class PyodideLauncher {
   }
 
   /** Ends the spare process, if one is booted or booting. */
-  async dispose(): Promise<void> {
-    const spare = await this.takeSpare();
-    spare?.keepHostAlive(true);
-    await spare?.dispose();
-  }
-
-  private async takeSpare(): Promise<PyodideProcess | undefined> {
-    // Taken before the await: two sessions starting at once must not get the same process.
-    const pending = this.spare;
-    this.spare = undefined;
-    const spare = await pending;
-    if (spare?.isGone) return undefined;
-    return spare;
+  dispose(): Promise<void> {
+    return this.spare.dispose();
   }
 
   private prepareSpare(settings: PyodideChildSettings) {
-    if (this.spare) return;
-    this.spare = this.bootSpare(settings);
+    this.spare.fill(() => this.bootSpare(settings));
   }
 
   private async bootSpare(settings: PyodideChildSettings): Promise<PyodideProcess | undefined> {

@@ -5,7 +5,7 @@
  * checks, error wording, the host-call table). An environment that runs its sandbox in a child
  * process (`@rlm/env-deno`, `@rlm/env-pyodide`) also finds the process plumbing here: the Deno
  * binary and its locked-down command line, the context file, the framing and reading of the lines
- * the child writes, and the `/proc` readers its resource checks use.
+ * the child writes, the spare process, and the `/proc` readers its resource checks use.
  */
 
 export { findCellErrorLocation } from '../javascript/cell-error-location';
@@ -71,6 +71,7 @@ export { LineReader, type LineReaderOptions } from './line-reader';
 export { parseHostCallArguments } from './parse-host-call-arguments';
 export { type ProcessStatus, readCpuTimeMs, readProcessStatus } from './process-status';
 export type * from './repl-environment';
+export { type SpareableProcess, SpareProcess } from './spare-process';
 export {
   createDenoBinaryResolver,
   DENO_PATH_VARIABLE,
