@@ -139,15 +139,10 @@ export class DenoChildProcess implements kit.JavaScriptSandbox {
    * boots and waits for {@link initialize}; a spare process waits like this before a session needs it.
    */
   static async spawn(settings: DenoChildSettings): Promise<DenoChildProcess> {
-    const contextFile = await kit
-      .reserveContextFile({ parent: settings.temporaryDirectory, environmentId: ENVIRONMENT_ID })
-      .catch((error: unknown) => {
-        throw new SandboxError({
-          environmentId: ENVIRONMENT_ID,
-          message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
-          cause: error,
-        });
-      });
+    const contextFile = await kit.reserveContextFile({
+      parent: settings.temporaryDirectory,
+      environmentId: ENVIRONMENT_ID,
+    });
     const scriptPath =
       settings.childScriptPath ??
       (await writeChildProgram(settings.cacheDirectory).catch((error: unknown) => {

@@ -175,15 +175,10 @@ export class PyodideProcess {
    * context file, nothing else, and boots the interpreter in it (see {@link booted}).
    */
   static async spawn(settings: PyodideChildSettings): Promise<PyodideProcess> {
-    const contextFile = await kit
-      .reserveContextFile({ parent: settings.temporaryDirectory, environmentId: ENVIRONMENT_ID })
-      .catch((error: unknown) => {
-        throw new SandboxError({
-          environmentId: ENVIRONMENT_ID,
-          message: `Could not make a temporary directory in ${settings.temporaryDirectory} for the context: ${kit.errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
-          cause: error,
-        });
-      });
+    const contextFile = await kit.reserveContextFile({
+      parent: settings.temporaryDirectory,
+      environmentId: ENVIRONMENT_ID,
+    });
     const readable = [settings.pyodideDirectory, contextFile.path];
     if (settings.snapshotPath !== undefined) readable.push(settings.snapshotPath);
     const child = PyodideProcess.start(settings, readable, undefined);

@@ -26,15 +26,4 @@ describe('resolveDenoBinary of @rlm/env-pyodide', () => {
       `The Deno binary for ${process.platform}-${process.arch} is missing: the optional dependency @deno/not-installed of @rlm/env-pyodide was not installed. Install it (e.g. \`pnpm add @deno/not-installed\`;`,
     );
   });
-
-  it('says what to set when the path it was given is not an executable, as a pyodide error', () => {
-    for (const [denoPath, environment, message] of [
-      ['/etc/passwd', {}, 'the denoPath option points at /etc/passwd, which is not an executable file.'],
-      [undefined, { RLM_DENO_PATH: '/nonexistent/deno' }, 'RLM_DENO_PATH points at /nonexistent/deno'],
-    ] as const) {
-      const attempt = () => resolveDenoBinary(denoPath, environment);
-      expect(attempt).toThrow(message);
-      expect(attempt).toThrow(expect.objectContaining({ name: 'SandboxError', environmentId: 'pyodide' }));
-    }
-  });
 });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxError } from '../errors/sandbox-error';
 import { reserveContextFile, writeContextFile } from './context-file';
 import type { ContextValue } from './context-value';
 import { makeTemporaryDirectory, removeTemporaryDirectory } from './temporary-directory';
@@ -55,10 +56,23 @@ describe('reserveContextFile', () => {
     ]);
   });
 
-  it('fails, rather than writing elsewhere, when the parent directory does not exist', async () => {
-    await expect(
-      reserveContextFile({ parent: join(parent, 'missing'), environmentId: 'deno' }),
-    ).rejects.toThrow(/ENOENT/);
+  it.each([
+    ['deno', 'missing'],
+    ['pyodide', 'missing/deeper'],
+  ])('tells the %s user which option to set when the directory cannot be made (%s)', async (environmentId, missing) => {
+    const where = join(parent, missing);
+    const attempt = reserveContextFile({ parent: where, environmentId });
+    await expect(attempt).rejects.toBeInstanceOf(SandboxError);
+    await expect(attempt).rejects.toMatchObject({
+      environmentId,
+      message: expect.stringMatching(
+        new RegExp(
+          `^Could not make a temporary directory in ${where.replaceAll('/', '\\/')} for the context: .*ENOENT.*\\. Set the temporaryDirectory option to a writable directory\\.$`,
+        ),
+      ),
+      cause: expect.objectContaining({ code: 'ENOENT' }),
+    });
+    expect(existsSync(where)).toBe(false);
   });
 });
 

@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SandboxError } from '../errors/sandbox-error';
 import type { ContextValue } from './context-value';
+import { errorMessageOf } from './describe-cell-error';
 import { makeTemporaryDirectory } from './temporary-directory';
 
 /**
@@ -64,10 +66,20 @@ function encodeContext(context: ContextValue): EncodedContext {
 /**
  * Makes the private directory a child's context will be written to, before the child starts (its
  * read permission names the file). Remove it with `removeTemporaryDirectory`; the host's exit
- * removes it at the latest.
+ * removes it at the latest. Throws a `SandboxError` that says which option to set when the
+ * directory cannot be made.
  */
 export async function reserveContextFile(options: ReserveContextFileOptions): Promise<ContextFileLocation> {
-  const directory = await makeTemporaryDirectory(options.parent, `rlm-${options.environmentId}-context-`);
+  const { parent, environmentId } = options;
+  const directory = await makeTemporaryDirectory(parent, `rlm-${environmentId}-context-`).catch(
+    (error: unknown) => {
+      throw new SandboxError({
+        environmentId,
+        message: `Could not make a temporary directory in ${parent} for the context: ${errorMessageOf(error)}. Set the temporaryDirectory option to a writable directory.`,
+        cause: error,
+      });
+    },
+  );
   return { directory, path: join(directory, 'context') };
 }
 

@@ -71,7 +71,6 @@ export { LineReader, type LineReaderOptions } from './line-reader';
 export { parseHostCallArguments } from './parse-host-call-arguments';
 export { type ProcessStatus, readCpuTimeMs, readProcessStatus } from './process-status';
 export type * from './repl-environment';
-export { type SpareableProcess, SpareProcess } from './spare-process';
 export {
   createDenoBinaryResolver,
   DENO_PATH_VARIABLE,
@@ -88,4 +87,5 @@ export type {
   SandboxStartOptions,
   StopReason,
 } from './sandbox-cell';
+export { type SpareableProcess, SpareProcess } from './spare-process';
 export { makeTemporaryDirectory, removeTemporaryDirectory } from './temporary-directory';
