@@ -223,6 +223,28 @@ describe('Deno environment', () => {
     expect(files).toEqual([]);
   });
 
+  it('prepare() boots the first session’s process ahead, which the session then takes', async () => {
+    const directory = temporaryDirectory();
+    const environment = createDenoEnvironment({
+      memoryLimitMb: MEMORY_LIMIT_MB,
+      temporaryDirectory: directory,
+      // No spare after sessions: the only process booted ahead is prepare()'s.
+      keepSpareProcess: false,
+    });
+    environment.prepare!();
+    environment.prepare!();
+    const deadline = Date.now() + 15_000;
+    while (onLinux && childPids(directory).length < 1 && Date.now() < deadline) await sleep(10);
+    const booted = childPids(directory);
+    if (onLinux) expect(booted, 'prepare() booted no process').toHaveLength(1);
+    const session = await environment.createSession({ context: 'prepared', hostFunctions: {} });
+    sessions.push(session);
+    expect((await session.runCell('context')).value).toBe('"prepared"');
+    // The session runs in the process booted ahead, and no other was started.
+    if (onLinux) expect(childPids(directory)).toEqual(booted);
+    await environment.dispose?.();
+  });
+
   it('ends its spare process on dispose(), and boots one again for the next session', async () => {
     const directory = temporaryDirectory();
     const environment = createDenoEnvironment({

@@ -103,6 +103,7 @@ export function createDenoEnvironmentWith(
     defaultTimeoutMs: check('defaultTimeoutMs', 1),
     defaultMaxOutputChars: check('defaultMaxOutputChars', 0),
     createSandbox: (start) => launcher.launch(start.context, start.hostFunctions),
+    prepare: () => launcher.prepare(),
     // A process can fail to spawn for a passing reason: the next cell tries again.
     failedRestart: 'retry',
     scrubMessage: (message) => launcher.scrubPaths(message),

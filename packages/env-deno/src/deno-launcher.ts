@@ -116,6 +116,19 @@ export class DenoLauncher {
   }
 
   /**
+   * Boots the next session's process ahead, unless one is booted or booting already
+   * (`ReplEnvironment.prepare`: the CLI calls it while it reads the context and loads the SDKs, so
+   * the first session only waits for its context). A binary that cannot be found is reported by
+   * that session's launch.
+   */
+  prepare(): void {
+    void this.resolveSettings().then(
+      (settings) => this.prepareSpare(settings),
+      () => undefined,
+    );
+  }
+
+  /**
    * Ends the spare process, if one is booted or booting. The next launch boots what it needs again.
    * Processes of open sessions are theirs to dispose.
    */
