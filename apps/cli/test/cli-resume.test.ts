@@ -203,12 +203,16 @@ describe('rlm --resume', () => {
     expect(first.signal).toBe('SIGKILL');
     const path = join(cwd, 'run.jsonl');
     // What the killed process left: the metadata, turn 1's answer and turn 1; no end line.
+    // (A recorded answer is a metadata line holding it in rlm_ts_model_call.)
     const types = (await readFile(path, 'utf8'))
       .trimEnd()
       .split('\n')
-      .map((line) => JSON.parse(line).type);
-    expect(types).toEqual(['metadata', 'rlm_ts_model_call', 'iteration']);
-    await appendFile(path, '{"type":"rlm_ts_model_call","hash":"5f2c');
+      .map((line) => {
+        const record = JSON.parse(line);
+        return record.rlm_ts_model_call ? 'model call' : record.type;
+      });
+    expect(types).toEqual(['metadata', 'model call', 'iteration']);
+    await appendFile(path, '{"type":"metadata","rlm_ts_model_call":{"hash":"5f2c');
 
     server.setResponder(logAnalystReply);
     const resumed = await run(['--resume', 'run.jsonl', '-c', 'app.log'], cwd);
@@ -255,7 +259,7 @@ describe('rlm --resume', () => {
     delete head.rlm_ts_metadata.contextSha256;
     const older = [
       JSON.stringify(head),
-      ...lines.slice(1).filter((line) => !line.includes('"rlm_ts_model_call"')),
+      ...lines.slice(1).filter((line) => !line.includes('"rlm_ts_model_call":')),
     ];
     await writeFile(join(cwd, 'older.jsonl'), `${older.join('\n')}\n`);
     const old = await run(['--resume', 'older.jsonl', '-c', 'app.log'], cwd);

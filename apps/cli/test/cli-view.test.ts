@@ -184,7 +184,7 @@ describe('rlm view', () => {
     expect(run.output.stdout).toBe('disk: 3, network: 1\n');
     const trajectory = await (await fetch(`${url}api/trajectory`)).text();
     expect(trajectory).toBe(await readFile(saved as string, 'utf8'));
-    expect(trajectory).toContain('"type":"rlm_ts_end"');
+    expect(trajectory).toContain('"rlm_ts_end":{');
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
     await rm(saved as string, { force: true });

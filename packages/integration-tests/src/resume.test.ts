@@ -192,20 +192,24 @@ describe('rlm.resume (issue 14)', () => {
       }),
     ).rejects.toMatchObject({ name: 'RunAbortedError' });
     expect(writer.failure).toBeUndefined();
+    // A line's record: its type, or for a metadata line holding a record of ours, that record.
     const types = snapshot
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line).type);
+      .map((line) => {
+        const record = JSON.parse(line);
+        return record.rlm_ts_model_call ? 'model call' : record.type;
+      });
     // Metadata first; then each answered call and each ended turn as they happened.
     expect(types).toEqual([
       'metadata',
-      'rlm_ts_model_call',
-      'rlm_ts_model_call',
-      'rlm_ts_model_call',
-      'rlm_ts_model_call',
+      'model call',
+      'model call',
+      'model call',
+      'model call',
       'iteration',
-      'rlm_ts_model_call',
-      'rlm_ts_model_call',
+      'model call',
+      'model call',
       'iteration',
     ]);
     // The end of the aborted run was written too, and reads back with its error.
@@ -214,7 +218,7 @@ describe('rlm.resume (issue 14)', () => {
     expect(ended.iterations).toHaveLength(2);
 
     // Resume from the killed file, whose last line was cut off mid-write.
-    const cut = `${snapshot}${JSON.stringify({ type: 'rlm_ts_model_call', hash: 'abc', text: 'x'.repeat(50) }).slice(0, 40)}`;
+    const cut = `${snapshot}${JSON.stringify({ type: 'metadata', rlm_ts_model_call: { hash: 'abc', text: 'x'.repeat(50) } }).slice(0, 40)}`;
     const trajectory = parseTrajectoryJsonl(cut);
     expect(trajectory.modelCalls).toHaveLength(6);
     const second = threeTurnModels();

@@ -76,9 +76,16 @@ export class TrajectoryReader {
       this.rejectOrWarn(`Line ${this.lineNumber} is not a JSON object.`);
       return;
     }
-    if (line.type === 'metadata') this.readMetadata(line);
+    // Records of ours that are not turns ride in metadata lines (the reference's reader takes every
+    // other line for an iteration): a recorded model call, or the closing fields of a run.
+    if (line.type === 'metadata' && isObject(line.rlm_ts_end))
+      this.end = line.rlm_ts_end as Partial<Trajectory>;
+    else if (line.type === 'metadata' && isObject(line.rlm_ts_model_call)) {
+      // A recorded model call (for resuming): nothing to show beyond what the iterations hold.
+    } else if (line.type === 'metadata') this.readMetadata(line);
     else if (line.type === 'iteration' || (line.type === undefined && Array.isArray(line.code_blocks)))
       this.readIteration(line);
+    // Files of earlier versions: the closing line had a type of its own.
     else if (line.type === 'rlm_ts_end') this.end = line.run as Partial<Trajectory>;
     else if (typeof line.type === 'string' && line.type.startsWith('rlm_ts_')) {
       // A recorded model call (for resuming): nothing to show beyond what the iterations hold.
@@ -497,6 +504,10 @@ function referenceTokens(call: Line): [number, number] {
     output += numberOr(summary.total_output_tokens, 0) ?? 0;
   }
   return [input, output];
+}
+
+function isObject(value: unknown): value is Line {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function resultOf(block: Line): Line {

@@ -59,8 +59,11 @@ export function checkTrajectoryFile(path: string): TrajectoryFileCheck {
       );
     }
     // A file written whole has the run's closing fields in its first line; one written as the run
-    // went gets a closing line at its end.
-    if (kind === 'rlm' && !closed && !tail.includes('"type":"rlm_ts_end"')) {
+    // went gets a closing line at its end: a metadata line with `rlm_ts_end` (a line of type
+    // `rlm_ts_end` in files of earlier versions). Inside a JSON string the quotes would be escaped,
+    // so only the field itself matches.
+    const hasEndLine = tail.includes('"rlm_ts_end":{') || tail.includes('"type":"rlm_ts_end"');
+    if (kind === 'rlm' && !closed && !hasEndLine) {
       notes.push(
         'it has no closing line: the run did not finish (it was stopped, or is still being written).',
       );

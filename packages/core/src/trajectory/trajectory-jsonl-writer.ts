@@ -41,6 +41,8 @@ export async function openTrajectoryJsonlWriter(
   let started = false;
   let written = 0;
   let startedAt = '';
+  // The run's metadata, from start: every record line repeats its configuration (see modelCallLine).
+  let metadata: Trajectory['metadata'] | undefined;
   const messages: ChatMessage[] = [];
 
   const guarded = (action: () => void) => {
@@ -77,10 +79,14 @@ export async function openTrajectoryJsonlWriter(
         if (started) return;
         started = true;
         startedAt = trajectory.startedAt;
+        metadata = trajectory.metadata;
         messages.push(...trajectory.metadata.initialMessages);
         const { runId, depth, startedAt: at, version, parentRunId } = trajectory;
         const run = { version, runId, ...(parentRunId ? { parentRunId } : {}), depth, startedAt: at };
-        const first = [metadataLine(trajectory, run), ...(trajectory.modelCalls ?? []).map(modelCallLine)];
+        const first = [
+          metadataLine(trajectory, run),
+          ...(trajectory.modelCalls ?? []).map((call) => modelCallLine(trajectory.metadata, call)),
+        ];
         const temporary = `${path}.${process.pid}-${Date.now().toString(36)}.partial`;
         try {
           fs.writeFileSync(temporary, first.map((line) => `${JSON.stringify(line)}\n`).join(''));
@@ -93,7 +99,9 @@ export async function openTrajectoryJsonlWriter(
       });
     },
     modelCall(call: RecordedModelCall) {
-      guarded(() => append([modelCallLine(call)]));
+      guarded(() => {
+        if (metadata) append([modelCallLine(metadata, call)]);
+      });
     },
     iteration(iteration) {
       guarded(() => {
@@ -104,8 +112,8 @@ export async function openTrajectoryJsonlWriter(
     end(trajectory: Trajectory) {
       guarded(() => {
         if (descriptor === undefined) return;
-        const { metadata: _metadata, iterations, modelCalls: _modelCalls, ...run } = trajectory;
-        append([...iterationLines(iterations.slice(written)), endLine(run)]);
+        const { metadata: ended, iterations, modelCalls: _modelCalls, ...run } = trajectory;
+        append([...iterationLines(iterations.slice(written)), endLine(ended, run)]);
         written = iterations.length;
         fs.closeSync(descriptor);
         descriptor = undefined;

@@ -398,6 +398,12 @@ describe('trajectory JSONL in detail (issue 10)', () => {
   });
 });
 
+/** What a line records: its type, or for a metadata line holding a record of ours, that record. */
+function lineKind(line: string): string {
+  const record = JSON.parse(line);
+  return record.rlm_ts_model_call ? 'model call' : record.rlm_ts_end ? 'end' : record.type;
+}
+
 describe('resumable trajectories (issue 14)', () => {
   const call = (text: string) => ({
     hash: 'a'.repeat(64),
@@ -419,11 +425,8 @@ describe('resumable trajectories (issue 14)', () => {
 
   it('writes each recorded model call as a line of its own after the iterations, and reads them back in order', () => {
     const text = trajectoryToJsonl(resumable());
-    const types = text
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line).type);
-    expect(types.slice(-2)).toEqual(['rlm_ts_model_call', 'rlm_ts_model_call']);
+    const types = text.trimEnd().split('\n').map(lineKind);
+    expect(types.slice(-2)).toEqual(['model call', 'model call']);
     expect(parseTrajectoryJsonl(text)).toEqual(resumable());
     // A resumable file whose run had no answered call yet has an empty list; an older file, none.
     const empty = { ...resumable(), modelCalls: [] };
@@ -453,11 +456,8 @@ describe('resumable trajectories (issue 14)', () => {
       writer.start(opening);
       writer.modelCall(call('two'));
       writer.iteration(whole.iterations[0]!);
-      const types = (await readFile(path, 'utf8'))
-        .trimEnd()
-        .split('\n')
-        .map((line) => JSON.parse(line).type);
-      expect(types).toEqual(['metadata', 'rlm_ts_model_call', 'rlm_ts_model_call', 'iteration']);
+      const types = (await readFile(path, 'utf8')).trimEnd().split('\n').map(lineKind);
+      expect(types).toEqual(['metadata', 'model call', 'model call', 'iteration']);
       writer.end(whole);
       expect(writer.failure).toBeUndefined();
       const read = parseTrajectoryJsonl(await readFile(path, 'utf8'));

@@ -10,8 +10,14 @@ import type { Trajectory, TrajectoryCodeBlock, TrajectoryIteration, TrajectorySu
  * `code_blocks[{ code, result: { stdout, stderr, locals, execution_time, rlm_calls } }]`,
  * `final_answer` and `iteration_time` (times in seconds there). Everything else we record rides in
  * extra fields (`rlm_ts_*`, `run`, …) that their reader ignores and ours reads back losslessly.
- * Lines of our own types, which their reader skips: `rlm_ts_model_call` (one answered model call,
+ *
+ * Their reader (visualizer/src/lib/parse-logs.ts, `parseJSONL`) has no line type of its own to skip:
+ * a `metadata` line sets the run's configuration (the last one wins) and EVERY other line is taken
+ * as an iteration. So our records that are not turns are `metadata` lines repeating the run's
+ * configuration, with the record in a field of ours: `rlm_ts_model_call` (one answered model call,
  * whole, for a resume) and `rlm_ts_end` (the closing fields of a trajectory written as it grew).
+ * Files of earlier versions wrote them as lines of type `rlm_ts_model_call` / `rlm_ts_end`, which
+ * that visualizer took for iterations and failed on; they are still read back.
  */
 
 export interface TrajectoryJsonlOptions {
@@ -32,7 +38,7 @@ export function trajectoryToJsonl(trajectory: Trajectory, options: TrajectoryJso
     lines.push(iterationLine(iteration, trajectory.startedAt, includePrompts ? messages : undefined));
     followIteration(messages, iteration);
   }
-  for (const call of modelCalls ?? []) lines.push(modelCallLine(call));
+  for (const call of modelCalls ?? []) lines.push(modelCallLine(metadata, call));
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
 }
 
@@ -45,6 +51,19 @@ export function metadataLine(trajectory: Trajectory, run: Partial<TrajectoryRunF
   return {
     type: 'metadata',
     timestamp: trajectory.startedAt,
+    ...referenceConfiguration(metadata),
+    rlm_ts_version: trajectory.version,
+    run,
+    rlm_ts_metadata: metadata,
+  };
+}
+
+/**
+ * The run's configuration in the reference's metadata fields. Every `metadata` line carries it: the
+ * reference's reader takes the configuration from the last such line, and our records ride in them.
+ */
+function referenceConfiguration(metadata: Trajectory['metadata']): Record<string, unknown> {
+  return {
     root_model: metadata.rootModel,
     max_depth: metadata.maxDepth,
     max_iterations: metadata.maxTurns,
@@ -53,9 +72,6 @@ export function metadataLine(trajectory: Trajectory, run: Partial<TrajectoryRunF
     environment_type: metadata.environment,
     environment_kwargs: {},
     other_backends: metadata.subModel === metadata.rootModel ? null : [metadata.subModel],
-    rlm_ts_version: trajectory.version,
-    run,
-    rlm_ts_metadata: metadata,
   };
 }
 
@@ -90,18 +106,27 @@ export function followIteration(messages: ChatMessage[], iteration: TrajectoryIt
   if (iteration.feedback !== undefined) messages.push({ role: 'user', content: iteration.feedback });
 }
 
-/** A recorded model call: a line type of ours, which the reference's reader skips. */
-export function modelCallLine(call: RecordedModelCall): unknown {
-  return { type: MODEL_CALL_LINE, ...call };
+/**
+ * A recorded model call, in `rlm_ts_model_call` of a `metadata` line (see the top of this file: any
+ * other line type would be shown, and counted, as an iteration by the reference's visualizer).
+ */
+export function modelCallLine(metadata: Trajectory['metadata'], call: RecordedModelCall): unknown {
+  return { type: 'metadata', ...referenceConfiguration(metadata), [MODEL_CALL_FIELD]: call };
 }
 
-/** The closing fields of a trajectory written as it grew (answer, usage, error, …). */
-export function endLine(run: TrajectoryRunFields): unknown {
-  return { type: END_LINE, run };
+/** The closing fields of a trajectory written as it grew (answer, usage, error, …), in `rlm_ts_end` of a `metadata` line. */
+export function endLine(metadata: Trajectory['metadata'], run: TrajectoryRunFields): unknown {
+  return { type: 'metadata', ...referenceConfiguration(metadata), [END_FIELD]: run };
 }
 
-const MODEL_CALL_LINE = 'rlm_ts_model_call';
-const END_LINE = 'rlm_ts_end';
+const MODEL_CALL_FIELD = 'rlm_ts_model_call';
+const END_FIELD = 'rlm_ts_end';
+/** The line types earlier versions wrote these records as (read back, never written). */
+const OLD_MODEL_CALL_LINE = 'rlm_ts_model_call';
+const OLD_END_LINE = 'rlm_ts_end';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function codeBlockToReference(block: TrajectoryCodeBlock): unknown {
   const {
@@ -221,10 +246,19 @@ export function parseTrajectoryJsonl(text: string): Trajectory {
   let end: Partial<TrajectoryRunFields> = {};
   records.slice(1).forEach((record, index) => {
     if (record.type === 'iteration') iterations.push(iterationFromLine(record));
-    else if (record.type === MODEL_CALL_LINE) {
+    else if (record.type === 'metadata' && isRecord(record[MODEL_CALL_FIELD]))
+      modelCalls.push(record[MODEL_CALL_FIELD] as unknown as RecordedModelCall);
+    else if (record.type === 'metadata' && isRecord(record[END_FIELD]))
+      end = record[END_FIELD] as Partial<TrajectoryRunFields>;
+    else if (record.type === 'metadata') {
+      throw new InvalidArgumentError({
+        argument: 'text',
+        message: `Trajectory line ${index + 2} is a second metadata line holding neither "${MODEL_CALL_FIELD}" nor "${END_FIELD}": the file is not one trajectory (were two files joined?).`,
+      });
+    } else if (record.type === OLD_MODEL_CALL_LINE) {
       const { type: _type, ...call } = record;
       modelCalls.push(call as unknown as RecordedModelCall);
-    } else if (record.type === END_LINE) end = record.run as Partial<TrajectoryRunFields>;
+    } else if (record.type === OLD_END_LINE) end = record.run as Partial<TrajectoryRunFields>;
     else if (typeof record.type !== 'string' || !record.type.startsWith('rlm_ts_')) {
       throw new InvalidArgumentError({
         argument: 'text',
