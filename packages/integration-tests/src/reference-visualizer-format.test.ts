@@ -140,23 +140,44 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
+/** The run handed, as it happened, to a writer that leaves prompts out. */
+async function streamedWithoutPrompts(trajectory: Trajectory): Promise<string> {
+  const path = join(folder, `no-prompts-${trajectory.runId}.jsonl`);
+  const writer = await openTrajectoryJsonlWriter(path, { includePrompts: false });
+  writer.start({ ...trajectory, iterations: [], modelCalls: [] });
+  for (const call of trajectory.modelCalls ?? []) writer.modelCall(call);
+  for (const iteration of trajectory.iterations) writer.iteration(iteration);
+  writer.end(trajectory);
+  expect(writer.failure).toBeUndefined();
+  return readFile(path, 'utf8');
+}
+
 const FILES = [
-  { name: 'written as the run went', prompts: true, text: (run: WrittenRun) => run.streamed },
-  { name: 'written whole', prompts: true, text: (run: WrittenRun) => trajectoryToJsonl(run.trajectory) },
+  { name: 'written as the run went', prompts: true, text: async (run: WrittenRun) => run.streamed },
+  {
+    name: 'written as the run went without prompts',
+    prompts: false,
+    text: (run: WrittenRun) => streamedWithoutPrompts(run.trajectory),
+  },
+  {
+    name: 'written whole',
+    prompts: true,
+    text: async (run: WrittenRun) => trajectoryToJsonl(run.trajectory),
+  },
   {
     name: 'written whole without prompts',
     prompts: false,
-    text: (run: WrittenRun) => trajectoryToJsonl(run.trajectory, { includePrompts: false }),
+    text: async (run: WrittenRun) => trajectoryToJsonl(run.trajectory, { includePrompts: false }),
   },
 ];
 
 describe('the reference visualizer shows every trajectory file we write correctly', () => {
   const matrix = CASES.flatMap((runCase) => FILES.map((file) => ({ run: runCase.name, file })));
 
-  it.each(matrix)('$run, $file.name', ({ run: name, file }) => {
+  it.each(matrix)('$run, $file.name', async ({ run: name, file }) => {
     const run = runs.get(name)!;
     const { trajectory } = run;
-    const text = file.text(run);
+    const text = await file.text(run);
     const reading = readAsReferenceVisualizer(text);
 
     // Nothing it reads throws, is skipped, or shows the wrong configuration.
@@ -176,8 +197,12 @@ describe('the reference visualizer shows every trajectory file we write correctl
     expect(
       reading.iterations.flatMap((line) => line.code_blocks.map((block: LogLine) => block.result.stdout)),
     ).toEqual(blocks.map((block) => block.result?.stdout ?? ''));
-    // Sub-calls with their tokens.
+    // Sub-calls with the tokens they spent: a plain call's own, a child RLM's whole run's.
     const subCalls = blocks.flatMap((block) => block.subCalls);
+    const spent = (call: (typeof subCalls)[number]) =>
+      call.usage
+        ? [call.usage.inputTokens, call.usage.outputTokens]
+        : [call.child?.usage?.total.inputTokens ?? 0, call.child?.usage?.total.outputTokens ?? 0];
     expect(reading.totals.subCalls).toBe(subCalls.length);
     expect(
       reading.iterations.flatMap((line) =>
@@ -185,12 +210,20 @@ describe('the reference visualizer shows every trajectory file we write correctl
           block.result.rlm_calls.map((call: LogLine) => [call.prompt_tokens, call.completion_tokens]),
         ),
       ),
-    ).toEqual(subCalls.map((call) => [call.usage?.inputTokens ?? 0, call.usage?.outputTokens ?? 0]));
+    ).toEqual(subCalls.map(spent));
+    // Every sub-call here was answered and spent tokens: none shows 0 in / 0 out.
+    expect(subCalls.map(spent).every(([input, output]) => input! > 0 && output! > 0)).toBe(true);
     // The final answer, the question and the configuration.
     const lastAnswer = trajectory.iterations.findLast((iteration) => iteration.finalAnswer)?.finalAnswer;
     expect(reading.finalAnswer).toBe(lastAnswer);
     if (trajectory.answerSource === 'FINAL') expect(reading.finalAnswer).toBe(trajectory.answer);
-    expect(reading.question).toBe(file.prompts && trajectory.iterations.length > 0 ? QUESTION : undefined);
+    // The question, from the first iteration's opening messages (written even when prompts are left out).
+    expect(reading.question).toBe(trajectory.iterations.length > 0 ? QUESTION : undefined);
+    if (file.prompts) {
+      expect(reading.iterations.map((line) => line.prompt.length)).toEqual(
+        trajectory.iterations.map((_, index) => 2 + 2 * index),
+      );
+    }
     expect(reading.config).toMatchObject({
       root_model: trajectory.metadata.rootModel,
       max_depth: trajectory.metadata.maxDepth,

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Trajectory, trajectoryToJsonl } from '@rlm/core';
+import { openTrajectoryJsonlWriter, type Trajectory, trajectoryToJsonl } from '@rlm/core';
 import { describe, expect, it } from 'vitest';
 import { NotATrajectoryError, readTrajectoryText } from './read-trajectory';
 import { timeProfile } from './time-profile';
@@ -81,6 +82,54 @@ describe('reading trajectories', () => {
     const model = readTrajectoryText(cut);
     expect(model.root.turns).toHaveLength(0);
     expect(model.warnings[0]).toContain('cut off');
+  });
+
+  it('reads a file written as the run went: model calls and the closing fields ride in metadata lines (older files: lines of their own)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'rlm-viewer-streamed-'));
+    try {
+      const path = join(folder, 'run.jsonl');
+      const failed = trajectory({
+        answer: undefined,
+        answerSource: undefined,
+        error: { name: 'APICallError', message: '503 from the provider' },
+      });
+      const call = {
+        hash: 'h',
+        provider: 'mock',
+        modelId: 'root',
+        text: 'code',
+        usage: { inputTokens: 1, outputTokens: 1 },
+      };
+      const writer = await openTrajectoryJsonlWriter(path);
+      writer.start({ ...failed, iterations: [], modelCalls: [] });
+      writer.modelCall(call);
+      writer.iteration(failed.iterations[0]!);
+      writer.end(failed);
+      const streamed = readFileSync(path, 'utf8');
+      // The layout of earlier versions: the same records as lines of types of their own.
+      const older = streamed
+        .trimEnd()
+        .split('\n')
+        .map((text) => {
+          const line = JSON.parse(text);
+          if (line.rlm_ts_model_call)
+            return JSON.stringify({ type: 'rlm_ts_model_call', ...line.rlm_ts_model_call });
+          if (line.rlm_ts_end) return JSON.stringify({ type: 'rlm_ts_end', run: line.rlm_ts_end });
+          return text;
+        })
+        .join('\n');
+      expect(older).toContain('"type":"rlm_ts_end"');
+      for (const text of [streamed, older]) {
+        const model = readTrajectoryText(text);
+        expect(model.warnings).toEqual([]);
+        expect(model.root.status).toBe(readTrajectoryText(trajectoryToJsonl(failed)).root.status);
+        expect(model.root.status).not.toBe('answered');
+        expect(model.root.turns).toHaveLength(1);
+        expect(model.root.rootModel).toBe('mock:root');
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses what is not a trajectory, saying what one looks like', () => {

@@ -59,9 +59,13 @@ export async function openTrajectoryJsonlWriter(
     if (descriptor === undefined || lines.length === 0) return;
     fs.writeSync(descriptor, lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
   };
+  let wroteFirstIteration = false;
   const iterationLines = (iterations: readonly TrajectoryIteration[]) =>
     iterations.map((iteration) => {
-      const line = iterationLine(iteration, startedAt, includePrompts ? messages : undefined);
+      // Without prompts, the first turn still has the opening messages (see includePrompts).
+      const withPrompt = includePrompts || !wroteFirstIteration;
+      wroteFirstIteration = true;
+      const line = iterationLine(iteration, startedAt, withPrompt ? messages : undefined);
       followIteration(messages, iteration);
       return line;
     });

@@ -227,14 +227,30 @@ describe('trajectory JSONL', () => {
     expect(ran!.result).toStrictEqual(sampleTrajectory().iterations[1]!.codeBlocks[0]!.result);
   });
 
-  it('omits prompts on request as an empty list (readers iterate it)', () => {
-    const lines = trajectoryToJsonl(sampleTrajectory(), { includePrompts: false })
-      .trimEnd()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    const iterations = lines.filter((line) => line.type === 'iteration');
-    expect(iterations).toHaveLength(2);
-    for (const line of iterations) expect(line.prompt).toStrictEqual([]);
+  it('omits prompts on request as an empty list (readers iterate it), but the opening messages once', async () => {
+    const opening = sampleTrajectory().metadata.initialMessages;
+    const whole = trajectoryToJsonl(sampleTrajectory(), { includePrompts: false });
+    // Written as the run goes, the same lines.
+    const folder = await mkdtemp(join(tmpdir(), 'rlm-jsonl-no-prompts-'));
+    try {
+      const path = join(folder, 'run.jsonl');
+      const writer = await openTrajectoryJsonlWriter(path, { includePrompts: false });
+      writer.start(sampleTrajectory());
+      writer.end(sampleTrajectory());
+      for (const text of [whole, await readFile(path, 'utf8')]) {
+        const iterations = text
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line))
+          .filter((line) => line.type === 'iteration');
+        expect(iterations).toHaveLength(2);
+        // The first has the system prompt and the question, where the reference's visualizer looks for it.
+        expect(iterations[0].prompt).toStrictEqual(opening);
+        expect(iterations[1].prompt).toStrictEqual([]);
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('gives each iteration line its own time, or the run start for turns recorded without one', () => {

@@ -23,7 +23,9 @@ import type { Trajectory, TrajectoryCodeBlock, TrajectoryIteration, TrajectorySu
 export interface TrajectoryJsonlOptions {
   /**
    * Write each iteration's full `prompt` (every message sent so far), as the reference does. The file
-   * then grows with the square of the turns; turn it off for long runs. Default true.
+   * then grows with the square of the turns; turn it off for long runs. Default true. When off, the
+   * first iteration still has the opening messages (system prompt and question, written once), where
+   * the reference's visualizer finds the question; the others have an empty list.
    */
   readonly includePrompts?: boolean;
 }
@@ -34,10 +36,12 @@ export function trajectoryToJsonl(trajectory: Trajectory, options: TrajectoryJso
   const { iterations, metadata, modelCalls, ...run } = trajectory;
   const lines: unknown[] = [metadataLine(trajectory, run)];
   const messages: ChatMessage[] = [...metadata.initialMessages];
-  for (const iteration of iterations) {
-    lines.push(iterationLine(iteration, trajectory.startedAt, includePrompts ? messages : undefined));
+  iterations.forEach((iteration, index) => {
+    lines.push(
+      iterationLine(iteration, trajectory.startedAt, includePrompts || index === 0 ? messages : undefined),
+    );
     followIteration(messages, iteration);
-  }
+  });
   for (const call of modelCalls ?? []) lines.push(modelCallLine(metadata, call));
   return `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`;
 }
@@ -166,26 +170,55 @@ function codeBlockToReference(block: TrajectoryCodeBlock): unknown {
  */
 function subCallToReference(call: TrajectorySubCall): unknown {
   const { prompt, response, ...rest } = call;
-  const usage = call.usage;
+  const spent = subCallSpending(call);
   return {
     root_model: call.model,
     prompt,
     response: response ?? '',
     ...(response === undefined ? { rlm_ts_no_response: true } : {}),
-    usage_summary: {
-      model_usage_summaries: {
-        [call.model]: {
-          total_calls: 1,
-          total_input_tokens: usage?.inputTokens ?? 0,
-          total_output_tokens: usage?.outputTokens ?? 0,
-        },
-      },
-    },
-    prompt_tokens: usage?.inputTokens ?? 0,
-    completion_tokens: usage?.outputTokens ?? 0,
+    usage_summary: { model_usage_summaries: spent.byModel },
+    prompt_tokens: spent.inputTokens,
+    completion_tokens: spent.outputTokens,
     execution_time: (call.durationMs ?? 0) / 1000,
     ...(call.error ? { error: call.error.message, error_type: call.error.name } : {}),
     rlm_ts_call: rest,
+  };
+}
+
+/**
+ * The tokens a sub-call spent, as the reference's visualizer shows them on the call: a plain call's
+ * own usage; for a child RLM (which has no usage of its own) its whole run's, per model too.
+ */
+function subCallSpending(call: TrajectorySubCall): {
+  inputTokens: number;
+  outputTokens: number;
+  byModel: Record<string, { total_calls: number; total_input_tokens: number; total_output_tokens: number }>;
+} {
+  const childUsage = call.usage === undefined ? call.child?.usage : undefined;
+  if (childUsage) {
+    return {
+      inputTokens: childUsage.total.inputTokens,
+      outputTokens: childUsage.total.outputTokens,
+      byModel: Object.fromEntries(
+        Object.entries(childUsage.byModel).map(([model, totals]) => [
+          model,
+          {
+            total_calls: totals.calls,
+            total_input_tokens: totals.inputTokens,
+            total_output_tokens: totals.outputTokens,
+          },
+        ]),
+      ),
+    };
+  }
+  const inputTokens = call.usage?.inputTokens ?? 0;
+  const outputTokens = call.usage?.outputTokens ?? 0;
+  return {
+    inputTokens,
+    outputTokens,
+    byModel: {
+      [call.model]: { total_calls: 1, total_input_tokens: inputTokens, total_output_tokens: outputTokens },
+    },
   };
 }
 
