@@ -85,7 +85,11 @@ describe('rlm chat with piped questions', () => {
     expect(run.exitCode).toBe(0);
     // --trajectory holds every question so far, rewritten after each.
     const written = (await readFile(join(folder, 'all.jsonl'), 'utf8')).trimEnd().split('\n');
-    expect(written.filter((line) => line.startsWith('{"type":"metadata"'))).toHaveLength(2);
+    // One run's opening metadata line per question (recorded model calls ride in metadata lines too).
+    const heads = written
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.type === 'metadata' && line.rlm_ts_metadata);
+    expect(heads).toHaveLength(2);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     const [first, second] = lines.map((line) => JSON.parse(line));
@@ -166,7 +170,10 @@ describe('rlm chat with piped questions', () => {
     );
     expect(run.exitCode).toBe(2);
     const saved = (await readFile(join(folder, 'chat.jsonl'), 'utf8')).trimEnd().split('\n');
-    const metadata = saved.map((line) => JSON.parse(line)).filter((line) => line.type === 'metadata');
+    // Each question's opening metadata line (recorded model calls ride in metadata lines too).
+    const metadata = saved
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.type === 'metadata' && line.rlm_ts_metadata);
     expect(metadata).toHaveLength(2);
     expect(metadata.map((line) => line.run.session.question)).toEqual([1, 2]);
     expect(saved.some((line) => line.includes(JSON.stringify(PEEK_REPLY).slice(1, 30)))).toBe(true);
