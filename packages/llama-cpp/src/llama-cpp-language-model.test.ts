@@ -212,7 +212,34 @@ describe('concurrency: sequences of one context', () => {
         model.doGenerate({ messages: [{ role: 'user', content: prompt }], maxOutputTokens: 12 }),
       ),
     );
-    expect(together.map((result) => result.text)).toEqual(alone);
+    // Decoding 4 sequences in one batch may round differently from decoding one alone, and on random
+    // weights (near-ties everywhere) that can change a token late in an answer (seen on CI: 2 of 4
+    // answers forked after 12 equal characters). Cross-talk — a sequence reading another's state —
+    // makes an answer follow the other prompt's: so each answer must agree with its own prompt's
+    // answer alone at least as long as with any other prompt's, and at least 3 of the 4 strictly
+    // longer (a fork at the very first token, rare, leaves one answer agreeing with none).
+    const commonPrefix = (a: string, b: string) => {
+      let length = 0;
+      while (length < a.length && length < b.length && a[length] === b[length]) length++;
+      return length;
+    };
+    expect(new Set(alone).size, 'the prompts must give different answers for this to test anything').toBe(4);
+    let closestToOwn = 0;
+    for (const [index, result] of together.entries()) {
+      const own = commonPrefix(result.text, alone[index]!);
+      const closestOther = Math.max(
+        ...alone.flatMap((answer, other) => (other === index ? [] : [commonPrefix(result.text, answer)])),
+      );
+      expect(
+        own,
+        `${prompts[index]} together: ${result.text}; alone: ${alone.join(' | ')}`,
+      ).toBeGreaterThanOrEqual(closestOther);
+      if (own > closestOther) closestToOwn++;
+    }
+    expect(
+      closestToOwn,
+      `together: ${together.map((result) => result.text).join(' | ')}`,
+    ).toBeGreaterThanOrEqual(3);
   });
 });
 
