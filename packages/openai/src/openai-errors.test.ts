@@ -208,7 +208,7 @@ describe('errors from the server, mapped into core’s hierarchy', () => {
     expect(APIConnectionError.isInstance(before.error)).toBe(true);
     expect((before.error as APIConnectionError).isRetryable).toBe(true);
     expect((before.error as Error).message).toMatch(
-      /^The connection to http:\/\/127\.0\.0\.1:\d+\/v1 failed before a response arrived \(.*(other side closed|socket hang up).*\)\. The call can be retried\.$/,
+      /^The connection to http:\/\/127\.0\.0\.1:\d+\/v1 failed before a response arrived \(.*(other side closed|socket hang up|closed the connection without answering).*\)\. The call can be retried\.$/,
     );
     const during = await callAgainst([{ fault: 'drop-connection', afterBytes: 10 }]);
     expect(APIConnectionError.isInstance(during.error)).toBe(true);
