@@ -24,8 +24,7 @@ import { checkBaseUrl, checkCacheDirectory, checkTrajectoryPath } from './run/ch
 import { chooseResume, type ResumeChoice, readResumeTrajectory } from './run/resume-trajectory';
 import { runQuestion } from './run/run-question';
 import { startRunParts } from './run/start-run-parts';
-import { startLiveView } from './view/live-view';
-import { isViewCommand, runViewCommand } from './view/view-command';
+import { isViewCommand } from './view/is-view-command';
 
 /** The real process's IO; only with it may `main` relaunch the process. */
 const defaultIO = processIO();
@@ -49,7 +48,9 @@ export async function main(
     if (isCacheCommand(argv)) return await runCacheCommand(argv, io);
     if (isChatCommand(argv)) return await runChatCommand(argv.slice(1), io, io === defaultIO);
     if (isMcpCommand(argv)) return await runMcpCommand(argv.slice(1), io, io === defaultIO);
-    if (isViewCommand(argv)) return await runViewCommand(argv.slice(1), io);
+    // The viewer (and node:http under it) loads only for the commands that open it.
+    if (isViewCommand(argv))
+      return await (await import('./view/view-command')).runViewCommand(argv.slice(1), io);
     commandLine = parseCommandLine(argv);
     if (commandLine.help) {
       io.stdout.write(helpText());
@@ -98,7 +99,9 @@ export async function main(
       settings = { ...settings, trajectory: resumeFile };
     if (settings.trajectory !== undefined) checkTrajectoryPath(resolve(io.cwd, settings.trajectory));
     // --view: the page is up before the context loads, and the run writes the trajectory it shows at the end.
-    const liveView = settings.view ? await startLiveView(settings, io, question || 'resumed run') : undefined;
+    const liveView = settings.view
+      ? await (await import('./view/live-view')).startLiveView(settings, io, question || 'resumed run')
+      : undefined;
     if (liveView) settings = liveView.settings;
     const cacheDirectory = cacheDirectoryOf(settings.cache, resolved.origins.cache, io.environment, io.cwd);
     if (cacheDirectory !== undefined) checkCacheDirectory(cacheDirectory);

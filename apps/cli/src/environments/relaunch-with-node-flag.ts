@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-
 /** The Node flag isolated-vm needs on Node 20 and later (Node's startup snapshot breaks its isolates). */
 export const NO_NODE_SNAPSHOT = '--no-node-snapshot';
 
@@ -18,7 +16,9 @@ export function hasNodeFlag(
  * once. Without a terminal (a script, a test, a supervisor) a SIGINT comes to this process alone and
  * is forwarded, as a SIGTERM always is.
  */
-export function relaunchWithNodeFlag(flag: string, argv: readonly string[]): Promise<number> {
+export async function relaunchWithNodeFlag(flag: string, argv: readonly string[]): Promise<number> {
+  // Loaded here, not at start-up: most runs never relaunch.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [flag, ...process.execArgv, process.argv[1]!, ...argv], {
       stdio: 'inherit',
