@@ -18,11 +18,6 @@
 import type * as net from 'node:net';
 import type * as tls from 'node:tls';
 
-export interface PoolModules {
-  readonly net: typeof net;
-  readonly tls: typeof tls;
-}
-
 /** How long an idle connection is kept: undici's default, below common servers' 5 s. */
 const IDLE_TIMEOUT_MS = 4_000;
 /** Margin below a server's announced keep-alive timeout. */
@@ -70,10 +65,21 @@ export class Http1ConnectionPool {
   private readonly idle = new Map<string, PooledConnection[]>();
   private sweeping: ReturnType<typeof setTimeout> | undefined;
 
+  /** Node's `tls`, handed over once an https URL comes (loading it costs ~6 ms of start-up). */
+  private tlsModule: typeof tls | undefined;
+
   constructor(
-    private readonly modules: PoolModules,
+    private readonly netModule: typeof net,
     private readonly tlsOptions: tls.ConnectionOptions = {},
   ) {}
+
+  get canConnectSecurely(): boolean {
+    return this.tlsModule !== undefined;
+  }
+
+  useTls(tlsModule: typeof tls): void {
+    this.tlsModule = tlsModule;
+  }
 
   /** An idle connection to the target's origin, or a new one, now used by `user`. */
   acquire(target: URL, user: ConnectionUser): PooledConnection {
@@ -146,16 +152,18 @@ export class Http1ConnectionPool {
     const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
     const secure = target.protocol === 'https:';
     const port = Number(target.port) || (secure ? 443 : 80);
+    const { tlsModule } = this;
+    if (secure && tlsModule === undefined) throw new Error('useTls() must come before an https connection');
     const socket = secure
-      ? this.modules.tls.connect({
+      ? tlsModule!.connect({
           ...this.tlsOptions,
           host,
           port,
           // SNI takes a name, never an address (as Node's https agent does).
-          ...(this.modules.net.isIP(host) === 0 && { servername: host }),
+          ...(this.netModule.isIP(host) === 0 && { servername: host }),
           ALPNProtocols: ['http/1.1'],
         })
-      : this.modules.net.connect({ host, port });
+      : this.netModule.connect({ host, port });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 1_000);
     return socket;

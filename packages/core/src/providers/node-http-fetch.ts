@@ -59,15 +59,21 @@ export function createNodeHttpFetch(
   options: NodeHttpFetchOptions = {},
 ): typeof fetch {
   let loading: Promise<NodeModules | undefined> | undefined;
+  let loadingTls: Promise<typeof tls | undefined> | undefined;
   const load = () => {
-    loading ??= Promise.all([import('node:net'), import('node:tls'), import('node:zlib')]).then(
-      ([net, tlsModule, zlibModule]) => ({
-        zlib: zlibModule,
-        pool: new Http1ConnectionPool({ net, tls: tlsModule }, options.tls),
-      }),
+    loading ??= Promise.all([import('node:net'), import('node:zlib')]).then(
+      ([net, zlibModule]) => ({ zlib: zlibModule, pool: new Http1ConnectionPool(net, options.tls) }),
       () => undefined,
     );
     return loading;
+  };
+  // node:tls (~6 ms to load) only once an https URL comes: servers on localhost need none.
+  const loadTls = () => {
+    loadingTls ??= import('node:tls').then(
+      (tlsModule) => tlsModule,
+      () => undefined,
+    );
+    return loadingTls;
   };
   return async (input, init) => {
     const body = init?.body;
@@ -87,6 +93,11 @@ export function createNodeHttpFetch(
     }
     const modules = await load();
     if (modules === undefined) return fallback(input, init);
+    if (/^https:/i.test(url) && !modules.pool.canConnectSecurely) {
+      const tlsModule = await loadTls();
+      if (tlsModule === undefined) return fallback(input, init);
+      modules.pool.useTls(tlsModule);
+    }
     const bytes =
       body === undefined || body === null
         ? undefined
