@@ -36,6 +36,12 @@ export async function handleRequest(
   request: IncomingMessage,
   response: ServerResponse,
 ): Promise<void> {
+  // Latency counts from here: the server's own work on the request (reading and recording it, the
+  // script, waiting behind a burst of others) happens inside it, as a provider's does, instead of
+  // adding to it — a burst of 64 requests would otherwise spread their answers over the ~20 ms the
+  // server takes to read them all.
+  const arrivedAt = performance.now();
+  const latencyLeft = () => Math.max(0, state.pickLatencyMs() - (performance.now() - arrivedAt));
   const path = (request.url ?? '/').split('?')[0] ?? '/';
   const method = request.method ?? 'GET';
   const protocol = routes[`${method} ${path}`];
@@ -51,7 +57,7 @@ export async function handleRequest(
   if (method === 'POST' && path === '/v1/embeddings') {
     const rawBody = await readBody(request);
     await answerEmbeddings(
-      state,
+      { ...state, pickLatencyMs: latencyLeft },
       { headers: flattenHeaders(request.headers), rawBody },
       response,
       cancel.signal,
@@ -65,7 +71,7 @@ export async function handleRequest(
       request.headers['anthropic-version'] || request.headers['x-api-key']
         ? anthropicProtocol
         : openaiProtocol;
-    if (!(await delay(state.pickLatencyMs(), cancel.signal))) return;
+    if (!(await delay(latencyLeft(), cancel.signal))) return;
     if (method === 'GET' && path === '/v1/models') {
       sendJson(response, 200, guessed.responseHeaders(), JSON.stringify(modelList(guessed.name)));
       return;
@@ -115,18 +121,18 @@ export async function handleRequest(
 
   const invalid = protocol.findInvalidRequest(body);
   if (invalid !== undefined) {
-    if (!(await delay(state.pickLatencyMs(), cancel.signal))) return;
+    if (!(await delay(latencyLeft(), cancel.signal))) return;
     sendError(protocol, response, invalid);
     return;
   }
   const injected = state.pickFault(recorded);
   if (injected !== undefined) {
     recorded.injectedFault = injected.fault;
-    await sendReply(protocol, recorded, injected, state.pickLatencyMs(), response, cancel.signal);
+    await sendReply(protocol, recorded, injected, latencyLeft(), response, cancel.signal);
     return;
   }
   const outcome = await state.script.next(recorded, number);
-  const latencyMs = state.pickLatencyMs();
+  const latencyMs = latencyLeft();
   if ('problem' in outcome) {
     if (!(await delay(latencyMs, cancel.signal))) return;
     sendError(protocol, response, { kind: 'script-error', message: outcome.problem });

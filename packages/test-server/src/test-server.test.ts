@@ -339,6 +339,38 @@ describe('latency', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(190);
   });
 
+  it("counts latencyMs from the request's arrival: the server's own work is inside it, not added", async () => {
+    // A respond function (or a burst of requests queued behind each other) that takes 150 ms of
+    // the server's time within a latency of 400 ms: the answer comes ~400 ms after sending, not 550.
+    const busy = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    };
+    const { openai, anthropic } = await start({
+      respond: () => {
+        busy(150);
+        return { text: 'ok' };
+      },
+      latencyMs: 400,
+    });
+    for (const ask of [
+      () => openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'q' }] }),
+      () =>
+        anthropic.messages.create({
+          model: 'claude-test',
+          max_tokens: 5,
+          messages: [{ role: 'user', content: 'q' }],
+        }),
+    ]) {
+      const started = performance.now();
+      await ask();
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(390);
+      // Well below 550 even on a loaded machine; before, every answer took latency + the script's time.
+      expect(took).toBeLessThan(530);
+    }
+  });
+
   it('draws each delay from a [min, max] range', async () => {
     const { openai } = await start({ respond: () => ({ text: 'ok' }), latencyMs: [100, 200] });
     const durations: number[] = [];
