@@ -136,6 +136,12 @@ export class Http1ResponseParser {
           const size = line.split(';', 1)[0]!.trim();
           if (!HEX.test(size)) throw new MalformedResponseError(`chunk size ${JSON.stringify(size)}`);
           this.remaining = Number.parseInt(size, 16);
+          // Fifteen hex digits pass the pattern but may exceed what a double counts exactly: the
+          // bytes left would then never reach zero (2^60 - 5 === 2^60), and the body would run on
+          // until the connection closed. No real chunk is that big: refuse it.
+          if (this.remaining > Number.MAX_SAFE_INTEGER) {
+            throw new MalformedResponseError(`chunk size ${JSON.stringify(size)} too large`);
+          }
           this.state = this.remaining === 0 ? 'trailers' : 'chunk-data';
           this.trailerBytes = 0;
         });
@@ -233,8 +239,13 @@ export class Http1ResponseParser {
         .toLowerCase()
         .split(',')
         .map((coding) => coding.trim());
-      if (codings.at(-1) === 'chunked') next = 'chunk-size';
-      else {
+      if (codings.at(-1) === 'chunked') {
+        next = 'chunk-size';
+        // Both framings at once: the chunked one wins, but RFC 9112 §6.1 calls such a message a
+        // possible smuggling attempt, to be handled as an error: at least the connection is not
+        // trusted with another request.
+        if (lengths.length > 0) keepAlive = false;
+      } else {
         // Not chunked last: the body runs to the end of the connection (RFC 9112 §6.3).
         next = 'until-close';
         keepAlive = false;
