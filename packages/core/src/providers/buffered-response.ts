@@ -17,6 +17,8 @@ export class BufferedResponse {
   readonly type: Response['type'] = 'basic';
   #bytes: Uint8Array | undefined;
   #stream: ReadableStream<Uint8Array> | undefined;
+  /** Whether `#stream` was read from or cancelled: what makes a `Response`'s body used. */
+  #streamState = { disturbed: false };
   #used = false;
 
   constructor(bytes: Uint8Array, status: number, statusText: string, headers: Headers, url: string) {
@@ -32,20 +34,16 @@ export class BufferedResponse {
   }
 
   get bodyUsed(): boolean {
-    return this.#used;
+    // Reading the body through its stream uses it too, as `Response`'s does: a later `text()` or
+    // `clone()` then fails instead of answering with nothing.
+    return this.#used || this.#streamState.disturbed;
   }
 
   /** The bytes as a stream, made on first access; from then on the body is read through it. */
   get body(): ReadableStream<Uint8Array> {
     if (this.#stream === undefined) {
-      const bytes = this.#bytes;
+      this.#stream = watched(this.#bytes ?? new Uint8Array(), this.#streamState);
       this.#bytes = undefined;
-      this.#stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          if (bytes !== undefined && bytes.byteLength > 0) controller.enqueue(bytes);
-          controller.close();
-        },
-      });
     }
     return this.#stream;
   }
@@ -72,7 +70,9 @@ export class BufferedResponse {
   }
 
   async blob(): Promise<Blob> {
-    return new Blob([await this.#take()], { type: this.headers.get('content-type') ?? '' });
+    // Through a `Response`, so the type is the Content-Type as `Response` serialises it
+    // (`application/json;charset=utf-8`, not the header's text).
+    return new Response(await this.#take(), { headers: this.headers }).blob();
   }
 
   async formData(): Promise<FormData> {
@@ -80,7 +80,7 @@ export class BufferedResponse {
   }
 
   clone(): BufferedResponse {
-    if (this.#used) throw new TypeError('Response.clone: Body has already been consumed.');
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed.');
     const copy = new BufferedResponse(
       this.#bytes ?? new Uint8Array(),
       this.status,
@@ -90,23 +90,62 @@ export class BufferedResponse {
     );
     if (this.#stream !== undefined) {
       // The body was handed out as a stream: both sides read from a tee of it.
+      // Each side watches its own branch: reading one does not use the other.
       const [mine, theirs] = this.#stream.tee();
-      this.#stream = mine;
+      this.#streamState = { disturbed: false };
+      this.#stream = watched(mine, this.#streamState);
       copy.#bytes = undefined;
-      copy.#stream = theirs;
+      copy.#stream = watched(theirs, copy.#streamState);
     }
     return copy;
   }
 
   /** The whole body, once; a second read fails as `Response`'s does. */
   async #take(): Promise<Uint8Array> {
-    if (this.#used) throw new TypeError('Body is unusable: Body has already been read');
+    // A stream someone holds a reader of is unusable too, but not used (as `Response`).
+    if (this.bodyUsed || this.#stream?.locked) {
+      throw new TypeError('Body is unusable: Body has already been read');
+    }
     this.#used = true;
     if (this.#stream !== undefined) return new Uint8Array(await new Response(this.#stream).arrayBuffer());
     const bytes = this.#bytes!;
     this.#bytes = undefined;
     return bytes;
   }
+}
+
+/**
+ * A stream of `source` (bytes, or another stream) that marks `state.disturbed` once it is read from
+ * or cancelled. `highWaterMark: 0`: nothing is pulled before a reader asks, so merely taking `body`
+ * does not count as reading it.
+ */
+function watched(
+  source: Uint8Array | ReadableStream<Uint8Array>,
+  state: { disturbed: boolean },
+): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        state.disturbed = true;
+        if (source instanceof Uint8Array) {
+          if (source.byteLength > 0) controller.enqueue(source);
+          controller.close();
+          return;
+        }
+        reader ??= source.getReader();
+        const chunk = await reader.read();
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      },
+      cancel(reason) {
+        state.disturbed = true;
+        if (source instanceof Uint8Array) return;
+        return (reader ?? source).cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 // `instanceof Response` holds, and `Object.prototype.toString` says "Response"; every member the

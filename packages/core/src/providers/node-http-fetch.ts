@@ -48,6 +48,9 @@ const OWN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'con
 /** The methods fetch normalises to upper case. */
 const NORMALISED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 
+/** The methods fetch refuses (a TypeError), whatever their case. */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
@@ -105,8 +108,13 @@ export function createNodeHttpFetch(
           ? Buffer.from(body, 'utf8')
           : Buffer.from(body instanceof ArrayBuffer ? new Uint8Array(body) : body);
     const target = new URL(url);
+    // Credentials in the URL: fetch refuses such a request (a TypeError); sending it without them
+    // would be a different request.
+    if (target.username !== '' || target.password !== '') return fallback(input, init);
     const request = requestBytes(target, init ?? {}, bytes);
-    const response = await send(modules, target, url, init ?? {}, request, true);
+    // The answer's `url` is the URL as fetch reports it: serialised, without its fragment.
+    target.hash = '';
+    const response = await send(modules, target, target.href, init ?? {}, request, true);
     if (response === 'redirect') return fallback(input, init);
     return response;
   };
@@ -121,6 +129,10 @@ function requestBytes(
   let method = init.method ?? 'GET';
   if (NORMALISED_METHODS.has(method.toUpperCase())) method = method.toUpperCase();
   if (!TOKEN.test(method)) throw new TypeError(`'${method}' is not a valid HTTP method.`);
+  // As fetch: CONNECT would turn the connection into a tunnel, TRACE/TRACK echo the request back.
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+    throw new TypeError(`'${method}' HTTP method is unsupported.`);
+  }
   // `Headers` checks names and values (no CR, LF or NUL), so nothing given can split the request.
   const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
   let head = `${method} ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\n`;
@@ -409,6 +421,14 @@ class StreamingBodySink implements BodySink {
   private controller!: ReadableStreamDefaultController<Uint8Array>;
   private readonly decoder: zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined;
   private closed = false;
+  /**
+   * The exchange is over (`end()` or `fail()` was called): the socket went back to the pool, where
+   * another request may use it, or was destroyed. From then on the stream must not pause, resume or
+   * destroy it: a decoder still emitting output, a late `pull`, or a `cancel()` of a body that had
+   * fully arrived would otherwise stall or close the next request's connection (a cancel made the
+   * next request be sent twice).
+   */
+  private released = false;
 
   constructor(
     zlibModule: typeof zlib,
@@ -420,11 +440,11 @@ class StreamingBodySink implements BodySink {
         this.controller = controller;
       },
       pull: () => {
-        this.socket.resume();
+        if (!this.released) this.socket.resume();
       },
       cancel: () => {
         this.closed = true;
-        this.socket.destroy();
+        if (!this.released) this.socket.destroy();
       },
     });
     const codings = decoders(encoding) ?? [];
@@ -445,7 +465,12 @@ class StreamingBodySink implements BodySink {
       if (last) last.pipe(next);
       first ??= next;
       last = next;
-      next.on('error', (error) => this.fail(new TypeError('terminated', { cause: error })));
+      next.on('error', (error) => {
+        this.error(new TypeError('terminated', { cause: error }));
+        // The rest of this answer can no longer be read: drop the connection rather than leave it
+        // paused (and holding the process) with nobody left to resume it.
+        if (!this.released) this.socket.destroy();
+      });
     }
     this.decoder = first;
     last?.on('data', (chunk: Buffer) => this.push(chunk));
@@ -458,11 +483,17 @@ class StreamingBodySink implements BodySink {
   }
 
   end(): void {
+    this.released = true;
     if (this.decoder) this.decoder.end();
     else this.close();
   }
 
   fail(error: unknown): void {
+    this.released = true;
+    this.error(error);
+  }
+
+  private error(error: unknown): void {
     if (this.closed) return;
     this.closed = true;
     this.controller.error(error);
@@ -471,7 +502,7 @@ class StreamingBodySink implements BodySink {
   private push(chunk: Uint8Array): void {
     if (this.closed) return;
     this.controller.enqueue(chunk);
-    if ((this.controller.desiredSize ?? 1) <= 0) this.socket.pause();
+    if (!this.released && (this.controller.desiredSize ?? 1) <= 0) this.socket.pause();
   }
 
   private close(): void {
