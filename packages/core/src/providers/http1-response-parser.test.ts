@@ -434,6 +434,8 @@ const MALFORMED: Malformed[] = [
     'HTTP/1.2 200 OK',
     'http/1.1 200 OK',
     'HTTP/1.1 abc OK',
+    'HTTP/1.1 099 Too Low',
+    'HTTP/1.1 000 Zero',
     'ICY 200 OK',
     ' HTTP/1.1 200 OK',
     '',
@@ -447,6 +449,16 @@ const MALFORMED: Malformed[] = [
     raw: head(line, 'content-length: 0'),
     message: /status line/,
   })),
+  {
+    name: 'another protocol, with no blank line ever (fails at once, not at 64 KiB or the close)',
+    raw: Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'),
+    message: /status line/,
+  },
+  {
+    name: 'a 1xx followed by bytes that are not a response (a body a 1xx may not have)',
+    raw: Buffer.from('HTTP/1.1 100 Continue\r\ncontent-length: 2\r\n\r\n{}'),
+    message: /status line/,
+  },
   {
     name: 'header without a colon',
     raw: head('HTTP/1.1 200 OK', 'Content-Length 5', 'X: y'),

@@ -45,7 +45,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 /** The most a chunk-size line (size and extensions) may take. */
 const MAX_CHUNK_LINE_BYTES = 4 * 1024;
 
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/;
+const STATUS_LINE = /^HTTP\/1\.([01]) ([1-9]\d{2})(?: (.*))?$/;
+const STATUS_LINE_START = 'HTTP/1.';
 const HEX = /^[0-9A-Fa-f]{1,15}$/;
 
 type State =
@@ -174,6 +175,13 @@ export class Http1ResponseParser {
     const end = buffer.indexOf('\r\n\r\n', Math.max(0, (this.pending?.length ?? 0) - 3), 'latin1');
     if (end < 0) {
       if (buffer.length > MAX_HEAD_BYTES) throw new MalformedResponseError('headers over 64 KiB');
+      // Bytes that cannot begin a status line fail now, not when 64 KiB or the connection's end
+      // came: a server that is not speaking HTTP/1.x, or a 1xx answer followed by a body it may
+      // not have, would otherwise leave the call waiting.
+      const start = buffer.toString('latin1', 0, Math.min(buffer.length, STATUS_LINE_START.length));
+      if (!STATUS_LINE_START.startsWith(start)) {
+        throw new MalformedResponseError(`status line ${JSON.stringify(start)}`);
+      }
       this.pending = buffer;
       return data.subarray(data.length);
     }

@@ -425,6 +425,56 @@ describe('malformed answers', () => {
     expect(await (await nodeFetch(`${server.url}/warm`)).json()).toMatchObject({ target: '/warm' });
   });
 
+  it('statuses out of range: below 100 fails as fetch fails; 600-999 answers JSON as fetch does, and fails a stream rather than hang', async () => {
+    const server = await rawServer((request) => {
+      const [, status, type] = request.target.split('/');
+      request.connection.socket.write(
+        response(
+          '{}',
+          { 'content-type': type === 'json' ? 'application/json' : 'text/plain' },
+          `HTTP/1.1 ${status} Odd`,
+        ),
+      );
+    });
+    const nodeFetch = createNodeHttpFetch();
+    for (const status of ['000', '099']) {
+      for (const type of ['json', 'text']) {
+        expect(await fetchFailure(fetch(`${server.url}/${status}/${type}`))).toBeInstanceOf(TypeError);
+        const error = await fetchFailure(nodeFetch(`${server.url}/${status}/${type}`));
+        expect(error.message).toBe('fetch failed');
+        expect(error.cause).toBeInstanceOf(MalformedResponseError);
+      }
+    }
+    for (const status of ['600', '999']) {
+      const answer = await nodeFetch(`${server.url}/${status}/json`);
+      expect(answer.status).toBe((await fetch(`${server.url}/${status}/json`)).status);
+      expect(answer.ok).toBe(false);
+      expect(await answer.json()).toEqual({});
+      const streamed = await Promise.race([
+        fetchFailure(nodeFetch(`${server.url}/${status}/text`)),
+        sleep(2_000).then(() => 'hung'),
+      ]);
+      expect(streamed).toBeInstanceOf(TypeError);
+      expect((streamed as Error).message).toBe('fetch failed');
+    }
+  });
+
+  it.each([
+    ['another protocol', 'SSH-2.0-OpenSSH_9.6\r\n'],
+    ['a 1xx with a body', 'HTTP/1.1 100 Continue\r\ncontent-length: 2\r\n\r\n{}'],
+    ['a 199 with a body', 'HTTP/1.1 199 Odd\r\ncontent-length: 2\r\n\r\n{}'],
+  ])('%s, the connection left open: fails at once instead of waiting', async (_name, bytes) => {
+    const server = await rawServer((request) => request.connection.socket.write(bytes));
+    const started = Date.now();
+    const error = await Promise.race([
+      fetchFailure(createNodeHttpFetch()(server.url)),
+      sleep(2_000).then(() => 'hung'),
+    ]);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).cause).toBeInstanceOf(MalformedResponseError);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
   it.each([
     ['a bad chunk size', 'zz\r\n{}\r\n0\r\n\r\n'],
     ['chunk data longer than its size', '2\r\n{}}\r\n0\r\n\r\n'],

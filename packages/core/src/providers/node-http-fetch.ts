@@ -204,7 +204,7 @@ function send(
     /** The connection failed: `fetch failed` before the head arrived, `terminated` after (as fetch). */
     const connectionFailed = (cause: unknown) =>
       abandon(
-        head === undefined
+        head === undefined || sink === undefined
           ? new TypeError('fetch failed', { cause })
           : new TypeError('terminated', { cause }),
       );
@@ -297,9 +297,13 @@ function send(
             return;
           }
           const streaming = new StreamingBodySink(modules.zlib, encoding, socket);
+          // Made before the exchange counts as answered: `Response` refuses some statuses a server
+          // may send (600–999), and that must reject the call ('fetch failed'), not leave it
+          // waiting on a sink whose stream nobody holds.
+          const answer = withUrl(new Response(streaming.stream, responseInit), url);
           sink = streaming;
           settled = true;
-          resolve(withUrl(new Response(streaming.stream, responseInit), url));
+          resolve(answer);
         },
         onBody: (chunk) => sink?.write(chunk),
         onEnd: () => {
