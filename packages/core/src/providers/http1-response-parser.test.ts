@@ -121,6 +121,7 @@ const WELL_FORMED: WellFormed[] = [
     raw: crlf([
       'HTTP/1.1 404 Not Found Here',
       'X-Padded: \t  padded value \t',
+      'X-Utf8: voil\u00c3\u00a0',
       'X-Empty:',
       'x-MiXeD: a:b:c',
       'Content-Length: 2',
@@ -133,6 +134,7 @@ const WELL_FORMED: WellFormed[] = [
     keepAlive: true,
     headers: [
       ['X-Padded', 'padded value'],
+      ['X-Utf8', 'voil\u00c3\u00a0'],
       ['X-Empty', ''],
       ['x-MiXeD', 'a:b:c'],
       ['Content-Length', '2'],
@@ -499,16 +501,20 @@ const MALFORMED: Malformed[] = [
     raw: crlf(['HTTP/1.1 200 OK', 'Content-Length: 5, 6', '', 'hello!']),
     message: /Content-Length/,
   },
-  ...['abc', '-1', '+5', '5.0', '0x10', '', '1 2', '1234567890123456'].map((value) => ({
-    name: `non-numeric or out-of-range Content-Length ${JSON.stringify(value)}`,
-    raw: crlf(['HTTP/1.1 200 OK', `Content-Length: ${value}`, '', 'hello']),
-    message: /Content-Length/,
-  })),
-  ...['xyz', '', '-5', '0x5', '5 5', '+5', 'fffffffffffffffff', 'fffffffffffffff'].map((size) => ({
-    name: `bad or oversized chunk size ${JSON.stringify(size)}`,
-    raw: crlf(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', '', size, 'hello', '0', '', '']),
-    message: /chunk size/,
-  })),
+  ...['abc', '-1', '+5', '5.0', '0x10', '', '1 2', '1234567890123456', '5\v', '\f5', '5\u00a0'].map(
+    (value) => ({
+      name: `non-numeric or out-of-range Content-Length ${JSON.stringify(value)}`,
+      raw: crlf(['HTTP/1.1 200 OK', `Content-Length: ${value}`, '', 'hello']),
+      message: /Content-Length/,
+    }),
+  ),
+  ...['xyz', '', '-5', '0x5', '5 5', '+5', 'fffffffffffffffff', 'fffffffffffffff', '5\v', '\u00a05'].map(
+    (size) => ({
+      name: `bad or oversized chunk size ${JSON.stringify(size)}`,
+      raw: crlf(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', '', size, 'hello', '0', '', '']),
+      message: /chunk size/,
+    }),
+  ),
   {
     name: 'chunk data longer than its size (no CRLF after it)',
     raw: crlf(['HTTP/1.1 200 OK', 'Transfer-Encoding: chunked', '', '5', 'helloXY', '0', '', '']),

@@ -134,7 +134,7 @@ export class Http1ResponseParser {
         return data.subarray(data.length);
       case 'chunk-size':
         return this.readLine(data, MAX_CHUNK_LINE_BYTES, 'a chunk size', (line) => {
-          const size = line.split(';', 1)[0]!.trim();
+          const size = trimWhiteSpace(line.split(';', 1)[0]!);
           if (!HEX.test(size)) throw new MalformedResponseError(`chunk size ${JSON.stringify(size)}`);
           this.remaining = Number.parseInt(size, 16);
           // Fifteen hex digits pass the pattern but may exceed what a double counts exactly: the
@@ -210,13 +210,13 @@ export class Http1ResponseParser {
         throw new MalformedResponseError(`header line ${JSON.stringify(line.slice(0, 80))}`);
       }
       const name = line.slice(0, colon);
-      const value = line.slice(colon + 1).trim();
+      const value = trimWhiteSpace(line.slice(colon + 1));
       headers.push([name, value]);
       // Only four names matter to the framing: compare the lengths first, lower-case only those.
       const length = name.length;
       if (length !== 14 && length !== 17 && length !== 10) continue;
       const lower = name.toLowerCase();
-      if (lower === 'content-length') lengths = lengths.concat(value.split(',').map((part) => part.trim()));
+      if (lower === 'content-length') lengths = lengths.concat(value.split(',').map(trimWhiteSpace));
       else if (lower === 'transfer-encoding')
         transferEncoding = transferEncoding ? `${transferEncoding}, ${value}` : value;
       else if (lower === 'connection') connection += `,${value.toLowerCase()}`;
@@ -308,4 +308,17 @@ export class Http1ResponseParser {
     const view = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     return this.pending ? Buffer.concat([this.pending, view]) : view;
   }
+}
+
+/**
+ * Without the spaces and tabs around it: HTTP's only white space here. `String#trim` would also take
+ * a no-break space, and a header's bytes are read as latin1, so the last byte of a UTF-8 value
+ * ending in `à` (C3 A0) would go; and it would let `5\v` pass for a Content-Length of 5.
+ */
+function trimWhiteSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }

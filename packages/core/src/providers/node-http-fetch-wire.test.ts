@@ -794,6 +794,36 @@ describe('what is sent', () => {
     expect(ours!.headers.host).toBe(`127.0.0.1:${server.port}`);
   });
 
+  it('refuses a body on GET and HEAD as fetch does, without sending anything', async () => {
+    const server = await rawServer((request) => request.connection.socket.write(echo(request)));
+    const nodeFetch = createNodeHttpFetch();
+    for (const method of ['GET', 'get', 'HEAD', 'head']) {
+      for (const body of ['x', '', new Uint8Array(1)]) {
+        expect(await fetchFailure(fetch(server.url, { method, body }))).toBeInstanceOf(TypeError);
+        expect(await fetchFailure(nodeFetch(server.url, { method, body }))).toBeInstanceOf(TypeError);
+      }
+    }
+    expect(server.bytesReceived).toBe(0);
+  });
+
+  it('reads header values as fetch does: latin1 bytes, only spaces and tabs trimmed', async () => {
+    // Leading white space only: fetch keeps a trailing space (RFC 9110 §5.5 says to drop it; this does).
+    const value = Buffer.concat([Buffer.from(' \t'), Buffer.from('voilà ✓'), Buffer.from([0xa0])]);
+    const server = await rawServer((request) =>
+      request.connection.socket.write(
+        Buffer.concat([
+          Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-value:'),
+          value,
+          Buffer.from('\r\ncontent-length: 2\r\n\r\n{}'),
+        ]),
+      ),
+    );
+    const reference = (await fetch(server.url)).headers.get('x-value');
+    // The bytes of `à` (C3 A0) and the lone A0 at the end are kept.
+    expect(reference).toBe(`${Buffer.from('voilà ✓').toString('latin1')}\u00a0`);
+    expect((await createNodeHttpFetch()(server.url)).headers.get('x-value')).toBe(reference);
+  });
+
   it('normalises methods as fetch does, and refuses the ones fetch refuses without sending anything', async () => {
     const server = await rawServer((request) =>
       request.connection.socket.write(response('', { 'x-method': request.method, 'content-length': '0' })),

@@ -133,6 +133,10 @@ function requestBytes(
   if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
     throw new TypeError(`'${method}' HTTP method is unsupported.`);
   }
+  // As fetch: a body on GET or HEAD is refused, not sent (servers may read it as the next request).
+  if (body !== undefined && (method === 'GET' || method === 'HEAD')) {
+    throw new TypeError('Request with GET/HEAD method cannot have body.');
+  }
   // `Headers` checks names and values (no CR, LF or NUL), so nothing given can split the request.
   const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
   let head = `${method} ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\n`;
