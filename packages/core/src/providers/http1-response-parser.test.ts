@@ -46,11 +46,11 @@ function* splits(raw: Buffer, everyOffset = true): Generator<{ how: string; piec
     return backing.subarray(4, 4 + end - start);
   };
   yield { how: 'whole', pieces: [view(0, raw.length)] };
+  yield {
+    how: 'byte by byte',
+    pieces: Array.from({ length: raw.length }, (_, index) => view(index, index + 1)),
+  };
   if (everyOffset) {
-    yield {
-      how: 'byte by byte',
-      pieces: Array.from({ length: raw.length }, (_, index) => view(index, index + 1)),
-    };
     for (let offset = 1; offset < raw.length; offset++) {
       yield { how: `split at ${offset}`, pieces: [view(0, offset), view(offset, raw.length)] };
     }

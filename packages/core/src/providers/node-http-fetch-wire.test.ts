@@ -23,6 +23,22 @@ import { createNodeHttpFetch } from './node-http-fetch';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function hasIpv6Loopback(): boolean {
+  try {
+    execFileSync(
+      process.execPath,
+      ['-e', "require('net').createServer().listen(0, '::1', function () { this.close(); })"],
+      {
+        stdio: 'ignore',
+        timeout: 5_000,
+      },
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A request as the raw server read it. */
 interface RawRequest {
   readonly method: string;
@@ -822,6 +838,51 @@ describe('what is sent', () => {
     // The bytes of `à` (C3 A0) and the lone A0 at the end are kept.
     expect(reference).toBe(`${Buffer.from('voilà ✓').toString('latin1')}\u00a0`);
     expect((await createNodeHttpFetch()(server.url)).headers.get('x-value')).toBe(reference);
+  });
+
+  it('sends byte bodies exactly: a view into a larger buffer, an ArrayBuffer, an empty body', async () => {
+    const server = await rawServer((request) =>
+      request.connection.socket.write(
+        response(
+          JSON.stringify({ hex: request.body.toString('hex'), length: request.headers['content-length'] }),
+        ),
+      ),
+    );
+    const nodeFetch = createNodeHttpFetch();
+    const backing = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]);
+    const cases: Array<[BodyInit, string]> = [
+      [backing.subarray(2, 5), '020304'],
+      [backing.buffer.slice(6), '0607'],
+      ['', ''],
+      [new Uint8Array(0), ''],
+    ];
+    for (const [body, hex] of cases) {
+      expect(await (await nodeFetch(server.url, { method: 'POST', body })).json()).toEqual({
+        hex,
+        length: String(hex.length / 2),
+      });
+    }
+    // A POST without a body says so (content-length: 0), as fetch does.
+    expect(await (await nodeFetch(server.url, { method: 'POST' })).json()).toEqual({ hex: '', length: '0' });
+  });
+
+  it.skipIf(!hasIpv6Loopback())('talks to an IPv6 literal host, with a bracketed Host header', async () => {
+    const seen: string[] = [];
+    const server = net.createServer((socket) => {
+      socket.once('data', (chunk) => {
+        seen.push(chunk.toString('latin1'));
+        socket.write(response('{"v6":true}'));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    cleanups.push(async () => {
+      server.close();
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const answer = await createNodeHttpFetch()(`http://[::1]:${port}/six`);
+    expect(await answer.json()).toEqual({ v6: true });
+    expect(answer.url).toBe(`http://[::1]:${port}/six`);
+    expect(seen[0]).toMatch(new RegExp(`^GET /six HTTP/1.1\r\nhost: \\[::1\\]:${port}\r\n`));
   });
 
   it('normalises methods as fetch does, and refuses the ones fetch refuses without sending anything', async () => {
