@@ -850,7 +850,7 @@ describe('what is sent', () => {
     );
     const nodeFetch = createNodeHttpFetch();
     const backing = new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7]);
-    const cases: Array<[BodyInit, string]> = [
+    const cases: Array<[NonNullable<RequestInit['body']>, string]> = [
       [backing.subarray(2, 5), '020304'],
       [backing.buffer.slice(6), '0607'],
       ['', ''],
