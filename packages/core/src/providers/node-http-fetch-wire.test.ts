@@ -1247,6 +1247,22 @@ describe('BufferedResponse behaves as Response', () => {
     expect(await run(buffered(), scenarios[name]!)).toEqual(expected);
   });
 
+  it('each reader reads once; after any read, every reader fails with Body is unusable', async () => {
+    const readers = ['text', 'json', 'arrayBuffer', 'blob', 'bytes'] as const;
+    for (const first of readers) {
+      const response = buffered() as unknown as Record<(typeof readers)[number], () => Promise<unknown>> &
+        Response;
+      await response[first]();
+      expect(response.bodyUsed).toBe(true);
+      for (const second of readers) {
+        const error = await fetchFailure(response[second]());
+        expect(error, `${first} then ${second}`).toBeInstanceOf(TypeError);
+        expect(error.message, `${first} then ${second}`).toMatch(/Body is unusable/);
+      }
+      expect(() => response.clone()).toThrow(TypeError);
+    }
+  });
+
   it('is instanceof Response, says Response, strips a BOM, keeps Set-Cookie apart, as a real answer', async () => {
     const server = await rawServer((request) =>
       request.connection.socket.write(
