@@ -245,7 +245,9 @@ function send(
       over = true;
       detach();
       if (socket.isPaused()) socket.resume();
-      if (head?.keepAlive && parser.extraBytes === 0 && !socket.destroyed) {
+      // Not reused either while part of the request is still unsent: a server that answered early
+      // (a 429 or 413 before reading a large body) would read the rest of it as the next request.
+      if (head?.keepAlive && parser.extraBytes === 0 && !socket.destroyed && socket.writableLength === 0) {
         modules.pool.release(connection, head.keepAliveTimeoutMs);
       } else socket.destroy();
       sink?.end();
