@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, SandboxError } from '@rlm/core';
 import packageJson from '../package.json' with { type: 'json' };
 import { isCacheCommand, runCacheCommand } from './cache/cache-command';
-import { cacheDirectoryOf } from './cache/default-cache-directory';
+import { cacheDirectoryOf, concurrencyMemoryFile } from './cache/default-cache-directory';
 import { isChatCommand, runChatCommand } from './chat/chat-command';
 import { type CliIO, processIO } from './cli-io';
 import { describeLoadedContext } from './context/describe-loaded-context';
@@ -168,6 +168,9 @@ export async function main(
         ...(embeddingModel ? { embeddingModel } : {}),
         settings,
         ...(cacheDirectory === undefined ? {} : { cacheDirectory }),
+        ...(settings.concurrency === undefined && !settings.noConcurrencyMemory
+          ? { concurrencyMemoryFile: concurrencyMemoryFile(io.environment) }
+          : {}),
         ...(answerSchema ? { answerSchema } : {}),
         io,
         createReporter: (state) =>

@@ -83,6 +83,100 @@ describe('rlm --concurrency', () => {
     expect(server.concurrency().rejected).toBeGreaterThan(0);
   }, 60_000);
 
+  it('a run within 10 minutes of one that reached a higher window on the same server starts there; a rate limit or --no-concurrency-memory does not', async () => {
+    // Each run in its own home, so that only its own runs are remembered.
+    const home = await mkdtemp(join(tmpdir(), 'rlm-cli-concurrency-memory-'));
+    await writeFile(join(home, 'a.txt'), 'text');
+    const server = await serve({ respond: fanOut(100), latencyMs: 300 });
+    const runIn = (extra: readonly string[]) =>
+      runBuiltCli(
+        [
+          'q',
+          '-c',
+          'a.txt',
+          '--model',
+          'openai:m',
+          '--base-url',
+          server.openaiBaseURL,
+          '--tools',
+          'none',
+          ...extra,
+        ],
+        { cwd: home, env: { RLM_API_KEY: 'dummy-key' }, timeoutMs: 60_000 },
+      );
+    /** Sub-call requests that arrived before the run's first sub-call could have been answered. */
+    const firstWave = (from: number) => {
+      const subCalls = server.requests
+        .slice(from)
+        .filter((request) => request.messages[0]?.role !== 'system');
+      const first = subCalls[0]!.receivedAt;
+      return subCalls.filter((request) => request.receivedAt < first + 250).length;
+    };
+    try {
+      let from = server.requests.length;
+      const fresh = await runIn([]);
+      expect(fresh.stdout).toBe('100\n');
+      expect(firstWave(from)).toBe(16);
+      expect(fresh.stderr).not.toMatch(/concurrency starts at/);
+
+      from = server.requests.length;
+      const remembered = await runIn([]);
+      expect(remembered.stdout).toBe('100\n');
+      // The window the first run reached: its 100 sub-calls took it from 16 to around 60.
+      const startedAt =
+        /rlm: concurrency starts at (\d+), the window the run of \d+(\.\d+)?s ago reached with openai:m on this server without a rate limit \(--no-concurrency-memory starts at 16\)\./.exec(
+          remembered.stderr,
+        );
+      expect(startedAt, remembered.stderr).not.toBeNull();
+      const window = Number(startedAt![1]);
+      expect(window).toBeGreaterThanOrEqual(48);
+      expect(window).toBeLessThanOrEqual(64);
+      expect(firstWave(from)).toBe(window);
+
+      from = server.requests.length;
+      const asked = await runIn(['--no-concurrency-memory']);
+      expect(asked.stdout).toBe('100\n');
+      expect(firstWave(from)).toBe(16);
+
+      // The same model on another server is another memory; a fixed window neither reads nor writes it.
+      const limited = await serve({
+        respond: fanOut(30),
+        latencyMs: 50,
+        concurrencyLimit: { max: 6, retryAfterMs: 20 },
+      });
+      const limitedRun = (extra: readonly string[]) =>
+        runBuiltCli(
+          [
+            'q',
+            '-c',
+            'a.txt',
+            '--model',
+            'openai:m',
+            '--base-url',
+            limited.openaiBaseURL,
+            '--tools',
+            'none',
+            ...extra,
+          ],
+          { cwd: home, env: { RLM_API_KEY: 'dummy-key' }, timeoutMs: 60_000 },
+        );
+      expect((await limitedRun([])).stdout).toBe('30\n');
+      // Cut by the server's 429s: nothing remembered for it, so the next run starts at 16 again.
+      const again = await limitedRun([]);
+      expect(again.stdout).toBe('30\n');
+      expect(again.stderr).not.toMatch(/concurrency starts at/);
+      expect(again.stderr).toMatch(/rate-limited \(429\): concurrency 16 → 8/);
+      // The first server's memory is still there.
+      from = server.requests.length;
+      const later = await runIn([]);
+      const laterWindow = Number(/concurrency starts at (\d+)/.exec(later.stderr)?.[1]);
+      expect(laterWindow).toBeGreaterThanOrEqual(window);
+      expect(firstWave(from)).toBe(laterWindow);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('--help says what --concurrency does', async () => {
     const result = await runBuiltCli(['--help'], { cwd: folder });
     expect(result.stdout).toMatch(/--concurrency N[\s\S]*Fixes the model calls in flight at once, per model/);

@@ -67,6 +67,7 @@ export {
 } from './loop/create-rlm';
 export { describeContext } from './loop/describe-context';
 export { RESERVED_NAMES } from './loop/reserved-names';
+export { DEFAULT_INITIAL_CONCURRENCY, DEFAULT_MAX_CONCURRENCY } from './loop/resolve-settings';
 export type { RLMSession, SessionCompletionOptions, SessionOptions } from './loop/rlm-session';
 export type { ConcurrencyOptions, RLMSettings } from './loop/rlm-settings';
 export {

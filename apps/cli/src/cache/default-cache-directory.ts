@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { isAbsolute, join, resolve, win32 } from 'node:path';
+import { dirname, isAbsolute, join, resolve, win32 } from 'node:path';
 
 /**
  * Where `--cache` without a folder keeps answers: `model-calls` under the user's cache folder —
@@ -38,4 +38,13 @@ export function cacheDirectoryOf(
   if (setting === '~' || setting.startsWith('~/')) return join(home, setting.slice(1));
   const fromFile = origin !== undefined && !origin.startsWith('--') && !origin.startsWith('RLM_');
   return resolve(fromFile ? resolve(origin, '..') : cwd, setting);
+}
+
+/** Where runs remember their concurrency windows (see ConcurrencyMemory): beside the answer cache. */
+export function concurrencyMemoryFile(
+  environment: Readonly<Record<string, string | undefined>>,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const folder = dirname(defaultCacheDirectory(environment, platform));
+  return platform === 'win32' ? win32.join(folder, 'concurrency.json') : join(folder, 'concurrency.json');
 }

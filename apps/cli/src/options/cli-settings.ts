@@ -68,6 +68,8 @@ export interface CliSettings {
   viewPort?: number;
   /** Do not open a browser for the viewer: only print its address. */
   noOpen?: boolean;
+  /** Start at 16 even when a recent run remembered a higher window (see ConcurrencyMemory). */
+  noConcurrencyMemory?: boolean;
 }
 
 /** The name of a setting, e.g. `'subModel'`. */

@@ -207,6 +207,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     example: '--concurrency 4',
   },
   {
+    key: 'noConcurrencyMemory',
+    flag: 'no-concurrency-memory',
+    kind: 'boolean',
+    description:
+      "Starts each model's window at 16. Default: a run within 10 minutes of one that reached a higher window with the same model and server, without a rate limit, starts there (remembered in the user's cache folder; a run that was rate-limited leaves no memory).",
+    example: '--no-concurrency-memory',
+  },
+  {
     key: 'trajectory',
     flag: 'trajectory',
     kind: 'string',

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { format } from 'node:util';
 import {
   createRLM,
+  DEFAULT_INITIAL_CONCURRENCY,
+  DEFAULT_MAX_CONCURRENCY,
   type EmbeddingModel,
   groupDigits,
   type LanguageModel,
@@ -23,6 +25,7 @@ import { formatCost, formatDuration, formatTokens } from '../progress/format-num
 import type { ProgressReporter } from '../progress/progress-reporter';
 import { createProgressState, type ProgressState } from '../progress/progress-state';
 import { cliLimits, cliRunSettings } from './cli-rlm-settings';
+import { ConcurrencyMemory, concurrencyMemoryKey } from './concurrency-memory';
 import { questionOutcome } from './question-outcome';
 import type { ResumeChoice } from './resume-trajectory';
 
@@ -40,6 +43,11 @@ export interface RunQuestionOptions {
   readonly settings: CliSettings;
   /** The sub-call cache's folder, when `--cache` is on. */
   readonly cacheDirectory?: string;
+  /**
+   * The file where windows are remembered between runs (see ConcurrencyMemory); `undefined`: none
+   * (a fixed `--concurrency`, `--no-concurrency-memory`).
+   */
+  readonly concurrencyMemoryFile?: string;
   /** The JSON Schema of `--schema`: the answer is validated data, printed as JSON. */
   readonly answerSchema?: object;
   readonly io: CliIO;
@@ -98,12 +106,29 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     );
   }
   if (settings.verbose && options.cacheDirectory) reporter.note(`rlm: cache: ${options.cacheDirectory}`);
+  // Sub-calls make the fan-out, so the sub-model's window is the one worth starting high.
+  const fanOutModel = options.subModel ?? options.model;
+  const memoryKey = (model: string) => concurrencyMemoryKey(model, settings.baseUrl);
+  const memory =
+    options.concurrencyMemoryFile === undefined
+      ? undefined
+      : await ConcurrencyMemory.open(options.concurrencyMemoryFile);
+  const remembered = memory?.startFor(
+    memoryKey(`${fanOutModel.provider}:${fanOutModel.modelId}`),
+    DEFAULT_MAX_CONCURRENCY,
+  );
+  if (remembered !== undefined && remembered.window !== DEFAULT_INITIAL_CONCURRENCY && !settings.quiet) {
+    reporter.note(
+      `rlm: concurrency starts at ${remembered.window}, the window the run of ${formatDuration(remembered.ageMs)} ago reached with ${fanOutModel.provider}:${fanOutModel.modelId} on this server without a rate limit (--no-concurrency-memory starts at ${DEFAULT_INITIAL_CONCURRENCY}).`,
+    );
+  }
   const rlm = createRLM({
     model: options.model,
     ...(options.subModel ? { subModel: options.subModel } : {}),
     environment: options.environment,
     limits: cliLimits(settings),
     ...cliRunSettings(settings, options.cacheDirectory),
+    ...(remembered === undefined ? {} : { concurrency: { initial: remembered.window } }),
     tools: tools.tools,
   });
 
@@ -126,7 +151,10 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     const runOptions = {
       context: options.context.value,
       signal: controller.signal,
-      onEvent: (event: Parameters<ProgressReporter['onEvent']>[0]) => reporter.onEvent(event),
+      onEvent: (event: Parameters<ProgressReporter['onEvent']>[0]) => {
+        memory?.observe(event);
+        reporter.onEvent(event);
+      },
       ...(writer ? { trajectoryWriter: writer } : {}),
       ...(options.answerSchema ? { schema: options.answerSchema } : {}),
     };
@@ -144,6 +172,7 @@ export async function runQuestion(options: RunQuestionOptions): Promise<number> 
     restoreConsole();
     await tools.dispose();
   }
+  await memory?.save(memoryKey);
 
   // The same classification as each question of a chat: answered, partial, exit code.
   const outcome = questionOutcome(result, failure, options.answerSchema !== undefined);
