@@ -41,7 +41,7 @@ async function serve(options: Parameters<typeof startTestServer>[0]) {
   return server;
 }
 
-const run = (server: TestServer, extra: readonly string[]) =>
+const run = (server: TestServer, extra: readonly string[], cwd = folder) =>
   runBuiltCli(
     [
       'q',
@@ -55,7 +55,7 @@ const run = (server: TestServer, extra: readonly string[]) =>
       'none',
       ...extra,
     ],
-    { cwd: folder, env: { RLM_API_KEY: 'dummy-key' }, timeoutMs: 60_000 },
+    { cwd, env: { RLM_API_KEY: 'dummy-key' }, timeoutMs: 60_000 },
   );
 
 describe('rlm --concurrency', () => {
@@ -88,22 +88,7 @@ describe('rlm --concurrency', () => {
     const home = await mkdtemp(join(tmpdir(), 'rlm-cli-concurrency-memory-'));
     await writeFile(join(home, 'a.txt'), 'text');
     const server = await serve({ respond: fanOut(100), latencyMs: 300 });
-    const runIn = (extra: readonly string[]) =>
-      runBuiltCli(
-        [
-          'q',
-          '-c',
-          'a.txt',
-          '--model',
-          'openai:m',
-          '--base-url',
-          server.openaiBaseURL,
-          '--tools',
-          'none',
-          ...extra,
-        ],
-        { cwd: home, env: { RLM_API_KEY: 'dummy-key' }, timeoutMs: 60_000 },
-      );
+    const runIn = (extra: readonly string[]) => run(server, extra, home);
     /** Sub-call requests that arrived before the run's first sub-call could have been answered. */
     const firstWave = (from: number) => {
       const subCalls = server.requests
@@ -144,22 +129,7 @@ describe('rlm --concurrency', () => {
         latencyMs: 50,
         concurrencyLimit: { max: 6, retryAfterMs: 20 },
       });
-      const limitedRun = (extra: readonly string[]) =>
-        runBuiltCli(
-          [
-            'q',
-            '-c',
-            'a.txt',
-            '--model',
-            'openai:m',
-            '--base-url',
-            limited.openaiBaseURL,
-            '--tools',
-            'none',
-            ...extra,
-          ],
-          { cwd: home, env: { RLM_API_KEY: 'dummy-key' }, timeoutMs: 60_000 },
-        );
+      const limitedRun = (extra: readonly string[]) => run(limited, extra, home);
       expect((await limitedRun([])).stdout).toBe('30\n');
       // Cut by the server's 429s: nothing remembered for it, so the next run starts at 16 again.
       const again = await limitedRun([]);

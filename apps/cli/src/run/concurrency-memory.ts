@@ -52,12 +52,7 @@ export class ConcurrencyMemory {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<MemoryFile>;
       if (parsed.version === FORMAT_VERSION && parsed.windows && typeof parsed.windows === 'object') {
         for (const [key, value] of Object.entries(parsed.windows)) {
-          if (
-            Number.isInteger(value?.window) &&
-            value.window > 0 &&
-            Number.isFinite(value.at) &&
-            typeof key === 'string'
-          ) {
+          if (Number.isInteger(value?.window) && value.window > 0 && Number.isFinite(value.at)) {
             windows[key] = { window: value.window, at: value.at };
           }
         }
@@ -80,13 +75,14 @@ export class ConcurrencyMemory {
   /** Follows the run's windows (pass every event). */
   observe(event: RLMEvent): void {
     if (event.type !== 'concurrency-change') return;
-    const entry = this.seen.get(event.model) ?? { window: 0, cut: false, adaptive: event.adaptive };
-    entry.window = Math.max(entry.window, event.window);
-    if (event.reason === 'rate-limited' || event.reason === 'overloaded' || event.reason === 'retry-after') {
-      entry.cut = true;
-    }
-    entry.adaptive = event.adaptive;
-    this.seen.set(event.model, entry);
+    const before = this.seen.get(event.model);
+    const cut =
+      event.reason === 'rate-limited' || event.reason === 'overloaded' || event.reason === 'retry-after';
+    this.seen.set(event.model, {
+      window: Math.max(before?.window ?? 0, event.window),
+      cut: (before?.cut ?? false) || cut,
+      adaptive: event.adaptive,
+    });
   }
 
   /**

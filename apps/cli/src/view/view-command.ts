@@ -5,7 +5,6 @@ import type { CliIO } from '../cli-io';
 import { EXIT_CODES } from '../exit-codes';
 
 /** Whether `argv` is an `rlm view …` command rather than a question. */
-export { isViewCommand } from './is-view-command';
 
 export function viewUsage(): string {
   return `Usage: rlm view FILE.jsonl [--port N] [--no-open]
