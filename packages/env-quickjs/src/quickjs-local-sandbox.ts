@@ -1,5 +1,5 @@
 import * as kit from '@rlm/core/environment';
-import { QuickJSSandbox, type QuickJSSandboxLimits } from './quickjs-sandbox';
+import type { QuickJSSandbox, QuickJSSandboxLimits } from './quickjs-sandbox';
 
 /**
  * A QuickJS sandbox in the host's own thread: host calls go straight to the host-call table. Used
@@ -29,6 +29,9 @@ export class QuickJSLocalSandbox implements kit.JavaScriptSandbox {
         calls.start(callId, name, argsJson, (outcome) => sandbox?.settleHostCall(callId, outcome));
       },
     };
+    // Loaded at the first local sandbox: a program whose sandboxes run in workers never loads QuickJS
+    // in its own thread.
+    const { QuickJSSandbox } = await import('./quickjs-sandbox');
     sandbox = await QuickJSSandbox.create(
       limits,
       { context: start.context, hostFunctionNames: Object.keys(start.hostFunctions) },

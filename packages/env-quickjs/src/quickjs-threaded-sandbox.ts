@@ -1,6 +1,6 @@
 import * as kit from '@rlm/core/environment';
 import { contextBuffer } from './quickjs-context-buffer';
-import { encodeContextForWorker } from './quickjs-sandbox';
+import { encodeContextForWorker } from './quickjs-context-encoding';
 import type { QuickJSWorker } from './quickjs-worker-pool';
 import {
   STOP_CELL_INDEX,

@@ -9,6 +9,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
+import { FAST_STRING_MIN_LENGTH } from './quickjs-context-encoding';
 
 /**
  * The parts of the WebAssembly API used here. `@types/node` 20 leaves WebAssembly's classes to the
@@ -91,8 +92,6 @@ interface QuickJSContextInternals {
 }
 
 const encoder = new TextEncoder();
-/** Below this, the library's own `newString` is as fast. */
-export const FAST_STRING_MIN_LENGTH = 64 * 1024;
 
 /** Raised when the sandbox has no memory left for a string the host passes in. */
 export class SandboxOutOfMemoryError extends Error {

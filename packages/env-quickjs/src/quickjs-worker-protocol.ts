@@ -4,7 +4,7 @@ import type {
   SandboxCellOutcome,
   StopReason,
 } from '@rlm/core/environment';
-import type { EncodedContext } from './quickjs-sandbox';
+import type { EncodedContext } from './quickjs-context-encoding';
 
 /** The limits a worker starts a sandbox with (the QuickJS build is always the release one there). */
 export interface WorkerSandboxLimits {

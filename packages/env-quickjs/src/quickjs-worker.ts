@@ -11,8 +11,8 @@
  */
 import { isMainThread, type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { crashError, errorMessageOf } from '@rlm/core/environment';
-import { type EncodedContext, QuickJSSandbox } from './quickjs-sandbox';
-import { compileQuickJSWasm } from './quickjs-wasm';
+import type { EncodedContext } from './quickjs-context-encoding';
+import type { QuickJSSandbox } from './quickjs-sandbox';
 import {
   HOST_MESSAGES_INDEX,
   type HostToWorkerMessage,
@@ -45,14 +45,21 @@ export function quickJSWorkerData(shared: SharedArrayBuffer, port: MessagePort):
 
 if (!isMainThread && (workerData as Record<string, unknown> | null)?.[WORKER_MARKER] === true) {
   const data = workerData as { shared: SharedArrayBuffer; port: MessagePort };
-  serve(data.port, new Int32Array(data.shared));
-  // Compiled while the thread waits for its first session (a spare, or one booted ahead by
-  // `prepare`), so that the session's start only instantiates it.
-  void compileQuickJSWasm();
+  // QuickJS is loaded here, in the worker, and only here: the host's thread imports this module for
+  // its URL and `quickJSWorkerData`, and starts faster without loading QuickJS too (8–11 ms of a CLI
+  // run's start-up). The host's messages wait in the port until `serve` listens.
+  void Promise.all([import('./quickjs-wasm'), import('./quickjs-sandbox')]).then(
+    ([{ compileQuickJSWasm }, { QuickJSSandbox }]) => {
+      // Compiled while the thread waits for its first session (a spare, or one booted ahead by
+      // `prepare`), so that the session's start only instantiates it.
+      void compileQuickJSWasm();
+      serve(data.port, new Int32Array(data.shared), QuickJSSandbox);
+    },
+  );
 }
 
-/** Answers the host's messages for the life of the thread. */
-function serve(port: MessagePort, shared: Int32Array): void {
+/** Answers the host's messages for the life of the thread, with sandboxes of the class given. */
+function serve(port: MessagePort, shared: Int32Array, Sandbox: typeof QuickJSSandbox): void {
   let sandbox: QuickJSSandbox | undefined;
   /** A sandbox prepared ahead by a `warm` message, for the next start with the same limits. */
   let warm: { readonly limits: string; readonly sandbox: Promise<QuickJSSandbox> } | undefined;
@@ -120,7 +127,7 @@ function serve(port: MessagePort, shared: Int32Array): void {
         const limits = limitsKey(message.limits);
         if (warm?.limits === limits || sandbox !== undefined) return;
         takeWarm(limits);
-        const prepared = QuickJSSandbox.prepare(message.limits, link);
+        const prepared = Sandbox.prepare(message.limits, link);
         // A failure here is the start's to report: it prepares a sandbox of its own.
         prepared.catch(() => undefined);
         warm = { limits, sandbox: prepared };
@@ -135,11 +142,11 @@ function serve(port: MessagePort, shared: Int32Array): void {
         const start = { encodedContext, hostFunctionNames: message.hostFunctionNames };
         const prepared = takeWarm(limitsKey(message.limits));
         (prepared === undefined
-          ? QuickJSSandbox.create(message.limits, start, link)
+          ? Sandbox.create(message.limits, start, link)
           : prepared.then(
               (ready) => ready.start(start),
               // A warm sandbox that failed to prepare: try once more, as a start without one would.
-              () => QuickJSSandbox.create(message.limits, start, link),
+              () => Sandbox.create(message.limits, start, link),
             )
         )
           .then(

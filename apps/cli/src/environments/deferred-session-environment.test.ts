@@ -40,6 +40,25 @@ describe('withDeferredSessions', () => {
     expect(prepared).toBe(1);
   });
 
+  it('passes on every other member of the environment: warmUp, dispose, and any it gains later', async () => {
+    const { environment } = slowEnvironment(0);
+    const calls: string[] = [];
+    const full = {
+      ...environment,
+      warmUp: () => void calls.push('warmUp'),
+      dispose: async () => void calls.push('dispose'),
+      // A member the contract does not have (yet): a wrapper that copied members one by one lost such.
+      futureMember: () => 'kept',
+    };
+    const deferred = withDeferredSessions(full) as typeof full;
+    expect(withDeferredSessions(environment).warmUp).toBeUndefined();
+    deferred.warmUp();
+    await deferred.dispose();
+    expect(calls).toEqual(['warmUp', 'dispose']);
+    expect(deferred.futureMember()).toBe('kept');
+    expect(deferred.createSession).not.toBe(full.createSession);
+  });
+
   it('resolves createSession at once; the first cell waits for the real session', async () => {
     const { environment, log } = slowEnvironment(50);
     const deferred = withDeferredSessions(environment);

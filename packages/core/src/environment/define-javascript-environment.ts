@@ -1,3 +1,4 @@
+import { warmUpCellRewriter } from './javascript-cell-rewriter';
 import type { JavaScriptEngine } from './javascript-engine';
 import { JavaScriptSession } from './javascript-session';
 import type { ReplEnvironment, ReplSession, ReplSessionOptions } from './repl-environment';
@@ -32,6 +33,8 @@ export function defineJavaScriptEnvironment<Sandbox extends JavaScriptSandbox>(
       return JavaScriptSession.create(engine, options);
     },
     ...(engine.prepare ? { prepare: () => engine.prepare!() } : {}),
+    // The rewriter every cell goes through, loaded and compiled before the first one.
+    warmUp: warmUpCellRewriter,
     async dispose(): Promise<void> {
       await engine.dispose?.();
     },

@@ -65,6 +65,7 @@ export {
   type ThrownErrorDescription,
 } from './describe-cell-error';
 export { type HostCallLimits, type HostCallOutcome, HostCallTable } from './host-call-table';
+export { loadCellRewriter, warmUpCellRewriter } from './javascript-cell-rewriter';
 export type { JavaScriptEngine } from './javascript-engine';
 export { JavaScriptSession } from './javascript-session';
 export { LineReader, type LineReaderOptions } from './line-reader';

@@ -5,9 +5,9 @@ import {
   ADDED_VALUE_HOST_FUNCTION,
   JAVASCRIPT_RESERVED_NAMES,
 } from '../javascript/javascript-prelude';
-import { rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
 import type { ContextValue, JsonValue } from './context-value';
 import { crashError, errorMessageOf } from './describe-cell-error';
+import { loadCellRewriter } from './javascript-cell-rewriter';
 import type { JavaScriptEngine } from './javascript-engine';
 import type {
   CellResult,
@@ -127,7 +127,7 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
 
   /** Binds the added value `name` in `sandbox` by a cell of the kit's own; returns why it failed. */
   private async bindAdded(sandbox: Sandbox, name: string): Promise<string | undefined> {
-    const cell = rewriteJavaScriptCell(`await ${ADDED_VALUE_BINDER}(${JSON.stringify(name)});`);
+    const cell = (await loadCellRewriter())(`await ${ADDED_VALUE_BINDER}(${JSON.stringify(name)});`);
     if (!cell.ok) return cell.error.message;
     const { broken, error } = await this.runInSandbox(sandbox, cell, { maxOutputChars: 1_000 });
     if (broken !== undefined) {
@@ -157,9 +157,10 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
   }
 
   private async runCellNow(code: string, options: RunCellOptions): Promise<CellResult> {
-    this.refuseIfEnded();
     const startedAt = performance.now();
     const durationMs = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
+    const rewriteJavaScriptCell = await loadCellRewriter();
+    this.refuseIfEnded();
     const rewritten = rewriteJavaScriptCell(code);
     if (!rewritten.ok) {
       return {

@@ -31,6 +31,15 @@ export interface ReplEnvironment {
    */
   prepare?(): void;
   /**
+   * Called while the model writes a run's first cell (the root's first model call is in flight, so
+   * the host's thread is idle): a chance to do, in this thread, the one-time work the first cell
+   * would otherwise wait for, such as loading and compiling a parser. Unlike {@link prepare}, which
+   * runs while the program still starts, its work costs no latency. Optional; it returns at once,
+   * runs nothing of the model's, changes nothing a cell can see, and never fails (what it could not
+   * ready is done at the first cell).
+   */
+  warmUp?(): void;
+  /**
    * Releases what the environment keeps between sessions (a spare process, worker threads), so that
    * nothing of it keeps the host process alive. Sessions still open are the caller's to dispose.
    * Safe to call twice; a session created afterwards starts what it needs again. Optional: an

@@ -39,6 +39,18 @@ export class RunSession {
     return this.starting;
   }
 
+  /**
+   * The root's first model call is in flight: the environment readies, in this idle thread, what the
+   * first cell needs (`ReplEnvironment.warmUp`).
+   */
+  warmUp(): void {
+    try {
+      this.tree.settings.environment.warmUp?.();
+    } catch {
+      // Only ever a head start: the first cell does whatever was not readied.
+    }
+  }
+
   /** The sandbox, created first if need be. */
   async open(): Promise<ReplSession> {
     this.session ??= await this.start();

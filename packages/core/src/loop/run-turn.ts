@@ -101,13 +101,13 @@ export function runnableBlocks(text: string, language: string): CodeBlock[] {
 async function callRootModel(
   tree: RunTree,
   run: RunState,
-  { turn, firstCall }: TurnInputs,
+  { turn, session, firstCall }: TurnInputs,
   startedAt: string,
 ): Promise<{ reply: LanguageModelResult; iteration: TrajectoryIteration }> {
   const modelStarted = performance.now();
   let reply: CalledModelResult;
   try {
-    reply = await callModel(tree, run, {
+    const replied = callModel(tree, run, {
       model: run.rootModel,
       // A copy per call: the history grows after it, and a provider may keep what it was sent.
       messages: [...run.messages],
@@ -116,6 +116,10 @@ async function callRootModel(
       providerOptions: providerOptionsFor(tree.settings, { depth: run.depth, role: 'root' }),
       signal: turn === 1 ? firstCall.signal : run.signal,
     });
+    // The root's sandbox readies itself for the first cell while the model writes it. After this
+    // macrotask, by which the request is built and on its way: the thread is then idle.
+    if (turn === 1 && run.depth === 0) setImmediate(() => session.warmUp());
+    reply = await replied;
   } catch (error) {
     throw firstCall.reasonFor(error);
   } finally {
