@@ -1,6 +1,7 @@
 import { LimitExceededError } from '../errors/limit-exceeded-error';
 import { EVENT_PREVIEW_CHARS, type ModelCallRole } from '../events/rlm-event';
 import type { ChatMessage, LanguageModel, LanguageModelResult } from '../language-model/language-model';
+import { callStartPacer } from '../limits/call-start-pacer';
 import { ModelCallSlot } from '../limits/model-call-slot';
 import { registerCallSlot } from '../limits/retry-slots';
 import type { BudgetReservation } from '../limits/run-budget';
@@ -72,6 +73,10 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
     priority = run.depth,
     subCallId,
   } = call;
+  // Calls begun together (a batch's items) go on one per macrotask, each as far as its request's
+  // write before the next is built (see CallStartPacer).
+  const turn = callStartPacer.turn();
+  if (turn) await turn;
   tree.throwIfStopped();
   signal.throwIfAborted();
   const key = modelKey(model);
