@@ -73,10 +73,6 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
     priority = run.depth,
     subCallId,
   } = call;
-  // Calls begun together (a batch's items) go on one per macrotask, each as far as its request's
-  // write before the next is built (see CallStartPacer).
-  const turn = callStartPacer.turn();
-  if (turn) await turn;
   tree.throwIfStopped();
   signal.throwIfAborted();
   const key = modelKey(model);
@@ -99,6 +95,15 @@ export async function callModel(tree: RunTree, run: CallingRun, call: ModelCall)
     storeKey = await modelCallKey(model, keyInput);
     const stored = await lookUpStoredCall(stores, storeKey);
     if (stored) return serveStoredCall(tree, run, { key, role, messages, signal, subCallId }, stored);
+  }
+  // Calls that will send a request and began together (a batch's items) go on one per macrotask,
+  // each as far as its request's write before the next is built (see CallStartPacer). Answers from
+  // a store send nothing and skip it.
+  const turn = callStartPacer.turn();
+  if (turn) {
+    await turn;
+    tree.throwIfStopped();
+    signal.throwIfAborted();
   }
   // Every model call of the tree (root, child root, sub-call) takes a slot of its model's window and
   // of the tree's limiter, only while it is in flight; a retry's backoff inside the provider gives
