@@ -12,8 +12,9 @@
  *   RLM_TIMELINE_CLIS=/tmp/before/cli.mjs,apps/cli/dist/cli.mjs pnpm --filter @rlm/cli bench:timeline
  *
  * RLM_BENCH_RUNS runs per build (default 10); RLM_TIMELINE_ARGS, the CLI's extra arguments (default
- * `--no-concurrency-memory`: a first run, its window starting at 16); RLM_TIMELINE_NODE_FLAGS, Node
- * flags for every run (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile).
+ * `--no-concurrency-memory`: a first run, its window starting at 16); RLM_TIMELINE_ENV, the sandbox
+ * (default quickjs); RLM_TIMELINE_NODE_FLAGS, Node flags for every run (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to profile).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -28,6 +29,7 @@ const PER_TURN = 100;
 const builds = (process.env.RLM_TIMELINE_CLIS ?? BUILT_CLI).split(',').map((path) => resolve(path));
 const extraArgs = (process.env.RLM_TIMELINE_ARGS ?? '--no-concurrency-memory').split(' ').filter(Boolean);
 const nodeFlags = (process.env.RLM_TIMELINE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const environment = process.env.RLM_TIMELINE_ENV ?? 'quickjs';
 
 /** What the server saw of one run, in ms since spawn. */
 interface Arrival {
@@ -63,7 +65,7 @@ function runOnce(cli: string, baseURL: string, cwd: string): Promise<number> {
         '--base-url',
         baseURL,
         '--env',
-        'quickjs',
+        environment,
         '--tools',
         'none',
         '--json',
@@ -119,7 +121,7 @@ try {
     }
   }
   console.log(
-    `${TURNS} root turns × ${PER_TURN} sub-calls, 100 ms a call; args: ${extraArgs.join(' ') || '(none)'}; n=${RUNS} per build`,
+    `${TURNS} root turns × ${PER_TURN} sub-calls, 100 ms a call, --env ${environment}; args: ${extraArgs.join(' ') || '(none)'}; n=${RUNS} per build`,
   );
   console.log('| build | R1 | s1 | R2 | s2 | R3 | s3 | exit (min–max) |');
   console.log('|---|---|---|---|---|---|---|---|');
