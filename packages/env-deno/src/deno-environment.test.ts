@@ -204,6 +204,7 @@ describe('Deno environment', () => {
       memoryLimitMb: MEMORY_LIMIT_MB,
       temporaryDirectory: directory,
     });
+    // The first session boots its own process: a spare is readied for the next.
     const first = await environment.createSession({ context: 'first', hostFunctions: {} });
     sessions.push(first);
     while (onLinux && childPids(directory).length < 2) await sleep(10);
@@ -213,8 +214,16 @@ describe('Deno environment', () => {
     expect((await first.runCell('context')).value).toBe('"first"');
     expect((await second.runCell('context')).value).toBe('"second"');
     if (onLinux) {
-      // The second session took the spare, and a new spare is on its way.
-      while (childPids(directory).length < 3) await sleep(10);
+      // The second session took the spare, and readied none: a spare costs ~0.1 s of CPU.
+      await sleep(500);
+      expect(childPids(directory).sort()).toEqual([...booted].sort());
+    }
+    // The third boots its own again, and readies a spare after it.
+    const third = await environment.createSession({ context: 'third', hostFunctions: {} });
+    sessions.push(third);
+    expect((await third.runCell('context')).value).toBe('"third"');
+    if (onLinux) {
+      while (childPids(directory).length < 4) await sleep(10);
       expect(childPids(directory).filter((pid) => booted.includes(pid))).toEqual(booted);
     }
     const files = readdirSync(directory)
@@ -242,6 +251,26 @@ describe('Deno environment', () => {
     expect((await session.runCell('context')).value).toBe('"prepared"');
     // The session runs in the process booted ahead, and no other was started.
     if (onLinux) expect(childPids(directory)).toEqual(booted);
+    await environment.dispose?.();
+  });
+
+  it('a session that takes the process prepare() booted readies no spare (a one-session program boots one process)', async () => {
+    const directory = temporaryDirectory();
+    const environment = createDenoEnvironment({
+      memoryLimitMb: MEMORY_LIMIT_MB,
+      temporaryDirectory: directory,
+    });
+    environment.prepare!();
+    const deadline = Date.now() + 15_000;
+    while (onLinux && childPids(directory).length < 1 && Date.now() < deadline) await sleep(10);
+    const booted = childPids(directory);
+    const session = await environment.createSession({ context: 'only', hostFunctions: {} });
+    sessions.push(session);
+    expect((await session.runCell('context')).value).toBe('"only"');
+    if (onLinux) {
+      await sleep(500);
+      expect(childPids(directory)).toEqual(booted);
+    }
     await environment.dispose?.();
   });
 

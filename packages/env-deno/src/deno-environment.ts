@@ -36,10 +36,12 @@ export interface DenoEnvironmentOptions {
    */
   readonly temporaryDirectory?: string;
   /**
-   * Once a session was created, keep one booted Deno process (no context, no code; ~40 MB) waiting
-   * for the next session or restart, which then starts in a few milliseconds plus the context's
-   * load instead of ~70–100 ms. Environments created with the same options share it; it never keeps
-   * the host from exiting. Default true.
+   * Once a session had to boot its own Deno process, keep one booted process (no context, no code;
+   * ~40 MB) waiting for the next session or restart, which then starts in a few milliseconds plus
+   * the context's load instead of ~70–100 ms. A session that took a process booted ahead (by
+   * `prepare()`, or a spare) readies none, so a program that starts one session pays for no spare.
+   * Environments created with the same options share it; it never keeps the host from exiting.
+   * Default true.
    */
   readonly keepSpareProcess?: boolean;
 }

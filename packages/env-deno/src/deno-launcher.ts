@@ -54,10 +54,11 @@ export function sharedLauncher(
 
 /**
  * Starts the Deno processes of one environment. Booting Deno takes most of a session's start-up
- * (~70–100 ms, its Node compatibility layer included), so once the environment has started a
- * session, the launcher keeps one booted process waiting — with no context, no code, and no hold on
- * the host's event loop — and hands it to the next session (or to a restart after a crash), which
- * then only waits for its context to load.
+ * (~70–100 ms, its Node compatibility layer included), so once a session had to boot its own
+ * process, the launcher keeps one booted process waiting — with no context, no code, and no hold
+ * on the host's event loop — and hands it to the next session (or to a restart after a crash),
+ * which then only waits for its context to load. A session that took a process booted ahead
+ * (`prepare`, or a spare) readies none: most programs start one session.
  */
 export class DenoLauncher {
   private readonly spare = new SpareProcess<DenoChildProcess>();
@@ -96,6 +97,7 @@ export class DenoLauncher {
   ): Promise<DenoChildProcess> {
     const settings = await this.resolveSettings();
     const spare = await this.spare.take();
+    let bootedHere = false;
     try {
       if (spare) {
         spare.keepHostAlive(true);
@@ -107,11 +109,16 @@ export class DenoLauncher {
           if (!spare.diedBeforeInitialize) throw error;
         }
       }
+      bootedHere = true;
       const process = await DenoChildProcess.spawn(settings);
       await process.initialize(context, hostFunctions);
       return process;
     } finally {
-      if (this.options.keepSpareProcess) this.prepareSpare(settings);
+      // A launch that had to boot its own process means sessions come faster than spares (children
+      // of rlm_query, restarts, no prepare()): one is readied for the next. Not after a launch that
+      // took a spare: booting one costs ~0.1 s of CPU beside the first cell's work, for a program
+      // (the CLI's run) that never starts a second session.
+      if (this.options.keepSpareProcess && bootedHere) this.prepareSpare(settings);
     }
   }
 
