@@ -18,8 +18,13 @@ export async function demoResponder(request: RecordedRequest): Promise<ScriptedR
   if (!isRoot) {
     const prompt = request.messages.at(-1)?.content ?? '';
     const counts: Record<string, number> = {};
-    // Log lines only ("2026-03-01 08:00:04 ERROR disk …"), not the instruction's own words.
-    for (const match of prompt.matchAll(/^\d{4}-\d\d-\d\d \S+ ERROR (\w+)/gm))
+    // The excerpt only (after the instruction: up to its blank line, else its first line), so the
+    // instruction's own "ERROR" is not counted; any log line with "ERROR <kind>" in it
+    // ("2026-03-01 08:00:04 ERROR disk …", "[ERROR] disk: …", "ERROR: disk …"), not only the demo
+    // log's format.
+    const blank = prompt.indexOf('\n\n');
+    const excerpt = blank >= 0 ? prompt.slice(blank + 2) : prompt.slice(prompt.indexOf('\n') + 1);
+    for (const match of excerpt.matchAll(/\bERROR\b\]?:?[ \t]+(\w+)/g))
       counts[match[1]!] = (counts[match[1]!] ?? 0) + 1;
     await new Promise((resolve) => setTimeout(resolve, 400 + Math.floor(Math.random() * 500)));
     return {
@@ -64,7 +69,7 @@ export const DEMO_COUNT = [
   "  if (answer.startsWith('Error:')) continue;",
   '  for (const [kind, n] of Object.entries(JSON.parse(answer))) counts[kind] = (counts[kind] ?? 0) + n;',
   '}',
-  "const summary = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([kind, n]) => kind + ': ' + n).join('\\n');",
+  "const summary = Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([kind, n]) => kind + ': ' + n).join('\\n') || 'No ERROR lines found.';",
   'console.log(chunks.length, "chunks");',
   'console.log(summary);',
   fence,
