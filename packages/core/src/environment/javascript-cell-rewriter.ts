@@ -1,4 +1,5 @@
 import type { rewriteJavaScriptCell } from '../javascript/rewrite-javascript-cell';
+import { nextMacrotask } from '../util/next-macrotask';
 
 type RewriteCell = typeof rewriteJavaScriptCell;
 
@@ -36,7 +37,7 @@ if (answers.length === 0) { console.log("none"); } else FINAL(answers.join("\\n"
 answers.length;`;
 
 /**
- * Loads the rewriter and rewrites a typical cell once, each step in a macrotask of its own, so that
+ * Loads the rewriter and, in a later macrotask, rewrites a typical cell once, so that
  * the first cell of a run finds acorn loaded and compiled. Its first parse is slow — 14–16 ms for a
  * three-line cell, against 1–2 ms warm (V8 compiles each parser function at its first call) — and
  * sat on the critical path of a run's first cell. Called while the first model call is in flight,
@@ -45,10 +46,8 @@ answers.length;`;
 export function warmUpCellRewriter(): void {
   if (warmedUp) return;
   warmedUp = true;
-  setImmediate(() => {
-    Promise.resolve(loadCellRewriter()).then(
-      (rewrite) => setImmediate(() => rewrite(TYPICAL_CELL)),
-      () => undefined,
-    );
-  });
+  Promise.resolve(loadCellRewriter()).then(
+    (rewrite) => nextMacrotask(() => rewrite(TYPICAL_CELL)),
+    () => undefined,
+  );
 }

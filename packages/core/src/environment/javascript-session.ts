@@ -159,7 +159,9 @@ export class JavaScriptSession<Sandbox extends JavaScriptSandbox> implements Rep
   private async runCellNow(code: string, options: RunCellOptions): Promise<CellResult> {
     const startedAt = performance.now();
     const durationMs = () => Math.round((performance.now() - startedAt) * 1000) / 1000;
-    const rewriteJavaScriptCell = await loadCellRewriter();
+    // Awaited only until it has loaded: a cell's round trip takes no extra turn for it.
+    const loading = loadCellRewriter();
+    const rewriteJavaScriptCell = typeof loading === 'function' ? loading : await loading;
     this.refuseIfEnded();
     const rewritten = rewriteJavaScriptCell(code);
     if (!rewritten.ok) {

@@ -1,8 +1,5 @@
-/** The next macrotask: `setImmediate` where there is one (Node, Bun, Deno), else a 0 ms timer. */
-const nextMacrotask: (callback: () => void) => unknown =
-  typeof globalThis.setImmediate === 'function'
-    ? (callback) => globalThis.setImmediate(callback)
-    : (callback) => setTimeout(callback, 0);
+import { FifoQueue } from '../util/fifo-queue';
+import { nextMacrotask } from '../util/next-macrotask';
 
 /**
  * Lets model calls that are ready to send in the same macrotask begin one per macrotask, in the
@@ -19,7 +16,7 @@ const nextMacrotask: (callback: () => void) => unknown =
 export class CallStartPacer {
   /** A call began in the current macrotask. */
   private begunThisTick = false;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting = new FifoQueue<() => void>();
   private scheduled = false;
 
   /**

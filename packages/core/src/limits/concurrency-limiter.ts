@@ -1,3 +1,6 @@
+import { FifoQueue } from '../util/fifo-queue';
+import { nextMacrotask } from '../util/next-macrotask';
+
 /** A task waiting for a slot. */
 interface Waiter {
   readonly signal: AbortSignal | undefined;
@@ -57,44 +60,8 @@ class SlotWaiter implements Waiter {
   }
 }
 
-/** A FIFO queue: an array read from a moving head, compacted when the read part dominates. O(1) amortised. */
-class Queue<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined as T;
-    this.head++;
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  forEach(visit: (item: T) => void): void {
-    for (let index = this.head; index < this.items.length; index++) visit(this.items[index]!);
-  }
-}
-
 /** Slots handed out within one macrotask before the limiter lets the event loop run. */
 const GRANTS_PER_TICK = 64;
-
-/** The next macrotask: `setImmediate` where there is one (Node, Bun, Deno), else a 0 ms timer. */
-const nextMacrotask: (callback: () => void) => unknown =
-  typeof globalThis.setImmediate === 'function'
-    ? (callback) => globalThis.setImmediate(callback)
-    : (callback) => setTimeout(callback, 0);
 
 /** The highest priority a task can ask for; higher runs first. */
 export const MAX_PRIORITY = 16;
@@ -113,7 +80,7 @@ export const MAX_PRIORITY = 16;
 export class ConcurrencyLimiter {
   private active = 0;
   private queued = 0;
-  private readonly queues: Array<Queue<Waiter> | undefined> = [];
+  private readonly queues: Array<FifoQueue<Waiter> | undefined> = [];
   private top = -1;
   private grantsThisTick = 0;
   private tickPending = false;
@@ -234,7 +201,7 @@ export class ConcurrencyLimiter {
     const level = priority > 0 ? Math.min(MAX_PRIORITY, Math.floor(priority)) : 0;
     let queue = this.queues[level];
     if (!queue) {
-      queue = new Queue();
+      queue = new FifoQueue();
       this.queues[level] = queue;
     }
     queue.push(waiter);

@@ -10,6 +10,7 @@ import {
 import { type CodeBlock, extractRunnableCodeBlocks } from '../text/extract-code-blocks';
 import { findFinalInProse } from '../text/find-final-in-prose';
 import type { AnswerSource, TrajectoryCodeBlock, TrajectoryIteration } from '../trajectory/trajectory';
+import { nextMacrotask } from '../util/next-macrotask';
 import { type CalledModelResult, callModel } from './call-model';
 import type { FirstCallGuard } from './first-call-guard';
 import { providerOptionsFor } from './provider-options-for';
@@ -118,7 +119,7 @@ async function callRootModel(
     });
     // The root's sandbox readies itself for the first cell while the model writes it. After this
     // macrotask, by which the request is built and on its way: the thread is then idle.
-    if (turn === 1 && run.depth === 0) setImmediate(() => session.warmUp());
+    if (turn === 1 && run.depth === 0) nextMacrotask(() => session.warmUp());
     reply = await replied;
   } catch (error) {
     throw firstCall.reasonFor(error);
